@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+// TapStation: temporary access passes for device enrollment and FIDO2 key registration.
+import PackageDescription
+
+let package = Package(
+    name: "TapStation",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tapstation", targets: ["tapstation"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System OpenSSL 3 (Debian libssl-dev), libcrypto only. Only TapCrypto imports it.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "TapCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "TapCore"),
+        .target(name: "TapAPI", dependencies: ["TapCore"]),
+        .target(
+            name: "TapStorage",
+            dependencies: [
+                "TapCore", "TapCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "TapHTTP",
+            dependencies: [
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TapAdmin",
+            dependencies: [
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "tapstation", dependencies: ["TapAdmin"]),
+
+        .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto"]),
+        .testTarget(name: "TapCoreTests", dependencies: ["TapCore"]),
+        .testTarget(name: "TapAPITests", dependencies: ["TapAPI"]),
+        .testTarget(name: "TapStorageTests", dependencies: ["TapStorage"]),
+        .testTarget(
+            name: "TapHTTPTests",
+            dependencies: [
+                "TapHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "TapAdminTests", dependencies: ["TapAdmin"]),
+    ]
+)

@@ -1,0 +1,134 @@
+import Foundation
+import TapCore
+
+/// An operator as the API shows it (never the token).
+public struct OperatorView: Codable, Sendable, Equatable {
+    public var id: OperatorID
+    public var name: String
+    public var role: Role
+    public var site: SiteName?
+    public var userPrincipalName: UserPrincipalName?
+    public var allowedSubjects: [SubjectPattern]
+    public var allowedSources: [String]
+    public var createdDateTime: Date
+    public var createdBy: OperatorID?
+    public var expirationDateTime: Date?
+    public var revokedDateTime: Date?
+
+    /// The view of an operator.
+    public init(_ record: Operator) {
+        id = record.identity.id
+        name = record.identity.name
+        role = record.identity.role
+        site = record.identity.site
+        userPrincipalName = record.identity.userPrincipalName
+        allowedSubjects = record.identity.allowedSubjects
+        allowedSources = record.allowedSources
+        createdDateTime = record.createdAt
+        createdBy = record.createdBy
+        expirationDateTime = record.expiresAt
+        revokedDateTime = record.revokedAt
+    }
+}
+
+/// `POST /v1/operators`.
+public struct CreateOperatorRequest: Codable, Sendable {
+    public var name: String
+    public var role: Role
+    public var site: SiteName?
+    public var userPrincipalName: UserPrincipalName?
+    public var allowedSubjects: [SubjectPattern]?
+    public var allowedSources: [String]?
+    public var expirationDateTime: Date?
+
+    /// Makes a request.
+    public init(
+        name: String, role: Role, site: SiteName? = nil, userPrincipalName: UserPrincipalName? = nil,
+        allowedSubjects: [SubjectPattern]? = nil, allowedSources: [String]? = nil, expirationDateTime: Date? = nil
+    ) {
+        self.name = name
+        self.role = role
+        self.site = site
+        self.userPrincipalName = userPrincipalName
+        self.allowedSubjects = allowedSubjects
+        self.allowedSources = allowedSources
+        self.expirationDateTime = expirationDateTime
+    }
+}
+
+/// The 201 answer to creating an operator: the token appears here once.
+public struct CreatedOperator: Codable, Sendable {
+    public var `operator`: OperatorView
+    public var token: String
+
+    /// Makes an answer.
+    public init(operator: OperatorView, token: String) {
+        self.operator = `operator`
+        self.token = token
+    }
+}
+
+/// A page of operators.
+public struct OperatorList: Codable, Sendable {
+    public var items: [OperatorView]
+
+    /// Makes a list.
+    public init(items: [OperatorView]) { self.items = items }
+}
+
+/// One audit event as the API shows it.
+public struct AuditEventView: Codable, Sendable, Equatable {
+    /// The sequence number as text; usable as `Last-Event-ID` and as a cursor.
+    public var id: String
+    public var time: Date
+    public var type: AuditEventType
+    public var sessionId: SessionID?
+    public var actor: String
+    public var data: JSONValue
+
+    /// The view of an event.
+    public init(_ event: AuditEvent) {
+        id = String(event.sequence)
+        time = event.time
+        type = event.type
+        sessionId = event.sessionID
+        actor = event.actor
+        data = (try? JSONDecoder().decode(JSONValue.self, from: Data(event.data.utf8))) ?? .object([:])
+    }
+}
+
+/// A page of audit events.
+public struct AuditList: Codable, Sendable {
+    public var items: [AuditEventView]
+    public var nextCursor: String?
+
+    /// Makes a page.
+    public init(items: [AuditEventView], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// An RFC 9457 problem with our stable `code`.
+public struct Problem: Codable, Sendable, Equatable, Error {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var code: String
+    /// The field at fault, when one is.
+    public var field: String?
+    /// The policy bound that was broken, for `policy_violation`.
+    public var bound: String?
+
+    /// Makes a problem; `type` is derived from the code.
+    public init(status: Int, code: String, title: String, detail: String, field: String? = nil, bound: String? = nil) {
+        self.type = "urn:tapstation:problem:\(code)"
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.code = code
+        self.field = field
+        self.bound = bound
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import TapCore
+
+/// The device part of a create request.
+public struct DeviceInput: Codable, Sendable, Equatable {
+    public var serialNumber: SerialNumber
+    public var platform: DevicePlatform
+    public var model: String?
+    public var assetTag: String?
+
+    /// Makes a device description.
+    public init(serialNumber: SerialNumber, platform: DevicePlatform, model: String? = nil, assetTag: String? = nil) {
+        self.serialNumber = serialNumber
+        self.platform = platform
+        self.model = model
+        self.assetTag = assetTag
+    }
+}
+
+/// `POST /v1/sessions`.
+public struct CreateSessionRequest: Codable, Sendable, Equatable {
+    public var scenario: Scenario
+    public var userPrincipalName: UserPrincipalName
+    public var device: DeviceInput?
+    public var site: SiteName?
+    public var reason: String?
+    public var proofing: Proofing?
+    public var pass: PassRequest?
+
+    /// Makes a request.
+    public init(
+        scenario: Scenario, userPrincipalName: UserPrincipalName, device: DeviceInput? = nil, site: SiteName? = nil,
+        reason: String? = nil, proofing: Proofing? = nil, pass: PassRequest? = nil
+    ) {
+        self.scenario = scenario
+        self.userPrincipalName = userPrincipalName
+        self.device = device
+        self.site = site
+        self.reason = reason
+        self.proofing = proofing
+        self.pass = pass
+    }
+}
+
+/// A pass as the API shows it. `temporaryAccessPass` is present only in the answer that minted it.
+public struct PassView: Codable, Sendable, Equatable {
+    public var temporaryAccessPass: String?
+    public var startDateTime: Date
+    public var lifetimeInMinutes: Int
+    public var expirationDateTime: Date
+    public var maxUses: Int
+    public var usesRemaining: Int
+    public var isUsableOnce: Bool
+    public var isUsable: Bool
+    public var methodUsabilityReason: MethodUsabilityReason
+
+    /// The view of `terms` at `now`, with the value when it was just minted.
+    public init(_ terms: PassTerms, now: Date, value: PassCode? = nil, policyEnabled: Bool = true) {
+        let reason = terms.usability(at: now, policyEnabled: policyEnabled)
+        temporaryAccessPass = value?.grouped
+        startDateTime = terms.startsAt
+        lifetimeInMinutes = terms.lifetimeInMinutes
+        expirationDateTime = terms.expiresAt
+        maxUses = terms.maxUses
+        usesRemaining = terms.usesRemaining
+        isUsableOnce = terms.maxUses == 1
+        isUsable = reason.isUsable
+        methodUsabilityReason = reason
+    }
+}
+
+/// A device as the API shows it.
+public struct DeviceView: Codable, Sendable, Equatable {
+    public var id: DeviceID
+    public var serialNumber: SerialNumber
+    public var platform: DevicePlatform
+    public var model: String?
+    public var assetTag: String?
+    public var site: SiteName
+    public var enrollmentState: EnrollmentState
+    public var mdmDeviceId: String?
+    public var lastSeenDateTime: Date?
+    public var createdDateTime: Date
+
+    /// The view of a device.
+    public init(_ device: Device) {
+        id = device.id
+        serialNumber = device.serialNumber
+        platform = device.platform
+        model = device.model
+        assetTag = device.assetTag
+        site = device.site
+        enrollmentState = device.enrollmentState
+        mdmDeviceId = device.mdmDeviceID
+        lastSeenDateTime = device.lastSeenAt
+        createdDateTime = device.createdAt
+    }
+}
+
+/// A session as the API shows it (never the pass value, except in the answer that minted it).
+public struct SessionView: Codable, Sendable, Equatable {
+    public var id: SessionID
+    public var scenario: Scenario
+    public var state: SessionState
+    public var site: SiteName
+    public var userPrincipalName: UserPrincipalName
+    public var device: DeviceView?
+    public var reason: String?
+    public var proofing: Proofing?
+    public var createdBy: OperatorID
+    public var createdDateTime: Date
+    public var updatedDateTime: Date
+    public var completionDeadline: Date
+    public var firstUsedDateTime: Date?
+    public var closedDateTime: Date?
+    public var pass: PassView?
+
+    /// The view of `session` at `now`; `passValue` only in the answer that minted it.
+    public init(_ session: Session, now: Date, passValue: PassCode? = nil) {
+        id = session.id
+        scenario = session.scenario
+        state = session.effectiveState(at: now)
+        site = session.site
+        userPrincipalName = session.userPrincipalName
+        device = session.device.map(DeviceView.init)
+        reason = session.reason
+        proofing = session.proofing
+        createdBy = session.createdBy
+        createdDateTime = session.createdAt
+        updatedDateTime = session.updatedAt
+        completionDeadline = session.completionDeadline
+        firstUsedDateTime = session.firstUsedAt
+        closedDateTime = session.closedAt
+        pass = session.pass.map { PassView($0, now: now, value: passValue) }
+    }
+}
+
+/// A page of sessions.
+public struct SessionList: Codable, Sendable {
+    public var items: [SessionView]
+    public var nextCursor: String?
+
+    /// Makes a page.
+    public init(items: [SessionView], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// A page of devices.
+public struct DeviceList: Codable, Sendable {
+    public var items: [DeviceView]
+    public var nextCursor: String?
+
+    /// Makes a page.
+    public init(items: [DeviceView], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// `POST /v1/sessions/{id}/cancel`.
+public struct CancelRequest: Codable, Sendable {
+    public var reason: String?
+
+    /// Makes a request.
+    public init(reason: String? = nil) { self.reason = reason }
+}

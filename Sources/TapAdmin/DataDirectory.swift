@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import TapCore
+import TapCrypto
+import TapHTTP
+import TapStorage
+
+/// The data directory: `tapstation.sqlite` and `server.key` (mode 0600) inside it.
+public struct DataDirectory: Sendable {
+    /// The directory's path.
+    public let path: String
+
+    /// The default, relative to the working directory.
+    public static let defaultPath = "./tapstation-data"
+
+    /// Resolves the directory from flag, environment, file or default.
+    public init(flag: String?, settings: SettingsSource) {
+        path = settings.value("TAPSTATION_DATA_DIR", flag: flag) ?? Self.defaultPath
+    }
+
+    /// Makes a data directory at an explicit path.
+    public init(path: String) { self.path = path }
+
+    public var databasePath: String { (path as NSString).appendingPathComponent("tapstation.sqlite") }
+    public var secretPath: String { (path as NSString).appendingPathComponent("server.key") }
+
+    /// Creates the directory (mode 0700) if it is missing.
+    public func create() throws {
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ConfigurationError("cannot create the data directory \(path)")
+        }
+    }
+
+    /// Opens the store with the live clock, randomness and keyring. `.migrate` creates what is missing.
+    public func openStore(mode: EnrollmentStore.OpenMode) throws -> (EnrollmentStore, createdSecret: Bool) {
+        if mode == .migrate { try create() }
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: databasePath), !fileManager.fileExists(atPath: secretPath) {
+            // A new secret would silently invalidate every pass, token and the audit chain.
+            throw ConfigurationError("\(databasePath) exists but \(secretPath) is missing: restore the secret from your backup")
+        }
+        if mode == .existing, !FileManager.default.fileExists(atPath: secretPath) {
+            throw ConfigurationError("no server secret at \(secretPath): start `tapstation serve` or run `tapstation migrate` first")
+        }
+        let (secret, created) = try ServerSecret.loadOrCreate(at: secretPath)
+        let store = try EnrollmentStore(path: databasePath, world: .live, keyring: .live(secret: secret), mode: mode)
+        return (store, created)
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import TapCore
+import TapStorage
+
+/// `tapstation operator ...`: local token administration (works while `serve` runs).
+struct OperatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "operator", abstract: "Manage operator tokens.", subcommands: [Create.self])
+
+    /// `tapstation operator create`: prints the new token alone on stdout, once.
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an operator token and print it (only once) on standard output.")
+
+        @OptionGroup var local: LocalOptions
+        @Option(help: "A name people recognise (\"bench 3\", \"Ada, help desk\").") var name: String
+        @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: String
+        @Option(help: "The site the token belongs to (required except for admin, helpdesk, auditor).") var site: String?
+        @Option(help: "The person's user principal name, for a person's token.") var upn: String?
+        @Option(name: .customLong("allow-subject"), help: "A subject pattern this token may issue for (repeatable).")
+        var allowedSubjects: [String] = []
+        @Option(name: .customLong("allow-source"), help: "An address or CIDR block the token may be used from (repeatable).")
+        var allowedSources: [String] = []
+        @Option(name: .customLong("expires-in-days"), help: "Days until the token expires (default: never).")
+        var expiresInDays: Int?
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else {
+                throw ValidationError("--role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let site, SiteName(site) == nil { throw ValidationError("--site must be 1-64 letters, digits, '-', '_', '.'") }
+            if let upn, UserPrincipalName(upn) == nil { throw ValidationError("--upn must be a user principal name") }
+            for pattern in allowedSubjects where SubjectPattern(pattern) == nil {
+                throw ValidationError("--allow-subject \(pattern) is not a subject pattern")
+            }
+            if let days = expiresInDays, !(1...3650).contains(days) { throw ValidationError("--expires-in-days must be 1-3650") }
+        }
+
+        func run() async throws {
+            let (_, dataDirectory) = try local.resolve()
+            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let request = NewOperator(
+                name: name, role: Role(rawValue: role)!, site: site.flatMap(SiteName.init),
+                userPrincipalName: upn.flatMap(UserPrincipalName.init),
+                allowedSubjects: allowedSubjects.compactMap(SubjectPattern.init), allowedSources: allowedSources,
+                expiresAt: expiresInDays.map { Date().addingTimeInterval(TimeInterval($0) * 86_400) })
+            do {
+                let (record, token) = try await store.createOperator(request, by: nil)
+                printError("created \(record.identity.role.rawValue) operator \(record.identity.id); the token is shown only now")
+                print(token.value)
+            } catch let error as EnrollmentError {
+                if case .invalidRequest(let field, let reason) = error { throw ConfigurationError("\(field) \(reason)") }
+                throw error
+            }
+        }
+    }
+}
+
+/// `tapstation audit verify`: exit 0 when the chain is intact, 1 when it is broken.
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit log tools.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check the audit chain for edited, deleted or cut-off events.")
+
+        @OptionGroup var local: LocalOptions
+
+        func run() async throws {
+            let (_, dataDirectory) = try local.resolve()
+            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            switch try await store.verifyAudit() {
+            case .intact(let events):
+                print("audit chain intact: \(events) events")
+            case .broken(let sequence, let reason):
+                print("audit chain BROKEN at event \(sequence): \(reason)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}

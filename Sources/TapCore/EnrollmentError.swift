@@ -1,0 +1,19 @@
+/// Why a use case refused to do what it was asked. HTTP maps each case to one status and stable code.
+public enum EnrollmentError: Error, Sendable, Equatable {
+    /// No such thing, or not visible to the caller.
+    case notFound(String)
+    /// The session's state does not allow the action.
+    case invalidStateTransition(from: SessionState, action: String)
+    /// The request is well formed but clashes with what exists.
+    case conflict(String)
+    /// A field is wrong in a way the grammar could not catch.
+    case invalidRequest(field: String, reason: String)
+    /// Outside the policy; names the bound.
+    case policy(PolicyViolation)
+    /// The operator may not mint for this user.
+    case subjectNotAllowed(String)
+    /// The operator may not do this at all.
+    case forbidden(String)
+    /// The idempotency key was used before with another request.
+    case idempotencyMismatch
+}

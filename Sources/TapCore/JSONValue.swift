@@ -1,0 +1,76 @@
+import Foundation
+
+/// Any JSON value, for documents whose shape is checked after they are merged (policy patches).
+public enum JSONValue: Sendable, Equatable, Codable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([JSONValue].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            if value == value.rounded(), abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
+        case .string(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        }
+    }
+
+    /// Applies an RFC 7396 JSON merge patch: objects merge key by key, `null` removes a key, anything else
+    /// replaces the target.
+    public func merging(patch: JSONValue) -> JSONValue {
+        guard case .object(let patchMembers) = patch else { return patch }
+        var result: [String: JSONValue]
+        if case .object(let members) = self { result = members } else { result = [:] }
+        for (key, value) in patchMembers {
+            if value == .null {
+                result.removeValue(forKey: key)
+            } else {
+                result[key] = (result[key] ?? .null).merging(patch: value)
+            }
+        }
+        return .object(result)
+    }
+
+    /// Paths present in `self` but not in `known` (after a decode-and-encode round trip these are the keys
+    /// the decoder ignored: typos in a patch).
+    public func keysMissing(from known: JSONValue, path: String = "") -> [String] {
+        guard case .object(let members) = self else { return [] }
+        let knownMembers: [String: JSONValue]
+        if case .object(let other) = known { knownMembers = other } else { knownMembers = [:] }
+        return members.keys.sorted().flatMap { key -> [String] in
+            let childPath = path.isEmpty ? key : "\(path).\(key)"
+            guard let knownChild = knownMembers[key] else { return [childPath] }
+            return members[key]!.keysMissing(from: knownChild, path: childPath)
+        }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+}

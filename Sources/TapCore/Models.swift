@@ -1,0 +1,190 @@
+import Foundation
+
+/// How the person receiving a pass was identified before it was issued.
+public struct Proofing: Sendable, Equatable, Codable {
+    /// The ways a person can be identified.
+    public enum Method: String, Sendable, Codable, CaseIterable {
+        case inPerson, managerAttested, videoCall, callback, ticket
+    }
+
+    /// How.
+    public var method: Method
+    /// Who checked (a user principal name or a name).
+    public var checkedBy: String?
+    /// A reference: a ticket number, the kind of document and its last digits.
+    public var reference: String?
+
+    /// Makes a proofing record.
+    public init(method: Method, checkedBy: String? = nil, reference: String? = nil) {
+        self.method = method
+        self.checkedBy = checkedBy
+        self.reference = reference
+    }
+}
+
+/// A device, unique by serial number and platform.
+public struct Device: Sendable, Equatable {
+    public var id: DeviceID
+    public var serialNumber: SerialNumber
+    public var platform: DevicePlatform
+    public var model: String?
+    public var assetTag: String?
+    public var site: SiteName
+    public var enrollmentState: EnrollmentState
+    public var mdmDeviceID: String?
+    public var lastSeenAt: Date?
+    public var createdAt: Date
+
+    /// Makes a device.
+    public init(
+        id: DeviceID, serialNumber: SerialNumber, platform: DevicePlatform, model: String?, assetTag: String?,
+        site: SiteName, enrollmentState: EnrollmentState, mdmDeviceID: String?, lastSeenAt: Date?, createdAt: Date
+    ) {
+        self.id = id
+        self.serialNumber = serialNumber
+        self.platform = platform
+        self.model = model
+        self.assetTag = assetTag
+        self.site = site
+        self.enrollmentState = enrollmentState
+        self.mdmDeviceID = mdmDeviceID
+        self.lastSeenAt = lastSeenAt
+        self.createdAt = createdAt
+    }
+}
+
+/// What an operator says about the device when creating a device-enrollment session.
+public struct DeviceDescription: Sendable, Equatable {
+    public var serialNumber: SerialNumber
+    public var platform: DevicePlatform
+    public var model: String?
+    public var assetTag: String?
+
+    /// Makes a description.
+    public init(serialNumber: SerialNumber, platform: DevicePlatform, model: String? = nil, assetTag: String? = nil) {
+        self.serialNumber = serialNumber
+        self.platform = platform
+        self.model = model
+        self.assetTag = assetTag
+    }
+}
+
+/// An enrollment session with its device and its live pass, as stored.
+public struct Session: Sendable, Equatable {
+    public var id: SessionID
+    public var scenario: Scenario
+    /// The state as last written; see ``effectiveState(at:)`` for the state now.
+    public var storedState: SessionState
+    public var site: SiteName
+    public var userPrincipalName: UserPrincipalName
+    public var device: Device?
+    public var createdBy: OperatorID
+    public var reason: String?
+    public var proofing: Proofing?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var completionDeadline: Date
+    public var firstUsedAt: Date?
+    public var closedAt: Date?
+    /// The pass that is not revoked, if any (an expired pass stays until reissue).
+    public var pass: PassTerms?
+
+    /// Makes a session.
+    public init(
+        id: SessionID, scenario: Scenario, storedState: SessionState, site: SiteName,
+        userPrincipalName: UserPrincipalName, device: Device?, createdBy: OperatorID, reason: String?,
+        proofing: Proofing?, createdAt: Date, updatedAt: Date, completionDeadline: Date, firstUsedAt: Date?,
+        closedAt: Date?, pass: PassTerms?
+    ) {
+        self.id = id
+        self.scenario = scenario
+        self.storedState = storedState
+        self.site = site
+        self.userPrincipalName = userPrincipalName
+        self.device = device
+        self.createdBy = createdBy
+        self.reason = reason
+        self.proofing = proofing
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.completionDeadline = completionDeadline
+        self.firstUsedAt = firstUsedAt
+        self.closedAt = closedAt
+        self.pass = pass
+    }
+
+    /// The state at `now`, with what time has done since the last write applied.
+    public func effectiveState(at now: Date) -> SessionState {
+        SessionTimeline.effectiveState(state: storedState, pass: pass, completionDeadline: completionDeadline, now: now)
+    }
+}
+
+/// An operator token's record, without the token.
+public struct Operator: Sendable, Equatable {
+    public var identity: OperatorIdentity
+    public var createdAt: Date
+    public var createdBy: OperatorID?
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+    /// Client addresses or CIDR blocks the token may be used from; empty means anywhere.
+    public var allowedSources: [String]
+
+    /// Makes an operator record.
+    public init(
+        identity: OperatorIdentity, createdAt: Date, createdBy: OperatorID?, expiresAt: Date?, revokedAt: Date?,
+        allowedSources: [String]
+    ) {
+        self.identity = identity
+        self.createdAt = createdAt
+        self.createdBy = createdBy
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+        self.allowedSources = allowedSources
+    }
+}
+
+/// The event vocabulary shared by the audit log, server-sent events and webhooks, plus the admin events.
+public enum AuditEventType: String, Sendable, Codable, CaseIterable {
+    case sessionCreated = "session.created"
+    case sessionApproved = "session.approved"
+    case sessionRejected = "session.rejected"
+    case passIssued = "pass.issued"
+    case passUsed = "pass.used"
+    case passRefused = "pass.refused"
+    case passExpired = "pass.expired"
+    case passLocked = "pass.locked"
+    case passRevoked = "pass.revoked"
+    case deviceEnrolled = "device.enrolled"
+    case keyRegistered = "key.registered"
+    case keyVerified = "key.verified"
+    case sessionCompleted = "session.completed"
+    case sessionCancelled = "session.cancelled"
+    case sessionAbandoned = "session.abandoned"
+    case operatorCreated = "operator.created"
+    case operatorRevoked = "operator.revoked"
+    case policyChanged = "policy.changed"
+    case requestRefused = "request.refused"
+}
+
+/// One entry of the append-only, HMAC-chained audit log. Never holds a secret.
+public struct AuditEvent: Sendable, Equatable {
+    /// Position in the chain, from 1; also the event id clients resume from.
+    public var sequence: Int64
+    public var time: Date
+    public var type: AuditEventType
+    public var sessionID: SessionID?
+    /// Who caused it: an operator id, `session-token`, `redeem`, or `system`.
+    public var actor: String
+    /// Facts about the event as a JSON object with sorted keys.
+    public var data: String
+
+    /// Makes an event.
+    public init(sequence: Int64, time: Date, type: AuditEventType, sessionID: SessionID?, actor: String, data: String) {
+        self.sequence = sequence
+        self.time = time
+        self.type = type
+        self.sessionID = sessionID
+        self.actor = actor
+        self.data = data
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// Settings for passes, sessions and attempts: every field optional so that an override names only what it
+/// changes. The policy's `defaults` holds a complete set.
+public struct PolicySettings: Sendable, Equatable, Codable {
+    /// Whether passes may be minted (and used) at all.
+    public var enabled: Bool?
+    /// Shortest lifetime an operator may ask for.
+    public var minimumLifetimeInMinutes: Int?
+    /// Longest lifetime an operator may ask for.
+    public var maximumLifetimeInMinutes: Int?
+    /// Lifetime when neither request nor preset names one.
+    public var defaultLifetimeInMinutes: Int?
+    /// Symbols in a new pass.
+    public var defaultLength: Int?
+    /// Sign-ins a pass admits when neither request nor preset names a number.
+    public var defaultMaxUses: Int?
+    /// The most sign-ins one pass may admit.
+    public var maximumUses: Int?
+    /// Wrong passes tried for one user before that user's open passes lock.
+    public var failedAttemptLimit: Int?
+    /// How long an enrollment may take once its pass was first used.
+    public var completionDeadlineInMinutes: Int?
+
+    /// Makes settings; unspecified fields are inherited.
+    public init(
+        enabled: Bool? = nil, minimumLifetimeInMinutes: Int? = nil, maximumLifetimeInMinutes: Int? = nil,
+        defaultLifetimeInMinutes: Int? = nil, defaultLength: Int? = nil, defaultMaxUses: Int? = nil,
+        maximumUses: Int? = nil, failedAttemptLimit: Int? = nil, completionDeadlineInMinutes: Int? = nil
+    ) {
+        self.enabled = enabled
+        self.minimumLifetimeInMinutes = minimumLifetimeInMinutes
+        self.maximumLifetimeInMinutes = maximumLifetimeInMinutes
+        self.defaultLifetimeInMinutes = defaultLifetimeInMinutes
+        self.defaultLength = defaultLength
+        self.defaultMaxUses = defaultMaxUses
+        self.maximumUses = maximumUses
+        self.failedAttemptLimit = failedAttemptLimit
+        self.completionDeadlineInMinutes = completionDeadlineInMinutes
+    }
+
+    /// `self` with every field that `other` sets taken from `other`.
+    public func overlaid(with other: PolicySettings) -> PolicySettings {
+        PolicySettings(
+            enabled: other.enabled ?? enabled,
+            minimumLifetimeInMinutes: other.minimumLifetimeInMinutes ?? minimumLifetimeInMinutes,
+            maximumLifetimeInMinutes: other.maximumLifetimeInMinutes ?? maximumLifetimeInMinutes,
+            defaultLifetimeInMinutes: other.defaultLifetimeInMinutes ?? defaultLifetimeInMinutes,
+            defaultLength: other.defaultLength ?? defaultLength,
+            defaultMaxUses: other.defaultMaxUses ?? defaultMaxUses,
+            maximumUses: other.maximumUses ?? maximumUses,
+            failedAttemptLimit: other.failedAttemptLimit ?? failedAttemptLimit,
+            completionDeadlineInMinutes: other.completionDeadlineInMinutes ?? completionDeadlineInMinutes)
+    }
+}
+
+/// A named combination of uses and lifetime that an operator picks instead of typing numbers.
+public struct PassPreset: Sendable, Equatable, Codable {
+    /// What a person sees in a menu.
+    public var title: String
+    /// Sign-ins the pass admits.
+    public var maxUses: Int?
+    /// Lifetime of the pass.
+    public var lifetimeInMinutes: Int?
+
+    /// Makes a preset.
+    public init(title: String, maxUses: Int? = nil, lifetimeInMinutes: Int? = nil) {
+        self.title = title
+        self.maxUses = maxUses
+        self.lifetimeInMinutes = lifetimeInMinutes
+    }
+}
+
+/// The whole policy document: what `GET /v1/policy` shows and `PATCH /v1/policy` merge-patches.
+public struct Policy: Sendable, Equatable, Codable {
+    /// Complete settings that apply where no override does.
+    public var defaults: PolicySettings
+    /// Overrides by site then scenario; `"*"` stands for every site or every scenario.
+    /// More specific wins: site+scenario > site+`*` > `*`+scenario > defaults.
+    public var overrides: [String: [String: PolicySettings]]
+    /// Presets by their short name (`apple-ade`).
+    public var presets: [String: PassPreset]
+    /// Users that kiosk and bench tokens may never mint passes for.
+    public var privilegedSubjects: [SubjectPattern]
+
+    /// Makes a policy.
+    public init(
+        defaults: PolicySettings, overrides: [String: [String: PolicySettings]] = [:],
+        presets: [String: PassPreset] = [:], privilegedSubjects: [SubjectPattern] = []
+    ) {
+        self.defaults = defaults
+        self.overrides = overrides
+        self.presets = presets
+        self.privilegedSubjects = privilegedSubjects
+    }
+
+    /// The policy a new installation starts with.
+    public static let standard = Policy(
+        defaults: PolicySettings(
+            enabled: true, minimumLifetimeInMinutes: 10, maximumLifetimeInMinutes: 480,
+            defaultLifetimeInMinutes: 60, defaultLength: 12, defaultMaxUses: 1, maximumUses: 5,
+            failedAttemptLimit: 5, completionDeadlineInMinutes: 1440),
+        presets: [
+            "single-sign-in": PassPreset(title: "Single sign-in", maxUses: 1),
+            "apple-ade": PassPreset(title: "Apple ADE / Autopilot: 2 sign-ins", maxUses: 2),
+            "fido2-key": PassPreset(title: "FIDO2 key: sign-in and test sign-in", maxUses: 2),
+        ])
+
+    /// The complete settings in force for a site and scenario.
+    public func effectiveSettings(site: SiteName, scenario: Scenario) -> EffectiveSettings {
+        var settings = defaults
+        for (siteKey, scenarioKey) in [("*", scenario.rawValue), (site.value, "*"), (site.value, scenario.rawValue)] {
+            if let override = overrides[siteKey]?[scenarioKey] { settings = settings.overlaid(with: override) }
+        }
+        return EffectiveSettings(settings)
+    }
+}
+
+/// Settings with every field decided.
+public struct EffectiveSettings: Sendable, Equatable, Codable {
+    public var enabled: Bool
+    public var minimumLifetimeInMinutes: Int
+    public var maximumLifetimeInMinutes: Int
+    public var defaultLifetimeInMinutes: Int
+    public var defaultLength: Int
+    public var defaultMaxUses: Int
+    public var maximumUses: Int
+    public var failedAttemptLimit: Int
+    public var completionDeadlineInMinutes: Int
+
+    /// Fills gaps from ``Policy/standard`` (a validated policy has none).
+    public init(_ settings: PolicySettings) {
+        let fallback = Policy.standard.defaults
+        enabled = settings.enabled ?? fallback.enabled!
+        minimumLifetimeInMinutes = settings.minimumLifetimeInMinutes ?? fallback.minimumLifetimeInMinutes!
+        maximumLifetimeInMinutes = settings.maximumLifetimeInMinutes ?? fallback.maximumLifetimeInMinutes!
+        defaultLifetimeInMinutes = settings.defaultLifetimeInMinutes ?? fallback.defaultLifetimeInMinutes!
+        defaultLength = settings.defaultLength ?? fallback.defaultLength!
+        defaultMaxUses = settings.defaultMaxUses ?? fallback.defaultMaxUses!
+        maximumUses = settings.maximumUses ?? fallback.maximumUses!
+        failedAttemptLimit = settings.failedAttemptLimit ?? fallback.failedAttemptLimit!
+        completionDeadlineInMinutes = settings.completionDeadlineInMinutes ?? fallback.completionDeadlineInMinutes!
+    }
+}

@@ -1,0 +1,97 @@
+import COpenSSL
+
+/// Random bytes, digests, MACs and comparisons over the system's OpenSSL 3 (EVP APIs only).
+public enum Crypto {
+    /// Bytes from OpenSSL's CSPRNG.
+    public static func randomBytes(_ count: Int) throws -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: count)
+        guard count == 0 || RAND_bytes(&bytes, Int32(count)) == 1 else {
+            throw CryptoError.drainingQueue(operation: "RAND_bytes")
+        }
+        return bytes
+    }
+
+    /// SHA-256 of `data`.
+    public static func sha256(_ data: [UInt8]) throws -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        guard EVP_Digest(data, data.count, &digest, &length, EVP_sha256(), nil) == 1 else {
+            throw CryptoError.drainingQueue(operation: "EVP_Digest(SHA-256)")
+        }
+        return Array(digest.prefix(Int(length)))
+    }
+
+    /// HMAC-SHA256 of `data` under `key`, through the OpenSSL 3 EVP_MAC interface.
+    public static func hmacSHA256(key: [UInt8], data: [UInt8]) throws -> [UInt8] {
+        let context = try MACContext(algorithm: "HMAC", digest: "SHA256", key: key)
+        return try context.authenticate(data)
+    }
+
+    /// Whether two byte strings are equal, in time that depends only on their lengths.
+    public static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        guard !lhs.isEmpty else { return true }
+        return CRYPTO_memcmp(lhs, rhs, lhs.count) == 0
+    }
+
+    /// The OpenSSL version string the process linked against.
+    public static var openSSLVersion: String { String(cString: OpenSSL_version(OPENSSL_VERSION)) }
+}
+
+/// Owns an `EVP_MAC` and its context, and frees both.
+final class MACContext {
+    private let mac: OpaquePointer
+    private let context: OpaquePointer
+
+    init(algorithm: String, digest: String, key: [UInt8]) throws {
+        guard let mac = EVP_MAC_fetch(nil, algorithm, nil) else {
+            throw CryptoError.drainingQueue(operation: "EVP_MAC_fetch(\(algorithm))")
+        }
+        guard let context = EVP_MAC_CTX_new(mac) else {
+            EVP_MAC_free(mac)
+            throw CryptoError.drainingQueue(operation: "EVP_MAC_CTX_new")
+        }
+        self.mac = mac
+        self.context = context
+        let initialised = digest.withCString { name -> Bool in
+            // OSSL_PARAM wants a mutable char*; OpenSSL only reads it.
+            var parameters = [
+                OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, UnsafeMutablePointer(mutating: name), 0),
+                OSSL_PARAM_construct_end(),
+            ]
+            return EVP_MAC_init(context, key, key.count, &parameters) == 1
+        }
+        guard initialised else { throw CryptoError.drainingQueue(operation: "EVP_MAC_init") }
+    }
+
+    deinit {
+        EVP_MAC_CTX_free(context)
+        EVP_MAC_free(mac)
+    }
+
+    func authenticate(_ data: [UInt8]) throws -> [UInt8] {
+        guard EVP_MAC_update(context, data, data.count) == 1 else {
+            throw CryptoError.drainingQueue(operation: "EVP_MAC_update")
+        }
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length = 0
+        guard EVP_MAC_final(context, &output, &length, output.count) == 1 else {
+            throw CryptoError.drainingQueue(operation: "EVP_MAC_final")
+        }
+        return Array(output.prefix(length))
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Lower-case hexadecimal.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(count * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TapAPI
+import TapCore
+
+/// A refusal on its way to the client: status, stable code and a message that is safe to show.
+///
+/// This is the one place that turns domain errors into HTTP; an error it does not know becomes a bare 500
+/// that is logged once with the request id (see ``ProblemMiddleware``). No error's own description ever
+/// reaches a response.
+struct APIError: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var detail: String
+    var field: String? = nil
+    var bound: String? = nil
+    var headers: HTTPFields = [:]
+
+    static func invalidRequest(_ detail: String, field: String? = nil) -> APIError {
+        APIError(status: .badRequest, code: "invalid_request", detail: detail, field: field)
+    }
+    static let unauthorized = APIError(
+        status: .unauthorized, code: "unauthorized", detail: "send an operator token as 'Authorization: Bearer <token>'",
+        headers: [.wwwAuthenticate: "Bearer"])
+    static let invalidPass = APIError(
+        status: .unauthorized, code: "invalid_pass", detail: "the user principal name and pass do not admit a sign-in")
+    static func forbidden(_ detail: String) -> APIError { APIError(status: .forbidden, code: "forbidden", detail: detail) }
+    static func notFound(_ what: String) -> APIError { APIError(status: .notFound, code: "not_found", detail: "no such \(what)") }
+
+    init(
+        status: HTTPResponse.Status, code: String, detail: String, field: String? = nil, bound: String? = nil,
+        headers: HTTPFields = [:]
+    ) {
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.field = field
+        self.bound = bound
+        self.headers = headers
+    }
+
+    init(_ error: EnrollmentError) {
+        switch error {
+        case .notFound(let what): self = .notFound(what)
+        case .invalidStateTransition(let from, let action):
+            self.init(status: .conflict, code: "invalid_state_transition", detail: "cannot \(action) a session that is \(from.rawValue)")
+        case .conflict(let detail): self.init(status: .conflict, code: "conflict", detail: detail)
+        case .invalidRequest(let field, let reason): self = .invalidRequest("\(field) \(reason)", field: field)
+        case .policy(let violation):
+            self.init(
+                status: .unprocessableContent, code: "policy_violation", detail: violation.description,
+                field: violation.field, bound: violation.bound)
+        case .subjectNotAllowed(let detail): self.init(status: .forbidden, code: "subject_not_allowed", detail: detail)
+        case .forbidden(let detail): self = .forbidden(detail)
+        case .idempotencyMismatch:
+            self.init(
+                status: .unprocessableContent, code: "idempotency_conflict",
+                detail: "this Idempotency-Key was used with a different request")
+        }
+    }
+
+    var problem: Problem {
+        Problem(
+            status: Int(status.code), code: code, title: status.reasonPhrase, detail: detail, field: field, bound: bound)
+    }
+
+    func response() -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/problem+json"
+        headers[.cacheControl] = "no-store"
+        let body = (try? WireJSON.encoder().encode(problem)) ?? Data()
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Turns every error thrown below it into a problem response, so that no path answers with a stack trace,
+/// a framework default or an error's description.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            context.logger.debug("request.refused", metadata: ["http.status": "\(error.status.code)", "problem.code": "\(error.code)"])
+            return error.response()
+        } catch let error as EnrollmentError {
+            let apiError = APIError(error)
+            context.logger.debug("request.refused", metadata: ["http.status": "\(apiError.status.code)", "problem.code": "\(apiError.code)"])
+            return apiError.response()
+        } catch let error as HTTPError {
+            return Self.mapFrameworkError(error.status).response()
+        } catch {
+            // Logged once, by type only: a database error's text can hold values from the request.
+            context.logger.error("request.failed", metadata: ["error.type": "\(type(of: error))"])
+            return APIError(status: .internalServerError, code: "internal_error", detail: "the server could not complete the request").response()
+        }
+    }
+
+    static func mapFrameworkError(_ status: HTTPResponse.Status) -> APIError {
+        switch status {
+        case .notFound: APIError(status: .notFound, code: "not_found", detail: "no such route")
+        case .methodNotAllowed: APIError(status: .methodNotAllowed, code: "method_not_allowed", detail: "this route does not take that method")
+        case .contentTooLarge: APIError(status: .contentTooLarge, code: "payload_too_large", detail: "the request body is too large")
+        case .badRequest: APIError.invalidRequest("the request could not be read")
+        default: APIError(status: status, code: "http_\(status.code)", detail: status.reasonPhrase)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TapAPI
+import TapCore
+import TapStorage
+
+/// `/v1/redeem` and the device's check-in: what the device or user side calls.
+struct EnrollmentController {
+    let services: AppServices
+
+    func register(_ routes: RouteTable) {
+        routes.add(.post, "/v1/redeem", .anyone, handler: redeem)
+        routes.add(.post, "/v1/enrollment/device", .sessionToken(.deviceEnrollment), handler: checkIn)
+    }
+
+    /// Every failure is the same 401 `invalid_pass`, and does the same work: a pass that cannot even be
+    /// parsed is MACed and compared like any other, so its refusal takes as long as a wrong pass's.
+    @Sendable func redeem(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let (body, _) = try await JSONBody.decode(RedeemRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        guard let user = UserPrincipalName(body.userPrincipalName) else {
+            throw APIError.invalidRequest(
+                "userPrincipalName must be local@domain, at most 113 characters", field: "userPrincipalName")
+        }
+        guard body.temporaryAccessPass.utf8.count <= 200 else { throw APIError.invalidPass }
+        let digest: [UInt8]
+        if let pass = PassCode.parse(body.temporaryAccessPass) {
+            digest = services.keyring.passDigest(pass, for: user)
+        } else {
+            // Not a pass at all: a MAC of the input under a different framing can never match a stored one.
+            digest = services.keyring.mac(.pass, Array("unparseable\n\(user.value)\n\(body.temporaryAccessPass)".utf8))
+        }
+        switch try await services.store.redeem(user: user, passDigest: digest) {
+        case .refused:
+            throw APIError.invalidPass
+        case .admitted(let session, let token):
+            let now = services.world.now()
+            context.logger.info("pass.redeemed", metadata: ["session.id": "\(session.id)"])
+            return try JSONBody.response(
+                RedeemResponse(
+                    sessionToken: token.value, sessionExpirationDateTime: session.completionDeadline,
+                    session: RedeemedSession(session, now: now)))
+        }
+    }
+
+    @Sendable func checkIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let session = try caller.session
+        let (body, _) = try await JSONBody.decode(DeviceCheckInRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        try checkText(body.mdmDeviceId, field: "mdmDeviceId", maximum: 128)
+        let completed = try await services.store.checkInDevice(
+            session: session.id, serialNumber: body.serialNumber, mdmDeviceID: body.mdmDeviceId)
+        context.logger.info("device.enrolled", metadata: ["session.id": "\(completed.id)"])
+        return try JSONBody.response(RedeemedSession(completed, now: services.world.now()))
+    }
+}

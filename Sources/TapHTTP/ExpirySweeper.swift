@@ -1,0 +1,41 @@
+import Logging
+import ServiceLifecycle
+import TapStorage
+
+/// Moves sessions forward as time passes and writes the audit events for it. Correctness never depends on
+/// it: every use case derives the state from stored times; this only makes the stored state catch up.
+public struct ExpirySweeper: Service {
+    let store: EnrollmentStore
+    let interval: Duration
+    let logger: Logger
+
+    /// Makes a sweeper that runs every `interval`.
+    public init(store: EnrollmentStore, interval: Duration, logger: Logger) {
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let report = try await store.sweep()
+                    if report != SweepReport() {
+                        logger.info(
+                            "sweep.finished",
+                            metadata: [
+                                "sweep.sessions": "\(report.sessionsAdvanced)", "sweep.refusals": "\(report.refusalsReported)",
+                                "sweep.idempotencyKeys": "\(report.idempotencyKeysPurged)",
+                            ])
+                    }
+                } catch {
+                    logger.error("sweep.failed", metadata: ["error.type": "\(type(of: error))"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+import TapCore

@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import TapAPI
+import TapCore
+
+/// Reading request bodies and writing JSON answers, with clear refusals for every kind of bad body.
+enum JSONBody {
+    /// Reads the raw body, refusing more than `limit` bytes without reading further.
+    static func bytes(of request: Request, limit: Int) async throws -> [UInt8] {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(status: .contentTooLarge, code: "payload_too_large", detail: "the body is larger than \(limit) bytes")
+        } catch is NIOTooManyBytesError {
+            throw APIError(status: .contentTooLarge, code: "payload_too_large", detail: "the body is larger than \(limit) bytes")
+        }
+        return Array(buffer.readableBytesView)
+    }
+
+    /// Decodes a JSON body of type `T`; an empty body decodes as `{}` when `T` allows it.
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> (T, [UInt8]) {
+        try checkContentType(request)
+        let bytes = try await bytes(of: request, limit: limit)
+        return (try decode(type, bytes: bytes), bytes)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, bytes: [UInt8]) throws -> T {
+        let data = bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) ? Data("{}".utf8) : Data(bytes)
+        do {
+            return try WireJSON.decoder().decode(type, from: data)
+        } catch let error as DecodingError {
+            throw describe(error)
+        }
+    }
+
+    static func checkContentType(_ request: Request) throws {
+        guard let contentType = request.headers[.contentType] else { return }
+        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
+            throw APIError(
+                status: .unsupportedMediaType, code: "unsupported_media_type",
+                detail: "send the body as application/json (got \(mediaType.prefix(60)))")
+        }
+    }
+
+    /// Turns a decoding failure into a refusal that names the field, without echoing the input.
+    static func describe(_ error: DecodingError) -> APIError {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return APIError(status: .badRequest, code: "invalid_json", detail: "the body is not valid JSON")
+        case .dataCorrupted(let context):
+            let field = path(context.codingPath)
+            return .invalidRequest("\(field): \(context.debugDescription.hasPrefix("Cannot initialize") ? "unknown value" : context.debugDescription)", field: field)
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath + [key])
+            return .invalidRequest("\(field) is required", field: field)
+        case .typeMismatch(let type, let context):
+            let field = path(context.codingPath)
+            return .invalidRequest("\(field.isEmpty ? "body" : field) must be \(describe(type))", field: field.isEmpty ? nil : field)
+        case .valueNotFound(let type, let context):
+            let field = path(context.codingPath)
+            return .invalidRequest("\(field) must be \(describe(type)), not null", field: field)
+        @unknown default:
+            return .invalidRequest("the body could not be read")
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type, is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        case is [Any].Type: "an array"
+        default: "an object"
+        }
+    }
+
+    /// A JSON answer.
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = "no-store"
+        let data = try WireJSON.encoder().encode(value)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Reading query parameters with clear refusals.
+struct QueryReader {
+    let parameters: [String: String]
+
+    init(_ request: Request) {
+        var parameters: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+        self.parameters = parameters
+    }
+
+    func value<T>(_ name: String, _ parse: (String) -> T?) throws -> T? {
+        guard let text = parameters[name] else { return nil }
+        guard let value = parse(text) else { throw APIError.invalidRequest("query parameter \(name) has an invalid value", field: name) }
+        return value
+    }
+
+    func limit(default defaultLimit: Int = 50, maximum: Int = 200) throws -> Int {
+        try value("limit") { Int($0).flatMap { (1...maximum).contains($0) ? $0 : nil } } ?? defaultLimit
+    }
+
+    func time(_ name: String) throws -> Date? { try value(name, WireJSON.parseTime) }
+}
+
+/// Free text an operator types (reason, model, proofing reference): bounded, one line, no control characters.
+func checkText(_ text: String?, field: String, maximum: Int) throws {
+    guard let text else { return }
+    guard text.count <= maximum else { throw APIError.invalidRequest("\(field) is longer than \(maximum) characters", field: field) }
+    guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        throw APIError.invalidRequest("\(field) must not contain control characters", field: field)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TapAPI
+import TapCore
+import TapStorage
+
+/// `/v1/operators`: who am I, and token management for admins.
+struct OperatorsController {
+    let services: AppServices
+
+    func register(_ routes: RouteTable) {
+        routes.add(.get, "/v1/operators/me", .operators(.allOperators), handler: me)
+        routes.add(.get, "/v1/operators", .operators([.admin]), handler: list)
+        routes.add(.post, "/v1/operators", .operators([.admin]), handler: create)
+        routes.add(.delete, "/v1/operators/{id}", .operators([.admin]), handler: revoke)
+    }
+
+    @Sendable func me(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        guard case .operator(let record) = caller else { throw APIError.unauthorized }
+        return try JSONBody.response(OperatorView(record))
+    }
+
+    @Sendable func list(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let viewer = try caller.operatorIdentity
+        let visible = try await services.store.operators().filter { record in
+            viewer.site == nil || record.identity.site == viewer.site
+        }
+        return try JSONBody.response(OperatorList(items: visible.map(OperatorView.init)))
+    }
+
+    @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let creator = try caller.operatorIdentity
+        let (body, _) = try await JSONBody.decode(CreateOperatorRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        try checkText(body.name, field: "name", maximum: 100)
+        if let own = creator.site, body.site != own {
+            throw APIError.forbidden("an admin of site \(own) can only create operators of that site")
+        }
+        let (record, token) = try await services.store.createOperator(
+            NewOperator(
+                name: body.name, role: body.role, site: body.site, userPrincipalName: body.userPrincipalName,
+                allowedSubjects: body.allowedSubjects ?? [], allowedSources: body.allowedSources ?? [],
+                expiresAt: body.expirationDateTime),
+            by: creator)
+        return try JSONBody.response(
+            CreatedOperator(operator: OperatorView(record), token: token.value), status: .created,
+            headers: [.location: "/v1/operators/\(record.identity.id)"])
+    }
+
+    @Sendable func revoke(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        guard let text = context.parameters.get("id"), let id = OperatorID(text) else { throw APIError.notFound("operator") }
+        if let own = actor.site {
+            let target = try await services.store.operators().first { $0.identity.id == id }
+            guard let target, target.identity.site == own else { throw APIError.notFound("operator") }
+        }
+        return try JSONBody.response(OperatorView(try await services.store.revokeOperator(id, by: actor)))
+    }
+}

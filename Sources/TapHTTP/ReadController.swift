@@ -1,0 +1,59 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TapAPI
+import TapCore
+import TapStorage
+
+/// Devices, the audit trail and the policy.
+struct ReadController {
+    let services: AppServices
+
+    func register(_ routes: RouteTable) {
+        routes.add(.get, "/v1/devices", .operators(.sessionReaders), handler: devices)
+        routes.add(.get, "/v1/devices/{id}", .operators(.sessionReaders), handler: device)
+        routes.add(.get, "/v1/audit", .operators([.admin, .auditor]), handler: audit)
+        routes.add(.get, "/v1/policy", .operators(.allOperators), handler: policy)
+        routes.add(.patch, "/v1/policy", .operators([.admin]), handler: patchPolicy)
+    }
+
+    @Sendable func devices(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let viewer = try caller.operatorIdentity
+        let query = QueryReader(request)
+        let page = try await services.store.devices(
+            serialNumber: try query.value("serialNumber", SerialNumber.init), site: try query.value("site", SiteName.init),
+            visibleTo: viewer, after: try query.value("cursor", DeviceID.init), limit: try query.limit())
+        return try JSONBody.response(DeviceList(items: page.items.map(DeviceView.init), nextCursor: page.nextCursor))
+    }
+
+    @Sendable func device(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        guard let text = context.parameters.get("id"), let id = DeviceID(text),
+            let device = try await services.store.device(id, visibleTo: try caller.operatorIdentity)
+        else { throw APIError.notFound("device") }
+        return try JSONBody.response(DeviceView(device))
+    }
+
+    @Sendable func audit(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let viewer = try caller.operatorIdentity
+        let query = QueryReader(request)
+        let limit = try query.limit(default: 100, maximum: 1000)
+        let events = try await services.store.auditEvents(
+            sessionID: try query.value("sessionId", SessionID.init), site: viewer.site, since: try query.time("since"),
+            until: try query.time("until"), type: try query.value("type", AuditEventType.init(rawValue:)),
+            after: try query.value("cursor", Int64.init), limit: limit + 1)
+        let page = Array(events.prefix(limit))
+        let next = events.count > limit ? page.last.map { String($0.sequence) } : nil
+        return try JSONBody.response(AuditList(items: page.map(AuditEventView.init), nextCursor: next))
+    }
+
+    @Sendable func policy(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        try JSONBody.response(try await services.store.policy())
+    }
+
+    @Sendable func patchPolicy(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        if actor.site != nil { throw APIError.forbidden("only a global admin may change the policy") }
+        let (patch, _) = try await JSONBody.decode(JSONValue.self, from: request, limit: services.configuration.maximumBodyBytes)
+        return try JSONBody.response(try await services.store.patchPolicy(patch, by: actor))
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TapAPI
+import TapCore
+import TapCrypto
+import TapStorage
+
+/// `/v1/sessions`: create, list, read, reissue, complete and cancel.
+struct SessionsController {
+    let services: AppServices
+
+    func register(_ routes: RouteTable) {
+        routes.add(.post, "/v1/sessions", .operators(.issuers), handler: create)
+        routes.add(.get, "/v1/sessions", .operators(.sessionReaders), handler: list)
+        routes.add(.get, "/v1/sessions/{id}", .operators(.sessionReaders), handler: get)
+        routes.add(.post, "/v1/sessions/{id}/pass", .operators(.issuers), handler: reissue)
+        routes.add(.post, "/v1/sessions/{id}/complete", .operators(.issuers), handler: complete)
+        routes.add(.post, "/v1/sessions/{id}/cancel", .operators(.issuers), handler: cancel)
+    }
+
+    @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let creator = try caller.operatorIdentity
+        let (body, bytes) = try await JSONBody.decode(CreateSessionRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let newSession = try Self.validate(body)
+        guard let key = request.headers[.idempotencyKey] else {
+            return try await created(services.store.createSession(newSession, by: creator))
+        }
+        guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+            throw APIError.invalidRequest("Idempotency-Key must be 1 to 200 visible ASCII characters", field: "Idempotency-Key")
+        }
+        guard await services.idempotencyGate.claim(key, operatorID: creator.id.rawValue) else {
+            throw APIError(
+                status: .conflict, code: "idempotency_in_progress",
+                detail: "a request with this Idempotency-Key is still running; retry when it has finished")
+        }
+        let claim = IdempotencyClaim(key: key, requestDigest: try Crypto.sha256(bytes))
+        let outcome: Result<CreateOutcome, any Error>
+        do {
+            outcome = .success(try await services.store.createSession(newSession, by: creator, idempotency: claim))
+        } catch {
+            outcome = .failure(error)
+        }
+        await services.idempotencyGate.release(key, operatorID: creator.id.rawValue)
+        return try created(outcome.get())
+    }
+
+    private func created(_ outcome: CreateOutcome) throws -> Response {
+        let now = services.world.now()
+        switch outcome {
+        case .created(let issued):
+            return try JSONBody.response(
+                SessionView(issued.session, now: now, passValue: issued.pass), status: .created,
+                headers: [.location: "/v1/sessions/\(issued.session.id)"])
+        case .replayed(let session):
+            return try JSONBody.response(
+                SessionView(session, now: now), status: .created,
+                headers: [.location: "/v1/sessions/\(session.id)", .idempotentReplayed: "true"])
+        }
+    }
+
+    /// The checks the grammar types cannot make: free-text bounds and the proofing record's shape.
+    static func validate(_ body: CreateSessionRequest) throws -> NewSession {
+        try checkText(body.reason, field: "reason", maximum: 500)
+        try checkText(body.device?.model, field: "device.model", maximum: 100)
+        try checkText(body.device?.assetTag, field: "device.assetTag", maximum: 64)
+        try checkText(body.proofing?.checkedBy, field: "proofing.checkedBy", maximum: 200)
+        try checkText(body.proofing?.reference, field: "proofing.reference", maximum: 200)
+        return NewSession(
+            scenario: body.scenario, userPrincipalName: body.userPrincipalName,
+            device: body.device.map {
+                DeviceDescription(serialNumber: $0.serialNumber, platform: $0.platform, model: $0.model, assetTag: $0.assetTag)
+            },
+            site: body.site, reason: body.reason, proofing: body.proofing, pass: body.pass ?? PassRequest())
+    }
+
+    @Sendable func list(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let viewer = try caller.operatorIdentity
+        let query = QueryReader(request)
+        let filter = SessionFilter(
+            state: try query.value("state", SessionState.init(rawValue:)),
+            scenario: try query.value("scenario", Scenario.init(rawValue:)),
+            site: try query.value("site", SiteName.init),
+            userPrincipalName: try query.value("userPrincipalName", UserPrincipalName.init),
+            serialNumber: try query.value("serialNumber", SerialNumber.init))
+        let page = try await services.store.sessions(
+            matching: filter, visibleTo: viewer, after: try query.value("cursor", SessionID.init), limit: try query.limit())
+        let now = services.world.now()
+        return try JSONBody.response(SessionList(items: page.items.map { SessionView($0, now: now) }, nextCursor: page.nextCursor))
+    }
+
+    @Sendable func get(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let viewer = try caller.operatorIdentity
+        guard let session = try await services.store.session(try sessionID(context), visibleTo: viewer) else {
+            throw APIError.notFound("session")
+        }
+        return try JSONBody.response(SessionView(session, now: services.world.now()))
+    }
+
+    @Sendable func reissue(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        let id = try sessionID(context)
+        let (body, _) = try await JSONBody.decode(PassRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let issued = try await services.store.reissuePass(id, request: body, by: actor)
+        return try JSONBody.response(SessionView(issued.session, now: services.world.now(), passValue: issued.pass), status: .created)
+    }
+
+    @Sendable func complete(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let session = try await services.store.completeSession(try sessionID(context), by: try caller.operatorIdentity)
+        return try JSONBody.response(SessionView(session, now: services.world.now()))
+    }
+
+    @Sendable func cancel(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        let id = try sessionID(context)
+        let (body, _) = try await JSONBody.decode(CancelRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        try checkText(body.reason, field: "reason", maximum: 500)
+        let session = try await services.store.cancelSession(id, reason: body.reason, by: actor)
+        return try JSONBody.response(SessionView(session, now: services.world.now()))
+    }
+
+    private func sessionID(_ context: TapRequestContext) throws -> SessionID {
+        guard let text = context.parameters.get("id"), let id = SessionID(text) else { throw APIError.notFound("session") }
+        return id
+    }
+}
+
+extension HTTPField.Name {
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    static let idempotentReplayed = HTTPField.Name("Idempotent-Replayed")!
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}

@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import TapCore
+
+extension EnrollmentStore {
+    /// Appends one event to the chain inside the caller's transaction.
+    ///
+    /// mac(n) = HMAC(auditKey, mac(n-1) ‖ seq ‖ time ‖ type ‖ session ‖ actor ‖ data), and a head row holds
+    /// the last seq and mac under its own MAC, so an edited, deleted or cut-off row breaks verification.
+    @discardableResult
+    func appendAudit(
+        _ db: Database, _ type: AuditEventType, session: String?, actor: String, data: [String: JSONValue] = [:]
+    ) throws -> Int64 {
+        let head = try AuditHeadRecord.fetchOne(db, key: 1)
+        let sequence = (head?.seq ?? 0) + 1
+        let previousMAC = head.map { Array($0.mac) } ?? []
+        let record = AuditEventRecord(
+            seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session, actor: actor,
+            data: encodeJSON(data), mac: Data())
+        var sealed = record
+        sealed.mac = Data(keyring.mac(.audit, Self.auditMessage(record, previousMAC: previousMAC)))
+        try sealed.insert(db)
+        try AuditHeadRecord(
+            id: 1, seq: sequence, mac: sealed.mac, headMac: Data(keyring.mac(.audit, Self.headMessage(sequence, Array(sealed.mac))))
+        ).save(db)
+        return sequence
+    }
+
+    static func auditMessage(_ record: AuditEventRecord, previousMAC: [UInt8]) -> [UInt8] {
+        // Fields are joined with a unit separator that none of them can contain unescaped (data is JSON).
+        let fields = [
+            String(record.seq), String(Int64((record.time.timeIntervalSince1970 * 1000).rounded())), record.type,
+            record.sessionId ?? "", record.actor, record.data,
+        ]
+        return previousMAC + Array(fields.joined(separator: "\u{1F}").utf8)
+    }
+
+    /// Times are stored with millisecond precision; the MAC must cover exactly what is stored.
+    static func millisecondTime(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+    }
+
+    static func headMessage(_ sequence: Int64, _ mac: [UInt8]) -> [UInt8] {
+        Array("head\u{1F}\(sequence)\u{1F}".utf8) + mac
+    }
+
+    /// Walks the whole chain and reports the first break.
+    public func verifyAudit() async throws -> AuditVerification {
+        try await pool.read { db in
+            var previousMAC: [UInt8] = []
+            var expected: Int64 = 1
+            let cursor = try AuditEventRecord.fetchCursor(db, sql: "SELECT * FROM auditEvent ORDER BY seq")
+            while let record = try cursor.next() {
+                if record.seq != expected {
+                    return .broken(sequence: expected, reason: "event \(expected) is missing (next is \(record.seq))")
+                }
+                let mac = keyring.mac(.audit, Self.auditMessage(record, previousMAC: previousMAC))
+                guard keyring.constantTimeEqual(mac, Array(record.mac)) else {
+                    return .broken(sequence: record.seq, reason: "event \(record.seq) was altered or its predecessor was")
+                }
+                previousMAC = mac
+                expected += 1
+            }
+            let last = expected - 1
+            guard let head = try AuditHeadRecord.fetchOne(db, key: 1) else {
+                return last == 0 ? .intact(events: 0) : .broken(sequence: last, reason: "the chain head is missing")
+            }
+            let headMAC = keyring.mac(.audit, Self.headMessage(head.seq, Array(head.mac)))
+            guard keyring.constantTimeEqual(headMAC, Array(head.headMac)) else {
+                return .broken(sequence: head.seq, reason: "the chain head was altered")
+            }
+            guard head.seq == last, keyring.constantTimeEqual(Array(head.mac), previousMAC) else {
+                return .broken(
+                    sequence: min(head.seq, last + 1),
+                    reason: head.seq > last
+                        ? "the log ends at event \(last) but the head records \(head.seq): the tail was cut off"
+                        : "the head does not match the last event \(last)")
+            }
+            return .intact(events: last)
+        }
+    }
+
+    /// Events in chain order, filtered; `after` is the last sequence the caller has seen. With `site`, only
+    /// events of that site's sessions.
+    public func auditEvents(
+        sessionID: SessionID? = nil, site: SiteName? = nil, since: Date? = nil, until: Date? = nil, type: AuditEventType? = nil,
+        after: Int64? = nil, limit: Int
+    ) async throws -> [AuditEvent] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let sessionID { conditions.append("sessionId = ?"); arguments.append(sessionID.rawValue) }
+        if let site {
+            conditions.append("sessionId IN (SELECT id FROM session WHERE site = ?)"); arguments.append(site.value)
+        }
+        if let since { conditions.append("time >= ?"); arguments.append(since) }
+        if let until { conditions.append("time < ?"); arguments.append(until) }
+        if let type { conditions.append("type = ?"); arguments.append(type.rawValue) }
+        if let after { conditions.append("seq > ?"); arguments.append(after) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(limit)
+        let sql = "SELECT * FROM auditEvent \(whereClause) ORDER BY seq LIMIT ?"
+        let statementArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            try AuditEventRecord.fetchAll(db, sql: sql, arguments: statementArguments).map { try $0.domain() }
+        }
+    }
+}
+
+/// The result of walking the audit chain.
+public enum AuditVerification: Sendable, Equatable {
+    /// Every event verified and the head matches the last one.
+    case intact(events: Int64)
+    /// The first place the chain does not hold.
+    case broken(sequence: Int64, reason: String)
+}

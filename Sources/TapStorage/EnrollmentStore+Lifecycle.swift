@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// A session row with its live pass, loaded for a change.
+struct LoadedSession {
+    var record: SessionRecord
+    var pass: PassRecord?
+}
+
+extension EnrollmentStore {
+    /// Mints a fresh pass for a session whose pass expired, locked, or must be replaced. The old pass dies.
+    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> IssuedPass {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            var loaded = try loadForChange(id, visibleTo: actor, db: db)
+            try settle(&loaded, now: now, db: db)
+            let scenario = try parse(Scenario(rawValue: loaded.record.scenario), "session.scenario")
+            let site = try parse(SiteName(loaded.record.site), "session.site")
+            let policy = try loadPolicy(db)
+            let user = try parse(UserPrincipalName(loaded.record.userPrincipalName), "session.userPrincipalName")
+            if case .privilegedSubject = actor.mayIssue(for: user, privileged: policy.privilegedSubjects) {
+                throw EnrollmentError.subjectNotAllowed("\(user) is a privileged user; a \(actor.role.rawValue) token may not issue for them")
+            }
+            let plan = try Self.planOrThrow(
+                policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
+            try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
+            try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)
+            loaded.record.completionDeadline = plan.plannedCompletionDeadline
+            try loaded.record.update(db)
+            let code = try mintPass(plan: plan, session: loaded.record, actor: actor.id.rawValue, now: now, db: db)
+            try RedeemFailureRecord.deleteOne(db, key: loaded.record.userPrincipalName)
+            return IssuedPass(session: try parse(try Self.session(id: id.rawValue, db: db), "session"), pass: code)
+        }
+    }
+
+    /// Stops a session; its pass and session tokens die in the same transaction.
+    public func cancelSession(_ id: SessionID, reason: String?, by actor: OperatorIdentity) async throws -> Session {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            var loaded = try loadForChange(id, visibleTo: actor, db: db)
+            try settle(&loaded, now: now, db: db)
+            try apply(.cancel, to: &loaded.record, action: "cancel", now: now)
+            try close(&loaded, event: .sessionCancelled, actor: actor.id.rawValue, now: now, db: db,
+                      data: ["reason": reason.map(JSONValue.string) ?? .null])
+            return try parse(try Self.session(id: id.rawValue, db: db), "session")
+        }
+    }
+
+    /// Marks a session completed by hand (the operator saw the enrollment finish); a device is marked enrolled.
+    public func completeSession(_ id: SessionID, by actor: OperatorIdentity) async throws -> Session {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            var loaded = try loadForChange(id, visibleTo: actor, db: db)
+            try settle(&loaded, now: now, db: db)
+            try apply(.complete, to: &loaded.record, action: "complete", now: now)
+            try markDeviceEnrolled(loaded.record, mdmDeviceID: nil, actor: actor.id.rawValue, now: now, db: db)
+            try close(&loaded, event: .sessionCompleted, actor: actor.id.rawValue, now: now, db: db, data: ["by": "operator"])
+            return try parse(try Self.session(id: id.rawValue, db: db), "session")
+        }
+    }
+
+    /// The device reports that enrollment finished, with the session token its redeem returned. The serial
+    /// must be the session's device; the session completes and the pass dies, in one transaction.
+    public func checkInDevice(
+        session id: SessionID, serialNumber: SerialNumber, mdmDeviceID: String?
+    ) async throws -> Session {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            guard let record = try SessionRecord.fetchOne(db, key: id.rawValue) else {
+                throw EnrollmentError.notFound("session")
+            }
+            var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
+            try settle(&loaded, now: now, db: db)
+            guard loaded.record.scenario == Scenario.deviceEnrollment.rawValue,
+                let deviceID = loaded.record.deviceId, let device = try DeviceRecord.fetchOne(db, key: deviceID)
+            else {
+                throw EnrollmentError.invalidRequest(field: "serialNumber", reason: "cannot be checked in: this session enrolls no device")
+            }
+            guard device.serialNumber == serialNumber.value else {
+                throw EnrollmentError.conflict("serial number \(serialNumber) is not this session's device")
+            }
+            guard try loaded.record.sessionState == .inProgress else {
+                throw EnrollmentError.invalidStateTransition(from: try loaded.record.sessionState, action: "device check-in")
+            }
+            try apply(.complete, to: &loaded.record, action: "device check-in", now: now)
+            try markDeviceEnrolled(loaded.record, mdmDeviceID: mdmDeviceID, actor: "session-token", now: now, db: db)
+            try close(&loaded, event: .sessionCompleted, actor: "session-token", now: now, db: db, data: ["by": "device"])
+            return try parse(try Self.session(id: id.rawValue, db: db), "session")
+        }
+    }
+
+    // MARK: Shared steps
+
+    func loadForChange(_ id: SessionID, visibleTo actor: OperatorIdentity, db: Database) throws -> LoadedSession {
+        guard let record = try SessionRecord.fetchOne(db, key: id.rawValue),
+            let site = SiteName(record.site), actor.canSee(site: site)
+        else { throw EnrollmentError.notFound("session") }
+        return LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
+    }
+
+    func livePass(of sessionID: String, db: Database) throws -> PassRecord? {
+        try PassRecord.fetchOne(db, sql: "SELECT * FROM pass WHERE sessionId = ? AND revokedAt IS NULL", arguments: [sessionID])
+    }
+
+    func apply(_ event: SessionEvent, to record: inout SessionRecord, action: String, now: Date) throws {
+        let from = try record.sessionState
+        guard let to = from.applying(event) else {
+            throw EnrollmentError.invalidStateTransition(from: from, action: action)
+        }
+        record.state = to.rawValue
+        record.updatedAt = now
+    }
+
+    /// Persists what time has done to the session since it was stored, with its audit events.
+    func settle(_ loaded: inout LoadedSession, now: Date, db: Database) throws {
+        let events = SessionTimeline.dueEvents(
+            state: try loaded.record.sessionState, pass: loaded.pass?.terms,
+            completionDeadline: loaded.record.completionDeadline, now: now)
+        guard !events.isEmpty else { return }
+        for event in events {
+            try apply(event, to: &loaded.record, action: event.description, now: now)
+            switch event {
+            case .passExpired:
+                try appendAudit(db, .passExpired, session: loaded.record.id, actor: "system")
+            case .deadlinePassed:
+                if let deviceID = loaded.record.deviceId {
+                    try db.execute(
+                        sql: "UPDATE device SET enrollmentState = 'failed' WHERE id = ? AND enrollmentState = 'enrolling'",
+                        arguments: [deviceID])
+                }
+                try close(&loaded, event: .sessionAbandoned, actor: "system", now: now, db: db)
+            default:
+                break
+            }
+        }
+        try loaded.record.update(db)
+    }
+
+    /// Writes a terminal state: the session event, then the pass revocation and the end of its tokens.
+    func close(
+        _ loaded: inout LoadedSession, event: AuditEventType, actor: String, now: Date, db: Database,
+        data: [String: JSONValue] = [:]
+    ) throws {
+        loaded.record.closedAt = now
+        try loaded.record.update(db)
+        try appendAudit(db, event, session: loaded.record.id, actor: actor, data: data)
+        try revokeLivePass(&loaded, reason: event.rawValue, actor: actor, now: now, db: db)
+        try db.execute(
+            sql: "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL",
+            arguments: [now, loaded.record.id])
+    }
+
+    func revokeLivePass(_ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: Database) throws {
+        guard var pass = loaded.pass else { return }
+        pass.revokedAt = now
+        try pass.update(db)
+        loaded.pass = nil
+        try appendAudit(
+            db, .passRevoked, session: loaded.record.id, actor: actor,
+            data: ["passId": .string(pass.id), "reason": .string(reason)])
+    }
+
+    private func markDeviceEnrolled(_ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: Database) throws {
+        guard let deviceID = session.deviceId, var device = try DeviceRecord.fetchOne(db, key: deviceID) else { return }
+        device.enrollmentState = EnrollmentState.enrolled.rawValue
+        device.mdmDeviceId = mdmDeviceID ?? device.mdmDeviceId
+        device.lastSeenAt = now
+        try device.update(db)
+        try appendAudit(
+            db, .deviceEnrolled, session: session.id, actor: actor,
+            data: ["serialNumber": .string(device.serialNumber), "mdmDeviceId": mdmDeviceID.map(JSONValue.string) ?? .null])
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// What is needed to create an operator token.
+public struct NewOperator: Sendable, Equatable {
+    public var name: String
+    public var role: Role
+    public var site: SiteName?
+    public var userPrincipalName: UserPrincipalName?
+    public var allowedSubjects: [SubjectPattern]
+    public var allowedSources: [String]
+    public var expiresAt: Date?
+
+    /// Makes a request.
+    public init(
+        name: String, role: Role, site: SiteName? = nil, userPrincipalName: UserPrincipalName? = nil,
+        allowedSubjects: [SubjectPattern] = [], allowedSources: [String] = [], expiresAt: Date? = nil
+    ) {
+        self.name = name
+        self.role = role
+        self.site = site
+        self.userPrincipalName = userPrincipalName
+        self.allowedSubjects = allowedSubjects
+        self.allowedSources = allowedSources
+        self.expiresAt = expiresAt
+    }
+}
+
+/// An operator's token as it is checked on each request.
+public enum OperatorLookup: Sendable, Equatable {
+    case valid(Operator)
+    case expired
+    case revoked
+    case unknown
+}
+
+extension EnrollmentStore {
+    /// Creates an operator and its token; the token value is returned here once and stored only as a MAC.
+    /// `creator` is `nil` for the bootstrap admin made by the local CLI.
+    public func createOperator(_ request: NewOperator, by creator: OperatorIdentity?) async throws -> (Operator, BearerToken) {
+        let trimmedName = request.name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(trimmedName.count), !trimmedName.contains(where: { $0.isNewline }) else {
+            throw EnrollmentError.invalidRequest(field: "name", reason: "must be 1 to 100 characters on one line")
+        }
+        if request.site == nil, !request.role.mayBeGlobal {
+            throw EnrollmentError.invalidRequest(field: "site", reason: "is required: a \(request.role.rawValue) token belongs to one site")
+        }
+        for source in request.allowedSources where AddressBlock(source) == nil {
+            throw EnrollmentError.invalidRequest(field: "allowedSources", reason: "must hold IP addresses or CIDR blocks (\(source.prefix(64)) is neither)")
+        }
+        if let expiresAt = request.expiresAt, expiresAt <= world.now() {
+            throw EnrollmentError.invalidRequest(field: "expirationDateTime", reason: "must be in the future")
+        }
+        return try await pool.write { db in
+            let now = world.currentSecond()
+            let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+            let record = OperatorRecord(
+                id: (world.newID() as OperatorID).rawValue, name: trimmedName, role: request.role.rawValue,
+                site: request.site?.value, userPrincipalName: request.userPrincipalName?.value,
+                tokenDigest: Data(keyring.tokenDigest(token)), allowedSubjects: encodeJSON(request.allowedSubjects),
+                allowedSources: encodeJSON(request.allowedSources), createdAt: now, createdBy: creator?.id.rawValue,
+                expiresAt: request.expiresAt, revokedAt: nil)
+            try record.insert(db)
+            try appendAudit(
+                db, .operatorCreated, session: nil, actor: creator?.id.rawValue ?? "local-cli",
+                data: [
+                    "operatorId": .string(record.id), "name": .string(record.name), "role": .string(record.role),
+                    "site": record.site.map(JSONValue.string) ?? .null,
+                ])
+            return (try record.domain(), token)
+        }
+    }
+
+    /// Finds the operator a token belongs to.
+    public func operatorForToken(digest: [UInt8]) async throws -> OperatorLookup {
+        let now = world.now()
+        return try await pool.read { db in
+            guard let record = try OperatorRecord.fetchOne(db, sql: "SELECT * FROM operator WHERE tokenDigest = ?", arguments: [Data(digest)])
+            else { return .unknown }
+            if record.revokedAt != nil { return .revoked }
+            if let expiresAt = record.expiresAt, expiresAt <= now { return .expired }
+            return .valid(try record.domain())
+        }
+    }
+
+    /// Every operator, oldest first (tokens are never shown).
+    public func operators() async throws -> [Operator] {
+        try await pool.read { db in
+            try OperatorRecord.fetchAll(db, sql: "SELECT * FROM operator ORDER BY id").map { try $0.domain() }
+        }
+    }
+
+    /// Revokes an operator's token. Revoking yourself, or the last admin that can still act, is refused.
+    public func revokeOperator(_ id: OperatorID, by actor: OperatorIdentity) async throws -> Operator {
+        guard id != actor.id else { throw EnrollmentError.conflict("you cannot revoke your own token") }
+        return try await pool.write { db in
+            let now = world.currentSecond()
+            guard var record = try OperatorRecord.fetchOne(db, key: id.rawValue) else {
+                throw EnrollmentError.notFound("operator")
+            }
+            guard record.revokedAt == nil else { throw EnrollmentError.conflict("operator is already revoked") }
+            if record.role == Role.admin.rawValue {
+                let admins = try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM operator WHERE role = 'admin' AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
+                    arguments: [now]) ?? 0
+                guard admins > 1 else { throw EnrollmentError.conflict("this is the last admin; create another first") }
+            }
+            record.revokedAt = now
+            try record.update(db)
+            try appendAudit(db, .operatorRevoked, session: nil, actor: actor.id.rawValue, data: ["operatorId": .string(record.id)])
+            return try record.domain()
+        }
+    }
+}

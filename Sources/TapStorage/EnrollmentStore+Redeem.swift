@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import TapCore
+
+extension EnrollmentStore {
+    /// Redeems a pass for a user, atomically: a pass with N uses admits exactly N redeems, however many
+    /// arrive at once, because each redeem is one write transaction and SQLite runs one writer at a time.
+    ///
+    /// Every refusal does the same work (one MAC compared against each of the user's live passes) and the
+    /// same single write (the user's failure counter), so unknown user, wrong pass, expired pass and used
+    /// pass cannot be told apart by answer or timing. At the policy's limit, the user's open passes lock.
+    public func redeem(user: UserPrincipalName, passDigest: [UInt8]) async throws -> RedeemOutcome {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            let candidates = try PassRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT pass.* FROM pass JOIN session ON session.id = pass.sessionId
+                    WHERE session.userPrincipalName = ? AND pass.revokedAt IS NULL
+                      AND session.state IN ('pending','active','inProgress','expired','lockedOut')
+                    """,
+                arguments: [user.value])
+            var matched: PassRecord?
+            for candidate in candidates where keyring.constantTimeEqual(Array(candidate.digest), passDigest) {
+                matched = candidate
+            }
+            let sessionRecords = try SessionRecord.fetchAll(db, keys: candidates.map(\.sessionId))
+            let policy = try loadPolicy(db)
+            let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
+            let failures = try RedeemFailureRecord.fetchOne(db, key: user.value)
+
+            if let matched, (failures?.count ?? 0) < limit,
+                let record = sessionRecords.first(where: { $0.id == matched.sessionId })
+            {
+                var loaded = LoadedSession(record: record, pass: matched)
+                let effective = SessionTimeline.effectiveState(
+                    state: try record.sessionState, pass: matched.terms, completionDeadline: record.completionDeadline, now: now)
+                let enabled = policy.effectiveSettings(
+                    site: try parse(SiteName(record.site), "session.site"),
+                    scenario: try parse(Scenario(rawValue: record.scenario), "session.scenario")
+                ).enabled
+                if effective == .active || effective == .inProgress,
+                    matched.terms.usability(at: now, policyEnabled: enabled).isUsable
+                {
+                    try settle(&loaded, now: now, db: db)
+                    return .admitted(try admit(&loaded, user: user, now: now, db: db), try mintSessionToken(loaded, now: now, db: db))
+                }
+            }
+            try recordFailure(user: user, previous: failures, limit: limit, candidates: sessionRecords, now: now, db: db)
+            return .refused
+        }
+    }
+
+    /// The lowest failed-attempt limit among the policies of the user's sessions.
+    private func failedAttemptLimit(for sessions: [SessionRecord], policy: Policy) throws -> Int {
+        let limits = try sessions.map { record in
+            policy.effectiveSettings(
+                site: try parse(SiteName(record.site), "session.site"),
+                scenario: try parse(Scenario(rawValue: record.scenario), "session.scenario")
+            ).failedAttemptLimit
+        }
+        return limits.min() ?? policy.effectiveSettings(site: .defaultSite, scenario: .deviceEnrollment).failedAttemptLimit
+    }
+
+    private func admit(_ loaded: inout LoadedSession, user: UserPrincipalName, now: Date, db: Database) throws -> Session {
+        guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
+        pass.uses += 1
+        try pass.update(db)
+        loaded.pass = pass
+        if try loaded.record.sessionState == .active {
+            let policy = try loadPolicy(db)
+            let settings = policy.effectiveSettings(
+                site: try parse(SiteName(loaded.record.site), "session.site"),
+                scenario: try parse(Scenario(rawValue: loaded.record.scenario), "session.scenario"))
+            loaded.record.firstUsedAt = now
+            // The completion deadline runs from the first sign-in: that is when enrollment starts.
+            loaded.record.completionDeadline = now.addingTimeInterval(TimeInterval(settings.completionDeadlineInMinutes * 60))
+            if let deviceID = loaded.record.deviceId {
+                try db.execute(sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?", arguments: [now, deviceID])
+            }
+        }
+        try apply(.passUsed, to: &loaded.record, action: "redeem", now: now)
+        try loaded.record.update(db)
+        try appendAudit(
+            db, .passUsed, session: loaded.record.id, actor: "redeem",
+            data: ["passId": .string(pass.id), "uses": .number(Double(pass.uses)), "usesRemaining": .number(Double(pass.maxUses - pass.uses))])
+        try RedeemFailureRecord.deleteOne(db, key: user.value)
+        return try parse(try Self.session(id: loaded.record.id, db: db), "session")
+    }
+
+    private func mintSessionToken(_ loaded: LoadedSession, now: Date, db: Database) throws -> BearerToken {
+        let token = BearerToken.generate(.sessionToken, randomBytes: world.randomBytes)
+        try SessionTokenRecord(
+            digest: Data(keyring.tokenDigest(token)), sessionId: loaded.record.id, createdAt: now,
+            expiresAt: loaded.record.completionDeadline, revokedAt: nil
+        ).insert(db)
+        return token
+    }
+
+    private func recordFailure(
+        user: UserPrincipalName, previous: RedeemFailureRecord?, limit: Int, candidates: [SessionRecord], now: Date,
+        db: Database
+    ) throws {
+        var failures = previous ?? RedeemFailureRecord(userPrincipalName: user.value, count: 0, unreported: 0, firstAt: now, lastAt: now)
+        failures.count += 1
+        failures.unreported += 1
+        failures.lastAt = now
+        try failures.save(db)
+        guard failures.count == limit else { return }
+        // The limit is reached now: lock every open pass of the user. Later failures only count.
+        for record in candidates {
+            var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
+            let effective = SessionTimeline.effectiveState(
+                state: try record.sessionState, pass: loaded.pass?.terms, completionDeadline: record.completionDeadline, now: now)
+            guard effective == .active || effective == .inProgress, var pass = loaded.pass else { continue }
+            try settle(&loaded, now: now, db: db)
+            pass.lockedAt = now
+            try pass.update(db)
+            try apply(.lockOut, to: &loaded.record, action: "lock out", now: now)
+            try loaded.record.update(db)
+            try appendAudit(
+                db, .passLocked, session: record.id, actor: "redeem",
+                data: ["passId": .string(pass.id), "failedAttempts": .number(Double(failures.count))])
+        }
+    }
+
+    /// The session a session token belongs to, while the token may still act: not revoked, not past its
+    /// session's completion deadline, and the session under way.
+    public func sessionForToken(digest: [UInt8]) async throws -> Session? {
+        let now = world.now()
+        return try await pool.read { db in
+            guard let token = try SessionTokenRecord.fetchOne(db, key: Data(digest)), token.revokedAt == nil,
+                token.expiresAt > now, let session = try Self.session(id: token.sessionId, db: db),
+                session.effectiveState(at: now) == .inProgress
+            else { return nil }
+            return session
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import GRDB
+import TapCore
+
+extension EnrollmentStore {
+    // MARK: Create
+
+    /// Creates a session and mints its pass, or replays an earlier identical request.
+    public func createSession(
+        _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim? = nil
+    ) async throws -> CreateOutcome {
+        try await pool.write { db in
+            if let idempotency,
+                let earlier = try IdempotencyRecord.fetchOne(db, key: ["operatorId": creator.id.rawValue, "key": idempotency.key])
+            {
+                guard keyring.constantTimeEqual(Array(earlier.requestDigest), idempotency.requestDigest) else {
+                    throw EnrollmentError.idempotencyMismatch
+                }
+                return .replayed(try parse(try Self.session(id: earlier.sessionId, db: db), "idempotent session"))
+            }
+            let now = world.currentSecond()
+            let site = try resolveSite(request.site, for: creator)
+            let policy = try loadPolicy(db)
+            switch creator.mayIssue(for: request.userPrincipalName, privileged: policy.privilegedSubjects) {
+            case .allowed: break
+            case .outsideAllowedSubjects:
+                throw EnrollmentError.subjectNotAllowed("this token may not issue passes for \(request.userPrincipalName)")
+            case .privilegedSubject:
+                throw EnrollmentError.subjectNotAllowed(
+                    "\(request.userPrincipalName) is a privileged user; a \(creator.role.rawValue) token may not issue for them")
+            }
+            switch (request.scenario, request.device) {
+            case (.deviceEnrollment, nil):
+                throw EnrollmentError.invalidRequest(field: "device", reason: "is required for deviceEnrollment")
+            case (.fido2Registration, .some):
+                throw EnrollmentError.invalidRequest(field: "device", reason: "is not allowed for fido2Registration")
+            default: break
+            }
+            let plan = try Self.planOrThrow(policy.plan(request.pass, site: site, scenario: request.scenario, now: now))
+            let device = try request.device.map { try upsertDevice($0, site: site, now: now, db: db) }
+
+            let sessionID: SessionID = world.newID()
+            let session = SessionRecord(
+                id: sessionID.rawValue, scenario: request.scenario.rawValue,
+                state: (plan.startsAt > now ? SessionState.pending : .active).rawValue, site: site.value,
+                userPrincipalName: request.userPrincipalName.value, deviceId: device?.id, createdBy: creator.id.rawValue,
+                reason: request.reason, proofing: request.proofing.map(encodeJSON), createdAt: now, updatedAt: now,
+                completionDeadline: plan.plannedCompletionDeadline, firstUsedAt: nil, closedAt: nil)
+            try session.insert(db)
+            try appendAudit(
+                db, .sessionCreated, session: session.id, actor: creator.id.rawValue,
+                data: [
+                    "scenario": .string(session.scenario), "site": .string(site.value),
+                    "userPrincipalName": .string(session.userPrincipalName),
+                    "serialNumber": device.map { .string($0.serialNumber) } ?? .null,
+                ])
+            let code = try mintPass(plan: plan, session: session, actor: creator.id.rawValue, now: now, db: db)
+            // A fresh pass starts with a clean slate of failed attempts for its user.
+            try RedeemFailureRecord.deleteOne(db, key: session.userPrincipalName)
+            if let idempotency {
+                try IdempotencyRecord(
+                    operatorId: creator.id.rawValue, key: idempotency.key, requestDigest: Data(idempotency.requestDigest),
+                    sessionId: session.id, createdAt: now
+                ).insert(db)
+            }
+            let stored = try parse(try Self.session(id: session.id, db: db), "new session")
+            return .created(IssuedPass(session: stored, pass: code))
+        }
+    }
+
+    func resolveSite(_ requested: SiteName?, for creator: OperatorIdentity) throws -> SiteName {
+        if let own = creator.site {
+            if let requested, requested != own {
+                throw EnrollmentError.forbidden("a token of site \(own) cannot act for site \(requested)")
+            }
+            return own
+        }
+        return requested ?? .defaultSite
+    }
+
+    static func planOrThrow(_ result: Result<PassPlan, PassRequestError>) throws -> PassPlan {
+        switch result {
+        case .success(let plan): return plan
+        case .failure(.invalid(let field, let reason)): throw EnrollmentError.invalidRequest(field: field, reason: reason)
+        case .failure(.policy(let violation)): throw EnrollmentError.policy(violation)
+        }
+    }
+
+    private func upsertDevice(_ description: DeviceDescription, site: SiteName, now: Date, db: Database) throws -> DeviceRecord {
+        if var existing = try DeviceRecord.fetchOne(
+            db, sql: "SELECT * FROM device WHERE serialNumber = ? AND platform = ?",
+            arguments: [description.serialNumber.value, description.platform.rawValue])
+        {
+            let open = try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM session WHERE deviceId = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')",
+                arguments: [existing.id]) ?? 0
+            // Two open sessions for one device would race each other to complete it.
+            guard open == 0 else {
+                throw EnrollmentError.conflict("device \(description.serialNumber) already has an open session; cancel it first")
+            }
+            existing.model = description.model ?? existing.model
+            existing.assetTag = description.assetTag ?? existing.assetTag
+            existing.site = site.value
+            existing.enrollmentState = EnrollmentState.pending.rawValue
+            try existing.update(db)
+            return existing
+        }
+        let device = DeviceRecord(
+            id: (world.newID() as DeviceID).rawValue, serialNumber: description.serialNumber.value,
+            platform: description.platform.rawValue, model: description.model, assetTag: description.assetTag,
+            site: site.value, enrollmentState: EnrollmentState.pending.rawValue, mdmDeviceId: nil, lastSeenAt: nil,
+            createdAt: now)
+        try device.insert(db)
+        return device
+    }
+
+    /// Mints a pass for `session` under `plan`, stores only its digest, and returns the value.
+    func mintPass(plan: PassPlan, session: SessionRecord, actor: String, now: Date, db: Database) throws -> PassCode {
+        let user = try parse(UserPrincipalName(session.userPrincipalName), "session.userPrincipalName")
+        let code = PassCode.generate(length: plan.length, randomBytes: world.randomBytes)
+        let pass = PassRecord(
+            id: (world.newID() as PassID).rawValue, sessionId: session.id, digest: Data(keyring.passDigest(code, for: user)),
+            createdAt: now, startsAt: plan.startsAt, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0,
+            revokedAt: nil, lockedAt: nil)
+        try pass.insert(db)
+        try appendAudit(
+            db, .passIssued, session: session.id, actor: actor,
+            data: [
+                "passId": .string(pass.id), "maxUses": .number(Double(plan.maxUses)),
+                "lifetimeInMinutes": .number(Double(plan.lifetimeInMinutes)),
+                "startDateTime": .string(ISO8601DateFormatter().string(from: plan.startsAt)),
+            ])
+        return code
+    }
+
+    // MARK: Read
+
+    /// One session as `viewer` may see it; `nil` when it does not exist or belongs to another site.
+    public func session(_ id: SessionID, visibleTo viewer: OperatorIdentity?) async throws -> Session? {
+        try await pool.read { db in
+            guard let session = try Self.session(id: id.rawValue, db: db) else { return nil }
+            if let viewer, !viewer.canSee(site: session.site) { return nil }
+            return session
+        }
+    }
+
+    /// A page of sessions, newest first. The state filter matches the state at this moment, not the stored one.
+    public func sessions(
+        matching filter: SessionFilter, visibleTo viewer: OperatorIdentity, after cursor: SessionID?, limit: Int
+    ) async throws -> Page<Session> {
+        let now = world.now()
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        if let site = viewer.site { conditions.append("session.site = ?"); arguments.append(site.value) }
+        if let site = filter.site { conditions.append("session.site = ?"); arguments.append(site.value) }
+        if let scenario = filter.scenario { conditions.append("session.scenario = ?"); arguments.append(scenario.rawValue) }
+        if let user = filter.userPrincipalName {
+            conditions.append("session.userPrincipalName = ?"); arguments.append(user.value)
+        }
+        if let serial = filter.serialNumber {
+            conditions.append("session.deviceId IN (SELECT id FROM device WHERE serialNumber = ?)")
+            arguments.append(serial.value)
+        }
+        if let state = filter.state {
+            let (sql, stateArguments) = Self.effectiveStateCondition(state, now: now)
+            conditions.append(sql)
+            arguments.append(contentsOf: stateArguments)
+        }
+        if let cursor { conditions.append("session.id < ?"); arguments.append(cursor.rawValue) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(limit + 1)
+        let sql = """
+            SELECT session.* FROM session
+            LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
+            \(whereClause) ORDER BY session.id DESC LIMIT ?
+            """
+        let statementArguments = StatementArguments(arguments)
+        return try await pool.read { db in
+            var records = try SessionRecord.fetchAll(db, sql: sql, arguments: statementArguments)
+            var next: String?
+            if records.count > limit {
+                records.removeLast()
+                next = records.last?.id
+            }
+            return Page(items: try Self.sessions(records, db: db), nextCursor: next)
+        }
+    }
+
+    /// SQL for "the session's state at `now` is `state`", with the live pass joined as `pass`.
+    static func effectiveStateCondition(_ state: SessionState, now: Date) -> (String, [(any DatabaseValueConvertible)?]) {
+        switch state {
+        case .pending:
+            return ("(session.state = 'pending' AND pass.startsAt > ?)", [now])
+        case .active:
+            return (
+                "((session.state = 'active' AND pass.expiresAt > ?) OR (session.state = 'pending' AND pass.startsAt <= ? AND pass.expiresAt > ?))",
+                [now, now, now]
+            )
+        case .expired:
+            return ("(session.state = 'expired' OR (session.state IN ('active','pending') AND pass.expiresAt <= ?))", [now])
+        case .inProgress:
+            return ("(session.state = 'inProgress' AND session.completionDeadline > ?)", [now])
+        case .abandoned:
+            return ("(session.state = 'abandoned' OR (session.state = 'inProgress' AND session.completionDeadline <= ?))", [now])
+        default:
+            return ("session.state = ?", [state.rawValue])
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import GRDB
+import TapCore
+
+extension EnrollmentStore {
+    /// Moves sessions forward that time has changed (expired passes, passed deadlines), reports refused
+    /// redeems as aggregated `pass.refused` events, and forgets idempotency keys older than a day.
+    ///
+    /// Correctness never depends on this running: every use case derives the state from the stored times.
+    /// Works in batches of `batchSize` so no transaction holds the writer for long.
+    public func sweep(batchSize: Int = 500) async throws -> SweepReport {
+        var report = SweepReport()
+        while true {
+            let advanced = try await pool.write { db -> Int in
+                let now = world.currentSecond()
+                let records = try SessionRecord.fetchAll(
+                    db,
+                    sql: """
+                        SELECT session.* FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
+                        WHERE (session.state = 'pending' AND pass.startsAt <= ?)
+                           OR (session.state = 'active' AND pass.expiresAt <= ?)
+                           OR (session.state = 'inProgress' AND session.completionDeadline <= ?)
+                        LIMIT ?
+                        """,
+                    arguments: [now, now, now, batchSize])
+                for record in records {
+                    var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
+                    try settle(&loaded, now: now, db: db)
+                }
+                return records.count
+            }
+            report.sessionsAdvanced += advanced
+            if advanced < batchSize { break }
+        }
+        report.refusalsReported = try await pool.write { db -> Int in
+            let pending = try RedeemFailureRecord.fetchAll(db, sql: "SELECT * FROM redeemFailure WHERE unreported > 0")
+            for var failures in pending {
+                try appendAudit(
+                    db, .passRefused, session: nil, actor: "redeem",
+                    data: [
+                        "userPrincipalName": .string(failures.userPrincipalName),
+                        "refusals": .number(Double(failures.unreported)), "since": .string(ISO8601DateFormatter().string(from: failures.firstAt)),
+                    ])
+                failures.unreported = 0
+                try failures.update(db)
+            }
+            return pending.count
+        }
+        report.idempotencyKeysPurged = try await pool.write { db -> Int in
+            try db.execute(
+                sql: "DELETE FROM idempotencyKey WHERE createdAt < ?", arguments: [world.now().addingTimeInterval(-86_400)])
+            return db.changesCount
+        }
+        return report
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// The database of one TapStation installation, and every use case that reads or changes it.
+///
+/// Each use case that changes anything is one write transaction that keeps the rules of DESIGN.md, so that
+/// HTTP handlers and CLI commands cannot skip a rule. SQLite serialises writers, which is what makes redeem
+/// atomic. The contracts speak TapCore values only, so another store can implement them later.
+public struct EnrollmentStore: Sendable {
+    let pool: DatabasePool
+    let world: World
+    /// The MAC operations under the server secret (the HTTP layer needs them for tokens and passes).
+    public let keyring: Keyring
+
+    /// How the file is opened: the server runs migrations; local CLI commands refuse an out-of-date schema.
+    public enum OpenMode: Sendable {
+        /// Create the file if needed and apply pending migrations.
+        case migrate
+        /// Use an existing, up-to-date database.
+        case existing
+    }
+
+    /// Opens (and for `.migrate`, creates and migrates) the database at `path`.
+    public init(path: String, world: World, keyring: Keyring, mode: OpenMode = .migrate) throws {
+        if mode == .existing, !FileManager.default.fileExists(atPath: path) {
+            throw StorageError.notInitialised(path: path)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB sets synchronous=NORMAL when it switches to WAL, after prepareDatabase; FULL makes every
+        // acknowledged commit survive power loss, not just a process crash.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        switch mode {
+        case .migrate:
+            try Migrations.migrator.migrate(pool)
+        case .existing:
+            let upToDate = try pool.read { db in try Migrations.migrator.hasCompletedMigrations(db) }
+            guard upToDate else { throw StorageError.schemaOutOfDate(path: path) }
+        }
+        self.pool = pool
+        self.world = world
+        self.keyring = keyring
+    }
+
+    /// Facts for `/readyz` and diagnostics.
+    public func health() async throws -> StoreHealth {
+        try await pool.read { db in
+            StoreHealth(
+                sqliteVersion: try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?",
+                journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?")
+        }
+    }
+
+    /// The writer's `synchronous` setting (2 is FULL).
+    public func synchronousLevel() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// Number of operators that are neither revoked nor expired.
+    public func activeOperatorCount() async throws -> Int {
+        let now = world.now()
+        return try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM operator WHERE revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
+                arguments: [now]) ?? 0
+        }
+    }
+}
+
+/// What the database says about itself.
+public struct StoreHealth: Sendable, Equatable {
+    public var sqliteVersion: String
+    public var journalMode: String
+}
+
+/// Why the store could not be used at all (as opposed to a refused use case).
+public enum StorageError: Error, CustomStringConvertible {
+    case notInitialised(path: String)
+    case schemaOutOfDate(path: String)
+    case corruptRow(String)
+
+    public var description: String {
+        switch self {
+        case .notInitialised(let path):
+            "no database at \(path): start `tapstation serve` or run `tapstation migrate` first"
+        case .schemaOutOfDate(let path):
+            "the database at \(path) needs migrating: run `tapstation migrate` (or start `tapstation serve`)"
+        case .corruptRow(let what): "a stored row could not be read: \(what)"
+        }
+    }
+}

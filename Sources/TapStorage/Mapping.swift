@@ -1,0 +1,121 @@
+import Foundation
+import GRDB
+import TapCore
+
+// Record -> domain conversions. A row that does not parse means the file was edited by hand or by a newer
+// version; that is reported, never guessed around.
+
+let jsonEncoder: JSONEncoder = {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    return encoder
+}()
+
+let jsonDecoder: JSONDecoder = {
+    let decoder = JSONDecoder()
+    decoder.dateDecodingStrategy = .iso8601
+    return decoder
+}()
+
+func encodeJSON<T: Encodable>(_ value: T) -> String {
+    // Encoding our own plain values cannot fail.
+    String(decoding: try! jsonEncoder.encode(value), as: UTF8.self)
+}
+
+func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {
+    do {
+        return try jsonDecoder.decode(type, from: Data(text.utf8))
+    } catch {
+        throw StorageError.corruptRow(what)
+    }
+}
+
+func parse<T>(_ value: T?, _ what: @autoclosure () -> String) throws -> T {
+    guard let value else { throw StorageError.corruptRow(what()) }
+    return value
+}
+
+extension DeviceRecord {
+    func domain() throws -> Device {
+        Device(
+            id: try parse(DeviceID(id), "device.id \(id)"),
+            serialNumber: try parse(SerialNumber(serialNumber), "device.serialNumber"),
+            platform: try parse(DevicePlatform(rawValue: platform), "device.platform"),
+            model: model, assetTag: assetTag,
+            site: try parse(SiteName(site), "device.site"),
+            enrollmentState: try parse(EnrollmentState(rawValue: enrollmentState), "device.enrollmentState"),
+            mdmDeviceID: mdmDeviceId, lastSeenAt: lastSeenAt, createdAt: createdAt)
+    }
+}
+
+extension SessionRecord {
+    var sessionState: SessionState {
+        get throws { try parse(SessionState(rawValue: state), "session.state \(state)") }
+    }
+
+    func domain(device: DeviceRecord?, pass: PassRecord?) throws -> Session {
+        Session(
+            id: try parse(SessionID(id), "session.id \(id)"),
+            scenario: try parse(Scenario(rawValue: scenario), "session.scenario"),
+            storedState: try sessionState,
+            site: try parse(SiteName(site), "session.site"),
+            userPrincipalName: try parse(UserPrincipalName(userPrincipalName), "session.userPrincipalName"),
+            device: try device?.domain(),
+            createdBy: try parse(OperatorID(createdBy), "session.createdBy"),
+            reason: reason,
+            proofing: try proofing.map { try decodeJSON(Proofing.self, $0, what: "session.proofing") },
+            createdAt: createdAt, updatedAt: updatedAt, completionDeadline: completionDeadline,
+            firstUsedAt: firstUsedAt, closedAt: closedAt, pass: pass?.terms)
+    }
+}
+
+extension OperatorRecord {
+    func domain() throws -> Operator {
+        let identity = OperatorIdentity(
+            id: try parse(OperatorID(id), "operator.id"), name: name,
+            role: try parse(Role(rawValue: role), "operator.role"),
+            site: try site.map { try parse(SiteName($0), "operator.site") },
+            userPrincipalName: try userPrincipalName.map { try parse(UserPrincipalName($0), "operator.userPrincipalName") },
+            allowedSubjects: try decodeJSON([SubjectPattern].self, allowedSubjects, what: "operator.allowedSubjects"))
+        return Operator(
+            identity: identity, createdAt: createdAt,
+            createdBy: try createdBy.map { try parse(OperatorID($0), "operator.createdBy") },
+            expiresAt: expiresAt, revokedAt: revokedAt,
+            allowedSources: try decodeJSON([String].self, allowedSources, what: "operator.allowedSources"))
+    }
+}
+
+extension AuditEventRecord {
+    func domain() throws -> AuditEvent {
+        AuditEvent(
+            sequence: seq, time: time, type: try parse(AuditEventType(rawValue: type), "auditEvent.type \(type)"),
+            sessionID: try sessionId.map { try parse(SessionID($0), "auditEvent.sessionId") }, actor: actor, data: data)
+    }
+}
+
+extension EnrollmentStore {
+    /// Loads sessions with their devices and latest passes, in the order of `records`.
+    static func sessions(_ records: [SessionRecord], db: Database) throws -> [Session] {
+        guard !records.isEmpty else { return [] }
+        let deviceIDs = Array(Set(records.compactMap(\.deviceId)))
+        let devices = try DeviceRecord.fetchAll(db, keys: deviceIDs)
+        let devicesByID = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let sessionIDs = records.map(\.id)
+        let placeholders = databaseQuestionMarks(count: sessionIDs.count)
+        // The latest pass of each session: live if there is one, else the last revoked one.
+        let passes = try PassRecord.fetchAll(
+            db, sql: "SELECT * FROM pass WHERE sessionId IN (\(placeholders)) ORDER BY id",
+            arguments: StatementArguments(sessionIDs))
+        var latestPass: [String: PassRecord] = [:]
+        for pass in passes { latestPass[pass.sessionId] = pass }
+        return try records.map { record in
+            try record.domain(device: record.deviceId.flatMap { devicesByID[$0] }, pass: latestPass[record.id])
+        }
+    }
+
+    static func session(id: String, db: Database) throws -> Session? {
+        guard let record = try SessionRecord.fetchOne(db, key: id) else { return nil }
+        return try sessions([record], db: db).first
+    }
+}

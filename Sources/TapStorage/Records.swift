@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import TapCore
+
+// One record type per table. Times are GRDB dates (UTC text with milliseconds), enums are stored as text,
+// digests as blobs. Records stay inside this module; use cases return TapCore values.
+
+struct OperatorRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "operator"
+    var id: String
+    var name: String
+    var role: String
+    var site: String?
+    var userPrincipalName: String?
+    var tokenDigest: Data
+    var allowedSubjects: String  // JSON array of patterns
+    var allowedSources: String  // JSON array of addresses / CIDR blocks
+    var createdAt: Date
+    var createdBy: String?
+    var expiresAt: Date?
+    var revokedAt: Date?
+}
+
+struct DeviceRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "device"
+    var id: String
+    var serialNumber: String
+    var platform: String
+    var model: String?
+    var assetTag: String?
+    var site: String
+    var enrollmentState: String
+    var mdmDeviceId: String?
+    var lastSeenAt: Date?
+    var createdAt: Date
+}
+
+struct SessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "session"
+    var id: String
+    var scenario: String
+    var state: String
+    var site: String
+    var userPrincipalName: String
+    var deviceId: String?
+    var createdBy: String
+    var reason: String?
+    var proofing: String?  // JSON object
+    var createdAt: Date
+    var updatedAt: Date
+    var completionDeadline: Date
+    var firstUsedAt: Date?
+    var closedAt: Date?
+}
+
+struct PassRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "pass"
+    var id: String
+    var sessionId: String
+    var digest: Data
+    var createdAt: Date
+    var startsAt: Date
+    var expiresAt: Date
+    var maxUses: Int
+    var uses: Int
+    var revokedAt: Date?
+    var lockedAt: Date?
+
+    var terms: PassTerms {
+        PassTerms(startsAt: startsAt, expiresAt: expiresAt, maxUses: maxUses, uses: uses, revokedAt: revokedAt, lockedAt: lockedAt)
+    }
+}
+
+struct SessionTokenRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "sessionToken"
+    var digest: Data
+    var sessionId: String
+    var createdAt: Date
+    var expiresAt: Date
+    var revokedAt: Date?
+}
+
+struct RedeemFailureRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "redeemFailure"
+    var userPrincipalName: String
+    var count: Int
+    var unreported: Int
+    var firstAt: Date
+    var lastAt: Date
+}
+
+struct IdempotencyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "idempotencyKey"
+    var operatorId: String
+    var key: String
+    var requestDigest: Data
+    var sessionId: String
+    var createdAt: Date
+}
+
+struct AuditEventRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "auditEvent"
+    var seq: Int64
+    var time: Date
+    var type: String
+    var sessionId: String?
+    var actor: String
+    var data: String
+    var mac: Data
+}
+
+struct AuditHeadRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "auditHead"
+    var id: Int
+    var seq: Int64
+    var mac: Data
+    var headMac: Data
+}
+
+struct PolicyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "policy"
+    var id: Int
+    var document: String
+    var updatedAt: Date
+    var updatedBy: String?
+}
