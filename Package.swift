@@ -24,7 +24,7 @@ let package = Package(
         .target(
             name: "TapStorage",
             dependencies: [
-                "TapCore", "TapCrypto",
+                "TapCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -48,17 +48,19 @@ let package = Package(
         ),
         .executableTarget(name: "tapstation", dependencies: ["TapAdmin"]),
 
+        // Fixed clock, seeded randomness and a real keyring, shared by the test targets.
+        .target(name: "TapTestSupport", dependencies: ["TapCore", "TapCrypto"], path: "Tests/TapTestSupport"),
         .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto"]),
-        .testTarget(name: "TapCoreTests", dependencies: ["TapCore"]),
-        .testTarget(name: "TapAPITests", dependencies: ["TapAPI"]),
-        .testTarget(name: "TapStorageTests", dependencies: ["TapStorage"]),
+        .testTarget(name: "TapCoreTests", dependencies: ["TapCore", "TapTestSupport"]),
+        .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapTestSupport"]),
+        .testTarget(name: "TapStorageTests", dependencies: ["TapStorage", "TapTestSupport"]),
         .testTarget(
             name: "TapHTTPTests",
             dependencies: [
-                "TapHTTP",
+                "TapHTTP", "TapTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "TapAdminTests", dependencies: ["TapAdmin"]),
+        .testTarget(name: "TapAdminTests", dependencies: ["TapAdmin", "TapTestSupport"]),
     ]
 )

@@ -35,7 +35,9 @@ public struct SettingsSource: Sendable {
 
     /// Parses a config file; refuses malformed lines and unknown `TAPSTATION_` keys, with line numbers.
     public static func parseFile(at path: String) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data(),
+            let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigurationError("cannot read the config file \(path)")
         }
         return try parse(text, name: path)

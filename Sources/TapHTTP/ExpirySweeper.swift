@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import TapCore
 import TapStorage
 
 /// Moves sessions forward as time passes and writes the audit events for it. Correctness never depends on
@@ -17,7 +18,9 @@ public struct ExpirySweeper: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // On shutdown the loop is cancelled between sweeps or while sleeping; a sweep in progress finishes
+        // its transaction first, because GRDB does not abandon a write half-way.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     let report = try await store.sweep()
@@ -29,13 +32,13 @@ public struct ExpirySweeper: Service {
                                 "sweep.idempotencyKeys": "\(report.idempotencyKeysPurged)",
                             ])
                     }
+                } catch is CancellationError {
+                    break
                 } catch {
                     logger.error("sweep.failed", metadata: ["error.type": "\(type(of: error))"])
                 }
-                try await Task.sleep(for: interval)
+                try? await Task.sleep(for: interval)
             }
         }
     }
 }
-
-import TapCore

@@ -5,6 +5,1644 @@ openapi: 3.1.0
 info:
   title: TapStation
   version: 0.1.0
-paths: {}
+  summary: Temporary access passes for device enrollment and FIDO2 key registration.
+  description: >-
+    TapStation hands out temporary access passes (short-lived, limited-use sign-in codes), each bound to
+    one enrollment session, and revokes the pass the moment its session completes.
+
+
+    Conventions. Request and response bodies are JSON (`application/json`). Times are RFC 3339 strings;
+    the server writes whole-second UTC (`2026-11-26T10:00:00Z`) and accepts an offset or `Z`, with or
+    without fractional seconds. Optional fields that have no value are left out of responses rather than
+    sent as `null`. Ids are lower-case, time-ordered UUID strings of 36 characters. Clients must tolerate
+    fields and enum values added to responses later.
+
+
+    Authentication. Operators send `Authorization: Bearer <operator token>` (prefix `tso_`); devices and
+    users send the session token that redeeming a pass returned (prefix `tss_`). Each operation names the
+    roles it admits. A site-scoped token sees only its own site: another site's session or device answers
+    404.
+
+
+    Errors. Every refusal is `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
+    `detail` and a stable `code`, plus `field` when one field is at fault and `bound` for
+    `policy_violation`. Codes: `invalid_request` (400), `invalid_json` (400), `unauthorized` (401),
+    `token_expired` (401), `token_revoked` (401), `invalid_session_token` (401), `invalid_pass` (401),
+    `forbidden` (403), `source_not_allowed` (403), `subject_not_allowed` (403), `not_found` (404),
+    `method_not_allowed` (405), `conflict` (409), `invalid_state_transition` (409),
+    `idempotency_in_progress` (409), `payload_too_large` (413), `unsupported_media_type` (415),
+    `idempotency_conflict` (422), `policy_violation` (422), `internal_error` (500). New codes may be
+    added; a code never changes meaning.
+tags:
+  - name: health
+    description: Liveness, readiness and this document.
+  - name: sessions
+    description: Enrollment sessions and their passes.
+  - name: enrollment
+    description: What the device or user side calls.
+  - name: devices
+    description: Devices known from enrollment sessions.
+  - name: audit
+    description: The append-only, HMAC-chained audit trail.
+  - name: policy
+    description: Pass, session and attempt policy.
+  - name: operators
+    description: Operator tokens.
+paths:
+  /healthz:
+    get:
+      tags: [health]
+      operationId: getHealth
+      summary: Liveness
+      description: Answers as long as the process serves requests. No authentication.
+      security: []
+      responses:
+        '200':
+          description: The server is alive.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/HealthStatus'
+        default:
+          $ref: '#/components/responses/Problem'
+  /readyz:
+    get:
+      tags: [health]
+      operationId: getReadiness
+      summary: Readiness
+      description: Answers 200 when the database can be read. No authentication.
+      security: []
+      responses:
+        '200':
+          description: The server is ready.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/ReadyStatus'
+        '503':
+          description: The database cannot be reached; the server is not ready.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/UnavailableStatus'
+        default:
+          $ref: '#/components/responses/Problem'
+  /openapi.yaml:
+    get:
+      tags: [health]
+      operationId: getOpenAPIDocument
+      summary: This API description
+      description: The hand-maintained OpenAPI document. No authentication.
+      security: []
+      responses:
+        '200':
+          description: The OpenAPI 3.1 document.
+          content:
+            application/yaml:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/sessions:
+    post:
+      tags: [sessions]
+      operationId: createSession
+      summary: Create a session and mint its pass
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk.
+
+
+        Creates an enrollment session and mints its pass. The pass value (`pass.temporaryAccessPass`)
+        appears in this one response only. The session's site defaults to the caller's; a site-scoped
+        token naming another site gets 403. A start time in the future gives state `pending` and
+        `methodUsabilityReason` `NotYetValid`. `deviceEnrollment` needs `device`; `fido2Registration`
+        must not have one. Pass terms come from the request, then the named preset, then the policy.
+
+
+        With an `Idempotency-Key`, a retry with the same key and body answers the original session with
+        `Idempotent-Replayed: true` and without the pass value (the client reissues if it lost it); the
+        same key with another body is 422 `idempotency_conflict`; a retry while the first request is
+        still running is 409 `idempotency_in_progress`. Keys are per operator and kept 24 hours.
+      security:
+        - operatorToken: []
+      parameters:
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CreateSessionRequest'
+            example:
+              scenario: deviceEnrollment
+              userPrincipalName: ada@contoso.example
+              device:
+                serialNumber: C02XK1ZZJG5H
+                platform: ipados
+                model: iPad (10th gen)
+                assetTag: A-1042
+              reason: new starter, ticket INC-20417
+              proofing:
+                method: inPerson
+                checkedBy: tech@contoso.example
+                reference: passport, last digits 4821
+              pass:
+                preset: apple-ade
+                lifetimeInMinutes: 60
+                maxUses: 2
+      responses:
+        '201':
+          description: >-
+            The session was created (or, with `Idempotent-Replayed: true`, an earlier identical request
+            is answered again, without `pass.temporaryAccessPass`).
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+            Idempotent-Replayed:
+              $ref: '#/components/headers/IdempotentReplayed'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionView'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `invalid_json`, or `invalid_request` (a field outside its grammar or bounds, a bad
+            `Idempotency-Key`, `device` missing or not allowed for the scenario, an unknown preset,
+            `isUsableOnce` disagreeing with `maxUses`).
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `forbidden` (role, session token, or another site), `source_not_allowed`, or
+            `subject_not_allowed` (outside the token's allowed subjects, or a privileged user for a kiosk
+            or bench token).
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `conflict` (the device already has an open session) or `idempotency_in_progress`.
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        '422':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `policy_violation` (with `field` and `bound`: passes disabled, uses, lifetime or start time
+            outside the policy) or `idempotency_conflict`.
+        default:
+          $ref: '#/components/responses/Problem'
+    get:
+      tags: [sessions]
+      operationId: listSessions
+      summary: List sessions
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk, auditor.
+
+
+        Sessions visible to the caller, newest first, never with a pass value. The `state` filter
+        matches the state at this moment. Pass `nextCursor` as `cursor` to get the next page; no
+        `nextCursor` means the last page.
+      security:
+        - operatorToken: []
+      parameters:
+        - name: state
+          in: query
+          schema:
+            $ref: '#/components/schemas/SessionState'
+        - name: scenario
+          in: query
+          schema:
+            $ref: '#/components/schemas/Scenario'
+        - name: site
+          in: query
+          schema:
+            $ref: '#/components/schemas/SiteName'
+        - name: userPrincipalName
+          in: query
+          description: Compared case-insensitively.
+          schema:
+            $ref: '#/components/schemas/UserPrincipalName'
+        - name: serialNumber
+          in: query
+          description: Compared case-insensitively.
+          schema:
+            $ref: '#/components/schemas/SerialNumber'
+        - $ref: '#/components/parameters/PageLimit'
+        - name: cursor
+          in: query
+          description: The `nextCursor` of the previous page (a session id).
+          schema:
+            $ref: '#/components/schemas/Identifier'
+      responses:
+        '200':
+          description: A page of sessions.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionList'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: a query parameter has an invalid value (`field` names it).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/sessions/{id}:
+    parameters:
+      - $ref: '#/components/parameters/SessionIdPath'
+    get:
+      tags: [sessions]
+      operationId: getSession
+      summary: Read one session
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk, auditor.
+
+
+        One session with its state at this moment; never the pass value.
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The session.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionView'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such session, or not visible to this token.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/sessions/{id}/pass:
+    parameters:
+      - $ref: '#/components/parameters/SessionIdPath'
+    post:
+      tags: [sessions]
+      operationId: reissuePass
+      summary: Reissue the session's pass
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk.
+
+
+        Mints a fresh pass for a session that is `active`, `expired` or `lockedOut`; the old pass dies
+        and the session becomes `active`. The new pass value appears in this one response only. The
+        body is optional (an empty body means `{}`); a reissued pass starts now, so `startDateTime` is
+        refused.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/PassRequest'
+      responses:
+        '201':
+          description: The session with its new pass, including `pass.temporaryAccessPass`.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionView'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `invalid_json` or `invalid_request` (wrong types, an unknown preset, `isUsableOnce`
+            disagreeing with `maxUses`, `startDateTime` given).
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden`, `source_not_allowed`, or `subject_not_allowed` (a privileged user for a kiosk or bench token).'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such session, or not visible to this token.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_state_transition`: the session is not `active`, `expired` or `lockedOut`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        '422':
+          $ref: '#/components/responses/Problem'
+          description: '`policy_violation` (with `field` and `bound`).'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/sessions/{id}/complete:
+    parameters:
+      - $ref: '#/components/parameters/SessionIdPath'
+    post:
+      tags: [sessions]
+      operationId: completeSession
+      summary: Complete a session by hand
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk.
+
+
+        Marks an `active` or `inProgress` session `completed` (its device, if any, `enrolled`) and
+        revokes its pass and session tokens in the same transaction. No request body.
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The completed session.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionView'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such session, or not visible to this token.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_state_transition`: the session is not `active` or `inProgress`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/sessions/{id}/cancel:
+    parameters:
+      - $ref: '#/components/parameters/SessionIdPath'
+    post:
+      tags: [sessions]
+      operationId: cancelSession
+      summary: Cancel a session
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk.
+
+
+        Stops a session that is not yet terminal; its pass and session tokens die in the same
+        transaction. The body is optional (an empty body means `{}`).
+      security:
+        - operatorToken: []
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CancelRequest'
+      responses:
+        '200':
+          description: The cancelled session.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionView'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request` (`reason` too long or with control characters).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such session, or not visible to this token.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_state_transition`: the session is already terminal.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/redeem:
+    post:
+      tags: [enrollment]
+      operationId: redeemPass
+      summary: Redeem a pass
+      description: >-
+        Anyone (no authentication).
+
+
+        Signs in with a user principal name and a pass. The pass is read case-insensitively; spaces and
+        dashes are ignored. On success the answer holds a session token (prefix `tss_`) for the
+        enrollment routes, valid until the session's completion deadline. Every kind of failure
+        (unknown user, wrong, expired, used, revoked or locked pass) gives the same 401 `invalid_pass`.
+        Not idempotent: each success uses up one sign-in of the pass.
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/RedeemRequest'
+            example:
+              userPrincipalName: ada@contoso.example
+              temporaryAccessPass: K7QM-3XRP-HV9T
+      responses:
+        '200':
+          description: The pass admitted a sign-in.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/RedeemResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `invalid_json`, or `invalid_request` (a field missing or not a string, or
+            `userPrincipalName` outside the grammar).
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_pass`: the user principal name and pass do not admit a sign-in.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/enrollment/device:
+    post:
+      tags: [enrollment]
+      operationId: checkInDevice
+      summary: Report that device enrollment finished
+      description: >-
+        Session token of a `deviceEnrollment` session (from `POST /v1/redeem`).
+
+
+        The device reports that enrollment finished. The serial number must be the session's device and
+        the session must be `inProgress`; the session completes, the device becomes `enrolled`, and the
+        pass and session tokens die, in one transaction.
+      security:
+        - sessionToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/DeviceCheckInRequest'
+      responses:
+        '200':
+          description: The completed session, as a redeemer sees it.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/RedeemedSession'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request` (`serialNumber` outside its grammar, `mdmDeviceId` too long).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `unauthorized` (no or malformed bearer token) or `invalid_session_token` (unknown, revoked,
+            or its session is no longer under way).
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden`: an operator token, or a session token of another scenario.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: the session no longer exists.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `conflict` (the serial number is not this session's device) or `invalid_state_transition`
+            (the session is not `inProgress`).
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/devices:
+    get:
+      tags: [devices]
+      operationId: listDevices
+      summary: List devices
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk, auditor.
+
+
+        Devices visible to the caller, newest first. Pass `nextCursor` as `cursor` to get the next page;
+        no `nextCursor` means the last page.
+      security:
+        - operatorToken: []
+      parameters:
+        - name: serialNumber
+          in: query
+          description: Compared case-insensitively.
+          schema:
+            $ref: '#/components/schemas/SerialNumber'
+        - name: site
+          in: query
+          schema:
+            $ref: '#/components/schemas/SiteName'
+        - $ref: '#/components/parameters/PageLimit'
+        - name: cursor
+          in: query
+          description: The `nextCursor` of the previous page (a device id).
+          schema:
+            $ref: '#/components/schemas/Identifier'
+      responses:
+        '200':
+          description: A page of devices.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/DeviceList'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: a query parameter has an invalid value (`field` names it).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/devices/{id}:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        description: The device id.
+        schema:
+          $ref: '#/components/schemas/Identifier'
+    get:
+      tags: [devices]
+      operationId: getDevice
+      summary: Read one device
+      description: 'Roles: admin, helpdesk, bench, kiosk, auditor.'
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The device.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/DeviceView'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such device, or not visible to this token.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/audit:
+    get:
+      tags: [audit]
+      operationId: listAuditEvents
+      summary: Read the audit trail
+      description: >-
+        Roles: admin, auditor.
+
+
+        Audit events in chain order (oldest first). A site-scoped token sees only events of its site's
+        sessions. Pass `nextCursor` as `cursor` to get the next page; no `nextCursor` means the last
+        page.
+      security:
+        - operatorToken: []
+      parameters:
+        - name: sessionId
+          in: query
+          schema:
+            $ref: '#/components/schemas/Identifier'
+        - name: since
+          in: query
+          description: Events at or after this time.
+          schema:
+            type: string
+            format: date-time
+        - name: until
+          in: query
+          description: Events before this time.
+          schema:
+            type: string
+            format: date-time
+        - name: type
+          in: query
+          schema:
+            $ref: '#/components/schemas/AuditEventType'
+        - name: limit
+          in: query
+          description: Page size.
+          schema:
+            type: integer
+            minimum: 1
+            maximum: 1000
+            default: 100
+        - name: cursor
+          in: query
+          description: The `nextCursor` of the previous page (the sequence number of the last event seen).
+          schema:
+            type: string
+            pattern: '^[0-9]+$'
+      responses:
+        '200':
+          description: A page of audit events.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/AuditList'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: a query parameter has an invalid value (`field` names it).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/policy:
+    get:
+      tags: [policy]
+      operationId: getPolicy
+      summary: Read the policy
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk, auditor, mdm, relyingParty, metrics, board (any operator).
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The whole policy document.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Policy'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` (a session token) or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+    patch:
+      tags: [policy]
+      operationId: patchPolicy
+      summary: Change the policy
+      description: >-
+        Roles: admin (global tokens only; a site-scoped admin gets 403).
+
+
+        Applies an RFC 7396 JSON merge patch to the policy document: objects merge key by key, `null`
+        removes a key, anything else replaces it. The result is checked as a whole (types, unknown keys,
+        bounds, and consistency of every site and scenario combination) and stored only when valid. The
+        answer is the whole new policy.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: true
+        content:
+          application/merge-patch+json:
+            schema:
+              $ref: '#/components/schemas/PolicyPatch'
+            example:
+              defaults:
+                defaultMaxUses: 2
+              overrides:
+                bench-hel-1:
+                  deviceEnrollment:
+                    maximumLifetimeInMinutes: 120
+          application/json:
+            schema:
+              $ref: '#/components/schemas/PolicyPatch'
+      responses:
+        '200':
+          description: The whole policy after the patch.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/Policy'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `invalid_json`, or `invalid_request` (the patch is not an object, a value has the wrong
+            type, or a key is not a policy setting; `field` names it).
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` (not an admin, or a site-scoped admin) or `source_not_allowed`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        '422':
+          $ref: '#/components/responses/Problem'
+          description: '`policy_violation`: the patched policy breaks a bound (`field` and `bound` say which).'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/operators/me:
+    get:
+      tags: [operators]
+      operationId: getCurrentOperator
+      summary: Who am I
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk, auditor, mdm, relyingParty, metrics, board (any operator).
+
+
+        The operator the token belongs to (the kiosk's start-up check).
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The calling operator.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/OperatorView'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` (a session token) or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/operators:
+    get:
+      tags: [operators]
+      operationId: listOperators
+      summary: List operators
+      description: >-
+        Roles: admin.
+
+
+        Every operator, oldest first, never with a token; a site-scoped admin sees its site's operators
+        only.
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The operators.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/OperatorList'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+    post:
+      tags: [operators]
+      operationId: createOperator
+      summary: Create an operator token
+      description: >-
+        Roles: admin.
+
+
+        Creates an operator and its token (prefix `tso_`); the token appears in this one response only.
+        Only `admin`, `helpdesk` and `auditor` tokens may be global (no `site`); the other roles need a
+        site. A site-scoped admin can only create operators of its own site.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CreateOperatorRequest'
+            example:
+              name: bench 3
+              role: bench
+              site: bench-hel-1
+              allowedSources: [10.20.0.0/16]
+      responses:
+        '201':
+          description: The operator and its token.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/CreatedOperator'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `invalid_json` or `invalid_request` (`name` empty, too long or on several lines, a site-bound
+            role without `site`, an entry of `allowedSources` that is not an IP address or CIDR block,
+            an expiration in the past, a field outside its grammar).
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` (not an admin, or another site) or `source_not_allowed`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/operators/{id}:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        description: The operator id.
+        schema:
+          $ref: '#/components/schemas/Identifier'
+    delete:
+      tags: [operators]
+      operationId: revokeOperator
+      summary: Revoke an operator token
+      description: >-
+        Roles: admin.
+
+
+        Revokes the operator's token at once. Revoking your own token, an already revoked one, or the
+        last admin that can still act is 409. A site-scoped admin can only revoke operators of its site.
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The revoked operator (with `revokedDateTime`).
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/OperatorView'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such operator, or not of this admin''s site.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`conflict`: your own token, already revoked, or the last admin.'
+        default:
+          $ref: '#/components/responses/Problem'
+components:
+  securitySchemes:
+    operatorToken:
+      type: http
+      scheme: bearer
+      bearerFormat: tso_ followed by 32 characters
+      description: 'An operator''s API token (`Authorization: Bearer tso_…`), shown once when it was created.'
+    sessionToken:
+      type: http
+      scheme: bearer
+      bearerFormat: tss_ followed by 32 characters
+      description: 'The session token that `POST /v1/redeem` returned (`Authorization: Bearer tss_…`).'
+  parameters:
+    SessionIdPath:
+      name: id
+      in: path
+      required: true
+      description: The session id.
+      schema:
+        $ref: '#/components/schemas/Identifier'
+    PageLimit:
+      name: limit
+      in: query
+      description: Page size.
+      schema:
+        type: integer
+        minimum: 1
+        maximum: 200
+        default: 50
+    IdempotencyKey:
+      name: Idempotency-Key
+      in: header
+      required: false
+      description: >-
+        Makes the request safe to retry: per operator, kept 24 hours. 1 to 200 visible ASCII characters.
+      schema:
+        type: string
+        minLength: 1
+        maxLength: 200
+        pattern: '^[!-~]{1,200}$'
+  headers:
+    Location:
+      description: The path of the created resource.
+      schema:
+        type: string
+    IdempotentReplayed:
+      description: '`true` when the answer replays an earlier request with the same `Idempotency-Key`.'
+      schema:
+        type: string
+        enum: ['true']
+    WWWAuthenticate:
+      description: '`Bearer`, on 401 `unauthorized`.'
+      schema:
+        type: string
+  responses:
+    Problem:
+      description: A refusal, as an RFC 9457 problem with a stable `code`.
+      headers:
+        WWW-Authenticate:
+          $ref: '#/components/headers/WWWAuthenticate'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
+  schemas:
+    Identifier:
+      type: string
+      description: A lower-case, time-ordered (UUIDv7-style) id.
+      minLength: 36
+      maxLength: 36
+      pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+      examples: ['019a4b5c-7d20-7e3f-8a1b-2c3d4e5f6a7b']
+    UserPrincipalName:
+      type: string
+      description: >-
+        `local@domain`, compared case-insensitively and answered lower-cased: at most 113 characters;
+        the local part is ASCII letters, digits and `. _ - ' +`; the domain is dot-separated labels of
+        letters, digits and inner hyphens.
+      minLength: 3
+      maxLength: 113
+      pattern: '^[A-Za-z0-9._''+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$'
+      examples: [ada@contoso.example]
+    SerialNumber:
+      type: string
+      description: 1 to 64 ASCII letters, digits and `-`; answered upper-cased.
+      minLength: 1
+      maxLength: 64
+      pattern: '^[A-Za-z0-9-]{1,64}$'
+      examples: [C02XK1ZZJG5H]
+    SiteName:
+      type: string
+      description: 1 to 64 ASCII letters, digits, `-`, `_` and `.`; answered lower-cased.
+      minLength: 1
+      maxLength: 64
+      pattern: '^[A-Za-z0-9._-]{1,64}$'
+      examples: [bench-hel-1]
+    SubjectPattern:
+      type: string
+      description: >-
+        A user principal name, or a pattern where `*` stands for any run of characters
+        (`*@contoso.example`, `adm-*@contoso.example`); matched case-insensitively, answered lower-cased.
+      minLength: 1
+      maxLength: 128
+      pattern: '^[A-Za-z0-9._''+*@-]{1,128}$'
+    Scenario:
+      type: string
+      description: '`deviceEnrollment` (the session names a device) or `fido2Registration`.'
+      enum: [deviceEnrollment, fido2Registration]
+    DevicePlatform:
+      type: string
+      enum: [ios, ipados, android, windows, macos, linux, other]
+    EnrollmentState:
+      type: string
+      enum: [pending, enrolling, enrolled, failed, retired]
+    SessionState:
+      type: string
+      description: >-
+        `awaitingApproval` (no pass yet), `pending` (start time in the future), `active` (usable, not
+        used), `inProgress` (used at least once), `expired`, `lockedOut`, and the terminal `completed`,
+        `cancelled`, `rejected`, `abandoned`.
+      enum: [awaitingApproval, pending, active, inProgress, expired, lockedOut, completed, cancelled, rejected, abandoned]
+    MethodUsabilityReason:
+      type: string
+      description: >-
+        Why the pass can or cannot be used now, in Entra's words where they exist. Precedence when
+        several hold: Revoked > LockedOut > OneTimeUsed > Expired > NotYetValid > DisabledByPolicy.
+      enum: [EnabledByPolicy, NotYetValid, Expired, OneTimeUsed, DisabledByPolicy, Revoked, LockedOut]
+    Role:
+      type: string
+      description: Only `admin`, `helpdesk` and `auditor` tokens may be global; the others belong to one site.
+      enum: [admin, helpdesk, bench, kiosk, auditor, mdm, relyingParty, metrics, board]
+    AuditEventType:
+      type: string
+      enum:
+        - session.created
+        - session.approved
+        - session.rejected
+        - pass.issued
+        - pass.used
+        - pass.refused
+        - pass.expired
+        - pass.locked
+        - pass.revoked
+        - device.enrolled
+        - key.registered
+        - key.verified
+        - session.completed
+        - session.cancelled
+        - session.abandoned
+        - operator.created
+        - operator.revoked
+        - policy.changed
+        - request.refused
+    Proofing:
+      type: object
+      description: How the person receiving the pass was identified.
+      required: [method]
+      properties:
+        method:
+          type: string
+          enum: [inPerson, managerAttested, videoCall, callback, ticket]
+        checkedBy:
+          type: string
+          description: Who checked (a user principal name or a name); one line, no control characters.
+          maxLength: 200
+        reference:
+          type: string
+          description: A ticket number, or the kind of document and its last digits; one line, no control characters.
+          maxLength: 200
+    DeviceInput:
+      type: object
+      required: [serialNumber, platform]
+      properties:
+        serialNumber:
+          $ref: '#/components/schemas/SerialNumber'
+        platform:
+          $ref: '#/components/schemas/DevicePlatform'
+        model:
+          type: string
+          description: No control characters.
+          maxLength: 100
+        assetTag:
+          type: string
+          description: No control characters.
+          maxLength: 64
+    PassRequest:
+      type: object
+      description: >-
+        The pass terms asked for; every field optional, defaulting from the preset, then the policy in
+        force for the site and scenario. Values outside the policy are 422 `policy_violation`.
+      properties:
+        preset:
+          type: string
+          description: A preset name from the policy (`apple-ade`); an unknown name is 400.
+          examples: [apple-ade]
+        lifetimeInMinutes:
+          type: integer
+          description: Within the policy's minimum and maximum lifetime.
+          minimum: 10
+          maximum: 43200
+        maxUses:
+          type: integer
+          description: Sign-ins the pass admits; at most the policy's `maximumUses`.
+          minimum: 1
+          maximum: 10
+        isUsableOnce:
+          type: boolean
+          description: >-
+            `true` means `maxUses: 1`; sending both and disagreeing is 400. `false` without `maxUses`
+            needs a preset or default above 1.
+        startDateTime:
+          type: string
+          format: date-time
+          description: >-
+            A start in the future (at most 30 days ahead) makes the session `pending`; a time in the past
+            means now. Not allowed on reissue.
+    CreateSessionRequest:
+      type: object
+      required: [scenario, userPrincipalName]
+      properties:
+        scenario:
+          $ref: '#/components/schemas/Scenario'
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+        device:
+          $ref: '#/components/schemas/DeviceInput'
+        site:
+          $ref: '#/components/schemas/SiteName'
+        reason:
+          type: string
+          description: One line, no control characters.
+          maxLength: 500
+        proofing:
+          $ref: '#/components/schemas/Proofing'
+        pass:
+          $ref: '#/components/schemas/PassRequest'
+    CancelRequest:
+      type: object
+      properties:
+        reason:
+          type: string
+          description: No control characters.
+          maxLength: 500
+    PassView:
+      type: object
+      description: >-
+        The session's live pass. `temporaryAccessPass` is present only in the response that minted it.
+      required:
+        - startDateTime
+        - lifetimeInMinutes
+        - expirationDateTime
+        - maxUses
+        - usesRemaining
+        - isUsableOnce
+        - isUsable
+        - methodUsabilityReason
+      properties:
+        temporaryAccessPass:
+          type: string
+          description: The pass value in groups of four separated by dashes.
+          pattern: '^[2-9A-HJKMNP-Z]{1,4}(?:-[2-9A-HJKMNP-Z]{1,4})*$'
+          examples: [K7QM-3XRP-HV9T]
+        startDateTime:
+          type: string
+          format: date-time
+        lifetimeInMinutes:
+          type: integer
+        expirationDateTime:
+          type: string
+          format: date-time
+        maxUses:
+          type: integer
+        usesRemaining:
+          type: integer
+          minimum: 0
+        isUsableOnce:
+          type: boolean
+          description: '`true` when `maxUses` is 1.'
+        isUsable:
+          type: boolean
+          description: '`true` exactly when `methodUsabilityReason` is `EnabledByPolicy`.'
+        methodUsabilityReason:
+          $ref: '#/components/schemas/MethodUsabilityReason'
+    DeviceView:
+      type: object
+      required: [id, serialNumber, platform, site, enrollmentState, createdDateTime]
+      properties:
+        id:
+          $ref: '#/components/schemas/Identifier'
+        serialNumber:
+          $ref: '#/components/schemas/SerialNumber'
+        platform:
+          $ref: '#/components/schemas/DevicePlatform'
+        model:
+          type: string
+        assetTag:
+          type: string
+        site:
+          $ref: '#/components/schemas/SiteName'
+        enrollmentState:
+          $ref: '#/components/schemas/EnrollmentState'
+        mdmDeviceId:
+          type: string
+        lastSeenDateTime:
+          type: string
+          format: date-time
+        createdDateTime:
+          type: string
+          format: date-time
+    SessionView:
+      type: object
+      description: >-
+        A session with its state at the moment of the answer. `pass` is the live (not revoked) pass, if
+        any; its value appears only in the answer that minted it.
+      required:
+        - id
+        - scenario
+        - state
+        - site
+        - userPrincipalName
+        - createdBy
+        - createdDateTime
+        - updatedDateTime
+        - completionDeadline
+      properties:
+        id:
+          $ref: '#/components/schemas/Identifier'
+        scenario:
+          $ref: '#/components/schemas/Scenario'
+        state:
+          $ref: '#/components/schemas/SessionState'
+        site:
+          $ref: '#/components/schemas/SiteName'
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+        device:
+          $ref: '#/components/schemas/DeviceView'
+        reason:
+          type: string
+        proofing:
+          $ref: '#/components/schemas/Proofing'
+        createdBy:
+          $ref: '#/components/schemas/Identifier'
+        createdDateTime:
+          type: string
+          format: date-time
+        updatedDateTime:
+          type: string
+          format: date-time
+        completionDeadline:
+          type: string
+          format: date-time
+          description: How long the enrollment may take; before the first use, the pass start plus the policy's deadline.
+        firstUsedDateTime:
+          type: string
+          format: date-time
+        closedDateTime:
+          type: string
+          format: date-time
+        pass:
+          $ref: '#/components/schemas/PassView'
+    SessionList:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/SessionView'
+        nextCursor:
+          description: Present when there are more sessions; pass it as `cursor`.
+          $ref: '#/components/schemas/Identifier'
+    DeviceList:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/DeviceView'
+        nextCursor:
+          description: Present when there are more devices; pass it as `cursor`.
+          $ref: '#/components/schemas/Identifier'
+    RedeemRequest:
+      type: object
+      required: [userPrincipalName, temporaryAccessPass]
+      properties:
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+        temporaryAccessPass:
+          type: string
+          description: >-
+            The pass as typed; case-insensitive, spaces and dashes ignored. Anything that is not a valid
+            pass is refused with 401 `invalid_pass`, like a wrong one.
+    DeviceSummary:
+      type: object
+      required: [serialNumber, platform]
+      properties:
+        serialNumber:
+          $ref: '#/components/schemas/SerialNumber'
+        platform:
+          $ref: '#/components/schemas/DevicePlatform'
+        model:
+          type: string
+    RedeemedSession:
+      type: object
+      description: The part of a session a device or user learns by redeeming.
+      required: [id, scenario, state, userPrincipalName]
+      properties:
+        id:
+          $ref: '#/components/schemas/Identifier'
+        scenario:
+          $ref: '#/components/schemas/Scenario'
+        state:
+          $ref: '#/components/schemas/SessionState'
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+        device:
+          $ref: '#/components/schemas/DeviceSummary'
+    RedeemResponse:
+      type: object
+      required: [sessionToken, sessionExpirationDateTime, session]
+      properties:
+        sessionToken:
+          type: string
+          description: Bearer token for the enrollment routes of this session.
+          pattern: '^tss_[a-kmnp-z2-9]{32}$'
+        sessionExpirationDateTime:
+          type: string
+          format: date-time
+          description: The session's completion deadline.
+        session:
+          $ref: '#/components/schemas/RedeemedSession'
+    DeviceCheckInRequest:
+      type: object
+      required: [serialNumber]
+      properties:
+        serialNumber:
+          $ref: '#/components/schemas/SerialNumber'
+        mdmDeviceId:
+          type: string
+          description: The MDM's id for the device; no control characters.
+          maxLength: 128
+    OperatorView:
+      type: object
+      description: An operator as the API shows it (never the token).
+      required: [id, name, role, allowedSubjects, allowedSources, createdDateTime]
+      properties:
+        id:
+          $ref: '#/components/schemas/Identifier'
+        name:
+          type: string
+        role:
+          $ref: '#/components/schemas/Role'
+        site:
+          description: The one site the token belongs to; absent for a global token.
+          $ref: '#/components/schemas/SiteName'
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+        allowedSubjects:
+          type: array
+          description: Subjects this token may mint passes for; empty means any subject that is not privileged.
+          items:
+            $ref: '#/components/schemas/SubjectPattern'
+        allowedSources:
+          type: array
+          description: Client addresses or CIDR blocks the token may be used from; empty means anywhere.
+          items:
+            type: string
+        createdDateTime:
+          type: string
+          format: date-time
+        createdBy:
+          $ref: '#/components/schemas/Identifier'
+        expirationDateTime:
+          type: string
+          format: date-time
+        revokedDateTime:
+          type: string
+          format: date-time
+    CreateOperatorRequest:
+      type: object
+      required: [name, role]
+      properties:
+        name:
+          type: string
+          description: 1 to 100 characters on one line (surrounding spaces trimmed), no control characters.
+          minLength: 1
+          maxLength: 100
+        role:
+          $ref: '#/components/schemas/Role'
+        site:
+          description: Required unless the role is `admin`, `helpdesk` or `auditor`.
+          $ref: '#/components/schemas/SiteName'
+        userPrincipalName:
+          description: The person behind the token, when it is a person's.
+          $ref: '#/components/schemas/UserPrincipalName'
+        allowedSubjects:
+          type: array
+          items:
+            $ref: '#/components/schemas/SubjectPattern'
+        allowedSources:
+          type: array
+          description: IP addresses or CIDR blocks.
+          items:
+            type: string
+        expirationDateTime:
+          type: string
+          format: date-time
+          description: Must be in the future.
+    CreatedOperator:
+      type: object
+      required: [operator, token]
+      properties:
+        operator:
+          $ref: '#/components/schemas/OperatorView'
+        token:
+          type: string
+          description: The operator token, shown here once.
+          pattern: '^tso_[a-kmnp-z2-9]{32}$'
+    OperatorList:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/OperatorView'
+    AuditEventView:
+      type: object
+      required: [id, time, type, actor, data]
+      properties:
+        id:
+          type: string
+          description: The sequence number in the chain, as text; usable as a cursor.
+          pattern: '^[0-9]+$'
+        time:
+          type: string
+          format: date-time
+        type:
+          $ref: '#/components/schemas/AuditEventType'
+        sessionId:
+          $ref: '#/components/schemas/Identifier'
+        actor:
+          type: string
+          description: An operator id, `session-token`, `redeem`, `local-cli` or `system`.
+        data:
+          type: object
+          description: Facts about the event; never a pass or a token.
+    AuditList:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/AuditEventView'
+        nextCursor:
+          type: string
+          description: Present when there are more events; pass it as `cursor`.
+          pattern: '^[0-9]+$'
+    PolicySettings:
+      type: object
+      description: >-
+        Pass, session and attempt settings. Every field is optional in an override, which names only
+        what it changes; the policy's `defaults` holds all of them.
+      properties:
+        enabled:
+          type: boolean
+          description: Whether passes may be minted (and used) at all.
+        minimumLifetimeInMinutes:
+          type: integer
+          minimum: 10
+          maximum: 43200
+        maximumLifetimeInMinutes:
+          type: integer
+          minimum: 10
+          maximum: 43200
+        defaultLifetimeInMinutes:
+          type: integer
+          description: Between the minimum and the maximum lifetime.
+          minimum: 10
+          maximum: 43200
+        defaultLength:
+          type: integer
+          description: Symbols in a new pass.
+          minimum: 8
+          maximum: 48
+        defaultMaxUses:
+          type: integer
+          description: At most `maximumUses`.
+          minimum: 1
+          maximum: 10
+        maximumUses:
+          type: integer
+          minimum: 1
+          maximum: 10
+        failedAttemptLimit:
+          type: integer
+          description: Wrong passes tried for one user before that user's open passes lock.
+          minimum: 1
+          maximum: 100
+        completionDeadlineInMinutes:
+          type: integer
+          description: How long an enrollment may take once its pass was first used.
+          minimum: 10
+          maximum: 43200
+    PassPreset:
+      type: object
+      required: [title]
+      properties:
+        title:
+          type: string
+          minLength: 1
+          maxLength: 100
+        maxUses:
+          type: integer
+          minimum: 1
+          maximum: 10
+        lifetimeInMinutes:
+          type: integer
+          minimum: 10
+          maximum: 43200
+    Policy:
+      type: object
+      description: The whole policy document.
+      required: [defaults, overrides, presets, privilegedSubjects]
+      properties:
+        defaults:
+          allOf:
+            - $ref: '#/components/schemas/PolicySettings'
+          required:
+            - enabled
+            - minimumLifetimeInMinutes
+            - maximumLifetimeInMinutes
+            - defaultLifetimeInMinutes
+            - defaultLength
+            - defaultMaxUses
+            - maximumUses
+            - failedAttemptLimit
+            - completionDeadlineInMinutes
+        overrides:
+          type: object
+          description: >-
+            Overrides by site, then scenario; `*` stands for every site or every scenario. More specific
+            wins: site and scenario > site and `*` > `*` and scenario > defaults.
+          propertyNames:
+            pattern: '^(?:\*|[a-z0-9._-]{1,64})$'
+          additionalProperties:
+            type: object
+            propertyNames:
+              enum: ['*', deviceEnrollment, fido2Registration]
+            additionalProperties:
+              $ref: '#/components/schemas/PolicySettings'
+        presets:
+          type: object
+          description: Presets by short name (`apple-ade`).
+          propertyNames:
+            pattern: '^[a-z0-9._-]{1,64}$'
+          additionalProperties:
+            $ref: '#/components/schemas/PassPreset'
+        privilegedSubjects:
+          type: array
+          description: Users that kiosk and bench tokens may never mint passes for.
+          items:
+            $ref: '#/components/schemas/SubjectPattern'
+    PolicyPatch:
+      type: object
+      description: >-
+        An RFC 7396 JSON merge patch of the `Policy` document: name only what changes; `null` removes a
+        key (an override or preset). Unknown keys are refused.
+    HealthStatus:
+      type: object
+      required: [status]
+      properties:
+        status:
+          type: string
+          enum: [ok]
+    ReadyStatus:
+      type: object
+      required: [status, journalMode]
+      properties:
+        status:
+          type: string
+          enum: [ready]
+        journalMode:
+          type: string
+          description: The SQLite journal mode (`wal`).
+          examples: [wal]
+    UnavailableStatus:
+      type: object
+      required: [status]
+      properties:
+        status:
+          type: string
+          enum: [unavailable]
+    Problem:
+      type: object
+      description: An RFC 9457 problem with TapStation's stable `code`.
+      required: [type, title, status, detail, code]
+      properties:
+        type:
+          type: string
+          format: uri
+          description: '`urn:tapstation:problem:` followed by the code.'
+          examples: ['urn:tapstation:problem:invalid_request']
+        title:
+          type: string
+          description: The HTTP reason phrase.
+        status:
+          type: integer
+          description: The HTTP status code.
+        detail:
+          type: string
+          description: What went wrong, safe to show; never echoes secrets.
+        code:
+          type: string
+          description: >-
+            A stable code: invalid_request, invalid_json, unsupported_media_type, payload_too_large,
+            unauthorized, token_expired, token_revoked, invalid_session_token, source_not_allowed,
+            forbidden, not_found, method_not_allowed, conflict, invalid_state_transition,
+            idempotency_conflict, idempotency_in_progress, invalid_pass, policy_violation,
+            subject_not_allowed, internal_error. More may be added.
+          examples: [invalid_request]
+        field:
+          type: string
+          description: The field or query parameter at fault, when one is.
+        bound:
+          type: string
+          description: For `policy_violation`, the bound that was broken (`between 10 and 480`).
 """#
 }

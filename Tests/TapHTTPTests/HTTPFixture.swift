@@ -1,0 +1,99 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TapAPI
+import TapCore
+import TapStorage
+import TapTestSupport
+@testable import TapHTTP
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real application over a real SQLite file, with a fixed clock, and tokens for each role.
+struct HTTPFixture {
+    let directory: URL
+    let clock: TestClock
+    let store: EnrollmentStore
+    let keyring: Keyring
+    let world: World
+    let adminToken: String
+    let configuration: ServerConfiguration
+
+    init(maximumBodyBytes: Int = 64 * 1024) async throws {
+        directory = temporaryDirectory("http")
+        clock = TestClock()
+        keyring = testKeyring()
+        world = testWorld(clock: clock)
+        store = try EnrollmentStore(path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
+        adminToken = try await store.createOperator(NewOperator(name: "admin", role: .admin), by: nil).1.value
+        configuration = ServerConfiguration(maximumBodyBytes: maximumBodyBytes)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: directory) }
+
+    func application() -> some ApplicationProtocol {
+        let (router, _) = buildRouter(configuration: configuration, store: store, keyring: keyring, world: world)
+        return Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+    }
+
+    /// A token for `role` at `site` (global roles ignore the site).
+    func token(_ role: Role, site: String = "bench-1", expiresAt: Date? = nil, allowedSources: [String] = []) async throws -> String {
+        try await store.createOperator(
+            NewOperator(
+                name: "\(role)-\(site)", role: role, site: role.mayBeGlobal ? nil : SiteName(site), allowedSources: allowedSources,
+                expiresAt: expiresAt),
+            by: nil
+        ).1.value
+    }
+
+    static func headers(_ token: String?, json: Bool = true, extra: HTTPFields = [:]) -> HTTPFields {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json { headers[.contentType] = "application/json" }
+        return headers
+    }
+
+    static let deviceSessionBody = #"""
+        {"scenario": "deviceEnrollment", "userPrincipalName": "ada@contoso.example",
+         "device": {"serialNumber": "C02XK1ZZJG5H", "platform": "ipados", "model": "iPad (10th gen)"},
+         "reason": "new starter", "pass": {"maxUses": 2}}
+        """#
+}
+
+extension TestResponse {
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try WireJSON.decoder().decode(type, from: Data(buffer: body))
+    }
+
+    var problemCode: String? { (try? decode(Problem.self))?.code }
+    var text: String { String(buffer: body) }
+}
+
+/// A plain HTTP client over loopback for tests that need many connections at once.
+struct LoopbackClient {
+    let port: Int
+    let session: URLSession
+
+    init(port: Int) {
+        self.port = port
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        session = URLSession(configuration: configuration)
+    }
+
+    func send(_ method: String, _ path: String, token: String? = nil, body: String? = nil) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await session.data(for: request)
+        return ((response as! HTTPURLResponse).statusCode, data)
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import Testing
+import TapCore
+import TapTestSupport
+@testable import TapStorage
+
+@Suite("Enrollment store")
+struct SessionStoreTests {
+    @Test func databaseIsWALWithFullSync() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        #expect(try fixture.store.synchronousLevel() == 2)
+        #expect(try await fixture.store.health().journalMode == "wal")
+    }
+
+    @Test func passWithTwoUsesAdmitsExactlyTwo() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession(maxUses: 2)
+        #expect(try await fixture.redeem(issued).isAdmitted)
+        #expect(try await fixture.redeem(issued).isAdmitted)
+        #expect(try await !fixture.redeem(issued).isAdmitted)
+        let session = try await fixture.session(issued.session.id)
+        #expect(session.storedState == .inProgress)
+        #expect(session.pass?.uses == 2)
+        #expect(session.device?.enrollmentState == .enrolling)
+    }
+
+    @Test func concurrentRedeemsNeverOverAdmit() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession(maxUses: 3)
+        let admitted = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<64 { group.addTask { try await fixture.redeem(issued).isAdmitted } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(admitted == 3)
+    }
+
+    @Test func checkInCompletesRevokesAndEndsTokens() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession()
+        let token = try #require(try await fixture.redeem(issued).token)
+        #expect(try await fixture.store.sessionForToken(digest: fixture.keyring.tokenDigest(token)) != nil)
+        await #expect(throws: EnrollmentError.self) {
+            try await fixture.store.checkInDevice(session: issued.session.id, serialNumber: SerialNumber("OTHER")!, mdmDeviceID: nil)
+        }
+        let done = try await fixture.store.checkInDevice(
+            session: issued.session.id, serialNumber: SerialNumber("c02xk1zzjg5h")!, mdmDeviceID: "mdm-1")
+        #expect(done.storedState == .completed)
+        #expect(done.device?.enrollmentState == .enrolled)
+        #expect(done.pass?.usability(at: fixture.clock.now) == .revoked)
+        #expect(try await fixture.store.sessionForToken(digest: fixture.keyring.tokenDigest(token)) == nil)
+        #expect(try await !fixture.redeem(issued).isAdmitted)
+        #expect(try await fixture.auditTypes(issued.session.id) == [
+            "session.created", "pass.issued", "pass.used", "device.enrolled", "session.completed", "pass.revoked",
+        ])
+    }
+
+    @Test func wrongPassesLockTheUsersOpenPassesAndReissueRecovers() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession()
+        let wrong = PassCode.parse("22222222222222")!
+        for _ in 0..<4 { #expect(try await !fixture.redeem(wrong).isAdmitted) }
+        #expect(try await fixture.session(issued.session.id).storedState == .active)
+        #expect(try await !fixture.redeem(wrong).isAdmitted)  // the fifth: limit reached
+        let locked = try await fixture.session(issued.session.id)
+        #expect(locked.storedState == .lockedOut)
+        #expect(locked.pass?.usability(at: fixture.clock.now) == .lockedOut)
+        #expect(try await !fixture.redeem(issued).isAdmitted, "the right pass no longer works once locked")
+
+        let reissued = try await fixture.store.reissuePass(issued.session.id, request: PassRequest(), by: fixture.admin)
+        #expect(reissued.session.storedState == .active)
+        #expect(reissued.pass != issued.pass)
+        #expect(try await fixture.redeem(reissued).isAdmitted)
+    }
+
+    @Test func expiredPassIsRefusedAtUseEvenBeforeTheSweeper() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession()
+        fixture.clock.advance(minutes: 60)
+        #expect(try await !fixture.redeem(issued).isAdmitted)
+        let session = try await fixture.session(issued.session.id)
+        #expect(session.storedState == .active)
+        #expect(session.effectiveState(at: fixture.clock.now) == .expired)
+        let report = try await fixture.store.sweep()
+        #expect(report.sessionsAdvanced == 1)
+        #expect(report.refusalsReported == 1)
+        #expect(try await fixture.session(issued.session.id).storedState == .expired)
+        #expect(try await fixture.auditTypes(issued.session.id).last == "pass.expired")
+    }
+
+    @Test func futureStartIsPendingUntilItsTime() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession(start: fixture.clock.now.addingTimeInterval(600))
+        #expect(issued.session.storedState == .pending)
+        #expect(try await !fixture.redeem(issued).isAdmitted)
+        fixture.clock.advance(minutes: 10)
+        #expect(try await fixture.redeem(issued).isAdmitted)
+    }
+
+    @Test func deadlineAbandonsAnEnrollmentThatNeverFinished() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession()
+        let token = try #require(try await fixture.redeem(issued).token)
+        fixture.clock.advance(minutes: 24 * 60)
+        #expect(try await fixture.store.sessionForToken(digest: fixture.keyring.tokenDigest(token)) == nil)
+        _ = try await fixture.store.sweep()
+        let session = try await fixture.session(issued.session.id)
+        #expect(session.storedState == .abandoned)
+        #expect(session.device?.enrollmentState == .failed)
+        #expect(try await fixture.auditTypes(issued.session.id).suffix(2) == ["session.abandoned", "pass.revoked"])
+    }
+
+    @Test func cancelRevokesThePassAndIllegalActionsAreRefused() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession()
+        let cancelled = try await fixture.store.cancelSession(issued.session.id, reason: "wrong user", by: fixture.admin)
+        #expect(cancelled.storedState == .cancelled)
+        #expect(try await !fixture.redeem(issued).isAdmitted)
+        await #expect(throws: EnrollmentError.invalidStateTransition(from: .cancelled, action: "reissue")) {
+            _ = try await fixture.store.reissuePass(issued.session.id, request: PassRequest(), by: fixture.admin)
+        }
+        await #expect(throws: EnrollmentError.invalidStateTransition(from: .cancelled, action: "complete")) {
+            _ = try await fixture.store.completeSession(issued.session.id, by: fixture.admin)
+        }
+    }
+
+    @Test func sameDeviceTwiceIsOneRecordAndTwoSessions() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let first = try await fixture.deviceSession()
+        await #expect(throws: EnrollmentError.self) { _ = try await fixture.deviceSession() }
+        _ = try await fixture.store.completeSession(first.session.id, by: fixture.admin)
+        let second = try await fixture.deviceSession(serial: "c02xk1zzjg5h")
+        #expect(second.session.device?.id == first.session.device?.id)
+        #expect(second.session.id != first.session.id)
+    }
+
+    @Test func siteScopeHidesOtherSitesAndRefusesForeignSites() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let kiosk1 = try await fixture.operatorIdentity(.kiosk, site: "site-1")
+        let kiosk2 = try await fixture.operatorIdentity(.kiosk, site: "site-2")
+        let issued = try await fixture.deviceSession(by: kiosk1)
+        #expect(issued.session.site.value == "site-1")
+        #expect(try await fixture.store.session(issued.session.id, visibleTo: kiosk2) == nil)
+        await #expect(throws: EnrollmentError.notFound("session")) {
+            _ = try await fixture.store.cancelSession(issued.session.id, reason: nil, by: kiosk2)
+        }
+        let foreign = NewSession(scenario: .fido2Registration, userPrincipalName: StoreFixture.ada, site: SiteName("site-2"))
+        await #expect(throws: EnrollmentError.self) { _ = try await fixture.store.createSession(foreign, by: kiosk1) }
+    }
+
+    @Test func kioskCannotIssueForPrivilegedUsers() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        _ = try await fixture.store.patchPolicy(.object(["privilegedSubjects": .array(["admin@contoso.example"])]), by: fixture.admin)
+        let kiosk = try await fixture.operatorIdentity(.kiosk)
+        let request = NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("ADMIN@contoso.example")!)
+        await #expect(throws: EnrollmentError.self) { _ = try await fixture.store.createSession(request, by: kiosk) }
+        guard case .created = try await fixture.store.createSession(request, by: fixture.admin) else {
+            Issue.record("admin could not issue")
+            return
+        }
+    }
+
+    @Test func idempotentCreateReplaysWithoutThePassAndRefusesAnotherBody() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let request = NewSession(scenario: .fido2Registration, userPrincipalName: StoreFixture.ada)
+        let claim = IdempotencyClaim(key: "k-1", requestDigest: [1, 2, 3])
+        guard case .created(let first) = try await fixture.store.createSession(request, by: fixture.admin, idempotency: claim) else {
+            Issue.record("first create was not new")
+            return
+        }
+        guard case .replayed(let again) = try await fixture.store.createSession(request, by: fixture.admin, idempotency: claim) else {
+            Issue.record("retry created a second session")
+            return
+        }
+        #expect(again.id == first.session.id)
+        await #expect(throws: EnrollmentError.idempotencyMismatch) {
+            _ = try await fixture.store.createSession(
+                request, by: fixture.admin, idempotency: IdempotencyClaim(key: "k-1", requestDigest: [9]))
+        }
+        let page = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
+        #expect(page.items.count == 1)
+    }
+
+    @Test func listFiltersByEffectiveStateAndPagesWithCursors() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        var ids: [SessionID] = []
+        for index in 0..<5 {
+            ids.append(try await fixture.deviceSession(serial: "SERIAL-\(index)").session.id)
+            fixture.clock.advance(seconds: 1)
+        }
+        fixture.clock.advance(seconds: 3596)  // now = first creation + 3601 s: the first two are past their hour
+        let expired = try await fixture.store.sessions(
+            matching: SessionFilter(state: .expired), visibleTo: fixture.admin, after: nil, limit: 50)
+        #expect(Set(expired.items.map(\.id)) == Set(ids.prefix(2)))
+        var seen: [SessionID] = []
+        var cursor: SessionID?
+        repeat {
+            let page = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: cursor, limit: 2)
+            seen += page.items.map(\.id)
+            cursor = page.nextCursor.flatMap(SessionID.init)
+        } while cursor != nil
+        #expect(seen == ids.reversed())
+        let bySerial = try await fixture.store.sessions(
+            matching: SessionFilter(serialNumber: SerialNumber("serial-3")), visibleTo: fixture.admin, after: nil, limit: 50)
+        #expect(bySerial.items.map(\.id) == [ids[3]])
+    }
+
+    @Test func storageNeverHoldsAPassOrTokenValue() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let (_, operatorToken) = try await fixture.store.createOperator(NewOperator(name: "k", role: .kiosk, site: SiteName("s")), by: fixture.admin)
+        let issued = try await fixture.deviceSession()
+        let sessionToken = try #require(try await fixture.redeem(issued).token)
+        for secret in [issued.pass.normalized, issued.pass.grouped, operatorToken.value, sessionToken.value] {
+            #expect(!fileContains(fixture.databasePath, secret), "found a secret in the database file")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import Synchronization
+import TapCore
+import TapCrypto
+
+/// A clock that only moves when a test moves it.
+public final class TestClock: Sendable {
+    private let current: Mutex<Date>
+
+    /// Starts at `start` (default 2026-11-26T10:00:00Z).
+    public init(_ start: Date = Date(timeIntervalSince1970: 1_795_687_200)) {
+        current = Mutex(start)
+    }
+
+    /// The current time.
+    public var now: Date { current.withLock { $0 } }
+
+    /// Moves the clock forward.
+    public func advance(seconds: TimeInterval) {
+        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+    }
+
+    /// Moves the clock forward by minutes.
+    public func advance(minutes: Double) { advance(seconds: minutes * 60) }
+}
+
+/// Deterministic bytes (SplitMix64), so that ids and passes repeat from run to run.
+public final class SeededRandom: Sendable {
+    private let state: Mutex<UInt64>
+
+    /// Starts from `seed`.
+    public init(seed: UInt64 = 0x5EED) { state = Mutex(seed) }
+
+    /// The next `count` bytes.
+    public func bytes(_ count: Int) -> [UInt8] {
+        state.withLock { state in
+            (0..<count).map { _ in
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return UInt8(truncatingIfNeeded: z ^ (z >> 31))
+            }
+        }
+    }
+}
+
+/// A fixed clock with seeded randomness.
+public func testWorld(clock: TestClock = TestClock(), random: SeededRandom = SeededRandom()) -> World {
+    World(now: { clock.now }, randomBytes: { random.bytes($0) })
+}
+
+/// A real HMAC-SHA256 keyring over a fixed test secret.
+public func testKeyring(secret: [UInt8] = Array(repeating: 7, count: 32)) -> Keyring {
+    Keyring(
+        mac: { purpose, message in
+            try! Crypto.hmacSHA256(key: secret + Array(purpose.rawValue.utf8), data: message)
+        },
+        constantTimeEqual: Crypto.constantTimeEqual)
+}
+
+/// A fresh temporary directory, removed by the caller with `FileManager.removeItem`.
+public func temporaryDirectory(_ name: String = "tapstation-test") -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+/// Whether `needle` occurs anywhere in the bytes of the file at `path` (and its WAL, if any).
+public func fileContains(_ path: String, _ needle: String) -> Bool {
+    let needleBytes = Array(needle.utf8)
+    for candidate in [path, path + "-wal"] {
+        guard let data = FileManager.default.contents(atPath: candidate) else { continue }
+        let bytes = [UInt8](data)
+        if bytes.count >= needleBytes.count {
+            for start in 0...(bytes.count - needleBytes.count) where bytes[start] == needleBytes[0] {
+                if Array(bytes[start..<(start + needleBytes.count)]) == needleBytes { return true }
+            }
+        }
+    }
+    return false
+}
