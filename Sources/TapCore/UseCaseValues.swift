@@ -108,3 +108,22 @@ public struct SweepReport: Sendable, Equatable {
     /// An empty report.
     public init() {}
 }
+
+/// How many times one caller was refused one way on one route since the last report.
+public struct RefusalCount: Sendable, Equatable, Hashable {
+    /// An operator id, or `anonymous` when no valid operator token was presented.
+    public var actor: String
+    /// The problem code the caller received.
+    public var code: String
+    /// The route, as the API contract names it (`POST /v1/sessions`).
+    public var route: String
+    public var count: Int
+
+    /// Makes a count.
+    public init(actor: String, code: String, route: String, count: Int) {
+        self.actor = actor
+        self.code = code
+        self.route = route
+        self.count = count
+    }
+}

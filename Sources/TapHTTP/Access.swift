@@ -43,6 +43,15 @@ enum Caller {
         }
     }
 
+    /// How the audit log names this caller.
+    var auditName: String {
+        switch self {
+        case .anonymous: "anonymous"
+        case .operator(let record): record.identity.id.rawValue
+        case .session(let session): "session-token:\(session.id)"
+        }
+    }
+
     var session: Session {
         get throws {
             guard case .session(let session) = self else { throw APIError.unauthorized }
@@ -51,12 +60,15 @@ enum Caller {
     }
 }
 
-/// Checks credentials against a route's ``Access``.
+/// Checks credentials against a route's ``Access``, in two steps so that a refusal can name who was refused:
+/// ``identify(_:access:)`` finds whose token it is, ``authorize(_:access:context:)`` decides if it may.
 struct Authenticator: Sendable {
     let store: EnrollmentStore
     let keyring: Keyring
 
-    func authenticate(_ request: Request, context: TapRequestContext, access: Access) async throws -> Caller {
+    /// The caller a request's bearer token belongs to; throws when the token is missing, unknown, expired,
+    /// revoked, or of the wrong kind for the route.
+    func identify(_ request: Request, access: Access) async throws -> Caller {
         if access == .anyone { return .anonymous }
         guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
         let parts = header.split(separator: " ", maxSplits: 1)
@@ -64,14 +76,35 @@ struct Authenticator: Sendable {
             throw APIError.unauthorized
         }
         switch (access, token.kind) {
-        case (.operators(let roles), .operatorToken):
-            let record: Operator
+        case (.operators, .operatorToken):
             switch try await store.operatorForToken(digest: keyring.tokenDigest(token)) {
-            case .valid(let found): record = found
+            case .valid(let found): return .operator(found)
             case .unknown: throw APIError.unauthorized
             case .expired: throw APIError(status: .unauthorized, code: "token_expired", detail: "this operator token has expired")
             case .revoked: throw APIError(status: .unauthorized, code: "token_revoked", detail: "this operator token was revoked")
             }
+        case (.sessionToken, .sessionToken):
+            guard let session = try await store.sessionForToken(digest: keyring.tokenDigest(token)) else {
+                throw APIError(
+                    status: .unauthorized, code: "invalid_session_token",
+                    detail: "this session token is unknown, revoked, or its session is no longer under way")
+            }
+            return .session(session)
+        case (.operators, .sessionToken):
+            throw APIError.forbidden("a session token cannot call operator routes")
+        case (.sessionToken, .operatorToken):
+            throw APIError.forbidden("this route takes the session token that redeeming a pass returned")
+        case (.anyone, _):
+            return .anonymous
+        }
+    }
+
+    /// Whether an identified caller may use the route from where it is connected.
+    func authorize(_ caller: Caller, access: Access, context: TapRequestContext) throws {
+        switch (access, caller) {
+        case (.anyone, _):
+            return
+        case (.operators(let roles), .operator(let record)):
             if !record.allowedSources.isEmpty {
                 let address = context.remoteAddress?.ipAddress ?? ""
                 guard record.allowedSources.contains(where: { AddressBlock($0)?.contains(address) == true }) else {
@@ -81,21 +114,10 @@ struct Authenticator: Sendable {
             guard roles.contains(record.identity.role) else {
                 throw APIError.forbidden("a \(record.identity.role.rawValue) token may not do this")
             }
-            return .operator(record)
-        case (.sessionToken(let scenario), .sessionToken):
-            guard let session = try await store.sessionForToken(digest: keyring.tokenDigest(token)) else {
-                throw APIError(
-                    status: .unauthorized, code: "invalid_session_token",
-                    detail: "this session token is unknown, revoked, or its session is no longer under way")
-            }
+        case (.sessionToken(let scenario), .session(let session)):
             guard session.scenario == scenario else { throw APIError.forbidden("this session token is for \(session.scenario.rawValue)") }
-            return .session(session)
-        case (.operators, .sessionToken):
-            throw APIError.forbidden("a session token cannot call operator routes")
-        case (.sessionToken, .operatorToken):
-            throw APIError.forbidden("this route takes the session token that redeeming a pass returned")
-        case (.anyone, _):
-            return .anonymous
+        default:
+            throw APIError.unauthorized
         }
     }
 }
@@ -106,21 +128,43 @@ final class RouteTable: @unchecked Sendable {
     private(set) var routes: [RouteDescription] = []
     let router: Router<TapRequestContext>
     let authenticator: Authenticator
+    let refusals: RefusalLedger
 
-    init(router: Router<TapRequestContext>, authenticator: Authenticator) {
+    init(router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger) {
         self.router = router
         self.authenticator = authenticator
+        self.refusals = refusals
     }
 
     func add(
         _ method: HTTPRequest.Method, _ path: String, _ access: Access,
         handler: @escaping @Sendable (Request, TapRequestContext, Caller) async throws -> Response
     ) {
-        routes.append(RouteDescription(method: method.rawValue, path: path, access: access))
+        let route = RouteDescription(method: method.rawValue, path: path, access: access)
+        routes.append(route)
         let authenticator = self.authenticator
+        let refusals = self.refusals
         router.on(RouterPath(path), method: method) { request, context in
-            let caller = try await authenticator.authenticate(request, context: context, access: access)
-            return try await handler(request, context, caller)
+            var caller = Caller.anonymous
+            do {
+                caller = try await authenticator.identify(request, access: access)
+                try authenticator.authorize(caller, access: access, context: context)
+                return try await handler(request, context, caller)
+            } catch {
+                if let code = Self.refusalCode(error), code != APIError.invalidPass.code {
+                    await refusals.record(actor: caller.auditName, code: code, route: route.description)
+                }
+                throw error
+            }
+        }
+    }
+
+    /// The problem code a refusal will carry; `nil` for errors that are not refusals (they become 500s).
+    private static func refusalCode(_ error: any Error) -> String? {
+        switch error {
+        case let apiError as APIError: apiError.code
+        case let enrollmentError as EnrollmentError: APIError(enrollmentError).code
+        default: nil
         }
     }
 }

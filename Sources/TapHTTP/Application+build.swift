@@ -30,18 +30,22 @@ struct AppServices: Sendable {
     let keyring: Keyring
     let world: World
     let idempotencyGate: IdempotencyGate
+    let refusals: RefusalLedger
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
+/// Refused requests are counted in `refusals` for the sweeper to audit.
 public func buildRouter(
-    configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World
+    configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World,
+    refusals: RefusalLedger = RefusalLedger()
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
     let services = AppServices(
-        configuration: configuration, store: store, keyring: keyring, world: world, idempotencyGate: IdempotencyGate())
+        configuration: configuration, store: store, keyring: keyring, world: world, idempotencyGate: IdempotencyGate(),
+        refusals: refusals)
     let router = Router(context: TapRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware())
-    let table = RouteTable(router: router, authenticator: Authenticator(store: store, keyring: keyring))
+    let table = RouteTable(router: router, authenticator: Authenticator(store: store, keyring: keyring), refusals: refusals)
     HealthController(services: services).register(table)
     SessionsController(services: services).register(table)
     EnrollmentController(services: services).register(table)
@@ -55,14 +59,15 @@ public func buildApplication(
     configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World, logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let (router, _) = buildRouter(configuration: configuration, store: store, keyring: keyring, world: world)
+    let refusals = RefusalLedger()
+    let (router, _) = buildRouter(configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals)
     var app = Application(
         router: router,
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
-    app.addServices(ExpirySweeper(store: store, interval: configuration.sweepInterval, logger: logger))
+    app.addServices(ExpirySweeper(store: store, refusals: refusals, interval: configuration.sweepInterval, logger: logger))
     return app
 }
 

@@ -7,12 +7,14 @@ import TapStorage
 /// it: every use case derives the state from stored times; this only makes the stored state catch up.
 public struct ExpirySweeper: Service {
     let store: EnrollmentStore
+    let refusals: RefusalLedger
     let interval: Duration
     let logger: Logger
 
-    /// Makes a sweeper that runs every `interval`.
-    public init(store: EnrollmentStore, interval: Duration, logger: Logger) {
+    /// Makes a sweeper that runs every `interval` and also writes the refusals counted in `refusals`.
+    public init(store: EnrollmentStore, refusals: RefusalLedger, interval: Duration, logger: Logger) {
         self.store = store
+        self.refusals = refusals
         self.interval = interval
         self.logger = logger
     }
@@ -24,6 +26,7 @@ public struct ExpirySweeper: Service {
             while !Task.isCancelled {
                 do {
                     let report = try await store.sweep()
+                    try await store.recordRefusals(await refusals.drain())
                     if report != SweepReport() {
                         logger.info(
                             "sweep.finished",

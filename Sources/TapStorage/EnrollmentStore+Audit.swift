@@ -113,3 +113,18 @@ public enum AuditVerification: Sendable, Equatable {
     /// The first place the chain does not hold.
     case broken(sequence: Int64, reason: String)
 }
+
+extension EnrollmentStore {
+    /// Writes one `request.refused` event per (caller, code, route) with how often it happened, so that
+    /// refused requests are on the record without letting a caller force one write per request.
+    public func recordRefusals(_ refusals: [RefusalCount]) async throws {
+        guard !refusals.isEmpty else { return }
+        try await pool.write { db in
+            for refusal in refusals {
+                try appendAudit(
+                    db, .requestRefused, session: nil, actor: refusal.actor,
+                    data: ["code": .string(refusal.code), "route": .string(refusal.route), "count": .number(Double(refusal.count))])
+            }
+        }
+    }
+}

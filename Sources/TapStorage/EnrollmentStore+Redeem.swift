@@ -43,7 +43,8 @@ extension EnrollmentStore {
                     matched.terms.usability(at: now, policyEnabled: enabled).isUsable
                 {
                     try settle(&loaded, now: now, db: db)
-                    return .admitted(try admit(&loaded, user: user, now: now, db: db), try mintSessionToken(loaded, now: now, db: db))
+                    return .admitted(
+                        try admit(&loaded, user: user, policy: policy, now: now, db: db), try mintSessionToken(loaded, now: now, db: db))
                 }
             }
             try recordFailure(user: user, previous: failures, limit: limit, candidates: sessionRecords, now: now, db: db)
@@ -62,13 +63,14 @@ extension EnrollmentStore {
         return limits.min() ?? policy.effectiveSettings(site: .defaultSite, scenario: .deviceEnrollment).failedAttemptLimit
     }
 
-    private func admit(_ loaded: inout LoadedSession, user: UserPrincipalName, now: Date, db: Database) throws -> Session {
+    private func admit(
+        _ loaded: inout LoadedSession, user: UserPrincipalName, policy: Policy, now: Date, db: Database
+    ) throws -> Session {
         guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
         pass.uses += 1
         try pass.update(db)
         loaded.pass = pass
         if try loaded.record.sessionState == .active {
-            let policy = try loadPolicy(db)
             let settings = policy.effectiveSettings(
                 site: try parse(SiteName(loaded.record.site), "session.site"),
                 scenario: try parse(Scenario(rawValue: loaded.record.scenario), "session.scenario"))
@@ -106,8 +108,8 @@ extension EnrollmentStore {
         failures.unreported += 1
         failures.lastAt = now
         try failures.save(db)
-        guard failures.count == limit else { return }
-        // The limit is reached now: lock every open pass of the user. Later failures only count.
+        guard failures.count >= limit else { return }
+        // At the limit: lock every open pass of the user (already locked ones are skipped below).
         for record in candidates {
             var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
             let effective = SessionTimeline.effectiveState(

@@ -211,3 +211,38 @@ struct OpenAPISpecTests {
         }
     }
 }
+
+@Suite("Refused requests on the record")
+struct RefusalAuditTests {
+    @Test func refusalsAreCountedPerCallerAndAuditedInAggregate() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        let ledger = RefusalLedger()
+        let auditor = try await fixture.token(.auditor)
+        try await fixture.application(refusals: ledger).test(.router) { client in
+            for _ in 0..<3 { _ = try await client.execute(uri: "/v1/sessions", method: .get) }
+            _ = try await client.execute(
+                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(auditor),
+                body: ByteBuffer(string: #"{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example"}"#))
+            _ = try await client.execute(
+                uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
+                body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "AAAA-BBBB-CCCC"}"#))
+        }
+        let counts = await ledger.drain()
+        #expect(counts.contains(RefusalCount(actor: "anonymous", code: "unauthorized", route: "GET /v1/sessions", count: 3)))
+        #expect(counts.contains { $0.code == "forbidden" && $0.route == "POST /v1/sessions" && $0.count == 1 && $0.actor != "anonymous" })
+        #expect(!counts.contains { $0.code == "invalid_pass" }, "redeem refusals are aggregated by the store, not here")
+        try await fixture.store.recordRefusals(counts)
+        let events = try await fixture.store.auditEvents(type: .requestRefused, limit: 10)
+        #expect(events.count == counts.count)
+        #expect(await ledger.drain().isEmpty)
+    }
+
+    @Test func theLedgerIsBounded() async {
+        let ledger = RefusalLedger(maximumKeys: 2)
+        for index in 0..<10 { await ledger.record(actor: "a\(index)", code: "forbidden", route: "GET /x") }
+        let counts = await ledger.drain()
+        #expect(counts.count == 3)
+        #expect(counts.reduce(0) { $0 + $1.count } == 10)
+    }
+}

@@ -35,8 +35,8 @@ struct HTTPFixture {
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 
-    func application() -> some ApplicationProtocol {
-        let (router, _) = buildRouter(configuration: configuration, store: store, keyring: keyring, world: world)
+    func application(refusals: RefusalLedger = RefusalLedger()) -> some ApplicationProtocol {
+        let (router, _) = buildRouter(configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals)
         return Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
     }
 
