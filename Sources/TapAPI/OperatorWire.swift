@@ -97,17 +97,8 @@ public struct AuditEventView: Codable, Sendable, Equatable {
     }
 }
 
-/// A page of audit events.
-public struct AuditList: Codable, Sendable {
-    public var items: [AuditEventView]
-    public var nextCursor: String?
-
-    /// Makes a page.
-    public init(items: [AuditEventView], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
-}
+/// A page of audit events; the cursor is the last sequence number seen.
+public typealias AuditList = ListPage<AuditEventView>
 
 /// An RFC 9457 problem with our stable `code`.
 public struct Problem: Codable, Sendable, Equatable, Error {

@@ -1,27 +1,11 @@
 import Foundation
 import TapCore
 
-/// The device part of a create request.
-public struct DeviceInput: Codable, Sendable, Equatable {
-    public var serialNumber: SerialNumber
-    public var platform: DevicePlatform
-    public var model: String?
-    public var assetTag: String?
-
-    /// Makes a device description.
-    public init(serialNumber: SerialNumber, platform: DevicePlatform, model: String? = nil, assetTag: String? = nil) {
-        self.serialNumber = serialNumber
-        self.platform = platform
-        self.model = model
-        self.assetTag = assetTag
-    }
-}
-
 /// `POST /v1/sessions`.
 public struct CreateSessionRequest: Codable, Sendable, Equatable {
     public var scenario: Scenario
     public var userPrincipalName: UserPrincipalName
-    public var device: DeviceInput?
+    public var device: DeviceDescription?
     public var site: SiteName?
     public var reason: String?
     public var proofing: Proofing?
@@ -29,7 +13,7 @@ public struct CreateSessionRequest: Codable, Sendable, Equatable {
 
     /// Makes a request.
     public init(
-        scenario: Scenario, userPrincipalName: UserPrincipalName, device: DeviceInput? = nil, site: SiteName? = nil,
+        scenario: Scenario, userPrincipalName: UserPrincipalName, device: DeviceDescription? = nil, site: SiteName? = nil,
         reason: String? = nil, proofing: Proofing? = nil, pass: PassRequest? = nil
     ) {
         self.scenario = scenario
@@ -135,29 +119,22 @@ public struct SessionView: Codable, Sendable, Equatable {
     }
 }
 
+/// One page of a list and the cursor for the next (absent on the last page).
+public struct ListPage<Item: Codable & Sendable>: Codable, Sendable {
+    public var items: [Item]
+    public var nextCursor: String?
+
+    /// Makes a page.
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
 /// A page of sessions.
-public struct SessionList: Codable, Sendable {
-    public var items: [SessionView]
-    public var nextCursor: String?
-
-    /// Makes a page.
-    public init(items: [SessionView], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
-}
-
+public typealias SessionList = ListPage<SessionView>
 /// A page of devices.
-public struct DeviceList: Codable, Sendable {
-    public var items: [DeviceView]
-    public var nextCursor: String?
-
-    /// Makes a page.
-    public init(items: [DeviceView], nextCursor: String?) {
-        self.items = items
-        self.nextCursor = nextCursor
-    }
-}
+public typealias DeviceList = ListPage<DeviceView>
 
 /// `POST /v1/sessions/{id}/cancel`.
 public struct CancelRequest: Codable, Sendable {

@@ -1,11 +1,42 @@
+/// A string value with a grammar, checked whenever one is made, decoded, or read from storage.
+///
+/// Conforming types get `Codable` (as a plain string; decoding refuses text outside the grammar with
+/// ``grammarDescription`` as the reason) and `CustomStringConvertible`.
+public protocol GrammarValue: Hashable, Sendable, Codable, CustomStringConvertible {
+    /// The canonical form.
+    var value: String { get }
+    /// Parses text; `nil` when it is outside the grammar.
+    init?(_ text: String)
+    /// The grammar in a few words, for error messages.
+    static var grammarDescription: String { get }
+}
+
+extension GrammarValue {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let parsed = Self(try container.decode(String.self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: Self.grammarDescription)
+        }
+        self = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+
+    public var description: String { value }
+}
+
 /// A user principal name as the API accepts it: `local@domain`, compared case-insensitively.
 ///
 /// The grammar is checked at the edge, before a value reaches storage, a log line or Graph: at most 113
 /// characters; the local part is ASCII letters, digits and `. _ - ' +`; the domain is dot-separated labels
 /// of letters, digits and inner hyphens.
-public struct UserPrincipalName: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+public struct UserPrincipalName: GrammarValue, Comparable {
     /// The lower-cased canonical form, used for storage and comparison.
     public let value: String
+    public static let grammarDescription = "not a user principal name (local@domain, at most 113 characters)"
 
     /// Longest accepted name.
     public static let maximumLength = 113
@@ -20,21 +51,7 @@ public struct UserPrincipalName: Hashable, Sendable, Codable, CustomStringConver
         value = String(decoding: bytes.map(Self.lowercased), as: UTF8.self)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        guard let name = UserPrincipalName(try container.decode(String.self)) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "not a user principal name (local@domain, at most 113 characters)")
-        }
-        self = name
-    }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
-
-    public var description: String { value }
     /// The part after the `@`.
     public var domain: Substring { value[value.index(after: value.firstIndex(of: "@")!)...] }
 
@@ -55,9 +72,10 @@ public struct UserPrincipalName: Hashable, Sendable, Codable, CustomStringConver
 }
 
 /// A device serial number: 1–64 ASCII letters, digits and `-`, upper-cased.
-public struct SerialNumber: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct SerialNumber: GrammarValue {
     /// The upper-cased canonical form.
     public let value: String
+    public static let grammarDescription = "not a serial number (1-64 letters, digits and '-')"
 
     /// Parses a serial number; `nil` when it is outside the grammar.
     public init?(_ text: String) {
@@ -67,27 +85,14 @@ public struct SerialNumber: Hashable, Sendable, Codable, CustomStringConvertible
         value = String(decoding: bytes.map(uppercased), as: UTF8.self)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        guard let serial = SerialNumber(try container.decode(String.self)) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "not a serial number (1-64 letters, digits and '-')")
-        }
-        self = serial
-    }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
-
-    public var description: String { value }
 }
 
 /// The name of a site (a bench, a kiosk location): 1–64 lower-case ASCII letters, digits, `-`, `_` and `.`.
-public struct SiteName: Hashable, Sendable, Codable, CustomStringConvertible, Comparable {
+public struct SiteName: GrammarValue, Comparable {
     /// The lower-cased canonical form.
     public let value: String
+    public static let grammarDescription = "not a site name (1-64 letters, digits, '-', '_', '.')"
 
     /// The site of sessions created by a global operator that names none.
     public static let defaultSite = SiteName("default")!
@@ -101,29 +106,16 @@ public struct SiteName: Hashable, Sendable, Codable, CustomStringConvertible, Co
         value = String(decoding: bytes.map(UserPrincipalName.lowercased), as: UTF8.self)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        guard let site = SiteName(try container.decode(String.self)) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "not a site name (1-64 letters, digits, '-', '_', '.')")
-        }
-        self = site
-    }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
-
-    public var description: String { value }
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
 }
 
 /// A pattern over user principal names: an exact name, or `*` standing for any run of characters
 /// (`*@contoso.example`, `adm-*@contoso.example`). Matching is case-insensitive.
-public struct SubjectPattern: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct SubjectPattern: GrammarValue {
     /// The lower-cased pattern.
     public let value: String
+    public static let grammarDescription = "not a subject pattern (a user principal name, '*' as wildcard)"
 
     /// Parses a pattern: at most 128 characters of the name grammar plus `*` and `@`.
     public init?(_ text: String) {
@@ -134,21 +126,7 @@ public struct SubjectPattern: Hashable, Sendable, Codable, CustomStringConvertib
         value = String(decoding: bytes.map(UserPrincipalName.lowercased), as: UTF8.self)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        guard let pattern = SubjectPattern(try container.decode(String.self)) else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "not a subject pattern (a user principal name, '*' as wildcard)")
-        }
-        self = pattern
-    }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(value)
-    }
-
-    public var description: String { value }
 
     /// Whether `name` matches the pattern.
     public func matches(_ name: UserPrincipalName) -> Bool {

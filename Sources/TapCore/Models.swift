@@ -54,7 +54,7 @@ public struct Device: Sendable, Equatable {
 }
 
 /// What an operator says about the device when creating a device-enrollment session.
-public struct DeviceDescription: Sendable, Equatable {
+public struct DeviceDescription: Sendable, Equatable, Codable {
     public var serialNumber: SerialNumber
     public var platform: DevicePlatform
     public var model: String?

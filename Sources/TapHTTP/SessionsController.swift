@@ -68,9 +68,7 @@ struct SessionsController {
         try checkText(body.proofing?.reference, field: "proofing.reference", maximum: 200)
         return NewSession(
             scenario: body.scenario, userPrincipalName: body.userPrincipalName,
-            device: body.device.map {
-                DeviceDescription(serialNumber: $0.serialNumber, platform: $0.platform, model: $0.model, assetTag: $0.assetTag)
-            },
+            device: body.device,
             site: body.site, reason: body.reason, proofing: body.proofing, pass: body.pass ?? PassRequest())
     }
 

@@ -18,12 +18,7 @@ extension EnrollmentStore {
         let sql = "SELECT * FROM device \(whereClause) ORDER BY id DESC LIMIT ?"
         let statementArguments = StatementArguments(arguments)
         return try await pool.read { db in
-            var records = try DeviceRecord.fetchAll(db, sql: sql, arguments: statementArguments)
-            var next: String?
-            if records.count > limit {
-                records.removeLast()
-                next = records.last?.id
-            }
+            let (records, next) = pageOf(try DeviceRecord.fetchAll(db, sql: sql, arguments: statementArguments), limit: limit, id: \.id)
             return Page(items: try records.map { try $0.domain() }, nextCursor: next)
         }
     }

@@ -177,12 +177,7 @@ extension EnrollmentStore {
             """
         let statementArguments = StatementArguments(arguments)
         return try await pool.read { db in
-            var records = try SessionRecord.fetchAll(db, sql: sql, arguments: statementArguments)
-            var next: String?
-            if records.count > limit {
-                records.removeLast()
-                next = records.last?.id
-            }
+            let (records, next) = pageOf(try SessionRecord.fetchAll(db, sql: sql, arguments: statementArguments), limit: limit, id: \.id)
             return Page(items: try Self.sessions(records, db: db), nextCursor: next)
         }
     }

@@ -119,3 +119,10 @@ extension EnrollmentStore {
         return try sessions([record], db: db).first
     }
 }
+
+/// Splits a `LIMIT limit + 1` result into a page and its cursor: the extra row only says that more exist.
+func pageOf<Record>(_ records: [Record], limit: Int, id: (Record) -> String) -> (records: [Record], nextCursor: String?) {
+    guard records.count > limit else { return (records, nil) }
+    let page = Array(records.prefix(limit))
+    return (page, page.last.map(id))
+}
