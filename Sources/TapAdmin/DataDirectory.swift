@@ -23,6 +23,19 @@ public struct DataDirectory: Sendable {
 
     public var databasePath: String { (path as NSString).appendingPathComponent("tapstation.sqlite") }
     public var secretPath: String { (path as NSString).appendingPathComponent("server.key") }
+    var lockPath: String { (path as NSString).appendingPathComponent("serve.lock") }
+
+    /// Takes the data directory's exclusive lock, held by `serve` for its lifetime and briefly by commands
+    /// that must not run beside it (restore, secret rotate). The lock dies with the process, even on kill -9.
+    public func lock(purpose: String) throws -> DirectoryLock {
+        let descriptor = open(lockPath, O_RDWR | O_CREAT, 0o600)
+        guard descriptor >= 0 else { throw ConfigurationError("cannot open \(lockPath)") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw ConfigurationError("\(path) is in use by a running `tapstation serve`; stop it before \(purpose)")
+        }
+        return DirectoryLock(descriptor: descriptor)
+    }
 
     /// Creates the directory (mode 0700) if it is missing.
     public func create() throws {
@@ -49,4 +62,13 @@ public struct DataDirectory: Sendable {
         let store = try EnrollmentStore(path: databasePath, world: .live, keyring: .live(secret: secret), mode: mode)
         return (store, created)
     }
+}
+
+/// An exclusive lock on a data directory; released when this value is released or the process ends.
+public final class DirectoryLock: Sendable {
+    private let descriptor: Int32
+
+    init(descriptor: Int32) { self.descriptor = descriptor }
+
+    deinit { close(descriptor) }
 }

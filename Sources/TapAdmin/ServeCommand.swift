@@ -20,6 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "tapstation")
         logger.logLevel = try Self.logLevel(settings)
 
+        try dataDirectory.create()
+        let lock = try dataDirectory.lock(purpose: "starting another")
+        defer { withExtendedLifetime(lock) {} }
         let (store, createdSecret) = try dataDirectory.openStore(mode: .migrate)
         if createdSecret { logger.info("secret.created", metadata: ["path": "\(dataDirectory.secretPath)"]) }
         let synchronous = try store.synchronousLevel()

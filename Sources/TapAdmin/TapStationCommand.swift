@@ -6,7 +6,10 @@ public struct TapStationCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tapstation",
         abstract: "Temporary access passes for device enrollment and FIDO2 key registration.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, OperatorCommand.self, AuditCommand.self])
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, OperatorCommand.self, AuditCommand.self, BackupCommand.self,
+            RestoreCommand.self, SecretCommand.self,
+        ])
 
     public init() {}
 

@@ -7,31 +7,67 @@ public enum MACPurpose: String, Sendable, CaseIterable {
 /// The server secret, seen only through the operations a use case needs.
 ///
 /// TapCore knows nothing of OpenSSL; the executable wires in TapCrypto's HMAC-SHA256 and constant-time
-/// compare. The secret itself never leaves the closure.
+/// compare. The secrets never leave the closure. There may be several secret versions after a rotation:
+/// new digests use the current one; every stored digest records the version it was made with, so older
+/// passes, tokens and audit events still verify.
 public struct Keyring: Sendable {
-    /// HMAC-SHA256 of `message` under the key for `purpose`.
-    public var mac: @Sendable (MACPurpose, [UInt8]) -> [UInt8]
+    /// The version new digests are made with.
+    public let currentVersion: Int
+    /// Every version this keyring can verify, ascending.
+    public let versions: [Int]
+    private let macFunction: @Sendable (MACPurpose, Int, [UInt8]) -> [UInt8]?
     /// Compares two digests in time that does not depend on where they differ.
-    public var constantTimeEqual: @Sendable ([UInt8], [UInt8]) -> Bool
+    public let constantTimeEqual: @Sendable ([UInt8], [UInt8]) -> Bool
 
-    /// Makes a keyring from its two operations.
+    /// Makes a keyring; `mac` answers `nil` for a version it does not hold.
     public init(
-        mac: @escaping @Sendable (MACPurpose, [UInt8]) -> [UInt8],
+        currentVersion: Int, versions: [Int],
+        mac: @escaping @Sendable (MACPurpose, _ version: Int, _ message: [UInt8]) -> [UInt8]?,
         constantTimeEqual: @escaping @Sendable ([UInt8], [UInt8]) -> Bool
     ) {
-        self.mac = mac
+        self.currentVersion = currentVersion
+        self.versions = versions.sorted()
+        macFunction = mac
         self.constantTimeEqual = constantTimeEqual
     }
 
+    /// HMAC-SHA256 of `message` under the key for `purpose` of secret `version` (default: the current one);
+    /// `nil` when that version is not held.
+    public func mac(_ purpose: MACPurpose, _ message: [UInt8], version: Int? = nil) -> [UInt8]? {
+        macFunction(purpose, version ?? currentVersion, message)
+    }
+
     /// The stored digest of a pass: bound to its user, so a pass is worthless for anyone else.
-    public func passDigest(_ pass: PassCode, for user: UserPrincipalName) -> [UInt8] {
-        mac(.pass, Array("\(user.value)\n\(pass.normalized)".utf8))
+    public func passDigest(_ pass: PresentedPass, for user: UserPrincipalName, version: Int? = nil) -> [UInt8]? {
+        mac(.pass, Array("\(user.value)\n\(pass.text)".utf8), version: version)
     }
 
     /// The stored digest of a bearer token.
-    public func tokenDigest(_ token: BearerToken) -> [UInt8] {
-        mac(token.kind == .operatorToken ? .operatorToken : .sessionToken, Array(token.value.utf8))
+    public func tokenDigest(_ token: BearerToken, version: Int? = nil) -> [UInt8]? {
+        mac(token.kind == .operatorToken ? .operatorToken : .sessionToken, Array(token.value.utf8), version: version)
     }
+}
+
+/// What someone typed as a pass at redeem: a well-formed pass, or text that cannot be one. Either way it is
+/// MACed and compared like any other, so a malformed pass is refused in the same time as a wrong one.
+public struct PresentedPass: Sendable, CustomStringConvertible {
+    /// The normalized pass, or the raw input behind a prefix no normalized pass can have.
+    let text: String
+
+    /// Wraps what was typed.
+    public init(_ input: String) {
+        if let code = PassCode.parse(input) {
+            text = code.normalized
+        } else {
+            text = "unparseable:" + input
+        }
+    }
+
+    /// A pass just minted, as it will be presented.
+    public init(_ code: PassCode) { text = code.normalized }
+
+    /// Never the value: safe in logs.
+    public var description: String { "<pass>" }
 }
 
 /// A bearer token: a prefix that says what it is, then 32 random symbols (160 bits).

@@ -163,6 +163,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case operatorCreated = "operator.created"
     case operatorRevoked = "operator.revoked"
     case policyChanged = "policy.changed"
+    case secretRotated = "secret.rotated"
     case requestRefused = "request.refused"
 }
 

@@ -6,7 +6,7 @@ import Foundation
 /// typed on a phone. Input is case-insensitive and ignores spaces and dashes, so `k7qm 3xrp-hv9t` and
 /// `K7QM3XRPHV9T` are the same pass. The value never leaves the response that minted it; only its MAC is
 /// stored.
-public struct PassCode: Sendable, Equatable {
+public struct PassCode: Sendable, Equatable, CustomStringConvertible {
     /// The 31 symbols a pass is made of.
     public static let alphabet: [UInt8] = Array("23456789ABCDEFGHJKMNPQRSTUVWXYZ".utf8)
     /// Allowed pass lengths (symbols), as in Entra's policy.
@@ -60,6 +60,9 @@ public struct PassCode: Sendable, Equatable {
         }
         return groups.joined(separator: "-")
     }
+
+    /// Never the value, so that a pass interpolated into a log line by mistake shows nothing.
+    public var description: String { "<pass>" }
 
     /// Bits of entropy in a pass of `length` symbols.
     public static func entropyBits(length: Int) -> Double {

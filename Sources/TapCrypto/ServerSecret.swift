@@ -1,64 +1,145 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The server secret: 32 random bytes in a file of mode 0600, from which every MAC key is derived.
+/// The server secrets: one or more versions of 32 random bytes in `server.key` (mode 0600). Every MAC key
+/// derives from them; the highest version is current and the older ones stay to verify what they made.
 ///
-/// Each purpose gets its own key, HMAC-SHA256(secret, "tapstation/v1/" + purpose), so the raw secret is
-/// used for nothing but derivation.
+/// File format, one line per version: `<version> <64 hex digits>`; `#` lines are comments. The file is only
+/// ever replaced whole (write, fsync, rename), so a crash leaves the old or the new file, never half of one.
 public struct ServerSecret: Sendable {
-    private let bytes: [UInt8]
+    /// The secret bytes by version.
+    private let secrets: [Int: [UInt8]]
 
-    /// Wraps secret bytes (at least 32).
-    public init(bytes: [UInt8]) throws {
-        guard bytes.count >= 32 else { throw ServerSecretError.tooShort(bytes.count) }
-        self.bytes = bytes
+    /// Wraps secrets by version (each at least 32 bytes).
+    public init(versions: [Int: [UInt8]]) throws {
+        guard !versions.isEmpty else { throw ServerSecretError.malformed("no secret in the file") }
+        for (version, bytes) in versions where bytes.count < 32 || version < 1 {
+            throw ServerSecretError.malformed("version \(version) is shorter than 32 bytes or numbered below 1")
+        }
+        secrets = versions
     }
 
-    /// Reads the secret at `path`, creating it (mode 0600) when it does not exist yet. Refuses a file that
-    /// other users can read.
+    /// The version new MACs use.
+    public var currentVersion: Int { secrets.keys.max()! }
+    /// Every version held, ascending.
+    public var versions: [Int] { secrets.keys.sorted() }
+
+    /// Reads the secrets at `path`, creating a first one (mode 0600) when the file does not exist yet.
+    /// Refuses a file that other users can read.
     public static func loadOrCreate(at path: String) throws -> (secret: ServerSecret, created: Bool) {
-        let fileManager = FileManager.default
-        if fileManager.fileExists(atPath: path) {
-            let attributes = try fileManager.attributesOfItem(atPath: path)
-            if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
-                throw ServerSecretError.tooOpen(path: path, mode: mode)
-            }
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            return (try ServerSecret(bytes: Array(data)), false)
-        }
-        let bytes = try Crypto.randomBytes(32)
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw ServerSecretError.cannotCreate(path: path, errno: errno) }
-        defer { close(descriptor) }
-        let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(descriptor) == 0 else {
-            throw ServerSecretError.cannotCreate(path: path, errno: errno)
-        }
-        return (try ServerSecret(bytes: bytes), true)
+        if FileManager.default.fileExists(atPath: path) { return (try load(at: path), false) }
+        let secret = try ServerSecret(versions: [1: try Crypto.randomBytes(32)])
+        try secret.write(to: path, exclusive: true)
+        return (secret, true)
     }
 
-    /// The key for one purpose.
-    public func derivedKey(purpose: String) -> [UInt8] {
-        // HMAC over a fixed label cannot fail for lack of input; a failure here means OpenSSL is broken.
+    /// Reads the secrets at `path`.
+    public static func load(at path: String) throws -> ServerSecret {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
+            throw ServerSecretError.tooOpen(path: path, mode: mode)
+        }
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ServerSecretError.malformed("\(path) is not readable text")
+        }
+        return try parse(text)
+    }
+
+    /// Parses the file format.
+    public static func parse(_ text: String) throws -> ServerSecret {
+        var versions: [Int: [UInt8]] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let fields = line.split(separator: " ")
+            guard fields.count == 2, let version = Int(fields[0]), let bytes = hexBytes(fields[1]), versions[version] == nil else {
+                throw ServerSecretError.malformed("a line is not '<version> <hex>'")
+            }
+            versions[version] = bytes
+        }
+        return try ServerSecret(versions: versions)
+    }
+
+    /// A copy with a new random version on top.
+    public func rotated() throws -> ServerSecret {
+        var next = secrets
+        next[currentVersion + 1] = try Crypto.randomBytes(32)
+        return try ServerSecret(versions: next)
+    }
+
+    /// The file's text.
+    public var fileText: String {
+        "# TapStation server secrets: keep private (mode 0600) and back up; the highest version is current.\n"
+            + versions.map { "\($0) \(secrets[$0]!.hexString)\n" }.joined()
+    }
+
+    /// Writes the file atomically with mode 0600. `exclusive` refuses to replace an existing file.
+    public func write(to path: String, exclusive: Bool = false) throws {
+        let temporary = path + ".new"
+        unlink(temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else { throw ServerSecretError.cannotWrite(path: temporary, errno: errno) }
+        let bytes = Array(fileText.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+        let synced = fsync(descriptor) == 0
+        close(descriptor)
+        guard written == bytes.count, synced else { throw ServerSecretError.cannotWrite(path: temporary, errno: errno) }
+        if exclusive {
+            guard link(temporary, path) == 0 else { unlink(temporary); throw ServerSecretError.cannotWrite(path: path, errno: errno) }
+            unlink(temporary)
+        } else {
+            guard rename(temporary, path) == 0 else { throw ServerSecretError.cannotWrite(path: path, errno: errno) }
+        }
+        // Make the rename itself durable.
+        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY)
+        if directory >= 0 { fsync(directory); close(directory) }
+    }
+
+    /// The key for one purpose under one version; `nil` when the version is not held.
+    ///
+    /// HMAC-SHA256(secret, "tapstation/v1/" + purpose): the raw secret is used for nothing but derivation.
+    public func derivedKey(purpose: String, version: Int) -> [UInt8]? {
+        guard let secret = secrets[version] else { return nil }
         do {
-            return try Crypto.hmacSHA256(key: bytes, data: Array("tapstation/v1/\(purpose)".utf8))
+            return try Crypto.hmacSHA256(key: secret, data: Array("tapstation/v1/\(purpose)".utf8))
         } catch {
+            // HMAC over a fixed label fails only if OpenSSL itself is broken; nothing sensible remains.
             fatalError("HMAC-SHA256 failed while deriving a key: \(error)")
+        }
+    }
+
+    private static func hexBytes(_ text: Substring) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
+    private static func hexValue(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        default: nil
         }
     }
 }
 
 /// Why the server secret could not be used.
 public enum ServerSecretError: Error, CustomStringConvertible {
-    case tooShort(Int)
+    case malformed(String)
     case tooOpen(path: String, mode: Int)
-    case cannotCreate(path: String, errno: Int32)
+    case cannotWrite(path: String, errno: Int32)
 
     public var description: String {
         switch self {
-        case .tooShort(let count): "the server secret must be at least 32 bytes, found \(count)"
+        case .malformed(let reason): "the server secret file is malformed: \(reason)"
         case .tooOpen(let path, let mode):
             "\(path) is readable by other users (mode \(String(mode, radix: 8))); run: chmod 600 \(path)"
-        case .cannotCreate(let path, let code): "cannot create \(path): \(String(cString: strerror(code)))"
+        case .cannotWrite(let path, let code): "cannot write \(path): \(String(cString: strerror(code)))"
         }
     }
 }

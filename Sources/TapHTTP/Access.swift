@@ -64,7 +64,6 @@ enum Caller {
 /// ``identify(_:access:)`` finds whose token it is, ``authorize(_:access:context:)`` decides if it may.
 struct Authenticator: Sendable {
     let store: EnrollmentStore
-    let keyring: Keyring
 
     /// The caller a request's bearer token belongs to; throws when the token is missing, unknown, expired,
     /// revoked, or of the wrong kind for the route.
@@ -77,14 +76,14 @@ struct Authenticator: Sendable {
         }
         switch (access, token.kind) {
         case (.operators, .operatorToken):
-            switch try await store.operatorForToken(digest: keyring.tokenDigest(token)) {
+            switch try await store.operatorForToken(token) {
             case .valid(let found): return .operator(found)
             case .unknown: throw APIError.unauthorized
             case .expired: throw APIError(status: .unauthorized, code: "token_expired", detail: "this operator token has expired")
             case .revoked: throw APIError(status: .unauthorized, code: "token_revoked", detail: "this operator token was revoked")
             }
         case (.sessionToken, .sessionToken):
-            guard let session = try await store.sessionForToken(digest: keyring.tokenDigest(token)) else {
+            guard let session = try await store.sessionForToken(token) else {
                 throw APIError(
                     status: .unauthorized, code: "invalid_session_token",
                     detail: "this session token is unknown, revoked, or its session is no longer under way")

@@ -45,7 +45,7 @@ public func buildRouter(
     let router = Router(context: TapRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware())
-    let table = RouteTable(router: router, authenticator: Authenticator(store: store, keyring: keyring), refusals: refusals)
+    let table = RouteTable(router: router, authenticator: Authenticator(store: store), refusals: refusals)
     HealthController(services: services).register(table)
     SessionsController(services: services).register(table)
     EnrollmentController(services: services).register(table)

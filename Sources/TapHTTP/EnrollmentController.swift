@@ -15,7 +15,8 @@ struct EnrollmentController {
     }
 
     /// Every failure is the same 401 `invalid_pass`, and does the same work: a pass that cannot even be
-    /// parsed is MACed and compared like any other, so its refusal takes as long as a wrong pass's.
+    /// parsed is MACed and compared like any other (``PresentedPass``), so its refusal takes as long as a
+    /// wrong pass's.
     @Sendable func redeem(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let (body, _) = try await JSONBody.decode(RedeemRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
         guard let user = UserPrincipalName(body.userPrincipalName) else {
@@ -23,14 +24,7 @@ struct EnrollmentController {
                 "userPrincipalName must be local@domain, at most 113 characters", field: "userPrincipalName")
         }
         guard body.temporaryAccessPass.utf8.count <= 200 else { throw APIError.invalidPass }
-        let digest: [UInt8]
-        if let pass = PassCode.parse(body.temporaryAccessPass) {
-            digest = services.keyring.passDigest(pass, for: user)
-        } else {
-            // Not a pass at all: a MAC of the input under a different framing can never match a stored one.
-            digest = services.keyring.mac(.pass, Array("unparseable\n\(user.value)\n\(body.temporaryAccessPass)".utf8))
-        }
-        switch try await services.store.redeem(user: user, passDigest: digest) {
+        switch try await services.store.redeem(user: user, pass: PresentedPass(body.temporaryAccessPass)) {
         case .refused:
             throw APIError.invalidPass
         case .admitted(let session, let token):

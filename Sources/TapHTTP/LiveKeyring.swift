@@ -1,17 +1,24 @@
+import Foundation
 import TapCore
 import TapCrypto
 
 extension Keyring {
-    /// The production keyring: HMAC-SHA256 under keys derived from the server secret, OpenSSL's
-    /// constant-time compare.
+    /// The production keyring: HMAC-SHA256 under keys derived from each version of the server secret,
+    /// OpenSSL's constant-time compare.
     public static func live(secret: ServerSecret) -> Keyring {
-        var keys: [MACPurpose: [UInt8]] = [:]
-        for purpose in MACPurpose.allCases { keys[purpose] = secret.derivedKey(purpose: purpose.rawValue) }
+        var keys: [Int: [MACPurpose: [UInt8]]] = [:]
+        for version in secret.versions {
+            for purpose in MACPurpose.allCases {
+                keys[version, default: [:]][purpose] = secret.derivedKey(purpose: purpose.rawValue, version: version)
+            }
+        }
         let derived = keys
         return Keyring(
-            mac: { purpose, message in
+            currentVersion: secret.currentVersion, versions: secret.versions,
+            mac: { purpose, version, message in
+                guard let key = derived[version]?[purpose] else { return nil }
                 do {
-                    return try Crypto.hmacSHA256(key: derived[purpose]!, data: message)
+                    return try Crypto.hmacSHA256(key: key, data: message)
                 } catch {
                     // HMAC over bytes in memory fails only if OpenSSL itself is broken; nothing sensible remains.
                     fatalError("HMAC-SHA256 failed: \(error)")
@@ -34,5 +41,3 @@ extension World {
             }
         })
 }
-
-import Foundation

@@ -16,14 +16,21 @@ extension EnrollmentStore {
         let previousMAC = head.map { Array($0.mac) } ?? []
         let record = AuditEventRecord(
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session, actor: actor,
-            data: encodeJSON(data), mac: Data())
+            data: encodeJSON(data), mac: Data(), keyVersion: keyring.currentVersion)
         var sealed = record
-        sealed.mac = Data(keyring.mac(.audit, Self.auditMessage(record, previousMAC: previousMAC)))
+        sealed.mac = Data(try sign(Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion))
         try sealed.insert(db)
         try AuditHeadRecord(
-            id: 1, seq: sequence, mac: sealed.mac, headMac: Data(keyring.mac(.audit, Self.headMessage(sequence, Array(sealed.mac))))
+            id: 1, seq: sequence, mac: sealed.mac,
+            headMac: Data(try sign(Self.headMessage(sequence, Array(sealed.mac)), version: keyring.currentVersion)),
+            keyVersion: keyring.currentVersion
         ).save(db)
         return sequence
+    }
+
+    private func sign(_ message: [UInt8], version: Int) throws -> [UInt8] {
+        guard let mac = keyring.mac(.audit, message, version: version) else { throw StorageError.unknownKeyVersion(version) }
+        return mac
     }
 
     static func auditMessage(_ record: AuditEventRecord, previousMAC: [UInt8]) -> [UInt8] {
@@ -54,8 +61,9 @@ extension EnrollmentStore {
                 if record.seq != expected {
                     return .broken(sequence: expected, reason: "event \(expected) is missing (next is \(record.seq))")
                 }
-                let mac = keyring.mac(.audit, Self.auditMessage(record, previousMAC: previousMAC))
-                guard keyring.constantTimeEqual(mac, Array(record.mac)) else {
+                guard let mac = keyring.mac(.audit, Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion),
+                    keyring.constantTimeEqual(mac, Array(record.mac))
+                else {
                     return .broken(sequence: record.seq, reason: "event \(record.seq) was altered or its predecessor was")
                 }
                 previousMAC = mac
@@ -65,8 +73,9 @@ extension EnrollmentStore {
             guard let head = try AuditHeadRecord.fetchOne(db, key: 1) else {
                 return last == 0 ? .intact(events: 0) : .broken(sequence: last, reason: "the chain head is missing")
             }
-            let headMAC = keyring.mac(.audit, Self.headMessage(head.seq, Array(head.mac)))
-            guard keyring.constantTimeEqual(headMAC, Array(head.headMac)) else {
+            guard let headMAC = keyring.mac(.audit, Self.headMessage(head.seq, Array(head.mac)), version: head.keyVersion),
+                keyring.constantTimeEqual(headMAC, Array(head.headMac))
+            else {
                 return .broken(sequence: head.seq, reason: "the chain head was altered")
             }
             guard head.seq == last, keyring.constantTimeEqual(Array(head.mac), previousMAC) else {

@@ -55,12 +55,13 @@ extension EnrollmentStore {
         return try await pool.write { db in
             let now = world.currentSecond()
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+            guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
             let record = OperatorRecord(
                 id: (world.newID() as OperatorID).rawValue, name: trimmedName, role: request.role.rawValue,
                 site: request.site?.value, userPrincipalName: request.userPrincipalName?.value,
-                tokenDigest: Data(keyring.tokenDigest(token)), allowedSubjects: encodeJSON(request.allowedSubjects),
+                tokenDigest: Data(digest), allowedSubjects: encodeJSON(request.allowedSubjects),
                 allowedSources: encodeJSON(request.allowedSources), createdAt: now, createdBy: creator?.id.rawValue,
-                expiresAt: request.expiresAt, revokedAt: nil)
+                expiresAt: request.expiresAt, revokedAt: nil, keyVersion: keyring.currentVersion)
             try record.insert(db)
             try appendAudit(
                 db, .operatorCreated, session: nil, actor: creator?.id.rawValue ?? "local-cli",
@@ -72,12 +73,20 @@ extension EnrollmentStore {
         }
     }
 
-    /// Finds the operator a token belongs to.
-    public func operatorForToken(digest: [UInt8]) async throws -> OperatorLookup {
+    /// Finds the operator a token belongs to, under whichever secret version made its digest.
+    public func operatorForToken(_ token: BearerToken) async throws -> OperatorLookup {
         let now = world.now()
+        let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
         return try await pool.read { db in
-            guard let record = try OperatorRecord.fetchOne(db, sql: "SELECT * FROM operator WHERE tokenDigest = ?", arguments: [Data(digest)])
-            else { return .unknown }
+            var found: OperatorRecord?
+            for (version, digest) in digests {
+                if let record = try OperatorRecord.fetchOne(
+                    db, sql: "SELECT * FROM operator WHERE tokenDigest = ? AND keyVersion = ?", arguments: [digest, version])
+                {
+                    found = record
+                }
+            }
+            guard let record = found else { return .unknown }
             if record.revokedAt != nil { return .revoked }
             if let expiresAt = record.expiresAt, expiresAt <= now { return .expired }
             return .valid(try record.domain())

@@ -6,10 +6,10 @@ extension EnrollmentStore {
     /// Redeems a pass for a user, atomically: a pass with N uses admits exactly N redeems, however many
     /// arrive at once, because each redeem is one write transaction and SQLite runs one writer at a time.
     ///
-    /// Every refusal does the same work (one MAC compared against each of the user's live passes) and the
+    /// Every refusal does the same work (one MAC per live pass of the user, at least one) and the
     /// same single write (the user's failure counter), so unknown user, wrong pass, expired pass and used
     /// pass cannot be told apart by answer or timing. At the policy's limit, the user's open passes lock.
-    public func redeem(user: UserPrincipalName, passDigest: [UInt8]) async throws -> RedeemOutcome {
+    public func redeem(user: UserPrincipalName, pass presented: PresentedPass) async throws -> RedeemOutcome {
         try await pool.write { db in
             let now = world.currentSecond()
             let candidates = try PassRecord.fetchAll(
@@ -21,9 +21,12 @@ extension EnrollmentStore {
                     """,
                 arguments: [user.value])
             var matched: PassRecord?
-            for candidate in candidates where keyring.constantTimeEqual(Array(candidate.digest), passDigest) {
-                matched = candidate
+            for candidate in candidates {
+                let digest = keyring.passDigest(presented, for: user, version: candidate.keyVersion) ?? []
+                if keyring.constantTimeEqual(Array(candidate.digest), digest) { matched = candidate }
             }
+            // An unknown user still costs one MAC, like a known user with one pass.
+            if candidates.isEmpty { _ = keyring.passDigest(presented, for: user) }
             let sessionRecords = try SessionRecord.fetchAll(db, keys: candidates.map(\.sessionId))
             let policy = try loadPolicy(db)
             let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
@@ -92,9 +95,10 @@ extension EnrollmentStore {
 
     private func mintSessionToken(_ loaded: LoadedSession, now: Date, db: Database) throws -> BearerToken {
         let token = BearerToken.generate(.sessionToken, randomBytes: world.randomBytes)
+        guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
         try SessionTokenRecord(
-            digest: Data(keyring.tokenDigest(token)), sessionId: loaded.record.id, createdAt: now,
-            expiresAt: loaded.record.completionDeadline, revokedAt: nil
+            digest: Data(digest), sessionId: loaded.record.id, createdAt: now,
+            expiresAt: loaded.record.completionDeadline, revokedAt: nil, keyVersion: keyring.currentVersion
         ).insert(db)
         return token
     }
@@ -128,12 +132,16 @@ extension EnrollmentStore {
 
     /// The session a session token belongs to, while the token may still act: not revoked, not past its
     /// session's completion deadline, and the session under way.
-    public func sessionForToken(digest: [UInt8]) async throws -> Session? {
+    public func sessionForToken(_ token: BearerToken) async throws -> Session? {
         let now = world.now()
+        let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
         return try await pool.read { db in
-            guard let token = try SessionTokenRecord.fetchOne(db, key: Data(digest)), token.revokedAt == nil,
-                token.expiresAt > now, let session = try Self.session(id: token.sessionId, db: db),
-                session.effectiveState(at: now) == .inProgress
+            var found: SessionTokenRecord?
+            for (version, digest) in digests {
+                if let record = try SessionTokenRecord.fetchOne(db, key: digest), record.keyVersion == version { found = record }
+            }
+            guard let token = found, token.revokedAt == nil, token.expiresAt > now,
+                let session = try Self.session(id: token.sessionId, db: db), session.effectiveState(at: now) == .inProgress
             else { return nil }
             return session
         }

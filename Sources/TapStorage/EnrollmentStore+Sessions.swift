@@ -119,10 +119,13 @@ extension EnrollmentStore {
     func mintPass(plan: PassPlan, session: SessionRecord, actor: String, now: Date, db: Database) throws -> PassCode {
         let user = try parse(UserPrincipalName(session.userPrincipalName), "session.userPrincipalName")
         let code = PassCode.generate(length: plan.length, randomBytes: world.randomBytes)
+        guard let digest = keyring.passDigest(PresentedPass(code), for: user) else {
+            throw StorageError.unknownKeyVersion(keyring.currentVersion)
+        }
         let pass = PassRecord(
-            id: (world.newID() as PassID).rawValue, sessionId: session.id, digest: Data(keyring.passDigest(code, for: user)),
+            id: (world.newID() as PassID).rawValue, sessionId: session.id, digest: Data(digest),
             createdAt: now, startsAt: plan.startsAt, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0,
-            revokedAt: nil, lockedAt: nil)
+            revokedAt: nil, lockedAt: nil, keyVersion: keyring.currentVersion)
         try pass.insert(db)
         try appendAudit(
             db, .passIssued, session: session.id, actor: actor,

@@ -83,6 +83,8 @@ public enum StorageError: Error, CustomStringConvertible {
     case notInitialised(path: String)
     case schemaOutOfDate(path: String)
     case corruptRow(String)
+    case unknownKeyVersion(Int)
+    case backupTargetExists(path: String)
 
     public var description: String {
         switch self {
@@ -91,6 +93,9 @@ public enum StorageError: Error, CustomStringConvertible {
         case .schemaOutOfDate(let path):
             "the database at \(path) needs migrating: run `tapstation migrate` (or start `tapstation serve`)"
         case .corruptRow(let what): "a stored row could not be read: \(what)"
+        case .backupTargetExists(let path): "\(path) already exists or cannot be created; choose a new file"
+        case .unknownKeyVersion(let version):
+            "a stored MAC was made with server secret version \(version), which server.key does not hold"
         }
     }
 }

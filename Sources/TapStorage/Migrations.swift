@@ -137,6 +137,12 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("2026-11-26 secret versions on every digest") { db in
+            // Which server secret version made each stored MAC, so that a rotation keeps old ones verifiable.
+            for table in ["operator", "pass", "sessionToken", "auditEvent", "auditHead"] {
+                try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN keyVersion INTEGER NOT NULL DEFAULT 1")
+            }
+        }
         return migrator
     }
 }

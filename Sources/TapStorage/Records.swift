@@ -19,6 +19,7 @@ struct OperatorRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var createdBy: String?
     var expiresAt: Date?
     var revokedAt: Date?
+    var keyVersion: Int
 }
 
 struct DeviceRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
@@ -65,6 +66,7 @@ struct PassRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var uses: Int
     var revokedAt: Date?
     var lockedAt: Date?
+    var keyVersion: Int
 
     var terms: PassTerms {
         PassTerms(startsAt: startsAt, expiresAt: expiresAt, maxUses: maxUses, uses: uses, revokedAt: revokedAt, lockedAt: lockedAt)
@@ -78,6 +80,7 @@ struct SessionTokenRecord: Codable, FetchableRecord, PersistableRecord, Sendable
     var createdAt: Date
     var expiresAt: Date
     var revokedAt: Date?
+    var keyVersion: Int
 }
 
 struct RedeemFailureRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
@@ -107,6 +110,7 @@ struct AuditEventRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var actor: String
     var data: String
     var mac: Data
+    var keyVersion: Int
 }
 
 struct AuditHeadRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
@@ -115,6 +119,7 @@ struct AuditHeadRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var seq: Int64
     var mac: Data
     var headMac: Data
+    var keyVersion: Int
 }
 
 struct PolicyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {

@@ -66,12 +66,29 @@ struct ServerSecretTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let (first, created) = try ServerSecret.loadOrCreate(at: path)
         #expect(created)
+        #expect(first.versions == [1])
         let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
         #expect(mode == 0o600)
         let (second, createdAgain) = try ServerSecret.loadOrCreate(at: path)
         #expect(!createdAgain)
-        #expect(first.derivedKey(purpose: "pass") == second.derivedKey(purpose: "pass"))
-        #expect(first.derivedKey(purpose: "pass") != first.derivedKey(purpose: "audit"))
+        #expect(first.derivedKey(purpose: "pass", version: 1) == second.derivedKey(purpose: "pass", version: 1))
+        #expect(first.derivedKey(purpose: "pass", version: 1) != first.derivedKey(purpose: "audit", version: 1))
+        #expect(first.derivedKey(purpose: "pass", version: 2) == nil)
+    }
+
+    @Test func rotationKeepsOldVersionsAndAddsANewCurrentOne() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let (first, _) = try ServerSecret.loadOrCreate(at: path)
+        let rotated = try first.rotated()
+        try rotated.write(to: path)
+        let reread = try ServerSecret.load(at: path)
+        #expect(reread.versions == [1, 2])
+        #expect(reread.currentVersion == 2)
+        #expect(reread.derivedKey(purpose: "pass", version: 1) == first.derivedKey(purpose: "pass", version: 1))
+        #expect(reread.derivedKey(purpose: "pass", version: 2) != first.derivedKey(purpose: "pass", version: 1))
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 
     @Test func refusesAFileOthersCanRead() throws {
@@ -82,7 +99,8 @@ struct ServerSecretTests {
         #expect(throws: ServerSecretError.self) { try ServerSecret.loadOrCreate(at: path) }
     }
 
-    @Test func refusesAShortSecret() {
-        #expect(throws: ServerSecretError.self) { try ServerSecret(bytes: [1, 2, 3]) }
+    @Test(arguments: ["", "1 abcd", "x 00", "1 " + String(repeating: "zz", count: 32), "1 " + String(repeating: "00", count: 32) + "\n1 " + String(repeating: "11", count: 32)])
+    func refusesMalformedFiles(_ text: String) {
+        #expect(throws: ServerSecretError.self) { try ServerSecret.parse(text) }
     }
 }

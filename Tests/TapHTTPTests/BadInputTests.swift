@@ -131,7 +131,7 @@ struct BadInputTests {
             by: admin),
             case .admitted(_, let sessionToken) = try await fixture.store.redeem(
                 user: underWay.session.userPrincipalName,
-                passDigest: fixture.keyring.passDigest(underWay.pass, for: underWay.session.userPrincipalName))
+                pass: PresentedPass(underWay.pass))
         else { throw CancellationError() }
         tokens["session"] = sessionToken.value
         fixture.clock.advance(seconds: 2)  // the "expired" token is now past its time

@@ -98,3 +98,36 @@ struct AuditChainTests {
         }
     }
 }
+
+@Suite("Online backup")
+struct OnlineBackupTests {
+    @Test func backupUnderWriteLoadIsConsistent() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let backupPath = fixture.directory.appendingPathComponent("backup.sqlite").path
+        let writers = Task {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<200 {
+                    group.addTask { _ = try await fixture.deviceSession(serial: "LOAD-\(index)") }
+                }
+                try await group.waitForAll()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        try fixture.store.backup(to: backupPath, secretFileText: nil)
+        try await writers.value
+        #expect(try EnrollmentStore.inspectBackup(at: backupPath).isIntact)
+        let copy = try EnrollmentStore(path: backupPath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring, mode: .existing)
+        guard case .intact(let events) = try await copy.verifyAudit() else {
+            Issue.record("the backup's chain does not verify")
+            return
+        }
+        #expect(events >= 1)
+        // Every session in the copy has its pass and its audit events: no transaction was cut in half.
+        let page = try await copy.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 200)
+        for session in page.items {
+            #expect(session.pass != nil)
+            #expect(try await copy.auditEvents(sessionID: session.id, limit: 10).map(\.type) == [.sessionCreated, .passIssued])
+        }
+    }
+}

@@ -42,7 +42,7 @@ struct SessionStoreTests {
         defer { fixture.cleanUp() }
         let issued = try await fixture.deviceSession()
         let token = try #require(try await fixture.redeem(issued).token)
-        #expect(try await fixture.store.sessionForToken(digest: fixture.keyring.tokenDigest(token)) != nil)
+        #expect(try await fixture.store.sessionForToken(token) != nil)
         await #expect(throws: EnrollmentError.self) {
             try await fixture.store.checkInDevice(session: issued.session.id, serialNumber: SerialNumber("OTHER")!, mdmDeviceID: nil)
         }
@@ -51,7 +51,7 @@ struct SessionStoreTests {
         #expect(done.storedState == .completed)
         #expect(done.device?.enrollmentState == .enrolled)
         #expect(done.pass?.usability(at: fixture.clock.now) == .revoked)
-        #expect(try await fixture.store.sessionForToken(digest: fixture.keyring.tokenDigest(token)) == nil)
+        #expect(try await fixture.store.sessionForToken(token) == nil)
         #expect(try await !fixture.redeem(issued).isAdmitted)
         #expect(try await fixture.auditTypes(issued.session.id) == [
             "session.created", "pass.issued", "pass.used", "device.enrolled", "session.completed", "pass.revoked",
@@ -109,7 +109,7 @@ struct SessionStoreTests {
         let issued = try await fixture.deviceSession()
         let token = try #require(try await fixture.redeem(issued).token)
         fixture.clock.advance(minutes: 24 * 60)
-        #expect(try await fixture.store.sessionForToken(digest: fixture.keyring.tokenDigest(token)) == nil)
+        #expect(try await fixture.store.sessionForToken(token) == nil)
         _ = try await fixture.store.sweep()
         let session = try await fixture.session(issued.session.id)
         #expect(session.storedState == .abandoned)

@@ -55,7 +55,7 @@ struct StoreFixture {
     }
 
     func redeem(_ pass: PassCode, user: UserPrincipalName = ada) async throws -> RedeemOutcome {
-        try await store.redeem(user: user, passDigest: keyring.passDigest(pass, for: user))
+        try await store.redeem(user: user, pass: PresentedPass(pass))
     }
 
     func session(_ id: SessionID) async throws -> Session {

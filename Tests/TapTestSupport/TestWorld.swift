@@ -50,11 +50,13 @@ public func testWorld(clock: TestClock = TestClock(), random: SeededRandom = See
     World(now: { clock.now }, randomBytes: { random.bytes($0) })
 }
 
-/// A real HMAC-SHA256 keyring over a fixed test secret.
-public func testKeyring(secret: [UInt8] = Array(repeating: 7, count: 32)) -> Keyring {
+/// A real HMAC-SHA256 keyring over fixed test secrets, one per version (the highest is current).
+public func testKeyring(versions: [Int] = [1]) -> Keyring {
     Keyring(
-        mac: { purpose, message in
-            try! Crypto.hmacSHA256(key: secret + Array(purpose.rawValue.utf8), data: message)
+        currentVersion: versions.max()!, versions: versions,
+        mac: { purpose, version, message in
+            guard versions.contains(version) else { return nil }
+            return try! Crypto.hmacSHA256(key: Array(repeating: UInt8(version), count: 32) + Array(purpose.rawValue.utf8), data: message)
         },
         constantTimeEqual: Crypto.constantTimeEqual)
 }

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Foundation
+import TapCore
+import TapCrypto
+import TapHTTP
+import TapStorage
+
+/// `tapstation backup --to FILE`: a consistent copy while the service runs.
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup", abstract: "Copy the database to a file while the service keeps running.")
+
+    @OptionGroup var local: LocalOptions
+    @Option(help: "The backup file to create (must not exist).") var to: String
+    @Flag(help: "Put the server secret inside the backup: needed to verify passes, tokens and the audit chain elsewhere, and makes the file itself a secret.")
+    var includeSecret = false
+
+    func run() async throws {
+        let (_, dataDirectory) = try local.resolve()
+        let (store, _) = try dataDirectory.openStore(mode: .existing)
+        let secretText = includeSecret ? try ServerSecret.load(at: dataDirectory.secretPath).fileText : nil
+        do {
+            try store.backup(to: to, secretFileText: secretText)
+        } catch let error as StorageError {
+            throw ConfigurationError(error.description)
+        }
+        let inspection = try EnrollmentStore.inspectBackup(at: to)
+        guard inspection.isIntact else {
+            printError("the backup at \(to) failed its integrity check; do not rely on it")
+            throw ExitCode(1)
+        }
+        print("backup written to \(to) (integrity ok, mode 0600)")
+        if includeSecret {
+            print("The server secret IS inside this backup: anyone with the file can verify and forge passes, tokens and audit MACs. Store it like a key.")
+        } else {
+            print("The server secret is NOT inside this backup. Keep \(dataDirectory.secretPath) safe separately: without it the backup's passes, tokens and audit chain cannot be verified.")
+        }
+    }
+}
+
+/// `tapstation restore --from FILE`: checks a backup, then puts it in place of the database.
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Check a backup's integrity and audit chain, then make it the database (the service must be stopped).")
+
+    @OptionGroup var local: LocalOptions
+    @Option(help: "The backup file made by `tapstation backup`.") var from: String
+
+    func run() async throws {
+        let (_, dataDirectory) = try local.resolve()
+        try dataDirectory.create()
+        let lock = try dataDirectory.lock(purpose: "restoring")
+        defer { withExtendedLifetime(lock) {} }
+        guard FileManager.default.fileExists(atPath: from) else { throw ConfigurationError("no backup at \(from)") }
+
+        let inspection = try EnrollmentStore.inspectBackup(at: from)
+        guard inspection.isIntact else { return try refuse("the backup failed SQLite's integrity check") }
+        guard inspection.unknownMigrations.isEmpty else {
+            return try refuse("the backup was made by a newer TapStation (migrations \(inspection.unknownMigrations.joined(separator: ", ")))")
+        }
+        let secret: ServerSecret
+        if let text = inspection.secretFileText {
+            secret = try ServerSecret.parse(text)
+        } else if FileManager.default.fileExists(atPath: dataDirectory.secretPath) {
+            secret = try ServerSecret.load(at: dataDirectory.secretPath)
+        } else {
+            throw ConfigurationError("the backup holds no server secret and \(dataDirectory.secretPath) does not exist: restore needs the secret the backup was made under")
+        }
+
+        // Work on a copy beside the database, so a refusal leaves the current database untouched.
+        let staging = dataDirectory.databasePath + ".restoring"
+        try? FileManager.default.removeItem(atPath: staging)
+        try FileManager.default.copyItem(atPath: from, toPath: staging)
+        let store = try EnrollmentStore(path: staging, world: .live, keyring: .live(secret: secret), mode: .migrate)
+        let verification = try await store.verifyAudit()
+        guard case .intact(let events) = verification else {
+            try store.close()
+            try? FileManager.default.removeItem(atPath: staging)
+            if case .broken(let sequence, let reason) = verification {
+                return try refuse("the backup's audit chain is broken at event \(sequence): \(reason)")
+            }
+            return
+        }
+        try await store.removeBackupSecret()
+        try store.close()
+
+        let stamp = Int(Date().timeIntervalSince1970)
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: dataDirectory.databasePath) {
+            let aside = dataDirectory.databasePath + ".before-restore-\(stamp)"
+            try fileManager.moveItem(atPath: dataDirectory.databasePath, toPath: aside)
+            for suffix in ["-wal", "-shm"] { try? fileManager.removeItem(atPath: dataDirectory.databasePath + suffix) }
+            print("the previous database is kept at \(aside)")
+        }
+        for suffix in ["-wal", "-shm"] { try? fileManager.removeItem(atPath: staging + suffix) }
+        try fileManager.moveItem(atPath: staging, toPath: dataDirectory.databasePath)
+        if inspection.secretFileText != nil {
+            if fileManager.fileExists(atPath: dataDirectory.secretPath) {
+                try fileManager.moveItem(atPath: dataDirectory.secretPath, toPath: dataDirectory.secretPath + ".before-restore-\(stamp)")
+            }
+            try secret.write(to: dataDirectory.secretPath)
+        }
+        print("restored \(from): integrity ok, audit chain intact (\(events) events)")
+    }
+
+    private func refuse(_ reason: String) throws {
+        printError("restore refused: \(reason); nothing was changed")
+        throw ExitCode(1)
+    }
+}
+
+/// `tapstation secret rotate`: a new current secret version; old versions stay to verify what they made.
+struct SecretCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "secret", abstract: "Server secret tools.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new server secret version (the service must be stopped; restart it afterwards).")
+
+        @OptionGroup var local: LocalOptions
+
+        func run() async throws {
+            let (_, dataDirectory) = try local.resolve()
+            let lock = try dataDirectory.lock(purpose: "rotating the secret")
+            defer { withExtendedLifetime(lock) {} }
+            let old = try ServerSecret.load(at: dataDirectory.secretPath)
+            let new = try old.rotated()
+            // Check the chain under the old secret first: rotating over a broken chain would hide the break.
+            let before = try EnrollmentStore(path: dataDirectory.databasePath, world: .live, keyring: .live(secret: old), mode: .existing)
+            guard case .intact = try await before.verifyAudit() else {
+                printError("rotation refused: the audit chain does not verify now; run `tapstation audit verify`")
+                throw ExitCode(1)
+            }
+            try before.close()
+            try new.write(to: dataDirectory.secretPath)
+            let after = try EnrollmentStore(path: dataDirectory.databasePath, world: .live, keyring: .live(secret: new), mode: .existing)
+            try await after.recordSecretRotation(from: old.currentVersion, to: new.currentVersion)
+            print("server secret rotated to version \(new.currentVersion); versions \(old.versions.map(String.init).joined(separator: ", ")) stay to verify existing passes, tokens and audit events")
+        }
+    }
+}
