@@ -42,25 +42,37 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     static func serverConfiguration(settings: SettingsSource, host: String?, port: Int?) throws -> ServerConfiguration {
+        func integer(_ key: String, _ range: ClosedRange<Int>, flag: Int? = nil) throws -> Int? {
+            guard let text = settings.value(key, flag: flag.map(String.init)) else { return nil }
+            guard let value = Int(text), range.contains(value) else {
+                throw ConfigurationError("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(text)")
+            }
+            return value
+        }
         var configuration = ServerConfiguration()
         configuration.host = settings.value("TAPSTATION_HOST", flag: host) ?? configuration.host
-        if let text = settings.value("TAPSTATION_PORT", flag: port.map(String.init)) {
-            guard let value = Int(text), (0...65535).contains(value) else {
-                throw ConfigurationError("TAPSTATION_PORT must be a port number (0-65535), got \(text)")
+        configuration.port = try integer("TAPSTATION_PORT", 0...65535, flag: port) ?? configuration.port
+        if let seconds = try integer("TAPSTATION_SWEEP_INTERVAL_SECONDS", 1...3600) { configuration.sweepInterval = .seconds(seconds) }
+        configuration.maximumBodyBytes = try integer("TAPSTATION_MAX_BODY_BYTES", 1024...10_485_760) ?? configuration.maximumBodyBytes
+        configuration.maximumURLBytes = try integer("TAPSTATION_MAX_URL_BYTES", 256...65536) ?? configuration.maximumURLBytes
+        configuration.maximumHeaderBytes = try integer("TAPSTATION_MAX_HEADER_BYTES", 1024...262_144) ?? configuration.maximumHeaderBytes
+        configuration.maximumConnections = try integer("TAPSTATION_MAX_CONNECTIONS", 1...100_000) ?? configuration.maximumConnections
+        if let seconds = try integer("TAPSTATION_IDLE_TIMEOUT_SECONDS", 1...3600) { configuration.idleTimeout = .seconds(seconds) }
+        if let seconds = try integer("TAPSTATION_BODY_TIMEOUT_SECONDS", 1...3600) { configuration.bodyTimeout = .seconds(seconds) }
+        var limits = configuration.redeemLimits
+        limits.perClientAndUser = try integer("TAPSTATION_REDEEM_LIMIT_PER_CLIENT_USER", 1...10_000) ?? limits.perClientAndUser
+        limits.perUser = try integer("TAPSTATION_REDEEM_LIMIT_PER_USER", 1...100_000) ?? limits.perUser
+        limits.perClient = try integer("TAPSTATION_REDEEM_LIMIT_PER_CLIENT", 1...1_000_000) ?? limits.perClient
+        limits.windowSeconds = try integer("TAPSTATION_REDEEM_WINDOW_SECONDS", 10...86_400) ?? limits.windowSeconds
+        configuration.redeemLimits = limits
+        if let text = settings.value("TAPSTATION_TRUSTED_PROXIES", flag: nil) {
+            configuration.trustedProxies = try text.split(separator: ",").map { item in
+                let trimmed = item.trimmingCharacters(in: .whitespaces)
+                guard let block = AddressBlock(trimmed) else {
+                    throw ConfigurationError("TAPSTATION_TRUSTED_PROXIES: \(trimmed) is not an IP address or CIDR block")
+                }
+                return block
             }
-            configuration.port = value
-        }
-        if let text = settings.value("TAPSTATION_SWEEP_INTERVAL_SECONDS", flag: nil) {
-            guard let value = Int(text), (1...3600).contains(value) else {
-                throw ConfigurationError("TAPSTATION_SWEEP_INTERVAL_SECONDS must be 1-3600, got \(text)")
-            }
-            configuration.sweepInterval = .seconds(value)
-        }
-        if let text = settings.value("TAPSTATION_MAX_BODY_BYTES", flag: nil) {
-            guard let value = Int(text), (1024...10_485_760).contains(value) else {
-                throw ConfigurationError("TAPSTATION_MAX_BODY_BYTES must be 1024-10485760, got \(text)")
-            }
-            configuration.maximumBodyBytes = value
         }
         return configuration
     }

@@ -105,8 +105,7 @@ struct Authenticator: Sendable {
             return
         case (.operators(let roles), .operator(let record)):
             if !record.allowedSources.isEmpty {
-                let address = context.remoteAddress?.ipAddress ?? ""
-                guard record.allowedSources.contains(where: { AddressBlock($0)?.contains(address) == true }) else {
+                guard record.allowedSources.contains(where: { AddressBlock($0)?.contains(context.clientAddress) == true }) else {
                     throw APIError(status: .forbidden, code: "source_not_allowed", detail: "this token may not be used from this address")
                 }
             }

@@ -1,25 +1,53 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import TapCore
 import TapStorage
 
-/// Settings the HTTP application needs, already validated.
+/// Settings the HTTP application needs, already validated. docs/configuration.md documents each.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     /// Largest request body accepted, in bytes.
     public var maximumBodyBytes: Int
+    /// Longest request URL (path and query) accepted, in bytes.
+    public var maximumURLBytes: Int
+    /// Largest header block accepted, in bytes.
+    public var maximumHeaderBytes: Int
+    /// Connections open at once; more wait in the listen backlog.
+    public var maximumConnections: Int
+    /// A connection that sends nothing for this long is closed (slow or idle clients).
+    public var idleTimeout: Duration
+    /// A request body must arrive within this time.
+    public var bodyTimeout: Duration
     /// How often the expiry sweeper runs.
     public var sweepInterval: Duration
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    public var trustedProxies: [AddressBlock]
+    /// Failed-redeem limits.
+    public var redeemLimits: RedeemThrottle.Limits
 
-    /// Makes a configuration.
-    public init(host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 64 * 1024, sweepInterval: Duration = .seconds(30)) {
+    /// Makes a configuration with the documented defaults.
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 64 * 1024, maximumURLBytes: Int = 8192,
+        maximumHeaderBytes: Int = 16 * 1024, maximumConnections: Int = 1024, idleTimeout: Duration = .seconds(30),
+        bodyTimeout: Duration = .seconds(30), sweepInterval: Duration = .seconds(30), trustedProxies: [AddressBlock] = [],
+        redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits()
+    ) {
         self.host = host
         self.port = port
         self.maximumBodyBytes = maximumBodyBytes
+        self.maximumURLBytes = maximumURLBytes
+        self.maximumHeaderBytes = maximumHeaderBytes
+        self.maximumConnections = maximumConnections
+        self.idleTimeout = idleTimeout
+        self.bodyTimeout = bodyTimeout
         self.sweepInterval = sweepInterval
+        self.trustedProxies = trustedProxies
+        self.redeemLimits = redeemLimits
     }
 }
 
@@ -31,20 +59,25 @@ struct AppServices: Sendable {
     let world: World
     let idempotencyGate: IdempotencyGate
     let refusals: RefusalLedger
+    let throttle: RedeemThrottle
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
-/// Refused requests are counted in `refusals` for the sweeper to audit.
+/// Refused requests are counted in `refusals`, failed redeems in `throttle`; the sweeper drains both.
 public func buildRouter(
     configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World,
-    refusals: RefusalLedger = RefusalLedger()
+    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
     let services = AppServices(
         configuration: configuration, store: store, keyring: keyring, world: world, idempotencyGate: IdempotencyGate(),
-        refusals: refusals)
+        refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now))
     let router = Router(context: TapRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware())
+    router.add(
+        middleware: ClientAddressMiddleware(
+            resolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
+            maximumURLBytes: configuration.maximumURLBytes))
     let table = RouteTable(router: router, authenticator: Authenticator(store: store), refusals: refusals)
     HealthController(services: services).register(table)
     SessionsController(services: services).register(table)
@@ -60,14 +93,26 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
-    let (router, _) = buildRouter(configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals)
+    let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
+    let (router, _) = buildRouter(
+        configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals, throttle: throttle)
+    var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
+    decoder.maxHeaderListSize = configuration.maximumHeaderBytes
+    decoder.maxHeaderFieldSize = configuration.maximumHeaderBytes
+    decoder.maxHeaderFieldCount = 100
     var app = Application(
         router: router,
+        server: .http1(
+            configuration: HTTP1Channel.Configuration(
+                idleTimeout: TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000),
+                httpDecoderConfiguration: decoder)),
         configuration: ApplicationConfiguration(
-            address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
-    app.addServices(ExpirySweeper(store: store, refusals: refusals, interval: configuration.sweepInterval, logger: logger))
+    app.addServices(
+        ExpirySweeper(store: store, refusals: refusals, throttle: throttle, interval: configuration.sweepInterval, logger: logger))
     return app
 }
 

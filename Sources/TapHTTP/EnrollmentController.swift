@@ -18,16 +18,28 @@ struct EnrollmentController {
     /// parsed is MACed and compared like any other (``PresentedPass``), so its refusal takes as long as a
     /// wrong pass's.
     @Sendable func redeem(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let (body, _) = try await JSONBody.decode(RedeemRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let (body, _) = try await JSONBody.decode(RedeemRequest.self, from: request, limits: services.configuration)
         guard let user = UserPrincipalName(body.userPrincipalName) else {
             throw APIError.invalidRequest(
                 "userPrincipalName must be local@domain, at most 113 characters", field: "userPrincipalName")
         }
-        guard body.temporaryAccessPass.utf8.count <= 200 else { throw APIError.invalidPass }
+        // Abuse limits first: a throttled caller learns nothing and causes no write.
+        let client = context.clientAddress
+        if let wait = await services.throttle.retryAfter(client: client, user: user) {
+            throw APIError(
+                status: .tooManyRequests, code: "rate_limited", detail: "too many failed attempts; retry in \(wait) s",
+                headers: [.retryAfter: String(wait)])
+        }
+        guard body.temporaryAccessPass.utf8.count <= 200 else {
+            await services.throttle.recordFailure(client: client, user: user)
+            throw APIError.invalidPass
+        }
         switch try await services.store.redeem(user: user, pass: PresentedPass(body.temporaryAccessPass)) {
         case .refused:
+            await services.throttle.recordFailure(client: client, user: user)
             throw APIError.invalidPass
         case .admitted(let session, let token):
+            await services.throttle.recordSuccess(client: client, user: user)
             let now = services.world.now()
             context.logger.info("pass.redeemed", metadata: ["session.id": "\(session.id)"])
             return try JSONBody.response(
@@ -39,7 +51,7 @@ struct EnrollmentController {
 
     @Sendable func checkIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let session = try caller.session
-        let (body, _) = try await JSONBody.decode(DeviceCheckInRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let (body, _) = try await JSONBody.decode(DeviceCheckInRequest.self, from: request, limits: services.configuration)
         try checkText(body.mdmDeviceId, field: "mdmDeviceId", maximum: 128)
         let completed = try await services.store.checkInDevice(
             session: session.id, serialNumber: body.serialNumber, mdmDeviceID: body.mdmDeviceId)

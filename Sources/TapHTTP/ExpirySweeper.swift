@@ -8,13 +8,16 @@ import TapStorage
 public struct ExpirySweeper: Service {
     let store: EnrollmentStore
     let refusals: RefusalLedger
+    let throttle: RedeemThrottle
     let interval: Duration
     let logger: Logger
 
-    /// Makes a sweeper that runs every `interval` and also writes the refusals counted in `refusals`.
-    public init(store: EnrollmentStore, refusals: RefusalLedger, interval: Duration, logger: Logger) {
+    /// Makes a sweeper that runs every `interval`; it also writes the refusals counted in `refusals` and
+    /// forgets throttle keys whose window has passed.
+    public init(store: EnrollmentStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration, logger: Logger) {
         self.store = store
         self.refusals = refusals
+        self.throttle = throttle
         self.interval = interval
         self.logger = logger
     }
@@ -27,6 +30,7 @@ public struct ExpirySweeper: Service {
                 do {
                     let report = try await store.sweep()
                     try await store.recordRefusals(await refusals.drain())
+                    await throttle.prune()
                     if report != SweepReport() {
                         logger.info(
                             "sweep.finished",

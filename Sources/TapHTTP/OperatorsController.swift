@@ -31,7 +31,7 @@ struct OperatorsController {
 
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let creator = try caller.operatorIdentity
-        let (body, _) = try await JSONBody.decode(CreateOperatorRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let (body, _) = try await JSONBody.decode(CreateOperatorRequest.self, from: request, limits: services.configuration)
         try checkText(body.name, field: "name", maximum: 100)
         if let own = creator.site, body.site != own {
             throw APIError.forbidden("an admin of site \(own) can only create operators of that site")

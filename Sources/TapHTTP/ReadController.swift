@@ -53,7 +53,7 @@ struct ReadController {
     @Sendable func patchPolicy(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
         if actor.site != nil { throw APIError.forbidden("only a global admin may change the policy") }
-        let (patch, _) = try await JSONBody.decode(JSONValue.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let (patch, _) = try await JSONBody.decode(JSONValue.self, from: request, limits: services.configuration)
         return try JSONBody.response(try await services.store.patchPolicy(patch, by: actor))
     }
 }

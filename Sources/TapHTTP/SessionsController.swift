@@ -21,7 +21,7 @@ struct SessionsController {
 
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let creator = try caller.operatorIdentity
-        let (body, bytes) = try await JSONBody.decode(CreateSessionRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let (body, bytes) = try await JSONBody.decode(CreateSessionRequest.self, from: request, limits: services.configuration)
         let newSession = try Self.validate(body)
         guard let key = request.headers[.idempotencyKey] else {
             return try await created(services.store.createSession(newSession, by: creator))
@@ -98,7 +98,7 @@ struct SessionsController {
     @Sendable func reissue(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
         let id = try sessionID(context)
-        let (body, _) = try await JSONBody.decode(PassRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let (body, _) = try await JSONBody.decode(PassRequest.self, from: request, limits: services.configuration)
         let issued = try await services.store.reissuePass(id, request: body, by: actor)
         return try JSONBody.response(SessionView(issued.session, now: services.world.now(), passValue: issued.pass), status: .created)
     }
@@ -111,7 +111,7 @@ struct SessionsController {
     @Sendable func cancel(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
         let id = try sessionID(context)
-        let (body, _) = try await JSONBody.decode(CancelRequest.self, from: request, limit: services.configuration.maximumBodyBytes)
+        let (body, _) = try await JSONBody.decode(CancelRequest.self, from: request, limits: services.configuration)
         try checkText(body.reason, field: "reason", maximum: 500)
         let session = try await services.store.cancelSession(id, reason: body.reason, by: actor)
         return try JSONBody.response(SessionView(session, now: services.world.now()))

@@ -23,14 +23,14 @@ struct HTTPFixture {
     let adminToken: String
     let configuration: ServerConfiguration
 
-    init(maximumBodyBytes: Int = 64 * 1024) async throws {
+    init(maximumBodyBytes: Int = 64 * 1024, redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits()) async throws {
         directory = temporaryDirectory("http")
         clock = TestClock()
         keyring = testKeyring()
         world = testWorld(clock: clock)
         store = try EnrollmentStore(path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
         adminToken = try await store.createOperator(NewOperator(name: "admin", role: .admin), by: nil).1.value
-        configuration = ServerConfiguration(maximumBodyBytes: maximumBodyBytes)
+        configuration = ServerConfiguration(maximumBodyBytes: maximumBodyBytes, redeemLimits: redeemLimits)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }

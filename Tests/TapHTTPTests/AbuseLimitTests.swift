@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TapAPI
+import TapCore
+import TapStorage
+import TapTestSupport
+import Testing
+@testable import TapHTTP
+
+@Suite("Abuse limits")
+struct AbuseLimitTests {
+    static let user = UserPrincipalName("ada@contoso.example")!
+
+    @Test func aGuesserIsThrottledBeforeEvaluationWithBackOff() async throws {
+        let clock = TestClock()
+        let throttle = RedeemThrottle(limits: .init(perClientAndUser: 3, perUser: 100, perClient: 100, windowSeconds: 900), now: { clock.now })
+        for _ in 0..<2 { await throttle.recordFailure(client: "198.51.100.7", user: Self.user) }
+        #expect(await throttle.retryAfter(client: "198.51.100.7", user: Self.user) == nil)
+        await throttle.recordFailure(client: "198.51.100.7", user: Self.user)
+        #expect(await throttle.retryAfter(client: "198.51.100.7", user: Self.user) == 2)
+        #expect(await throttle.retryAfter(client: "203.0.113.9", user: Self.user) == nil, "another client is not blocked")
+        clock.advance(seconds: 2)
+        await throttle.recordFailure(client: "198.51.100.7", user: Self.user)
+        #expect(await throttle.retryAfter(client: "198.51.100.7", user: Self.user) == 4, "back-off doubles")
+        clock.advance(seconds: 901)
+        #expect(await throttle.retryAfter(client: "198.51.100.7", user: Self.user) == nil)
+        await throttle.prune()
+        #expect(await throttle.keyCount == 0)
+    }
+
+    @Test func aFleetBehindOneAddressRedeemingGoodPassesIsNeverLimited() async throws {
+        let fixture = try await HTTPFixture(redeemLimits: .init(perClientAndUser: 2, perUser: 3, perClient: 4))
+        defer { fixture.cleanUp() }
+        let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
+        try await fixture.application().test(.router) { client in
+            for index in 0..<30 {
+                let user = UserPrincipalName("user\(index)@contoso.example")!
+                guard case .created(let issued) = try await fixture.store.createSession(
+                    NewSession(scenario: .fido2Registration, userPrincipalName: user), by: admin)
+                else { throw CancellationError() }
+                let response = try await client.execute(
+                    uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
+                    body: ByteBuffer(string: #"{"userPrincipalName": "\#(user)", "temporaryAccessPass": "\#(issued.pass.grouped)"}"#))
+                #expect(response.status == .ok, "redeem \(index) from the shared address was refused")
+            }
+        }
+    }
+
+    @Test func overTheLimitTheAnswerIs429AndNothingIsEvaluatedOrWritten() async throws {
+        let fixture = try await HTTPFixture(redeemLimits: .init(perClientAndUser: 3, perUser: 100, perClient: 100))
+        defer { fixture.cleanUp() }
+        let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
+        guard case .created(let issued) = try await fixture.store.createSession(
+            NewSession(scenario: .fido2Registration, userPrincipalName: Self.user), by: admin)
+        else { throw CancellationError() }
+        try await fixture.application().test(.router) { client in
+            func redeem(_ pass: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
+                    body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#))
+            }
+            for _ in 0..<3 { #expect(try await redeem("2222-2222-2222").status == .unauthorized) }
+            let eventsBefore = try await fixture.store.auditEvents(limit: 1000).count
+            let throttled = try await redeem(issued.pass.grouped)
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.problemCode == "rate_limited")
+            #expect(throttled.headers[.retryAfter] == "2")
+            #expect(try await fixture.store.auditEvents(limit: 1000).count == eventsBefore)
+            let session = try await fixture.store.session(issued.session.id, visibleTo: nil)
+            #expect(session?.pass?.uses == 0, "the right pass was evaluated while throttled")
+            fixture.clock.advance(seconds: 2)
+            #expect(try await redeem(issued.pass.grouped).status == .ok)
+        }
+    }
+
+    @Test func forwardedForIsBelievedOnlyFromTrustedProxies() {
+        let resolver = ClientAddressResolver(trustedProxies: [AddressBlock("10.0.0.0/8")!, AddressBlock("::1")!])
+        #expect(resolver.resolve(peer: "203.0.113.5", forwardedFor: "198.51.100.1") == "203.0.113.5")
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: "198.51.100.1") == "198.51.100.1")
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: "1.2.3.4, 198.51.100.1, 10.0.0.3") == "198.51.100.1")
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: "198.51.100.1, not-an-address") == "10.0.0.2")
+        #expect(resolver.resolve(peer: "10.0.0.2", forwardedFor: nil) == "10.0.0.2")
+        #expect(resolver.resolve(peer: nil, forwardedFor: "198.51.100.1") == "unknown")
+    }
+
+    @Test func overLongURLsAreRefused() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.router) { client in
+            let response = try await client.execute(
+                uri: "/v1/sessions?userPrincipalName=" + String(repeating: "a", count: 9000), method: .get,
+                headers: HTTPFixture.headers(fixture.adminToken))
+            #expect(response.status == .uriTooLong)
+            #expect(response.problemCode == "uri_too_long")
+        }
+    }
+}
