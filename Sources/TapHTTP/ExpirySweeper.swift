@@ -47,5 +47,12 @@ public struct ExpirySweeper: Service {
                 try? await Task.sleep(for: interval)
             }
         }
+        // A graceful stop still puts the refusals counted since the last sweep on the record. The synchronous
+        // write runs even though this task is cancelled.
+        do {
+            try store.recordRefusalsNow(await refusals.drain())
+        } catch {
+            logger.error("refusals.unrecorded", metadata: ["error.type": "\(type(of: error))"])
+        }
     }
 }

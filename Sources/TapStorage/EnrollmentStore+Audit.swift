@@ -128,12 +128,20 @@ extension EnrollmentStore {
     /// refused requests are on the record without letting a caller force one write per request.
     public func recordRefusals(_ refusals: [RefusalCount]) async throws {
         guard !refusals.isEmpty else { return }
-        try await pool.write { db in
-            for refusal in refusals {
-                try appendAudit(
-                    db, .requestRefused, session: nil, actor: refusal.actor,
-                    data: ["code": .string(refusal.code), "route": .string(refusal.route), "count": .number(Double(refusal.count))])
-            }
+        try await pool.write { db in try appendRefusals(refusals, db) }
+    }
+
+    /// The same, blocking the calling thread: for the last report at shutdown, when the task is cancelled.
+    public func recordRefusalsNow(_ refusals: [RefusalCount]) throws {
+        guard !refusals.isEmpty else { return }
+        try pool.write { db in try appendRefusals(refusals, db) }
+    }
+
+    private func appendRefusals(_ refusals: [RefusalCount], _ db: Database) throws {
+        for refusal in refusals {
+            try appendAudit(
+                db, .requestRefused, session: nil, actor: refusal.actor,
+                data: ["code": .string(refusal.code), "route": .string(refusal.route), "count": .number(Double(refusal.count))])
         }
     }
 }
