@@ -14,9 +14,12 @@ public struct OperatorView: Codable, Sendable, Equatable {
     public var createdBy: OperatorID?
     public var expirationDateTime: Date?
     public var revokedDateTime: Date?
+    /// Passes this operator minted in the last hour and day (admins' list only).
+    public var issuance: IssuanceCount?
 
     /// The view of an operator.
-    public init(_ record: Operator) {
+    public init(_ record: Operator, issuance: IssuanceCount? = nil) {
+        self.issuance = issuance
         id = record.identity.id
         name = record.identity.name
         role = record.identity.role
@@ -29,6 +32,27 @@ public struct OperatorView: Codable, Sendable, Equatable {
         expirationDateTime = record.expiresAt
         revokedDateTime = record.revokedAt
     }
+}
+
+/// Passes an operator minted recently.
+public struct IssuanceCount: Codable, Sendable, Equatable {
+    public var lastHour: Int
+    public var lastDay: Int
+
+    /// Makes a count.
+    public init(lastHour: Int, lastDay: Int) {
+        self.lastHour = lastHour
+        self.lastDay = lastDay
+    }
+}
+
+/// `POST /v1/operators/{id}/rotate` and `/v1/operators/me/rotate`.
+public struct RotateTokenRequest: Codable, Sendable {
+    /// How long the old token keeps working, 0 to 7 days (default 60 minutes).
+    public var graceMinutes: Int?
+
+    /// Makes a request.
+    public init(graceMinutes: Int? = nil) { self.graceMinutes = graceMinutes }
 }
 
 /// `POST /v1/operators`.

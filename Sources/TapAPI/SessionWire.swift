@@ -98,6 +98,10 @@ public struct SessionView: Codable, Sendable, Equatable {
     public var firstUsedDateTime: Date?
     public var closedDateTime: Date?
     public var pass: PassView?
+    /// The four-eyes record, when issuance needed a second operator.
+    public var approval: Approval?
+    /// Whether the subject is one of the policy's privileged users.
+    public var privilegedSubject: Bool
 
     /// The view of `session` at `now`; `passValue` only in the answer that minted it.
     public init(_ session: Session, now: Date, passValue: PassCode? = nil) {
@@ -116,6 +120,8 @@ public struct SessionView: Codable, Sendable, Equatable {
         firstUsedDateTime = session.firstUsedAt
         closedDateTime = session.closedAt
         pass = session.pass.map { PassView($0, now: now, value: passValue) }
+        approval = session.approval
+        privilegedSubject = session.isPrivilegedSubject
     }
 }
 
@@ -142,4 +148,115 @@ public struct CancelRequest: Codable, Sendable {
 
     /// Makes a request.
     public init(reason: String? = nil) { self.reason = reason }
+}
+
+/// `POST /v1/approvals/{id}/approve`.
+public struct ApproveRequest: Codable, Sendable {
+    /// The approver's own note of how the person was identified, when policy asks for one.
+    public var proofing: Proofing?
+
+    /// Makes a request.
+    public init(proofing: Proofing? = nil) { self.proofing = proofing }
+}
+
+/// `POST /v1/approvals/{id}/reject`.
+public struct RejectRequest: Codable, Sendable {
+    public var reason: String
+
+    /// Makes a request.
+    public init(reason: String) { self.reason = reason }
+}
+
+/// `POST /v1/users/{userPrincipalName}/revoke`: everything of a user dies.
+public struct RevokeUserRequest: Codable, Sendable {
+    public var reason: String
+
+    /// Makes a request.
+    public init(reason: String) { self.reason = reason }
+}
+
+/// The answer to revoking a user: the sessions cancelled.
+public struct RevokeUserResponse: Codable, Sendable {
+    public var cancelledSessions: [SessionID]
+
+    /// Makes an answer.
+    public init(cancelledSessions: [SessionID]) { self.cancelledSessions = cancelledSessions }
+}
+
+/// `PUT /v1/users/{userPrincipalName}/issuance-lock`.
+public struct IssuanceLockRequest: Codable, Sendable {
+    /// How long, 1 minute to 30 days.
+    public var minutes: Int
+    public var reason: String
+
+    /// Makes a request.
+    public init(minutes: Int, reason: String) {
+        self.minutes = minutes
+        self.reason = reason
+    }
+}
+
+/// The answer to locking a user out of issuance.
+public struct IssuanceLockView: Codable, Sendable {
+    public var userPrincipalName: UserPrincipalName
+    public var lockedUntil: Date
+    public var reason: String
+
+    /// Makes a view.
+    public init(userPrincipalName: UserPrincipalName, lockedUntil: Date, reason: String) {
+        self.userPrincipalName = userPrincipalName
+        self.lockedUntil = lockedUntil
+        self.reason = reason
+    }
+}
+
+/// Who did something, as the trail shows it.
+public struct ActorSummary: Codable, Sendable, Equatable {
+    /// An operator id, or `system`, `redeem`, `session-token`, `local-cli`.
+    public var id: String
+    public var name: String?
+    public var role: Role?
+    public var site: SiteName?
+    public var userPrincipalName: UserPrincipalName?
+
+    /// Makes a summary.
+    public init(id: String, name: String? = nil, role: Role? = nil, site: SiteName? = nil, userPrincipalName: UserPrincipalName? = nil) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.site = site
+        self.userPrincipalName = userPrincipalName
+    }
+}
+
+/// One step of an issuance trail.
+public struct TrailStep: Codable, Sendable, Equatable {
+    public var time: Date
+    public var type: AuditEventType
+    public var actor: ActorSummary
+    /// Facts of the step (proofing method, uses left, client address, reason...). Never a pass or token.
+    public var data: JSONValue
+
+    /// Makes a step.
+    public init(time: Date, type: AuditEventType, actor: ActorSummary, data: JSONValue) {
+        self.time = time
+        self.type = type
+        self.actor = actor
+        self.data = data
+    }
+}
+
+/// `GET /v1/sessions/{id}/trail`: who asked, who approved, how the person was identified, where the pass was
+/// shown, when and from where it was used, and when it died.
+public struct IssuanceTrail: Codable, Sendable {
+    public var session: SessionView
+    public var requestedBy: ActorSummary
+    public var steps: [TrailStep]
+
+    /// Makes a trail.
+    public init(session: SessionView, requestedBy: ActorSummary, steps: [TrailStep]) {
+        self.session = session
+        self.requestedBy = requestedBy
+        self.steps = steps
+    }
 }

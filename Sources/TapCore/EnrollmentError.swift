@@ -16,4 +16,20 @@ public enum EnrollmentError: Error, Sendable, Equatable {
     case forbidden(String)
     /// The idempotency key was used before with another request.
     case idempotencyMismatch
+    /// The proofing record is missing or not acceptable.
+    case proofing(ProofingProblem)
+    /// The user is locked out of issuance until then.
+    case issuanceLocked(until: Date)
+    /// A cap on passes minted is reached; names the cap.
+    case issuanceCapReached(cap: String, limit: Int)
+    /// The session waits for a second operator.
+    case approvalRequired
+    /// The approver is the person who asked.
+    case selfApproval
+    /// Approvals must be made with a person's token (one with a user principal name).
+    case approverNotAPerson
+    /// Only the operator who asked may collect an approved pass.
+    case notTheRequester
 }
+
+import Foundation

@@ -86,8 +86,12 @@ public struct Session: Sendable, Equatable {
     public var completionDeadline: Date
     public var firstUsedAt: Date?
     public var closedAt: Date?
-    /// The pass that is not revoked, if any (an expired pass stays until reissue).
+    /// The latest pass, if one was minted (an expired pass stays until reissue).
     public var pass: PassTerms?
+    /// The four-eyes record, when issuance needed a second operator.
+    public var approval: Approval?
+    /// Whether the subject matched the policy's privileged subjects when the session was created.
+    public var isPrivilegedSubject: Bool = false
 
     /// Makes a session.
     public init(
@@ -115,7 +119,43 @@ public struct Session: Sendable, Equatable {
 
     /// The state at `now`, with what time has done since the last write applied.
     public func effectiveState(at now: Date) -> SessionState {
-        SessionTimeline.effectiveState(state: storedState, pass: pass, completionDeadline: completionDeadline, now: now)
+        SessionTimeline.effectiveState(
+            state: storedState, pass: pass, completionDeadline: completionDeadline, approvalDeadline: approval?.deadline, now: now)
+    }
+
+    /// Approved, and the requester has not collected the first pass yet.
+    public var isAwaitingCollection: Bool { approval?.decision == .approved && pass == nil }
+}
+
+/// The second operator's part in issuing a pass.
+public struct Approval: Sendable, Equatable, Codable {
+    /// What was decided.
+    public enum Decision: String, Sendable, Codable {
+        case approved, rejected
+    }
+
+    /// The request is rejected (reason `timeout`) if nobody decides by then.
+    public var deadline: Date
+    /// `nil` while waiting.
+    public var decision: Decision?
+    public var decidedBy: OperatorID?
+    public var decidedAt: Date?
+    /// How the approver identified the person, when policy asks for it.
+    public var approverProofing: Proofing?
+    /// Why it was rejected (`timeout` when nobody decided in time).
+    public var reason: String?
+
+    /// Makes an approval record.
+    public init(
+        deadline: Date, decision: Decision? = nil, decidedBy: OperatorID? = nil, decidedAt: Date? = nil,
+        approverProofing: Proofing? = nil, reason: String? = nil
+    ) {
+        self.deadline = deadline
+        self.decision = decision
+        self.decidedBy = decidedBy
+        self.decidedAt = decidedAt
+        self.approverProofing = approverProofing
+        self.reason = reason
     }
 }
 
@@ -164,6 +204,9 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case operatorRevoked = "operator.revoked"
     case policyChanged = "policy.changed"
     case secretRotated = "secret.rotated"
+    case issuanceLocked = "issuance.locked"
+    case issuanceUnlocked = "issuance.unlocked"
+    case operatorRotated = "operator.rotated"
     case requestRefused = "request.refused"
 }
 

@@ -28,6 +28,10 @@ public enum PolicyLimits {
     public static let failedAttempts = 1...100
     /// Completion deadline.
     public static let completionDeadlineInMinutes = 10...43_200
+    /// How long a request may wait for a second operator.
+    public static let approvalTimeoutInMinutes = 5...10_080
+    /// An issuance cap (0 turns a cap off).
+    public static let cap = 0...1_000_000
     /// Shortest pass that still gives 55 bits of entropy is 12 symbols; shorter ones are allowed by policy
     /// for pen-and-paper flows, as Entra allows 8.
     public static let recommendedMinimumLength = 12
@@ -104,7 +108,16 @@ extension Policy {
             ("maximumUses", settings.maximumUses, PolicyLimits.uses),
             ("failedAttemptLimit", settings.failedAttemptLimit, PolicyLimits.failedAttempts),
             ("completionDeadlineInMinutes", settings.completionDeadlineInMinutes, PolicyLimits.completionDeadlineInMinutes),
+            ("approvalTimeoutInMinutes", settings.approvalTimeoutInMinutes, PolicyLimits.approvalTimeoutInMinutes),
+            ("passesPerOperatorPerHour", settings.passesPerOperatorPerHour, PolicyLimits.cap),
+            ("passesPerOperatorPerDay", settings.passesPerOperatorPerDay, PolicyLimits.cap),
+            ("passesPerSitePerHour", settings.passesPerSitePerHour, PolicyLimits.cap),
+            ("passesPerSitePerDay", settings.passesPerSitePerDay, PolicyLimits.cap),
+            ("privilegedPassesPerDay", settings.privilegedPassesPerDay, PolicyLimits.cap),
         ]
+        if let methods = settings.acceptedProofingMethods, methods.isEmpty {
+            return PolicyViolation(field: "\(path).acceptedProofingMethods", bound: "at least one method (or proofingRequired false)")
+        }
         for (name, value, range) in checks {
             if let value, !range.contains(value) { return PolicyViolation(field: "\(path).\(name)", bound: between(range)) }
         }

@@ -21,13 +21,43 @@ public struct PolicySettings: Sendable, Equatable, Codable {
     public var failedAttemptLimit: Int?
     /// How long an enrollment may take once its pass was first used.
     public var completionDeadlineInMinutes: Int?
+    /// Whether every issuance must say how the person was identified.
+    public var proofingRequired: Bool?
+    /// The identification methods accepted.
+    public var acceptedProofingMethods: [Proofing.Method]?
+    /// Whether a second operator must approve every issuance (privileged subjects always need one).
+    public var approvalRequired: Bool?
+    /// Whether the approver must add their own proofing note.
+    public var approverProofingRequired: Bool?
+    /// How long a request may wait for approval before it is rejected.
+    public var approvalTimeoutInMinutes: Int?
+    /// Caps on passes minted; absent or 0 means no cap.
+    public var passesPerOperatorPerHour: Int?
+    public var passesPerOperatorPerDay: Int?
+    public var passesPerSitePerHour: Int?
+    public var passesPerSitePerDay: Int?
+    public var privilegedPassesPerDay: Int?
 
     /// Makes settings; unspecified fields are inherited.
     public init(
         enabled: Bool? = nil, minimumLifetimeInMinutes: Int? = nil, maximumLifetimeInMinutes: Int? = nil,
         defaultLifetimeInMinutes: Int? = nil, defaultLength: Int? = nil, defaultMaxUses: Int? = nil,
-        maximumUses: Int? = nil, failedAttemptLimit: Int? = nil, completionDeadlineInMinutes: Int? = nil
+        maximumUses: Int? = nil, failedAttemptLimit: Int? = nil, completionDeadlineInMinutes: Int? = nil,
+        proofingRequired: Bool? = nil, acceptedProofingMethods: [Proofing.Method]? = nil, approvalRequired: Bool? = nil,
+        approverProofingRequired: Bool? = nil, approvalTimeoutInMinutes: Int? = nil, passesPerOperatorPerHour: Int? = nil,
+        passesPerOperatorPerDay: Int? = nil, passesPerSitePerHour: Int? = nil, passesPerSitePerDay: Int? = nil,
+        privilegedPassesPerDay: Int? = nil
     ) {
+        self.proofingRequired = proofingRequired
+        self.acceptedProofingMethods = acceptedProofingMethods
+        self.approvalRequired = approvalRequired
+        self.approverProofingRequired = approverProofingRequired
+        self.approvalTimeoutInMinutes = approvalTimeoutInMinutes
+        self.passesPerOperatorPerHour = passesPerOperatorPerHour
+        self.passesPerOperatorPerDay = passesPerOperatorPerDay
+        self.passesPerSitePerHour = passesPerSitePerHour
+        self.passesPerSitePerDay = passesPerSitePerDay
+        self.privilegedPassesPerDay = privilegedPassesPerDay
         self.enabled = enabled
         self.minimumLifetimeInMinutes = minimumLifetimeInMinutes
         self.maximumLifetimeInMinutes = maximumLifetimeInMinutes
@@ -50,7 +80,17 @@ public struct PolicySettings: Sendable, Equatable, Codable {
             defaultMaxUses: other.defaultMaxUses ?? defaultMaxUses,
             maximumUses: other.maximumUses ?? maximumUses,
             failedAttemptLimit: other.failedAttemptLimit ?? failedAttemptLimit,
-            completionDeadlineInMinutes: other.completionDeadlineInMinutes ?? completionDeadlineInMinutes)
+            completionDeadlineInMinutes: other.completionDeadlineInMinutes ?? completionDeadlineInMinutes,
+            proofingRequired: other.proofingRequired ?? proofingRequired,
+            acceptedProofingMethods: other.acceptedProofingMethods ?? acceptedProofingMethods,
+            approvalRequired: other.approvalRequired ?? approvalRequired,
+            approverProofingRequired: other.approverProofingRequired ?? approverProofingRequired,
+            approvalTimeoutInMinutes: other.approvalTimeoutInMinutes ?? approvalTimeoutInMinutes,
+            passesPerOperatorPerHour: other.passesPerOperatorPerHour ?? passesPerOperatorPerHour,
+            passesPerOperatorPerDay: other.passesPerOperatorPerDay ?? passesPerOperatorPerDay,
+            passesPerSitePerHour: other.passesPerSitePerHour ?? passesPerSitePerHour,
+            passesPerSitePerDay: other.passesPerSitePerDay ?? passesPerSitePerDay,
+            privilegedPassesPerDay: other.privilegedPassesPerDay ?? privilegedPassesPerDay)
     }
 }
 
@@ -99,7 +139,9 @@ public struct Policy: Sendable, Equatable, Codable {
         defaults: PolicySettings(
             enabled: true, minimumLifetimeInMinutes: 10, maximumLifetimeInMinutes: 480,
             defaultLifetimeInMinutes: 60, defaultLength: 12, defaultMaxUses: 1, maximumUses: 5,
-            failedAttemptLimit: 5, completionDeadlineInMinutes: 1440),
+            failedAttemptLimit: 5, completionDeadlineInMinutes: 1440, proofingRequired: false,
+            acceptedProofingMethods: Proofing.Method.allCases, approvalRequired: false, approverProofingRequired: false,
+            approvalTimeoutInMinutes: 60),
         presets: [
             "single-sign-in": PassPreset(title: "Single sign-in", maxUses: 1),
             "apple-ade": PassPreset(title: "Apple ADE / Autopilot: 2 sign-ins", maxUses: 2),
@@ -127,6 +169,13 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
     public var maximumUses: Int
     public var failedAttemptLimit: Int
     public var completionDeadlineInMinutes: Int
+    public var proofingRequired: Bool
+    public var acceptedProofingMethods: [Proofing.Method]
+    public var approvalRequired: Bool
+    public var approverProofingRequired: Bool
+    public var approvalTimeoutInMinutes: Int
+    /// The caps in force; `nil` is no cap.
+    public var caps: IssuanceCaps
 
     /// Fills gaps from ``Policy/standard`` (a validated policy has none).
     public init(_ settings: PolicySettings) {
@@ -140,5 +189,36 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
         maximumUses = settings.maximumUses ?? fallback.maximumUses!
         failedAttemptLimit = settings.failedAttemptLimit ?? fallback.failedAttemptLimit!
         completionDeadlineInMinutes = settings.completionDeadlineInMinutes ?? fallback.completionDeadlineInMinutes!
+        proofingRequired = settings.proofingRequired ?? fallback.proofingRequired!
+        acceptedProofingMethods = settings.acceptedProofingMethods ?? fallback.acceptedProofingMethods!
+        approvalRequired = settings.approvalRequired ?? fallback.approvalRequired!
+        approverProofingRequired = settings.approverProofingRequired ?? fallback.approverProofingRequired!
+        approvalTimeoutInMinutes = settings.approvalTimeoutInMinutes ?? fallback.approvalTimeoutInMinutes!
+        func cap(_ value: Int?) -> Int? { value.flatMap { $0 > 0 ? $0 : nil } }
+        caps = IssuanceCaps(
+            perOperatorPerHour: cap(settings.passesPerOperatorPerHour), perOperatorPerDay: cap(settings.passesPerOperatorPerDay),
+            perSitePerHour: cap(settings.passesPerSitePerHour), perSitePerDay: cap(settings.passesPerSitePerDay),
+            privilegedPerDay: cap(settings.privilegedPassesPerDay))
+    }
+}
+
+/// Limits on how many passes may be minted, so that misuse of a token or a site is visible and bounded.
+public struct IssuanceCaps: Sendable, Equatable, Codable {
+    public var perOperatorPerHour: Int?
+    public var perOperatorPerDay: Int?
+    public var perSitePerHour: Int?
+    public var perSitePerDay: Int?
+    public var privilegedPerDay: Int?
+
+    /// Makes caps; `nil` is no cap.
+    public init(
+        perOperatorPerHour: Int? = nil, perOperatorPerDay: Int? = nil, perSitePerHour: Int? = nil, perSitePerDay: Int? = nil,
+        privilegedPerDay: Int? = nil
+    ) {
+        self.perOperatorPerHour = perOperatorPerHour
+        self.perOperatorPerDay = perOperatorPerDay
+        self.perSitePerHour = perSitePerHour
+        self.perSitePerDay = perSitePerDay
+        self.privilegedPerDay = privilegedPerDay
     }
 }

@@ -7,8 +7,9 @@ import Foundation
 public enum SessionTimeline {
     /// The events that time has caused, in order, given the stored state and times.
     public static func dueEvents(
-        state: SessionState, pass: PassTerms?, completionDeadline: Date, now: Date
+        state: SessionState, pass: PassTerms?, completionDeadline: Date, approvalDeadline: Date? = nil, now: Date
     ) -> [SessionEvent] {
+        if state == .awaitingApproval, let approvalDeadline, now >= approvalDeadline { return [.reject] }
         var events: [SessionEvent] = []
         var current = state
         if current == .pending, let pass, now >= pass.startsAt {
@@ -27,9 +28,9 @@ public enum SessionTimeline {
 
     /// The state after applying every due event.
     public static func effectiveState(
-        state: SessionState, pass: PassTerms?, completionDeadline: Date, now: Date
+        state: SessionState, pass: PassTerms?, completionDeadline: Date, approvalDeadline: Date? = nil, now: Date
     ) -> SessionState {
-        dueEvents(state: state, pass: pass, completionDeadline: completionDeadline, now: now)
+        dueEvents(state: state, pass: pass, completionDeadline: completionDeadline, approvalDeadline: approvalDeadline, now: now)
             .reduce(state) { $0.applying($1) ?? $0 }
     }
 }

@@ -56,6 +56,8 @@ public enum CreateOutcome: Sendable {
     case created(IssuedPass)
     /// The same request was made before with this idempotency key: the original session, without its pass.
     case replayed(Session)
+    /// Policy wants a second operator first: the session exists, with no pass yet.
+    case awaitingApproval(Session)
 }
 
 /// The outcome of redeeming a pass. Every refusal looks the same from outside.

@@ -58,6 +58,42 @@ struct APIError: Error {
             self.init(
                 status: .unprocessableContent, code: "idempotency_conflict",
                 detail: "this Idempotency-Key was used with a different request")
+        case .proofing(.required):
+            self.init(
+                status: .unprocessableContent, code: "proofing_required",
+                detail: "policy requires a proofing record: how the person was identified, and by whom", field: "proofing")
+        case .proofing(.methodNotAccepted(let method)):
+            self.init(
+                status: .unprocessableContent, code: "proofing_method_not_accepted",
+                detail: "policy does not accept \(method.rawValue) here", field: "proofing.method")
+        case .proofing(.referenceMissing(let method)):
+            self = .invalidRequest("proofing.reference is required for \(method.rawValue)", field: "proofing.reference")
+        case .proofing(.looksLikeFullIDNumber(let field)):
+            self.init(
+                status: .unprocessableContent, code: "proofing_id_number_refused",
+                detail: "\(field) looks like a whole ID number; record the document type and its last digits only",
+                field: field)
+        case .issuanceLocked(let until):
+            self.init(
+                status: HTTPResponse.Status(code: 423, reasonPhrase: "Locked"), code: "issuance_locked",
+                detail: "issuance for this user is locked until \(WireJSON.formatTime(until))")
+        case .issuanceCapReached(let cap, let limit):
+            self.init(
+                status: .tooManyRequests, code: "issuance_cap_reached", detail: "the policy's \(cap) cap (\(limit)) is reached",
+                field: cap, bound: "at most \(limit)")
+        case .approvalRequired:
+            self.init(
+                status: .conflict, code: "approval_required", detail: "this session waits for a second operator's approval")
+        case .selfApproval:
+            self.init(status: .forbidden, code: "self_approval", detail: "the person who asked for a pass cannot approve it")
+        case .approverNotAPerson:
+            self.init(
+                status: .forbidden, code: "approver_not_a_person",
+                detail: "approvals need a person's token (one created with a user principal name)")
+        case .notTheRequester:
+            self.init(
+                status: .forbidden, code: "not_the_requester",
+                detail: "only the operator who asked for this pass collects it, once, where the user is")
         }
     }
 

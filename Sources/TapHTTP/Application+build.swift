@@ -84,6 +84,7 @@ public func buildRouter(
     EnrollmentController(services: services).register(table)
     OperatorsController(services: services).register(table)
     ReadController(services: services).register(table)
+    IncidentController(services: services).register(table)
     return (router, table.routes)
 }
 

@@ -34,7 +34,7 @@ struct EnrollmentController {
             await services.throttle.recordFailure(client: client, user: user)
             throw APIError.invalidPass
         }
-        switch try await services.store.redeem(user: user, pass: PresentedPass(body.temporaryAccessPass)) {
+        switch try await services.store.redeem(user: user, pass: PresentedPass(body.temporaryAccessPass), client: client) {
         case .refused:
             await services.throttle.recordFailure(client: client, user: user)
             throw APIError.invalidPass

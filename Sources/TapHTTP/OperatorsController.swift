@@ -14,6 +14,34 @@ struct OperatorsController {
         routes.add(.get, "/v1/operators", .operators([.admin]), handler: list)
         routes.add(.post, "/v1/operators", .operators([.admin]), handler: create)
         routes.add(.delete, "/v1/operators/{id}", .operators([.admin]), handler: revoke)
+        routes.add(.post, "/v1/operators/me/rotate", .operators(.allOperators), handler: rotateOwn)
+        routes.add(.post, "/v1/operators/{id}/rotate", .operators([.admin]), handler: rotate)
+    }
+
+    /// Any operator can replace its own token; the old one keeps working for the grace period.
+    @Sendable func rotateOwn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        return try await rotate(actor.id, request: request, actor: actor)
+    }
+
+    @Sendable func rotate(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        guard let text = context.parameters.get("id"), let id = OperatorID(text) else { throw APIError.notFound("operator") }
+        if let own = actor.site {
+            let target = try await services.store.operators().first { $0.identity.id == id }
+            guard let target, target.identity.site == own else { throw APIError.notFound("operator") }
+        }
+        return try await rotate(id, request: request, actor: actor)
+    }
+
+    private func rotate(_ id: OperatorID, request: Request, actor: OperatorIdentity) async throws -> Response {
+        let (body, _) = try await JSONBody.decode(RotateTokenRequest.self, from: request, limits: services.configuration)
+        let graceMinutes = body.graceMinutes ?? 60
+        guard (0...10_080).contains(graceMinutes) else {
+            throw APIError.invalidRequest("graceMinutes must be from 0 to 10080 (7 days)", field: "graceMinutes")
+        }
+        let (record, token) = try await services.store.rotateToken(of: id, grace: TimeInterval(graceMinutes * 60), by: actor)
+        return try JSONBody.response(CreatedOperator(operator: OperatorView(record), token: token.value))
     }
 
     @Sendable func me(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
@@ -26,7 +54,13 @@ struct OperatorsController {
         let visible = try await services.store.operators().filter { record in
             viewer.site == nil || record.identity.site == viewer.site
         }
-        return try JSONBody.response(OperatorList(items: visible.map(OperatorView.init)))
+        let counts = try await services.store.issuanceCounts()
+        return try JSONBody.response(
+            OperatorList(
+                items: visible.map { record in
+                    let count = counts[record.identity.id]
+                    return OperatorView(record, issuance: IssuanceCount(lastHour: count?.lastHour ?? 0, lastDay: count?.lastDay ?? 0))
+                }))
     }
 
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {

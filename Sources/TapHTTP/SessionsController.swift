@@ -17,6 +17,30 @@ struct SessionsController {
         routes.add(.post, "/v1/sessions/{id}/pass", .operators(.issuers), handler: reissue)
         routes.add(.post, "/v1/sessions/{id}/complete", .operators(.issuers), handler: complete)
         routes.add(.post, "/v1/sessions/{id}/cancel", .operators(.issuers), handler: cancel)
+        routes.add(.get, "/v1/sessions/{id}/trail", .operators(.sessionReaders), handler: trail)
+    }
+
+    /// The issuance trail: the session, who asked, and every step of the audit chain for it, with names.
+    @Sendable func trail(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let viewer = try caller.operatorIdentity
+        guard let session = try await services.store.session(try sessionID(context), visibleTo: viewer) else {
+            throw APIError.notFound("session")
+        }
+        let events = try await services.store.auditEvents(sessionID: session.id, limit: 1000)
+        let operators = Dictionary(
+            try await services.store.operators().map { ($0.identity.id.rawValue, $0.identity) }, uniquingKeysWith: { first, _ in first })
+        func actor(_ id: String) -> ActorSummary {
+            guard let identity = operators[id] else { return ActorSummary(id: id) }
+            return ActorSummary(
+                id: id, name: identity.name, role: identity.role, site: identity.site, userPrincipalName: identity.userPrincipalName)
+        }
+        let steps = events.map { event in
+            TrailStep(time: event.time, type: event.type, actor: actor(event.actor), data: AuditEventView(event).data)
+        }
+        return try JSONBody.response(
+            IssuanceTrail(
+                session: SessionView(session, now: services.world.now()), requestedBy: actor(session.createdBy.rawValue),
+                steps: steps))
     }
 
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
@@ -56,6 +80,10 @@ struct SessionsController {
             return try JSONBody.response(
                 SessionView(session, now: now), status: .created,
                 headers: [.location: "/v1/sessions/\(session.id)", .idempotentReplayed: "true"])
+        case .awaitingApproval(let session):
+            // Created, without a pass: a second operator approves, then this operator collects the pass.
+            return try JSONBody.response(
+                SessionView(session, now: now), status: .created, headers: [.location: "/v1/sessions/\(session.id)"])
         }
     }
 

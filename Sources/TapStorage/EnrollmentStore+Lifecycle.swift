@@ -9,26 +9,42 @@ struct LoadedSession {
 }
 
 extension EnrollmentStore {
-    /// Mints a fresh pass for a session whose pass expired, locked, or must be replaced. The old pass dies.
+    /// Mints a pass for a session: the first pass of an approved request (collected by the operator who asked,
+    /// once), or a fresh pass for a session whose pass expired, locked, or must be replaced (the old one dies).
     public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> IssuedPass {
         try await pool.write { db in
             let now = world.currentSecond()
             var loaded = try loadForChange(id, visibleTo: actor, db: db)
             try settle(&loaded, now: now, db: db)
-            let scenario = try parse(Scenario(rawValue: loaded.record.scenario), "session.scenario")
-            let site = try parse(SiteName(loaded.record.site), "session.site")
+            let session = try Self.sessions([loaded.record], db: db)[0]
+            if session.storedState == .awaitingApproval { throw EnrollmentError.approvalRequired }
+            let scenario = session.scenario, site = session.site, user = session.userPrincipalName
             let policy = try loadPolicy(db)
-            let user = try parse(UserPrincipalName(loaded.record.userPrincipalName), "session.userPrincipalName")
+            let settings = policy.effectiveSettings(site: site, scenario: scenario)
             if case .privilegedSubject = actor.mayIssue(for: user, privileged: policy.privilegedSubjects) {
                 throw EnrollmentError.subjectNotAllowed("\(user) is a privileged user; a \(actor.role.rawValue) token may not issue for them")
             }
-            let plan = try Self.planOrThrow(
-                policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
-            try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
-            try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)
+            try checkIssuanceLock(user, now: now, db: db)
+            let collecting = session.isAwaitingCollection
+            let plan: PassPlan
+            if collecting {
+                // The approved request is minted as it was asked, and only for the operator who is with the user.
+                guard actor.id == session.createdBy else { throw EnrollmentError.notTheRequester }
+                let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
+                plan = try Self.planOrThrow(policy.plan(asked ?? PassRequest(), site: site, scenario: scenario, now: now))
+            } else {
+                plan = try Self.planOrThrow(policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
+                try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
+                try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)
+            }
+            try checkCaps(settings.caps, issuer: actor.id, site: site, privileged: session.isPrivilegedSubject, now: now, db: db)
             loaded.record.completionDeadline = plan.plannedCompletionDeadline
+            loaded.record.passRequest = nil
+            if collecting, plan.startsAt <= now, loaded.record.state == SessionState.pending.rawValue {
+                try apply(.startTimeReached, to: &loaded.record, action: "collect", now: now)
+            }
             try loaded.record.update(db)
-            let code = try mintPass(plan: plan, session: loaded.record, actor: actor.id.rawValue, now: now, db: db)
+            let code = try mintPass(plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
             try RedeemFailureRecord.deleteOne(db, key: loaded.record.userPrincipalName)
             return IssuedPass(session: try parse(try Self.session(id: id.rawValue, db: db), "session"), pass: code)
         }
@@ -116,13 +132,15 @@ extension EnrollmentStore {
     func settle(_ loaded: inout LoadedSession, now: Date, db: Database) throws {
         let events = SessionTimeline.dueEvents(
             state: try loaded.record.sessionState, pass: loaded.pass?.terms,
-            completionDeadline: loaded.record.completionDeadline, now: now)
+            completionDeadline: loaded.record.completionDeadline, approvalDeadline: loaded.record.approvalDeadline, now: now)
         guard !events.isEmpty else { return }
         for event in events {
             try apply(event, to: &loaded.record, action: event.description, now: now)
             switch event {
             case .passExpired:
                 try appendAudit(db, .passExpired, session: loaded.record.id, actor: "system")
+            case .reject:
+                try recordDecision(&loaded.record, .rejected, by: nil, proofing: nil, reason: "timeout", now: now, db: db)
             case .deadlinePassed:
                 if let deviceID = loaded.record.deviceId {
                     try db.execute(

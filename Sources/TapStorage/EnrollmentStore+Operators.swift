@@ -85,6 +85,14 @@ extension EnrollmentStore {
                 {
                     found = record
                 }
+                // A token replaced by a rotation keeps working until its grace period ends.
+                if let record = try OperatorRecord.fetchOne(
+                    db,
+                    sql: "SELECT * FROM operator WHERE previousTokenDigest = ? AND previousTokenKeyVersion = ? AND previousTokenExpiresAt > ?",
+                    arguments: [digest, version, now])
+                {
+                    found = record
+                }
             }
             guard let record = found else { return .unknown }
             if record.revokedAt != nil { return .revoked }
@@ -120,6 +128,29 @@ extension EnrollmentStore {
             try record.update(db)
             try appendAudit(db, .operatorRevoked, session: nil, actor: actor.id.rawValue, data: ["operatorId": .string(record.id)])
             return try record.domain()
+        }
+    }
+
+    /// Gives an operator a new token. The old one keeps working for `grace` (so a kiosk can switch without
+    /// downtime), then dies. Returns the new token, shown once.
+    public func rotateToken(of id: OperatorID, grace: TimeInterval, by actor: OperatorIdentity) async throws -> (Operator, BearerToken) {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            guard var record = try OperatorRecord.fetchOne(db, key: id.rawValue), record.revokedAt == nil else {
+                throw EnrollmentError.notFound("operator")
+            }
+            let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+            guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+            record.previousTokenDigest = record.tokenDigest
+            record.previousTokenKeyVersion = record.keyVersion
+            record.previousTokenExpiresAt = now.addingTimeInterval(grace)
+            record.tokenDigest = Data(digest)
+            record.keyVersion = keyring.currentVersion
+            try record.update(db)
+            try appendAudit(
+                db, .operatorRotated, session: nil, actor: actor.id.rawValue,
+                data: ["operatorId": .string(record.id), "graceSeconds": .number(grace.rounded())])
+            return (try record.domain(), token)
         }
     }
 }

@@ -9,7 +9,7 @@ extension EnrollmentStore {
     /// Every refusal does the same work (one MAC per live pass of the user, at least one) and the
     /// same single write (the user's failure counter), so unknown user, wrong pass, expired pass and used
     /// pass cannot be told apart by answer or timing. At the policy's limit, the user's open passes lock.
-    public func redeem(user: UserPrincipalName, pass presented: PresentedPass) async throws -> RedeemOutcome {
+    public func redeem(user: UserPrincipalName, pass presented: PresentedPass, client: String? = nil) async throws -> RedeemOutcome {
         try await pool.write { db in
             let now = world.currentSecond()
             let candidates = try PassRecord.fetchAll(
@@ -47,7 +47,8 @@ extension EnrollmentStore {
                 {
                     try settle(&loaded, now: now, db: db)
                     return .admitted(
-                        try admit(&loaded, user: user, policy: policy, now: now, db: db), try mintSessionToken(loaded, now: now, db: db))
+                        try admit(&loaded, user: user, client: client, policy: policy, now: now, db: db),
+                        try mintSessionToken(loaded, now: now, db: db))
                 }
             }
             try recordFailure(user: user, previous: failures, limit: limit, candidates: sessionRecords, now: now, db: db)
@@ -67,7 +68,7 @@ extension EnrollmentStore {
     }
 
     private func admit(
-        _ loaded: inout LoadedSession, user: UserPrincipalName, policy: Policy, now: Date, db: Database
+        _ loaded: inout LoadedSession, user: UserPrincipalName, client: String?, policy: Policy, now: Date, db: Database
     ) throws -> Session {
         guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
         pass.uses += 1
@@ -88,7 +89,10 @@ extension EnrollmentStore {
         try loaded.record.update(db)
         try appendAudit(
             db, .passUsed, session: loaded.record.id, actor: "redeem",
-            data: ["passId": .string(pass.id), "uses": .number(Double(pass.uses)), "usesRemaining": .number(Double(pass.maxUses - pass.uses))])
+            data: [
+                "passId": .string(pass.id), "uses": .number(Double(pass.uses)), "usesRemaining": .number(Double(pass.maxUses - pass.uses)),
+                "clientAddress": client.map(JSONValue.string) ?? .null,
+            ])
         try RedeemFailureRecord.deleteOne(db, key: user.value)
         return try parse(try Self.session(id: loaded.record.id, db: db), "session")
     }

@@ -21,13 +21,15 @@ extension EnrollmentStore {
             let now = world.currentSecond()
             let site = try resolveSite(request.site, for: creator)
             let policy = try loadPolicy(db)
-            switch creator.mayIssue(for: request.userPrincipalName, privileged: policy.privilegedSubjects) {
+            let settings = policy.effectiveSettings(site: site, scenario: request.scenario)
+            let user = request.userPrincipalName
+            switch creator.mayIssue(for: user, privileged: policy.privilegedSubjects) {
             case .allowed: break
             case .outsideAllowedSubjects:
-                throw EnrollmentError.subjectNotAllowed("this token may not issue passes for \(request.userPrincipalName)")
+                throw EnrollmentError.subjectNotAllowed("this token may not issue passes for \(user)")
             case .privilegedSubject:
                 throw EnrollmentError.subjectNotAllowed(
-                    "\(request.userPrincipalName) is a privileged user; a \(creator.role.rawValue) token may not issue for them")
+                    "\(user) is a privileged user; a \(creator.role.rawValue) token may not issue for them")
             }
             switch (request.scenario, request.device) {
             case (.deviceEnrollment, nil):
@@ -36,16 +38,29 @@ extension EnrollmentStore {
                 throw EnrollmentError.invalidRequest(field: "device", reason: "is not allowed for fido2Registration")
             default: break
             }
+            if let problem = Proofing.check(
+                request.proofing, required: settings.proofingRequired, accepted: settings.acceptedProofingMethods)
+            {
+                throw EnrollmentError.proofing(problem)
+            }
+            try checkIssuanceLock(user, now: now, db: db)
             let plan = try Self.planOrThrow(policy.plan(request.pass, site: site, scenario: request.scenario, now: now))
+            let isPrivileged = policy.privilegedSubjects.contains { $0.matches(user) }
+            // Privileged subjects always need a second operator; policy may ask it for everyone.
+            let needsApproval = settings.approvalRequired || isPrivileged
             let device = try request.device.map { try upsertDevice($0, site: site, now: now, db: db) }
 
             let sessionID: SessionID = world.newID()
+            let approval = needsApproval
+                ? Approval(deadline: now.addingTimeInterval(TimeInterval(settings.approvalTimeoutInMinutes * 60))) : nil
+            let initialState: SessionState = needsApproval ? .awaitingApproval : (plan.startsAt > now ? .pending : .active)
             let session = SessionRecord(
-                id: sessionID.rawValue, scenario: request.scenario.rawValue,
-                state: (plan.startsAt > now ? SessionState.pending : .active).rawValue, site: site.value,
-                userPrincipalName: request.userPrincipalName.value, deviceId: device?.id, createdBy: creator.id.rawValue,
+                id: sessionID.rawValue, scenario: request.scenario.rawValue, state: initialState.rawValue, site: site.value,
+                userPrincipalName: user.value, deviceId: device?.id, createdBy: creator.id.rawValue,
                 reason: request.reason, proofing: request.proofing.map(encodeJSON), createdAt: now, updatedAt: now,
-                completionDeadline: plan.plannedCompletionDeadline, firstUsedAt: nil, closedAt: nil)
+                completionDeadline: plan.plannedCompletionDeadline, firstUsedAt: nil, closedAt: nil,
+                passRequest: needsApproval ? encodeJSON(request.pass) : nil, approval: approval.map(encodeJSON),
+                approvalDeadline: approval?.deadline, privilegedSubject: isPrivileged)
             try session.insert(db)
             try appendAudit(
                 db, .sessionCreated, session: session.id, actor: creator.id.rawValue,
@@ -53,10 +68,16 @@ extension EnrollmentStore {
                     "scenario": .string(session.scenario), "site": .string(site.value),
                     "userPrincipalName": .string(session.userPrincipalName),
                     "serialNumber": device.map { .string($0.serialNumber) } ?? .null,
+                    "proofingMethod": request.proofing.map { .string($0.method.rawValue) } ?? .null,
+                    "approvalRequired": .bool(needsApproval), "privilegedSubject": .bool(isPrivileged),
                 ])
-            let code = try mintPass(plan: plan, session: session, actor: creator.id.rawValue, now: now, db: db)
-            // A fresh pass starts with a clean slate of failed attempts for its user.
-            try RedeemFailureRecord.deleteOne(db, key: session.userPrincipalName)
+            var code: PassCode?
+            if !needsApproval {
+                try checkCaps(settings.caps, issuer: creator.id, site: site, privileged: isPrivileged, now: now, db: db)
+                code = try mintPass(plan: plan, session: session, issuer: creator.id.rawValue, now: now, db: db)
+                // A fresh pass starts with a clean slate of failed attempts for its user.
+                try RedeemFailureRecord.deleteOne(db, key: session.userPrincipalName)
+            }
             if let idempotency {
                 try IdempotencyRecord(
                     operatorId: creator.id.rawValue, key: idempotency.key, requestDigest: Data(idempotency.requestDigest),
@@ -64,6 +85,7 @@ extension EnrollmentStore {
                 ).insert(db)
             }
             let stored = try parse(try Self.session(id: session.id, db: db), "new session")
+            guard let code else { return .awaitingApproval(stored) }
             return .created(IssuedPass(session: stored, pass: code))
         }
     }
@@ -116,7 +138,7 @@ extension EnrollmentStore {
     }
 
     /// Mints a pass for `session` under `plan`, stores only its digest, and returns the value.
-    func mintPass(plan: PassPlan, session: SessionRecord, actor: String, now: Date, db: Database) throws -> PassCode {
+    func mintPass(plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: Database) throws -> PassCode {
         let user = try parse(UserPrincipalName(session.userPrincipalName), "session.userPrincipalName")
         let code = PassCode.generate(length: plan.length, randomBytes: world.randomBytes)
         guard let digest = keyring.passDigest(PresentedPass(code), for: user) else {
@@ -125,12 +147,14 @@ extension EnrollmentStore {
         let pass = PassRecord(
             id: (world.newID() as PassID).rawValue, sessionId: session.id, digest: Data(digest),
             createdAt: now, startsAt: plan.startsAt, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0,
-            revokedAt: nil, lockedAt: nil, keyVersion: keyring.currentVersion)
+            revokedAt: nil, lockedAt: nil, keyVersion: keyring.currentVersion, issuedBy: issuer)
         try pass.insert(db)
+        // The user and site ride along so that a webhook can tell the user a pass was issued in their name.
         try appendAudit(
-            db, .passIssued, session: session.id, actor: actor,
+            db, .passIssued, session: session.id, actor: issuer,
             data: [
-                "passId": .string(pass.id), "maxUses": .number(Double(plan.maxUses)),
+                "passId": .string(pass.id), "userPrincipalName": .string(session.userPrincipalName),
+                "site": .string(session.site), "maxUses": .number(Double(plan.maxUses)),
                 "lifetimeInMinutes": .number(Double(plan.lifetimeInMinutes)),
                 "startDateTime": .string(ISO8601DateFormatter().string(from: plan.startsAt)),
             ])
@@ -201,6 +225,10 @@ extension EnrollmentStore {
             return ("(session.state = 'inProgress' AND session.completionDeadline > ?)", [now])
         case .abandoned:
             return ("(session.state = 'abandoned' OR (session.state = 'inProgress' AND session.completionDeadline <= ?))", [now])
+        case .awaitingApproval:
+            return ("(session.state = 'awaitingApproval' AND session.approvalDeadline > ?)", [now])
+        case .rejected:
+            return ("(session.state = 'rejected' OR (session.state = 'awaitingApproval' AND session.approvalDeadline <= ?))", [now])
         default:
             return ("session.state = ?", [state.rawValue])
         }

@@ -3,7 +3,8 @@ import GRDB
 import TapCore
 
 extension EnrollmentStore {
-    /// Moves sessions forward that time has changed (expired passes, passed deadlines), reports refused
+    /// Moves sessions forward that time has changed (expired passes, passed deadlines, approval requests
+    /// nobody decided in time), reports refused
     /// redeems as aggregated `pass.refused` events, and forgets idempotency keys older than a day.
     ///
     /// Correctness never depends on this running: every use case derives the state from the stored times.
@@ -17,12 +18,13 @@ extension EnrollmentStore {
                     db,
                     sql: """
                         SELECT session.* FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-                        WHERE (session.state = 'pending' AND pass.startsAt <= ?)
+                        WHERE (session.state = 'awaitingApproval' AND session.approvalDeadline <= ?)
+                           OR (session.state = 'pending' AND pass.startsAt <= ?)
                            OR (session.state = 'active' AND pass.expiresAt <= ?)
                            OR (session.state = 'inProgress' AND session.completionDeadline <= ?)
                         LIMIT ?
                         """,
-                    arguments: [now, now, now, batchSize])
+                    arguments: [now, now, now, now, batchSize])
                 for record in records {
                     var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
                     try settle(&loaded, now: now, db: db)

@@ -55,7 +55,7 @@ extension SessionRecord {
     }
 
     func domain(device: DeviceRecord?, pass: PassRecord?) throws -> Session {
-        Session(
+        var session = Session(
             id: try parse(SessionID(id), "session.id \(id)"),
             scenario: try parse(Scenario(rawValue: scenario), "session.scenario"),
             storedState: try sessionState,
@@ -67,6 +67,9 @@ extension SessionRecord {
             proofing: try proofing.map { try decodeJSON(Proofing.self, $0, what: "session.proofing") },
             createdAt: createdAt, updatedAt: updatedAt, completionDeadline: completionDeadline,
             firstUsedAt: firstUsedAt, closedAt: closedAt, pass: pass?.terms)
+        session.approval = try approval.map { try decodeJSON(Approval.self, $0, what: "session.approval") }
+        session.isPrivilegedSubject = privilegedSubject
+        return session
     }
 }
 

@@ -143,6 +143,29 @@ enum Migrations {
                 try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN keyVersion INTEGER NOT NULL DEFAULT 1")
             }
         }
+        migrator.registerMigration("2026-11-26 trusted issuance") { db in
+            try db.execute(sql: """
+                ALTER TABLE session ADD COLUMN passRequest TEXT;
+                ALTER TABLE session ADD COLUMN approval TEXT;
+                ALTER TABLE session ADD COLUMN approvalDeadline DATETIME;
+                ALTER TABLE session ADD COLUMN privilegedSubject BOOLEAN NOT NULL DEFAULT 0;
+                CREATE INDEX session_approval ON session(state, approvalDeadline) WHERE state = 'awaitingApproval';
+                ALTER TABLE pass ADD COLUMN issuedBy TEXT REFERENCES operator(id);
+                CREATE INDEX pass_issuer ON pass(issuedBy, createdAt);
+                CREATE INDEX pass_created ON pass(createdAt);
+                ALTER TABLE operator ADD COLUMN previousTokenDigest BLOB;
+                ALTER TABLE operator ADD COLUMN previousTokenKeyVersion INTEGER;
+                ALTER TABLE operator ADD COLUMN previousTokenExpiresAt DATETIME;
+                CREATE INDEX operator_previous_token ON operator(previousTokenDigest);
+                CREATE TABLE issuanceLock (
+                    userPrincipalName TEXT PRIMARY KEY NOT NULL,
+                    lockedUntil DATETIME NOT NULL,
+                    reason TEXT NOT NULL,
+                    lockedBy TEXT NOT NULL REFERENCES operator(id),
+                    createdAt DATETIME NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

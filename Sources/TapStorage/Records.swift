@@ -20,6 +20,9 @@ struct OperatorRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var expiresAt: Date?
     var revokedAt: Date?
     var keyVersion: Int
+    var previousTokenDigest: Data?
+    var previousTokenKeyVersion: Int?
+    var previousTokenExpiresAt: Date?
 }
 
 struct DeviceRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
@@ -52,6 +55,10 @@ struct SessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var completionDeadline: Date
     var firstUsedAt: Date?
     var closedAt: Date?
+    var passRequest: String?  // JSON PassRequest, kept until the approved pass is collected
+    var approval: String?  // JSON Approval
+    var approvalDeadline: Date?
+    var privilegedSubject: Bool
 }
 
 struct PassRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
@@ -67,6 +74,7 @@ struct PassRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var revokedAt: Date?
     var lockedAt: Date?
     var keyVersion: Int
+    var issuedBy: String?
 
     var terms: PassTerms {
         PassTerms(startsAt: startsAt, expiresAt: expiresAt, maxUses: maxUses, uses: uses, revokedAt: revokedAt, lockedAt: lockedAt)
@@ -128,4 +136,13 @@ struct PolicyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var document: String
     var updatedAt: Date
     var updatedBy: String?
+}
+
+struct IssuanceLockRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+    static let databaseTableName = "issuanceLock"
+    var userPrincipalName: String
+    var lockedUntil: Date
+    var reason: String
+    var lockedBy: String
+    var createdAt: Date
 }

@@ -40,6 +40,15 @@ struct AuthorizationMatrixTests {
         "GET /v1/operators": .operators([.admin]),
         "POST /v1/operators": .operators([.admin]),
         "DELETE /v1/operators/{id}": .operators([.admin]),
+        "POST /v1/operators/me/rotate": .operators(Set(Role.allCases)),
+        "POST /v1/operators/{id}/rotate": .operators([.admin]),
+        "GET /v1/sessions/{id}/trail": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
+        "GET /v1/approvals": .operators([.admin, .helpdesk]),
+        "POST /v1/approvals/{id}/approve": .operators([.admin, .helpdesk]),
+        "POST /v1/approvals/{id}/reject": .operators([.admin, .helpdesk]),
+        "POST /v1/users/{userPrincipalName}/revoke": .operators([.admin, .helpdesk]),
+        "PUT /v1/users/{userPrincipalName}/issuance-lock": .operators([.admin, .helpdesk]),
+        "DELETE /v1/users/{userPrincipalName}/issuance-lock": .operators([.admin, .helpdesk]),
     ]
 
     /// A body that lets an allowed caller through to the handler.
@@ -50,6 +59,12 @@ struct AuthorizationMatrixTests {
         "PATCH /v1/policy": "{}",
         "POST /v1/operators": #"{"name": "matrix", "role": "auditor"}"#,
         "POST /v1/sessions/{id}/cancel": "{}",
+        "POST /v1/operators/me/rotate": "{}",
+        "POST /v1/operators/{id}/rotate": "{}",
+        "POST /v1/approvals/{id}/approve": "{}",
+        "POST /v1/approvals/{id}/reject": #"{"reason": "matrix"}"#,
+        "POST /v1/users/{userPrincipalName}/revoke": #"{"reason": "matrix"}"#,
+        "PUT /v1/users/{userPrincipalName}/issuance-lock": #"{"minutes": 1, "reason": "matrix"}"#,
     ]
 
     /// The codes of authentication and authorization refusals; an allowed call may still be refused for
@@ -151,7 +166,7 @@ struct AuthorizationMatrixTests {
             for (route, callers) in Self.contract.sorted(by: { $0.key < $1.key }) {
                 let parts = route.split(separator: " ", maxSplits: 1)
                 let method = HTTPRequest.Method(String(parts[0]))!
-                var path = String(parts[1])
+                var path = String(parts[1]).replacingOccurrences(of: "{userPrincipalName}", with: "someone@contoso.example")
                 path = path.replacingOccurrences(
                     of: "{id}", with: path.hasPrefix("/v1/devices") ? deviceID.rawValue : path.hasPrefix("/v1/operators") ? "01a2188d-0000-7000-8000-000000000000" : target.session.id.rawValue)
                 for caller in Self.callers {

@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+import TapCore
+
+extension EnrollmentStore {
+    /// Sessions waiting for a second operator that `viewer` may see, oldest first.
+    public func pendingApprovals(visibleTo viewer: OperatorIdentity) async throws -> [Session] {
+        let now = world.now()
+        return try await pool.read { db in
+            var sql = "SELECT * FROM session WHERE state = 'awaitingApproval' AND approvalDeadline > ?"
+            var arguments: StatementArguments = [now]
+            if let site = viewer.site {
+                sql += " AND site = ?"
+                arguments += [site.value]
+            }
+            return try Self.sessions(try SessionRecord.fetchAll(db, sql: sql + " ORDER BY id LIMIT 500", arguments: arguments), db: db)
+        }
+    }
+
+    /// A second operator approves issuance. Never the person who asked (by their user principal name), and
+    /// only with a person's token; with the approver's own proofing note when policy wants one. No pass is
+    /// minted here: the requester collects it.
+    public func approve(_ id: SessionID, by approver: OperatorIdentity, proofing: Proofing?) async throws -> Session {
+        try await decide(id, by: approver) { loaded, settings, now, db in
+            if let problem = Proofing.check(
+                proofing, required: settings.approverProofingRequired, accepted: settings.acceptedProofingMethods)
+            {
+                throw EnrollmentError.proofing(problem)
+            }
+            let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
+            let startsLater = (asked?.startDateTime).map { $0 > now } ?? false
+            try self.apply(.approve(startsLater: startsLater), to: &loaded.record, action: "approve", now: now)
+            try self.recordDecision(&loaded.record, .approved, by: approver.id, proofing: proofing, reason: nil, now: now, db: db)
+        }
+    }
+
+    /// A second operator refuses issuance, with a reason.
+    public func reject(_ id: SessionID, by approver: OperatorIdentity, reason: String) async throws -> Session {
+        try await decide(id, by: approver) { loaded, _, now, db in
+            try self.apply(.reject, to: &loaded.record, action: "reject", now: now)
+            try self.recordDecision(&loaded.record, .rejected, by: approver.id, proofing: nil, reason: reason, now: now, db: db)
+        }
+    }
+
+    private func decide(
+        _ id: SessionID, by approver: OperatorIdentity,
+        _ change: @escaping @Sendable (inout LoadedSession, EffectiveSettings, Date, Database) throws -> Void
+    ) async throws -> Session {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            var loaded = try loadForChange(id, visibleTo: approver, db: db)
+            try settle(&loaded, now: now, db: db)
+            guard let approverName = approver.userPrincipalName else { throw EnrollmentError.approverNotAPerson }
+            let requester = try OperatorRecord.fetchOne(db, key: loaded.record.createdBy)
+            if approver.id.rawValue == loaded.record.createdBy || requester?.userPrincipalName == approverName.value {
+                throw EnrollmentError.selfApproval
+            }
+            let settings = try loadPolicy(db).effectiveSettings(
+                site: try parse(SiteName(loaded.record.site), "session.site"),
+                scenario: try parse(Scenario(rawValue: loaded.record.scenario), "session.scenario"))
+            try change(&loaded, settings, now, db)
+            try loaded.record.update(db)
+            return try parse(try Self.session(id: id.rawValue, db: db), "session")
+        }
+    }
+
+    /// Writes the decision into the session's approval record and the audit chain.
+    func recordDecision(
+        _ record: inout SessionRecord, _ decision: Approval.Decision, by approver: OperatorID?, proofing: Proofing?,
+        reason: String?, now: Date, db: Database
+    ) throws {
+        var approval = try record.approval.map { try decodeJSON(Approval.self, $0, what: "session.approval") }
+            ?? Approval(deadline: now)
+        approval.decision = decision
+        approval.decidedBy = approver
+        approval.decidedAt = now
+        approval.approverProofing = proofing
+        approval.reason = reason
+        record.approval = encodeJSON(approval)
+        if decision == .rejected {
+            record.closedAt = now
+            record.passRequest = nil
+        }
+        record.updatedAt = now
+        try record.update(db)
+        try appendAudit(
+            db, decision == .approved ? .sessionApproved : .sessionRejected, session: record.id,
+            actor: approver?.rawValue ?? "system",
+            data: [
+                "reason": reason.map(JSONValue.string) ?? .null,
+                "approverProofingMethod": proofing.map { .string($0.method.rawValue) } ?? .null,
+            ])
+    }
+
+    // MARK: Limits on issuance
+
+    /// Refuses when the user is locked out of issuance.
+    func checkIssuanceLock(_ user: UserPrincipalName, now: Date, db: Database) throws {
+        if let lock = try IssuanceLockRecord.fetchOne(db, key: user.value), lock.lockedUntil > now {
+            throw EnrollmentError.issuanceLocked(until: lock.lockedUntil)
+        }
+    }
+
+    /// Refuses when minting one more pass would pass a cap. Counted inside the write transaction, so under
+    /// any concurrency exactly the cap succeeds.
+    func checkCaps(_ caps: IssuanceCaps, issuer: OperatorID, site: SiteName, privileged: Bool, now: Date, db: Database) throws {
+        let hourAgo = now.addingTimeInterval(-3600), dayAgo = now.addingTimeInterval(-86_400)
+        func count(_ condition: String, _ arguments: StatementArguments) throws -> Int {
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pass JOIN session ON session.id = pass.sessionId WHERE \(condition)", arguments: arguments) ?? 0
+        }
+        let checks: [(String, Int?, String, StatementArguments)] = [
+            ("passesPerOperatorPerHour", caps.perOperatorPerHour, "pass.issuedBy = ? AND pass.createdAt > ?", [issuer.rawValue, hourAgo]),
+            ("passesPerOperatorPerDay", caps.perOperatorPerDay, "pass.issuedBy = ? AND pass.createdAt > ?", [issuer.rawValue, dayAgo]),
+            ("passesPerSitePerHour", caps.perSitePerHour, "session.site = ? AND pass.createdAt > ?", [site.value, hourAgo]),
+            ("passesPerSitePerDay", caps.perSitePerDay, "session.site = ? AND pass.createdAt > ?", [site.value, dayAgo]),
+            ("privilegedPassesPerDay", privileged ? caps.privilegedPerDay : nil, "session.privilegedSubject = 1 AND pass.createdAt > ?", [dayAgo]),
+        ]
+        for (name, limit, condition, arguments) in checks {
+            guard let limit else { continue }
+            if try count(condition, arguments) >= limit { throw EnrollmentError.issuanceCapReached(cap: name, limit: limit) }
+        }
+    }
+
+    /// Passes minted by each operator in the last hour and day.
+    public func issuanceCounts() async throws -> [OperatorID: (lastHour: Int, lastDay: Int)] {
+        let now = world.now()
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT issuedBy, SUM(createdAt > ?) AS lastHour, COUNT(*) AS lastDay FROM pass
+                    WHERE createdAt > ? AND issuedBy IS NOT NULL GROUP BY issuedBy
+                    """,
+                arguments: [now.addingTimeInterval(-3600), now.addingTimeInterval(-86_400)])
+            var counts: [OperatorID: (lastHour: Int, lastDay: Int)] = [:]
+            for row in rows {
+                if let id = OperatorID(row["issuedBy"]) { counts[id] = (row["lastHour"], row["lastDay"]) }
+            }
+            return counts
+        }
+    }
+
+    // MARK: Incident tools
+
+    /// Locks a user out of issuance until a time (replacing an earlier lock), audited.
+    public func lockIssuance(for user: UserPrincipalName, until: Date, reason: String, by actor: OperatorIdentity) async throws {
+        try await pool.write { db in
+            try IssuanceLockRecord(
+                userPrincipalName: user.value, lockedUntil: until, reason: reason, lockedBy: actor.id.rawValue, createdAt: world.now()
+            ).save(db)
+            try appendAudit(
+                db, .issuanceLocked, session: nil, actor: actor.id.rawValue,
+                data: ["userPrincipalName": .string(user.value), "until": .string(ISO8601DateFormatter().string(from: until)), "reason": .string(reason)])
+        }
+    }
+
+    /// Lifts a user's issuance lock; false when there was none.
+    public func unlockIssuance(for user: UserPrincipalName, by actor: OperatorIdentity) async throws -> Bool {
+        try await pool.write { db in
+            guard try IssuanceLockRecord.deleteOne(db, key: user.value) else { return false }
+            try appendAudit(db, .issuanceUnlocked, session: nil, actor: actor.id.rawValue, data: ["userPrincipalName": .string(user.value)])
+            return true
+        }
+    }
+
+    /// Cancels every open session of a user that `actor` may see, in one transaction: every live pass and
+    /// session token of theirs dies. Returns the cancelled sessions.
+    public func revokeEverything(of user: UserPrincipalName, reason: String, by actor: OperatorIdentity) async throws -> [SessionID] {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            var sql = "SELECT * FROM session WHERE userPrincipalName = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"
+            var arguments: StatementArguments = [user.value]
+            if let site = actor.site {
+                sql += " AND site = ?"
+                arguments += [site.value]
+            }
+            var cancelled: [SessionID] = []
+            for record in try SessionRecord.fetchAll(db, sql: sql, arguments: arguments) {
+                var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
+                try settle(&loaded, now: now, db: db)
+                guard try !loaded.record.sessionState.isTerminal else { continue }
+                try apply(.cancel, to: &loaded.record, action: "cancel", now: now)
+                try close(&loaded, event: .sessionCancelled, actor: actor.id.rawValue, now: now, db: db,
+                          data: ["reason": .string(reason), "revokeAll": .bool(true)])
+                cancelled.append(try parse(SessionID(record.id), "session.id"))
+            }
+            return cancelled
+        }
+    }
+}

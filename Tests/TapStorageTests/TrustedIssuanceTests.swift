@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+import TapCore
+import TapTestSupport
+@testable import TapStorage
+
+@Suite("Trusted issuance")
+struct TrustedIssuanceTests {
+    static let ada = UserPrincipalName("ada@contoso.example")!
+
+    private func person(_ fixture: StoreFixture, _ role: Role, upn: String, site: String? = nil) async throws -> OperatorIdentity {
+        try await fixture.store.createOperator(
+            NewOperator(name: upn, role: role, site: site.flatMap(SiteName.init), userPrincipalName: UserPrincipalName(upn)), by: fixture.admin
+        ).0.identity
+    }
+
+    private func setPolicy(_ fixture: StoreFixture, _ defaults: [String: JSONValue]) async throws {
+        _ = try await fixture.store.patchPolicy(.object(["defaults": .object(defaults)]), by: fixture.admin)
+    }
+
+    private func request(_ proofing: Proofing? = nil, user: UserPrincipalName = ada) -> NewSession {
+        NewSession(scenario: .fido2Registration, userPrincipalName: user, proofing: proofing)
+    }
+
+    @Test func proofingIsCheckedAgainstThePolicy() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        try await setPolicy(fixture, ["proofingRequired": true, "acceptedProofingMethods": .array(["inPerson", "ticket"])])
+        await #expect(throws: EnrollmentError.proofing(.required)) { try await fixture.store.createSession(request(), by: fixture.admin) }
+        await #expect(throws: EnrollmentError.proofing(.methodNotAccepted(.videoCall))) {
+            try await fixture.store.createSession(request(Proofing(method: .videoCall)), by: fixture.admin)
+        }
+        await #expect(throws: EnrollmentError.proofing(.referenceMissing(.inPerson))) {
+            try await fixture.store.createSession(request(Proofing(method: .inPerson)), by: fixture.admin)
+        }
+        for fullNumber in ["passport 123456789", "ID 12 34 56 78", "card 9876-5432"] {
+            await #expect(throws: EnrollmentError.proofing(.looksLikeFullIDNumber(field: "proofing.reference"))) {
+                try await fixture.store.createSession(request(Proofing(method: .inPerson, reference: fullNumber)), by: fixture.admin)
+            }
+        }
+        let good = Proofing(method: .inPerson, checkedBy: "tech@contoso.example", reference: "passport, last digits 4821")
+        guard case .created(let issued) = try await fixture.store.createSession(request(good), by: fixture.admin) else {
+            Issue.record("a good proofing record was refused")
+            return
+        }
+        #expect(issued.session.proofing == good)
+    }
+
+    @Test func fourEyesIssuanceFromRequestToCollection() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        try await setPolicy(fixture, ["approvalRequired": true])
+        let requester = try await person(fixture, .helpdesk, upn: "rita@contoso.example")
+        let sameRequesterOtherToken = try await person(fixture, .admin, upn: "rita@contoso.example")
+        let approver = try await person(fixture, .helpdesk, upn: "abe@contoso.example")
+        let kioskWithoutPerson = try await fixture.operatorIdentity(.kiosk)
+
+        guard case .awaitingApproval(let waiting) = try await fixture.store.createSession(request(), by: requester) else {
+            Issue.record("issuance did not wait for approval")
+            return
+        }
+        #expect(waiting.storedState == .awaitingApproval)
+        #expect(waiting.pass == nil)
+        #expect(try await fixture.store.pendingApprovals(visibleTo: approver).map(\.id) == [waiting.id])
+        await #expect(throws: EnrollmentError.approvalRequired) {
+            _ = try await fixture.store.reissuePass(waiting.id, request: PassRequest(), by: requester)
+        }
+        await #expect(throws: EnrollmentError.selfApproval) { _ = try await fixture.store.approve(waiting.id, by: requester, proofing: nil) }
+        await #expect(throws: EnrollmentError.selfApproval) {
+            _ = try await fixture.store.approve(waiting.id, by: sameRequesterOtherToken, proofing: nil)
+        }
+        await #expect(throws: EnrollmentError.approverNotAPerson) {
+            _ = try await fixture.store.approve(waiting.id, by: fixture.admin, proofing: nil)
+        }
+        _ = kioskWithoutPerson  // a kiosk cannot reach the approve route at all: see the authorization matrix
+
+        let approved = try await fixture.store.approve(waiting.id, by: approver, proofing: nil)
+        #expect(approved.storedState == .active)
+        #expect(approved.pass == nil, "the approver must never see a pass")
+        #expect(approved.approval?.decision == .approved)
+        #expect(approved.approval?.decidedBy == approver.id)
+        await #expect(throws: EnrollmentError.invalidStateTransition(from: .active, action: "approve")) {
+            _ = try await fixture.store.approve(waiting.id, by: approver, proofing: nil)
+        }
+        await #expect(throws: EnrollmentError.notTheRequester) {
+            _ = try await fixture.store.reissuePass(waiting.id, request: PassRequest(), by: approver)
+        }
+        let collected = try await fixture.store.reissuePass(waiting.id, request: PassRequest(), by: requester)
+        #expect(try await fixture.redeem(collected).isAdmitted)
+        #expect(try await fixture.auditTypes(waiting.id) == ["session.created", "session.approved", "pass.issued", "pass.used"])
+        let issuedBy = try await fixture.store.auditEvents(sessionID: waiting.id, type: .passIssued, limit: 5).first?.actor
+        #expect(issuedBy == requester.id.rawValue)
+    }
+
+    @Test func approverProofingRejectionAndTimeout() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        try await setPolicy(fixture, ["approvalRequired": true, "approverProofingRequired": true, "approvalTimeoutInMinutes": 30])
+        let requester = try await person(fixture, .helpdesk, upn: "rita@contoso.example")
+        let approver = try await person(fixture, .admin, upn: "abe@contoso.example")
+        guard case .awaitingApproval(let first) = try await fixture.store.createSession(request(), by: requester),
+            case .awaitingApproval(let second) = try await fixture.store.createSession(
+                request(user: UserPrincipalName("bob@contoso.example")!), by: requester)
+        else { throw CancellationError() }
+        await #expect(throws: EnrollmentError.proofing(.required)) { _ = try await fixture.store.approve(first.id, by: approver, proofing: nil) }
+        let rejected = try await fixture.store.reject(first.id, by: approver, reason: "caller could not answer the callback")
+        #expect(rejected.storedState == .rejected)
+        #expect(rejected.approval?.reason == "caller could not answer the callback")
+        await #expect(throws: EnrollmentError.invalidStateTransition(from: .rejected, action: "approve")) {
+            _ = try await fixture.store.approve(first.id, by: approver, proofing: Proofing(method: .videoCall))
+        }
+        fixture.clock.advance(minutes: 30)
+        await #expect(throws: EnrollmentError.invalidStateTransition(from: .rejected, action: "approve")) {
+            _ = try await fixture.store.approve(second.id, by: approver, proofing: Proofing(method: .videoCall))
+        }
+        _ = try await fixture.store.sweep()
+        let timedOut = try await fixture.session(second.id)
+        #expect(timedOut.storedState == .rejected)
+        #expect(timedOut.approval?.reason == "timeout")
+    }
+
+    @Test func privilegedUsersAlwaysNeedASecondOperator() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        _ = try await fixture.store.patchPolicy(.object(["privilegedSubjects": .array(["*@admins.contoso.example"])]), by: fixture.admin)
+        let outcome = try await fixture.store.createSession(
+            request(user: UserPrincipalName("root@admins.contoso.example")!), by: fixture.admin)
+        guard case .awaitingApproval(let session) = outcome else {
+            Issue.record("a privileged user's pass was minted without approval")
+            return
+        }
+        #expect(session.isPrivilegedSubject)
+    }
+
+    @Test func capsAdmitExactlyTheCapUnderConcurrency() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        try await setPolicy(fixture, ["passesPerOperatorPerHour": 5])
+        let bench = try await fixture.operatorIdentity(.bench)
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    do {
+                        _ = try await fixture.store.createSession(
+                            NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("u\(index)@contoso.example")!),
+                            by: bench)
+                        return true
+                    } catch EnrollmentError.issuanceCapReached(let cap, let limit) {
+                        #expect(cap == "passesPerOperatorPerHour" && limit == 5)
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 5)
+        #expect(try await fixture.store.issuanceCounts()[bench.id]?.lastHour == 5)
+        fixture.clock.advance(minutes: 61)
+        _ = try await fixture.store.createSession(request(user: UserPrincipalName("later@contoso.example")!), by: bench)
+    }
+
+    @Test func incidentToolsRevokeEverythingAndLockIssuance() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let first = try await fixture.deviceSession(serial: "A-1")
+        let second = try await fixture.deviceSession(serial: "A-2")
+        let token = try #require(try await fixture.redeem(first).token)
+        let cancelled = try await fixture.store.revokeEverything(of: Self.ada, reason: "suspected social engineering", by: fixture.admin)
+        #expect(Set(cancelled) == [first.session.id, second.session.id])
+        #expect(try await fixture.store.sessionForToken(token) == nil)
+        #expect(try await !fixture.redeem(second).isAdmitted)
+
+        try await fixture.store.lockIssuance(for: Self.ada, until: fixture.clock.now.addingTimeInterval(3600), reason: "investigation", by: fixture.admin)
+        await #expect(throws: EnrollmentError.issuanceLocked(until: fixture.clock.now.addingTimeInterval(3600))) {
+            _ = try await fixture.store.createSession(request(), by: fixture.admin)
+        }
+        #expect(try await fixture.store.unlockIssuance(for: Self.ada, by: fixture.admin))
+        _ = try await fixture.store.createSession(request(), by: fixture.admin)
+    }
+
+    @Test func rotatedTokensWorkThroughTheGracePeriodOnly() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let (kiosk, oldToken) = try await fixture.store.createOperator(NewOperator(name: "k", role: .kiosk, site: SiteName("s")), by: fixture.admin)
+        let (_, newToken) = try await fixture.store.rotateToken(of: kiosk.identity.id, grace: 600, by: kiosk.identity)
+        guard case .valid = try await fixture.store.operatorForToken(oldToken), case .valid = try await fixture.store.operatorForToken(newToken) else {
+            Issue.record("a token stopped working during the grace period")
+            return
+        }
+        fixture.clock.advance(seconds: 600)
+        #expect(try await fixture.store.operatorForToken(oldToken) == .unknown)
+        guard case .valid = try await fixture.store.operatorForToken(newToken) else {
+            Issue.record("the new token stopped working")
+            return
+        }
+    }
+}
