@@ -61,6 +61,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "TapAdminTests", dependencies: ["TapAdmin", "TapTestSupport"]),
+        .testTarget(
+            name: "TapAdminTests",
+            dependencies: ["TapAdmin", "TapTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
     ]
 )

@@ -8,7 +8,7 @@ public struct TapStationCommand: AsyncParsableCommand {
         abstract: "Temporary access passes for device enrollment and FIDO2 key registration.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OperatorCommand.self, AuditCommand.self, BackupCommand.self,
-            RestoreCommand.self, SecretCommand.self,
+            RestoreCommand.self, SecretCommand.self, SessionCommand.self, UserCommand.self,
         ])
 
     public init() {}
@@ -27,6 +27,9 @@ public struct TapStationCommand: AsyncParsableCommand {
         } catch let error as ConfigurationError {
             FileHandle.standardError.write(Data("tapstation: \(error.description)\n".utf8))
             return 2
+        } catch let error as RemoteError {
+            FileHandle.standardError.write(Data("tapstation: \(error.description)\n".utf8))
+            return 1
         } catch let error as ExitCode {
             return error.rawValue
         } catch {
