@@ -1,0 +1,41 @@
+-- wrk script: POST /v1/sessions with a unique user per request; writes each minted pass to a file so the
+-- redeem benchmark can use every pass exactly once. Set TOKEN and PASS_FILE in the environment.
+local token = os.getenv("TOKEN")
+local pass_file = os.getenv("PASS_FILE")
+local counter = 0
+local thread_id = 0
+local out = nil
+
+function setup(thread)
+    thread:set("thread_id", thread_id)
+    thread_id = thread_id + 1
+end
+
+function init(args)
+    if pass_file then out = io.open(pass_file .. "." .. thread_id, "w") end
+end
+
+function request()
+    counter = counter + 1
+    local body = string.format(
+        '{"scenario":"fido2Registration","userPrincipalName":"b%d-%d-%d@bench.example","pass":{"maxUses":1}}',
+        thread_id, counter, math.random(1, 1000000000))
+    return wrk.format("POST", "/v1/sessions", {
+        ["Authorization"] = "Bearer " .. token,
+        ["Content-Type"] = "application/json",
+    }, body)
+end
+
+function response(status, headers, body)
+    if status == 201 and out then
+        local user = body:match('"userPrincipalName":"([^"]+)"')
+        local pass = body:match('"temporaryAccessPass":"([^"]+)"')
+        if user and pass then out:write(user, " ", pass, "\n") end
+    end
+end
+
+function done(summary, latency, requests)
+    io.write(string.format("RESULT requests=%d duration_us=%d p50_us=%d p99_us=%d errors_status=%d errors_connect=%d\n",
+        summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+        summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
