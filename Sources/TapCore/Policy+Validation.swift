@@ -38,6 +38,35 @@ public enum PolicyLimits {
 }
 
 extension Policy {
+    /// The first key of a merge patch that names no policy setting (checked before merging, because merging
+    /// drops keys whose value is `null`), as a dotted path; `nil` when every key is known.
+    public static func unknownKey(in patch: JSONValue) -> String? {
+        func labels(_ value: Any) -> Set<String> { Set(Mirror(reflecting: value).children.compactMap(\.label)) }
+        let settingKeys = labels(PolicySettings())
+        let presetKeys = labels(PassPreset(title: ""))
+        func unknown(_ value: JSONValue, allowed: Set<String>, path: String) -> String? {
+            guard case .object(let members) = value else { return nil }
+            return members.keys.sorted().first { !allowed.contains($0) }.map { path + $0 }
+        }
+        guard case .object(let top) = patch else { return nil }
+        if let key = unknown(patch, allowed: labels(Policy.standard), path: "") { return key }
+        if let defaults = top["defaults"], let key = unknown(defaults, allowed: settingKeys, path: "defaults.") { return key }
+        if case .object(let sites)? = top["overrides"] {
+            for (site, scenarios) in sites.sorted(by: { $0.key < $1.key }) {
+                guard case .object(let byScenario) = scenarios else { continue }
+                for (scenario, settings) in byScenario.sorted(by: { $0.key < $1.key }) {
+                    if let key = unknown(settings, allowed: settingKeys, path: "overrides.\(site).\(scenario).") { return key }
+                }
+            }
+        }
+        if case .object(let presets)? = top["presets"] {
+            for (name, preset) in presets.sorted(by: { $0.key < $1.key }) {
+                if let key = unknown(preset, allowed: presetKeys, path: "presets.\(name).") { return key }
+            }
+        }
+        return nil
+    }
+
     /// Checks every field and every override combination; returns the first violation found.
     public func validate() -> PolicyViolation? {
         if let violation = Self.validateComplete(defaults, path: "defaults") { return violation }
@@ -68,7 +97,7 @@ extension Policy {
             guard SiteName(name)?.value == name else {
                 return PolicyViolation(field: path, bound: "named with 1-64 lower-case letters, digits, '-', '_', '.'")
             }
-            guard (1...100).contains(preset.title.count) else {
+            guard (1...100).contains(preset.title.unicodeScalars.count) else {
                 return PolicyViolation(field: "\(path).title", bound: "1 to 100 characters")
             }
             if let uses = preset.maxUses, !PolicyLimits.uses.contains(uses) {

@@ -114,9 +114,18 @@ struct APIError: Error {
 /// Turns every error thrown below it into a problem response, so that no path answers with a stack trace,
 /// a framework default or an error's description.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    /// The registered routes, to tell "no such route" (404) from "not with this method" (405).
+    let routes: RouteTable
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
+            let allowed = routes.methods(matching: request.uri.path)
+            guard !allowed.isEmpty else { return Self.mapFrameworkError(.notFound).response() }
+            var refusal = Self.mapFrameworkError(.methodNotAllowed)
+            refusal.headers[.allow] = allowed.joined(separator: ", ")
+            return refusal.response()
         } catch let error as APIError {
             context.logger.debug("request.refused", metadata: ["http.status": "\(error.status.code)", "problem.code": "\(error.code)"])
             return error.response()

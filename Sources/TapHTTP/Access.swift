@@ -157,6 +157,28 @@ final class RouteTable: @unchecked Sendable {
         }
     }
 
+    /// The methods registered for the route that `path` resolves to (GET routes also answer HEAD), sorted.
+    /// Like the router, a literal segment wins over a `{parameter}`: `/v1/operators/me` is not `{id}`.
+    func methods(matching path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        var best: (literals: Int, methods: Set<String>) = (-1, [])
+        for route in routes {
+            let template = route.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard template.count == segments.count else { continue }
+            var literals = 0
+            let matches = zip(template, segments).allSatisfy { part, segment in
+                if part.hasPrefix("{"), part.hasSuffix("}") { return !segment.isEmpty }
+                literals += 1
+                return part == segment
+            }
+            guard matches, literals >= best.literals else { continue }
+            if literals > best.literals { best = (literals, []) }
+            best.methods.insert(route.method)
+            if route.method == "GET" { best.methods.insert("HEAD") }
+        }
+        return best.methods.sorted()
+    }
+
     /// The problem code a refusal will carry; `nil` for errors that are not refusals (they become 500s).
     private static func refusalCode(_ error: any Error) -> String? {
         switch error {

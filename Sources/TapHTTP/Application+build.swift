@@ -71,14 +71,14 @@ public func buildRouter(
     let services = AppServices(
         configuration: configuration, store: store, keyring: keyring, world: world, idempotencyGate: IdempotencyGate(),
         refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now))
-    let router = Router(context: TapRequestContext.self)
+    let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let table = RouteTable(router: router, authenticator: Authenticator(store: store), refusals: refusals)
     router.add(middleware: RequestLogMiddleware())
-    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: ProblemMiddleware(routes: table))
     router.add(
         middleware: ClientAddressMiddleware(
             resolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies),
             maximumURLBytes: configuration.maximumURLBytes))
-    let table = RouteTable(router: router, authenticator: Authenticator(store: store), refusals: refusals)
     HealthController(services: services).register(table)
     SessionsController(services: services).register(table)
     EnrollmentController(services: services).register(table)

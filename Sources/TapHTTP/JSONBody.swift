@@ -129,7 +129,8 @@ struct QueryReader {
 /// Free text an operator types (reason, model, proofing reference): bounded, one line, no control characters.
 func checkText(_ text: String?, field: String, maximum: Int) throws {
     guard let text else { return }
-    guard text.count <= maximum else { throw APIError.invalidRequest("\(field) is longer than \(maximum) characters", field: field) }
+    // Counted in Unicode scalars, as JSON Schema's maxLength counts: combining marks cannot slip past.
+    guard text.unicodeScalars.count <= maximum else { throw APIError.invalidRequest("\(field) is longer than \(maximum) characters", field: field) }
     guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
         throw APIError.invalidRequest("\(field) must not contain control characters", field: field)
     }

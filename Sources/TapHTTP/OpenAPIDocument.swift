@@ -14,8 +14,9 @@ info:
     Conventions. Request and response bodies are JSON (`application/json`). Times are RFC 3339 strings;
     the server writes whole-second UTC (`2026-11-26T10:00:00Z`) and accepts an offset or `Z`, with or
     without fractional seconds. Optional fields that have no value are left out of responses rather than
-    sent as `null`. Ids are lower-case, time-ordered UUID strings of 36 characters. Clients must tolerate
-    fields and enum values added to responses later.
+    sent as `null`; in request bodies, `null` for an optional field means the same as leaving it out.
+    Ids are lower-case, time-ordered UUID strings of 36 characters. Clients must tolerate fields and
+    enum values added to responses later.
 
 
     Authentication. Operators send `Authorization: Bearer <operator token>` (prefix `tso_`); devices and
@@ -30,8 +31,12 @@ info:
     `token_expired` (401), `token_revoked` (401), `invalid_session_token` (401), `invalid_pass` (401),
     `forbidden` (403), `source_not_allowed` (403), `subject_not_allowed` (403), `not_found` (404),
     `method_not_allowed` (405), `conflict` (409), `invalid_state_transition` (409),
-    `idempotency_in_progress` (409), `payload_too_large` (413), `unsupported_media_type` (415),
-    `idempotency_conflict` (422), `policy_violation` (422), `internal_error` (500). New codes may be
+    `idempotency_in_progress` (409), `approval_required` (409), `request_timeout` (408),
+    `payload_too_large` (413), `uri_too_long` (414), `unsupported_media_type` (415),
+    `idempotency_conflict` (422), `policy_violation` (422), `proofing_required` (422),
+    `proofing_method_not_accepted` (422), `proofing_id_number_refused` (422), `issuance_locked` (423),
+    `rate_limited` (429, with `Retry-After`), `issuance_cap_reached` (429), `self_approval` (403),
+    `approver_not_a_person` (403), `not_the_requester` (403), `internal_error` (500). New codes may be
     added; a code never changes meaning.
 tags:
   - name: health
@@ -48,6 +53,8 @@ tags:
     description: Pass, session and attempt policy.
   - name: operators
     description: Operator tokens.
+  - name: approvals
+    description: Four-eyes issuance and the help desk's incident tools.
 paths:
   /healthz:
     get:
@@ -96,11 +103,16 @@ paths:
       security: []
       responses:
         '200':
-          description: The OpenAPI 3.1 document.
+          description: The OpenAPI 3.1 document, as YAML.
           content:
             application/yaml:
               schema:
-                type: string
+                type: object
+                required: [openapi, info, paths]
+                properties:
+                  openapi:
+                    type: string
+                    pattern: '^3\.1\.'
         default:
           $ref: '#/components/responses/Problem'
   /v1/sessions:
@@ -117,6 +129,13 @@ paths:
         token naming another site gets 403. A start time in the future gives state `pending` and
         `methodUsabilityReason` `NotYetValid`. `deviceEnrollment` needs `device`; `fido2Registration`
         must not have one. Pass terms come from the request, then the named preset, then the policy.
+        The policy may require a `proofing` record and limit its methods.
+
+
+        When the policy requires a second operator (`approvalRequired`, and always for a privileged
+        subject) the session is created in state `awaitingApproval` with `approval` and without a pass;
+        once approved (`POST /v1/approvals/{id}/approve`), the operator who asked collects the pass with
+        `POST /v1/sessions/{id}/pass`.
 
 
         With an `Idempotency-Key`, a retry with the same key and body answers the original session with
@@ -154,7 +173,8 @@ paths:
         '201':
           description: >-
             The session was created (or, with `Idempotent-Replayed: true`, an earlier identical request
-            is answered again, without `pass.temporaryAccessPass`).
+            is answered again, without `pass.temporaryAccessPass`). A session that waits for approval has
+            no `pass`.
           headers:
             Location:
               $ref: '#/components/headers/Location'
@@ -183,6 +203,12 @@ paths:
           $ref: '#/components/responses/Problem'
           description: >-
             `conflict` (the device already has an open session) or `idempotency_in_progress`.
+        '423':
+          $ref: '#/components/responses/Problem'
+          description: '`issuance_locked`: issuance for this user is locked (`PUT /v1/users/{userPrincipalName}/issuance-lock`).'
+        '429':
+          $ref: '#/components/responses/Problem'
+          description: '`issuance_cap_reached`: a cap of the policy on passes minted is reached (`field` names it).'
         '413':
           $ref: '#/components/responses/Problem'
           description: '`payload_too_large`.'
@@ -193,7 +219,8 @@ paths:
           $ref: '#/components/responses/Problem'
           description: >-
             `policy_violation` (with `field` and `bound`: passes disabled, uses, lifetime or start time
-            outside the policy) or `idempotency_conflict`.
+            outside the policy), `proofing_required`, `proofing_method_not_accepted`,
+            `proofing_id_number_refused` or `idempotency_conflict`.
         default:
           $ref: '#/components/responses/Problem'
     get:
@@ -303,6 +330,11 @@ paths:
         and the session becomes `active`. The new pass value appears in this one response only. The
         body is optional (an empty body means `{}`); a reissued pass starts now, so `startDateTime` is
         refused.
+
+
+        For an approved session that has no pass yet, this collects its first pass, on the terms asked
+        for when it was created (the body is not used): only the operator who asked may (403
+        `not_the_requester`). A session still waiting for approval is 409 `approval_required`.
       security:
         - operatorToken: []
       requestBody:
@@ -310,7 +342,7 @@ paths:
         content:
           application/json:
             schema:
-              $ref: '#/components/schemas/PassRequest'
+              $ref: '#/components/schemas/ReissuePassRequest'
       responses:
         '201':
           description: The session with its new pass, including `pass.temporaryAccessPass`.
@@ -328,13 +360,17 @@ paths:
           description: '`unauthorized`, `token_expired` or `token_revoked`.'
         '403':
           $ref: '#/components/responses/Problem'
-          description: '`forbidden`, `source_not_allowed`, or `subject_not_allowed` (a privileged user for a kiosk or bench token).'
+          description: >-
+            `forbidden`, `source_not_allowed`, `subject_not_allowed` (a privileged user for a kiosk or
+            bench token), or `not_the_requester` (collecting an approved pass someone else asked for).
         '404':
           $ref: '#/components/responses/Problem'
           description: '`not_found`: no such session, or not visible to this token.'
         '409':
           $ref: '#/components/responses/Problem'
-          description: '`invalid_state_transition`: the session is not `active`, `expired` or `lockedOut`.'
+          description: >-
+            `invalid_state_transition` (the session is not `active`, `expired` or `lockedOut`) or
+            `approval_required` (it waits for a second operator).
         '413':
           $ref: '#/components/responses/Problem'
           description: '`payload_too_large`.'
@@ -344,6 +380,12 @@ paths:
         '422':
           $ref: '#/components/responses/Problem'
           description: '`policy_violation` (with `field` and `bound`).'
+        '423':
+          $ref: '#/components/responses/Problem'
+          description: '`issuance_locked`: issuance for this user is locked.'
+        '429':
+          $ref: '#/components/responses/Problem'
+          description: '`issuance_cap_reached`: a cap of the policy on passes minted is reached (`field` names it).'
         default:
           $ref: '#/components/responses/Problem'
   /v1/sessions/{id}/complete:
@@ -433,6 +475,293 @@ paths:
           description: '`unsupported_media_type`.'
         default:
           $ref: '#/components/responses/Problem'
+  /v1/sessions/{id}/trail:
+    parameters:
+      - $ref: '#/components/parameters/SessionIdPath'
+    get:
+      tags: [sessions]
+      operationId: getIssuanceTrail
+      summary: The issuance trail of a session
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk, auditor.
+
+
+        Who asked, who approved, how the person was identified, when the pass was issued, used and
+        revoked, from the audit chain with the operators' names. Never a pass or a token.
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The session and its trail, oldest step first.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/IssuanceTrail'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such session, or not visible to this token.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/approvals:
+    get:
+      tags: [approvals]
+      operationId: listApprovals
+      summary: Sessions waiting for approval
+      description: >-
+        Roles: admin, helpdesk.
+
+
+        Sessions in state `awaitingApproval` that the caller may see, oldest first (at most 500, no
+        paging).
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The waiting sessions.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionList'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/approvals/{id}/approve:
+    parameters:
+      - $ref: '#/components/parameters/SessionIdPath'
+    post:
+      tags: [approvals]
+      operationId: approveSession
+      summary: Approve issuance
+      description: >-
+        Roles: admin, helpdesk, with a person's token (one created with a `userPrincipalName`).
+
+
+        A second operator approves a session in state `awaitingApproval`: never the person who asked
+        (compared by the tokens' user principal names), with their own `proofing` note when the policy
+        asks for one. No pass is minted here; the session becomes `active` (or `pending` for a future
+        start) and the operator who asked collects the pass. The body is optional (an empty body means
+        `{}`).
+      security:
+        - operatorToken: []
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ApproveRequest'
+      responses:
+        '200':
+          description: The approved session.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionView'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request` (a `proofing` field outside its grammar, a missing `proofing.reference`).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden`, `source_not_allowed`, `self_approval` or `approver_not_a_person`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such session, or not visible to this token.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_state_transition`: the session does not wait for approval.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        '422':
+          $ref: '#/components/responses/Problem'
+          description: '`proofing_required`, `proofing_method_not_accepted` or `proofing_id_number_refused`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/approvals/{id}/reject:
+    parameters:
+      - $ref: '#/components/parameters/SessionIdPath'
+    post:
+      tags: [approvals]
+      operationId: rejectSession
+      summary: Reject issuance
+      description: >-
+        Roles: admin, helpdesk, with a person's token (one created with a `userPrincipalName`).
+
+
+        A second operator refuses a session in state `awaitingApproval`, with a reason; the session
+        becomes `rejected`. Not the person who asked.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ReasonRequest'
+      responses:
+        '200':
+          description: The rejected session.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionView'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request` (`reason` missing, blank, too long or with control characters).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden`, `source_not_allowed`, `self_approval` or `approver_not_a_person`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such session, or not visible to this token.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_state_transition`: the session does not wait for approval.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/users/{userPrincipalName}/revoke:
+    parameters:
+      - $ref: '#/components/parameters/UserPath'
+    post:
+      tags: [approvals]
+      operationId: revokeUser
+      summary: Revoke everything of a user
+      description: >-
+        Roles: admin, helpdesk.
+
+
+        Cancels every open session of the user that the caller may see, in one transaction: their
+        passes and session tokens die, with the same audit events as single cancels.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/ReasonRequest'
+      responses:
+        '200':
+          description: The sessions that were cancelled (possibly none).
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/RevokeUserResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `invalid_json` or `invalid_request` (the path is not a user principal name; `reason` missing,
+            blank, too long or with control characters).
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/users/{userPrincipalName}/issuance-lock:
+    parameters:
+      - $ref: '#/components/parameters/UserPath'
+    put:
+      tags: [approvals]
+      operationId: lockIssuance
+      summary: Lock a user out of issuance
+      description: >-
+        Roles: admin, helpdesk.
+
+
+        No pass is minted or reissued for the user until the lock ends (423 `issuance_locked`);
+        replaces an earlier lock. Audited.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/IssuanceLockRequest'
+      responses:
+        '200':
+          description: The lock.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/IssuanceLockView'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `invalid_json` or `invalid_request` (the path is not a user principal name, `minutes` outside
+            1 to 43200, `reason` missing, blank, too long or with control characters).
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+    delete:
+      tags: [approvals]
+      operationId: unlockIssuance
+      summary: Lift a user's issuance lock
+      description: 'Roles: admin, helpdesk. Audited.'
+      security:
+        - operatorToken: []
+      responses:
+        '204':
+          description: The lock is lifted.
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: the path is not a user principal name.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: the user has no issuance lock.'
+        default:
+          $ref: '#/components/responses/Problem'
   /v1/redeem:
     post:
       tags: [enrollment]
@@ -447,6 +776,10 @@ paths:
         enrollment routes, valid until the session's completion deadline. Every kind of failure
         (unknown user, wrong, expired, used, revoked or locked pass) gives the same 401 `invalid_pass`.
         Not idempotent: each success uses up one sign-in of the pass.
+
+
+        Failed attempts are counted per client address and user, per user and per client; past a limit
+        the answer is 429 `rate_limited` with `Retry-After`, before the pass is looked at.
       security: []
       requestBody:
         required: true
@@ -472,6 +805,15 @@ paths:
         '401':
           $ref: '#/components/responses/Problem'
           description: '`invalid_pass`: the user principal name and pass do not admit a sign-in.'
+        '429':
+          description: '`rate_limited`: too many failed attempts; retry after the given number of seconds.'
+          headers:
+            Retry-After:
+              $ref: '#/components/headers/RetryAfter'
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
         '413':
           $ref: '#/components/responses/Problem'
           description: '`payload_too_large`.'
@@ -637,14 +979,12 @@ paths:
           in: query
           description: Events at or after this time.
           schema:
-            type: string
-            format: date-time
+            $ref: '#/components/schemas/InputTime'
         - name: until
           in: query
           description: Events before this time.
           schema:
-            type: string
-            format: date-time
+            $ref: '#/components/schemas/InputTime'
         - name: type
           in: query
           schema:
@@ -659,10 +999,14 @@ paths:
             default: 100
         - name: cursor
           in: query
-          description: The `nextCursor` of the previous page (the sequence number of the last event seen).
+          description: >-
+            The `nextCursor` of the previous page (the sequence number of the last event seen); events after
+            it are answered. Any 64-bit integer is read.
           schema:
-            type: string
-            pattern: '^[0-9]+$'
+            type: integer
+            format: int64
+            minimum: -9223372036854775808
+            maximum: 9223372036854775807
       responses:
         '200':
           description: A page of audit events.
@@ -716,11 +1060,11 @@ paths:
         Applies an RFC 7396 JSON merge patch to the policy document: objects merge key by key, `null`
         removes a key, anything else replaces it. The result is checked as a whole (types, unknown keys,
         bounds, and consistency of every site and scenario combination) and stored only when valid. The
-        answer is the whole new policy.
+        answer is the whole new policy. An empty body counts as the empty patch `{}` (nothing changes).
       security:
         - operatorToken: []
       requestBody:
-        required: true
+        required: false
         content:
           application/merge-patch+json:
             schema:
@@ -800,8 +1144,8 @@ paths:
         Roles: admin.
 
 
-        Every operator, oldest first, never with a token; a site-scoped admin sees its site's operators
-        only.
+        Every operator, oldest first, never with a token, with the passes each minted in the last hour
+        and day (`issuance`); a site-scoped admin sees its site's operators only.
       security:
         - operatorToken: []
       responses:
@@ -873,6 +1217,103 @@ paths:
           description: '`unsupported_media_type`.'
         default:
           $ref: '#/components/responses/Problem'
+  /v1/operators/me/rotate:
+    post:
+      tags: [operators]
+      operationId: rotateOwnToken
+      summary: Replace your own token
+      description: >-
+        Roles: any operator.
+
+
+        Gives the calling operator a new token, shown once; the old one keeps working for
+        `graceMinutes` (default 60), so a kiosk can switch without downtime. The body is optional (an
+        empty body means `{}`).
+      security:
+        - operatorToken: []
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/RotateTokenRequest'
+      responses:
+        '200':
+          description: The operator and its new token.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/CreatedOperator'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request` (`graceMinutes` outside 0 to 10080).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` (a session token) or `source_not_allowed`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/operators/{id}/rotate:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        description: The operator id.
+        schema:
+          $ref: '#/components/schemas/Identifier'
+    post:
+      tags: [operators]
+      operationId: rotateOperatorToken
+      summary: Replace an operator's token
+      description: >-
+        Roles: admin.
+
+
+        As `POST /v1/operators/me/rotate`, for another operator that is not revoked. A site-scoped admin
+        can only rotate operators of its site.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/RotateTokenRequest'
+      responses:
+        '200':
+          description: The operator and its new token.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/CreatedOperator'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request` (`graceMinutes` outside 0 to 10080).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such operator, revoked, or not of this admin''s site.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
   /v1/operators/{id}:
     parameters:
       - name: id
@@ -927,6 +1368,13 @@ components:
       bearerFormat: tss_ followed by 32 characters
       description: 'The session token that `POST /v1/redeem` returned (`Authorization: Bearer tss_…`).'
   parameters:
+    UserPath:
+      name: userPrincipalName
+      in: path
+      required: true
+      description: The user; a value outside the grammar is 400 `invalid_request`.
+      schema:
+        $ref: '#/components/schemas/UserPrincipalName'
     SessionIdPath:
       name: id
       in: path
@@ -968,6 +1416,12 @@ components:
       description: '`Bearer`, on 401 `unauthorized`.'
       schema:
         type: string
+    RetryAfter:
+      description: Seconds to wait before trying again.
+      required: true
+      schema:
+        type: string
+        pattern: '^[1-9][0-9]*$'
   responses:
     Problem:
       description: A refusal, as an RFC 9457 problem with a stable `code`.
@@ -986,6 +1440,14 @@ components:
       maxLength: 36
       pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
       examples: ['019a4b5c-7d20-7e3f-8a1b-2c3d4e5f6a7b']
+    InputTime:
+      type: string
+      format: date-time
+      description: >-
+        An RFC 3339 time as the server reads it: upper-case `T` and `Z`, fractional seconds optional, and
+        an offset of at most 18 hours (`2026-12-01T08:00:00Z`, `2026-12-01T10:00:00.5+02:00`).
+      pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:Z|[+-](?:(?:0[0-9]|1[0-7]):[0-5][0-9]|18:00))$'
+      examples: ['2026-12-01T08:00:00Z']
     UserPrincipalName:
       type: string
       description: >-
@@ -1066,23 +1528,170 @@ components:
         - operator.created
         - operator.revoked
         - policy.changed
+        - secret.rotated
+        - issuance.locked
+        - issuance.unlocked
+        - operator.rotated
         - request.refused
     Proofing:
       type: object
-      description: How the person receiving the pass was identified.
+      description: >-
+        How the person receiving the pass was identified. `inPerson`, `managerAttested`, `ticket` and
+        `callback` need a `reference` that is not blank (400 otherwise). Notes keep the kind of document
+        and its last digits, never the number: `checkedBy` and `reference` may not hold more than 4
+        digits in a row, where digits separated by single spaces, dashes or dots count as one run (422
+        `proofing_id_number_refused` otherwise).
       required: [method]
       properties:
         method:
-          type: string
-          enum: [inPerson, managerAttested, videoCall, callback, ticket]
+          $ref: '#/components/schemas/ProofingMethod'
         checkedBy:
-          type: string
+          type: [string, 'null']
           description: Who checked (a user principal name or a name); one line, no control characters.
           maxLength: 200
+          pattern: '^[^0-9\x00-\x1F\x7F-\x9F]*(?:[0-9](?:[ .\x2D]?[0-9]){0,3}(?:[^0-9 .\x2D\x00-\x1F\x7F-\x9F]|[ .\x2D][^0-9\x00-\x1F\x7F-\x9F])[^0-9\x00-\x1F\x7F-\x9F]*)*(?:[0-9](?:[ .\x2D]?[0-9]){0,3}[ .\x2D]?)?$'
         reference:
-          type: string
+          type: [string, 'null']
           description: A ticket number, or the kind of document and its last digits; one line, no control characters.
           maxLength: 200
+          pattern: '^[^0-9\x00-\x1F\x7F-\x9F]*(?:[0-9](?:[ .\x2D]?[0-9]){0,3}(?:[^0-9 .\x2D\x00-\x1F\x7F-\x9F]|[ .\x2D][^0-9\x00-\x1F\x7F-\x9F])[^0-9\x00-\x1F\x7F-\x9F]*)*(?:[0-9](?:[ .\x2D]?[0-9]){0,3}[ .\x2D]?)?$'
+      if:
+        required: [method]
+        properties:
+          method:
+            enum: [inPerson, managerAttested, ticket, callback]
+      then:
+        required: [reference]
+        properties:
+          reference:
+            type: string
+            pattern: '[^\s\x00-\x1F\x7F-\x9F]'
+    ProofingMethod:
+      type: string
+      enum: [inPerson, managerAttested, videoCall, callback, ticket]
+    Approval:
+      type: object
+      description: The four-eyes record of a session whose issuance needed a second operator.
+      required: [deadline]
+      properties:
+        deadline:
+          type: string
+          format: date-time
+          description: The request is rejected (reason `timeout`) if nobody decides by then.
+        decision:
+          type: string
+          enum: [approved, rejected]
+          description: Absent while waiting.
+        decidedBy:
+          $ref: '#/components/schemas/Identifier'
+        decidedAt:
+          type: string
+          format: date-time
+        approverProofing:
+          $ref: '#/components/schemas/Proofing'
+        reason:
+          type: string
+          description: Why it was rejected (`timeout` when nobody decided in time).
+    ApproveRequest:
+      type: object
+      properties:
+        proofing:
+          description: The approver's own note of how the person was identified, when the policy asks for one.
+          anyOf:
+            - $ref: '#/components/schemas/Proofing'
+            - type: 'null'
+    ReasonRequest:
+      type: object
+      required: [reason]
+      properties:
+        reason:
+          $ref: '#/components/schemas/Reason'
+    Reason:
+      type: string
+      description: Why; 1 to 500 characters, not blank, no control characters.
+      minLength: 1
+      maxLength: 500
+      pattern: '^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$'
+    RevokeUserResponse:
+      type: object
+      required: [cancelledSessions]
+      properties:
+        cancelledSessions:
+          type: array
+          items:
+            $ref: '#/components/schemas/Identifier'
+    IssuanceLockRequest:
+      type: object
+      required: [minutes, reason]
+      properties:
+        minutes:
+          type: integer
+          description: How long, from 1 minute to 30 days.
+          minimum: 1
+          maximum: 43200
+        reason:
+          $ref: '#/components/schemas/Reason'
+    IssuanceLockView:
+      type: object
+      required: [userPrincipalName, lockedUntil, reason]
+      properties:
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+        lockedUntil:
+          type: string
+          format: date-time
+        reason:
+          type: string
+    RotateTokenRequest:
+      type: object
+      properties:
+        graceMinutes:
+          type: [integer, 'null']
+          description: How long the old token keeps working, 0 to 7 days (default 60 minutes).
+          minimum: 0
+          maximum: 10080
+    ActorSummary:
+      type: object
+      description: Who did something, with the operator's name when it is an operator.
+      required: [id]
+      properties:
+        id:
+          type: string
+          description: An operator id, or `system`, `redeem`, `local-cli`, `session-token:<session id>`.
+        name:
+          type: string
+        role:
+          $ref: '#/components/schemas/Role'
+        site:
+          $ref: '#/components/schemas/SiteName'
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+    TrailStep:
+      type: object
+      required: [time, type, actor, data]
+      properties:
+        time:
+          type: string
+          format: date-time
+        type:
+          $ref: '#/components/schemas/AuditEventType'
+        actor:
+          $ref: '#/components/schemas/ActorSummary'
+        data:
+          type: object
+          description: Facts of the step (proofing method, uses left, client address, reason); never a pass or a token.
+    IssuanceTrail:
+      type: object
+      required: [session, requestedBy, steps]
+      properties:
+        session:
+          $ref: '#/components/schemas/SessionView'
+        requestedBy:
+          $ref: '#/components/schemas/ActorSummary'
+        steps:
+          type: array
+          items:
+            $ref: '#/components/schemas/TrailStep'
     DeviceInput:
       type: object
       required: [serialNumber, platform]
@@ -1092,71 +1701,182 @@ components:
         platform:
           $ref: '#/components/schemas/DevicePlatform'
         model:
-          type: string
+          type: [string, 'null']
           description: No control characters.
           maxLength: 100
+          pattern: '^[^\x00-\x1F\x7F-\x9F]*$'
         assetTag:
-          type: string
+          type: [string, 'null']
           description: No control characters.
           maxLength: 64
+          pattern: '^[^\x00-\x1F\x7F-\x9F]*$'
     PassRequest:
       type: object
       description: >-
         The pass terms asked for; every field optional, defaulting from the preset, then the policy in
-        force for the site and scenario. Values outside the policy are 422 `policy_violation`.
+        force for the site and scenario. Values outside the policy are 422 `policy_violation`. When both
+        `isUsableOnce` and `maxUses` are sent they must agree (`true` with 1, `false` with more than 1).
       properties:
         preset:
-          type: string
-          description: A preset name from the policy (`apple-ade`); an unknown name is 400.
-          examples: [apple-ade]
+          anyOf:
+            - $ref: '#/components/schemas/PresetName'
+            - type: 'null'
         lifetimeInMinutes:
-          type: integer
+          type: [integer, 'null']
           description: Within the policy's minimum and maximum lifetime.
           minimum: 10
           maximum: 43200
         maxUses:
-          type: integer
+          type: [integer, 'null']
           description: Sign-ins the pass admits; at most the policy's `maximumUses`.
           minimum: 1
           maximum: 10
         isUsableOnce:
-          type: boolean
+          type: [boolean, 'null']
           description: >-
-            `true` means `maxUses: 1`; sending both and disagreeing is 400. `false` without `maxUses`
-            needs a preset or default above 1.
+            `true` means `maxUses: 1`. `false` without `maxUses` needs a preset or policy default above 1
+            (400 naming `pass.isUsableOnce` otherwise).
         startDateTime:
-          type: string
-          format: date-time
+          anyOf:
+            - $ref: '#/components/schemas/InputTime'
+            - type: 'null'
           description: >-
             A start in the future (at most 30 days ahead) makes the session `pending`; a time in the past
-            means now. Not allowed on reissue.
+            means now.
+      if:
+        required: [isUsableOnce, maxUses]
+        properties:
+          isUsableOnce:
+            type: boolean
+          maxUses:
+            type: integer
+      then:
+        anyOf:
+          - properties:
+              isUsableOnce:
+                const: true
+              maxUses:
+                const: 1
+          - properties:
+              isUsableOnce:
+                const: false
+              maxUses:
+                minimum: 2
+    ReissuePassRequest:
+      type: object
+      description: >-
+        The terms of the reissued pass, as in `PassRequest` but without `startDateTime`: a reissued pass
+        starts now.
+      properties:
+        preset:
+          anyOf:
+            - $ref: '#/components/schemas/PresetName'
+            - type: 'null'
+        lifetimeInMinutes:
+          type: [integer, 'null']
+          description: Within the policy's minimum and maximum lifetime.
+          minimum: 10
+          maximum: 43200
+        maxUses:
+          type: [integer, 'null']
+          description: Sign-ins the pass admits; at most the policy's `maximumUses`.
+          minimum: 1
+          maximum: 10
+        isUsableOnce:
+          type: [boolean, 'null']
+          description: >-
+            `true` means `maxUses: 1`. `false` without `maxUses` needs a preset or policy default above 1
+            (400 naming `pass.isUsableOnce` otherwise).
+        startDateTime:
+          type: 'null'
+          description: A reissued pass starts now, so a time here is refused (400); `null` counts as absent.
+      if:
+        required: [isUsableOnce, maxUses]
+        properties:
+          isUsableOnce:
+            type: boolean
+          maxUses:
+            type: integer
+      then:
+        anyOf:
+          - properties:
+              isUsableOnce:
+                const: true
+              maxUses:
+                const: 1
+          - properties:
+              isUsableOnce:
+                const: false
+              maxUses:
+                minimum: 2
+    AddressBlock:
+      type: string
+      description: >-
+        An IPv4 or IPv6 address (`192.0.2.7`, `2001:db8::1`) or a CIDR block (`10.20.0.0/16`,
+        `2001:db8::/32`). An IPv4-mapped IPv6 address counts as its IPv4 address, so its prefix is at most 32.
+      anyOf:
+        - pattern: '^(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\.(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}(?:/(?:3[0-2]|[12]?[0-9]))?$'
+        - pattern: '^(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}|:(?:(?::[0-9A-Fa-f]{1,4}){1,7}|:))(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?$'
+      examples: [10.20.0.0/16]
+    PresetName:
+      type: string
+      description: >-
+        A preset name from the policy (`apple-ade`); a name the policy does not have is 400
+        `invalid_request` naming `pass.preset`.
+      pattern: '^[a-z0-9._-]{1,64}$'
+      examples: [apple-ade]
     CreateSessionRequest:
       type: object
+      description: '`deviceEnrollment` needs `device`; `fido2Registration` must not have one.'
       required: [scenario, userPrincipalName]
+      if:
+        required: [scenario]
+        properties:
+          scenario:
+            const: fido2Registration
+      then:
+        properties:
+          device:
+            type: 'null'
+      else:
+        required: [device]
+        properties:
+          device:
+            type: object
       properties:
         scenario:
           $ref: '#/components/schemas/Scenario'
         userPrincipalName:
           $ref: '#/components/schemas/UserPrincipalName'
         device:
-          $ref: '#/components/schemas/DeviceInput'
+          anyOf:
+            - $ref: '#/components/schemas/DeviceInput'
+            - type: 'null'
         site:
-          $ref: '#/components/schemas/SiteName'
+          anyOf:
+            - $ref: '#/components/schemas/SiteName'
+            - type: 'null'
         reason:
-          type: string
+          type: [string, 'null']
           description: One line, no control characters.
           maxLength: 500
+          pattern: '^[^\x00-\x1F\x7F-\x9F]*$'
         proofing:
-          $ref: '#/components/schemas/Proofing'
+          anyOf:
+            - $ref: '#/components/schemas/Proofing'
+            - type: 'null'
         pass:
-          $ref: '#/components/schemas/PassRequest'
+          anyOf:
+            - $ref: '#/components/schemas/PassRequest'
+            - type: 'null'
     CancelRequest:
       type: object
       properties:
         reason:
-          type: string
+          type: [string, 'null']
           description: No control characters.
           maxLength: 500
+          pattern: '^[^\x00-\x1F\x7F-\x9F]*$'
     PassView:
       type: object
       description: >-
@@ -1226,8 +1946,9 @@ components:
     SessionView:
       type: object
       description: >-
-        A session with its state at the moment of the answer. `pass` is the live (not revoked) pass, if
-        any; its value appears only in the answer that minted it.
+        A session with its state at the moment of the answer. `pass` is the latest pass, if one was
+        minted; its value appears only in the answer that minted it. `approval` is there when issuance
+        needed a second operator.
       required:
         - id
         - scenario
@@ -1238,6 +1959,7 @@ components:
         - createdDateTime
         - updatedDateTime
         - completionDeadline
+        - privilegedSubject
       properties:
         id:
           $ref: '#/components/schemas/Identifier'
@@ -1275,6 +1997,11 @@ components:
           format: date-time
         pass:
           $ref: '#/components/schemas/PassView'
+        approval:
+          $ref: '#/components/schemas/Approval'
+        privilegedSubject:
+          type: boolean
+          description: Whether the user matched the policy's privileged subjects when the session was created.
     SessionList:
       type: object
       required: [items]
@@ -1354,9 +2081,10 @@ components:
         serialNumber:
           $ref: '#/components/schemas/SerialNumber'
         mdmDeviceId:
-          type: string
+          type: [string, 'null']
           description: The MDM's id for the device; no control characters.
           maxLength: 128
+          pattern: '^[^\x00-\x1F\x7F-\x9F]*$'
     OperatorView:
       type: object
       description: An operator as the API shows it (never the token).
@@ -1394,35 +2122,70 @@ components:
         revokedDateTime:
           type: string
           format: date-time
+        issuance:
+          description: Passes this operator minted in the last hour and day (in `GET /v1/operators` only).
+          $ref: '#/components/schemas/IssuanceCount'
+    IssuanceCount:
+      type: object
+      required: [lastHour, lastDay]
+      properties:
+        lastHour:
+          type: integer
+          minimum: 0
+        lastDay:
+          type: integer
+          minimum: 0
     CreateOperatorRequest:
       type: object
+      description: A role other than `admin`, `helpdesk` and `auditor` needs a `site`.
       required: [name, role]
+      if:
+        required: [role]
+        properties:
+          role:
+            not:
+              enum: [admin, helpdesk, auditor]
+      then:
+        required: [site]
+        properties:
+          site:
+            type: string
       properties:
         name:
           type: string
-          description: 1 to 100 characters on one line (surrounding spaces trimmed), no control characters.
+          description: >-
+            1 to 100 characters on one line (surrounding spaces trimmed), no control characters or line
+            separators, and not only spaces.
           minLength: 1
           maxLength: 100
+          pattern: '^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$'
+          not:
+            pattern: '[\u2028\u2029]'
         role:
           $ref: '#/components/schemas/Role'
         site:
           description: Required unless the role is `admin`, `helpdesk` or `auditor`.
-          $ref: '#/components/schemas/SiteName'
+          anyOf:
+            - $ref: '#/components/schemas/SiteName'
+            - type: 'null'
         userPrincipalName:
           description: The person behind the token, when it is a person's.
-          $ref: '#/components/schemas/UserPrincipalName'
+          anyOf:
+            - $ref: '#/components/schemas/UserPrincipalName'
+            - type: 'null'
         allowedSubjects:
-          type: array
+          type: [array, 'null']
           items:
             $ref: '#/components/schemas/SubjectPattern'
         allowedSources:
-          type: array
+          type: [array, 'null']
           description: IP addresses or CIDR blocks.
           items:
-            type: string
+            $ref: '#/components/schemas/AddressBlock'
         expirationDateTime:
-          type: string
-          format: date-time
+          anyOf:
+            - $ref: '#/components/schemas/InputTime'
+            - type: 'null'
           description: Must be in the future.
     CreatedOperator:
       type: object
@@ -1521,6 +2284,51 @@ components:
           description: How long an enrollment may take once its pass was first used.
           minimum: 10
           maximum: 43200
+        acceptedProofingMethods:
+          type: array
+          description: The identification methods accepted; at least one.
+          minItems: 1
+          items:
+            $ref: '#/components/schemas/ProofingMethod'
+        proofingRequired:
+          type: boolean
+          description: Whether every issuance must say how the person was identified.
+        approvalRequired:
+          type: boolean
+          description: Whether a second operator must approve every issuance (privileged subjects always need one).
+        approverProofingRequired:
+          type: boolean
+          description: Whether the approver must add their own proofing note.
+        approvalTimeoutInMinutes:
+          type: integer
+          description: How long a request may wait for approval before it is rejected.
+          minimum: 5
+          maximum: 10080
+        passesPerOperatorPerHour:
+          type: integer
+          description: A cap on passes one operator mints in an hour; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerOperatorPerDay:
+          type: integer
+          description: A cap on passes one operator mints in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerSitePerHour:
+          type: integer
+          description: A cap on passes minted for one site in an hour; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerSitePerDay:
+          type: integer
+          description: A cap on passes minted for one site in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        privilegedPassesPerDay:
+          type: integer
+          description: A cap on passes minted for privileged subjects in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
     PassPreset:
       type: object
       required: [title]
@@ -1583,8 +2391,232 @@ components:
     PolicyPatch:
       type: object
       description: >-
-        An RFC 7396 JSON merge patch of the `Policy` document: name only what changes; `null` removes a
-        key (an override or preset). Unknown keys are refused.
+        An RFC 7396 JSON merge patch of the `Policy` document: name only what changes; `null` removes an
+        override, a setting of an override, a preset or a preset's `maxUses` or `lifetimeInMinutes`.
+        Unknown keys are refused (400 naming the key). The four top-level members and the settings in
+        `defaults` cannot be removed. A new preset needs a `title` (400 `invalid_request` naming
+        `presets.<name>.title` otherwise). The patched document must be consistent for every site and
+        scenario (422 `policy_violation` otherwise).
+      additionalProperties: false
+      properties:
+        defaults:
+          $ref: '#/components/schemas/PolicyDefaultsPatch'
+        overrides:
+          type: object
+          description: Overrides by site (or `*`), then scenario (or `*`); `null` removes one.
+          propertyNames:
+            pattern: '^(?:\*|[a-z0-9._-]{1,64})$'
+          additionalProperties:
+            anyOf:
+              - type: 'null'
+              - type: object
+                propertyNames:
+                  enum: ['*', deviceEnrollment, fido2Registration]
+                additionalProperties:
+                  anyOf:
+                    - type: 'null'
+                    - $ref: '#/components/schemas/PolicySettingsPatch'
+        presets:
+          type: object
+          description: Presets by name; `null` removes one.
+          propertyNames:
+            pattern: '^[a-z0-9._-]{1,64}$'
+          additionalProperties:
+            anyOf:
+              - type: 'null'
+              - $ref: '#/components/schemas/PassPresetPatch'
+        privilegedSubjects:
+          type: array
+          description: Replaces the whole list.
+          items:
+            $ref: '#/components/schemas/SubjectPattern'
+    PolicyDefaultsPatch:
+      type: object
+      description: >-
+        Settings of `defaults` to change. The nine settings every policy has cannot be removed; `null`
+        on a proofing, approval or cap setting returns it to the standard value.
+      additionalProperties: false
+      properties:
+        enabled:
+          type: boolean
+        minimumLifetimeInMinutes:
+          type: integer
+          minimum: 10
+          maximum: 43200
+        maximumLifetimeInMinutes:
+          type: integer
+          minimum: 10
+          maximum: 43200
+        defaultLifetimeInMinutes:
+          type: integer
+          minimum: 10
+          maximum: 43200
+        defaultLength:
+          type: integer
+          minimum: 8
+          maximum: 48
+        defaultMaxUses:
+          type: integer
+          minimum: 1
+          maximum: 10
+        maximumUses:
+          type: integer
+          minimum: 1
+          maximum: 10
+        failedAttemptLimit:
+          type: integer
+          minimum: 1
+          maximum: 100
+        completionDeadlineInMinutes:
+          type: integer
+          minimum: 10
+          maximum: 43200
+        acceptedProofingMethods:
+          type: [array, 'null']
+          description: The identification methods accepted; at least one.
+          minItems: 1
+          items:
+            $ref: '#/components/schemas/ProofingMethod'
+        proofingRequired:
+          type: [boolean, 'null']
+          description: Whether every issuance must say how the person was identified.
+        approvalRequired:
+          type: [boolean, 'null']
+          description: Whether a second operator must approve every issuance (privileged subjects always need one).
+        approverProofingRequired:
+          type: [boolean, 'null']
+          description: Whether the approver must add their own proofing note.
+        approvalTimeoutInMinutes:
+          type: [integer, 'null']
+          description: How long a request may wait for approval before it is rejected.
+          minimum: 5
+          maximum: 10080
+        passesPerOperatorPerHour:
+          type: [integer, 'null']
+          description: A cap on passes one operator mints in an hour; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerOperatorPerDay:
+          type: [integer, 'null']
+          description: A cap on passes one operator mints in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerSitePerHour:
+          type: [integer, 'null']
+          description: A cap on passes minted for one site in an hour; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerSitePerDay:
+          type: [integer, 'null']
+          description: A cap on passes minted for one site in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        privilegedPassesPerDay:
+          type: [integer, 'null']
+          description: A cap on passes minted for privileged subjects in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+    PolicySettingsPatch:
+      type: object
+      description: Settings of one override to change; `null` removes a setting from the override.
+      additionalProperties: false
+      properties:
+        enabled:
+          type: [boolean, 'null']
+        minimumLifetimeInMinutes:
+          type: [integer, 'null']
+          minimum: 10
+          maximum: 43200
+        maximumLifetimeInMinutes:
+          type: [integer, 'null']
+          minimum: 10
+          maximum: 43200
+        defaultLifetimeInMinutes:
+          type: [integer, 'null']
+          minimum: 10
+          maximum: 43200
+        defaultLength:
+          type: [integer, 'null']
+          minimum: 8
+          maximum: 48
+        defaultMaxUses:
+          type: [integer, 'null']
+          minimum: 1
+          maximum: 10
+        maximumUses:
+          type: [integer, 'null']
+          minimum: 1
+          maximum: 10
+        failedAttemptLimit:
+          type: [integer, 'null']
+          minimum: 1
+          maximum: 100
+        completionDeadlineInMinutes:
+          type: [integer, 'null']
+          minimum: 10
+          maximum: 43200
+        acceptedProofingMethods:
+          type: [array, 'null']
+          description: The identification methods accepted; at least one.
+          minItems: 1
+          items:
+            $ref: '#/components/schemas/ProofingMethod'
+        proofingRequired:
+          type: [boolean, 'null']
+          description: Whether every issuance must say how the person was identified.
+        approvalRequired:
+          type: [boolean, 'null']
+          description: Whether a second operator must approve every issuance (privileged subjects always need one).
+        approverProofingRequired:
+          type: [boolean, 'null']
+          description: Whether the approver must add their own proofing note.
+        approvalTimeoutInMinutes:
+          type: [integer, 'null']
+          description: How long a request may wait for approval before it is rejected.
+          minimum: 5
+          maximum: 10080
+        passesPerOperatorPerHour:
+          type: [integer, 'null']
+          description: A cap on passes one operator mints in an hour; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerOperatorPerDay:
+          type: [integer, 'null']
+          description: A cap on passes one operator mints in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerSitePerHour:
+          type: [integer, 'null']
+          description: A cap on passes minted for one site in an hour; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        passesPerSitePerDay:
+          type: [integer, 'null']
+          description: A cap on passes minted for one site in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+        privilegedPassesPerDay:
+          type: [integer, 'null']
+          description: A cap on passes minted for privileged subjects in a day; 0 or absent is no cap.
+          minimum: 0
+          maximum: 1000000
+    PassPresetPatch:
+      type: object
+      description: A preset's fields to change; `maxUses` and `lifetimeInMinutes` can be removed with `null`.
+      additionalProperties: false
+      properties:
+        title:
+          type: string
+          minLength: 1
+          maxLength: 100
+        maxUses:
+          type: [integer, 'null']
+          minimum: 1
+          maximum: 10
+        lifetimeInMinutes:
+          type: [integer, 'null']
+          minimum: 10
+          maximum: 43200
     HealthStatus:
       type: object
       required: [status]
@@ -1636,7 +2668,10 @@ components:
             unauthorized, token_expired, token_revoked, invalid_session_token, source_not_allowed,
             forbidden, not_found, method_not_allowed, conflict, invalid_state_transition,
             idempotency_conflict, idempotency_in_progress, invalid_pass, policy_violation,
-            subject_not_allowed, internal_error. More may be added.
+            subject_not_allowed, rate_limited, request_timeout, uri_too_long, proofing_required,
+            proofing_method_not_accepted, proofing_id_number_refused, issuance_locked, issuance_cap_reached,
+            approval_required, self_approval, approver_not_a_person, not_the_requester, internal_error. More
+            may be added.
           examples: [invalid_request]
         field:
           type: string

@@ -40,7 +40,7 @@ extension EnrollmentStore {
     /// `creator` is `nil` for the bootstrap admin made by the local CLI.
     public func createOperator(_ request: NewOperator, by creator: OperatorIdentity?) async throws -> (Operator, BearerToken) {
         let trimmedName = request.name.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(trimmedName.count), !trimmedName.contains(where: { $0.isNewline }) else {
+        guard (1...100).contains(trimmedName.unicodeScalars.count), !trimmedName.contains(where: { $0.isNewline }) else {
             throw EnrollmentError.invalidRequest(field: "name", reason: "must be 1 to 100 characters on one line")
         }
         if request.site == nil, !request.role.mayBeGlobal {

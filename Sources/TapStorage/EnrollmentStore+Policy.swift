@@ -19,6 +19,9 @@ extension EnrollmentStore {
         guard case .object = patch else {
             throw EnrollmentError.invalidRequest(field: "body", reason: "must be a JSON object (a merge patch)")
         }
+        if let unknown = Policy.unknownKey(in: patch) {
+            throw EnrollmentError.invalidRequest(field: unknown, reason: "is not a policy setting")
+        }
         return try await pool.write { db in
             let current = try loadPolicy(db)
             let currentJSON = try jsonDecoder.decode(JSONValue.self, from: jsonEncoder.encode(current))

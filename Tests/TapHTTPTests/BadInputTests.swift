@@ -98,6 +98,15 @@ struct BadInputTests {
         Case(name: "check-in for another device", method: .post, path: "/v1/enrollment/device", token: "session",
              body: #"{"serialNumber": "NOT-THIS-ONE"}"#, status: .conflict, code: "conflict"),
         Case(name: "unknown route", method: .get, path: "/v1/teleport", token: "admin", body: nil, status: .notFound, code: "not_found"),
+        Case(name: "a method the route does not take", method: .put, path: "/v1/sessions", token: "admin", body: nil,
+             status: .methodNotAllowed, code: "method_not_allowed"),
+        Case(name: "a reason that is short in characters but long in code points", method: .post, path: "/v1/sessions", token: "admin",
+             body: #"{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example", "reason": ""# + String(repeating: #"e\u0301"#, count: 300) + #""}"#,
+             status: .badRequest, code: "invalid_request"),
+        Case(name: "policy patch with an unknown key set to null", method: .patch, path: "/v1/policy", token: "admin",
+             body: #"{"defualts": null}"#, status: .badRequest, code: "invalid_request"),
+        Case(name: "policy patch with an unknown setting set to null", method: .patch, path: "/v1/policy", token: "admin",
+             body: #"{"defaults": {"maximumUsess": null}}"#, status: .badRequest, code: "invalid_request"),
         Case(name: "policy patch that is not an object", method: .patch, path: "/v1/policy", token: "admin", body: "42",
              status: .badRequest, code: "invalid_request"),
         Case(name: "operator with a role that does not exist", method: .post, path: "/v1/operators", token: "admin",
@@ -197,6 +206,18 @@ struct OpenAPISpecTests {
         }
         #expect(served.subtracting(documented).sorted() == [], "served but not documented")
         #expect(documented.subtracting(served).sorted() == [], "documented but not served")
+    }
+
+    @Test func wrongMethodsAre405WithAllowAndHeadFollowsGet() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.router) { client in
+            let wrong = try await client.execute(uri: "/v1/sessions/01a2188d-7c2c-7a00-be99-26f7f98d8209", method: .delete)
+            #expect(wrong.status == .methodNotAllowed)
+            #expect(wrong.headers[.allow] == "GET, HEAD")
+            let head = try await client.execute(uri: "/healthz", method: .head)
+            #expect(head.status == .ok)
+        }
     }
 
     @Test func specIsServed() async throws {
