@@ -26,11 +26,7 @@ struct OperatorsController {
 
     @Sendable func rotate(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
-        guard let text = context.parameters.get("id"), let id = OperatorID(text) else { throw APIError.notFound("operator") }
-        if let own = actor.site {
-            let target = try await services.store.operators().first { $0.identity.id == id }
-            guard let target, target.identity.site == own else { throw APIError.notFound("operator") }
-        }
+        let id = try await targetOperator(context, visibleTo: actor)
         return try await rotate(id, request: request, actor: actor)
     }
 
@@ -83,11 +79,17 @@ struct OperatorsController {
 
     @Sendable func revoke(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
+        let id = try await targetOperator(context, visibleTo: actor)
+        return try JSONBody.response(OperatorView(try await services.store.revokeOperator(id, by: actor)))
+    }
+
+    /// The operator named in the path, when `actor` may manage it: a site admin only manages its own site's.
+    private func targetOperator(_ context: TapRequestContext, visibleTo actor: OperatorIdentity) async throws -> OperatorID {
         guard let text = context.parameters.get("id"), let id = OperatorID(text) else { throw APIError.notFound("operator") }
         if let own = actor.site {
             let target = try await services.store.operators().first { $0.identity.id == id }
             guard let target, target.identity.site == own else { throw APIError.notFound("operator") }
         }
-        return try JSONBody.response(OperatorView(try await services.store.revokeOperator(id, by: actor)))
+        return id
     }
 }

@@ -92,6 +92,24 @@ struct TrustedIssuanceTests {
         #expect(issuedBy == requester.id.rawValue)
     }
 
+    @Test func anApproverOfAnotherSiteCannotSeeTheRequest() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        try await setPolicy(fixture, ["approvalRequired": true])
+        let requester = try await person(fixture, .helpdesk, upn: "rita@contoso.example", site: "site-1")
+        let elsewhere = try await person(fixture, .helpdesk, upn: "otto@contoso.example", site: "site-2")
+        guard case .awaitingApproval(let waiting) = try await fixture.store.createSession(request(), by: requester) else {
+            throw CancellationError()
+        }
+        #expect(try await fixture.store.pendingApprovals(visibleTo: elsewhere).isEmpty)
+        await #expect(throws: EnrollmentError.notFound("session")) {
+            _ = try await fixture.store.approve(waiting.id, by: elsewhere, proofing: nil)
+        }
+        await #expect(throws: EnrollmentError.notFound("session")) {
+            _ = try await fixture.store.reject(waiting.id, by: elsewhere, reason: "not mine")
+        }
+    }
+
     @Test func approverProofingRejectionAndTimeout() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
