@@ -55,9 +55,7 @@ extension EnrollmentStore {
             if approver.id.rawValue == loaded.record.createdBy || requester?.userPrincipalName == approverName.value {
                 throw EnrollmentError.selfApproval
             }
-            let settings = try loadPolicy(db).effectiveSettings(
-                site: try parse(SiteName(loaded.record.site), "session.site"),
-                scenario: try parse(Scenario(rawValue: loaded.record.scenario), "session.scenario"))
+            let settings = try loaded.record.settings(in: try loadPolicy(db))
             try change(&loaded, settings, now, db)
             try loaded.record.update(db)
             return try parse(try Self.session(id: id.rawValue, db: db), "session")

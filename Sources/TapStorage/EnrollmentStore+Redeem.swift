@@ -38,10 +38,7 @@ extension EnrollmentStore {
                 var loaded = LoadedSession(record: record, pass: matched)
                 let effective = SessionTimeline.effectiveState(
                     state: try record.sessionState, pass: matched.terms, completionDeadline: record.completionDeadline, now: now)
-                let enabled = policy.effectiveSettings(
-                    site: try parse(SiteName(record.site), "session.site"),
-                    scenario: try parse(Scenario(rawValue: record.scenario), "session.scenario")
-                ).enabled
+                let enabled = try record.settings(in: policy).enabled
                 if effective == .active || effective == .inProgress,
                     matched.terms.usability(at: now, policyEnabled: enabled).isUsable
                 {
@@ -58,12 +55,7 @@ extension EnrollmentStore {
 
     /// The lowest failed-attempt limit among the policies of the user's sessions.
     private func failedAttemptLimit(for sessions: [SessionRecord], policy: Policy) throws -> Int {
-        let limits = try sessions.map { record in
-            policy.effectiveSettings(
-                site: try parse(SiteName(record.site), "session.site"),
-                scenario: try parse(Scenario(rawValue: record.scenario), "session.scenario")
-            ).failedAttemptLimit
-        }
+        let limits = try sessions.map { try $0.settings(in: policy).failedAttemptLimit }
         return limits.min() ?? policy.effectiveSettings(site: .defaultSite, scenario: .deviceEnrollment).failedAttemptLimit
     }
 
@@ -75,9 +67,7 @@ extension EnrollmentStore {
         try pass.update(db)
         loaded.pass = pass
         if try loaded.record.sessionState == .active {
-            let settings = policy.effectiveSettings(
-                site: try parse(SiteName(loaded.record.site), "session.site"),
-                scenario: try parse(Scenario(rawValue: loaded.record.scenario), "session.scenario"))
+            let settings = try loaded.record.settings(in: policy)
             loaded.record.firstUsedAt = now
             // The completion deadline runs from the first sign-in: that is when enrollment starts.
             loaded.record.completionDeadline = now.addingTimeInterval(TimeInterval(settings.completionDeadlineInMinutes * 60))

@@ -50,6 +50,12 @@ extension DeviceRecord {
 }
 
 extension SessionRecord {
+    /// The policy settings in force for this session's site and scenario.
+    func settings(in policy: Policy) throws -> EffectiveSettings {
+        policy.effectiveSettings(
+            site: try parse(SiteName(site), "session.site"), scenario: try parse(Scenario(rawValue: scenario), "session.scenario"))
+    }
+
     var sessionState: SessionState {
         get throws { try parse(SessionState(rawValue: state), "session.state \(state)") }
     }
