@@ -30,7 +30,7 @@ struct IncidentController {
         let (body, _) = try await JSONBody.decode(ApproveRequest.self, from: request, limits: services.configuration)
         try checkText(body.proofing?.checkedBy, field: "proofing.checkedBy", maximum: 200)
         try checkText(body.proofing?.reference, field: "proofing.reference", maximum: 200)
-        let session = try await services.store.approve(try sessionID(context), by: approver, proofing: body.proofing)
+        let session = try await services.store.approve(try context.pathID(naming: "session") as SessionID, by: approver, proofing: body.proofing)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
@@ -38,7 +38,7 @@ struct IncidentController {
         let approver = try caller.operatorIdentity
         let (body, _) = try await JSONBody.decode(RejectRequest.self, from: request, limits: services.configuration)
         try checkReason(body.reason)
-        let session = try await services.store.reject(try sessionID(context), by: approver, reason: body.reason)
+        let session = try await services.store.reject(try context.pathID(naming: "session") as SessionID, by: approver, reason: body.reason)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
@@ -77,10 +77,6 @@ struct IncidentController {
         try checkText(reason, field: "reason", maximum: 500)
     }
 
-    private func sessionID(_ context: TapRequestContext) throws -> SessionID {
-        guard let text = context.parameters.get("id"), let id = SessionID(text) else { throw APIError.notFound("session") }
-        return id
-    }
 
     private func user(_ context: TapRequestContext) throws -> UserPrincipalName {
         guard let text = context.parameters.get("userPrincipalName")?.removingPercentEncoding, let user = UserPrincipalName(text) else {

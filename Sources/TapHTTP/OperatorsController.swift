@@ -85,7 +85,7 @@ struct OperatorsController {
 
     /// The operator named in the path, when `actor` may manage it: a site admin only manages its own site's.
     private func targetOperator(_ context: TapRequestContext, visibleTo actor: OperatorIdentity) async throws -> OperatorID {
-        guard let text = context.parameters.get("id"), let id = OperatorID(text) else { throw APIError.notFound("operator") }
+        let id: OperatorID = try context.pathID(naming: "operator")
         if let own = actor.site {
             let target = try await services.store.operators().first { $0.identity.id == id }
             guard let target, target.identity.site == own else { throw APIError.notFound("operator") }

@@ -27,9 +27,10 @@ struct ReadController {
     }
 
     @Sendable func device(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let text = context.parameters.get("id"), let id = DeviceID(text),
-            let device = try await services.store.device(id, visibleTo: try caller.operatorIdentity)
-        else { throw APIError.notFound("device") }
+        let id: DeviceID = try context.pathID(naming: "device")
+        guard let device = try await services.store.device(id, visibleTo: try caller.operatorIdentity) else {
+            throw APIError.notFound("device")
+        }
         return try JSONBody.response(DeviceView(device))
     }
 

@@ -23,7 +23,7 @@ struct SessionsController {
     /// The issuance trail: the session, who asked, and every step of the audit chain for it, with names.
     @Sendable func trail(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let viewer = try caller.operatorIdentity
-        guard let session = try await services.store.session(try sessionID(context), visibleTo: viewer) else {
+        guard let session = try await services.store.session(try context.pathID(naming: "session") as SessionID, visibleTo: viewer) else {
             throw APIError.notFound("session")
         }
         let events = try await services.store.auditEvents(sessionID: session.id, limit: 1000)
@@ -117,7 +117,7 @@ struct SessionsController {
 
     @Sendable func get(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let viewer = try caller.operatorIdentity
-        guard let session = try await services.store.session(try sessionID(context), visibleTo: viewer) else {
+        guard let session = try await services.store.session(try context.pathID(naming: "session") as SessionID, visibleTo: viewer) else {
             throw APIError.notFound("session")
         }
         return try JSONBody.response(SessionView(session, now: services.world.now()))
@@ -125,30 +125,26 @@ struct SessionsController {
 
     @Sendable func reissue(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
-        let id = try sessionID(context)
+        let id = try context.pathID(naming: "session") as SessionID
         let (body, _) = try await JSONBody.decode(PassRequest.self, from: request, limits: services.configuration)
         let issued = try await services.store.reissuePass(id, request: body, by: actor)
         return try JSONBody.response(SessionView(issued.session, now: services.world.now(), passValue: issued.pass), status: .created)
     }
 
     @Sendable func complete(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let session = try await services.store.completeSession(try sessionID(context), by: try caller.operatorIdentity)
+        let session = try await services.store.completeSession(try context.pathID(naming: "session") as SessionID, by: try caller.operatorIdentity)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
     @Sendable func cancel(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
-        let id = try sessionID(context)
+        let id = try context.pathID(naming: "session") as SessionID
         let (body, _) = try await JSONBody.decode(CancelRequest.self, from: request, limits: services.configuration)
         try checkText(body.reason, field: "reason", maximum: 500)
         let session = try await services.store.cancelSession(id, reason: body.reason, by: actor)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
-    private func sessionID(_ context: TapRequestContext) throws -> SessionID {
-        guard let text = context.parameters.get("id"), let id = SessionID(text) else { throw APIError.notFound("session") }
-        return id
-    }
 }
 
 extension HTTPField.Name {

@@ -1,4 +1,5 @@
 import Hummingbird
+import TapCore
 import NIOCore
 
 /// Per-request facts: Hummingbird's core storage plus the peer's address, for token source binding.
@@ -12,5 +13,13 @@ public struct TapRequestContext: RequestContext, RemoteAddressRequestContext {
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         remoteAddress = source.channel.remoteAddress
+    }
+}
+
+extension TapRequestContext {
+    /// The typed id in path parameter `name`; a malformed id is the same 404 as an unknown one.
+    func pathID<Entity>(_ name: String = "id", naming what: String) throws -> Identifier<Entity> {
+        guard let text = parameters.get(name), let id = Identifier<Entity>(text) else { throw APIError.notFound(what) }
+        return id
     }
 }

@@ -148,7 +148,7 @@ extension EnrollmentStore {
             ).save(db)
             try appendAudit(
                 db, .issuanceLocked, session: nil, actor: actor.id.rawValue,
-                data: ["userPrincipalName": .string(user.value), "until": .string(ISO8601DateFormatter().string(from: until)), "reason": .string(reason)])
+                data: ["userPrincipalName": .string(user.value), "until": auditTime(until), "reason": .string(reason)])
         }
     }
 

@@ -156,7 +156,7 @@ extension EnrollmentStore {
                 "passId": .string(pass.id), "userPrincipalName": .string(session.userPrincipalName),
                 "site": .string(session.site), "maxUses": .number(Double(plan.maxUses)),
                 "lifetimeInMinutes": .number(Double(plan.lifetimeInMinutes)),
-                "startDateTime": .string(ISO8601DateFormatter().string(from: plan.startsAt)),
+                "startDateTime": auditTime(plan.startsAt),
             ])
         return code
     }

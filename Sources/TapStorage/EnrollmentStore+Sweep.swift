@@ -41,7 +41,7 @@ extension EnrollmentStore {
                     db, .passRefused, session: nil, actor: "redeem",
                     data: [
                         "userPrincipalName": .string(failures.userPrincipalName),
-                        "refusals": .number(Double(failures.unreported)), "since": .string(ISO8601DateFormatter().string(from: failures.firstAt)),
+                        "refusals": .number(Double(failures.unreported)), "since": auditTime(failures.firstAt),
                     ])
                 failures.unreported = 0
                 try failures.update(db)

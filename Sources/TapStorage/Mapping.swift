@@ -18,6 +18,11 @@ let jsonDecoder: JSONDecoder = {
     return decoder
 }()
 
+/// A time inside audit data: RFC 3339 UTC, whole seconds, like the API.
+func auditTime(_ date: Date) -> JSONValue {
+    .string(date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!)))
+}
+
 func encodeJSON<T: Encodable>(_ value: T) -> String {
     // Encoding our own plain values cannot fail.
     String(decoding: try! jsonEncoder.encode(value), as: UTF8.self)
