@@ -21,9 +21,7 @@ extension EnrollmentStore {
             let scenario = session.scenario, site = session.site, user = session.userPrincipalName
             let policy = try loadPolicy(db)
             let settings = policy.effectiveSettings(site: site, scenario: scenario)
-            if case .privilegedSubject = actor.mayIssue(for: user, privileged: policy.privilegedSubjects) {
-                throw EnrollmentError.subjectNotAllowed("\(user) is a privileged user; a \(actor.role.rawValue) token may not issue for them")
-            }
+            try Self.checkMayIssue(actor, for: user, policy: policy)
             try checkIssuanceLock(user, now: now, db: db)
             let collecting = session.isAwaitingCollection
             let plan: PassPlan

@@ -23,14 +23,7 @@ extension EnrollmentStore {
             let policy = try loadPolicy(db)
             let settings = policy.effectiveSettings(site: site, scenario: request.scenario)
             let user = request.userPrincipalName
-            switch creator.mayIssue(for: user, privileged: policy.privilegedSubjects) {
-            case .allowed: break
-            case .outsideAllowedSubjects:
-                throw EnrollmentError.subjectNotAllowed("this token may not issue passes for \(user)")
-            case .privilegedSubject:
-                throw EnrollmentError.subjectNotAllowed(
-                    "\(user) is a privileged user; a \(creator.role.rawValue) token may not issue for them")
-            }
+            try Self.checkMayIssue(creator, for: user, policy: policy)
             switch (request.scenario, request.device) {
             case (.deviceEnrollment, nil):
                 throw EnrollmentError.invalidRequest(field: "device", reason: "is required for deviceEnrollment")
@@ -87,6 +80,19 @@ extension EnrollmentStore {
             let stored = try parse(try Self.session(id: session.id, db: db), "new session")
             guard let code else { return .awaitingApproval(stored) }
             return .created(IssuedPass(session: stored, pass: code))
+        }
+    }
+
+    /// Every pass minted (create, collection, reissue) passes the same subject rules: the token's allowed
+    /// subjects, and no privileged subject for kiosk and bench tokens.
+    static func checkMayIssue(_ actor: OperatorIdentity, for user: UserPrincipalName, policy: Policy) throws {
+        switch actor.mayIssue(for: user, privileged: policy.privilegedSubjects) {
+        case .allowed: return
+        case .outsideAllowedSubjects:
+            throw EnrollmentError.subjectNotAllowed("this token may not issue passes for \(user)")
+        case .privilegedSubject:
+            throw EnrollmentError.subjectNotAllowed(
+                "\(user) is a privileged user; a \(actor.role.rawValue) token may not issue for them")
         }
     }
 

@@ -172,6 +172,16 @@ struct SessionStoreTests {
         }
     }
 
+    @Test func aTokenCannotReissueOutsideItsAllowedSubjects() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let kiosk = try await fixture.operatorIdentity(.kiosk, site: "bench-1", allowed: ["*@fabrikam.example"])
+        let foreign = try await fixture.deviceSession(by: try await fixture.operatorIdentity(.kiosk, site: "bench-1"))
+        await #expect(throws: EnrollmentError.self) {
+            _ = try await fixture.store.reissuePass(foreign.session.id, request: PassRequest(), by: kiosk)
+        }
+    }
+
     @Test func idempotentCreateReplaysWithoutThePassAndRefusesAnotherBody() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
