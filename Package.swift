@@ -48,9 +48,9 @@ let package = Package(
         ),
         .executableTarget(name: "tapstation", dependencies: ["TapAdmin"]),
 
-        // Fixed clock, seeded randomness and a real keyring, shared by the test targets.
-        .target(name: "TapTestSupport", dependencies: ["TapCore", "TapCrypto"], path: "Tests/TapTestSupport"),
-        .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto"]),
+        // Fixed clock, seeded randomness, a real keyring, and test keys and certificates made with OpenSSL.
+        .target(name: "TapTestSupport", dependencies: ["TapCore", "TapCrypto", "COpenSSL"], path: "Tests/TapTestSupport"),
+        .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto", "TapTestSupport"]),
         .testTarget(name: "TapCoreTests", dependencies: ["TapCore", "TapTestSupport"]),
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapTestSupport"]),
         .testTarget(name: "TapStorageTests", dependencies: ["TapStorage", "TapTestSupport"]),
