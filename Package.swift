@@ -20,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "TapCrypto", dependencies: ["COpenSSL"]),
         .target(name: "TapCore"),
+        // Strict WebAuthn registration and assertion verification; crypto only through TapCrypto.
+        .target(name: "WebAuthn", dependencies: ["TapCrypto"]),
         .target(name: "TapAPI", dependencies: ["TapCore"]),
         .target(
             name: "TapStorage",
@@ -51,6 +53,7 @@ let package = Package(
         // Fixed clock, seeded randomness, a real keyring, and test keys and certificates made with OpenSSL.
         .target(name: "TapTestSupport", dependencies: ["TapCore", "TapCrypto", "COpenSSL"], path: "Tests/TapTestSupport"),
         .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto", "TapTestSupport"]),
+        .testTarget(name: "WebAuthnTests", dependencies: ["WebAuthn", "TapCrypto", "TapTestSupport"]),
         .testTarget(name: "TapCoreTests", dependencies: ["TapCore", "TapTestSupport"]),
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapTestSupport"]),
         .testTarget(name: "TapStorageTests", dependencies: ["TapStorage", "TapTestSupport"]),

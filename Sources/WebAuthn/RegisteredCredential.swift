@@ -1,0 +1,48 @@
+/// A credential whose registration passed every check: what the storage step keeps.
+public struct RegisteredCredential: Sendable {
+    /// The credential id (equal to `rawId` and to the id in authenticator data).
+    public let id: [UInt8]
+    /// The COSE_Key bytes as the authenticator sent them.
+    public let publicKeyCOSE: [UInt8]
+    public let algorithm: COSEAlgorithm
+    public let signCount: UInt32
+    public let aaguid: AAGUID
+    public let transports: [String]
+    /// Whether the user was verified (PIN, biometrics) at registration: the record's `uvInitialized`.
+    public let userVerified: Bool
+    public let backupEligible: Bool
+    public let backupState: Bool
+    /// What the attestation proved.
+    public let attestation: AttestationFacts
+}
+
+/// What an attestation statement proved about the authenticator, kept with the key and shown in the API.
+public struct AttestationFacts: Sendable, Equatable {
+    public let format: AttestationFormat
+    public let type: AttestationType
+    public let trust: Trust
+    /// The x5c certificates (DER, leaf first) as sent; empty for `none` and self attestation.
+    public let certificates: [[UInt8]]
+
+    /// How far the trust path reached.
+    public enum Trust: Sendable, Equatable {
+        /// No attestation (`none`): nothing is known about the authenticator.
+        case unattested
+        /// Self attestation: the key signed for itself; nothing is known about the authenticator.
+        case selfAttested
+        /// The statement and certificates verified, but no anchor was known for them.
+        case unanchored
+        /// The chain reached the anchor with this SHA-256 fingerprint (lower-case hex) and subject.
+        case anchored(fingerprint: String, subject: String)
+
+        /// A stable name for storage and the API: `unattested`, `self`, `unanchored` or `anchored`.
+        public var name: String {
+            switch self {
+            case .unattested: "unattested"
+            case .selfAttested: "self"
+            case .unanchored: "unanchored"
+            case .anchored: "anchored"
+            }
+        }
+    }
+}
