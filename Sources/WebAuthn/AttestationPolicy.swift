@@ -20,16 +20,16 @@ public struct AttestationPolicy: Sendable {
     /// When set, only these authenticator models may register (pointless without `anchored`: an unproven AAGUID is
     /// only a claim).
     public var allowedAAGUIDs: Set<AAGUID>?
-    /// Formats verified; others are refused as disabled. `android-safetynet` is never verified (retired API).
+    /// Formats verified; others are refused as disabled.
     public var enabledFormats: Set<AttestationFormat>
     public var anchors: TrustAnchors
 
-    /// Every format this module verifies.
-    public static let verifiableFormats: Set<AttestationFormat> = [.none, .packed, .fidoU2F, .apple, .androidKey, .tpm]
+    /// The formats a service enables by default: all but `android-safetynet`, whose API Google retired.
+    public static let defaultFormats: Set<AttestationFormat> = [.none, .packed, .fidoU2F, .apple, .androidKey, .tpm]
 
     public init(
         conveyance: Conveyance = .direct, trustMode: TrustMode = .signatureOnly, allowedAAGUIDs: Set<AAGUID>? = nil,
-        enabledFormats: Set<AttestationFormat> = verifiableFormats, anchors: TrustAnchors = .wellKnown
+        enabledFormats: Set<AttestationFormat> = defaultFormats, anchors: TrustAnchors = .wellKnown
     ) {
         self.conveyance = conveyance
         self.trustMode = trustMode

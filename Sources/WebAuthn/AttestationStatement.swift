@@ -8,7 +8,7 @@ public enum AttestationFormat: String, Sendable, Hashable, CaseIterable, Codable
     case apple
     case androidKey = "android-key"
     case tpm
-    /// Legacy: the SafetyNet API is retired. Recognised so it can be refused by name; not verified.
+    /// Legacy: the SafetyNet API is retired; verified only where a policy enables it (the admin tool does).
     case androidSafetyNet = "android-safetynet"
 }
 

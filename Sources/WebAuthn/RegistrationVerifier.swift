@@ -91,8 +91,7 @@ public enum RegistrationVerifier {
         guard let attestationFormat = AttestationFormat(rawValue: format) else {
             throw WebAuthnFailure(.formatUnsupported, "attestation format \(format)")
         }
-        guard expectation.policy.enabledFormats.contains(attestationFormat),
-              AttestationPolicy.verifiableFormats.contains(attestationFormat) else {
+        guard expectation.policy.enabledFormats.contains(attestationFormat) else {
             throw WebAuthnFailure(.formatDisabled, "attestation format \(format) is not enabled")
         }
 
@@ -109,7 +108,7 @@ public enum RegistrationVerifier {
         case .apple: result = try AppleAttestation.verify(input)
         case .androidKey: result = try AndroidKeyAttestation.verify(input)
         case .tpm: result = try TPMAttestation.verify(input)
-        case .androidSafetyNet: throw WebAuthnFailure(.formatDisabled, "android-safetynet is retired")
+        case .androidSafetyNet: result = try AndroidSafetyNetAttestation.verify(input, now: expectation.now)
         }
 
         // Steps 18-19: trust.

@@ -29,11 +29,17 @@ public struct RelyingParty: Sendable {
         guard origins.contains(clientData.origin) else {
             throw WebAuthnFailure(.originMismatch, "origin \(clientData.origin) is not configured")
         }
-        if clientData.crossOrigin == true, allowedTopOrigins.isEmpty {
-            throw WebAuthnFailure(.crossOriginNotAllowed, "ceremony ran in a cross-origin frame")
-        }
-        if let topOrigin = clientData.topOrigin, clientData.crossOrigin != true || !allowedTopOrigins.contains(topOrigin) {
-            throw WebAuthnFailure(.topOriginNotAllowed, "top origin \(topOrigin) is not allowed")
+        // Step 5: a cross-origin frame only where framing is configured, and then only under an allowed top origin.
+        if clientData.crossOrigin == true {
+            guard !allowedTopOrigins.isEmpty else {
+                throw WebAuthnFailure(.crossOriginNotAllowed, "ceremony ran in a cross-origin frame")
+            }
+            guard let topOrigin = clientData.topOrigin, allowedTopOrigins.contains(topOrigin) else {
+                throw WebAuthnFailure(.topOriginNotAllowed, "top origin \(clientData.topOrigin ?? "(none)") is not allowed")
+            }
+        } else if let topOrigin = clientData.topOrigin {
+            // Step 6: a top origin without crossOrigin is inconsistent client data; refuse it all the same.
+            throw WebAuthnFailure(.topOriginNotAllowed, "top origin \(topOrigin) without crossOrigin")
         }
     }
 }

@@ -72,6 +72,8 @@ public struct WebAuthnFailure: Error, Sendable, Equatable, CustomStringConvertib
         case nonceMismatch = "nonce_mismatch"
         case androidKeyDescriptionInvalid = "android_key_description_invalid"
         case tpmStructureInvalid = "tpm_structure_invalid"
+        case safetyNetIntegrityFailed = "safetynet_integrity_failed"
+        case safetyNetTimestampInvalid = "safetynet_timestamp_invalid"
 
         // Trust (steps 18-19).
         case certificateExpired = "certificate_expired"

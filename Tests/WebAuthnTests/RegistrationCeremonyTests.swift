@@ -88,6 +88,10 @@ struct RegistrationCeremonyTests {
         #expect(scenario.failure(expectation) == nil)
         scenario.extraClientData = ",\"crossOrigin\":true,\"topOrigin\":\"https://evil.test\""
         #expect(scenario.failure(expectation) == .topOriginNotAllowed)
+        scenario.extraClientData = ",\"crossOrigin\":true"
+        #expect(scenario.failure(expectation) == .topOriginNotAllowed)
+        scenario.extraClientData = ",\"topOrigin\":\"https://portal.example.org\""
+        #expect(scenario.failure(expectation) == .topOriginNotAllowed)
     }
 
     @Test func extraClientDataMembersAndEscapedSlashesAreTolerated() {
@@ -152,10 +156,6 @@ struct RegistrationCeremonyTests {
     }
 
     @Test func disabledFormatsAreRefusedByName() {
-        var scenario = genuine
-        scenario.format = "android-safetynet"
-        scenario.statement = { _ in [(.text("ver"), .text("1")), (.text("response"), .bytes([1]))] }
-        #expect(scenario.failure() == .formatDisabled)
         var policy = AttestationPolicy()
         policy.enabledFormats = [.packed]
         #expect(genuine.failure(genuine.expectation(policy: policy)) == .formatDisabled)
@@ -262,6 +262,15 @@ struct RegistrationCeremonyTests {
         }
         let result = RegistrationVerifier.reverify(genuine.response, expecting: expectation, storedPublicKeyCOSE: TestKey.es256Other.coseKey)
         #expect(result.failureReason == .publicKeyMismatch)
+    }
+
+    @Test func summaryReportsTheClaimedFormatAndAAGUIDEvenOfRefusedResponses() {
+        var scenario = genuine
+        scenario.rpID = "evil.test"
+        #expect(scenario.failure() == .rpIDMismatch)
+        #expect(scenario.response.unverifiedSummary == UnverifiedAttestationSummary(format: "none", aaguid: RegistrationScenario.testAAGUID))
+        scenario.attestationObjectOverride = [0x01]
+        #expect(scenario.response.unverifiedSummary == UnverifiedAttestationSummary(format: nil, aaguid: nil))
     }
 
     @Test func everyReasonCodeIsDistinctAndPrefixed() {
