@@ -166,6 +166,35 @@ public struct Certificate: Sendable, Hashable {
         }
     }
 
+    /// The attributes of every directoryName in the subject alternative name, by OID (string values only), or `nil`
+    /// when the extension is absent. TPM attestation certificates name the TPM's manufacturer, model and version here.
+    public var alternativeDirectoryNameAttributes: [String: String]? {
+        get throws(CertificateError) {
+            guard let item = self.extension("2.5.29.17") else { return nil }
+            do {
+                var attributes: [String: String] = [:]
+                for name in try DERReader.readSingle(item.value).children()
+                where name.tagClass == .contextSpecific && name.tagNumber == 4 && name.isConstructed {
+                    let inner = try name.children() // directoryName is [4] EXPLICIT Name
+                    guard inner.count == 1 else { throw DERError.unexpected("directoryName holds more than one Name") }
+                    for relativeName in try inner[0].children() {
+                        for pair in try relativeName.children() {
+                            let fields = try pair.children()
+                            guard fields.count == 2 else { throw DERError.unexpected("attribute is not (type, value)") }
+                            guard let value = String(validating: fields[1].content, as: UTF8.self) else {
+                                throw DERError.unexpected("attribute value is not text")
+                            }
+                            attributes[try fields[0].objectIdentifier()] = value
+                        }
+                    }
+                }
+                return attributes
+            } catch {
+                throw .malformed("subject alternative name: \(error)")
+            }
+        }
+    }
+
     /// Whether this certificate names itself as issuer and its signature verifies with its own key.
     public var isSelfSigned: Bool {
         let certificate = storage.certificate

@@ -203,6 +203,7 @@ public struct PublicKey: Sendable {
     }
 
     /// OpenSSL's full public-key check: for EC the point is on the curve and not infinity; for RSA n and e are sane.
+    /// EVP_PKEY_fromdata already refuses an EC point off the curve; this check stays as a second, explicit guard.
     private func checkPublicComponents() throws(PublicKeyError) {
         guard let context = EVP_PKEY_CTX_new_from_pkey(nil, storage.key, nil) else {
             throw .openSSL(.drainingQueue(operation: "EVP_PKEY_CTX_new_from_pkey"))

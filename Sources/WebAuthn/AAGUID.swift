@@ -17,7 +17,7 @@ public struct AAGUID: Sendable, Hashable, CustomStringConvertible {
     public init?(uuidString: String) {
         let hex = uuidString.filter { $0 != "-" }
         let groups = uuidString.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
-        guard groups == [8, 4, 4, 4, 12], hex.count == 32 else { return nil }
+        guard groups == [8, 4, 4, 4, 12], hex.count == 32, hex.allSatisfy(\.isHexDigit) else { return nil }
         var bytes: [UInt8] = []
         var index = hex.startIndex
         while index < hex.endIndex {

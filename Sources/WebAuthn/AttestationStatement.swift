@@ -139,7 +139,6 @@ enum ObjectIdentifier {
     static let fidoAAGUID = "1.3.6.1.4.1.45724.1.1.4"
     static let appleNonce = "1.2.840.113635.100.8.2"
     static let androidKeyDescription = "1.3.6.1.4.1.11129.2.1.17"
-    static let subjectAlternativeName = "2.5.29.17"
     static let tpmManufacturer = "2.23.133.2.1"
     static let tpmModel = "2.23.133.2.2"
     static let tpmVersion = "2.23.133.2.3"

@@ -35,6 +35,12 @@ public struct AttestationFacts: Sendable, Equatable {
         /// The chain reached the anchor with this SHA-256 fingerprint (lower-case hex) and subject.
         case anchored(fingerprint: String, subject: String)
 
+        /// The anchor's SHA-256 fingerprint (lower-case hex), when the chain reached one.
+        public var anchorFingerprint: String? { if case .anchored(let fingerprint, _) = self { fingerprint } else { nil } }
+
+        /// The anchor's subject, when the chain reached one.
+        public var anchorSubject: String? { if case .anchored(_, let subject) = self { subject } else { nil } }
+
         /// A stable name for storage and the API: `unattested`, `self`, `unanchored` or `anchored`.
         public var name: String {
             switch self {

@@ -62,14 +62,16 @@ enum TPMAttestation {
         func invalid(_ detail: String) -> WebAuthnFailure { WebAuthnFailure(.certificateProfileInvalid, "tpm: \(detail)") }
         guard certificate.version == 3 else { throw invalid("AIK certificate is not X.509 v3") }
         guard certificate.subjectAttributes.isEmpty else { throw invalid("AIK certificate subject is not empty") }
-        guard let alternativeName = certificate.extension(ObjectIdentifier.subjectAlternativeName) else {
-            throw invalid("AIK certificate has no subject alternative name")
-        }
         let attributes: [String: String]
         do {
-            attributes = try directoryNameAttributes(alternativeName.value)
+            guard let names = try certificate.alternativeDirectoryNameAttributes else {
+                throw invalid("AIK certificate has no subject alternative name")
+            }
+            attributes = names
+        } catch let error as WebAuthnFailure {
+            throw error
         } catch {
-            throw WebAuthnFailure(.certificateMalformed, "tpm: subject alternative name: \(error)")
+            throw WebAuthnFailure(.certificateMalformed, "tpm: \(error)")
         }
         guard let manufacturer = attributes[ObjectIdentifier.tpmManufacturer],
               attributes[ObjectIdentifier.tpmModel]?.isEmpty == false,
@@ -89,27 +91,6 @@ enum TPMAttestation {
             throw invalid("EKU lacks tcg-kp-AIKCertificate (2.23.133.8.3)")
         }
         try certificate.requireNotCertificateAuthority(format: .tpm)
-    }
-
-    /// The attributes of every directoryName in a GeneralNames value, by OID (string values only).
-    private static func directoryNameAttributes(_ der: [UInt8]) throws(DERError) -> [String: String] {
-        var attributes: [String: String] = [:]
-        for name in try DERReader.readSingle(der).children()
-        where name.tagClass == .contextSpecific && name.tagNumber == 4 && name.isConstructed {
-            let inner = try name.children()
-            guard inner.count == 1 else { throw .unexpected("directoryName holds more than one Name") }
-            for relativeName in try inner[0].children() {
-                for pair in try relativeName.children() {
-                    let fields = try pair.children()
-                    guard fields.count == 2 else { throw .unexpected("attribute is not (type, value)") }
-                    guard let value = String(validating: fields[1].content, as: UTF8.self) else {
-                        throw .unexpected("attribute value is not text")
-                    }
-                    attributes[try fields[0].objectIdentifier()] = value
-                }
-            }
-        }
-        return attributes
     }
 }
 

@@ -46,6 +46,22 @@ struct AuthenticatorDataTests {
         #expect(scenario.failure() == nil)
     }
 
+    @Test func parsingAloneRefusesCredentialIDsOver1023Bytes() {
+        var scenario = genuine
+        scenario.credentialID = [UInt8](repeating: 0xAB, count: 1024)
+        #expect(throws: WebAuthnFailure(.credentialIDTooLong, "credential id of 1024 bytes")) {
+            try AuthenticatorData(scenario.authenticatorData)
+        }
+    }
+
+    @Test func aaguidTextFormIsStrict() {
+        #expect(AAGUID(uuidString: "6D44BA9B-F6EC-4E33-A3B4-62A3C8B1A5F0") == RegistrationScenario.testAAGUID)
+        #expect(RegistrationScenario.testAAGUID.uuidString == "6d44ba9b-f6ec-4e33-a3b4-62a3c8b1a5f0")
+        for text in ["+d44ba9b-f6ec-4e33-a3b4-62a3c8b1a5f0", "6d44ba9bf6ec4e33a3b462a3c8b1a5f0", "6d44ba9b-f6ec-4e33-a3b4-62a3c8b1a5f", ""] {
+            #expect(AAGUID(uuidString: text) == nil)
+        }
+    }
+
     @Test func emptyCredentialIDIsRefused() {
         var scenario = genuine
         scenario.credentialID = []
