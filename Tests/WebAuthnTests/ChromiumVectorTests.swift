@@ -26,11 +26,12 @@ struct ChromiumVectorTests {
         let vector = try #require(ChromiumVector.all.first { $0.name == name })
         let credential = try register(vector)
         switch name {
-        case "packedES256", "packedRS256":
+        case "packedES256", "packedRS256", "packedEdDSA":
             #expect(credential.attestation.format == .packed)
             #expect(credential.attestation.type == .basic)
             #expect(credential.attestation.trust == .unanchored)
-            #expect(credential.algorithm == (name == "packedES256" ? .es256 : .rs256))
+            let expected: [String: COSEAlgorithm] = ["packedES256": .es256, "packedRS256": .rs256, "packedEdDSA": .edDSA]
+            #expect(credential.algorithm == expected[name])
         case "noneES256":
             #expect(credential.attestation.format == .none)
             #expect(credential.attestation.trust == .unattested)

@@ -129,6 +129,7 @@ def main():
         # name, authenticator protocol, attestation conveyance, user verification, algorithms offered
         ("packedES256", "ctap2", "direct", "required", [-7, -257, -8]),
         ("packedRS256", "ctap2", "direct", "required", [-257]),
+        ("packedEdDSA", "ctap2", "direct", "required", [-8]),
         ("noneES256", "ctap2", "none", "required", [-7]),
         ("fidoU2F", "u2f", "direct", "discouraged", [-7]),
     ]
