@@ -27,7 +27,10 @@ enum TrustAssessment {
             throw WebAuthnFailure(.certificateExpired, "\(format.rawValue): \(detail)")
         case .notYetValid(let detail):
             throw WebAuthnFailure(.certificateNotYetValid, "\(format.rawValue): \(detail)")
-        case .untrusted(let detail):
+        case .invalid(let detail):
+            // A broken certificate on the way to an anchor is a forgery, not a missing anchor.
+            throw WebAuthnFailure(.chainUntrusted, "\(format.rawValue): \(detail)")
+        case .noPathToAnchor(let detail):
             // An anchor known for this format or model must be reached; otherwise only `anchored` insists.
             if !scoped.isEmpty || policy.trustMode == .anchored {
                 throw WebAuthnFailure(.chainUntrusted, "\(format.rawValue): \(detail)")

@@ -77,9 +77,9 @@ struct CertificateTests {
         let result = CertificateChain.verify(
             leaf: attackerLeaf, intermediates: [attackerRoot], anchors: [TestPKI.rootCertificate], at: FixedTime.now
         )
-        guard case .untrusted = result else { Issue.record("\(result)"); return }
+        guard case .noPathToAnchor = result else { Issue.record("\(result)"); return }
         let none = CertificateChain.verify(leaf: attackerLeaf, intermediates: [attackerRoot], anchors: [], at: FixedTime.now)
-        guard case .untrusted = none else { Issue.record("\(none)"); return }
+        guard case .noPathToAnchor = none else { Issue.record("\(none)"); return }
     }
 
     @Test func intermediateThatIsNotACAIsRefused() throws {
@@ -91,7 +91,20 @@ struct CertificateTests {
             leaf: try Certificate(derEncoded: leafDER), intermediates: [try Certificate(derEncoded: middle)],
             anchors: [TestPKI.rootCertificate], at: FixedTime.now
         )
-        guard case .untrusted = result else { Issue.record("\(result)"); return }
+        guard case .invalid = result else { Issue.record("\(result)"); return }
+    }
+
+    @Test func tamperedIntermediateIsInvalidNotMerelyUnanchored() throws {
+        var intermediate = TestPKI.intermediate
+        // The last byte of the serial number (after "[0] { INTEGER 2 }, INTEGER len"): the root's signature breaks.
+        let version: [UInt8] = [0xA0, 0x03, 0x02, 0x01, 0x02]
+        let start = try #require((0..<intermediate.count - 5).first { Array(intermediate[$0..<$0 + 5]) == version })
+        intermediate[start + 6 + Int(intermediate[start + 6])] ^= 0x01
+        let result = CertificateChain.verify(
+            leaf: try leaf(), intermediates: [try Certificate(derEncoded: intermediate)], anchors: [TestPKI.rootCertificate],
+            at: FixedTime.now
+        )
+        guard case .invalid = result else { Issue.record("\(result)"); return }
     }
 
     @Test func readsPEMBundlesAndRefusesBrokenOnes() throws {
