@@ -1,5 +1,6 @@
 /// An authenticator model identifier: 16 bytes, shown as a UUID.
 public struct AAGUID: Sendable, Hashable, CustomStringConvertible {
+    /// The 16 bytes as in authenticator data.
     public let bytes: [UInt8]
 
     /// All zeros: what fido-u2f and anonymised `none` attestations carry.

@@ -2,12 +2,19 @@ import TapCrypto
 
 /// An authentication response (`PublicKeyCredential` with an `AuthenticatorAssertionResponse`) as posted.
 public struct AssertionResponse: Sendable {
+    /// `id` as posted: must be the base64url of `rawID`.
     public var id: String
+    /// The credential id the browser reports.
     public var rawID: [UInt8]
+    /// Must be `public-key`.
     public var type: String
+    /// The client data bytes exactly as sent.
     public var clientDataJSON: [UInt8]
+    /// The authenticator data bytes exactly as signed.
     public var authenticatorData: [UInt8]
+    /// The signature over authenticatorData ‖ SHA-256(clientDataJSON).
     public var signature: [UInt8]
+    /// The user handle, sent by discoverable credentials.
     public var userHandle: [UInt8]?
 
     public init(
@@ -41,9 +48,13 @@ public struct AssertionResponse: Sendable {
 
 /// The stored facts about a credential that an assertion is checked against.
 public struct StoredCredential: Sendable {
+    /// The credential id.
     public var id: [UInt8]
+    /// The COSE_Key stored at registration.
     public var publicKeyCOSE: [UInt8]
+    /// The last counter persisted.
     public var signCount: UInt32
+    /// BE as recorded at registration.
     public var backupEligible: Bool
     /// The user handle the credential was registered for, when known.
     public var userHandle: [UInt8]?
@@ -67,11 +78,15 @@ public struct StoredCredential: Sendable {
 
 /// What the relying party expects of one authentication ceremony.
 public struct AssertionExpectation: Sendable {
+    /// The challenge issued for this sign-in.
     public var challenge: [UInt8]
+    /// The RP ID and origins the ceremony must match.
     public var relyingParty: RelyingParty
+    /// Whether UV must be set.
     public var requireUserVerification: Bool
     /// `allowCredentials` as offered; empty means any credential of the user (discoverable sign-in).
     public var allowedCredentialIDs: [[UInt8]]
+    /// What a counter that did not rise leads to.
     public var signCountPolicy: SignCountPolicy
 
     /// What to do when the signature counter did not increase although one of the counters is non-zero.
@@ -96,10 +111,13 @@ public struct AssertionExpectation: Sendable {
 
 /// A verified assertion: what the caller must persist (the new counter and backup state) and report.
 public struct VerifiedAssertion: Sendable, Equatable {
+    /// The credential that signed.
     public let credentialID: [UInt8]
     /// The counter to store: the authenticator's new value, or the stored one when the new value did not increase.
     public let signCount: UInt32
+    /// Whether the user was verified for this sign-in.
     public let userVerified: Bool
+    /// The current backup state (BS), which may change between sign-ins.
     public let backupState: Bool
     /// True when the counter did not increase and the policy is `.flag`.
     public let signCountRegressed: Bool

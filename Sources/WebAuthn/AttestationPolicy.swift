@@ -15,13 +15,16 @@ public struct AttestationPolicy: Sendable {
         case anchored
     }
 
+    /// The conveyance to request in creation options.
     public var conveyance: Conveyance
+    /// How much an attestation must prove to be accepted.
     public var trustMode: TrustMode
     /// When set, only these authenticator models may register (pointless without `anchored`: an unproven AAGUID is
     /// only a claim).
     public var allowedAAGUIDs: Set<AAGUID>?
     /// Formats verified; others are refused as disabled.
     public var enabledFormats: Set<AttestationFormat>
+    /// Where chains may end: shipped roots plus what the admin configured.
     public var anchors: TrustAnchors
 
     /// The formats a service enables by default: all but `android-safetynet`, whose API Google retired.

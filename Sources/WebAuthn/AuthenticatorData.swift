@@ -6,7 +6,9 @@ public struct AuthenticatorData: Sendable {
     public let raw: [UInt8]
     /// SHA-256 of the RP ID the authenticator scoped the credential to.
     public let rpIDHash: [UInt8]
+    /// UP, UV, BE, BS, AT and ED.
     public let flags: Flags
+    /// The signature counter (0 when the authenticator keeps none).
     public let signCount: UInt32
     /// Present exactly when the AT flag is set.
     public let attestedCredential: AttestedCredentialData?
@@ -98,7 +100,9 @@ public struct AuthenticatorData: Sendable {
 
 /// The credential an authenticator created: model, id and public key.
 public struct AttestedCredentialData: Sendable {
+    /// The authenticator model.
     public let aaguid: AAGUID
+    /// The new credential's id.
     public let credentialID: [UInt8]
     /// The COSE_Key bytes exactly as sent.
     public let publicKeyCOSE: [UInt8]

@@ -40,7 +40,9 @@ public struct CBORMap: Sendable, Hashable {
 
     /// One key and its value.
     public struct Entry: Sendable, Hashable {
+        /// The key.
         public let key: CBOR
+        /// The value.
         public let value: CBOR
     }
 

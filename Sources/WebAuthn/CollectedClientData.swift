@@ -2,11 +2,15 @@
 public struct CollectedClientData: Sendable {
     /// The bytes as received; their SHA-256 is what the authenticator signed.
     public let raw: [UInt8]
+    /// `webauthn.create` or `webauthn.get`, as the client wrote it.
     public let type: String
     /// The challenge exactly as the client wrote it (base64url).
     public let challenge: String
+    /// The origin of the page that ran the ceremony.
     public let origin: String
+    /// Whether the ceremony ran in a cross-origin frame, when stated.
     public let crossOrigin: Bool?
+    /// The top-level origin of a framed ceremony, when stated.
     public let topOrigin: String?
 
     /// Parses the JSON; `type`, `challenge` and `origin` must be strings, `crossOrigin` a boolean and `topOrigin` a

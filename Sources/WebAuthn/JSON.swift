@@ -24,7 +24,9 @@ public indirect enum JSONValue: Sendable, Equatable {
 public enum StrictJSON {
     /// Why the text is not acceptable JSON.
     public struct ParseError: Error, Sendable, Equatable {
+        /// What was wrong.
         public let message: String
+        /// The byte offset where parsing stopped.
         public let offset: Int
     }
 

@@ -4,13 +4,19 @@ public struct RegisteredCredential: Sendable {
     public let id: [UInt8]
     /// The COSE_Key bytes as the authenticator sent them.
     public let publicKeyCOSE: [UInt8]
+    /// The credential key's algorithm.
     public let algorithm: COSEAlgorithm
+    /// The signature counter at registration.
     public let signCount: UInt32
+    /// The authenticator model, as claimed (proven only when the attestation is anchored).
     public let aaguid: AAGUID
+    /// The transports the browser reported, for `allowCredentials` hints.
     public let transports: [String]
     /// Whether the user was verified (PIN, biometrics) at registration: the record's `uvInitialized`.
     public let userVerified: Bool
+    /// BE: whether the credential may be backed up (fixed for its life).
     public let backupEligible: Bool
+    /// BS: whether it is backed up now.
     public let backupState: Bool
     /// What the attestation proved.
     public let attestation: AttestationFacts
@@ -18,8 +24,11 @@ public struct RegisteredCredential: Sendable {
 
 /// What an attestation statement proved about the authenticator, kept with the key and shown in the API.
 public struct AttestationFacts: Sendable, Equatable {
+    /// The attestation statement format.
     public let format: AttestationFormat
+    /// The attestation type the statement turned out to be.
     public let type: AttestationType
+    /// How far the trust path reached.
     public let trust: Trust
     /// The x5c certificates (DER, leaf first) as sent; empty for `none` and self attestation.
     public let certificates: [[UInt8]]

@@ -2,10 +2,13 @@
 public struct RegistrationResponse: Sendable {
     /// `id` as posted: must be the base64url of `rawID`.
     public var id: String
+    /// The credential id the browser reports.
     public var rawID: [UInt8]
     /// Must be `public-key`.
     public var type: String
+    /// The client data bytes exactly as sent (their hash was signed).
     public var clientDataJSON: [UInt8]
+    /// The CBOR attestation object.
     public var attestationObject: [UInt8]
     /// `response.getTransports()`, kept as given (unknown values are tolerated, as the spec asks).
     public var transports: [String]

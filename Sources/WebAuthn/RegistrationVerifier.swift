@@ -5,11 +5,13 @@ import TapCrypto
 public struct RegistrationExpectation: Sendable {
     /// The challenge issued for this ceremony (single use; the caller consumes it).
     public var challenge: [UInt8]
+    /// The RP ID and origins the ceremony must match.
     public var relyingParty: RelyingParty
     /// Always true for passwordless users.
     public var requireUserVerification: Bool
     /// The algorithms offered in `pubKeyCredParams`.
     public var allowedAlgorithms: [COSEAlgorithm]
+    /// What attestation is accepted and how far it must chain.
     public var policy: AttestationPolicy
     /// The verification time: certificate validity is judged against it, never against the system clock.
     public var now: Date

@@ -3,7 +3,9 @@
 /// The reason's raw value never changes once released; the API reports it as `webauthn_<reason>`. The detail is
 /// for logs and the admin tool; it names what was wrong but never echoes secrets.
 public struct WebAuthnFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The stable reason; `code` is its API form.
     public let reason: Reason
+    /// What exactly was wrong, for logs and the admin tool.
     public let detail: String
 
     public init(_ reason: Reason, _ detail: String = "") {
