@@ -69,11 +69,18 @@ extension CBORMap {
         return algorithm
     }
 
+    /// The most certificates an x5c may hold.
+    static let maximumCertificates = 8
+
     /// The `x5c` certificates, leaf first; `nil` when absent. Present means a non-empty array of DER certificates.
     func certificates(format: AttestationFormat) throws(WebAuthnFailure) -> [Certificate]? {
         guard let value = self[text: "x5c"] else { return nil }
         guard let items = value.arrayValue, !items.isEmpty else {
             throw WebAuthnFailure(.attestationStatementMalformed, "\(format.rawValue): x5c is not a non-empty array")
+        }
+        // Real paths hold two to four certificates; a long list only costs parsing and signature checks.
+        guard items.count <= Self.maximumCertificates else {
+            throw WebAuthnFailure(.attestationStatementMalformed, "\(format.rawValue): x5c holds \(items.count) certificates")
         }
         var certificates: [Certificate] = []
         for item in items {

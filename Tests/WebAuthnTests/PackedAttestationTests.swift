@@ -230,6 +230,15 @@ struct PackedAttestationTests {
         #expect(withChain(expiredLeaf).failure() == .certificateExpired)
     }
 
+    @Test func overlongX5CIsRefused() {
+        var scenario = withChain()
+        scenario.statement = { context in
+            [(.text("alg"), .int(-7)), (.text("sig"), .bytes(Statements.packedLeafKey.sign(context.signedData))),
+             (.text("x5c"), .array([.bytes(Statements.packedLeaf())] + Array(repeating: .bytes(TestPKI.intermediate), count: 8)))]
+        }
+        #expect(scenario.failure() == .attestationStatementMalformed)
+    }
+
     @Test func garbageCertificateIsMalformed() {
         var scenario = withChain()
         scenario.statement = { context in
