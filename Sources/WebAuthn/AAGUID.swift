@@ -1,3 +1,5 @@
+import TapCrypto
+
 /// An authenticator model identifier: 16 bytes, shown as a UUID.
 public struct AAGUID: Sendable, Hashable, CustomStringConvertible {
     /// The 16 bytes as in authenticator data.
@@ -32,8 +34,7 @@ public struct AAGUID: Sendable, Hashable, CustomStringConvertible {
 
     /// Lower-case 8-4-4-4-12 form.
     public var uuidString: String {
-        let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        let characters = Array(hex)
+        let characters = Array(bytes.hexString)
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
     }
 

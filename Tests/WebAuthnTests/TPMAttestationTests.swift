@@ -23,6 +23,18 @@ struct TPMAttestationTests {
         #expect(scenario(key: .es256).failure() == nil)
     }
 
+    // A signing scheme in pubArea (TPM_ALG_ECDSA with SHA-256) carries its hash algorithm; the parser must skip it.
+    @Test func publicAreaWithASigningSchemeParses() {
+        var statement = TPMStatement()
+        statement.editPubArea = { bytes in
+            // type(2) nameAlg(2) attributes(4) authPolicy(2+0) symmetric(2), then the scheme at offset 12.
+            bytes.replaceSubrange(12..<14, with: [0x00, 0x18, 0x00, 0x0B])
+        }
+        #expect(scenario(statement, key: .es256).failure() == nil)
+        statement.editPubArea = { bytes in bytes.replaceSubrange(10..<12, with: [0x00, 0x06]) } // symmetric AES
+        #expect(scenario(statement, key: .es256).failure() == .tpmStructureInvalid)
+    }
+
     // Windows Hello signs certInfo with RS1; it is accepted for the attestation, never offered for credentials.
     @Test func sha1SignatureFromWindowsHelloIsAccepted() {
         var statement = TPMStatement()
