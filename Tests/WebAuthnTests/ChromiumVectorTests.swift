@@ -42,6 +42,37 @@ struct ChromiumVectorTests {
         #expect(credential.userVerified == vector.userVerificationRequired)
     }
 
+    // The browser parsed these options with parseCreationOptionsFromJSON / parseRequestOptionsFromJSON; the
+    // builders must produce them byte for byte.
+    @Test(arguments: ChromiumVector.all.map(\.name))
+    func optionsBuildersProduceWhatTheBrowserParsed(_ name: String) throws {
+        let vector = try #require(ChromiumVector.all.first { $0.name == name })
+        let relyingParty = RelyingParty(id: "localhost", origins: [vector.origin])
+        let registered = try StrictJSON.parse(Array(vector.registrationJSON.utf8))
+        let algorithms: [COSEAlgorithm] = switch name {
+        case "packedES256": [.es256, .rs256, .edDSA]
+        case "packedRS256": [.rs256]
+        case "packedEdDSA": [.edDSA]
+        default: [.es256]
+        }
+        let creation = CreationOptions(
+            relyingParty: relyingParty, relyingPartyName: "TapStation", userHandle: [1, 2, 3, 4],
+            userName: "ada@contoso.example", userDisplayName: "Ada", challenge: vector.registrationChallenge,
+            algorithms: algorithms, excludeCredentials: [CredentialDescriptor(id: [9, 9], transports: ["usb"])],
+            attestation: name == "noneES256" ? .none : .direct,
+            userVerification: vector.userVerificationRequired ? "required" : "discouraged"
+        )
+        #expect(String(decoding: creation.json.serialized, as: UTF8.self) == vector.creationOptionsJSON)
+        let credentialID = try #require(registered["rawId"]?.stringValue.flatMap(Base64URL.decode))
+        let transports = registered["response"]?["transports"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let request = RequestOptions(
+            relyingParty: relyingParty, challenge: vector.assertionChallenge,
+            allowCredentials: [CredentialDescriptor(id: credentialID, transports: transports)],
+            userVerification: vector.userVerificationRequired ? "required" : "discouraged"
+        )
+        #expect(String(decoding: request.json.serialized, as: UTF8.self) == vector.requestOptionsJSON)
+    }
+
     @Test(arguments: ChromiumVector.all.map(\.name))
     func theFreshKeyProvesItselfInAnAssertion(_ name: String) throws {
         let vector = try #require(ChromiumVector.all.first { $0.name == name })

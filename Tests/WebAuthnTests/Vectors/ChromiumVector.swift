@@ -11,8 +11,12 @@ struct ChromiumVector {
     let assertionChallenge: [UInt8]
     /// When it was recorded: certificate validity is judged at this time, as the service would have.
     let recordedAt: Date
+    /// The creation options the page parsed with `parseCreationOptionsFromJSON`.
+    let creationOptionsJSON: String
     /// `PublicKeyCredential.toJSON()` of the registration, exactly as the browser produced it.
     let registrationJSON: String
+    /// The request options the page parsed with `parseRequestOptionsFromJSON`.
+    let requestOptionsJSON: String
     /// `PublicKeyCredential.toJSON()` of the assertion made right after with the same credential.
     let assertionJSON: String
 }

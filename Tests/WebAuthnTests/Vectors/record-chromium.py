@@ -7,10 +7,13 @@ Run once by hand (Debian package `chromium`; Python standard library only):
 
 It serves a blank page on http://localhost:PORT (a secure context, so the RP ID can be `localhost`), drives
 Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe), adds a virtual authenticator
-(WebAuthn.addVirtualAuthenticator), calls navigator.credentials.create() and then get() in the page, and prints
+(WebAuthn.addVirtualAuthenticator), has the page parse creation and request options in the Level 3 JSON form
+(parseCreationOptionsFromJSON / parseRequestOptionsFromJSON, written byte for byte as CreationOptions and
+RequestOptions serialise them), calls navigator.credentials.create() and then get(), and prints the options and
 the responses in their toJSON() form as Swift constants, with the challenges, the origin and the time recorded.
 Nothing in it is copied from another project; every run makes new keys, so the output differs each time.
 """
+import base64
 import http.server
 import json
 import os
@@ -89,28 +92,50 @@ class DevTools:
         self.process.wait(timeout=10)
 
 
-def create_script(challenge, attestation, user_verification, algorithms):
+def b64url(data):
+    return base64.urlsafe_b64encode(bytes(data)).rstrip(b"=").decode()
+
+
+def compact(value):
+    """The same bytes as TapStation's JSONValue.serialized for ASCII content: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def creation_options(challenge, attestation, user_verification, algorithms):
+    return compact({
+        "rp": {"id": "localhost", "name": "TapStation"},
+        "user": {"id": b64url([1, 2, 3, 4]), "name": "ada@contoso.example", "displayName": "Ada"},
+        "challenge": b64url(challenge),
+        "pubKeyCredParams": [{"type": "public-key", "alg": a} for a in algorithms],
+        "timeout": 300000,
+        "excludeCredentials": [{"type": "public-key", "id": b64url([9, 9]), "transports": ["usb"]}],
+        "authenticatorSelection": {"userVerification": user_verification, "residentKey": "discouraged",
+                                   "requireResidentKey": False},
+        "attestation": attestation,
+    })
+
+
+def request_options(challenge, credential_id, transports, user_verification):
+    descriptor = {"type": "public-key", "id": credential_id}
+    if transports:
+        descriptor["transports"] = transports
+    return compact({"challenge": b64url(challenge), "rpId": "localhost", "allowCredentials": [descriptor],
+                    "userVerification": user_verification, "timeout": 300000})
+
+
+# The page parses the options exactly as the service will serve them, with the browser's own JSON parser.
+def create_script(options):
     return f"""(async () => {{
-      const credential = await navigator.credentials.create({{publicKey: {{
-        challenge: new Uint8Array({json.dumps(challenge)}),
-        rp: {{id: "localhost", name: "TapStation"}},
-        user: {{id: new Uint8Array([1, 2, 3, 4]), name: "ada@contoso.example", displayName: "Ada"}},
-        pubKeyCredParams: {json.dumps([{"type": "public-key", "alg": a} for a in algorithms])},
-        attestation: "{attestation}",
-        authenticatorSelection: {{userVerification: "{user_verification}", residentKey: "discouraged"}},
-      }}}});
+      const options = PublicKeyCredential.parseCreationOptionsFromJSON(JSON.parse({json.dumps(options)}));
+      const credential = await navigator.credentials.create({{publicKey: options}});
       return JSON.stringify(credential.toJSON());
     }})()"""
 
 
-def get_script(challenge, credential_id, user_verification):
+def get_script(options):
     return f"""(async () => {{
-      const id = Uint8Array.from(atob("{credential_id}".replace(/-/g, "+").replace(/_/g, "/")
-                                      + "===".slice(("{credential_id}".length + 3) % 4)), c => c.charCodeAt(0));
-      const credential = await navigator.credentials.get({{publicKey: {{
-        challenge: new Uint8Array({json.dumps(challenge)}), rpId: "localhost",
-        allowCredentials: [{{type: "public-key", id}}], userVerification: "{user_verification}",
-      }}}});
+      const options = PublicKeyCredential.parseRequestOptionsFromJSON(JSON.parse({json.dumps(options)}));
+      const credential = await navigator.credentials.get({{publicKey: options}});
       return JSON.stringify(credential.toJSON());
     }})()"""
 
@@ -152,14 +177,16 @@ def main():
             registration_challenge = [(index * 64 + i) & 0xFF for i in range(32)]
             assertion_challenge = [(index * 64 + 32 + i) & 0xFF for i in range(32)]
             recorded_at = time.time()
-            registration = devtools.evaluate(session, create_script(
-                registration_challenge, attestation, user_verification, algorithms))
-            credential_id = json.loads(registration)["id"]
-            assertion = devtools.evaluate(session, get_script(assertion_challenge, credential_id, user_verification))
+            creation = creation_options(registration_challenge, attestation, user_verification, algorithms)
+            registration = devtools.evaluate(session, create_script(creation))
+            registered = json.loads(registration)
+            request = request_options(assertion_challenge, registered["id"],
+                                      registered["response"].get("transports", []), user_verification)
+            assertion = devtools.evaluate(session, get_script(request))
             devtools.call("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": authenticator}, session)
             devtools.call("Target.closeTarget", {"targetId": target})
             vectors.append((name, protocol, user_verification == "required", registration_challenge,
-                            assertion_challenge, recorded_at, registration, assertion))
+                            assertion_challenge, recorded_at, creation, registration, request, assertion))
     finally:
         devtools.close()
         server.shutdown()
@@ -171,14 +198,16 @@ def main():
     print("import Foundation\n")
     print("extension ChromiumVector {")
     print("    static let all: [ChromiumVector] = [")
-    for name, protocol, uv, reg_challenge, get_challenge, recorded_at, registration, assertion in vectors:
+    for name, protocol, uv, reg_challenge, get_challenge, recorded_at, creation, registration, request, assertion in vectors:
         print("        ChromiumVector(")
         print(f"            name: \"{name}\", authenticatorProtocol: \"{protocol}\", origin: \"{origin}\",")
         print(f"            userVerificationRequired: {'true' if uv else 'false'},")
         print(f"            registrationChallenge: {reg_challenge},")
         print(f"            assertionChallenge: {get_challenge},")
         print(f"            recordedAt: Date(timeIntervalSince1970: {recorded_at:.3f}),")
+        print(f"            creationOptionsJSON: #\"{creation}\"#,")
         print(f"            registrationJSON: #\"{registration}\"#,")
+        print(f"            requestOptionsJSON: #\"{request}\"#,")
         print(f"            assertionJSON: #\"{assertion}\"#")
         print("        ),")
     print("    ]")
