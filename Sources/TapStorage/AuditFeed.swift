@@ -79,7 +79,7 @@ final class AuditCommitObserver: TransactionObserver, @unchecked Sendable {
     func databaseDidCommit(_ db: Database) {
         guard appended else { return }
         appended = false
-        if let head = try? Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") { feed.committed(upTo: head) }
+        if let head = try? Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM auditHead")) { feed.committed(upTo: head) }
     }
 
     func databaseDidRollback(_ db: Database) {

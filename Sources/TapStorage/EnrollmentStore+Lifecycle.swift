@@ -114,7 +114,7 @@ extension EnrollmentStore {
     }
 
     func livePass(of sessionID: String, db: Database) throws -> PassRecord? {
-        try PassRecord.fetchOne(db, sql: "SELECT * FROM pass WHERE sessionId = ? AND revokedAt IS NULL", arguments: [sessionID])
+        try PassRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM pass WHERE sessionId = ? AND revokedAt IS NULL"), arguments: [sessionID])
     }
 
     func apply(_ event: SessionEvent, to record: inout SessionRecord, action: String, now: Date) throws {
@@ -141,9 +141,7 @@ extension EnrollmentStore {
                 try recordDecision(&loaded.record, .rejected, by: nil, proofing: nil, reason: "timeout", now: now, db: db)
             case .deadlinePassed:
                 if let deviceID = loaded.record.deviceId {
-                    try db.execute(
-                        sql: "UPDATE device SET enrollmentState = 'failed' WHERE id = ? AND enrollmentState = 'enrolling'",
-                        arguments: [deviceID])
+                    try db.cachedStatement(sql: "UPDATE device SET enrollmentState = 'failed' WHERE id = ? AND enrollmentState = 'enrolling'").execute(arguments: [deviceID])
                 }
                 try close(&loaded, event: .sessionAbandoned, actor: "system", now: now, db: db)
             default:
@@ -162,9 +160,7 @@ extension EnrollmentStore {
         try loaded.record.updateRow(db)
         try appendAudit(db, event, session: loaded.record.id, actor: actor, data: data)
         try revokeLivePass(&loaded, reason: event.rawValue, actor: actor, now: now, db: db)
-        try db.execute(
-            sql: "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL",
-            arguments: [now, loaded.record.id])
+        try db.cachedStatement(sql: "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL").execute(arguments: [UTCTime.text(now), loaded.record.id])
     }
 
     func revokeLivePass(_ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: Database) throws {

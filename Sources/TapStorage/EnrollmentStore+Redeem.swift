@@ -75,8 +75,7 @@ extension EnrollmentStore {
             // The completion deadline runs from the first sign-in: that is when enrollment starts.
             loaded.record.completionDeadline = now.addingTimeInterval(TimeInterval(settings.completionDeadlineInMinutes * 60))
             if let deviceID = loaded.record.deviceId {
-                try db.execute(
-                    sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?", arguments: [UTCTime.text(now), deviceID])
+                try db.cachedStatement(sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?").execute(arguments: [UTCTime.text(now), deviceID])
             }
         }
         try apply(.passUsed, to: &loaded.record, action: "redeem", now: now)

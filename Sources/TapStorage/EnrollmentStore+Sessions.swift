@@ -117,14 +117,9 @@ extension EnrollmentStore {
     }
 
     private func upsertDevice(_ description: DeviceDescription, site: SiteName, now: Date, db: Database) throws -> DeviceRecord {
-        if var existing = try DeviceRecord.fetchOne(
-            db, sql: "SELECT * FROM device WHERE serialNumber = ? AND platform = ?",
-            arguments: [description.serialNumber.value, description.platform.rawValue])
+        if var existing = try DeviceRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM device WHERE serialNumber = ? AND platform = ?"), arguments: [description.serialNumber.value, description.platform.rawValue])
         {
-            let open = try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM session WHERE deviceId = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')",
-                arguments: [existing.id]) ?? 0
+            let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM session WHERE deviceId = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"), arguments: [existing.id]) ?? 0
             // Two open sessions for one device would race each other to complete it.
             guard open == 0 else {
                 throw EnrollmentError.conflict("device \(description.serialNumber) already has an open session; cancel it first")

@@ -15,16 +15,15 @@ extension EnrollmentStore {
             let advanced = try await pool.write { db -> Int in
                 let now = world.currentSecond()
                 let records = try SessionRecord.fetchAll(
-                    db,
-                    sql: """
+                    db.cachedStatement(sql: """
                         SELECT session.* FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
                         WHERE (session.state = 'awaitingApproval' AND session.approvalDeadline <= ?)
                            OR (session.state = 'pending' AND pass.startsAt <= ?)
                            OR (session.state = 'active' AND pass.expiresAt <= ?)
                            OR (session.state = 'inProgress' AND session.completionDeadline <= ?)
                         LIMIT ?
-                        """,
-                    arguments: [now, now, now, now, batchSize])
+                        """),
+                    arguments: [UTCTime.text(now), UTCTime.text(now), UTCTime.text(now), UTCTime.text(now), batchSize])
                 for record in records {
                     var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
                     try settle(&loaded, now: now, db: db)
@@ -49,8 +48,7 @@ extension EnrollmentStore {
             return pending.count
         }
         report.idempotencyKeysPurged = try await pool.write { db -> Int in
-            try db.execute(
-                sql: "DELETE FROM idempotencyKey WHERE createdAt < ?", arguments: [world.now().addingTimeInterval(-86_400)])
+            try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE createdAt < ?").execute(arguments: [world.now().addingTimeInterval(-86_400)])
             return db.changesCount
         }
         return report
