@@ -85,6 +85,7 @@ public func buildRouter(
     OperatorsController(services: services).register(table)
     ReadController(services: services).register(table)
     IncidentController(services: services).register(table)
+    KioskEnrolmentController(services: services).register(table)
     return (router, table.routes)
 }
 
