@@ -62,18 +62,19 @@ extension KioskMachine {
                 notice = "That is not a user's sign-in name (user@domain); type or scan it again."
                 return []
             }
-            if presets.isEmpty {
+            if devicePresets.isEmpty {
                 step = .confirm(order(device: device, user: user, preset: nil))
             } else {
                 step = .enrollPreset(device, user)
             }
 
         case .enrollPreset(let device, let user):
-            guard let index = Int(choice), presets.indices.contains(index - 1) else {
-                notice = "Type the number of a preset (1-\(presets.count))."
+            let offered = devicePresets
+            guard let index = Int(choice), offered.indices.contains(index - 1) else {
+                notice = "Type the number of a preset (1-\(offered.count))."
                 return []
             }
-            step = .confirm(order(device: device, user: user, preset: presets[index - 1]))
+            step = .confirm(order(device: device, user: user, preset: offered[index - 1]))
 
         case .fido2User:
             guard let user = settings.scanner.userPrincipalName(text) else {
@@ -88,7 +89,7 @@ extension KioskMachine {
                 return []
             }
             let proofing = text.isEmpty ? nil : Proofing(method: .inPerson, checkedBy: identity?.name, reference: text)
-            let preset = presets.first { $0.key == "fido2-key" }
+            let preset = presets.first { $0.key == Self.fido2PresetKey }
             step = .confirm(
                 Order(
                     request: CreateSessionRequest(
@@ -167,6 +168,12 @@ extension KioskMachine {
         }
         return []
     }
+
+    /// The preset a FIDO2 registration uses when the policy has it: a sign-in and the test sign-in.
+    static let fido2PresetKey = "fido2-key"
+
+    /// The presets offered for a device: all but the FIDO2 one, by title.
+    var devicePresets: [NamedPreset] { presets.filter { $0.key != Self.fido2PresetKey } }
 
     /// The order for a device enrollment.
     mutating func order(device: DeviceDescription, user: UserPrincipalName, preset: NamedPreset?) -> Order {

@@ -69,6 +69,7 @@ extension KioskMachine {
             if let text = event.logText { live.log = Array((live.log + [logLine(text, at: event.time)]).suffix(Self.logLength)) }
             if let state = event.state { live.session.state = state }
             if live.session.state.isTerminal {
+                notice = nil
                 step = .finished(
                     Outcome(
                         session: live.session, passRevoked: event.type == "pass.revoked", enteredAt: now,
@@ -136,8 +137,8 @@ extension KioskMachine {
                 live.log = Array((live.log + [logLine("now \(session.state.rawValue)", at: nil)]).suffix(Self.logLength))
             }
             live.session = session
-            notice = "Live updates were interrupted; checking the service every \(Int(settings.pollInterval)) s."
             if session.state.isTerminal {
+                notice = nil
                 step = .finished(
                     Outcome(session: session, passRevoked: revoked, enteredAt: now, lastEventID: live.lastEventID, polling: live.polling))
             } else {

@@ -41,8 +41,8 @@ extension KioskMachine {
             return Screen(
                 title: "Enroll \(device.serialNumber.value) for \(user.value)",
                 body: [.text("How many sign-ins does the device's setup need?")]
-                    + presets.enumerated().map { .choice(key: "\($0.offset + 1)", title: $0.element.preset.title) },
-                notice: notice, prompt: "Preset 1-\(presets.count):")
+                    + devicePresets.enumerated().map { .choice(key: "\($0.offset + 1)", title: $0.element.preset.title) },
+                notice: notice, prompt: "Preset 1-\(devicePresets.count):")
         case .fido2User:
             return Screen(
                 title: "Register a FIDO2 security key",

@@ -246,6 +246,7 @@ public struct KioskMachine: Sendable {
         case .resized:
             break
         }
+        if effects.contains(.exit) { return [.exit] }
         if let before = followedBefore, followedSession != before, !effects.contains(where: \.isFollow) {
             effects.insert(.stopFollowing, at: 0)
         }
