@@ -4,7 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "TapStation",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tapstation", targets: ["tapstation"]),
         .executable(name: "tapkiosk", targets: ["tapkiosk"]),

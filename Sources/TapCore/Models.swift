@@ -208,6 +208,20 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case issuanceUnlocked = "issuance.unlocked"
     case operatorRotated = "operator.rotated"
     case requestRefused = "request.refused"
+
+    /// Whether the event belongs to API.md's session vocabulary, the one that server-sent events and
+    /// webhooks carry; the rest (operators, policy, secrets, refusals) stays in the audit log.
+    public var isSessionEvent: Bool {
+        switch self {
+        case .sessionCreated, .sessionApproved, .sessionRejected, .passIssued, .passUsed, .passRefused, .passExpired,
+            .passLocked, .passRevoked, .deviceEnrolled, .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
+            .sessionAbandoned:
+            true
+        case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,
+            .operatorRotated, .requestRefused:
+            false
+        }
+    }
 }
 
 /// One entry of the append-only, HMAC-chained audit log. Never holds a secret.

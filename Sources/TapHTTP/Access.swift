@@ -192,5 +192,7 @@ final class RouteTable: @unchecked Sendable {
 extension Set where Element == Role {
     static let issuers: Set<Role> = [.admin, .helpdesk, .bench, .kiosk]
     static let sessionReaders: Set<Role> = [.admin, .helpdesk, .bench, .kiosk, .auditor]
+    /// Session readers, and the read-only wall board of one site.
+    static let siteEventReaders: Set<Role> = sessionReaders.union([.board])
     static let allOperators = Set(Role.allCases)
 }

@@ -29,13 +29,19 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: [AddressBlock]
     /// Failed-redeem limits.
     public var redeemLimits: RedeemThrottle.Limits
+    /// How often an open event stream sends a comment line, so proxies and clients know it is alive.
+    public var eventHeartbeat: Duration
+    /// An event stream is ended after this long; clients reconnect with `Last-Event-ID`. Bounds what one
+    /// forgotten client holds, and lets a restart behind a load balancer spread streams again.
+    public var eventStreamLifetime: Duration
 
     /// Makes a configuration with the documented defaults.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 64 * 1024, maximumURLBytes: Int = 8192,
         maximumHeaderBytes: Int = 16 * 1024, maximumConnections: Int = 1024, idleTimeout: Duration = .seconds(30),
         bodyTimeout: Duration = .seconds(30), sweepInterval: Duration = .seconds(30), trustedProxies: [AddressBlock] = [],
-        redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits()
+        redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits(), eventHeartbeat: Duration = .seconds(15),
+        eventStreamLifetime: Duration = .seconds(3600)
     ) {
         self.host = host
         self.port = port
@@ -48,6 +54,8 @@ public struct ServerConfiguration: Sendable {
         self.sweepInterval = sweepInterval
         self.trustedProxies = trustedProxies
         self.redeemLimits = redeemLimits
+        self.eventHeartbeat = eventHeartbeat
+        self.eventStreamLifetime = eventStreamLifetime
     }
 }
 
@@ -85,6 +93,7 @@ public func buildRouter(
     OperatorsController(services: services).register(table)
     ReadController(services: services).register(table)
     IncidentController(services: services).register(table)
+    EventsController(services: services).register(table)
     KioskEnrolmentController(services: services).register(table)
     return (router, table.routes)
 }

@@ -55,6 +55,8 @@ tags:
     description: Operator tokens.
   - name: approvals
     description: Four-eyes issuance and the help desk's incident tools.
+  - name: events
+    description: Server-sent events of sessions and sites.
 paths:
   /healthz:
     get:
@@ -497,6 +499,49 @@ paths:
             application/json:
               schema:
                 $ref: '#/components/schemas/IssuanceTrail'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such session, or not visible to this token.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/sessions/{id}/events:
+    parameters:
+      - $ref: '#/components/parameters/SessionIdPath'
+    get:
+      tags: [events]
+      operationId: streamSessionEvents
+      summary: Follow one session live (server-sent events)
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk, auditor.
+
+
+        A `text/event-stream` of the session's events, oldest first: without `Last-Event-ID` from the
+        session's first event, with it from the next one after that id. Each event is `id:` (the audit
+        sequence number), `event:` (its type) and `data:` (a `StreamEvent` as JSON), then a blank line;
+        a comment line (`: keep-alive`) comes every 15 seconds. The stream ends once the session is
+        closed (completed, cancelled, rejected or abandoned) and every event up to then was sent. Events
+        never carry a pass or a token.
+      security:
+        - operatorToken: []
+      parameters:
+        - $ref: '#/components/parameters/LastEventID'
+      responses:
+        '200':
+          description: The event stream.
+          content:
+            text/event-stream:
+              schema:
+                type: string
+                description: Lines `id:`, `event:` and `data:` (a `StreamEvent`), each event ended by a blank line.
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: `Last-Event-ID` is not an event id.'
         '401':
           $ref: '#/components/responses/Problem'
           description: '`unauthorized`, `token_expired` or `token_revoked`.'
@@ -1077,6 +1122,47 @@ paths:
           description: '`forbidden` or `source_not_allowed`.'
         default:
           $ref: '#/components/responses/Problem'
+  /v1/events:
+    get:
+      tags: [events]
+      operationId: streamSiteEvents
+      summary: Follow a site live (server-sent events)
+      description: >-
+        Roles: admin, helpdesk, bench, kiosk, auditor, board.
+
+
+        A `text/event-stream` of the events of a site's sessions, in the format of
+        `/v1/sessions/{id}/events`, from now on (or from the next event after `Last-Event-ID`). It stays
+        open until the client leaves or the server shuts down. A site-scoped token follows its own site
+        (naming another is 403); a global token may name a site, or name none to follow every site.
+      security:
+        - operatorToken: []
+      parameters:
+        - name: site
+          in: query
+          description: The site to follow.
+          schema:
+            $ref: '#/components/schemas/SiteName'
+        - $ref: '#/components/parameters/LastEventID'
+      responses:
+        '200':
+          description: The event stream.
+          content:
+            text/event-stream:
+              schema:
+                type: string
+                description: Lines `id:`, `event:` and `data:` (a `StreamEvent`), each event ended by a blank line.
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: `site` or `Last-Event-ID` has an invalid value.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` (another site) or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
   /v1/policy:
     get:
       tags: [policy]
@@ -1438,6 +1524,14 @@ components:
       description: The session id.
       schema:
         $ref: '#/components/schemas/Identifier'
+    LastEventID:
+      name: Last-Event-ID
+      in: header
+      required: false
+      description: The `id` of the last event received; the stream resumes after it. Digits only.
+      schema:
+        type: string
+        pattern: '^[0-9]{1,18}$'
     PageLimit:
       name: limit
       in: query
@@ -1546,6 +1640,24 @@ components:
     EnrollmentState:
       type: string
       enum: [pending, enrolling, enrolled, failed, retired]
+    StreamEvent:
+      type: object
+      description: One server-sent event's data (the same JSON that webhooks carry). Never a pass or a token.
+      required: [id, type, time, sessionId, state]
+      additionalProperties: false
+      properties:
+        id:
+          type: string
+          description: The audit sequence number; send it back as `Last-Event-ID` to resume.
+        type:
+          $ref: '#/components/schemas/AuditEventType'
+        time:
+          type: string
+          format: date-time
+        sessionId:
+          $ref: '#/components/schemas/Identifier'
+        state:
+          $ref: '#/components/schemas/SessionState'
     SessionState:
       type: string
       description: >-

@@ -25,6 +25,8 @@ extension EnrollmentStore {
             headMac: Data(try sign(Self.headMessage(sequence, Array(sealed.mac)), version: keyring.currentVersion)),
             keyVersion: keyring.currentVersion
         ).save(db)
+        let feed = self.feed
+        db.afterNextTransaction(onCommit: { _ in feed.committed(upTo: sequence) })
         return sequence
     }
 

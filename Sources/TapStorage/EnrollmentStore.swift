@@ -12,6 +12,8 @@ public struct EnrollmentStore: Sendable {
     let world: World
     /// The MAC operations under the server secret (the HTTP layer needs them for tokens and passes).
     public let keyring: Keyring
+    /// Wakes event streams after each commit that appended audit events.
+    public let feed: AuditFeed
 
     /// How the file is opened: the server runs migrations; local CLI commands refuse an out-of-date schema.
     public enum OpenMode: Sendable {
@@ -45,6 +47,7 @@ public struct EnrollmentStore: Sendable {
         self.pool = pool
         self.world = world
         self.keyring = keyring
+        self.feed = AuditFeed(latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
     }
 
     /// Facts for `/readyz` and diagnostics.

@@ -44,6 +44,8 @@ struct AuthorizationMatrixTests {
         "POST /v1/operators/me/rotate": .operators(Set(Role.allCases)),
         "POST /v1/operators/{id}/rotate": .operators([.admin]),
         "GET /v1/sessions/{id}/trail": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
+        "GET /v1/sessions/{id}/events": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
+        "GET /v1/events": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor, .board]),
         "GET /v1/approvals": .operators([.admin, .helpdesk]),
         "POST /v1/approvals/{id}/approve": .operators([.admin, .helpdesk]),
         "POST /v1/approvals/{id}/reject": .operators([.admin, .helpdesk]),

@@ -23,14 +23,20 @@ struct HTTPFixture {
     let adminToken: String
     let configuration: ServerConfiguration
 
-    init(maximumBodyBytes: Int = 64 * 1024, redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits()) async throws {
+    /// Event streams end after `eventStreamLifetime`, short by default so that a test reading a whole
+    /// response from a stream that would stay open (a site's, or an open session's) gets it.
+    init(
+        maximumBodyBytes: Int = 64 * 1024, redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits(),
+        eventStreamLifetime: Duration = .milliseconds(100)
+    ) async throws {
         directory = temporaryDirectory("http")
         clock = TestClock()
         keyring = testKeyring()
         world = testWorld(clock: clock)
         store = try EnrollmentStore(path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
         adminToken = try await store.createOperator(NewOperator(name: "admin", role: .admin), by: nil).1.value
-        configuration = ServerConfiguration(maximumBodyBytes: maximumBodyBytes, redeemLimits: redeemLimits)
+        configuration = ServerConfiguration(
+            maximumBodyBytes: maximumBodyBytes, redeemLimits: redeemLimits, eventStreamLifetime: eventStreamLifetime)
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }

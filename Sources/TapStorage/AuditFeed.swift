@@ -1,0 +1,55 @@
+import Synchronization
+
+/// Tells listeners, after each commit, how far the audit chain has grown, so that event streams wake
+/// up when there is something to read instead of polling the database.
+///
+/// It carries only the newest sequence number: listeners read the events themselves from the store,
+/// which is what makes a resumed stream (`Last-Event-ID`) and a live one the same code path.
+public final class AuditFeed: Sendable {
+    /// A registered listener, for ``stopListening(_:)``.
+    public struct Listener: Hashable, Sendable {
+        fileprivate let number: Int
+    }
+
+    private struct State {
+        var latest: Int64
+        var nextNumber = 0
+        var listeners: [Int: @Sendable (Int64) -> Void] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    init(latest: Int64) {
+        state = Mutex(State(latest: latest))
+    }
+
+    /// The sequence number of the newest committed event.
+    public var latest: Int64 { state.withLock { $0.latest } }
+
+    /// Calls `onAdvance` with the new latest sequence after every commit that appended events. It runs on
+    /// the database writer's queue, so it must only hand the news on (yield to a stream), never block.
+    public func listen(_ onAdvance: @escaping @Sendable (Int64) -> Void) -> Listener {
+        state.withLock { state in
+            state.nextNumber += 1
+            state.listeners[state.nextNumber] = onAdvance
+            return Listener(number: state.nextNumber)
+        }
+    }
+
+    public func stopListening(_ listener: Listener) {
+        _ = state.withLock { $0.listeners.removeValue(forKey: listener.number) }
+    }
+
+    /// Called once a transaction that appended events up to `sequence` has committed.
+    func committed(upTo sequence: Int64) {
+        let listeners: [@Sendable (Int64) -> Void]? = state.withLock { state in
+            guard sequence > state.latest else { return nil }
+            state.latest = sequence
+            return Array(state.listeners.values)
+        }
+        for listener in listeners ?? [] { listener(sequence) }
+    }
+
+    /// How many listeners are registered (streams open), for tests and metrics.
+    public var listenerCount: Int { state.withLock { $0.listeners.count } }
+}
