@@ -1,4 +1,5 @@
 import Foundation
+import TapAPI
 import TapCore
 import Testing
 @testable import TapKiosk
@@ -118,6 +119,14 @@ struct EventStreamParserTests {
         #expect(event == LiveEvent(id: "5", type: "pass.used", time: Fixture.start, sessionID: SessionID(Fixture.sessionID), state: .inProgress))
         #expect(LiveEvent(ServerSentEvent(id: "6", type: "pass.used", data: "not json")) == nil)
         #expect(LiveEvent(ServerSentEvent(id: "6", type: "future.thing", data: "{}"))?.logText == "future.thing")
+    }
+
+    @Test func theServiceStreamEventWireDecodesIntoALiveEvent() throws {
+        let wire = StreamEventWire(
+            id: "9", type: .passRevoked, time: Fixture.start, sessionId: SessionID(Fixture.sessionID)!, state: .completed)
+        let data = String(decoding: try WireJSON.encoder().encode(wire), as: UTF8.self)
+        let event = LiveEvent(ServerSentEvent(id: "9", type: "pass.revoked", data: data))
+        #expect(event == LiveEvent(id: "9", type: "pass.revoked", time: Fixture.start, sessionID: SessionID(Fixture.sessionID), state: .completed))
     }
 }
 
