@@ -13,11 +13,10 @@ extension KioskMachine {
             if let retryAt, now >= retryAt { return begin(work) }
         case .live(var live):
             if now.timeIntervalSince(live.enteredAt) >= settings.displayTimeout {
-                let minutes = Int((settings.displayTimeout / 60).rounded())
                 goToMenu(
                     notice: live.passValue == nil
                         ? nil
-                        : "The pass was taken off the screen after \(minutes) min; the session goes on (3 finds it).")
+                        : "The pass was taken off the screen after \(Self.duration(settings.displayTimeout)); the session goes on (3 finds it).")
                 return []
             }
             let effects = pollIfDue(&live.polling, session: live.session.id, lastEventID: live.lastEventID)
@@ -157,6 +156,11 @@ extension KioskMachine {
     /// `10:02:13  pass used`, by the server's clock.
     func logLine(_ text: String, at time: Date?) -> String {
         "\(Self.clockTime(time ?? now, seconds: true))  \(text)"
+    }
+
+    /// `5 min`, or `45 s` below a minute.
+    static func duration(_ seconds: TimeInterval) -> String {
+        seconds >= 60 ? "\(Int((seconds / 60).rounded())) min" : "\(Int(seconds)) s"
     }
 
     /// `10:02` or `10:02:13` in UTC.

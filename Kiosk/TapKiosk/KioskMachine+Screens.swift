@@ -74,7 +74,9 @@ extension KioskMachine {
         case .live(let live):
             return liveScreen(live)
         case .finished(let outcome):
-            return Screen(title: finishedTitle(outcome), body: sessionFacts(outcome.session), notice: notice, prompt: "Enter: menu")
+            // The pass facts known here predate the ending; the title says what became of the pass.
+            return Screen(
+                title: finishedTitle(outcome), body: sessionFacts(outcome.session, withPass: false), notice: notice, prompt: "Enter: menu")
         case .lookupQuery:
             return Screen(
                 title: "Look up a session",
@@ -139,7 +141,7 @@ extension KioskMachine {
     func countdown(to expiry: Date) -> String {
         let remaining = expiry.timeIntervalSince(now)
         if remaining <= 0 { return "now expired" }
-        if remaining >= 120 { return "in \(Int((remaining / 60).rounded(.up))) min" }
+        if remaining >= 120 { return "in \(Int((remaining / 60).rounded())) min" }
         let tens = Int((remaining / 10).rounded(.up)) * 10
         return tens >= 60 ? "in \(tens / 60) min \(tens % 60) s" : "in \(tens) s"
     }
@@ -181,11 +183,11 @@ extension KioskMachine {
         return lines
     }
 
-    func sessionFacts(_ session: SessionView) -> [Screen.Line] {
+    func sessionFacts(_ session: SessionView, withPass: Bool = true) -> [Screen.Line] {
         var lines: [Screen.Line] = [.text("State:   \(stateText(session))")]
         if let device = session.device { lines.append(.text("Device:  \(device.serialNumber.value) (\(device.platform.menuTitle))")) }
         lines.append(.text("User:    \(session.userPrincipalName.value)"))
-        if let pass = session.pass {
+        if withPass, let pass = session.pass {
             lines.append(
                 .text("Pass:    \(pass.methodUsabilityReason.rawValue), \(pass.usesRemaining) of \(pass.maxUses) sign-ins left, "
                     + "expires \(Self.clockTime(pass.expirationDateTime, seconds: false)) UTC"))
