@@ -43,10 +43,6 @@ struct KioskEnrolmentController {
 }
 
 extension OperatorsController {
-    /// Enrolment codes live an hour: long enough to read one out to the technician at the kiosk, short
-    /// enough that a code written down somewhere is soon worthless.
-    static let enrolmentCodeLifetime: TimeInterval = 3600
-
     /// `POST /v1/operators` with `withEnrolmentCode`: a kiosk operator and a one-time code, no token.
     func createWithEnrolmentCode(_ body: CreateOperatorRequest, creator: OperatorIdentity) async throws -> Response {
         let grant = try await services.store.createKioskOperator(
@@ -54,7 +50,7 @@ extension OperatorsController {
                 name: body.name, role: body.role, site: body.site, userPrincipalName: body.userPrincipalName,
                 allowedSubjects: body.allowedSubjects ?? [], allowedSources: body.allowedSources ?? [],
                 expiresAt: body.expirationDateTime),
-            enrolmentCodeLifetime: Self.enrolmentCodeLifetime, by: creator)
+            enrolmentCodeLifetime: EnrollmentStore.enrolmentCodeLifetime, by: creator)
         return try JSONBody.response(
             CreatedKioskOperator(
                 operator: OperatorView(grant.operator), enrolmentCode: grant.code, enrolmentCodeExpirationDateTime: grant.expiresAt),

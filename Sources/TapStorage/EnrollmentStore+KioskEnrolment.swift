@@ -24,6 +24,9 @@ public struct KioskEnrolmentGrant: Sendable {
 extension EnrollmentStore {
     /// Symbols in an enrolment code: the pass alphabet, so it is as easy to read out and type (59 bits).
     static let enrolmentCodeLength = 12
+    /// How long an enrolment code lives: long enough to read one out to the technician at the kiosk, short
+    /// enough that a code written down somewhere is soon worthless.
+    public static let enrolmentCodeLifetime: TimeInterval = 3600
 
     /// Creates a kiosk operator and a one-time enrolment code for it, in one transaction. The operator's token
     /// is made and thrown away here, so nobody holds a working token until the kiosk exchanges the code.
