@@ -48,7 +48,8 @@ public enum KioskFailure: Error, Equatable, Sendable {
     public var isTransient: Bool {
         switch self {
         case .unreachable: true
-        case .problem(let status, let code, _): status >= 500 || status == 429 || code == "conflict" && status == 409
+        // A 409 `idempotency_in_progress` means the first try is still running: trying again is right.
+        case .problem(let status, let code, _): status >= 500 || status == 429 || code == "idempotency_in_progress"
         case .unexpected(let status): status >= 500 || status == 0
         }
     }
@@ -69,6 +70,7 @@ public enum KioskFailure: Error, Equatable, Sendable {
             case "token_revoked": "The kiosk's token was revoked: ask an admin for a new enrolment code."
             case "unauthorized": "The service does not accept the kiosk's token: ask an admin for a new enrolment code."
             case "not_found": "Not found at this kiosk's site."
+            case "idempotency_in_progress": "The service is still working on the first try; try again in a moment."
             case "rate_limited", "issuance_cap_reached": "Too many passes for now: \(Self.oneLine(detail))"
             default: "Refused (\(status) \(Self.oneLine(code))): \(Self.oneLine(detail))"
             }

@@ -59,7 +59,10 @@ extension KioskMachine {
             enterLive(session, passValue: pass)
             return [.follow(session.id, lastEventID: nil)]
         case (.cancel, .session(let session, _)):
-            step = .finished(Outcome(session: session, passRevoked: true, enteredAt: now))
+            // In Entra mode the revocation waits for Graph: follow the session until `pass.revoked` says so.
+            let revoked = !settings.isEntraMode || session.pass == nil || session.pass?.methodUsabilityReason == .revoked
+            step = .finished(Outcome(session: session, passRevoked: revoked, enteredAt: now))
+            return revoked ? [] : [.follow(session.id, lastEventID: nil)]
         default:
             return retryLater(work, message: "The service answered something unexpected.", factor: 1)
         }

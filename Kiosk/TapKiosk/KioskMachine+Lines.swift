@@ -153,7 +153,8 @@ extension KioskMachine {
 
         case .lookupDetail(let session):
             switch choice {
-            case "1": enterLive(session, passValue: nil)
+            case "1":
+                enterLive(session, passValue: nil)
                 return [.follow(session.id, lastEventID: nil)]
             case "2" where session.state.isReissuable:
                 return begin(.reissue(session.id, idempotencyKey: newIdempotencyKey()))

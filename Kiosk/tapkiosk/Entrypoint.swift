@@ -115,16 +115,13 @@ struct TapKioskCommand: AsyncParsableCommand {
                         .text("(tapstation: POST /v1/operators with role kiosk and withEnrolmentCode)."),
                     ],
                     notice: notice, prompt: "Enrolment code (Ctrl-D: quit):"))
-            while pending == nil {
-                guard let input = await iterator.next() else { return nil }
-                switch input {
-                case .line(let bytes):
-                    if case .text(let text) = LineInput.clean(bytes), !text.isEmpty { pending = text } else { notice = nil }
-                case .endOfInput: return nil
-                case .interrupt, .resized: notice = nil
-                default: continue
-                }
-                if pending == nil { break }
+            // A line is a code to try; Ctrl-D quits; anything else draws the screen again.
+            guard let input = await iterator.next() else { return nil }
+            switch input {
+            case .line(let bytes):
+                if case .text(let text) = LineInput.clean(bytes), !text.isEmpty { pending = text }
+            case .endOfInput: return nil
+            default: break
             }
         }
     }

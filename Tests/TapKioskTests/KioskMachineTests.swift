@@ -538,3 +538,31 @@ struct KioskSafetyTests {
         }
     }
 }
+
+@Suite("Kiosk flow: Entra mode")
+struct KioskEntraModeTests {
+    @Test func aCancelledSessionSaysRevokingUntilGraphConfirms() {
+        var settings = Fixture.settings
+        settings.isEntraMode = true
+        var driver = Driver(settings: settings)
+        driver.type("3")
+        driver.type(Fixture.sessionID)
+        driver.answerLastCall(.session(Fixture.session(state: "active"), replayed: false))
+        driver.type("3")
+        driver.type("1")
+        driver.answerLastCall(.session(Fixture.session(state: "cancelled"), replayed: false))
+        #expect(driver.screen?.title == "Session cancelled — revoking the pass…")
+        let id = SessionID(Fixture.sessionID)!
+        #expect(driver.effects.contains(.follow(id, lastEventID: nil)))
+        driver.send(.streamEvent(id, Fixture.event(8, "pass.revoked", state: "cancelled")))
+        #expect(driver.screen?.title == "Session cancelled — pass revoked")
+    }
+
+    @Test func anIdempotentCreateStillRunningIsOfferedAgain() throws {
+        var driver = Driver()
+        let order = try #require(KioskDeviceEnrollmentTests.ordered(&driver))
+        driver.type("1")
+        driver.answerLastCall(.failure(.problem(status: 409, code: "idempotency_in_progress", detail: "still running")))
+        #expect(driver.machine.step == .retry(.create(order), message: "The service is still working on the first try; try again in a moment."))
+    }
+}
