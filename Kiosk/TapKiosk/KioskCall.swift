@@ -72,7 +72,10 @@ public enum KioskFailure: Error, Equatable, Sendable {
             case "not_found": "Not found at this kiosk's site."
             case "idempotency_in_progress": "The service is still working on the first try; try again in a moment."
             case "rate_limited", "issuance_cap_reached": "Too many passes for now: \(Self.oneLine(detail))"
-            default: "Refused (\(status) \(Self.oneLine(code))): \(Self.oneLine(detail))"
+            default:
+                status >= 500
+                    ? "The service failed (\(status) \(Self.oneLine(code))): \(Self.oneLine(detail))"
+                    : "Refused (\(status) \(Self.oneLine(code))): \(Self.oneLine(detail))"
             }
         case .unexpected(let status): "The service answered something unexpected (HTTP \(status)); check the server address."
         }

@@ -2305,8 +2305,21 @@ components:
           minimum: 0
     CreateOperatorRequest:
       type: object
-      description: A role other than `admin`, `helpdesk` and `auditor` needs a `site`.
+      description: >-
+        A role other than `admin`, `helpdesk` and `auditor` needs a `site`; `withEnrolmentCode: true` is for
+        the `kiosk` role only.
       required: [name, role]
+      dependentSchemas:
+        withEnrolmentCode:
+          if:
+            required: [withEnrolmentCode]
+            properties:
+              withEnrolmentCode:
+                const: true
+          then:
+            properties:
+              role:
+                const: kiosk
       if:
         required: [role]
         properties:

@@ -566,3 +566,39 @@ struct KioskEntraModeTests {
         #expect(driver.machine.step == .retry(.create(order), message: "The service is still working on the first try; try again in a moment."))
     }
 }
+
+@Suite("Kiosk flow: approval and server errors")
+struct KioskApprovalTests {
+    @Test func aPassThatNeedsApprovalAppearsOnceASecondPersonApproves() throws {
+        var driver = Driver()
+        _ = try #require(KioskDeviceEnrollmentTests.ordered(&driver))
+        driver.type("1")
+        driver.answerLastCall(.session(Fixture.session(state: "awaitingApproval"), replayed: false))
+        #expect(driver.text.contains("A second person must approve this pass"))
+        #expect(driver.screen?.holdsPass == false)
+        let id = SessionID(Fixture.sessionID)!
+        driver.send(.streamEvent(id, Fixture.event(2, "session.approved", state: "active")))
+        guard case .reissuePass(id, _) = driver.calls.first?.1 else {
+            Issue.record("expected the first collection, got \(driver.calls)")
+            return
+        }
+        driver.answerLastCall(.session(Fixture.session(pass: "K7QM-3XRP-HV9T"), replayed: false))
+        #expect(driver.screen?.holdsPass == true)
+    }
+
+    @Test(arguments: [500, 502, 503])
+    func aServerErrorIsOneLineAndARetry(status: Int) throws {
+        var driver = Driver()
+        driver.type("3")
+        driver.type("ada@contoso.example")
+        driver.answerLastCall(.failure(.problem(status: status, code: "internal_error", detail: "try later")))
+        #expect(driver.screen?.prompt == "1 or 0:")
+        #expect(driver.text.contains("The service failed (\(status) internal_error): try later"))
+        driver.type("0")
+        #expect(driver.machine.step == .menu)
+        driver.type("3")
+        driver.type("ada@contoso.example")
+        driver.answerLastCall(.failure(.unexpected(status: 502)))
+        #expect(driver.text.contains("check the server address"))
+    }
+}
