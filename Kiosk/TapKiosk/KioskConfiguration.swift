@@ -133,7 +133,8 @@ public struct KioskConfiguration: Sendable, Equatable {
     public var settings: KioskSettings {
         KioskSettings(
             serverName: server.host ?? server.absoluteString, enrollmentPageURL: enrollmentPageURL, isEntraMode: isEntraMode,
-            displayTimeout: displayTimeout, idleTimeout: idleTimeout, pollInterval: pollInterval, scanner: scanner)
+            displayTimeout: displayTimeout, idleTimeout: idleTimeout, pollInterval: pollInterval, scanner: scanner,
+            showsQRCode: !plain)
     }
 
     /// How screens are drawn.

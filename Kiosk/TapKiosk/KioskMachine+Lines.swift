@@ -121,9 +121,13 @@ extension KioskMachine {
             case "0": goToMenu(notice: live.passValue == nil ? nil : "The pass was taken off the screen.")
             case "2" where live.session.state.isReissuable: return begin(.reissue(live.session.id, idempotencyKey: newIdempotencyKey()))
             case "3" where !live.session.state.isTerminal: step = .confirmCancel(live.session)
+            case "4" where offersQRCode(live): step = .qrCode(live)
             case "": break
             default: notice = "Type 0 for the menu\(live.session.state.isReissuable ? ", 2 to reissue" : ""), 3 to cancel."
             }
+
+        case .qrCode(let live):
+            step = .live(live)
 
         case .finished:
             goToMenu(notice: nil)
@@ -168,6 +172,12 @@ extension KioskMachine {
             step = .lookupDetail(session)
         }
         return []
+    }
+
+    /// Whether the pass screen offers the enrollment page's address as a QR code.
+    func offersQRCode(_ live: Live) -> Bool {
+        live.session.scenario == .fido2Registration && settings.showsQRCode && !settings.isEntraMode
+            && QRCode(settings.enrollmentPageURL) != nil
     }
 
     /// The preset a FIDO2 registration uses when the policy has it: a sign-in and the test sign-in.

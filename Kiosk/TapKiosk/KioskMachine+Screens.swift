@@ -73,6 +73,11 @@ extension KioskMachine {
                 notice: notice, prompt: "1 or 0:")
         case .live(let live):
             return liveScreen(live)
+        case .qrCode:
+            let rows = QRCode(settings.enrollmentPageURL)?.halfBlockRows() ?? []
+            return Screen(
+                title: "Scan to open \(settings.enrollmentPageURL)", body: [.picture(rows)], notice: notice,
+                prompt: "Enter: back to the pass")
         case .finished(let outcome):
             // The pass facts known here predate the ending; the title says what became of the pass.
             return Screen(
@@ -129,6 +134,7 @@ extension KioskMachine {
         var actions = "0 menu"
         if session.state.isReissuable { actions += " · 2 reissue" }
         if !session.state.isTerminal { actions += " · 3 cancel" }
+        if offersQRCode(live) { actions += " · 4 QR code" }
         return Screen(
             title: session.scenario == .deviceEnrollment
                 ? "Enroll \(session.device?.serialNumber.value ?? "?") (\(session.device?.platform.menuTitle ?? "?"))"

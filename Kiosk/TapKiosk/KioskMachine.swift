@@ -20,13 +20,16 @@ public struct KioskSettings: Sendable, Equatable {
     public var pollInterval: TimeInterval
     /// Scanner decoration and the default user domain.
     public var scanner: ScannedValue
+    /// Whether the terminal can draw a QR code (Unicode half blocks; not on a plain serial line).
+    public var showsQRCode: Bool
 
     /// Makes settings; the defaults are what docs/kiosk.md documents.
     public init(
         serverName: String, enrollmentPageURL: String, isEntraMode: Bool = false, displayTimeout: TimeInterval = 300,
         idleTimeout: TimeInterval = 120, retryInterval: TimeInterval = 5, pollInterval: TimeInterval = 5,
-        scanner: ScannedValue = ScannedValue()
+        scanner: ScannedValue = ScannedValue(), showsQRCode: Bool = true
     ) {
+        self.showsQRCode = showsQRCode
         self.serverName = serverName
         self.enrollmentPageURL = enrollmentPageURL
         self.isEntraMode = isEntraMode
@@ -98,6 +101,8 @@ public struct KioskMachine: Sendable {
         case waiting(Work)
         case retry(Work, message: String)
         case live(Live)
+        /// The enrollment page's address as a QR code, over a followed FIDO2 session (never with the pass).
+        case qrCode(Live)
         case finished(Outcome)
         case lookupQuery
         case lookupResults([SessionView])
@@ -206,18 +211,36 @@ public struct KioskMachine: Sendable {
     public mutating func handle(_ input: KioskInput) -> [KioskEffect] {
         let followedBefore = followedSession
         let kindBefore = step.kind
-        var effects: [KioskEffect] = []
-        var isTick = false
+        // Over the QR code the session is still followed: all but typing is handled as on the pass screen.
+        var overQRCode = false
+        if case .qrCode(let live) = step, !input.isTyping {
+            step = .live(live)
+            overQRCode = true
+        }
+        let handled = process(input)
+        if overQRCode, case .live(let live) = step { step = .qrCode(live) }
+        guard var effects = handled else { return [] }
+        if effects.contains(.exit) { return [.exit] }
+        if let before = followedBefore, followedSession != before, !effects.contains(where: \.isFollow) {
+            effects.insert(.stopFollowing, at: 0)
+        }
+        if case .tick = input { return effects + present(isRefresh: step.kind == kindBefore) }
+        return effects + present(isRefresh: false)
+    }
+
+    /// The effects of one input before the screen is drawn; `nil` when the input is not for this flow any more
+    /// (an event of a stream that was left).
+    private mutating func process(_ input: KioskInput) -> [KioskEffect]? {
         switch input {
         case .start:
-            effects += begin(.checkIdentity)
+            return begin(.checkIdentity)
         case .line(let bytes):
             lastInputAt = now
             notice = nil
-            effects += handleLine(LineInput.clean(bytes))
+            return handleLine(LineInput.clean(bytes))
         case .interrupt:
             lastInputAt = now
-            effects += interrupt()
+            return interrupt()
         case .endOfInput:
             lastInputAt = now
             notice = nil
@@ -226,37 +249,34 @@ public struct KioskMachine: Sendable {
             case .confirmQuit: return [.exit]
             case .waiting(let work) where work.isStartup: step = .confirmQuit(returningTo: step)
             case .retry(let work, _) where work.isStartup: step = .confirmQuit(returningTo: step)
-            default: effects += interrupt()
+            default: return interrupt()
             }
+            return []
         case .tick(let time):
             now = time
-            isTick = true
-            effects += handleTick()
+            return handleTick()
         case .answer(let id, let answer):
-            effects += handleAnswer(id, answer)
+            return handleAnswer(id, answer)
         case .streamEvent(let id, let event):
-            guard followedSession == id, let live = LiveEvent(event) else { return [] }
-            effects += apply(live)
+            guard followedSession == id, let live = LiveEvent(event) else { return nil }
+            return apply(live)
         case .streamOpened(let id):
-            guard followedSession == id else { return [] }
+            guard followedSession == id else { return nil }
             streamOpened()
+            return []
         case .streamClosed(let id):
-            guard followedSession == id else { return [] }
+            guard followedSession == id else { return nil }
             streamClosed()
+            return []
         case .resized:
-            break
+            return []
         }
-        if effects.contains(.exit) { return [.exit] }
-        if let before = followedBefore, followedSession != before, !effects.contains(where: \.isFollow) {
-            effects.insert(.stopFollowing, at: 0)
-        }
-        return effects + present(isRefresh: isTick && step.kind == kindBefore)
     }
 
     /// The session whose stream the driver should be following.
     var followedSession: SessionID? {
         switch step {
-        case .live(let live): live.session.id
+        case .live(let live), .qrCode(let live): live.session.id
         case .finished(let outcome): outcome.session.id
         default: nil
         }
@@ -329,11 +349,22 @@ extension KioskMachine.Step {
         case .waiting: "waiting"
         case .retry: "retry"
         case .live: "live"
+        case .qrCode: "qrCode"
         case .finished: "finished"
         case .lookupQuery: "lookupQuery"
         case .lookupResults: "lookupResults"
         case .lookupDetail: "lookupDetail"
         case .confirmCancel: "confirmCancel"
+        }
+    }
+}
+
+extension KioskInput {
+    /// Input from the keyboard.
+    var isTyping: Bool {
+        switch self {
+        case .line, .interrupt, .endOfInput: true
+        default: false
         }
     }
 }

@@ -8,6 +8,8 @@ public struct Screen: Equatable, Sendable {
         case choice(key: String, title: String)
         /// A pass, drawn large where the terminal is wide enough, and always once as grouped text.
         case pass(String)
+        /// Rows drawn as they are (a QR code); left out, with a note, where the terminal is too narrow.
+        case picture([String])
         /// An empty line.
         case blank
     }
@@ -40,6 +42,7 @@ public struct Screen: Equatable, Sendable {
             case .text(let text): text
             case .choice(let key, let title): "\(key)  \(title)"
             case .pass(let pass): pass
+            case .picture(let rows): rows.joined(separator: "\n")
             case .blank: ""
             }
         } + [notice ?? "", prompt]).joined(separator: "\n")

@@ -43,6 +43,12 @@ public struct ScreenRenderer: Sendable {
                     out += "\n"
                 }
                 out += "  " + emphasised(pass.split(separator: "-").joined(separator: " - "), bold: true) + "\n"
+            case .picture(let rows):
+                if rows.allSatisfy({ $0.count <= width }) {
+                    for row in rows { out += row + "\n" }
+                } else {
+                    out += "(The terminal is too narrow for the QR code.)\n"
+                }
             case .blank:
                 out += "\n"
             }

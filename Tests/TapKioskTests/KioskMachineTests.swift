@@ -335,6 +335,48 @@ struct KioskFIDO2Tests {
         #expect(driver.screen?.title == "Key registered for ada@contoso.example — pass revoked")
     }
 
+    @Test func theAddressAsAQRCodeNeverShowsWithThePassAndTheSessionIsStillFollowed() throws {
+        var driver = Driver()
+        driver.type("2")
+        driver.type("grace@contoso.example")
+        driver.type("")
+        driver.type("1")
+        driver.answerLastCall(.session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        #expect(driver.screen?.prompt.contains("4 QR code") == true)
+        driver.type("4")
+        #expect(driver.wiped, "the pass leaves before the code is drawn")
+        let screen = try #require(driver.screen)
+        #expect(screen.title == "Scan to open https://tap.contoso.example/enroll")
+        #expect(screen.body == [.picture(try #require(QRCode("https://tap.contoso.example/enroll")).halfBlockRows())])
+        #expect(!screen.holdsPass)
+        let id = SessionID(Fixture.sessionID)!
+        driver.send(.streamEvent(id, Fixture.event(3, "pass.used", state: "inProgress")))
+        guard case .qrCode(let live) = driver.machine.step else {
+            Issue.record("left the QR code on an event: \(driver.machine.step)")
+            return
+        }
+        #expect(live.log.last?.hasSuffix("pass used: a sign-in with it succeeded") == true)
+        driver.type("")
+        #expect(driver.screen?.holdsPass == true)
+        driver.type("4")
+        driver.send(.streamEvent(id, Fixture.event(6, "session.completed", state: "completed")))
+        #expect(driver.screen?.title.hasPrefix("Key registered for") == true)
+    }
+
+    @Test func aPlainTerminalGetsNoQRCode() {
+        var settings = Fixture.settings
+        settings.showsQRCode = false
+        var driver = Driver(settings: settings)
+        driver.type("2")
+        driver.type("grace@contoso.example")
+        driver.type("")
+        driver.type("1")
+        driver.answerLastCall(.session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        #expect(driver.screen?.prompt.contains("QR") == false)
+        driver.type("4")
+        #expect(driver.screen?.holdsPass == true)
+    }
+
     @Test func theProofingNoteIsOptional() {
         var driver = Driver()
         driver.type("2")
