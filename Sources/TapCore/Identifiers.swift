@@ -24,9 +24,16 @@ public struct Identifier<Entity>: Hashable, Sendable, Codable, CustomStringConve
         for index in 6..<16 { bytes[index] = random[index - 6] }
         bytes[6] = 0x70 | (bytes[6] & 0x0F)  // version 7
         bytes[8] = 0x80 | (bytes[8] & 0x3F)  // RFC 4122 variant
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let characters = Array(hex)
-        rawValue = [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
+        // Written byte by byte: this runs once per session, pass and token, inside write transactions.
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8]()
+        text.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { text.append(UInt8(ascii: "-")) }
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        rawValue = String(decoding: text, as: UTF8.self)
     }
 
     public init(from decoder: any Decoder) throws {

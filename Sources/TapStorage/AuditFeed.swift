@@ -1,3 +1,4 @@
+import GRDB
 import Synchronization
 
 /// Tells listeners, after each commit, how far the audit chain has grown, so that event streams wake
@@ -52,4 +53,36 @@ public final class AuditFeed: Sendable {
 
     /// How many listeners are registered (streams open), for tests and metrics.
     public var listenerCount: Int { state.withLock { $0.listeners.count } }
+}
+
+/// Watches the writer for commits that appended audit events and tells the feed the chain head after
+/// each. Reading the head (rather than remembering inserted rows) keeps the feed right when a use case
+/// in a group rolled its savepoint back.
+final class AuditCommitObserver: TransactionObserver, @unchecked Sendable {
+    // Only touched on GRDB's writer queue.
+    private var appended = false
+    private let feed: AuditFeed
+
+    init(feed: AuditFeed) {
+        self.feed = feed
+    }
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
+        if case .insert(let table) = eventKind { return table == "auditEvent" }
+        return false
+    }
+
+    func databaseDidChange(with event: DatabaseEvent) {
+        appended = true
+    }
+
+    func databaseDidCommit(_ db: Database) {
+        guard appended else { return }
+        appended = false
+        if let head = try? Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") { feed.committed(upTo: head) }
+    }
+
+    func databaseDidRollback(_ db: Database) {
+        appended = false
+    }
 }

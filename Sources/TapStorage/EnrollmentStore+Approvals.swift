@@ -46,12 +46,12 @@ extension EnrollmentStore {
         _ id: SessionID, by approver: OperatorIdentity,
         _ change: @escaping @Sendable (inout LoadedSession, EffectiveSettings, Date, Database) throws -> Void
     ) async throws -> Session {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
             var loaded = try loadForChange(id, visibleTo: approver, db: db)
             try settle(&loaded, now: now, db: db)
             guard let approverName = approver.userPrincipalName else { throw EnrollmentError.approverNotAPerson }
-            let requester = try OperatorRecord.fetchOne(db, key: loaded.record.createdBy)
+            let requester = try OperatorRecord.find(db, loaded.record.createdBy)
             if approver.id.rawValue == loaded.record.createdBy || requester?.userPrincipalName == approverName.value {
                 throw EnrollmentError.selfApproval
             }
@@ -94,7 +94,7 @@ extension EnrollmentStore {
 
     /// Refuses when the user is locked out of issuance.
     func checkIssuanceLock(_ user: UserPrincipalName, now: Date, db: Database) throws {
-        if let lock = try IssuanceLockRecord.fetchOne(db, key: user.value), lock.lockedUntil > now {
+        if let lock = try IssuanceLockRecord.find(db, user.value), lock.lockedUntil > now {
             throw EnrollmentError.issuanceLocked(until: lock.lockedUntil)
         }
     }
@@ -142,7 +142,7 @@ extension EnrollmentStore {
 
     /// Locks a user out of issuance until a time (replacing an earlier lock), audited.
     public func lockIssuance(for user: UserPrincipalName, until: Date, reason: String, by actor: OperatorIdentity) async throws {
-        try await pool.write { db in
+        try await write { db in
             try IssuanceLockRecord(
                 userPrincipalName: user.value, lockedUntil: until, reason: reason, lockedBy: actor.id.rawValue, createdAt: world.now()
             ).save(db)
@@ -154,7 +154,7 @@ extension EnrollmentStore {
 
     /// Lifts a user's issuance lock; false when there was none.
     public func unlockIssuance(for user: UserPrincipalName, by actor: OperatorIdentity) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             guard try IssuanceLockRecord.deleteOne(db, key: user.value) else { return false }
             try appendAudit(db, .issuanceUnlocked, session: nil, actor: actor.id.rawValue, data: ["userPrincipalName": .string(user.value)])
             return true
@@ -164,7 +164,7 @@ extension EnrollmentStore {
     /// Cancels every open session of a user that `actor` may see, in one transaction: every live pass and
     /// session token of theirs dies. Returns the cancelled sessions.
     public func revokeEverything(of user: UserPrincipalName, reason: String, by actor: OperatorIdentity) async throws -> [SessionID] {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
             var sql = "SELECT * FROM session WHERE userPrincipalName = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"
             var arguments: StatementArguments = [user.value]

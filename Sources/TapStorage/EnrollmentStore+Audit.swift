@@ -11,22 +11,26 @@ extension EnrollmentStore {
     func appendAudit(
         _ db: Database, _ type: AuditEventType, session: String?, actor: String, data: [String: JSONValue] = [:]
     ) throws -> Int64 {
-        let head = try AuditHeadRecord.fetchOne(db, key: 1)
+        let head = try AuditHeadRecord.find(db, 1)
         let sequence = (head?.seq ?? 0) + 1
         let previousMAC = head.map { Array($0.mac) } ?? []
-        let record = AuditEventRecord(
+        var record = AuditEventRecord(
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session, actor: actor,
-            data: encodeJSON(data), mac: Data(), keyVersion: keyring.currentVersion)
-        var sealed = record
-        sealed.mac = Data(try sign(Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion))
-        try sealed.insert(db)
-        try AuditHeadRecord(
-            id: 1, seq: sequence, mac: sealed.mac,
-            headMac: Data(try sign(Self.headMessage(sequence, Array(sealed.mac)), version: keyring.currentVersion)),
-            keyVersion: keyring.currentVersion
-        ).save(db)
-        let feed = self.feed
-        db.afterNextTransaction(onCommit: { _ in feed.committed(upTo: sequence) })
+            data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
+        record.mac = Data(try sign(Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion))
+        let headMAC = Data(try sign(Self.headMessage(sequence, Array(record.mac)), version: keyring.currentVersion))
+        // Statements prepared once per connection: every write use case appends one or two events.
+        try db.cachedStatement(sql: """
+            INSERT INTO auditEvent (seq, time, type, sessionId, actor, data, mac, keyVersion) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                record.seq, StorageTime.text(record.time), record.type, record.sessionId, record.actor, record.data, record.mac,
+                record.keyVersion,
+            ])
+        try db.cachedStatement(sql: """
+            INSERT INTO auditHead (id, seq, mac, headMac, keyVersion) VALUES (1, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, headMac = excluded.headMac,
+                keyVersion = excluded.keyVersion
+            """).execute(arguments: [sequence, record.mac, headMAC, keyring.currentVersion])
         return sequence
     }
 
@@ -72,7 +76,7 @@ extension EnrollmentStore {
                 expected += 1
             }
             let last = expected - 1
-            guard let head = try AuditHeadRecord.fetchOne(db, key: 1) else {
+            guard let head = try AuditHeadRecord.find(db, 1) else {
                 return last == 0 ? .intact(events: 0) : .broken(sequence: last, reason: "the chain head is missing")
             }
             guard let headMAC = keyring.mac(.audit, Self.headMessage(head.seq, Array(head.mac)), version: head.keyVersion),

@@ -26,7 +26,7 @@ extension EnrollmentStore {
     /// One device, when `viewer` may see its site.
     public func device(_ id: DeviceID, visibleTo viewer: OperatorIdentity) async throws -> Device? {
         try await pool.read { db in
-            guard let device = try DeviceRecord.fetchOne(db, key: id.rawValue)?.domain(), viewer.canSee(site: device.site)
+            guard let device = try DeviceRecord.find(db, id.rawValue)?.domain(), viewer.canSee(site: device.site)
             else { return nil }
             return device
         }

@@ -12,7 +12,7 @@ extension EnrollmentStore {
     /// Mints a pass for a session: the first pass of an approved request (collected by the operator who asked,
     /// once), or a fresh pass for a session whose pass expired, locked, or must be replaced (the old one dies).
     public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> IssuedPass {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
             var loaded = try loadForChange(id, visibleTo: actor, db: db)
             try settle(&loaded, now: now, db: db)
@@ -43,14 +43,14 @@ extension EnrollmentStore {
             }
             try loaded.record.update(db)
             let code = try mintPass(plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
-            try RedeemFailureRecord.deleteOne(db, key: loaded.record.userPrincipalName)
+            try RedeemFailureRecord.delete(db, loaded.record.userPrincipalName)
             return IssuedPass(session: try parse(try Self.session(id: id.rawValue, db: db), "session"), pass: code)
         }
     }
 
     /// Stops a session; its pass and session tokens die in the same transaction.
     public func cancelSession(_ id: SessionID, reason: String?, by actor: OperatorIdentity) async throws -> Session {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
             var loaded = try loadForChange(id, visibleTo: actor, db: db)
             try settle(&loaded, now: now, db: db)
@@ -63,7 +63,7 @@ extension EnrollmentStore {
 
     /// Marks a session completed by hand (the operator saw the enrollment finish); a device is marked enrolled.
     public func completeSession(_ id: SessionID, by actor: OperatorIdentity) async throws -> Session {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
             var loaded = try loadForChange(id, visibleTo: actor, db: db)
             try settle(&loaded, now: now, db: db)
@@ -79,15 +79,15 @@ extension EnrollmentStore {
     public func checkInDevice(
         session id: SessionID, serialNumber: SerialNumber, mdmDeviceID: String?
     ) async throws -> Session {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
-            guard let record = try SessionRecord.fetchOne(db, key: id.rawValue) else {
+            guard let record = try SessionRecord.find(db, id.rawValue) else {
                 throw EnrollmentError.notFound("session")
             }
             var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
             try settle(&loaded, now: now, db: db)
             guard loaded.record.scenario == Scenario.deviceEnrollment.rawValue,
-                let deviceID = loaded.record.deviceId, let device = try DeviceRecord.fetchOne(db, key: deviceID)
+                let deviceID = loaded.record.deviceId, let device = try DeviceRecord.find(db, deviceID)
             else {
                 throw EnrollmentError.invalidRequest(field: "serialNumber", reason: "cannot be checked in: this session enrolls no device")
             }
@@ -107,7 +107,7 @@ extension EnrollmentStore {
     // MARK: Shared steps
 
     func loadForChange(_ id: SessionID, visibleTo actor: OperatorIdentity, db: Database) throws -> LoadedSession {
-        guard let record = try SessionRecord.fetchOne(db, key: id.rawValue),
+        guard let record = try SessionRecord.find(db, id.rawValue),
             let site = SiteName(record.site), actor.canSee(site: site)
         else { throw EnrollmentError.notFound("session") }
         return LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
@@ -178,7 +178,7 @@ extension EnrollmentStore {
     }
 
     private func markDeviceEnrolled(_ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: Database) throws {
-        guard let deviceID = session.deviceId, var device = try DeviceRecord.fetchOne(db, key: deviceID) else { return }
+        guard let deviceID = session.deviceId, var device = try DeviceRecord.find(db, deviceID) else { return }
         device.enrollmentState = EnrollmentState.enrolled.rawValue
         device.mdmDeviceId = mdmDeviceID ?? device.mdmDeviceId
         device.lastSeenAt = now

@@ -77,20 +77,19 @@ extension EnrollmentStore {
     public func operatorForToken(_ token: BearerToken) async throws -> OperatorLookup {
         let now = world.now()
         let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
+        let nowText = StorageTime.text(now)
         return try await pool.read { db in
             var found: OperatorRecord?
+            // Every operator request runs these two lookups: statements prepared once per connection.
+            let current = try db.cachedStatement(sql: "SELECT * FROM operator WHERE tokenDigest = ? AND keyVersion = ?")
+            let previous = try db.cachedStatement(
+                sql: "SELECT * FROM operator WHERE previousTokenDigest = ? AND previousTokenKeyVersion = ? AND previousTokenExpiresAt > ?")
             for (version, digest) in digests {
-                if let record = try OperatorRecord.fetchOne(
-                    db, sql: "SELECT * FROM operator WHERE tokenDigest = ? AND keyVersion = ?", arguments: [digest, version])
-                {
+                if let record = try OperatorRecord.fetchOne(current, arguments: [digest, version]) {
                     found = record
                 }
                 // A token replaced by a rotation keeps working until its grace period ends.
-                if let record = try OperatorRecord.fetchOne(
-                    db,
-                    sql: "SELECT * FROM operator WHERE previousTokenDigest = ? AND previousTokenKeyVersion = ? AND previousTokenExpiresAt > ?",
-                    arguments: [digest, version, now])
-                {
+                if let record = try OperatorRecord.fetchOne(previous, arguments: [digest, version, nowText]) {
                     found = record
                 }
             }
@@ -113,7 +112,7 @@ extension EnrollmentStore {
         guard id != actor.id else { throw EnrollmentError.conflict("you cannot revoke your own token") }
         return try await pool.write { db in
             let now = world.currentSecond()
-            guard var record = try OperatorRecord.fetchOne(db, key: id.rawValue) else {
+            guard var record = try OperatorRecord.find(db, id.rawValue) else {
                 throw EnrollmentError.notFound("operator")
             }
             guard record.revokedAt == nil else { throw EnrollmentError.conflict("operator is already revoked") }
@@ -136,7 +135,7 @@ extension EnrollmentStore {
     public func rotateToken(of id: OperatorID, grace: TimeInterval, by actor: OperatorIdentity) async throws -> (Operator, BearerToken) {
         try await pool.write { db in
             let now = world.currentSecond()
-            guard var record = try OperatorRecord.fetchOne(db, key: id.rawValue), record.revokedAt == nil else {
+            guard var record = try OperatorRecord.find(db, id.rawValue), record.revokedAt == nil else {
                 throw EnrollmentError.notFound("operator")
             }
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)

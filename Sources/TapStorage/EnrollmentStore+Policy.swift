@@ -4,8 +4,13 @@ import TapCore
 
 extension EnrollmentStore {
     func loadPolicy(_ db: Database) throws -> Policy {
-        guard let record = try PolicyRecord.fetchOne(db, key: 1) else { return .standard }
-        return try decodeJSON(Policy.self, record.document, what: "policy.document")
+        let statement = try db.cachedStatement(sql: "SELECT document FROM policy WHERE id = 1")
+        guard let document = try String.fetchOne(statement) else { return .standard }
+        // Decoding the document is most of the cost, and it changes rarely: keep the last one decoded.
+        if let cached = policyCache.withLock({ $0 }), cached.document == document { return cached.policy }
+        let policy = try decodeJSON(Policy.self, document, what: "policy.document")
+        policyCache.withLock { $0 = (document, policy) }
+        return policy
     }
 
     /// The policy in force.

@@ -10,7 +10,7 @@ extension EnrollmentStore {
     /// same single write (the user's failure counter), so unknown user, wrong pass, expired pass and used
     /// pass cannot be told apart by answer or timing. At the policy's limit, the user's open passes lock.
     public func redeem(user: UserPrincipalName, pass presented: PresentedPass, client: String? = nil) async throws -> RedeemOutcome {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
             let candidates = try PassRecord.fetchAll(
                 db,
@@ -30,7 +30,7 @@ extension EnrollmentStore {
             let sessionRecords = try SessionRecord.fetchAll(db, keys: candidates.map(\.sessionId))
             let policy = try loadPolicy(db)
             let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
-            let failures = try RedeemFailureRecord.fetchOne(db, key: user.value)
+            let failures = try RedeemFailureRecord.find(db, user.value)
 
             if let matched, (failures?.count ?? 0) < limit,
                 let record = sessionRecords.first(where: { $0.id == matched.sessionId })
@@ -83,7 +83,7 @@ extension EnrollmentStore {
                 "passId": .string(pass.id), "uses": .number(Double(pass.uses)), "usesRemaining": .number(Double(pass.maxUses - pass.uses)),
                 "clientAddress": client.map(JSONValue.string) ?? .null,
             ])
-        try RedeemFailureRecord.deleteOne(db, key: user.value)
+        try RedeemFailureRecord.delete(db, user.value)
         return try parse(try Self.session(id: loaded.record.id, db: db), "session")
     }
 
@@ -132,7 +132,7 @@ extension EnrollmentStore {
         return try await pool.read { db in
             var found: SessionTokenRecord?
             for (version, digest) in digests {
-                if let record = try SessionTokenRecord.fetchOne(db, key: digest), record.keyVersion == version { found = record }
+                if let record = try SessionTokenRecord.find(db, digest), record.keyVersion == version { found = record }
             }
             guard let token = found, token.revokedAt == nil, token.expiresAt > now,
                 let session = try Self.session(id: token.sessionId, db: db), session.effectiveState(at: now) == .inProgress

@@ -9,9 +9,11 @@ extension EnrollmentStore {
     public func createSession(
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim? = nil
     ) async throws -> CreateOutcome {
-        try await pool.write { db in
+        try await write { db in
             if let idempotency,
-                let earlier = try IdempotencyRecord.fetchOne(db, key: ["operatorId": creator.id.rawValue, "key": idempotency.key])
+                let earlier = try IdempotencyRecord.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM idempotencyKey WHERE operatorId = ? AND key = ?"),
+                    arguments: [creator.id.rawValue, idempotency.key])
             {
                 guard keyring.constantTimeEqual(Array(earlier.requestDigest), idempotency.requestDigest) else {
                     throw EnrollmentError.idempotencyMismatch
@@ -69,7 +71,7 @@ extension EnrollmentStore {
                 try checkCaps(settings.caps, issuer: creator.id, site: site, privileged: isPrivileged, now: now, db: db)
                 code = try mintPass(plan: plan, session: session, issuer: creator.id.rawValue, now: now, db: db)
                 // A fresh pass starts with a clean slate of failed attempts for its user.
-                try RedeemFailureRecord.deleteOne(db, key: session.userPrincipalName)
+                try RedeemFailureRecord.delete(db, session.userPrincipalName)
             }
             if let idempotency {
                 try IdempotencyRecord(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TapCore
 
 /// The database of one TapStation installation, and every use case that reads or changes it.
@@ -14,6 +15,10 @@ public struct EnrollmentStore: Sendable {
     public let keyring: Keyring
     /// Wakes event streams after each commit that appended audit events.
     public let feed: AuditFeed
+    /// Commits concurrent write use cases together (see ``write(_:)``).
+    let groupCommit: GroupCommit
+    /// The policy document last decoded, with its text (see `loadPolicy`).
+    let policyCache = PolicyCache(nil)
 
     /// How the file is opened: the server runs migrations; local CLI commands refuse an out-of-date schema.
     public enum OpenMode: Sendable {
@@ -47,7 +52,17 @@ public struct EnrollmentStore: Sendable {
         self.pool = pool
         self.world = world
         self.keyring = keyring
-        self.feed = AuditFeed(latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
+        self.groupCommit = GroupCommit(pool: pool)
+        let feed = AuditFeed(latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
+        pool.add(transactionObserver: AuditCommitObserver(feed: feed), extent: .databaseLifetime)
+        self.feed = feed
+    }
+
+    /// Runs one write use case as its own savepoint in the next group-committed transaction, and returns
+    /// once that transaction is durable. Request-path use cases go through here; bulk jobs (sweep, backup,
+    /// migrations) use the pool directly and take turns with the groups.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await groupCommit.write(body)
     }
 
     /// Facts for `/readyz` and diagnostics.
@@ -73,6 +88,13 @@ public struct EnrollmentStore: Sendable {
                 arguments: [now]) ?? 0
         }
     }
+}
+
+/// A decoded policy and the stored text it came from.
+final class PolicyCache: Sendable {
+    private let state: Mutex<(document: String, policy: Policy)?>
+    init(_ initial: (document: String, policy: Policy)?) { state = Mutex(initial) }
+    func withLock<R>(_ body: (inout (document: String, policy: Policy)?) -> R) -> R { state.withLock { body(&$0) } }
 }
 
 /// What the database says about itself.

@@ -5,7 +5,7 @@ import TapCore
 // One record type per table. Times are GRDB dates (UTC text with milliseconds), enums are stored as text,
 // digests as blobs. Records stay inside this module; use cases return TapCore values.
 
-struct OperatorRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct OperatorRecord: StoredRecord {
     static let databaseTableName = "operator"
     var id: String
     var name: String
@@ -25,7 +25,7 @@ struct OperatorRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var previousTokenExpiresAt: Date?
 }
 
-struct DeviceRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct DeviceRecord: StoredRecord {
     static let databaseTableName = "device"
     var id: String
     var serialNumber: String
@@ -39,7 +39,7 @@ struct DeviceRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var createdAt: Date
 }
 
-struct SessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct SessionRecord: StoredRecord {
     static let databaseTableName = "session"
     var id: String
     var scenario: String
@@ -61,7 +61,7 @@ struct SessionRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var privilegedSubject: Bool
 }
 
-struct PassRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct PassRecord: StoredRecord {
     static let databaseTableName = "pass"
     var id: String
     var sessionId: String
@@ -81,8 +81,9 @@ struct PassRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     }
 }
 
-struct SessionTokenRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct SessionTokenRecord: StoredRecord {
     static let databaseTableName = "sessionToken"
+    static let keyColumn = "digest"
     var digest: Data
     var sessionId: String
     var createdAt: Date
@@ -91,8 +92,9 @@ struct SessionTokenRecord: Codable, FetchableRecord, PersistableRecord, Sendable
     var keyVersion: Int
 }
 
-struct RedeemFailureRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct RedeemFailureRecord: StoredRecord {
     static let databaseTableName = "redeemFailure"
+    static let keyColumn = "userPrincipalName"
     var userPrincipalName: String
     var count: Int
     var unreported: Int
@@ -100,7 +102,7 @@ struct RedeemFailureRecord: Codable, FetchableRecord, PersistableRecord, Sendabl
     var lastAt: Date
 }
 
-struct IdempotencyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct IdempotencyRecord: StoredRecord {
     static let databaseTableName = "idempotencyKey"
     var operatorId: String
     var key: String
@@ -109,7 +111,7 @@ struct IdempotencyRecord: Codable, FetchableRecord, PersistableRecord, Sendable 
     var createdAt: Date
 }
 
-struct AuditEventRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct AuditEventRecord: StoredRecord {
     static let databaseTableName = "auditEvent"
     var seq: Int64
     var time: Date
@@ -121,7 +123,7 @@ struct AuditEventRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var keyVersion: Int
 }
 
-struct AuditHeadRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct AuditHeadRecord: StoredRecord {
     static let databaseTableName = "auditHead"
     var id: Int
     var seq: Int64
@@ -130,7 +132,7 @@ struct AuditHeadRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var keyVersion: Int
 }
 
-struct PolicyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct PolicyRecord: StoredRecord {
     static let databaseTableName = "policy"
     var id: Int
     var document: String
@@ -138,8 +140,9 @@ struct PolicyRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
     var updatedBy: String?
 }
 
-struct IssuanceLockRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct IssuanceLockRecord: StoredRecord {
     static let databaseTableName = "issuanceLock"
+    static let keyColumn = "userPrincipalName"
     var userPrincipalName: String
     var lockedUntil: Date
     var reason: String

@@ -1,0 +1,123 @@
+import GRDB
+import Synchronization
+
+/// Group commit: write use cases that arrive while a transaction is committing wait for the next one, and
+/// run together in it, each inside its own savepoint. One fsync then makes a whole group durable.
+///
+/// Durability is unchanged: a caller is answered only after the transaction holding its writes has
+/// committed (with `synchronous = FULL`). Isolation is unchanged too: the writes run one after another on
+/// SQLite's single writer, so each sees the ones before it, exactly as separate transactions would. A use
+/// case that throws rolls back its savepoint only; the others in the group still commit.
+final class GroupCommit: Sendable {
+    /// Most use cases per transaction, so that one group cannot hold the writer for long.
+    static let maximumGroupSize = 128
+
+    private let pool: DatabasePool
+    private let state = Mutex(State())
+
+    private struct State {
+        var queue: [PendingWrite] = []
+        /// Whether a group is scheduled on the writer; it keeps scheduling the next while work is queued.
+        var scheduled = false
+    }
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Runs `body` in the next group's transaction and returns its result once that transaction committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            enqueue(PendingWrite(body, continuation))
+        }
+    }
+
+    private func enqueue(_ write: PendingWrite) {
+        let schedule = state.withLock { state -> Bool in
+            state.queue.append(write)
+            guard !state.scheduled else { return false }
+            state.scheduled = true
+            return true
+        }
+        if schedule { scheduleGroup() }
+    }
+
+    /// One group per trip through GRDB's writer queue, so other writes (the sweeper, admin changes) get
+    /// their turn between groups.
+    private func scheduleGroup() {
+        pool.asyncWriteWithoutTransaction { db in
+            let group = self.state.withLock { state -> [PendingWrite] in
+                let count = min(state.queue.count, Self.maximumGroupSize)
+                let group = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                return group
+            }
+            Self.commit(group, db)
+            let more = self.state.withLock { state -> Bool in
+                state.scheduled = !state.queue.isEmpty
+                return state.scheduled
+            }
+            if more { self.scheduleGroup() }
+        }
+    }
+
+    private static func commit(_ group: [PendingWrite], _ db: Database) {
+        guard !group.isEmpty else { return }
+        do {
+            try db.inTransaction(.immediate) {
+                for write in group {
+                    // An error SQLite itself answers by rolling the whole transaction back (disk full, I/O)
+                    // leaves no transaction to continue in; the rest of the group fails with the commit.
+                    guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
+                    write.perform(db)
+                }
+                return .commit
+            }
+        } catch {
+            for write in group { write.settle(commitError: error) }
+            return
+        }
+        for write in group { write.settle(commitError: nil) }
+    }
+}
+
+enum GroupCommitError: Error, CustomStringConvertible {
+    case transactionAborted
+
+    var description: String { "SQLite rolled the transaction back; nothing of it was stored" }
+}
+
+/// One use case waiting for its group. Touched only on GRDB's writer queue once enqueued.
+private final class PendingWrite: @unchecked Sendable {
+    private let run: (Database) -> Void
+    private let answer: (_ commitError: (any Error)?) -> Void
+
+    init<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, _ continuation: CheckedContinuation<T, any Error>) {
+        // Written by `run`, read by `answer`, both on the writer queue, one after the other.
+        let outcome = OutcomeBox<T>()
+        run = { db in
+            do {
+                try db.inSavepoint {
+                    outcome.result = .success(try body(db))
+                    return .commit
+                }
+            } catch {
+                outcome.result = .failure(error)
+            }
+        }
+        answer = { commitError in
+            switch (outcome.result, commitError) {
+            case (.success, let error?), (nil, let error?): continuation.resume(throwing: error)
+            case (let result?, _): continuation.resume(with: result)
+            case (nil, nil): continuation.resume(throwing: GroupCommitError.transactionAborted)
+            }
+        }
+    }
+
+    func perform(_ db: Database) { run(db) }
+    func settle(commitError: (any Error)?) { answer(commitError) }
+}
+
+private final class OutcomeBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
