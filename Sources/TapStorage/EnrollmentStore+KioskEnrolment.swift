@@ -3,8 +3,9 @@ import GRDB
 import TapCore
 
 /// One row of `kioskEnrolmentCode`.
-struct KioskEnrolmentCodeRecord: Codable, FetchableRecord, PersistableRecord, Sendable {
+struct KioskEnrolmentCodeRecord: StoredRecord {
     static let databaseTableName = "kioskEnrolmentCode"
+    static let keyColumn = "operatorId"
     var operatorId: String
     var digest: Data
     var keyVersion: Int
@@ -92,7 +93,7 @@ extension EnrollmentStore {
                     db, sql: "SELECT * FROM kioskEnrolmentCode WHERE digest = ? AND keyVersion = ?", arguments: [digest, version]) ?? found
             }
             guard var code = found, code.usedAt == nil, code.expiresAt > now,
-                var record = try OperatorRecord.fetchOne(db, key: code.operatorId), record.revokedAt == nil
+                var record = try OperatorRecord.find(db, code.operatorId), record.revokedAt == nil
             else { return nil }
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
             guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
