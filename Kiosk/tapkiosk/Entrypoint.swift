@@ -103,8 +103,10 @@ struct TapKioskCommand: AsyncParsableCommand {
                     }
                 case .failure(.problem(_, "invalid_enrolment_code", _)):
                     notice = "That enrolment code is unknown, used or expired; check it or ask an admin for a new one."
+                case .failure(.unreachable):
+                    notice = "The service at \(configuration.settings.serverName) is not answering; type the code again to retry."
                 case .failure(let failure):
-                    notice = failure.isTransient ? "The service at \(configuration.settings.serverName) is not answering; try again." : failure.message
+                    notice = failure.message
                 }
             }
             terminal.show(
@@ -112,7 +114,7 @@ struct TapKioskCommand: AsyncParsableCommand {
                     title: "TapStation kiosk · first start",
                     body: [
                         .text("This kiosk is not enrolled yet. Type the enrolment code an admin created for it"),
-                        .text("(tapstation: POST /v1/operators with role kiosk and withEnrolmentCode)."),
+                        .text("(tapstation operator create --role kiosk --enrolment-code, or the API; see docs/kiosk.md)."),
                     ],
                     notice: notice, prompt: "Enrolment code (Ctrl-D: quit):"))
             // A line is a code to try; Ctrl-D quits; anything else draws the screen again.
