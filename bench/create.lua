@@ -3,7 +3,7 @@
 local token = os.getenv("TOKEN")
 local pass_file = os.getenv("PASS_FILE")
 local counter = 0
-local thread_id = 0
+thread_id = 0  -- a global: wrk's thread:set() sets globals, which a local would shadow
 local out = nil
 
 function setup(thread)

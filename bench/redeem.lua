@@ -1,7 +1,7 @@
 -- wrk script: POST /v1/redeem, each pass from PASS_FILE used once (thread N takes every Nth line).
 local passes = {}
 local index = 0
-local thread_id = 0
+thread_id = 0  -- a global: wrk's thread:set() sets globals, which a local would shadow
 local threads = tonumber(os.getenv("THREADS") or "2")
 
 function setup(thread)

@@ -1,4 +1,5 @@
 import Foundation
+import TapCore
 
 /// The JSON conventions of the API, shared by the server, the kiosk and the CLI: RFC 3339 UTC times
 /// (fractional seconds accepted on input, whole seconds on output), keys as written.
@@ -30,7 +31,7 @@ public enum WireJSON {
 
     /// `2026-11-26T10:00:00Z`.
     public static func formatTime(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+        UTCTime.rfc3339(date)
     }
 
     /// Reads an RFC 3339 time with an offset or `Z`, with or without fractional seconds.

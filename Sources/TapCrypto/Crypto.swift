@@ -40,13 +40,20 @@ public enum Crypto {
 
 /// Owns an `EVP_MAC` and its context, and frees both.
 final class MACContext {
+    private nonisolated(unsafe) static let hmac = EVP_MAC_fetch(nil, "HMAC", nil)
+
     private let mac: OpaquePointer
     private let context: OpaquePointer
 
     init(algorithm: String, digest: String, key: [UInt8]) throws {
-        guard let mac = EVP_MAC_fetch(nil, algorithm, nil) else {
+        // Fetching walks OpenSSL's provider store under a lock; HMAC, fetched once, is shared (it is
+        // reference-counted and immutable), each context taking its own reference.
+        let fetched = algorithm == "HMAC" ? Self.hmac : EVP_MAC_fetch(nil, algorithm, nil)
+        guard let fetched, EVP_MAC_up_ref(fetched) == 1 else {
             throw CryptoError.drainingQueue(operation: "EVP_MAC_fetch(\(algorithm))")
         }
+        if algorithm != "HMAC" { EVP_MAC_free(fetched) }
+        let mac = fetched
         guard let context = EVP_MAC_CTX_new(mac) else {
             EVP_MAC_free(mac)
             throw CryptoError.drainingQueue(operation: "EVP_MAC_CTX_new")

@@ -50,7 +50,10 @@ enum JSONBody {
 
     static func checkContentType(_ request: Request) throws {
         guard let contentType = request.headers[.contentType] else { return }
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        // Byte-level trimming: Foundation's CharacterSet trimming showed up in every request's profile.
+        let essence = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let trimmed = essence.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        let mediaType = String(decoding: Array(trimmed), as: UTF8.self).lowercased()
         guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
             throw APIError(
                 status: .unsupportedMediaType, code: "unsupported_media_type",

@@ -57,7 +57,7 @@ extension EnrollmentStore {
             }
             let settings = try loaded.record.settings(in: try loadPolicy(db))
             try change(&loaded, settings, now, db)
-            try loaded.record.update(db)
+            try loaded.record.updateRow(db)
             return try parse(try Self.session(id: id.rawValue, db: db), "session")
         }
     }
@@ -102,20 +102,22 @@ extension EnrollmentStore {
     /// Refuses when minting one more pass would pass a cap. Counted inside the write transaction, so under
     /// any concurrency exactly the cap succeeds.
     func checkCaps(_ caps: IssuanceCaps, issuer: OperatorID, site: SiteName, privileged: Bool, now: Date, db: Database) throws {
-        let hourAgo = now.addingTimeInterval(-3600), dayAgo = now.addingTimeInterval(-86_400)
+        // Times as stored text, built only for the caps that are set: this runs in every create.
+        let hourAgo = UTCTime.text(now.addingTimeInterval(-3600)), dayAgo = UTCTime.text(now.addingTimeInterval(-86_400))
         func count(_ condition: String, _ arguments: StatementArguments) throws -> Int {
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pass JOIN session ON session.id = pass.sessionId WHERE \(condition)", arguments: arguments) ?? 0
+            let sql = "SELECT COUNT(*) FROM pass JOIN session ON session.id = pass.sessionId WHERE \(condition)"
+            return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
         }
-        let checks: [(String, Int?, String, StatementArguments)] = [
-            ("passesPerOperatorPerHour", caps.perOperatorPerHour, "pass.issuedBy = ? AND pass.createdAt > ?", [issuer.rawValue, hourAgo]),
-            ("passesPerOperatorPerDay", caps.perOperatorPerDay, "pass.issuedBy = ? AND pass.createdAt > ?", [issuer.rawValue, dayAgo]),
-            ("passesPerSitePerHour", caps.perSitePerHour, "session.site = ? AND pass.createdAt > ?", [site.value, hourAgo]),
-            ("passesPerSitePerDay", caps.perSitePerDay, "session.site = ? AND pass.createdAt > ?", [site.value, dayAgo]),
-            ("privilegedPassesPerDay", privileged ? caps.privilegedPerDay : nil, "session.privilegedSubject = 1 AND pass.createdAt > ?", [dayAgo]),
+        let checks: [(String, Int?, String, () -> StatementArguments)] = [
+            ("passesPerOperatorPerHour", caps.perOperatorPerHour, "pass.issuedBy = ? AND pass.createdAt > ?", { [issuer.rawValue, hourAgo] }),
+            ("passesPerOperatorPerDay", caps.perOperatorPerDay, "pass.issuedBy = ? AND pass.createdAt > ?", { [issuer.rawValue, dayAgo] }),
+            ("passesPerSitePerHour", caps.perSitePerHour, "session.site = ? AND pass.createdAt > ?", { [site.value, hourAgo] }),
+            ("passesPerSitePerDay", caps.perSitePerDay, "session.site = ? AND pass.createdAt > ?", { [site.value, dayAgo] }),
+            ("privilegedPassesPerDay", privileged ? caps.privilegedPerDay : nil, "session.privilegedSubject = 1 AND pass.createdAt > ?", { [dayAgo] }),
         ]
         for (name, limit, condition, arguments) in checks {
             guard let limit else { continue }
-            if try count(condition, arguments) >= limit { throw EnrollmentError.issuanceCapReached(cap: name, limit: limit) }
+            if try count(condition, arguments()) >= limit { throw EnrollmentError.issuanceCapReached(cap: name, limit: limit) }
         }
     }
 

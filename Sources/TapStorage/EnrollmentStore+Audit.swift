@@ -11,9 +11,9 @@ extension EnrollmentStore {
     func appendAudit(
         _ db: Database, _ type: AuditEventType, session: String?, actor: String, data: [String: JSONValue] = [:]
     ) throws -> Int64 {
-        let head = try AuditHeadRecord.find(db, 1)
-        let sequence = (head?.seq ?? 0) + 1
-        let previousMAC = head.map { Array($0.mac) } ?? []
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, mac FROM auditHead WHERE id = 1"))
+        let sequence: Int64 = (head?[0] ?? 0) + 1
+        let previousMAC: [UInt8] = head.map { Array($0[1] as Data) } ?? []
         var record = AuditEventRecord(
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session, actor: actor,
             data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
@@ -23,7 +23,7 @@ extension EnrollmentStore {
         try db.cachedStatement(sql: """
             INSERT INTO auditEvent (seq, time, type, sessionId, actor, data, mac, keyVersion) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
-                record.seq, StorageTime.text(record.time), record.type, record.sessionId, record.actor, record.data, record.mac,
+                record.seq, UTCTime.text(record.time), record.type, record.sessionId, record.actor, record.data, record.mac,
                 record.keyVersion,
             ])
         try db.cachedStatement(sql: """

@@ -41,7 +41,7 @@ extension EnrollmentStore {
             if collecting, plan.startsAt <= now, loaded.record.state == SessionState.pending.rawValue {
                 try apply(.startTimeReached, to: &loaded.record, action: "collect", now: now)
             }
-            try loaded.record.update(db)
+            try loaded.record.updateRow(db)
             let code = try mintPass(plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
             try RedeemFailureRecord.delete(db, loaded.record.userPrincipalName)
             return IssuedPass(session: try parse(try Self.session(id: id.rawValue, db: db), "session"), pass: code)
@@ -150,7 +150,7 @@ extension EnrollmentStore {
                 break
             }
         }
-        try loaded.record.update(db)
+        try loaded.record.updateRow(db)
     }
 
     /// Writes a terminal state: the session event, then the pass revocation and the end of its tokens.
@@ -159,7 +159,7 @@ extension EnrollmentStore {
         data: [String: JSONValue] = [:]
     ) throws {
         loaded.record.closedAt = now
-        try loaded.record.update(db)
+        try loaded.record.updateRow(db)
         try appendAudit(db, event, session: loaded.record.id, actor: actor, data: data)
         try revokeLivePass(&loaded, reason: event.rawValue, actor: actor, now: now, db: db)
         try db.execute(
@@ -170,7 +170,7 @@ extension EnrollmentStore {
     func revokeLivePass(_ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: Database) throws {
         guard var pass = loaded.pass else { return }
         pass.revokedAt = now
-        try pass.update(db)
+        try pass.updateRow(db)
         loaded.pass = nil
         try appendAudit(
             db, .passRevoked, session: loaded.record.id, actor: actor,

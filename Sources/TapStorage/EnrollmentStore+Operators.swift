@@ -77,7 +77,7 @@ extension EnrollmentStore {
     public func operatorForToken(_ token: BearerToken) async throws -> OperatorLookup {
         let now = world.now()
         let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
-        let nowText = StorageTime.text(now)
+        let nowText = UTCTime.text(now)
         return try await pool.read { db in
             var found: OperatorRecord?
             // Every operator request runs these two lookups: statements prepared once per connection.

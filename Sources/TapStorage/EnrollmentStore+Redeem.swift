@@ -10,24 +10,27 @@ extension EnrollmentStore {
     /// same single write (the user's failure counter), so unknown user, wrong pass, expired pass and used
     /// pass cannot be told apart by answer or timing. At the policy's limit, the user's open passes lock.
     public func redeem(user: UserPrincipalName, pass presented: PresentedPass, client: String? = nil) async throws -> RedeemOutcome {
-        try await write { db in
+        // The MACs and the session token are computed before the transaction: the writer is the one thing
+        // every write waits for, so it only compares. A digest per secret version, for every redeem alike.
+        let presentedDigests = Dictionary(
+            uniqueKeysWithValues: keyring.versions.compactMap { version in keyring.passDigest(presented, for: user, version: version).map { (version, $0) } })
+        let token = BearerToken.generate(.sessionToken, randomBytes: world.randomBytes)
+        guard let tokenDigest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+        return try await write { db in
             let now = world.currentSecond()
             let candidates = try PassRecord.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT pass.* FROM pass JOIN session ON session.id = pass.sessionId
                     WHERE session.userPrincipalName = ? AND pass.revokedAt IS NULL
                       AND session.state IN ('pending','active','inProgress','expired','lockedOut')
-                    """,
+                    """),
                 arguments: [user.value])
             var matched: PassRecord?
             for candidate in candidates {
-                let digest = keyring.passDigest(presented, for: user, version: candidate.keyVersion) ?? []
+                let digest = presentedDigests[candidate.keyVersion] ?? []
                 if keyring.constantTimeEqual(Array(candidate.digest), digest) { matched = candidate }
             }
-            // An unknown user still costs one MAC, like a known user with one pass.
-            if candidates.isEmpty { _ = keyring.passDigest(presented, for: user) }
-            let sessionRecords = try SessionRecord.fetchAll(db, keys: candidates.map(\.sessionId))
+            let sessionRecords = try candidates.compactMap { try SessionRecord.find(db, $0.sessionId) }
             let policy = try loadPolicy(db)
             let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
             let failures = try RedeemFailureRecord.find(db, user.value)
@@ -43,9 +46,9 @@ extension EnrollmentStore {
                     matched.terms.usability(at: now, policyEnabled: enabled).isUsable
                 {
                     try settle(&loaded, now: now, db: db)
-                    return .admitted(
-                        try admit(&loaded, user: user, client: client, policy: policy, now: now, db: db),
-                        try mintSessionToken(loaded, now: now, db: db))
+                    let admitted = try admit(&loaded, user: user, client: client, policy: policy, now: now, db: db)
+                    try storeSessionToken(tokenDigest, for: loaded, now: now, db: db)
+                    return .admitted(admitted, token)
                 }
             }
             try recordFailure(user: user, previous: failures, limit: limit, candidates: sessionRecords, now: now, db: db)
@@ -64,7 +67,7 @@ extension EnrollmentStore {
     ) throws -> Session {
         guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
         pass.uses += 1
-        try pass.update(db)
+        try pass.updateRow(db)
         loaded.pass = pass
         if try loaded.record.sessionState == .active {
             let settings = try loaded.record.settings(in: policy)
@@ -72,11 +75,12 @@ extension EnrollmentStore {
             // The completion deadline runs from the first sign-in: that is when enrollment starts.
             loaded.record.completionDeadline = now.addingTimeInterval(TimeInterval(settings.completionDeadlineInMinutes * 60))
             if let deviceID = loaded.record.deviceId {
-                try db.execute(sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?", arguments: [now, deviceID])
+                try db.execute(
+                    sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?", arguments: [UTCTime.text(now), deviceID])
             }
         }
         try apply(.passUsed, to: &loaded.record, action: "redeem", now: now)
-        try loaded.record.update(db)
+        try loaded.record.updateRow(db)
         try appendAudit(
             db, .passUsed, session: loaded.record.id, actor: "redeem",
             data: [
@@ -87,14 +91,11 @@ extension EnrollmentStore {
         return try parse(try Self.session(id: loaded.record.id, db: db), "session")
     }
 
-    private func mintSessionToken(_ loaded: LoadedSession, now: Date, db: Database) throws -> BearerToken {
-        let token = BearerToken.generate(.sessionToken, randomBytes: world.randomBytes)
-        guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
-        try SessionTokenRecord(
-            digest: Data(digest), sessionId: loaded.record.id, createdAt: now,
-            expiresAt: loaded.record.completionDeadline, revokedAt: nil, keyVersion: keyring.currentVersion
-        ).insert(db)
-        return token
+    private func storeSessionToken(_ digest: [UInt8], for loaded: LoadedSession, now: Date, db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO sessionToken (digest, sessionId, createdAt, expiresAt, revokedAt, keyVersion) VALUES (?, ?, ?, ?, NULL, ?)")
+            .execute(arguments: [
+                Data(digest), loaded.record.id, UTCTime.text(now), UTCTime.text(loaded.record.completionDeadline), keyring.currentVersion,
+            ])
     }
 
     private func recordFailure(
@@ -115,9 +116,9 @@ extension EnrollmentStore {
             guard effective == .active || effective == .inProgress, var pass = loaded.pass else { continue }
             try settle(&loaded, now: now, db: db)
             pass.lockedAt = now
-            try pass.update(db)
+            try pass.updateRow(db)
             try apply(.lockOut, to: &loaded.record, action: "lock out", now: now)
-            try loaded.record.update(db)
+            try loaded.record.updateRow(db)
             try appendAudit(
                 db, .passLocked, session: record.id, actor: "redeem",
                 data: ["passId": .string(pass.id), "failedAttempts": .number(Double(failures.count))])

@@ -56,7 +56,7 @@ extension EnrollmentStore {
                 completionDeadline: plan.plannedCompletionDeadline, firstUsedAt: nil, closedAt: nil,
                 passRequest: needsApproval ? encodeJSON(request.pass) : nil, approval: approval.map(encodeJSON),
                 approvalDeadline: approval?.deadline, privilegedSubject: isPrivileged)
-            try session.insert(db)
+            try session.insertRow(db)
             try appendAudit(
                 db, .sessionCreated, session: session.id, actor: creator.id.rawValue,
                 data: [
@@ -156,7 +156,7 @@ extension EnrollmentStore {
             id: (world.newID() as PassID).rawValue, sessionId: session.id, digest: Data(digest),
             createdAt: now, startsAt: plan.startsAt, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0,
             revokedAt: nil, lockedAt: nil, keyVersion: keyring.currentVersion, issuedBy: issuer)
-        try pass.insert(db)
+        try pass.insertRow(db)
         // The user and site ride along so that a webhook can tell the user a pass was issued in their name.
         try appendAudit(
             db, .passIssued, session: session.id, actor: issuer,

@@ -20,7 +20,7 @@ let jsonDecoder: JSONDecoder = {
 
 /// A time inside audit data: RFC 3339 UTC, whole seconds, like the API.
 func auditTime(_ date: Date) -> JSONValue {
-    .string(StorageTime.rfc3339(date))
+    .string(UTCTime.rfc3339(date))
 }
 
 /// Audit data as compact JSON with sorted keys, written by hand: it is encoded once or twice inside every

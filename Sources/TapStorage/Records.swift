@@ -5,7 +5,7 @@ import TapCore
 // One record type per table. Times are GRDB dates (UTC text with milliseconds), enums are stored as text,
 // digests as blobs. Records stay inside this module; use cases return TapCore values.
 
-struct OperatorRecord: StoredRecord {
+struct OperatorRecord: StoredRecord, Equatable {
     static let databaseTableName = "operator"
     var id: String
     var name: String
@@ -25,7 +25,7 @@ struct OperatorRecord: StoredRecord {
     var previousTokenExpiresAt: Date?
 }
 
-struct DeviceRecord: StoredRecord {
+struct DeviceRecord: StoredRecord, Equatable {
     static let databaseTableName = "device"
     var id: String
     var serialNumber: String
@@ -39,7 +39,7 @@ struct DeviceRecord: StoredRecord {
     var createdAt: Date
 }
 
-struct SessionRecord: StoredRecord {
+struct SessionRecord: StoredRecord, Equatable {
     static let databaseTableName = "session"
     var id: String
     var scenario: String
@@ -61,7 +61,7 @@ struct SessionRecord: StoredRecord {
     var privilegedSubject: Bool
 }
 
-struct PassRecord: StoredRecord {
+struct PassRecord: StoredRecord, Equatable {
     static let databaseTableName = "pass"
     var id: String
     var sessionId: String

@@ -16,15 +16,15 @@ struct StorageFormatTests {
 
     @Test(arguments: dates) func storageTimeIsTheTextGRDBWrites(date: Date) throws {
         let expected = try #require(String.fromDatabaseValue(date.databaseValue))
-        #expect(StorageTime.text(date) == expected)
+        #expect(UTCTime.text(date) == expected)
         // And it reads back as the same millisecond.
-        let parsed = try #require(Date.fromDatabaseValue(StorageTime.text(date).databaseValue))
+        let parsed = try #require(Date.fromDatabaseValue(UTCTime.text(date).databaseValue))
         #expect(abs(parsed.timeIntervalSince1970 - (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000) < 0.0005)
     }
 
     @Test(arguments: dates) func rfc3339IsTheAPIsFormat(date: Date) {
         let expected = date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
-        #expect(StorageTime.rfc3339(date) == expected)
+        #expect(UTCTime.rfc3339(date) == expected)
     }
 
     @Test func auditDataIsCompactSortedJSONThatReadsBackTheSame() throws {
