@@ -26,7 +26,8 @@ public struct ScreenRenderer: Sendable {
         var out = ""
         switch style {
         case .ansi, .monochrome: out += "\u{1B}[H\u{1B}[2J"
-        case .plain: out += String(repeating: "-", count: min(width, 79)) + "\n"
+        // A screen may come while the cursor still sits after the last prompt: start on a line of its own.
+        case .plain: out += "\n" + String(repeating: "-", count: min(width, 79)) + "\n"
         }
         out += emphasised(screen.title, bold: true) + "\n\n"
         for line in screen.body {
