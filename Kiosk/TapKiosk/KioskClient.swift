@@ -127,6 +127,7 @@ public struct KioskClient: Sendable {
         }
     }
 
+    /// `text` safe inside a query value.
     static func percentEncoded(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")

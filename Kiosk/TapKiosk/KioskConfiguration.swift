@@ -55,6 +55,7 @@ public struct KioskConfiguration: Sendable, Equatable {
     /// A configuration mistake, said so that the person at the kiosk can fix it (exit code 2).
     public struct Problem: Error, Equatable, CustomStringConvertible {
         public let description: String
+        /// Makes a problem.
         init(_ description: String) { self.description = description }
     }
 

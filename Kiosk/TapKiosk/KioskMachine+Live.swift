@@ -91,6 +91,7 @@ extension KioskMachine {
         return []
     }
 
+    /// The stream is back: polling stops and its notice goes.
     mutating func streamOpened() {
         switch step {
         case .live(var live):
@@ -104,6 +105,7 @@ extension KioskMachine {
         }
     }
 
+    /// The stream ended or broke: poll until it is back, unless the pass is already known revoked.
     mutating func streamClosed() {
         // Polling starts at once (lastPollAt in the past); the first reconnect waits a while.
         let polling = Polling(lastPollAt: .distantPast, lastReconnectAt: now)

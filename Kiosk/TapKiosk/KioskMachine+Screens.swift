@@ -109,6 +109,7 @@ extension KioskMachine {
         }
     }
 
+    /// The pass (while it can still be used) and the live log of a followed session.
     func liveScreen(_ live: Live) -> Screen {
         let session = live.session
         var body: [Screen.Line] = []
@@ -152,6 +153,7 @@ extension KioskMachine {
         return tens >= 60 ? "in \(tens / 60) min \(tens % 60) s" : "in \(tens) s"
     }
 
+    /// What became of the session and its pass, in one line.
     func finishedTitle(_ outcome: Outcome) -> String {
         let session = outcome.session
         let revoked = outcome.passRevoked ? "pass revoked" : "revoking the pass…"
@@ -166,6 +168,7 @@ extension KioskMachine {
         }
     }
 
+    /// What the kiosk is waiting for.
     func waitingTitle(_ work: Work) -> String {
         switch work {
         case .checkIdentity, .loadPolicy: "TapStation kiosk · connecting to \(settings.serverName)"
@@ -176,6 +179,7 @@ extension KioskMachine {
         }
     }
 
+    /// The order in the words the technician checks.
     func summary(of order: Order) -> [Screen.Line] {
         var lines: [Screen.Line] = []
         if let device = order.request.device {
@@ -189,6 +193,7 @@ extension KioskMachine {
         return lines
     }
 
+    /// A session's state, device, user, pass (unless stale) and id, one per line.
     func sessionFacts(_ session: SessionView, withPass: Bool = true) -> [Screen.Line] {
         var lines: [Screen.Line] = [.text("State:   \(stateText(session))")]
         if let device = session.device { lines.append(.text("Device:  \(device.serialNumber.value) (\(device.platform.menuTitle))")) }
@@ -202,6 +207,7 @@ extension KioskMachine {
         return lines
     }
 
+    /// A session state in plain words.
     func stateText(_ session: SessionView) -> String {
         switch session.state {
         case .awaitingApproval: "waiting for a second person's approval"
@@ -217,6 +223,7 @@ extension KioskMachine {
         }
     }
 
+    /// A session as one line of a list.
     func oneLineSummary(_ session: SessionView) -> String {
         let created = WireJSON.formatTime(session.createdDateTime).prefix(16).replacingOccurrences(of: "T", with: " ")
         let device = session.device.map { " " + $0.serialNumber.value } ?? " FIDO2"

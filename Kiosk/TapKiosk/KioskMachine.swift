@@ -320,6 +320,7 @@ public struct KioskMachine: Sendable {
         return []
     }
 
+    /// Back to the menu; nothing is awaited any more.
     mutating func goToMenu(notice: String?) {
         step = .menu
         awaiting = nil
@@ -327,6 +328,7 @@ public struct KioskMachine: Sendable {
         self.notice = notice
     }
 
+    /// A key for one new order, unique for this run of the kiosk.
     mutating func newIdempotencyKey() -> String {
         keyCounter += 1
         return "\(keyPrefix)-\(keyCounter)"

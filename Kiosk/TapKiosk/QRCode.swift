@@ -65,6 +65,7 @@ public struct QRCode: Sendable, Equatable {
         return result
     }
 
+    /// The generator polynomial of `degree` error-correction codewords.
     static func reedSolomonDivisor(degree: Int) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: degree)
         result[degree - 1] = 1
@@ -79,6 +80,7 @@ public struct QRCode: Sendable, Equatable {
         return result
     }
 
+    /// The error-correction codewords of `data`.
     static func reedSolomonRemainder(_ data: [UInt8], divisor: [UInt8]) -> [UInt8] {
         var result = [UInt8](repeating: 0, count: divisor.count)
         for byte in data {
@@ -116,6 +118,7 @@ public struct QRCode: Sendable, Equatable {
             isFunction[row][column] = true
         }
 
+        /// Timing, finder and alignment patterns, and the reserved format areas.
         mutating func drawFunctionPatterns(version: Int) {
             for index in 0..<size {
                 set(column: 6, row: index, index % 2 == 0)
@@ -139,6 +142,7 @@ public struct QRCode: Sendable, Equatable {
             drawFormatBits()  // reserves the format areas before data is placed
         }
 
+        /// Places the codewords in the zigzag order of the standard, skipping the fixed patterns.
         mutating func drawCodewords(_ data: [UInt8]) {
             var bit = 0
             var right = size - 1
@@ -160,6 +164,7 @@ public struct QRCode: Sendable, Equatable {
             }
         }
 
+        /// Inverts the data modules the mask selects.
         mutating func applyMask() {
             for row in 0..<size {
                 for column in 0..<size where !isFunction[row][column] && (row + column) % 2 == 0 {

@@ -60,6 +60,7 @@ struct TapKioskCommand: AsyncParsableCommand {
         try? await http.shutdown()
     }
 
+    /// Flags, environment and config file, resolved once.
     func loadConfiguration() throws -> KioskConfiguration {
         let environment = ProcessInfo.processInfo.environment
         let flags = KioskConfiguration.Flags(server: server, tokenFile: tokenFile, config: config, plain: plain)
@@ -182,11 +183,13 @@ final class ServerClockBox: @unchecked Sendable {
     private let lock = NSLock()
     private var clock = ServerClock()
 
+    /// Learns the offset from an answer's `Date` header.
     func observe(dateHeader: String) {
         let now = Date()
         lock.withLock { clock.observe(dateHeader: dateHeader, receivedAt: now) }
     }
 
+    /// The server's time now.
     func now() -> Date { lock.withLock { clock.serverTime(at: Date()) } }
 }
 
@@ -257,10 +260,12 @@ final class Terminal: @unchecked Sendable {
     /// Clears the screen (and scrollback where possible) before the program ends.
     func finish() { write(renderer.wipe()) }
 
+    /// Draws a screen (a refresh is skipped on plain terminals).
     func show(_ screen: Screen, isRefresh: Bool = false) {
         if let text = renderer.render(screen, width: width(), isRefresh: isRefresh) { write(text) }
     }
 
+    /// Takes everything off the terminal.
     func wipe() { write(renderer.wipe()) }
 
     /// Columns of the terminal; 80 when it cannot say (a serial line).
@@ -270,6 +275,7 @@ final class Terminal: @unchecked Sendable {
         return Int(ProcessInfo.processInfo.environment["COLUMNS"] ?? "") ?? 80
     }
 
+    /// Writes all of `text` to standard output.
     func write(_ text: String) {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {

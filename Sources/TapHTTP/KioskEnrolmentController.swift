@@ -19,6 +19,7 @@ struct KioskEnrolmentController {
         routes.add(.post, "/v1/kiosk/enrol", .anyone, handler: enrol)
     }
 
+    /// Refused before any work when the address is over its limit; every refusal is the same 401.
     @Sendable func enrol(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let client = context.clientAddress
         if let wait = await services.throttle.retryAfter(client: client, user: Self.throttleSubject) {
