@@ -24,6 +24,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "TapCrypto", dependencies: ["COpenSSL"]),
         .target(name: "TapCore"),
+        // Strict WebAuthn registration and assertion verification; crypto only through TapCrypto.
+        .target(name: "WebAuthn", dependencies: ["TapCrypto"]),
         .target(name: "TapAPI", dependencies: ["TapCore"]),
         .target(
             name: "TapStorage",
@@ -69,9 +71,14 @@ let package = Package(
             path: "Kiosk/tapkiosk"
         ),
 
-        // Fixed clock, seeded randomness and a real keyring, shared by the test targets.
-        .target(name: "TapTestSupport", dependencies: ["TapCore", "TapCrypto"], path: "Tests/TapTestSupport"),
-        .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto"]),
+        // Fixed clock, seeded randomness, a real keyring, and test keys and certificates made with OpenSSL.
+        .target(name: "TapTestSupport", dependencies: ["TapCore", "TapCrypto", "COpenSSL"], path: "Tests/TapTestSupport"),
+        .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto", "TapTestSupport"]),
+        .testTarget(
+            name: "WebAuthnTests",
+            dependencies: ["WebAuthn", "TapCrypto", "TapTestSupport"],
+            exclude: ["Vectors/record-chromium.py", "Vectors/README.md"]
+        ),
         .testTarget(name: "TapCoreTests", dependencies: ["TapCore", "TapTestSupport"]),
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapTestSupport"]),
         .testTarget(name: "TapStorageTests", dependencies: ["TapStorage", "TapTestSupport"]),

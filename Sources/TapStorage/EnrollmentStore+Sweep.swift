@@ -9,7 +9,7 @@ extension EnrollmentStore {
     ///
     /// Correctness never depends on this running: every use case derives the state from the stored times.
     /// Works in batches of `batchSize` so no transaction holds the writer for long.
-    public func sweep(batchSize: Int = 500) async throws -> SweepReport {
+    public func sweep(batchSize: Int = 100) async throws -> SweepReport {
         var report = SweepReport()
         while true {
             let advanced = try await pool.write { db -> Int in
