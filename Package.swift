@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tapstation", targets: ["tapstation"]),
+        .executable(name: "tapkiosk", targets: ["tapkiosk"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
@@ -14,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The kiosk's HTTP client: its response body is an async sequence, so it can follow server-sent events.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
         // System OpenSSL 3 (Debian libssl-dev), libcrypto only. Only TapCrypto imports it.
@@ -50,6 +54,23 @@ let package = Package(
         ),
         .executableTarget(name: "tapstation", dependencies: ["TapAdmin"]),
 
+        // The line-mode kiosk: the flow as a state machine, rendering and the API client; talks HTTP only.
+        .target(
+            name: "TapKiosk",
+            dependencies: [
+                "TapAPI", "TapCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Kiosk/TapKiosk"
+        ),
+        .executableTarget(
+            name: "tapkiosk",
+            dependencies: ["TapKiosk", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Kiosk/tapkiosk"
+        ),
+
         // Fixed clock, seeded randomness, a real keyring, and test keys and certificates made with OpenSSL.
         .target(name: "TapTestSupport", dependencies: ["TapCore", "TapCrypto", "COpenSSL"], path: "Tests/TapTestSupport"),
         .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto", "TapTestSupport"]),
@@ -72,5 +93,6 @@ let package = Package(
             name: "TapAdminTests",
             dependencies: ["TapAdmin", "TapTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
+        .testTarget(name: "TapKioskTests", dependencies: ["TapKiosk"]),
     ]
 )

@@ -64,12 +64,16 @@ public struct CreateOperatorRequest: Codable, Sendable {
     public var allowedSubjects: [SubjectPattern]?
     public var allowedSources: [String]?
     public var expirationDateTime: Date?
+    /// For a `kiosk` token: answer a one-time enrolment code instead of the token (``CreatedKioskOperator``).
+    public var withEnrolmentCode: Bool?
 
     /// Makes a request.
     public init(
         name: String, role: Role, site: SiteName? = nil, userPrincipalName: UserPrincipalName? = nil,
-        allowedSubjects: [SubjectPattern]? = nil, allowedSources: [String]? = nil, expirationDateTime: Date? = nil
+        allowedSubjects: [SubjectPattern]? = nil, allowedSources: [String]? = nil, expirationDateTime: Date? = nil,
+        withEnrolmentCode: Bool? = nil
     ) {
+        self.withEnrolmentCode = withEnrolmentCode
         self.name = name
         self.role = role
         self.site = site

@@ -24,6 +24,10 @@ struct OperatorCommand: AsyncParsableCommand {
         var allowedSources: [String] = []
         @Option(name: .customLong("expires-in-days"), help: "Days until the token expires (default: never).")
         var expiresInDays: Int?
+        @Flag(
+            name: .customLong("enrolment-code"),
+            help: "For a kiosk: print a one-time enrolment code (valid 1 hour) instead of the token; the kiosk exchanges it.")
+        var enrolmentCode = false
 
         func validate() throws {
             guard Role(rawValue: role) != nil else {
@@ -35,6 +39,7 @@ struct OperatorCommand: AsyncParsableCommand {
                 throw ValidationError("--allow-subject \(pattern) is not a subject pattern")
             }
             if let days = expiresInDays, !(1...3650).contains(days) { throw ValidationError("--expires-in-days must be 1-3650") }
+            if enrolmentCode, role != Role.kiosk.rawValue { throw ValidationError("--enrolment-code is only for --role kiosk") }
         }
 
         func run() async throws {
@@ -46,6 +51,14 @@ struct OperatorCommand: AsyncParsableCommand {
                 allowedSubjects: allowedSubjects.compactMap(SubjectPattern.init), allowedSources: allowedSources,
                 expiresAt: expiresInDays.map { Date().addingTimeInterval(TimeInterval($0) * 86_400) })
             do {
+                if enrolmentCode {
+                    let grant = try await store.createKioskOperator(request, enrolmentCodeLifetime: EnrollmentStore.enrolmentCodeLifetime, by: nil)
+                    printError(
+                        "created kiosk operator \(grant.operator.identity.id); type this code at the kiosk before "
+                            + "\(grant.expiresAt.formatted(Date.ISO8601FormatStyle())); it is shown only now")
+                    print(grant.code)
+                    return
+                }
                 let (record, token) = try await store.createOperator(request, by: nil)
                 printError("created \(record.identity.role.rawValue) operator \(record.identity.id); the token is shown only now")
                 print(token.value)

@@ -94,6 +94,7 @@ public func buildRouter(
     ReadController(services: services).register(table)
     IncidentController(services: services).register(table)
     EventsController(services: services).register(table)
+    KioskEnrolmentController(services: services).register(table)
     return (router, table.routes)
 }
 

@@ -867,6 +867,58 @@ paths:
           description: '`unsupported_media_type`.'
         default:
           $ref: '#/components/responses/Problem'
+  /v1/kiosk/enrol:
+    post:
+      tags: [operators]
+      operationId: enrolKiosk
+      summary: Exchange a kiosk enrolment code for the kiosk's token
+      description: >-
+        Anyone (no authentication), abuse-limited like redeem.
+
+
+        A new kiosk sends the one-time code an admin created with `POST /v1/operators`
+        (`withEnrolmentCode`) and gets its operator token, once. An unknown, malformed, used or expired
+        code, or one of a revoked operator, gives the same 401 `invalid_enrolment_code`; failed attempts
+        count per client address and past the limit the answer is 429 `rate_limited` with `Retry-After`.
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/KioskEnrolmentRequest'
+            example:
+              enrolmentCode: K7QM-3XRP-HV9T
+      responses:
+        '200':
+          description: The kiosk's operator and its token.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/KioskEnrolmentResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request`.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_enrolment_code`.'
+        '429':
+          description: '`rate_limited`: too many failed attempts; retry after the given number of seconds.'
+          headers:
+            Retry-After:
+              $ref: '#/components/headers/RetryAfter'
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
   /v1/enrollment/device:
     post:
       tags: [enrollment]
@@ -1275,14 +1327,18 @@ paths:
               allowedSources: [10.20.0.0/16]
       responses:
         '201':
-          description: The operator and its token.
+          description: >-
+            The operator and its token; with `withEnrolmentCode` (kiosk tokens only), the operator and a
+            one-time enrolment code instead, which the kiosk exchanges for its token at `/v1/kiosk/enrol`.
           headers:
             Location:
               $ref: '#/components/headers/Location'
           content:
             application/json:
               schema:
-                $ref: '#/components/schemas/CreatedOperator'
+                oneOf:
+                  - $ref: '#/components/schemas/CreatedOperator'
+                  - $ref: '#/components/schemas/CreatedKioskOperator'
         '400':
           $ref: '#/components/responses/Problem'
           description: >-
@@ -2249,8 +2305,21 @@ components:
           minimum: 0
     CreateOperatorRequest:
       type: object
-      description: A role other than `admin`, `helpdesk` and `auditor` needs a `site`.
+      description: >-
+        A role other than `admin`, `helpdesk` and `auditor` needs a `site`; `withEnrolmentCode: true` is for
+        the `kiosk` role only.
       required: [name, role]
+      dependentSchemas:
+        withEnrolmentCode:
+          if:
+            required: [withEnrolmentCode]
+            properties:
+              withEnrolmentCode:
+                const: true
+          then:
+            properties:
+              role:
+                const: kiosk
       if:
         required: [role]
         properties:
@@ -2299,6 +2368,11 @@ components:
             - $ref: '#/components/schemas/InputTime'
             - type: 'null'
           description: Must be in the future.
+        withEnrolmentCode:
+          type: [boolean, 'null']
+          description: >-
+            For a `kiosk` token only (else 400): answer a one-time enrolment code, valid for an hour, instead
+            of the token, so that no token is copied onto the kiosk by hand.
     CreatedOperator:
       type: object
       required: [operator, token]
@@ -2308,6 +2382,36 @@ components:
         token:
           type: string
           description: The operator token, shown here once.
+          pattern: '^tso_[a-kmnp-z2-9]{32}$'
+    CreatedKioskOperator:
+      type: object
+      required: [operator, enrolmentCode, enrolmentCodeExpirationDateTime]
+      properties:
+        operator:
+          $ref: '#/components/schemas/OperatorView'
+        enrolmentCode:
+          type: string
+          description: The one-time enrolment code, shown here once, in groups of four.
+          pattern: '^[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$'
+        enrolmentCodeExpirationDateTime:
+          type: string
+          format: date-time
+    KioskEnrolmentRequest:
+      type: object
+      required: [enrolmentCode]
+      properties:
+        enrolmentCode:
+          type: string
+          description: As typed; case-insensitive, spaces and dashes ignored.
+    KioskEnrolmentResponse:
+      type: object
+      required: [operator, token]
+      properties:
+        operator:
+          $ref: '#/components/schemas/OperatorView'
+        token:
+          type: string
+          description: The kiosk's operator token, shown here once.
           pattern: '^tso_[a-kmnp-z2-9]{32}$'
     OperatorList:
       type: object

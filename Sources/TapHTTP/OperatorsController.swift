@@ -66,6 +66,7 @@ struct OperatorsController {
         if let own = creator.site, body.site != own {
             throw APIError.forbidden("an admin of site \(own) can only create operators of that site")
         }
+        if body.withEnrolmentCode == true { return try await createWithEnrolmentCode(body, creator: creator) }
         let (record, token) = try await services.store.createOperator(
             NewOperator(
                 name: body.name, role: body.role, site: body.site, userPrincipalName: body.userPrincipalName,

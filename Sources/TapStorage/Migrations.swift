@@ -166,6 +166,19 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("2026-11-26 kiosk enrolment codes") { db in
+            // One-time codes a new kiosk exchanges for its operator token; only a MAC of each is kept.
+            try db.execute(sql: """
+                CREATE TABLE kioskEnrolmentCode (
+                    operatorId TEXT PRIMARY KEY NOT NULL REFERENCES operator(id),
+                    digest BLOB NOT NULL UNIQUE,
+                    keyVersion INTEGER NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    expiresAt DATETIME NOT NULL,
+                    usedAt DATETIME
+                );
+                """)
+        }
         migrator.registerMigration("2026-11-26 site and state listing index") { db in
             // A bench lead's list (its site, one state) was a scan of the site's sessions; bench/scale found
             // it the slowest page at 100,000 sessions.

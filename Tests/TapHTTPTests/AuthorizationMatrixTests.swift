@@ -30,6 +30,7 @@ struct AuthorizationMatrixTests {
         "POST /v1/sessions/{id}/complete": .operators([.admin, .helpdesk, .bench, .kiosk]),
         "POST /v1/sessions/{id}/cancel": .operators([.admin, .helpdesk, .bench, .kiosk]),
         "POST /v1/redeem": .anyone,
+        "POST /v1/kiosk/enrol": .anyone,
         "POST /v1/enrollment/device": .deviceSessionToken,
         "GET /v1/devices": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/devices/{id}": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
@@ -57,6 +58,7 @@ struct AuthorizationMatrixTests {
     static let bodies: [String: String] = [
         "POST /v1/sessions": #"{"scenario": "fido2Registration", "userPrincipalName": "matrix@contoso.example"}"#,
         "POST /v1/redeem": #"{"userPrincipalName": "nobody@contoso.example", "temporaryAccessPass": "2222-3333-4444"}"#,
+        "POST /v1/kiosk/enrol": #"{"enrolmentCode": "2222-3333-4444"}"#,
         "POST /v1/enrollment/device": #"{"serialNumber": "OTHER-SERIAL"}"#,
         "PATCH /v1/policy": "{}",
         "POST /v1/operators": #"{"name": "matrix", "role": "auditor"}"#,

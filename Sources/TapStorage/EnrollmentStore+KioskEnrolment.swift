@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// One row of `kioskEnrolmentCode`.
+struct KioskEnrolmentCodeRecord: StoredRecord {
+    static let databaseTableName = "kioskEnrolmentCode"
+    static let keyColumn = "operatorId"
+    var operatorId: String
+    var digest: Data
+    var keyVersion: Int
+    var createdAt: Date
+    var expiresAt: Date
+    var usedAt: Date?
+}
+
+/// A kiosk operator just created with a one-time enrolment code instead of a token.
+public struct KioskEnrolmentGrant: Sendable {
+    public var `operator`: Operator
+    /// The code in groups of four (`K7QM-3XRP-HV9T`), returned once; storage keeps its MAC.
+    public var code: String
+    public var expiresAt: Date
+}
+
+extension EnrollmentStore {
+    /// Symbols in an enrolment code: the pass alphabet, so it is as easy to read out and type (59 bits).
+    static let enrolmentCodeLength = 12
+    /// How long an enrolment code lives: long enough to read one out to the technician at the kiosk, short
+    /// enough that a code written down somewhere is soon worthless.
+    public static let enrolmentCodeLifetime: TimeInterval = 3600
+
+    /// Creates a kiosk operator and a one-time enrolment code for it, in one transaction. The operator's token
+    /// is made and thrown away here, so nobody holds a working token until the kiosk exchanges the code.
+    public func createKioskOperator(
+        _ request: NewOperator, enrolmentCodeLifetime: TimeInterval, by creator: OperatorIdentity?
+    ) async throws -> KioskEnrolmentGrant {
+        guard request.role == .kiosk else {
+            throw EnrollmentError.invalidRequest(field: "withEnrolmentCode", reason: "is only for kiosk tokens")
+        }
+        let name = request.name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.unicodeScalars.count), !name.contains(where: { $0.isNewline }) else {
+            throw EnrollmentError.invalidRequest(field: "name", reason: "must be 1 to 100 characters on one line")
+        }
+        guard request.site != nil else {
+            throw EnrollmentError.invalidRequest(field: "site", reason: "is required: a kiosk token belongs to one site")
+        }
+        for source in request.allowedSources where AddressBlock(source) == nil {
+            throw EnrollmentError.invalidRequest(field: "allowedSources", reason: "must hold IP addresses or CIDR blocks (\(source.prefix(64)) is neither)")
+        }
+        if let expiresAt = request.expiresAt, expiresAt <= world.now() {
+            throw EnrollmentError.invalidRequest(field: "expirationDateTime", reason: "must be in the future")
+        }
+        return try await pool.write { db in
+            let now = world.currentSecond()
+            let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+            let code = PassCode.generate(length: Self.enrolmentCodeLength, randomBytes: world.randomBytes)
+            guard let tokenDigest = keyring.tokenDigest(unknownToken), let codeDigest = enrolmentCodeDigest(code.normalized, version: nil)
+            else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+            let record = OperatorRecord(
+                id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue, site: request.site?.value,
+                userPrincipalName: request.userPrincipalName?.value, tokenDigest: Data(tokenDigest),
+                allowedSubjects: encodeJSON(request.allowedSubjects), allowedSources: encodeJSON(request.allowedSources),
+                createdAt: now, createdBy: creator?.id.rawValue, expiresAt: request.expiresAt, revokedAt: nil,
+                keyVersion: keyring.currentVersion)
+            try record.insert(db)
+            let expiresAt = now.addingTimeInterval(enrolmentCodeLifetime)
+            try KioskEnrolmentCodeRecord(
+                operatorId: record.id, digest: Data(codeDigest), keyVersion: keyring.currentVersion, createdAt: now,
+                expiresAt: expiresAt, usedAt: nil
+            ).insert(db)
+            try appendAudit(
+                db, .operatorCreated, session: nil, actor: creator?.id.rawValue ?? "local-cli",
+                data: [
+                    "operatorId": .string(record.id), "name": .string(record.name), "role": .string(record.role),
+                    "site": record.site.map(JSONValue.string) ?? .null,
+                    "enrolmentCodeExpiresAt": auditTime(expiresAt),
+                ])
+            return KioskEnrolmentGrant(operator: try record.domain(), code: code.grouped, expiresAt: expiresAt)
+        }
+    }
+
+    /// Exchanges an enrolment code for the kiosk's first working token, once. `nil` for every kind of refusal
+    /// (unknown, malformed, used, expired, operator revoked), so a guesser learns nothing.
+    public func exchangeKioskEnrolmentCode(_ presented: String) async throws -> (Operator, BearerToken)? {
+        // A malformed code is MACed like any other, so its refusal takes as long as a wrong one's.
+        let text = PassCode.parse(presented)?.normalized ?? "unparseable:" + presented
+        let digests = keyring.versions.compactMap { version in enrolmentCodeDigest(text, version: version).map { (version, Data($0)) } }
+        return try await pool.write { db in
+            let now = world.currentSecond()
+            var found: KioskEnrolmentCodeRecord?
+            for (version, digest) in digests {
+                found = try KioskEnrolmentCodeRecord.fetchOne(
+                    db, sql: "SELECT * FROM kioskEnrolmentCode WHERE digest = ? AND keyVersion = ?", arguments: [digest, version]) ?? found
+            }
+            guard var code = found, code.usedAt == nil, code.expiresAt > now,
+                var record = try OperatorRecord.find(db, code.operatorId), record.revokedAt == nil
+            else { return nil }
+            let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+            guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+            record.tokenDigest = Data(digest)
+            record.keyVersion = keyring.currentVersion
+            try record.update(db)
+            code.usedAt = now
+            try code.update(db)
+            try appendAudit(
+                db, .operatorRotated, session: nil, actor: record.id,
+                data: ["operatorId": .string(record.id), "via": .string("enrolmentCode")])
+            return (try record.domain(), token)
+        }
+    }
+
+    /// The MAC of an enrolment code, under the operator-token key with its own label so it can never stand
+    /// for a token's MAC.
+    private func enrolmentCodeDigest(_ normalized: String, version: Int?) -> [UInt8]? {
+        keyring.mac(.operatorToken, Array("kiosk-enrolment-code\n\(normalized)".utf8), version: version)
+    }
+}
