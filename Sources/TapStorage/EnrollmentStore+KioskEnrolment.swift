@@ -37,19 +37,7 @@ extension EnrollmentStore {
         guard request.role == .kiosk else {
             throw EnrollmentError.invalidRequest(field: "withEnrolmentCode", reason: "is only for kiosk tokens")
         }
-        let name = request.name.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(name.unicodeScalars.count), !name.contains(where: { $0.isNewline }) else {
-            throw EnrollmentError.invalidRequest(field: "name", reason: "must be 1 to 100 characters on one line")
-        }
-        guard request.site != nil else {
-            throw EnrollmentError.invalidRequest(field: "site", reason: "is required: a kiosk token belongs to one site")
-        }
-        for source in request.allowedSources where AddressBlock(source) == nil {
-            throw EnrollmentError.invalidRequest(field: "allowedSources", reason: "must hold IP addresses or CIDR blocks (\(source.prefix(64)) is neither)")
-        }
-        if let expiresAt = request.expiresAt, expiresAt <= world.now() {
-            throw EnrollmentError.invalidRequest(field: "expirationDateTime", reason: "must be in the future")
-        }
+        let name = try checkNewOperator(request)
         return try await pool.write { db in
             let now = world.currentSecond()
             let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)

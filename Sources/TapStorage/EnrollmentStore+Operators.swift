@@ -37,10 +37,10 @@ public enum OperatorLookup: Sendable, Equatable {
 
 extension EnrollmentStore {
     /// Creates an operator and its token; the token value is returned here once and stored only as a MAC.
-    /// `creator` is `nil` for the bootstrap admin made by the local CLI.
-    public func createOperator(_ request: NewOperator, by creator: OperatorIdentity?) async throws -> (Operator, BearerToken) {
-        let trimmedName = request.name.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(trimmedName.unicodeScalars.count), !trimmedName.contains(where: { $0.isNewline }) else {
+    /// The checks every new operator passes, however it gets its token; returns the trimmed name.
+    func checkNewOperator(_ request: NewOperator) throws -> String {
+        let name = request.name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.unicodeScalars.count), !name.contains(where: { $0.isNewline }) else {
             throw EnrollmentError.invalidRequest(field: "name", reason: "must be 1 to 100 characters on one line")
         }
         if request.site == nil, !request.role.mayBeGlobal {
@@ -52,6 +52,12 @@ extension EnrollmentStore {
         if let expiresAt = request.expiresAt, expiresAt <= world.now() {
             throw EnrollmentError.invalidRequest(field: "expirationDateTime", reason: "must be in the future")
         }
+        return name
+    }
+
+    /// `creator` is `nil` for the bootstrap admin made by the local CLI.
+    public func createOperator(_ request: NewOperator, by creator: OperatorIdentity?) async throws -> (Operator, BearerToken) {
+        let trimmedName = try checkNewOperator(request)
         return try await pool.write { db in
             let now = world.currentSecond()
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
