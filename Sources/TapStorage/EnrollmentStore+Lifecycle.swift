@@ -42,7 +42,7 @@ extension EnrollmentStore {
                 try apply(.startTimeReached, to: &loaded.record, action: "collect", now: now)
             }
             try loaded.record.updateRow(db)
-            let code = try mintPass(plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
+            let (code, _) = try mintPass(plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
             try RedeemFailureRecord.delete(db, loaded.record.userPrincipalName)
             return IssuedPass(session: try parse(try Self.session(id: id.rawValue, db: db), "session"), pass: code)
         }

@@ -46,7 +46,8 @@ extension EnrollmentStore {
                     matched.terms.usability(at: now, policyEnabled: enabled).isUsable
                 {
                     try settle(&loaded, now: now, db: db)
-                    let admitted = try admit(&loaded, user: user, client: client, policy: policy, now: now, db: db)
+                    let admitted = try admit(
+                        &loaded, user: user, client: client, policy: policy, hadFailures: failures != nil, now: now, db: db)
                     try storeSessionToken(tokenDigest, for: loaded, now: now, db: db)
                     return .admitted(admitted, token)
                 }
@@ -63,7 +64,8 @@ extension EnrollmentStore {
     }
 
     private func admit(
-        _ loaded: inout LoadedSession, user: UserPrincipalName, client: String?, policy: Policy, now: Date, db: Database
+        _ loaded: inout LoadedSession, user: UserPrincipalName, client: String?, policy: Policy, hadFailures: Bool, now: Date,
+        db: Database
     ) throws -> Session {
         guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
         pass.uses += 1
@@ -86,8 +88,10 @@ extension EnrollmentStore {
                 "passId": .string(pass.id), "uses": .number(Double(pass.uses)), "usesRemaining": .number(Double(pass.maxUses - pass.uses)),
                 "clientAddress": client.map(JSONValue.string) ?? .null,
             ])
-        try RedeemFailureRecord.delete(db, user.value)
-        return try parse(try Self.session(id: loaded.record.id, db: db), "session")
+        if hadFailures { try RedeemFailureRecord.delete(db, user.value) }
+        // Built from the rows in hand rather than read back: the writer is what every redeem waits for.
+        let device = try loaded.record.deviceId.flatMap { try DeviceRecord.find(db, $0) }
+        return try loaded.record.domain(device: device, pass: pass)
     }
 
     private func storeSessionToken(_ digest: [UInt8], for loaded: LoadedSession, now: Date, db: Database) throws {

@@ -67,9 +67,10 @@ extension EnrollmentStore {
                     "approvalRequired": .bool(needsApproval), "privilegedSubject": .bool(isPrivileged),
                 ])
             var code: PassCode?
+            var pass: PassRecord?
             if !needsApproval {
                 try checkCaps(settings.caps, issuer: creator.id, site: site, privileged: isPrivileged, now: now, db: db)
-                code = try mintPass(plan: plan, session: session, issuer: creator.id.rawValue, now: now, db: db)
+                (code, pass) = try mintPass(plan: plan, session: session, issuer: creator.id.rawValue, now: now, db: db)
                 // A fresh pass starts with a clean slate of failed attempts for its user.
                 try RedeemFailureRecord.delete(db, session.userPrincipalName)
             }
@@ -79,7 +80,8 @@ extension EnrollmentStore {
                     sessionId: session.id, createdAt: now
                 ).insert(db)
             }
-            let stored = try parse(try Self.session(id: session.id, db: db), "new session")
+            // Built from the rows just written rather than read back: the writer is what every request waits for.
+            let stored = try session.domain(device: device, pass: pass)
             guard let code else { return .awaitingApproval(stored) }
             return .created(IssuedPass(session: stored, pass: code))
         }
@@ -141,7 +143,8 @@ extension EnrollmentStore {
     }
 
     /// Mints a pass for `session` under `plan`, stores only its digest, and returns the value.
-    func mintPass(plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: Database) throws -> PassCode {
+    @discardableResult
+    func mintPass(plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: Database) throws -> (PassCode, PassRecord) {
         let user = try parse(UserPrincipalName(session.userPrincipalName), "session.userPrincipalName")
         let code = PassCode.generate(length: plan.length, randomBytes: world.randomBytes)
         guard let digest = keyring.passDigest(PresentedPass(code), for: user) else {
@@ -161,7 +164,7 @@ extension EnrollmentStore {
                 "lifetimeInMinutes": .number(Double(plan.lifetimeInMinutes)),
                 "startDateTime": auditTime(plan.startsAt),
             ])
-        return code
+        return (code, pass)
     }
 
     // MARK: Read
