@@ -84,7 +84,10 @@ extension EnrollmentStore {
         let now = world.now()
         let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
         let nowText = UTCTime.text(now)
-        return try await pool.read { db in
+        // Every operator request starts here. Without a transaction (unsafeRead): each statement reads a
+        // committed state, which is all a token lookup needs, and GRDB's BEGIN and COMMIT, prepared anew on
+        // every read, are spared.
+        return try await pool.unsafeRead { db in
             var found: OperatorRecord?
             // Every operator request runs these two lookups: statements prepared once per connection.
             let current = try db.cachedStatement(sql: "SELECT * FROM operator WHERE tokenDigest = ? AND keyVersion = ?")

@@ -133,7 +133,9 @@ extension EnrollmentStore {
     public func sessionForToken(_ token: BearerToken) async throws -> Session? {
         let now = world.now()
         let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
-        return try await pool.read { db in
+        // No transaction, as for operator tokens: the token row and its session each come from a committed
+        // state, and a session closed in between is caught by the use case's own checks in its transaction.
+        return try await pool.unsafeRead { db in
             var found: SessionTokenRecord?
             for (version, digest) in digests {
                 if let record = try SessionTokenRecord.find(db, digest), record.keyVersion == version { found = record }

@@ -96,13 +96,23 @@ private final class PendingWrite: @unchecked Sendable {
         // Written by `run`, read by `answer`, both on the writer queue, one after the other.
         let outcome = OutcomeBox<T>()
         run = { db in
+            // A savepoint of our own through prepared-once statements: GRDB's `inSavepoint` prepares its
+            // SAVEPOINT and RELEASE statements anew each time, twice per use case on the writer.
             do {
-                try db.inSavepoint {
-                    outcome.result = .success(try body(db))
-                    return .commit
-                }
+                try db.cachedStatement(sql: "SAVEPOINT useCase").execute()
             } catch {
                 outcome.result = .failure(error)
+                return
+            }
+            do {
+                let value = try body(db)
+                try db.cachedStatement(sql: "RELEASE SAVEPOINT useCase").execute()
+                outcome.result = .success(value)
+            } catch {
+                outcome.result = .failure(error)
+                // Undo this use case's writes only; if even that fails, the commit fails the whole group.
+                try? db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT useCase").execute()
+                try? db.cachedStatement(sql: "RELEASE SAVEPOINT useCase").execute()
             }
         }
         answer = { commitError in
