@@ -69,7 +69,8 @@ final class GroupCommit: Sendable {
                     // An error SQLite itself answers by rolling the whole transaction back (disk full, I/O)
                     // leaves no transaction to continue in; the rest of the group fails with the commit.
                     guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
-                    write.perform(db)
+                    // A failed use case whose writes could not be undone must not be committed with the rest.
+                    guard write.perform(db) else { throw GroupCommitError.transactionAborted }
                 }
                 return .commit
             }
@@ -89,7 +90,8 @@ enum GroupCommitError: Error, CustomStringConvertible {
 
 /// One use case waiting for its group. Touched only on GRDB's writer queue once enqueued.
 private final class PendingWrite: @unchecked Sendable {
-    private let run: (Database) -> Void
+    /// Runs the use case in its savepoint; false when it failed and its writes could not be undone.
+    private let run: (Database) -> Bool
     private let answer: (_ commitError: (any Error)?) -> Void
 
     init<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, _ continuation: CheckedContinuation<T, any Error>) {
@@ -102,17 +104,23 @@ private final class PendingWrite: @unchecked Sendable {
                 try db.cachedStatement(sql: "SAVEPOINT useCase").execute()
             } catch {
                 outcome.result = .failure(error)
-                return
+                return true  // nothing was written
             }
             do {
                 let value = try body(db)
                 try db.cachedStatement(sql: "RELEASE SAVEPOINT useCase").execute()
                 outcome.result = .success(value)
+                return true
             } catch {
                 outcome.result = .failure(error)
-                // Undo this use case's writes only; if even that fails, the commit fails the whole group.
-                try? db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT useCase").execute()
-                try? db.cachedStatement(sql: "RELEASE SAVEPOINT useCase").execute()
+                // Undo this use case's writes only.
+                do {
+                    try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT useCase").execute()
+                    try db.cachedStatement(sql: "RELEASE SAVEPOINT useCase").execute()
+                    return true
+                } catch {
+                    return false
+                }
             }
         }
         answer = { commitError in
@@ -124,7 +132,7 @@ private final class PendingWrite: @unchecked Sendable {
         }
     }
 
-    func perform(_ db: Database) { run(db) }
+    func perform(_ db: Database) -> Bool { run(db) }
     func settle(commitError: (any Error)?) { answer(commitError) }
 }
 
