@@ -1,5 +1,4 @@
 import GRDB
-import Synchronization
 
 /// Tells listeners, after each commit, how far the audit chain has grown, so that event streams wake
 /// up when there is something to read instead of polling the database.
@@ -18,10 +17,10 @@ public final class AuditFeed: Sendable {
         var listeners: [Int: @Sendable (Int64) -> Void] = [:]
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(latest: Int64) {
-        state = Mutex(State(latest: latest))
+        state = Locked(State(latest: latest))
     }
 
     /// The sequence number of the newest committed event.

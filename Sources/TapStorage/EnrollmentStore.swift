@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Synchronization
 import TapCore
 
 /// The database of one TapStation installation, and every use case that reads or changes it.
@@ -92,8 +91,8 @@ public struct EnrollmentStore: Sendable {
 
 /// A decoded policy and the stored text it came from.
 final class PolicyCache: Sendable {
-    private let state: Mutex<(document: String, policy: Policy)?>
-    init(_ initial: (document: String, policy: Policy)?) { state = Mutex(initial) }
+    private let state: Locked<(document: String, policy: Policy)?>
+    init(_ initial: (document: String, policy: Policy)?) { state = Locked(initial) }
     func withLock<R>(_ body: (inout (document: String, policy: Policy)?) -> R) -> R { state.withLock { body(&$0) } }
 }
 

@@ -1,5 +1,4 @@
 import GRDB
-import Synchronization
 
 /// Group commit: write use cases that arrive while a transaction is committing wait for the next one, and
 /// run together in it, each inside its own savepoint. One fsync then makes a whole group durable.
@@ -13,7 +12,7 @@ final class GroupCommit: Sendable {
     static let maximumGroupSize = 128
 
     private let pool: DatabasePool
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var queue: [PendingWrite] = []
