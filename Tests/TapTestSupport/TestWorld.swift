@@ -1,15 +1,29 @@
 import Foundation
-import Synchronization
 import TapCore
 import TapCrypto
 
+/// A value behind an `NSLock`: `Synchronization.Mutex`'s futex path on Linux is invisible to
+/// ThreadSanitizer, which then reports contended accesses inside `withLock` as races.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
 /// A clock that only moves when a test moves it.
 public final class TestClock: Sendable {
-    private let current: Mutex<Date>
+    private let current: LockedValue<Date>
 
     /// Starts at `start` (default 2026-11-26T10:00:00Z).
     public init(_ start: Date = Date(timeIntervalSince1970: 1_795_687_200)) {
-        current = Mutex(start)
+        current = LockedValue(start)
     }
 
     /// The current time.
@@ -26,10 +40,10 @@ public final class TestClock: Sendable {
 
 /// Deterministic bytes (SplitMix64), so that ids and passes repeat from run to run.
 public final class SeededRandom: Sendable {
-    private let state: Mutex<UInt64>
+    private let state: LockedValue<UInt64>
 
     /// Starts from `seed`.
-    public init(seed: UInt64 = 0x5EED) { state = Mutex(seed) }
+    public init(seed: UInt64 = 0x5EED) { state = LockedValue(seed) }
 
     /// The next `count` bytes.
     public func bytes(_ count: Int) -> [UInt8] {
