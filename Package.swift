@@ -37,7 +37,7 @@ let package = Package(
         .target(
             name: "TapHTTP",
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -46,13 +46,18 @@ let package = Package(
         .target(
             name: "TapAdmin",
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "WebAuthn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "tapstation", dependencies: ["TapAdmin"]),
+        // libFuzzer harness over the WebAuthn parsers (scripts/fuzz-webauthn); a plain build replays a corpus.
+        .executableTarget(name: "FuzzWebAuthn", dependencies: ["WebAuthn"]),
+        // Verifications per second per attestation format (bench/README.md); run it with `-c release`.
+        .executableTarget(
+            name: "webauthn-bench", dependencies: ["WebAuthn"], path: "bench/webauthn", exclude: ["vectors.json"]),
 
         // The line-mode kiosk: the flow as a state machine, rendering and the API client; talks HTTP only.
         .target(
