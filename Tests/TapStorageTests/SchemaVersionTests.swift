@@ -16,12 +16,15 @@ struct SchemaVersionTests {
         try fixture.tamper("INSERT INTO grdb_migrations (identifier) VALUES ('2099-01-01 from the future')")
         let sessionsBefore = try DatabaseQueue(path: fixture.databasePath).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session") }
 
-        #expect {
+        let error = #expect(throws: StorageError.self) {
             _ = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring, mode: mode)
-        } throws: { error in
-            guard case StorageError.newerSchema(_, let migrations) = error else { return false }
-            return migrations == ["2099-01-01 from the future"] && "\(error)".contains("newer TapStation")
         }
+        guard case .newerSchema(_, let migrations) = error else {
+            Issue.record("expected newerSchema, got \(String(describing: error))")
+            return
+        }
+        #expect(migrations == ["2099-01-01 from the future"])
+        #expect("\(error!)".contains("newer TapStation"))
         // Refusing touched nothing.
         let sessionsAfter = try DatabaseQueue(path: fixture.databasePath).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session") }
         #expect(sessionsAfter == sessionsBefore)
