@@ -162,8 +162,19 @@ struct FIDO2Controller {
     }
 }
 
-/// A body that may be empty or `{}`; other members are ignored.
-struct EmptyBody: Decodable {}
+/// A body that may be empty or an object (`{}`); its members are ignored, but anything else is refused.
+struct EmptyBody: Decodable {
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        _ = try decoder.container(keyedBy: AnyKey.self)
+    }
+}
 
 extension NewSecurityKey {
     /// The storage form of a verified credential.

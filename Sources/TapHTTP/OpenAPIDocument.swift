@@ -2804,7 +2804,10 @@ components:
       type: object
       properties:
         userPrincipalName:
-          $ref: '#/components/schemas/UserPrincipalName'
+          description: The user signing in; absent or `null` for a discoverable-credential sign-in.
+          oneOf:
+            - $ref: '#/components/schemas/UserPrincipalName'
+            - type: 'null'
     AssertionVerification:
       type: object
       required: [verified, keyId, credentialId, userPrincipalName, userVerified, backupEligible, backupState, signCount]

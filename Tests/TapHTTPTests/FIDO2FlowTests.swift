@@ -274,6 +274,13 @@ struct FIDO2FlowTests {
                 #expect(response.status == .badRequest)
                 #expect(response.problemCode == code, "\(body)")
             }
+            // The options routes take an empty body or an object, nothing else (found by schemathesis).
+            for body in ["[null, null]", "1", "\"x\""] {
+                let response = try await Self.post(client, "/v1/enrollment/fido2/options", token, body)
+                #expect(response.status == .badRequest, "\(body)")
+                #expect(response.problemCode == "invalid_request", "\(body)")
+            }
+            #expect(try await Self.post(client, "/v1/enrollment/fido2/options", token, "").status == .ok)
         }
     }
 
