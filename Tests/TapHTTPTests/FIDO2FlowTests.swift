@@ -259,6 +259,27 @@ struct FIDO2FlowTests {
         }
     }
 
+    @Test func theSweeperDeletesTheKeyOfAnAbandonedSession() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.router) { client in
+            _ = try await client.execute(
+                uri: "/v1/policy", method: .patch, headers: HTTPFixture.headers(fixture.adminToken),
+                body: ByteBuffer(string: #"{"defaults": {"keyTestSignInRequired": true}}"#))
+            let (session, _, token) = try await Self.start(client, fixture)
+            let options = try await Self.post(client, "/v1/enrollment/fido2/options", token)
+            _ = try await Self.post(
+                client, "/v1/enrollment/fido2", token, SoftAuthenticator().registration(challenge: try Self.challenge(options)))
+            fixture.clock.advance(minutes: 24 * 60 + 1)
+            let report = try await fixture.store.sweep()
+            #expect(report.sessionsAdvanced == 1)
+            let read = try await client.execute(uri: "/v1/sessions/\(session)", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            #expect(try read.decode(SessionView.self).state == .abandoned)
+            let keys = try await client.execute(uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            #expect(try keys.decode(KeyList.self).items.isEmpty)
+        }
+    }
+
     @Test func badBodiesAreRefusedWithTheirOwnCodes() async throws {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
