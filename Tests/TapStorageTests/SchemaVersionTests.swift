@@ -14,7 +14,7 @@ struct SchemaVersionTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         try fixture.tamper("INSERT INTO grdb_migrations (identifier) VALUES ('2099-01-01 from the future')")
-        let sessionsBefore = try DatabaseQueue(path: fixture.databasePath).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session") }
+        let sessionsBefore = try await DatabaseQueue(path: fixture.databasePath).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session") }
 
         let error = #expect(throws: StorageError.self) {
             _ = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring, mode: mode)
@@ -26,7 +26,7 @@ struct SchemaVersionTests {
         #expect(migrations == ["2099-01-01 from the future"])
         #expect("\(error!)".contains("newer TapStation"))
         // Refusing touched nothing.
-        let sessionsAfter = try DatabaseQueue(path: fixture.databasePath).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session") }
+        let sessionsAfter = try await DatabaseQueue(path: fixture.databasePath).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session") }
         #expect(sessionsAfter == sessionsBefore)
     }
 
