@@ -38,11 +38,15 @@ struct RemoteClient: Sendable {
     let token: String
 
     /// Sends a request and decodes a 2xx answer; a problem answer becomes a readable error (exit 1).
-    func send<Answer: Decodable>(_ method: String, _ path: String, body: (some Encodable)? = nil as String?, as: Answer.Type) async throws -> Answer {
+    func send<Answer: Decodable>(
+        _ method: String, _ path: String, body: (some Encodable)? = nil as String?, headers: [String: String] = [:],
+        timeout: TimeInterval = 30, as: Answer.Type
+    ) async throws -> Answer {
         var request = URLRequest(url: base.appendingPathComponent(path))
         request.httpMethod = method
-        request.timeoutInterval = 30
+        request.timeoutInterval = timeout
         request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         if let body {
             request.httpBody = try WireJSON.encoder().encode(body)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")

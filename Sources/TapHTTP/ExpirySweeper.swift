@@ -11,15 +11,20 @@ public struct ExpirySweeper: Service {
     let throttle: RedeemThrottle
     let interval: Duration
     let logger: Logger
+    let metrics: ServiceMetrics?
 
     /// Makes a sweeper that runs every `interval`; it also writes the refusals counted in `refusals` and
-    /// forgets throttle keys whose window has passed.
-    public init(store: EnrollmentStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration, logger: Logger) {
+    /// forgets throttle keys whose window has passed. Each finished sweep is noted in `metrics` (its lag).
+    public init(
+        store: EnrollmentStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration, logger: Logger,
+        metrics: ServiceMetrics? = nil
+    ) {
         self.store = store
         self.refusals = refusals
         self.throttle = throttle
         self.interval = interval
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func run() async throws {
@@ -31,6 +36,7 @@ public struct ExpirySweeper: Service {
                     let report = try await store.sweep()
                     try await store.recordRefusals(await refusals.drain())
                     await throttle.prune()
+                    metrics?.sweepFinished()
                     if report != SweepReport() {
                         logger.info(
                             "sweep.finished",

@@ -48,8 +48,12 @@ extension EnrollmentStore {
             return pending.count
         }
         report.idempotencyKeysPurged = try await pool.write { db -> Int in
-            try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE createdAt < ?").execute(arguments: [world.now().addingTimeInterval(-86_400)])
-            return db.changesCount
+            let cutoff = world.now().addingTimeInterval(-86_400)
+            try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE createdAt < ?").execute(arguments: [cutoff])
+            var purged = db.changesCount
+            try db.cachedStatement(sql: "DELETE FROM batchIdempotencyKey WHERE createdAt < ?").execute(arguments: [cutoff])
+            purged += db.changesCount
+            return purged
         }
         return report
     }
