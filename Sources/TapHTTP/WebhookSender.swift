@@ -86,6 +86,7 @@ public final class WebhookSender: Service, Sendable {
     @discardableResult
     public func runOnce() async throws -> Int {
         while try await store.fillWebhookOutbox() > 0 {}
+        if settings.deliveryPaused { return 0 }
         var attempts = 0
         while true {
             let due = try await store.dueWebhookDeliveries(limit: 50)

@@ -19,6 +19,9 @@ public struct WebhookSettings: Sendable {
     public var requestTimeout: Duration
     /// How often the sender looks for due deliveries.
     public var pollInterval: Duration
+    /// Whether sending is held: events still queue as deliveries, none is attempted (maintenance, and
+    /// test runs that must not send traffic anywhere).
+    public var deliveryPaused = false
     /// How old a signature's `t` may be before a receiver should refuse it; documented for receivers, who
     /// enforce it (the same window is in the docs and the spec).
     public static let replayWindowSeconds = 300
