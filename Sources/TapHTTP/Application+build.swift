@@ -103,6 +103,7 @@ public func buildRouter(
     KioskEnrolmentController(services: services).register(table)
     WebhooksController(services: services).register(table)
     MetricsController(services: services).register(table)
+    BoardController(services: services).register(table)
     return (router, table.routes)
 }
 

@@ -60,6 +60,8 @@ tags:
     description: Server-sent events of sessions and sites.
   - name: webhooks
     description: Endpoints told about session events, and their deliveries.
+  - name: board
+    description: The bench's wall display, signed in with a board token kept in a cookie.
 paths:
   /healthz:
     get:
@@ -1764,8 +1766,152 @@ paths:
           description: '`forbidden` (not a metrics or admin token) or `source_not_allowed`.'
         default:
           $ref: '#/components/responses/Problem'
+  /board:
+    get:
+      tags: [board]
+      operationId: boardPage
+      summary: The bench board (or its sign-in form)
+      description: >-
+        A wall display for one site. Without a working board cookie this is a small form for a `board`
+        token; with one, the page listing the site's open sessions (state, time left, last step; never a
+        pass value), kept current from `/board/events`. No outside assets; a strict Content-Security-Policy.
+      security: []
+      responses:
+        '200':
+          description: The page.
+          content:
+            text/html:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+    post:
+      tags: [board]
+      operationId: boardSignIn
+      summary: Sign the board in with a board token
+      description: >-
+        Form field `token` (a `board` operator token of one site). On success, 303 to `/board` with the
+        token in an HttpOnly, Secure, SameSite=Strict cookie for `/board` only; otherwise 401 with the
+        form again. The token never appears in a URL.
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                token:
+                  type: string
+      responses:
+        '303':
+          description: Signed in; the cookie is set.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+        '401':
+          description: Not a working board token; the form again.
+          content:
+            text/html:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/sign-out:
+    post:
+      tags: [board]
+      operationId: boardSignOut
+      summary: Forget the board cookie
+      security: []
+      responses:
+        '303':
+          description: The cookie is cleared.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/board.css:
+    get:
+      tags: [board]
+      operationId: boardStyle
+      summary: The board's style sheet
+      security: []
+      responses:
+        '200':
+          description: CSS.
+          content:
+            text/css:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/board.js:
+    get:
+      tags: [board]
+      operationId: boardScript
+      summary: The board's script
+      security: []
+      responses:
+        '200':
+          description: JavaScript.
+          content:
+            text/javascript:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/sessions:
+    get:
+      tags: [board]
+      operationId: boardSessions
+      summary: The board's data
+      description: >-
+        Board cookie. The site's open sessions, oldest first: device, the user's name before the `@`,
+        state now, the deadline that matters in that state, and the last step. Never a pass or token.
+      security:
+        - boardCookie: []
+      responses:
+        '200':
+          description: A snapshot.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`: no working board cookie.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/events:
+    get:
+      tags: [board]
+      operationId: boardEvents
+      summary: The board's site events
+      description: Board cookie. The same stream as `GET /v1/events` for the board's site.
+      security:
+        - boardCookie: []
+      parameters:
+        - $ref: '#/components/parameters/LastEventID'
+      responses:
+        '200':
+          description: Server-sent events.
+          content:
+            text/event-stream:
+              schema:
+                type: string
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`: no working board cookie.'
+        default:
+          $ref: '#/components/responses/Problem'
 components:
   securitySchemes:
+    boardCookie:
+      type: apiKey
+      in: cookie
+      name: tapstation_board
+      description: The board token, set by `POST /board`.
     operatorToken:
       type: http
       scheme: bearer

@@ -22,6 +22,8 @@ struct AuthorizationMatrixTests {
         case deviceSessionTokenOrMDM
         /// Loopback without a token (the router test client is not on loopback), or a `metrics`/admin token.
         case metricsScrape
+        /// The board's data: a cookie, which no caller here has.
+        case boardCookie
     }
 
     /// API.md's route table.
@@ -43,6 +45,8 @@ struct AuthorizationMatrixTests {
         "DELETE /v1/webhooks/{id}": .operators([.admin]),
         "GET /v1/webhooks/{id}/deliveries": .operators([.admin]),
         "GET /metrics": .metricsScrape,
+        "GET /board": .anyone, "POST /board": .anyone, "POST /board/sign-out": .anyone, "GET /board/board.css": .anyone,
+        "GET /board/board.js": .anyone, "GET /board/sessions": .boardCookie, "GET /board/events": .boardCookie,
         "GET /v1/devices": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/devices/{id}": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/audit": .operators([.admin, .auditor]),
@@ -140,6 +144,8 @@ struct AuthorizationMatrixTests {
             case .sessionToken, .role(.mdm): return .allowed
             default: return forbidden
             }
+        case .boardCookie:
+            return .refused(.unauthorized, "unauthorized")
         case .metricsScrape:
             switch caller {
             case .none: return .refused(.unauthorized, "unauthorized")

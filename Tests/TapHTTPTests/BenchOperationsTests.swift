@@ -316,3 +316,56 @@ struct MetricsTests {
         }
     }
 }
+
+@Suite("The bench board")
+struct BoardTests {
+    @Test func aBoardTokenSignsInOnceAndTheBoardShowsItsSiteWithoutPasses() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        let board = try await fixture.token(.board, site: "bench-1")
+        let bench = try await fixture.token(.bench, site: "bench-1")
+        let otherBench = try await fixture.token(.bench, site: "bench-2")
+        let kiosk = try await fixture.token(.kiosk, site: "bench-1")
+        try await fixture.application().test(.router) { client in
+            let created = try await client.execute(
+                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(bench), body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+            let pass = try #require(try created.decode(SessionView.self).pass?.temporaryAccessPass)
+            _ = try await client.execute(
+                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(otherBench),
+                body: ByteBuffer(string: HTTPFixture.deviceSessionBody.replacingOccurrences(of: "C02XK1ZZJG5H", with: "ELSEWHERE-1")))
+
+            let form = try await client.execute(uri: "/board", method: .get)
+            #expect(form.status == .ok)
+            #expect(form.text.contains("<form method=\"post\" action=\"/board\""))
+            let csp = try #require(form.headers[HTTPField.Name("Content-Security-Policy")!])
+            #expect(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe"))
+
+            let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let wrong = try await client.execute(uri: "/board", method: .post, headers: formHeaders, body: ByteBuffer(string: "token=\(kiosk)"))
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.headers[.setCookie] == nil, "only a board token signs the board in")
+            let signedIn = try await client.execute(uri: "/board", method: .post, headers: formHeaders, body: ByteBuffer(string: "token=\(board)"))
+            #expect(signedIn.status == .seeOther)
+            #expect(signedIn.headers[.location] == "/board")
+            let cookie = try #require(signedIn.headers[.setCookie])
+            for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/board"] { #expect(cookie.contains(attribute)) }
+            let cookieHeader: HTTPFields = [.cookie: String(cookie.prefix { $0 != ";" })]
+
+            let page = try await client.execute(uri: "/board", method: .get, headers: cookieHeader)
+            #expect(page.text.contains("<tbody id=\"rows\">") && page.text.contains("bench-1"))
+            #expect(page.text.contains("src=\"/board/board.js\""))
+            let data = try await client.execute(uri: "/board/sessions", method: .get, headers: cookieHeader)
+            #expect(data.status == .ok)
+            #expect(data.text.contains("C02XK1ZZJG5H"))
+            #expect(!data.text.contains("ELSEWHERE-1"), "another site's device")
+            #expect(!data.text.contains(pass) && !data.text.contains(pass.replacingOccurrences(of: "-", with: "")))
+            #expect(!data.text.contains("ada@contoso.example"), "only the name before the @")
+            #expect(data.text.contains(#""lastStep":"pass.issued""#))
+            let noCookie = try await client.execute(uri: "/board/sessions", method: .get, headers: HTTPFixture.headers(board, json: false))
+            #expect(noCookie.status == .unauthorized, "a bearer header is not the board's way in")
+            let script = try await client.execute(uri: "/board/board.js", method: .get)
+            #expect(script.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            #expect(!script.text.contains("innerHTML"))
+        }
+    }
+}
