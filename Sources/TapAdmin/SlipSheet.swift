@@ -28,6 +28,7 @@ enum SlipSheet {
             @page { size: A4; margin: 12mm; }
             * { box-sizing: border-box; }
             body { font-family: "DejaVu Sans", "Helvetica Neue", Arial, sans-serif; color: #000; margin: 0; }
+            @media screen { body { margin: 8mm; max-width: 190mm; } }
             header { display: flex; justify-content: space-between; font-size: 10pt; margin-bottom: 6mm; }
             .sheet { display: grid; grid-template-columns: 1fr 1fr; gap: 0; }
             .slip { border: 1px dashed #555; padding: 5mm 6mm; min-height: 52mm; break-inside: avoid; page-break-inside: avoid; }
