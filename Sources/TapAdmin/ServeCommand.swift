@@ -74,6 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
                 return block
             }
         }
+        configuration.retentionDays = try integer("TAPSTATION_RETENTION_DAYS", 2...36_500)
         configuration.maximumBatchBodyBytes =
             try integer("TAPSTATION_MAX_BATCH_BODY_BYTES", 1024...67_108_864) ?? configuration.maximumBatchBodyBytes
         if let text = settings.value("TAPSTATION_WEBHOOK_ALLOWED_NETWORKS", flag: nil) {

@@ -210,6 +210,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case requestRefused = "request.refused"
     case webhookCreated = "webhook.created"
     case webhookDeleted = "webhook.deleted"
+    case sessionsPurged = "sessions.purged"
 
     /// Whether the event belongs to API.md's session vocabulary, the one that server-sent events and
     /// webhooks carry; the rest (operators, policy, secrets, refusals) stays in the audit log.
@@ -220,7 +221,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,
-            .operatorRotated, .requestRefused, .webhookCreated, .webhookDeleted:
+            .operatorRotated, .requestRefused, .webhookCreated, .webhookDeleted, .sessionsPurged:
             false
         }
     }

@@ -36,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     public var eventStreamLifetime: Duration
     /// Largest body of `POST /v1/sessions/batch`, in bytes (500 rows need more than a single create).
     public var maximumBatchBodyBytes: Int = 1024 * 1024
+    /// Closed sessions (and their personal data) are purged this many days after closing; `nil` keeps them.
+    public var retentionDays: Int?
     /// Webhook delivery: which addresses may be targeted, retries, timeouts.
     public var webhooks = WebhookSettings()
 
@@ -136,7 +138,7 @@ public func buildApplication(
     app.addServices(
         ExpirySweeper(
             store: store, refusals: refusals, throttle: throttle, interval: configuration.sweepInterval, logger: logger,
-            metrics: metrics),
+            metrics: metrics, retentionDays: configuration.retentionDays),
         WebhookSender(store: store, keyring: keyring, world: world, settings: configuration.webhooks, logger: logger))
     return app
 }

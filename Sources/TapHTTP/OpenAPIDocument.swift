@@ -2278,6 +2278,7 @@ components:
         - request.refused
         - webhook.created
         - webhook.deleted
+        - sessions.purged
     Proofing:
       type: object
       description: >-

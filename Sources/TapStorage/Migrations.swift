@@ -246,6 +246,25 @@ enum Migrations {
                 INSERT INTO webhookCursor (id, seq) VALUES (1, COALESCE((SELECT seq FROM auditHead WHERE id = 1), 0));
                 """)
         }
+        migrator.registerMigration("2026-11-26 retention checkpoint") { db in
+            // Retention cuts a prefix off the audit chain: the checkpoint holds the MAC of the last event cut
+            // (under its own MAC), verification starts from it, and only events at or before it may go.
+            try db.execute(sql: """
+                CREATE TABLE auditCheckpoint (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq INTEGER NOT NULL,
+                    mac BLOB NOT NULL,
+                    checkpointMac BLOB NOT NULL,
+                    keyVersion INTEGER NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                DROP TRIGGER auditEvent_no_delete;
+                CREATE TRIGGER auditEvent_no_delete BEFORE DELETE ON auditEvent
+                    WHEN OLD.seq > COALESCE((SELECT seq FROM auditCheckpoint WHERE id = 1), 0)
+                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                CREATE INDEX session_closed ON session(closedAt) WHERE closedAt IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -102,3 +102,49 @@ struct BatchAndCheckInTests {
         }
     }
 }
+
+@Suite("Retention")
+struct RetentionTests {
+    @Test func closedSessionsArePurgedAndTheChainStillVerifiesFromItsCheckpoint() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let old = try await fixture.deviceSession(serial: "OLD-1")
+        _ = try await fixture.store.cancelSession(old.session.id, reason: "done", by: fixture.admin)
+        fixture.clock.advance(seconds: 40 * 86_400)
+        let open = try await fixture.deviceSession(serial: "OPEN-1")
+        let recent = try await fixture.deviceSession(serial: "RECENT-1")
+        _ = try await fixture.store.cancelSession(recent.session.id, reason: "done", by: fixture.admin)
+        #expect(try await fixture.store.verifyAudit() != .broken(sequence: 0, reason: ""))
+
+        let report = try await fixture.store.purgeClosedSessions(olderThanDays: 30)
+        #expect(report.sessions == 1)
+        #expect(report.auditEvents > 0)
+        #expect(try await fixture.store.session(old.session.id, visibleTo: nil) == nil)
+        #expect(try await fixture.store.session(open.session.id, visibleTo: nil) != nil)
+        #expect(try await fixture.store.session(recent.session.id, visibleTo: nil) != nil)
+        #expect(try await fixture.store.auditEvents(sessionID: old.session.id, limit: 100).isEmpty, "its events were cut")
+        guard case .intact = try await fixture.store.verifyAudit() else {
+            Issue.record("the chain does not verify after a purge")
+            return
+        }
+        // A second purge with nothing to do changes nothing, and the chain still holds.
+        #expect(try await fixture.store.purgeClosedSessions(olderThanDays: 30) == PurgeReport())
+        guard case .intact = try await fixture.store.verifyAudit() else {
+            Issue.record("the chain does not verify after a second purge")
+            return
+        }
+        // The checkpoint is covered by its own MAC; events before it can now go, events after it cannot.
+        try fixture.tamper("UPDATE auditCheckpoint SET seq = seq + 1")
+        guard case .broken = try await fixture.store.verifyAudit() else {
+            Issue.record("an altered checkpoint went unnoticed")
+            return
+        }
+    }
+
+    @Test func eventsAfterTheCheckpointStayAppendOnly() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        _ = try await fixture.deviceSession()
+        #expect(throws: (any Error).self) { try fixture.tamper("DELETE FROM auditEvent WHERE seq = 1") }
+    }
+}
