@@ -116,4 +116,18 @@ public struct AuditExportRecord: Sendable {
     public var data: String
     public var mac: [UInt8]
     public var keyVersion: Int
+
+    /// Makes a record.
+    public init(
+        sequence: Int64, time: Date, type: String, sessionID: String?, actor: String, data: String, mac: [UInt8], keyVersion: Int
+    ) {
+        self.sequence = sequence
+        self.time = time
+        self.type = type
+        self.sessionID = sessionID
+        self.actor = actor
+        self.data = data
+        self.mac = mac
+        self.keyVersion = keyVersion
+    }
 }
