@@ -13,9 +13,12 @@ public struct BatchRowProblem: Sendable, Equatable, Codable {
     public var field: String?
     /// The policy bound broken, for `policy_violation`.
     public var bound: String?
+    /// The status's reason phrase.
+    public var title: String?
 
     /// Makes a problem.
-    public init(status: Int, code: String, detail: String, field: String? = nil, bound: String? = nil) {
+    public init(status: Int, code: String, detail: String, field: String? = nil, bound: String? = nil, title: String? = nil) {
+        self.title = title
         self.status = status
         self.code = code
         self.detail = detail

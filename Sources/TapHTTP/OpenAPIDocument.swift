@@ -2011,9 +2011,20 @@ components:
           type: array
           minItems: 1
           maxItems: 500
-          description: Rows shaped like `CreateSessionRequest`; each is read and checked on its own.
+          description: >-
+            Rows shaped like `CreateSessionRequest`. Each is read and checked on its own: a row that is not
+            a valid `CreateSessionRequest` is refused in its own item (400), the others still go ahead, so
+            the schema does not constrain the rows themselves.
           items:
-            $ref: '#/components/schemas/CreateSessionRequest'
+            description: A `CreateSessionRequest`.
+            examples:
+              - scenario: deviceEnrollment
+                userPrincipalName: ada@contoso.example
+                device:
+                  serialNumber: C02XK1ZZJG5H
+                  platform: ipados
+                pass:
+                  preset: apple-ade
     SessionBatchResponse:
       type: object
       required: [items]

@@ -88,7 +88,9 @@ struct SessionsController {
                 let row = try JSONBody.decode(CreateSessionRequest.self, bytes: Array(try encoder.encode(value)))
                 return .create(try Self.validate(row))
             } catch {
-                return .refused(Self.rowProblem(error) ?? BatchRowProblem(status: 400, code: "invalid_request", detail: "the row could not be read"))
+                return .refused(
+                    Self.rowProblem(error)
+                        ?? BatchRowProblem(status: 400, code: "invalid_request", detail: "the row could not be read", title: "Bad Request"))
             }
         }
         var claim: IdempotencyClaim?
@@ -128,7 +130,7 @@ struct SessionsController {
                     index: index, status: problem.status,
                     problem: Problem(
                         status: problem.status, code: problem.code,
-                        title: HTTPResponse.Status(code: problem.status).reasonPhrase, detail: problem.detail,
+                        title: problem.title ?? "", detail: problem.detail,
                         field: problem.field, bound: problem.bound))
             }
         }
@@ -151,7 +153,7 @@ struct SessionsController {
         }
         return BatchRowProblem(
             status: Int(apiError.status.code), code: apiError.code, detail: apiError.detail, field: apiError.field,
-            bound: apiError.bound)
+            bound: apiError.bound, title: apiError.status.reasonPhrase)
     }
 
     private func created(_ outcome: CreateOutcome) throws -> Response {

@@ -85,7 +85,9 @@ public final class WebhookSender: Service, Sendable {
     /// One cycle: queue new events, then attempt every due delivery. Returns the attempts made.
     @discardableResult
     public func runOnce() async throws -> Int {
-        while try await store.fillWebhookOutbox() > 0 {}
+        repeat {
+            try await store.fillWebhookOutbox()
+        } while try await store.webhookOutboxLag() > 0
         if settings.deliveryPaused { return 0 }
         var attempts = 0
         while true {

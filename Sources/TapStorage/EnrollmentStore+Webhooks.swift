@@ -75,6 +75,8 @@ extension EnrollmentStore {
     /// restart. Returns how many deliveries were queued.
     @discardableResult
     public func fillWebhookOutbox(chunk: Int = 500) async throws -> Int {
+        // A read first: the sender polls, and an idle service should not take the writer every few seconds.
+        guard try await webhookOutboxLag() > 0 else { return 0 }
         let sessionTypes = AuditEventType.allCases.filter(\.isSessionEvent).map { "'\($0.rawValue)'" }.joined(separator: ",")
         return try await pool.write { db -> Int in
             let cursor = try Int64.fetchOne(db, sql: "SELECT seq FROM webhookCursor WHERE id = 1") ?? 0
