@@ -57,7 +57,7 @@ public struct SettingsSource: Sendable {
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = String(value.dropFirst().dropLast()) }
-            if key.hasPrefix("TAPSTATION_"), !serverKeys.contains(key) {
+            if key.hasPrefix("TAPSTATION_"), !serverKeys.contains(key), !EntraSettings.keys.contains(key) {
                 throw ConfigurationError("\(name):\(index + 1): unknown key \(key)")
             }
             guard key.hasPrefix("TAPSTATION_") || key.hasPrefix("TAPKIOSK_") else {

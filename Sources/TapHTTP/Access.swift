@@ -127,11 +127,24 @@ final class RouteTable: @unchecked Sendable {
     let router: Router<TapRequestContext>
     let authenticator: Authenticator
     let refusals: RefusalLedger
+    /// Who mints passes; in Entra mode the local-only routes answer `not_in_local_mode`.
+    let passAuthority: PassAuthorityMode
 
-    init(router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger) {
+    init(
+        router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger,
+        passAuthority: PassAuthorityMode = .local
+    ) {
         self.router = router
         self.authenticator = authenticator
         self.refusals = refusals
+        self.passAuthority = passAuthority
+    }
+
+    /// Redeem, everything a session token opens and the enrollment pages are local-mode features: in Entra
+    /// mode the user signs in at Microsoft, and no session token exists.
+    static func isLocalModeOnly(path: String, access: Access) -> Bool {
+        if case .sessionToken = access { return true }
+        return path == "/v1/redeem" || path == "/enroll" || path.hasPrefix("/enroll/")
     }
 
     func add(
@@ -142,9 +155,11 @@ final class RouteTable: @unchecked Sendable {
         routes.append(route)
         let authenticator = self.authenticator
         let refusals = self.refusals
+        let refusedHere = passAuthority != .local && Self.isLocalModeOnly(path: path, access: access)
         router.on(RouterPath(path), method: method) { request, context in
             var caller = Caller.anonymous
             do {
+                if refusedHere { throw APIError.notInLocalMode }
                 caller = try await authenticator.identify(request, access: access)
                 try authenticator.authorize(caller, access: access, context: context)
                 return try await handler(request, context, caller)

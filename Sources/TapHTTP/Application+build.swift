@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import TapCore
+import TapGraph
 import TapStorage
 
 /// Settings the HTTP application needs, already validated. docs/configuration.md documents each.
@@ -68,19 +69,24 @@ struct AppServices: Sendable {
     let idempotencyGate: IdempotencyGate
     let refusals: RefusalLedger
     let throttle: RedeemThrottle
+    /// Who mints and revokes passes: the store itself (local) or Entra.
+    let authority: any PassAuthority
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
 /// Refused requests are counted in `refusals`, failed redeems in `throttle`; the sweeper drains both.
 public func buildRouter(
     configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World,
-    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil
+    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil, authority: (any PassAuthority)? = nil
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
+    let authority = authority ?? LocalPassAuthority(store: store)
     let services = AppServices(
         configuration: configuration, store: store, keyring: keyring, world: world, idempotencyGate: IdempotencyGate(),
-        refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now))
+        refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now),
+        authority: authority)
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
-    let table = RouteTable(router: router, authenticator: Authenticator(store: store), refusals: refusals)
+    let table = RouteTable(
+        router: router, authenticator: Authenticator(store: store), refusals: refusals, passAuthority: authority.mode)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: table))
     router.add(
@@ -98,15 +104,17 @@ public func buildRouter(
     return (router, table.routes)
 }
 
-/// The composition root: the HTTP server and the expiry sweeper, ready to run as one service group.
+/// The composition root: the HTTP server and the expiry sweeper (and in Entra mode the Entra watcher), ready
+/// to run as one service group.
 public func buildApplication(
     configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World, logger: Logger,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    entra: EntraServices? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
     let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
     let (router, _) = buildRouter(
-        configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals, throttle: throttle)
+        configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals, throttle: throttle,
+        authority: entra?.authority)
     var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
     decoder.maxHeaderListSize = configuration.maximumHeaderBytes
     decoder.maxHeaderFieldSize = configuration.maximumHeaderBytes
@@ -124,6 +132,9 @@ public func buildApplication(
         logger: logger)
     app.addServices(
         ExpirySweeper(store: store, refusals: refusals, throttle: throttle, interval: configuration.sweepInterval, logger: logger))
+    if let entra {
+        app.addServices(EntraWatcherService(entra: entra, logger: logger))
+    }
     return app
 }
 

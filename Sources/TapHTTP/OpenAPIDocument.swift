@@ -1687,6 +1687,7 @@ components:
         - pass.expired
         - pass.locked
         - pass.revoked
+        - pass.revocationConfirmed
         - device.enrolled
         - key.registered
         - key.verified

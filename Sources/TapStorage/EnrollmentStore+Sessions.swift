@@ -20,52 +20,10 @@ extension EnrollmentStore {
                 }
                 return .replayed(try parse(try Self.session(id: earlier.sessionId, db: db), "idempotent session"))
             }
-            let now = world.currentSecond()
-            let site = try resolveSite(request.site, for: creator)
-            let policy = try loadPolicy(db)
-            let settings = policy.effectiveSettings(site: site, scenario: request.scenario)
-            let user = request.userPrincipalName
-            try Self.checkMayIssue(creator, for: user, policy: policy)
-            switch (request.scenario, request.device) {
-            case (.deviceEnrollment, nil):
-                throw EnrollmentError.invalidRequest(field: "device", reason: "is required for deviceEnrollment")
-            case (.fido2Registration, .some):
-                throw EnrollmentError.invalidRequest(field: "device", reason: "is not allowed for fido2Registration")
-            default: break
-            }
-            if let problem = Proofing.check(
-                request.proofing, required: settings.proofingRequired, accepted: settings.acceptedProofingMethods)
-            {
-                throw EnrollmentError.proofing(problem)
-            }
-            try checkIssuanceLock(user, now: now, db: db)
-            let plan = try Self.planOrThrow(policy.plan(request.pass, site: site, scenario: request.scenario, now: now))
-            let isPrivileged = policy.privilegedSubjects.contains { $0.matches(user) }
-            // Privileged subjects always need a second operator; policy may ask it for everyone.
-            let needsApproval = settings.approvalRequired || isPrivileged
-            let device = try request.device.map { try upsertDevice($0, site: site, now: now, db: db) }
-
-            let sessionID: SessionID = world.newID()
-            let approval = needsApproval
-                ? Approval(deadline: now.addingTimeInterval(TimeInterval(settings.approvalTimeoutInMinutes * 60))) : nil
-            let initialState: SessionState = needsApproval ? .awaitingApproval : (plan.startsAt > now ? .pending : .active)
-            let session = SessionRecord(
-                id: sessionID.rawValue, scenario: request.scenario.rawValue, state: initialState.rawValue, site: site.value,
-                userPrincipalName: user.value, deviceId: device?.id, createdBy: creator.id.rawValue,
-                reason: request.reason, proofing: request.proofing.map(encodeJSON), createdAt: now, updatedAt: now,
-                completionDeadline: plan.plannedCompletionDeadline, firstUsedAt: nil, closedAt: nil,
-                passRequest: needsApproval ? encodeJSON(request.pass) : nil, approval: approval.map(encodeJSON),
-                approvalDeadline: approval?.deadline, privilegedSubject: isPrivileged)
-            try session.insertRow(db)
-            try appendAudit(
-                db, .sessionCreated, session: session.id, actor: creator.id.rawValue,
-                data: [
-                    "scenario": .string(session.scenario), "site": .string(site.value),
-                    "userPrincipalName": .string(session.userPrincipalName),
-                    "serialNumber": device.map { .string($0.serialNumber) } ?? .null,
-                    "proofingMethod": request.proofing.map { .string($0.method.rawValue) } ?? .null,
-                    "approvalRequired": .bool(needsApproval), "privilegedSubject": .bool(isPrivileged),
-                ])
+            let new = try insertNewSession(request, by: creator, db: db)
+            let (session, device, plan, settings, site, isPrivileged, now) =
+                (new.record, new.device, new.plan, new.settings, new.site, new.isPrivileged, new.now)
+            let needsApproval = new.needsApproval
             var code: PassCode?
             var pass: PassRecord?
             if !needsApproval {
@@ -85,6 +43,63 @@ extension EnrollmentStore {
             guard let code else { return .awaitingApproval(stored) }
             return .created(IssuedPass(session: stored, pass: code))
         }
+    }
+
+    /// The part of creating a session both authorities share: every check, the device, the session row and
+    /// its `session.created` event. `limits` are an outside authority's bounds on the pass (Entra's policy).
+    func insertNewSession(
+        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits? = nil, db: Database
+    ) throws -> NewSessionRows {
+        let now = world.currentSecond()
+        let site = try resolveSite(request.site, for: creator)
+        let policy = try loadPolicy(db)
+        let settings = policy.effectiveSettings(site: site, scenario: request.scenario)
+        let user = request.userPrincipalName
+        try Self.checkMayIssue(creator, for: user, policy: policy)
+        switch (request.scenario, request.device) {
+        case (.deviceEnrollment, nil):
+            throw EnrollmentError.invalidRequest(field: "device", reason: "is required for deviceEnrollment")
+        case (.fido2Registration, .some):
+            throw EnrollmentError.invalidRequest(field: "device", reason: "is not allowed for fido2Registration")
+        default: break
+        }
+        if let problem = Proofing.check(
+            request.proofing, required: settings.proofingRequired, accepted: settings.acceptedProofingMethods)
+        {
+            throw EnrollmentError.proofing(problem)
+        }
+        try checkIssuanceLock(user, now: now, db: db)
+        let plan = try Self.planOrThrow(policy.plan(request.pass, site: site, scenario: request.scenario, now: now))
+        if let violation = limits?.violation(of: plan) { throw EnrollmentError.policy(violation) }
+        let isPrivileged = policy.privilegedSubjects.contains { $0.matches(user) }
+        // Privileged subjects always need a second operator; policy may ask it for everyone.
+        let needsApproval = settings.approvalRequired || isPrivileged
+        let device = try request.device.map { try upsertDevice($0, site: site, now: now, db: db) }
+
+        let sessionID: SessionID = world.newID()
+        let approval = needsApproval
+            ? Approval(deadline: now.addingTimeInterval(TimeInterval(settings.approvalTimeoutInMinutes * 60))) : nil
+        let initialState: SessionState = needsApproval ? .awaitingApproval : (plan.startsAt > now ? .pending : .active)
+        let session = SessionRecord(
+            id: sessionID.rawValue, scenario: request.scenario.rawValue, state: initialState.rawValue, site: site.value,
+            userPrincipalName: user.value, deviceId: device?.id, createdBy: creator.id.rawValue,
+            reason: request.reason, proofing: request.proofing.map(encodeJSON), createdAt: now, updatedAt: now,
+            completionDeadline: plan.plannedCompletionDeadline, firstUsedAt: nil, closedAt: nil,
+            passRequest: needsApproval ? encodeJSON(request.pass) : nil, approval: approval.map(encodeJSON),
+            approvalDeadline: approval?.deadline, privilegedSubject: isPrivileged)
+        try session.insertRow(db)
+        try appendAudit(
+            db, .sessionCreated, session: session.id, actor: creator.id.rawValue,
+            data: [
+                "scenario": .string(session.scenario), "site": .string(site.value),
+                "userPrincipalName": .string(session.userPrincipalName),
+                "serialNumber": device.map { .string($0.serialNumber) } ?? .null,
+                "proofingMethod": request.proofing.map { .string($0.method.rawValue) } ?? .null,
+                "approvalRequired": .bool(needsApproval), "privilegedSubject": .bool(isPrivileged),
+            ])
+        return NewSessionRows(
+            record: session, device: device, plan: plan, settings: settings, site: site, isPrivileged: isPrivileged,
+            needsApproval: needsApproval, now: now)
     }
 
     /// Every pass minted (create, collection, reissue) passes the same subject rules: the token's allowed
@@ -239,4 +254,16 @@ extension EnrollmentStore {
             return ("session.state = ?", [state.rawValue])
         }
     }
+}
+
+/// The rows and decisions of a new session, before any pass.
+struct NewSessionRows {
+    var record: SessionRecord
+    var device: DeviceRecord?
+    var plan: PassPlan
+    var settings: EffectiveSettings
+    var site: SiteName
+    var isPrivileged: Bool
+    var needsApproval: Bool
+    var now: Date
 }
