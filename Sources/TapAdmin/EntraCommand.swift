@@ -23,7 +23,10 @@ struct EntraCommand: AsyncParsableCommand {
 
         func run() async throws {
             let settings = try EntraSettings.load(try SettingsSource(explicitPath: configFile))
-            let http = HTTPClient(eventLoopGroupProvider: .singleton)
+            let http = HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                // No redirects: a bearer token goes to the configured hosts and nowhere else.
+                configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
             let report = await EntraCheck.run(settings.graph, http: http)
             try? await http.shutdown()
             for line in report.lines { print(line) }

@@ -39,7 +39,10 @@ struct ServeCommand: AsyncParsableCommand {
         var entra: EntraServices?
         if try EntraSettings.mode(settings) == .entra {
             let entraSettings = try EntraSettings.load(settings)
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let client = HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                // No redirects: a bearer token goes to the configured hosts and nowhere else.
+                configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
             http = client
             let tokens = TokenClient(configuration: entraSettings.graph, http: client)
             let graph = GraphClient(configuration: entraSettings.graph, http: client, tokens: tokens, logger: logger)

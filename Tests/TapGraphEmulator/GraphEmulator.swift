@@ -422,7 +422,7 @@ public final class GraphEmulator: @unchecked Sendable {
     static func route(method: String, segments: [String]) -> Route {
         switch (method, segments.count) {
         case ("POST", 4) where segments[1] == "oauth2": return .token
-        case ("GET", 6) where segments[1] == "policies": return .policy
+        case ("GET", 5) where segments[1] == "policies": return .policy
         case ("GET", 3) where segments[1] == "deviceManagement" && segments[2] == "managedDevices": return .managedDevices
         case ("GET", 5) where segments[1] == "users" && segments[4] == "fido2Methods": return .fido2Methods
         case (_, 5) where segments[1] == "users" && segments[4] == "temporaryAccessPassMethods":
