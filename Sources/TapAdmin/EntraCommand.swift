@@ -84,7 +84,7 @@ struct EntraCheck {
                     hint: "enable it: Entra admin center > Protection > Authentication methods > Temporary Access Pass, and target the users")
             }
         } catch let error as GraphError {
-            report.fail("TAP policy:     FAILED: \(error)", hint: hint(for: error, permission: "Policy.Read.All"))
+            report.fail("TAP policy:     FAILED: \(error)", hint: hint(for: error, permission: "Policy.Read.AuthenticationMethod"))
         } catch {
             report.fail("TAP policy:     FAILED: \(type(of: error))", hint: nil)
         }

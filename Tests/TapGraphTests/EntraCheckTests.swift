@@ -31,7 +31,7 @@ struct EntraCheckTests {
         fixture.emulator.fail(.policy, status: 403)
         let denied = await EntraCheck.run(try Self.settings(fixture, secret: fixture.secret).graph, http: fixture.http, now: { fixture.clock.now })
         #expect(!denied.isHealthy)
-        #expect(denied.lines.contains("  fix:          grant the application permission Policy.Read.All and grant admin consent"))
+        #expect(denied.lines.contains("  fix:          grant the application permission Policy.Read.AuthenticationMethod and grant admin consent"))
 
         fixture.emulator.policy["state"] = "disabled"
         let disabled = await EntraCheck.run(try Self.settings(fixture, secret: fixture.secret).graph, http: fixture.http, now: { fixture.clock.now })
