@@ -1,8 +1,8 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import TapAPI
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// Options of commands that talk to a running service over its API.
 struct RemoteOptions: ParsableArgumentsWithDefaults {
@@ -37,23 +37,26 @@ struct RemoteClient: Sendable {
     let base: URL
     let token: String
 
+    /// Largest answer read; the API's biggest (a page of sessions, a batch's items) is far smaller.
+    static let maximumAnswerBytes = 16 * 1024 * 1024
+
     /// Sends a request and decodes a 2xx answer; a problem answer becomes a readable error (exit 1).
     func send<Answer: Decodable>(_ method: String, _ path: String, body: (some Encodable)? = nil as String?, as: Answer.Type) async throws -> Answer {
-        var request = URLRequest(url: base.appendingPathComponent(path))
-        request.httpMethod = method
-        request.timeoutInterval = 30
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        var request = HTTPClientRequest(url: base.appendingPathComponent(path).absoluteString)
+        request.method = HTTPMethod(rawValue: method)
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
         if let body {
-            request.httpBody = try WireJSON.encoder().encode(body)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.body = .bytes(ByteBuffer(bytes: try WireJSON.encoder().encode(body)))
+            request.headers.add(name: "Content-Type", value: "application/json")
         }
-        let data: Data, response: URLResponse
+        let status: Int, data: Data
         do {
-            (data, response) = try await URLSession.shared.data(for: request)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            status = Int(response.status.code)
+            data = Data(try await response.body.collect(upTo: Self.maximumAnswerBytes).readableBytesView)
         } catch {
-            throw RemoteError("cannot reach \(base.absoluteString): \(error.localizedDescription)")
+            throw RemoteError("cannot reach \(base.absoluteString): \(error)")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else {
             if let problem = try? WireJSON.decoder().decode(Problem.self, from: data) {
                 throw RemoteError("\(status) \(problem.code): \(problem.detail)")

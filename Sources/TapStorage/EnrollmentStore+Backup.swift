@@ -43,13 +43,10 @@ extension EnrollmentStore {
         return try queue.read { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             let hasSecret = try db.tableExists("backupSecret")
-            let applied = try db.tableExists("grdb_migrations")
-                ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
-            let known = Set(Migrations.migrator.migrations)
             return BackupInspection(
                 isIntact: integrity == ["ok"],
                 secretFileText: hasSecret ? try String.fetchOne(db, sql: "SELECT fileText FROM backupSecret") : nil,
-                unknownMigrations: applied.filter { !known.contains($0) })
+                unknownMigrations: try Migrations.appliedButUnknown(db))
         }
     }
 

@@ -41,6 +41,10 @@ public struct EnrollmentStore: Sendable {
         // GRDB sets synchronous=NORMAL when it switches to WAL, after prepareDatabase; FULL makes every
         // acknowledged commit survive power loss, not just a process crash.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // A binary older than the file would run on a schema it does not know (GRDB skips unknown
+        // migrations silently): a rollback must restore the backup taken before the upgrade instead.
+        let unknown = try pool.read { db in try Migrations.appliedButUnknown(db) }
+        guard unknown.isEmpty else { throw StorageError.newerSchema(path: path, migrations: unknown) }
         switch mode {
         case .migrate:
             try Migrations.migrator.migrate(pool)
@@ -109,6 +113,7 @@ public enum StorageError: Error, CustomStringConvertible {
     case corruptRow(String)
     case unknownKeyVersion(Int)
     case backupTargetExists(path: String)
+    case newerSchema(path: String, migrations: [String])
 
     public var description: String {
         switch self {
@@ -118,6 +123,8 @@ public enum StorageError: Error, CustomStringConvertible {
             "the database at \(path) needs migrating: run `tapstation migrate` (or start `tapstation serve`)"
         case .corruptRow(let what): "a stored row could not be read: \(what)"
         case .backupTargetExists(let path): "\(path) already exists or cannot be created; choose a new file"
+        case .newerSchema(let path, let migrations):
+            "the database at \(path) was migrated by a newer TapStation (\(migrations.joined(separator: ", "))): run that version, or restore the backup taken before the upgrade"
         case .unknownKeyVersion(let version):
             "a stored MAC was made with server secret version \(version), which server.key does not hold"
         }

@@ -2,6 +2,14 @@ import GRDB
 
 /// The schema, as named, append-only migrations. Never edit a migration that has shipped; add one.
 enum Migrations {
+    /// Migrations recorded in the file that this build does not have: a newer TapStation wrote it.
+    static func appliedButUnknown(_ db: Database) throws -> [String] {
+        guard try db.tableExists("grdb_migrations") else { return [] }
+        let known = Set(migrator.migrations)
+        return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+            .filter { !known.contains($0) }
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-26 initial schema") { db in
