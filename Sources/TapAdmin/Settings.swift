@@ -11,13 +11,13 @@ public struct SettingsSource: Sendable {
     let filePath: String?
 
     /// Keys `tapstation` reads; any other `TAPSTATION_` key in a file is a typo and refused.
-    public static let serverKeys: Set<String> = [
+    public static let serverKeys: Set<String> = Set([
         "TAPSTATION_DATA_DIR", "TAPSTATION_HOST", "TAPSTATION_PORT", "TAPSTATION_LOG_LEVEL",
         "TAPSTATION_SWEEP_INTERVAL_SECONDS", "TAPSTATION_MAX_BODY_BYTES", "TAPSTATION_CONFIG", "TAPSTATION_MAX_URL_BYTES",
         "TAPSTATION_MAX_HEADER_BYTES", "TAPSTATION_MAX_CONNECTIONS", "TAPSTATION_IDLE_TIMEOUT_SECONDS",
         "TAPSTATION_BODY_TIMEOUT_SECONDS", "TAPSTATION_REDEEM_LIMIT_PER_CLIENT_USER", "TAPSTATION_REDEEM_LIMIT_PER_USER",
         "TAPSTATION_REDEEM_LIMIT_PER_CLIENT", "TAPSTATION_REDEEM_WINDOW_SECONDS", "TAPSTATION_TRUSTED_PROXIES",
-    ]
+    ]).union(EntraSettings.keys)
 
     /// The default config file, used when it exists and no other is named.
     public static let defaultConfigPath = "/etc/tapstation/tapstation.conf"
@@ -57,7 +57,7 @@ public struct SettingsSource: Sendable {
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.count >= 2, value.first == "\"", value.last == "\"" { value = String(value.dropFirst().dropLast()) }
-            if key.hasPrefix("TAPSTATION_"), !serverKeys.contains(key), !EntraSettings.keys.contains(key) {
+            if key.hasPrefix("TAPSTATION_"), !serverKeys.contains(key) {
                 throw ConfigurationError("\(name):\(index + 1): unknown key \(key)")
             }
             guard key.hasPrefix("TAPSTATION_") || key.hasPrefix("TAPKIOSK_") else {
