@@ -58,11 +58,10 @@ let package = Package(
             name: "TapAdmin",
             dependencies: [
                 "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                // The remote commands' client: Foundation's URLSession would drag libcurl into the static build.
+                // The remote commands' and `entra check`'s client: URLSession would drag libcurl into the static build.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

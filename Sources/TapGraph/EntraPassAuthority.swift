@@ -70,8 +70,10 @@ public final class EntraPassAuthority: PassAuthority {
         do {
             let existing = try await graph.temporaryAccessPasses(of: user)
             var replaced: [String] = []
+            // An expired pass admits nobody: it is deleted without asking (Entra lists it until someone does).
+            let live = existing.filter { !$0.usability(is: "Expired") }
             if !existing.isEmpty {
-                guard replaceExisting else {
+                guard replaceExisting || live.isEmpty else {
                     try await ledger.failProvisioning(intent, reason: "entra_tap_exists", outcomeKnown: true)
                     throw EntraError.temporaryAccessPassExists
                 }

@@ -137,6 +137,29 @@ struct EntraFlowTests {
         await fixture.cleanUp()
     }
 
+    @Test func anExpiredTAPDoesNotBlockANewSessionAndAnIdempotentRetryGetsNoValue() async throws {
+        let fixture = try await EntraFixture(flavour: .refuse)
+        let old = fixture.emulator.addPass(for: "ada@contoso.example", createdAt: fixture.clock.now.addingTimeInterval(-7200))
+        try await fixture.application().test(.router) { client in
+            var headers = EntraFixture.headers(fixture.adminToken)
+            headers[HTTPField.Name("Idempotency-Key")!] = "order-4411"
+            let created = try await client.execute(
+                uri: "/v1/sessions", method: .post, headers: headers, body: ByteBuffer(string: EntraFixture.deviceBody()))
+            #expect(created.status == .created)
+            let value = try #require(try created.decode(SessionView.self).pass?.temporaryAccessPass)
+            #expect(fixture.emulator.pass(of: "ada@contoso.example")?.id != old)
+
+            let replayed = try await client.execute(
+                uri: "/v1/sessions", method: .post, headers: headers, body: ByteBuffer(string: EntraFixture.deviceBody()))
+            #expect(replayed.status == .created)
+            #expect(replayed.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try replayed.decode(SessionView.self).pass?.temporaryAccessPass == nil)
+            #expect(!replayed.text.contains(value))
+            #expect(fixture.emulator.requests.filter { $0.route == .tapCreate }.count == 1)
+        }
+        await fixture.cleanUp()
+    }
+
     @Test(arguments: [GraphEmulator.OneTapFlavour.replace, .refuse])
     func aPassMadeInThePortalBetweenOurListAndOurCreate(flavour: GraphEmulator.OneTapFlavour) async throws {
         let fixture = try await EntraFixture(flavour: flavour)
