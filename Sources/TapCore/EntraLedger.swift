@@ -19,6 +19,12 @@ public protocol EntraLedger: Sendable {
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, limits: AuthorityPassLimits
     ) async throws -> EntraBeginOutcome
 
+    /// Runs every check of a reissue or of collecting an approved pass, revokes the session's live pass
+    /// (its Entra deletion pending), and writes the new pass's terms and provisioning intent.
+    func beginEntraReissue(
+        _ id: SessionID, request: PassRequest, by actor: OperatorIdentity, limits: AuthorityPassLimits
+    ) async throws -> ProvisioningIntent
+
     /// Graph created the pass: record its id and terms, the `pass.issued` event and the idempotency key.
     func finishProvisioning(
         _ intent: ProvisioningIntent, method: ProvisionedMethod, idempotency: IdempotencyClaim?

@@ -24,13 +24,29 @@ public protocol PassAuthority: Sendable {
     ) async throws -> CreateOutcome
 
     /// Mints a pass for an existing session (collection after approval, or a reissue).
-    func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> IssuedPass
+    func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> ReissuedPass
 
     /// Completes a session by hand; its pass dies (in Entra mode: is marked for deletion, then deleted).
     func completeSession(_ id: SessionID, by actor: OperatorIdentity) async throws -> Session
 
     /// Cancels a session; its pass dies (in Entra mode: is marked for deletion, then deleted).
     func cancelSession(_ id: SessionID, reason: String?, by actor: OperatorIdentity) async throws -> Session
+}
+
+/// A pass minted for an existing session, by whichever authority.
+public enum ReissuedPass: Sendable {
+    /// Ours: the value in our alphabet.
+    case local(IssuedPass)
+    /// Entra's: the value as Entra made it.
+    case external(ExternallyIssuedPass)
+
+    /// The session as it stands with its new pass.
+    public var session: Session {
+        switch self {
+        case .local(let issued): issued.session
+        case .external(let issued): issued.session
+        }
+    }
 }
 
 /// A pass value an outside authority generated, in that authority's alphabet. It exists only in the one

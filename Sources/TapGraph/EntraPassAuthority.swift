@@ -63,6 +63,17 @@ public final class EntraPassAuthority: PassAuthority {
         case .awaitingApproval(let session): return .awaitingApproval(session)
         case .provision(let written): intent = written
         }
+        let (session, value) = try await provision(intent, by: creator, replaceExisting: replaceExisting, idempotency: idempotency)
+        return .createdExternally(ExternallyIssuedPass(session: session, pass: value))
+    }
+
+    /// Graph's part of an issue, after the intent is written: list the user's passes, replace them if
+    /// allowed (our own are always replaced on reissue), create, record. On a Graph failure the session is
+    /// cancelled; when the outcome of the create is unknown, whatever Graph made is deleted.
+    private func provision(
+        _ intent: ProvisioningIntent, by creator: OperatorIdentity, replaceExisting: Bool, replaceOwn: Bool = false,
+        idempotency: IdempotencyClaim?
+    ) async throws -> (Session, ExternalPassValue) {
         provisioning.withLock { _ = $0.insert(intent.passID) }
         defer { provisioning.withLock { _ = $0.remove(intent.passID) } }
         let user = intent.userPrincipalName
@@ -71,7 +82,8 @@ public final class EntraPassAuthority: PassAuthority {
             let existing = try await graph.temporaryAccessPasses(of: user)
             var replaced: [String] = []
             // An expired pass admits nobody: it is deleted without asking (Entra lists it until someone does).
-            let live = existing.filter { !$0.usability(is: "Expired") }
+            let own = replaceOwn ? Set(try await ledger.pendingRevocations(session: intent.sessionID).map(\.methodID)) : []
+            let live = existing.filter { !$0.usability(is: "Expired") && !own.contains($0.id) }
             if !existing.isEmpty {
                 guard replaceExisting || live.isEmpty else {
                     try await ledger.failProvisioning(intent, reason: "entra_tap_exists", outcomeKnown: true)
@@ -112,7 +124,7 @@ public final class EntraPassAuthority: PassAuthority {
                 throw EntraError.closedWhileProvisioning
             }
             logger.info("entra.pass.created", metadata: ["session.id": "\(session.id)", "entra.method.id": "\(created.id)"])
-            return .createdExternally(ExternallyIssuedPass(session: session, pass: value))
+            return (session, value)
         } catch let error as GraphError {
             let known = !createSent || error.requestWasRefused
             try? await ledger.failProvisioning(intent, reason: "graph: \(error)", outcomeKnown: known)
@@ -124,8 +136,18 @@ public final class EntraPassAuthority: PassAuthority {
         }
     }
 
-    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> IssuedPass {
-        throw EntraError.notInLocalMode("reissuing a pass (cancel the session and create a new one)")
+    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> ReissuedPass {
+        let limits: AuthorityPassLimits
+        do {
+            limits = try await self.limits()
+        } catch let error as GraphError {
+            throw Self.refusal(error)
+        }
+        let intent = try await ledger.beginEntraReissue(id, request: request, by: actor, limits: limits)
+        // The session's own earlier pass (its revocation now pending) is replaced without asking; another
+        // pass the user holds is not.
+        let (session, value) = try await provision(intent, by: actor, replaceExisting: false, replaceOwn: true, idempotency: nil)
+        return .external(ExternallyIssuedPass(session: session, pass: value))
     }
 
     public func completeSession(_ id: SessionID, by actor: OperatorIdentity) async throws -> Session {

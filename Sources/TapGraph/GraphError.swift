@@ -47,8 +47,6 @@ public enum GraphError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum EntraError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The user already holds a Temporary Access Pass and the operator did not ask to replace it.
     case temporaryAccessPassExists
-    /// A local-mode feature (redeem, session tokens, `/enroll`, reissue) was asked of Entra mode.
-    case notInLocalMode(String)
     /// Graph refused to create the pass; its code and message, safe to show.
     case graphRefused(status: Int, code: String, message: String)
     /// Graph could not be reached or kept failing; nothing usable was created (or it is being deleted).
@@ -60,7 +58,6 @@ public enum EntraError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .temporaryAccessPassExists:
             "the user already has an Entra Temporary Access Pass; send replaceExisting: true to replace it"
-        case .notInLocalMode(let feature): "\(feature) is a local-mode feature; this server's pass authority is Entra"
         case .graphRefused(let status, let code, let message): "Microsoft Graph refused (\(status) \(code)): \(message)"
         case .graphUnavailable(let reason): "Microsoft Graph is unavailable: \(reason)"
         case .closedWhileProvisioning: "the session was closed while Entra created its pass; that pass is being deleted"

@@ -42,10 +42,6 @@ struct APIError: Error {
             self.init(
                 status: .conflict, code: "entra_tap_exists",
                 detail: "the user already has an Entra Temporary Access Pass; send \"replaceExisting\": true to replace it")
-        case .notInLocalMode(let feature):
-            self.init(
-                status: .conflict, code: "not_in_local_mode",
-                detail: "\(feature) is a local-mode feature; this server's pass authority is Entra")
         case .graphRefused(let status, let code, let message):
             let mapped: HTTPResponse.Status = switch status {
             case 404: .notFound

@@ -358,6 +358,11 @@ paths:
         For an approved session that has no pass yet, this collects its first pass, on the terms asked
         for when it was created (the body is not used): only the operator who asked may (403
         `not_the_requester`). A session still waiting for approval is 409 `approval_required`.
+
+
+        Entra mode: the session's old Temporary Access Pass is deleted in Entra and a new one created
+        (Graph's failures as on create: `entra_tap_exists` if the user holds another pass, `entra_refused`,
+        `entra_unavailable`; the session is then cancelled).
       security:
         - operatorToken: []
       requestBody:

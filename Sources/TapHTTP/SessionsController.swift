@@ -136,8 +136,13 @@ struct SessionsController {
         let actor = try caller.operatorIdentity
         let id = try context.pathID(naming: "session") as SessionID
         let (body, _) = try await JSONBody.decode(PassRequest.self, from: request, limits: services.configuration)
-        let issued = try await services.authority.reissuePass(id, request: body, by: actor)
-        return try JSONBody.response(SessionView(issued.session, now: services.world.now(), passValue: issued.pass), status: .created)
+        let now = services.world.now()
+        switch try await services.authority.reissuePass(id, request: body, by: actor) {
+        case .local(let issued):
+            return try JSONBody.response(SessionView(issued.session, now: now, passValue: issued.pass), status: .created)
+        case .external(let issued):
+            return try JSONBody.response(SessionView(issued.session, now: now, externalPassValue: issued.pass), status: .created)
+        }
     }
 
     @Sendable func complete(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {

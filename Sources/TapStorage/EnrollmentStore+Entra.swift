@@ -42,6 +42,54 @@ extension EnrollmentStore: EntraLedger {
         }
     }
 
+    public func beginEntraReissue(
+        _ id: SessionID, request: PassRequest, by actor: OperatorIdentity, limits: AuthorityPassLimits
+    ) async throws -> ProvisioningIntent {
+        try await write { db in
+            let now = world.currentSecond()
+            var loaded = try loadForChange(id, visibleTo: actor, db: db)
+            try settle(&loaded, now: now, db: db)
+            let session = try Self.sessions([loaded.record], db: db)[0]
+            if session.storedState == .awaitingApproval { throw EnrollmentError.approvalRequired }
+            let scenario = session.scenario, site = session.site, user = session.userPrincipalName
+            let policy = try loadPolicy(db)
+            let settings = policy.effectiveSettings(site: site, scenario: scenario)
+            try Self.checkMayIssue(actor, for: user, policy: policy)
+            try checkIssuanceLock(user, now: now, db: db)
+            let collecting = session.isAwaitingCollection
+            let plan: PassPlan
+            if collecting {
+                guard actor.id == session.createdBy else { throw EnrollmentError.notTheRequester }
+                let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
+                plan = try Self.planOrThrow(policy.plan(asked ?? PassRequest(), site: site, scenario: scenario, now: now))
+            } else {
+                plan = try Self.planOrThrow(policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
+                try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
+                try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)
+            }
+            if let violation = limits.violation(of: plan) { throw EnrollmentError.policy(violation) }
+            try checkCaps(settings.caps, issuer: actor.id, site: site, privileged: session.isPrivilegedSubject, now: now, db: db)
+            loaded.record.completionDeadline = plan.plannedCompletionDeadline
+            loaded.record.passRequest = nil
+            if collecting, plan.startsAt <= now, loaded.record.state == SessionState.pending.rawValue {
+                try apply(.startTimeReached, to: &loaded.record, action: "collect", now: now)
+            }
+            try loaded.record.updateRow(db)
+            let pass = PassRecord(
+                id: (world.newID() as PassID).rawValue, sessionId: loaded.record.id, digest: Data(), createdAt: now,
+                startsAt: plan.startsAt, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0, revokedAt: nil,
+                lockedAt: nil, keyVersion: keyring.currentVersion, issuedBy: actor.id.rawValue)
+            try pass.insertRow(db)
+            let intent = EntraPassRecord(
+                passId: pass.id, sessionId: loaded.record.id, userPrincipalName: loaded.record.userPrincipalName,
+                methodId: nil, provisioning: EntraPassStatus.Provisioning.provisioning.rawValue, revocation: nil,
+                isUsableOnce: plan.maxUses == 1, startsLater: plan.startsAt > now, createdAt: now, revocationAttempts: 0,
+                revocationRetryAt: nil, revocationConfirmedAt: nil, lastError: nil)
+            try intent.insert(db)
+            return try Self.intent(intent, pass: pass)
+        }
+    }
+
     public func finishProvisioning(
         _ intent: ProvisioningIntent, method: ProvisionedMethod, idempotency: IdempotencyClaim?
     ) async throws -> Session {
@@ -323,8 +371,8 @@ public struct LocalPassAuthority: PassAuthority {
         try await store.createSession(request, by: creator, idempotency: idempotency)
     }
 
-    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> IssuedPass {
-        try await store.reissuePass(id, request: request, by: actor)
+    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> ReissuedPass {
+        .local(try await store.reissuePass(id, request: request, by: actor))
     }
 
     public func completeSession(_ id: SessionID, by actor: OperatorIdentity) async throws -> Session {

@@ -161,6 +161,41 @@ struct EntraFlowTests {
     }
 
     @Test(arguments: [GraphEmulator.OneTapFlavour.replace, .refuse])
+    func aReissueReplacesTheSessionsOwnPassAndAnApprovedPassIsCollectedFromEntra(flavour: GraphEmulator.OneTapFlavour) async throws {
+        let fixture = try await EntraFixture(flavour: flavour)
+        let (session, firstValue) = try await fixture.create(EntraFixture.deviceRequest())
+        let first = try #require(session.entra?.methodID)
+        guard case .external(let reissued) = try await fixture.authority.reissuePass(session.id, request: PassRequest(), by: fixture.admin)
+        else { Issue.record("not an Entra pass"); return }
+        #expect(reissued.pass.revealed != firstValue)
+        #expect(fixture.emulator.pass(of: "ada@contoso.example")?.id == reissued.session.entra?.methodID)
+        #expect(reissued.session.entra?.methodID != first)
+        #expect(reissued.session.storedState == .active)
+        let events = try await fixture.auditTypes(session.id)
+        #expect(events.filter { $0 == "pass.revocationConfirmed" }.count == 1)
+
+        // Four eyes: the requester collects the approved pass, and it is made in Entra only then.
+        _ = try await fixture.store.patchPolicy(.object(["defaults": .object(["approvalRequired": true])]), by: fixture.admin)
+        let (approver, _) = try await fixture.store.createOperator(
+            NewOperator(name: "abe", role: .helpdesk, userPrincipalName: UserPrincipalName("abe@contoso.example")), by: nil)
+        guard case .awaitingApproval(let waiting) = try await fixture.authority.createSession(
+            NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("grace@contoso.example")!),
+            by: fixture.admin, idempotency: nil, replaceExisting: false)
+        else { Issue.record("no approval asked"); return }
+        #expect(fixture.emulator.pass(of: "grace@contoso.example") == nil)
+        _ = try await fixture.store.approve(waiting.id, by: approver.identity, proofing: nil)
+        await #expect(throws: EnrollmentError.notTheRequester) {
+            _ = try await fixture.authority.reissuePass(waiting.id, request: PassRequest(), by: approver.identity)
+        }
+        guard case .external(let collected) = try await fixture.authority.reissuePass(waiting.id, request: PassRequest(), by: fixture.admin)
+        else { Issue.record("not an Entra pass"); return }
+        #expect(fixture.emulator.pass(of: "grace@contoso.example")?.value == collected.pass.revealed)
+        #expect(collected.session.storedState == .active)
+        try expectNeverStored(collected.pass.revealed, fixture)
+        await fixture.cleanUp()
+    }
+
+    @Test(arguments: [GraphEmulator.OneTapFlavour.replace, .refuse])
     func aPassMadeInThePortalBetweenOurListAndOurCreate(flavour: GraphEmulator.OneTapFlavour) async throws {
         let fixture = try await EntraFixture(flavour: flavour)
         fixture.emulator.raceNextCreate(for: "ada@contoso.example")
