@@ -31,6 +31,10 @@ public protocol PassAuthority: Sendable {
 
     /// Cancels a session; its pass dies (in Entra mode: is marked for deletion, then deleted).
     func cancelSession(_ id: SessionID, reason: String?, by actor: OperatorIdentity) async throws -> Session
+
+    /// Sessions another use case closed (a user's revocation): their passes die now where the authority is
+    /// outside our transactions. A failure leaves the work to the authority's retries.
+    func finishRevocations(of sessions: [SessionID]) async
 }
 
 /// A pass minted for an existing session, by whichever authority.

@@ -160,6 +160,10 @@ public final class EntraPassAuthority: PassAuthority {
         return await revokePending(session: session.id) ?? session
     }
 
+    public func finishRevocations(of sessions: [SessionID]) async {
+        for session in sessions { await revokePending(session: session) }
+    }
+
     /// Deletes the session's pending passes in Entra now and records what Graph said; a failure leaves the
     /// revocation pending for the retrier. Answers the session as it then stands.
     @discardableResult

@@ -382,4 +382,7 @@ public struct LocalPassAuthority: PassAuthority {
     public func cancelSession(_ id: SessionID, reason: String?, by actor: OperatorIdentity) async throws -> Session {
         try await store.cancelSession(id, reason: reason, by: actor)
     }
+
+    /// Nothing to do: a local pass died in the transaction that closed its session.
+    public func finishRevocations(of sessions: [SessionID]) async {}
 }

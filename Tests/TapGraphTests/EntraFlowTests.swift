@@ -407,6 +407,22 @@ struct EntraFlowTests {
         await fixture.cleanUp()
     }
 
+    @Test func revokingAUserDeletesTheirTAPInTheRequest() async throws {
+        let fixture = try await EntraFixture()
+        let (session, _) = try await fixture.create(EntraFixture.deviceRequest())
+        try await fixture.application().test(.router) { client in
+            let revoked = try await client.execute(
+                uri: "/v1/users/ada@contoso.example/revoke", method: .post, headers: EntraFixture.headers(fixture.adminToken),
+                body: ByteBuffer(string: #"{"reason": "phone stolen, INC-9"}"#))
+            #expect(revoked.status == .ok)
+            #expect(fixture.emulator.pass(of: "ada@contoso.example") == nil)
+            let final = try await fixture.session(session.id)
+            #expect(final.storedState == .cancelled)
+            #expect(final.entra?.revocation == .confirmed)
+        }
+        await fixture.cleanUp()
+    }
+
     @Test func localOnlyRoutesAnswerNotInLocalMode() async throws {
         let fixture = try await EntraFixture()
         try await fixture.application().test(.router) { client in
