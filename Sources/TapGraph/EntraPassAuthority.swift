@@ -81,7 +81,8 @@ public final class EntraPassAuthority: PassAuthority {
         do {
             let existing = try await graph.temporaryAccessPasses(of: user)
             var replaced: [String] = []
-            // An expired pass admits nobody: it is deleted without asking (Entra lists it until someone does).
+            // On reissue, the session's own earlier pass (its deletion pending) goes without asking. So does an
+            // expired pass: it admits nobody, and Entra lists it until someone deletes it.
             let own = replaceOwn ? Set(try await ledger.pendingRevocations(session: intent.sessionID).map(\.methodID)) : []
             let live = existing.filter { !$0.usability(is: "Expired") && !own.contains($0.id) }
             if !existing.isEmpty {

@@ -33,8 +33,9 @@ struct EntraServiceTests {
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0), store: fixture.store, keyring: fixture.keyring,
             world: fixture.world, logger: fixture.logger, entra: entra)
         try await app.test(.live) { client in
-            try await Self.eventually { fixture.emulator.pass(of: "grace@contoso.example") == nil }
-            #expect(try await fixture.session(interrupted.sessionID).storedState == .cancelled)
+            // Graph's delete comes first, then the intent is closed and its session cancelled.
+            try await Self.eventually { try await fixture.session(interrupted.sessionID).storedState == .cancelled }
+            #expect(fixture.emulator.pass(of: "grace@contoso.example") == nil)
 
             let created = try await client.execute(
                 uri: "/v1/sessions", method: .post, headers: EntraFixture.headers(fixture.adminToken),
