@@ -32,6 +32,22 @@ public struct EntraWatcherService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            // Read the tenant's TAP policy once now, so the first create does not wait for it (and a broken
+            // app registration shows in the log at start-up, not at the first technician's request).
+            do {
+                let limits = try await entra.authority.limits()
+                logger.info(
+                    "entra.policy",
+                    metadata: [
+                        "entra.enabled": "\(limits.isEnabled)",
+                        "entra.lifetime": "\(limits.minimumLifetimeInMinutes)-\(limits.maximumLifetimeInMinutes)",
+                        "entra.usableOnceOnly": "\(limits.requiresUsableOnce)",
+                    ])
+            } catch {
+                // A Graph error's text is Graph's code and message or ours, never a secret (see GraphError).
+                let reason = (error as? GraphError)?.description ?? "\(type(of: error))"
+                logger.error("entra.policy.unreadable", metadata: ["error": "\(reason)"])
+            }
             let reconciled = await entra.authority.reconcileInterruptedProvisioning()
             if reconciled > 0 { logger.notice("entra.reconciled", metadata: ["entra.intents": "\(reconciled)"]) }
             while !Task.isCancelled {
