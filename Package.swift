@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "TapHTTP",
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapGraph",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn", "TapGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "TapAdmin",
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph", "WebAuthn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -68,6 +68,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "tapstation", dependencies: ["TapAdmin"]),
+        // libFuzzer harness over the WebAuthn parsers (scripts/fuzz-webauthn); a plain build replays a corpus.
+        .executableTarget(name: "FuzzWebAuthn", dependencies: ["WebAuthn"]),
+        // Verifications per second per attestation format (bench/README.md); run it with `-c release`.
+        .executableTarget(
+            name: "webauthn-bench", dependencies: ["WebAuthn"], path: "bench/webauthn", exclude: ["vectors.json"]),
 
         // The line-mode kiosk: the flow as a state machine, rendering and the API client; talks HTTP only.
         .target(

@@ -7,6 +7,7 @@ import TapCore
 import TapGraph
 import TapHTTP
 import TapStorage
+import WebAuthn
 
 /// `tapstation serve`: runs the HTTP API and the expiry sweeper until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -106,7 +107,75 @@ struct ServeCommand: AsyncParsableCommand {
                 return block
             }
         }
+        configuration.webAuthn = try webAuthnConfiguration(settings: settings, port: configuration.port)
         return configuration
+    }
+
+    /// The relying party and attestation policy, from the `TAPSTATION_WEBAUTHN_*` keys (docs/configuration.md).
+    static func webAuthnConfiguration(settings: SettingsSource, port: Int) throws -> WebAuthnConfiguration {
+        var webAuthn = WebAuthnConfiguration()
+        let rpID = (settings.value("TAPSTATION_WEBAUTHN_RP_ID", flag: nil) ?? "localhost").lowercased()
+        guard !rpID.isEmpty, rpID.count <= 253, !rpID.contains(where: { !($0.isLetter || $0.isNumber || $0 == "." || $0 == "-") }),
+            !rpID.allSatisfy({ $0.isNumber || $0 == "." })
+        else {
+            throw ConfigurationError("TAPSTATION_WEBAUTHN_RP_ID must be a domain name such as contoso.example (not an IP address), got \(rpID)")
+        }
+        webAuthn.relyingPartyID = rpID
+        webAuthn.relyingPartyName = settings.value("TAPSTATION_WEBAUTHN_RP_NAME", flag: nil) ?? "TapStation"
+        if let text = settings.value("TAPSTATION_WEBAUTHN_ORIGINS", flag: nil) {
+            let origins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            for origin in origins {
+                let rest = origin.hasPrefix("https://") ? origin.dropFirst(8) : origin.hasPrefix("http://") ? origin.dropFirst(7) : nil
+                guard let rest, !rest.isEmpty, !rest.contains("/"), !rest.contains("?"), !rest.contains("#") else {
+                    throw ConfigurationError(
+                        "TAPSTATION_WEBAUTHN_ORIGINS: \(origin) is not an origin (scheme://host[:port], no path or trailing slash)")
+                }
+            }
+            guard !origins.isEmpty else { throw ConfigurationError("TAPSTATION_WEBAUTHN_ORIGINS names no origin") }
+            webAuthn.origins = Set(origins)
+        } else {
+            webAuthn.origins = rpID == "localhost" ? ["http://localhost:\(port)"] : ["https://\(rpID)"]
+        }
+        if let text = settings.value("TAPSTATION_WEBAUTHN_ATTESTATION", flag: nil) {
+            guard let conveyance = AttestationPolicy.Conveyance(rawValue: text) else {
+                throw ConfigurationError("TAPSTATION_WEBAUTHN_ATTESTATION must be none, indirect, direct or enterprise, got \(text)")
+            }
+            webAuthn.attestationPolicy.conveyance = conveyance
+        }
+        if let text = settings.value("TAPSTATION_WEBAUTHN_TRUST_MODE", flag: nil) {
+            guard let mode = AttestationPolicy.TrustMode(rawValue: text) else {
+                throw ConfigurationError("TAPSTATION_WEBAUTHN_TRUST_MODE must be signatureOnly or anchored, got \(text)")
+            }
+            webAuthn.attestationPolicy.trustMode = mode
+        }
+        if let text = settings.value("TAPSTATION_WEBAUTHN_TRUST_ANCHORS", flag: nil) {
+            var anchors = TrustAnchors.wellKnown
+            for path in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !path.isEmpty {
+                guard let data = FileManager.default.contents(atPath: path), let pem = String(data: data, encoding: .utf8) else {
+                    throw ConfigurationError("TAPSTATION_WEBAUTHN_TRUST_ANCHORS: cannot read \(path)")
+                }
+                do { anchors = try anchors.addingGeneral(pem: pem) } catch {
+                    throw ConfigurationError("TAPSTATION_WEBAUTHN_TRUST_ANCHORS: \(path) holds no readable PEM certificate")
+                }
+            }
+            webAuthn.attestationPolicy.anchors = anchors
+        }
+        if let text = settings.value("TAPSTATION_WEBAUTHN_ALLOWED_AAGUIDS", flag: nil) {
+            webAuthn.attestationPolicy.allowedAAGUIDs = Set(try text.split(separator: ",").map { item in
+                let trimmed = item.trimmingCharacters(in: .whitespaces)
+                guard let aaguid = AAGUID(uuidString: trimmed) else {
+                    throw ConfigurationError("TAPSTATION_WEBAUTHN_ALLOWED_AAGUIDS: \(trimmed) is not a UUID")
+                }
+                return aaguid
+            })
+        }
+        if let text = settings.value("TAPSTATION_WEBAUTHN_CHALLENGE_SECONDS", flag: nil) {
+            guard let seconds = Int(text), (30...3600).contains(seconds) else {
+                throw ConfigurationError("TAPSTATION_WEBAUTHN_CHALLENGE_SECONDS must be a whole number from 30 to 3600, got \(text)")
+            }
+            webAuthn.challengeLifetime = TimeInterval(seconds)
+        }
+        return webAuthn
     }
 
     static func logLevel(_ settings: SettingsSource) throws -> Logger.Level {

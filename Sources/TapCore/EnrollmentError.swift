@@ -30,6 +30,9 @@ public enum EnrollmentError: Error, Sendable, Equatable {
     case approverNotAPerson
     /// Only the operator who asked may collect an approved pass.
     case notTheRequester
+    /// A WebAuthn ceremony step that needs storage refused; `reason` is the verifier's stable reason
+    /// (`challenge_replayed`, `credential_already_registered`, …), reported as `webauthn_<reason>`.
+    case webAuthn(reason: String, detail: String)
 }
 
 import Foundation

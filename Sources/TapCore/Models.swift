@@ -212,6 +212,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case issuanceUnlocked = "issuance.unlocked"
     case operatorRotated = "operator.rotated"
     case requestRefused = "request.refused"
+    case keyDeleted = "key.deleted"
 
     /// Whether the event belongs to API.md's session vocabulary, the one that server-sent events and
     /// webhooks carry; the rest (operators, policy, secrets, refusals) stays in the audit log.
@@ -222,7 +223,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,
-            .operatorRotated, .requestRefused:
+            .operatorRotated, .requestRefused, .keyDeleted:
             false
         }
     }

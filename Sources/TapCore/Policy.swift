@@ -37,6 +37,9 @@ public struct PolicySettings: Sendable, Equatable, Codable {
     public var passesPerSitePerHour: Int?
     public var passesPerSitePerDay: Int?
     public var privilegedPassesPerDay: Int?
+    /// Whether a newly registered FIDO2 key must prove itself in one test sign-in before its session completes
+    /// (and its pass dies); a key whose session ends unproven is deleted. Absent means no.
+    public var keyTestSignInRequired: Bool?
 
     /// Makes settings; unspecified fields are inherited.
     public init(
@@ -46,8 +49,9 @@ public struct PolicySettings: Sendable, Equatable, Codable {
         proofingRequired: Bool? = nil, acceptedProofingMethods: [Proofing.Method]? = nil, approvalRequired: Bool? = nil,
         approverProofingRequired: Bool? = nil, approvalTimeoutInMinutes: Int? = nil, passesPerOperatorPerHour: Int? = nil,
         passesPerOperatorPerDay: Int? = nil, passesPerSitePerHour: Int? = nil, passesPerSitePerDay: Int? = nil,
-        privilegedPassesPerDay: Int? = nil
+        privilegedPassesPerDay: Int? = nil, keyTestSignInRequired: Bool? = nil
     ) {
+        self.keyTestSignInRequired = keyTestSignInRequired
         self.proofingRequired = proofingRequired
         self.acceptedProofingMethods = acceptedProofingMethods
         self.approvalRequired = approvalRequired
@@ -90,7 +94,8 @@ public struct PolicySettings: Sendable, Equatable, Codable {
             passesPerOperatorPerDay: other.passesPerOperatorPerDay ?? passesPerOperatorPerDay,
             passesPerSitePerHour: other.passesPerSitePerHour ?? passesPerSitePerHour,
             passesPerSitePerDay: other.passesPerSitePerDay ?? passesPerSitePerDay,
-            privilegedPassesPerDay: other.privilegedPassesPerDay ?? privilegedPassesPerDay)
+            privilegedPassesPerDay: other.privilegedPassesPerDay ?? privilegedPassesPerDay,
+            keyTestSignInRequired: other.keyTestSignInRequired ?? keyTestSignInRequired)
     }
 }
 
@@ -174,6 +179,8 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
     public var approvalRequired: Bool
     public var approverProofingRequired: Bool
     public var approvalTimeoutInMinutes: Int
+    /// Whether a new FIDO2 key must pass a test sign-in before its session completes.
+    public var keyTestSignInRequired: Bool
     /// The caps in force; `nil` is no cap.
     public var caps: IssuanceCaps
 
@@ -194,6 +201,7 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
         approvalRequired = settings.approvalRequired ?? fallback.approvalRequired!
         approverProofingRequired = settings.approverProofingRequired ?? fallback.approverProofingRequired!
         approvalTimeoutInMinutes = settings.approvalTimeoutInMinutes ?? fallback.approvalTimeoutInMinutes!
+        keyTestSignInRequired = settings.keyTestSignInRequired ?? false
         func cap(_ value: Int?) -> Int? { value.flatMap { $0 > 0 ? $0 : nil } }
         caps = IssuanceCaps(
             perOperatorPerHour: cap(settings.passesPerOperatorPerHour), perOperatorPerDay: cap(settings.passesPerOperatorPerDay),

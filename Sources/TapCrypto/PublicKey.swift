@@ -39,7 +39,10 @@ public struct PublicKey: Sendable {
 
     /// An RSA public key from its big-endian modulus and exponent, with no leading zero bytes, a modulus in
     /// `rsaModulusBits` and an odd exponent of at least 3 that fits in 32 bits.
-    public static func rsa(modulus: [UInt8], exponent: [UInt8]) throws(PublicKeyError) -> PublicKey {
+    ///
+    /// `fullCheck` runs OpenSSL's SP 800-56B public-key check too, which tests that the modulus is composite and costs
+    /// about 4 ms for 2048 bits. Leave it on for a key first seen; a key that passed it and was stored may skip it.
+    public static func rsa(modulus: [UInt8], exponent: [UInt8], fullCheck: Bool = true) throws(PublicKeyError) -> PublicKey {
         guard let first = modulus.first, first != 0, let firstExponentByte = exponent.first, firstExponentByte != 0 else {
             throw .malformed("RSA n or e is empty or has a leading zero byte")
         }
@@ -53,7 +56,7 @@ public struct PublicKey: Sendable {
             (OSSL_PKEY_PARAM_RSA_N, .unsignedInteger(bigEndian: modulus)),
             (OSSL_PKEY_PARAM_RSA_E, .unsignedInteger(bigEndian: exponent)),
         ])
-        try key.checkPublicComponents()
+        if fullCheck { try key.checkPublicComponents() }
         return key
     }
 

@@ -60,6 +60,28 @@ struct APIError: Error {
         }
     }
 
+    /// A WebAuthn refusal, `webauthn_<reason>`: 409 for a credential registered already, else 400. The detail is
+    /// fixed text written here (the verifier's own detail goes to the debug log only).
+    static func webAuthn(reason: String, detail: String) -> APIError {
+        let code = "webauthn_" + reason
+        switch reason {
+        case "credential_already_registered":
+            return APIError(status: .conflict, code: code, detail: "this security key is registered already")
+        case "challenge_expired":
+            return APIError(status: .badRequest, code: code, detail: "the challenge expired; ask for new options and try again")
+        case "challenge_replayed":
+            return APIError(status: .badRequest, code: code, detail: "the challenge was answered before; ask for new options")
+        case "challenge_holder_mismatch":
+            return APIError(status: .badRequest, code: code, detail: "the challenge was issued to another session or token")
+        case "challenge_purpose_mismatch":
+            return APIError(status: .badRequest, code: code, detail: "the challenge was issued for another ceremony")
+        case "challenge_mismatch":
+            return APIError(status: .badRequest, code: code, detail: "the challenge was not issued by this server")
+        default:
+            return APIError(status: .badRequest, code: code, detail: "the security key's answer was refused (\(reason.replacingOccurrences(of: "_", with: " ")))")
+        }
+    }
+
     init(
         status: HTTPResponse.Status, code: String, detail: String, field: String? = nil, bound: String? = nil,
         headers: HTTPFields = [:]
@@ -125,6 +147,8 @@ struct APIError: Error {
             self.init(
                 status: .forbidden, code: "not_the_requester",
                 detail: "only the operator who asked for this pass collects it, once, where the user is")
+        case .webAuthn(let reason, let detail):
+            self = .webAuthn(reason: reason, detail: detail)
         }
     }
 

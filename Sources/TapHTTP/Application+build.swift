@@ -7,6 +7,7 @@ import ServiceLifecycle
 import TapCore
 import TapGraph
 import TapStorage
+import WebAuthn
 
 /// Settings the HTTP application needs, already validated. docs/configuration.md documents each.
 public struct ServerConfiguration: Sendable {
@@ -35,6 +36,8 @@ public struct ServerConfiguration: Sendable {
     /// An event stream is ended after this long; clients reconnect with `Last-Event-ID`. Bounds what one
     /// forgotten client holds, and lets a restart behind a load balancer spread streams again.
     public var eventStreamLifetime: Duration
+    /// The relying party and attestation policy of key registration and sign-in verification.
+    public var webAuthn: WebAuthnConfiguration
 
     /// Makes a configuration with the documented defaults.
     public init(
@@ -42,8 +45,9 @@ public struct ServerConfiguration: Sendable {
         maximumHeaderBytes: Int = 16 * 1024, maximumConnections: Int = 1024, idleTimeout: Duration = .seconds(30),
         bodyTimeout: Duration = .seconds(30), sweepInterval: Duration = .seconds(30), trustedProxies: [AddressBlock] = [],
         redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits(), eventHeartbeat: Duration = .seconds(15),
-        eventStreamLifetime: Duration = .seconds(3600)
+        eventStreamLifetime: Duration = .seconds(3600), webAuthn: WebAuthnConfiguration = WebAuthnConfiguration()
     ) {
+        self.webAuthn = webAuthn
         self.host = host
         self.port = port
         self.maximumBodyBytes = maximumBodyBytes
@@ -101,6 +105,9 @@ public func buildRouter(
     IncidentController(services: services).register(table)
     EventsController(services: services).register(table)
     KioskEnrolmentController(services: services).register(table)
+    FIDO2Controller(services: services).register(table)
+    KeysController(services: services).register(table)
+    EnrollPage(services: services).register(table)
     return (router, table.routes)
 }
 

@@ -36,10 +36,11 @@ info:
     `idempotency_conflict` (422), `policy_violation` (422), `proofing_required` (422),
     `proofing_method_not_accepted` (422), `proofing_id_number_refused` (422), `issuance_locked` (423),
     `rate_limited` (429, with `Retry-After`), `issuance_cap_reached` (429), `self_approval` (403),
-    `approver_not_a_person` (403), `not_the_requester` (403), `internal_error` (500). In Entra mode also
-    `entra_tap_exists` (409), `not_in_local_mode` (409), `entra_refused` (404, 422 or 502, quoting
-    Microsoft Graph's code and message) and `entra_unavailable` (503, with `Retry-After`). New codes may be
-    added; a code never changes meaning.
+    `approver_not_a_person` (403), `not_the_requester` (403), `internal_error` (500), and one
+    `webauthn_<reason>` per WebAuthn verifier reason (400; `webauthn_credential_already_registered` is 409;
+    docs/webauthn.md lists them). In Entra mode also `entra_tap_exists` (409), `not_in_local_mode` (409),
+    `entra_refused` (404, 422 or 502, quoting Microsoft Graph's code and message) and `entra_unavailable`
+    (503, with `Retry-After`). New codes may be added; a code never changes meaning.
 tags:
   - name: health
     description: Liveness, readiness and this document.
@@ -59,6 +60,8 @@ tags:
     description: Four-eyes issuance and the help desk's incident tools.
   - name: events
     description: Server-sent events of sessions and sites.
+  - name: keys
+    description: Registered FIDO2 keys, and sign-in verification for the organisation's apps.
 paths:
   /healthz:
     get:
@@ -1004,6 +1007,410 @@ paths:
           description: '`unsupported_media_type`.'
         default:
           $ref: '#/components/responses/Problem'
+  /v1/enrollment/fido2/options:
+    post:
+      tags: [enrollment]
+      operationId: fido2CreationOptions
+      summary: Creation options for registering a FIDO2 key
+      description: >-
+        Session token of a `fido2Registration` session (from `POST /v1/redeem`).
+
+
+        Answers `PublicKeyCredentialCreationOptionsJSON` (WebAuthn Level 3) for
+        `PublicKeyCredential.parseCreationOptionsFromJSON`: the configured relying party, a random user
+        handle (the user's existing one when they have keys), a fresh 32-byte challenge that is single-use,
+        expires after the configured lifetime and is bound to this session (stored as its SHA-256 only),
+        `excludeCredentials` for the user's keys, user verification required. The body may be empty or `{}`.
+      security:
+        - sessionToken: []
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/EmptyRequest'
+      responses:
+        '200':
+          description: The creation options and when their challenge expires.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/CreationOptionsResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request`.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized` or `invalid_session_token`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden`: an operator token, or a session token of another scenario.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_state_transition`: the session is no longer under way.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/enrollment/fido2:
+    post:
+      tags: [enrollment]
+      operationId: registerFido2Key
+      summary: Register a FIDO2 key
+      description: >-
+        Session token of a `fido2Registration` session.
+
+
+        The body is the `PublicKeyCredential` the browser's `navigator.credentials.create()` returned, in
+        its `toJSON()` form. The challenge it answers is consumed first (whatever the verdict: a refused
+        answer cannot be retried with the same challenge); then the registration is verified in the
+        WebAuthn Level 3 order (docs/webauthn.md) against the configured relying party and attestation
+        policy, and the key is stored with what its attestation proved. Unless the policy's
+        `keyTestSignInRequired` asks for a test sign-in first, the session completes in the same transaction
+        and the pass and session tokens die; otherwise the key waits as `pendingProof` for
+        `POST /v1/enrollment/fido2/assertion`, and is deleted if the session ends first.
+      security:
+        - sessionToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/RegistrationCredential'
+      responses:
+        '201':
+          description: The stored key and the session after it.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/KeyRegistrationResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            A `webauthn_*` code naming the refused step (`webauthn_malformed_response`,
+            `webauthn_challenge_mismatch`, `webauthn_challenge_expired`, `webauthn_challenge_replayed`,
+            `webauthn_challenge_holder_mismatch`, `webauthn_origin_mismatch`, `webauthn_signature_invalid`,
+            `webauthn_credential_id_too_long`, …; docs/webauthn.md lists them all).
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized` or `invalid_session_token`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden`: an operator token, or a session token of another scenario.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: >-
+            `webauthn_credential_already_registered`, or `invalid_state_transition` (the session is no
+            longer under way).
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/enrollment/fido2/assertion/options:
+    post:
+      tags: [enrollment]
+      operationId: fido2TestSignInOptions
+      summary: Request options for the test sign-in with the new key
+      description: >-
+        Session token of a `fido2Registration` session whose key waits for its test sign-in.
+
+
+        Answers `PublicKeyCredentialRequestOptionsJSON` for `PublicKeyCredential.parseRequestOptionsFromJSON`,
+        with `allowCredentials` naming the session's key and a fresh single-use challenge bound to the
+        session. The body may be empty or `{}`.
+      security:
+        - sessionToken: []
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/EmptyRequest'
+      responses:
+        '200':
+          description: The request options and when their challenge expires.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/RequestOptionsResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request`.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized` or `invalid_session_token`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden`: an operator token, or a session token of another scenario.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`conflict` (no key of this session waits for a test sign-in) or `invalid_state_transition`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/enrollment/fido2/assertion:
+    post:
+      tags: [enrollment]
+      operationId: fido2TestSignIn
+      summary: Prove the new key with a test sign-in
+      description: >-
+        Session token of a `fido2Registration` session whose key waits for its test sign-in.
+
+
+        The body is the `PublicKeyCredential` that `navigator.credentials.get()` returned, in its `toJSON()`
+        form. The challenge is consumed, the assertion verified with the stored key (signature, flags, user
+        verification, counter, BE unchanged); the key becomes `active` and `proven`, and the session
+        completes, revoking the pass.
+      security:
+        - sessionToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/AssertionCredential'
+      responses:
+        '200':
+          description: The proven key and the completed session.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/KeyRegistrationResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: 'A `webauthn_*` code naming the refused step (`webauthn_credential_not_allowed`, `webauthn_signature_invalid`, …).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized` or `invalid_session_token`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden`: an operator token, or a session token of another scenario.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`conflict` or `invalid_state_transition`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/keys:
+    get:
+      tags: [keys]
+      operationId: listKeys
+      summary: List registered FIDO2 keys
+      description: >-
+        Roles: admin, helpdesk, auditor.
+
+
+        Keys visible to the caller (a site-scoped token sees its site's), newest first, with what each
+        key's attestation proved. Pass `nextCursor` as `cursor` for the next page.
+      security:
+        - operatorToken: []
+      parameters:
+        - name: userPrincipalName
+          in: query
+          description: Only this user's keys.
+          schema:
+            $ref: '#/components/schemas/UserPrincipalName'
+        - $ref: '#/components/parameters/PageLimit'
+        - name: cursor
+          in: query
+          description: The `nextCursor` of the previous page (a key id).
+          schema:
+            $ref: '#/components/schemas/Identifier'
+      responses:
+        '200':
+          description: A page of keys.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/KeyList'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: a query parameter has an invalid value (`field` names it).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/keys/{id}:
+    parameters:
+      - name: id
+        in: path
+        required: true
+        description: The key id (TapStation's, not the credential id).
+        schema:
+          $ref: '#/components/schemas/Identifier'
+    delete:
+      tags: [keys]
+      operationId: deleteKey
+      summary: Delete a registered key
+      description: >-
+        Roles: admin, helpdesk.
+
+
+        Deletes the key (lost, stolen, or its user left); it can no longer sign in through
+        `POST /v1/assertions/verify`. Audited as `key.deleted`.
+      security:
+        - operatorToken: []
+      parameters:
+        - name: reason
+          in: query
+          description: Why, for the audit trail (at most 500 characters).
+          schema:
+            type: string
+            maxLength: 500
+            pattern: '^[^\x00-\x1F\x7F]*$'
+      responses:
+        '204':
+          description: Deleted.
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: `reason` too long or holding control characters.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`: no such key, or not of this token''s site.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/assertions/options:
+    post:
+      tags: [keys]
+      operationId: assertionOptions
+      summary: Request options for a sign-in at one of the organisation's apps
+      description: >-
+        Roles: relyingParty.
+
+
+        Answers `PublicKeyCredentialRequestOptionsJSON` with a fresh single-use challenge bound to this
+        token. With `userPrincipalName`, `allowCredentials` names that user's active keys at the token's
+        site; without, it is empty (a discoverable-credential sign-in).
+      security:
+        - operatorToken: []
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/AssertionOptionsRequest'
+      responses:
+        '200':
+          description: The request options and when their challenge expires.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/RequestOptionsResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request`.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/assertions/verify:
+    post:
+      tags: [keys]
+      operationId: verifyAssertion
+      summary: Verify a sign-in made with a registered key
+      description: >-
+        Roles: relyingParty.
+
+
+        The body is the `PublicKeyCredential` that `navigator.credentials.get()` returned, in its `toJSON()`
+        form. The challenge must be one this token got from `POST /v1/assertions/options` (consumed now,
+        whatever the verdict); the key must be active and of the token's site (and the named user's, when
+        the options named one). The signature, flags and user verification are checked; the counter must
+        rise when either counter is non-zero (`webauthn_sign_count_regressed` otherwise: a cloned key is the
+        likely cause) and BE must be what it was at registration (`webauthn_backup_eligibility_changed`).
+        The new counter and BS are stored.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/AssertionCredential'
+      responses:
+        '200':
+          description: The sign-in is genuine; who signed in.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/AssertionVerification'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: 'A `webauthn_*` code naming the refused step.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /enroll:
+    get:
+      tags: [enrollment]
+      operationId: enrollPage
+      summary: The FIDO2 key enrollment page
+      description: >-
+        Anyone (no authentication).
+
+
+        A self-contained HTML page (inline script and style under a per-response nonce, a strict
+        `Content-Security-Policy`, no outside assets) where a user types their user principal name and
+        pass, registers a security key, proves it when policy asks, and sees a clear done or error message.
+      security: []
+      responses:
+        '200':
+          description: The page.
+          content:
+            text/html:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
   /v1/devices:
     get:
       tags: [devices]
@@ -1733,6 +2140,7 @@ components:
         - issuance.unlocked
         - operator.rotated
         - request.refused
+        - key.deleted
     Proofing:
       type: object
       description: >-
@@ -2282,6 +2690,215 @@ components:
           $ref: '#/components/schemas/DevicePlatform'
         model:
           type: string
+    EmptyRequest:
+      type: object
+      description: An empty object; members are ignored.
+    Base64URL:
+      type: string
+      description: Binary data, base64url without padding.
+      pattern: '^[A-Za-z0-9_-]*$'
+    CreationOptionsResponse:
+      type: object
+      required: [challengeExpirationDateTime, publicKey]
+      properties:
+        challengeExpirationDateTime:
+          type: string
+          format: date-time
+        publicKey:
+          type: object
+          description: '`PublicKeyCredentialCreationOptionsJSON` (WebAuthn Level 3 §5.1.3.1).'
+          required: [rp, user, challenge, pubKeyCredParams]
+    RequestOptionsResponse:
+      type: object
+      required: [challengeExpirationDateTime, publicKey]
+      properties:
+        challengeExpirationDateTime:
+          type: string
+          format: date-time
+        publicKey:
+          type: object
+          description: '`PublicKeyCredentialRequestOptionsJSON` (WebAuthn Level 3 §5.5.1).'
+          required: [challenge, rpId]
+    RegistrationCredential:
+      type: object
+      description: 'A `PublicKeyCredential` from `navigator.credentials.create()`, as its `toJSON()` writes it.'
+      required: [id, rawId, type, response]
+      properties:
+        id:
+          $ref: '#/components/schemas/Base64URL'
+        rawId:
+          $ref: '#/components/schemas/Base64URL'
+        type:
+          type: string
+          enum: [public-key]
+        response:
+          type: object
+          required: [clientDataJSON, attestationObject]
+          properties:
+            clientDataJSON:
+              $ref: '#/components/schemas/Base64URL'
+            attestationObject:
+              $ref: '#/components/schemas/Base64URL'
+            transports:
+              type: array
+              items:
+                type: string
+    AssertionCredential:
+      type: object
+      description: 'A `PublicKeyCredential` from `navigator.credentials.get()`, as its `toJSON()` writes it.'
+      required: [id, rawId, type, response]
+      properties:
+        id:
+          $ref: '#/components/schemas/Base64URL'
+        rawId:
+          $ref: '#/components/schemas/Base64URL'
+        type:
+          type: string
+          enum: [public-key]
+        response:
+          type: object
+          required: [clientDataJSON, authenticatorData, signature]
+          properties:
+            clientDataJSON:
+              $ref: '#/components/schemas/Base64URL'
+            authenticatorData:
+              $ref: '#/components/schemas/Base64URL'
+            signature:
+              $ref: '#/components/schemas/Base64URL'
+            userHandle:
+              $ref: '#/components/schemas/Base64URL'
+    KeyAttestation:
+      type: object
+      description: What the key's attestation proved.
+      required: [format, type, trust, certificateFingerprints]
+      properties:
+        format:
+          type: string
+          description: '`none`, `packed`, `fido-u2f`, `tpm`, `android-key`, `apple` or `android-safetynet`.'
+        type:
+          type: string
+          description: '`none`, `self`, `basic`, `attca` or `anonca`.'
+        trust:
+          type: string
+          enum: [unattested, self, unanchored, anchored]
+          description: >-
+            `unattested` (no attestation), `self` (the key signed for itself), `unanchored` (the statement
+            and certificates verified, but no anchor is known for them: the vendor is not proven),
+            `anchored` (the chain reached a shipped or configured anchor).
+        anchorFingerprint:
+          type: string
+          description: SHA-256 of the anchor certificate, lower-case hex.
+        anchorSubject:
+          type: string
+        certificateFingerprints:
+          type: array
+          description: SHA-256 of each x5c certificate, leaf first, lower-case hex.
+          items:
+            type: string
+        leafSubject:
+          type: string
+    KeyView:
+      type: object
+      required: [id, credentialId, userPrincipalName, site, sessionId, status, proven, aaguid, algorithm, publicKey,
+                 signCount, transports, backupEligible, backupState, userVerified, attestation, createdDateTime]
+      properties:
+        id:
+          $ref: '#/components/schemas/Identifier'
+        credentialId:
+          $ref: '#/components/schemas/Base64URL'
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+        site:
+          $ref: '#/components/schemas/SiteName'
+        sessionId:
+          $ref: '#/components/schemas/Identifier'
+        status:
+          type: string
+          enum: [pendingProof, active]
+        proven:
+          type: boolean
+          description: Whether the key proved itself in a test sign-in during enrollment.
+        aaguid:
+          type: string
+          description: The authenticator model as claimed (proven only when `attestation.trust` is `anchored`).
+        algorithm:
+          type: integer
+          description: COSE algorithm (-7 ES256, -8 EdDSA, -257 RS256, …).
+        publicKey:
+          $ref: '#/components/schemas/Base64URL'
+        signCount:
+          type: integer
+          minimum: 0
+        transports:
+          type: array
+          items:
+            type: string
+        backupEligible:
+          type: boolean
+        backupState:
+          type: boolean
+        userVerified:
+          type: boolean
+        attestation:
+          $ref: '#/components/schemas/KeyAttestation'
+        createdDateTime:
+          type: string
+          format: date-time
+        lastUsedDateTime:
+          type: string
+          format: date-time
+    KeyList:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/KeyView'
+        nextCursor:
+          description: Present when there are more keys; pass it as `cursor`.
+          $ref: '#/components/schemas/Identifier'
+    KeyRegistrationResponse:
+      type: object
+      required: [key, session, testSignInRequired]
+      properties:
+        key:
+          $ref: '#/components/schemas/KeyView'
+        session:
+          $ref: '#/components/schemas/RedeemedSession'
+        testSignInRequired:
+          type: boolean
+          description: True when the key must still prove itself before the session completes.
+    AssertionOptionsRequest:
+      type: object
+      properties:
+        userPrincipalName:
+          description: The user signing in; absent or `null` for a discoverable-credential sign-in.
+          oneOf:
+            - $ref: '#/components/schemas/UserPrincipalName'
+            - type: 'null'
+    AssertionVerification:
+      type: object
+      required: [verified, keyId, credentialId, userPrincipalName, userVerified, backupEligible, backupState, signCount]
+      properties:
+        verified:
+          type: boolean
+          enum: [true]
+        keyId:
+          $ref: '#/components/schemas/Identifier'
+        credentialId:
+          $ref: '#/components/schemas/Base64URL'
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
+        userVerified:
+          type: boolean
+        backupEligible:
+          type: boolean
+        backupState:
+          type: boolean
+        signCount:
+          type: integer
+          minimum: 0
     RedeemedSession:
       type: object
       description: The part of a session a device or user learns by redeeming.
@@ -2584,6 +3201,11 @@ components:
         approverProofingRequired:
           type: boolean
           description: Whether the approver must add their own proofing note.
+        keyTestSignInRequired:
+          type: boolean
+          description: >-
+            Whether a newly registered FIDO2 key must prove itself in one test sign-in before its session
+            completes; a key whose session ends unproven is deleted. Absent means no.
         approvalTimeoutInMinutes:
           type: integer
           description: How long a request may wait for approval before it is rejected.

@@ -161,6 +161,8 @@ extension EnrollmentStore {
         try appendAudit(db, event, session: loaded.record.id, actor: actor, data: data)
         try revokeLivePass(&loaded, reason: event.rawValue, actor: actor, now: now, db: db)
         try db.cachedStatement(sql: "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL").execute(arguments: [UTCTime.text(now), loaded.record.id])
+        // A key that was still to prove itself when its session ended is not kept (issue 3).
+        if loaded.record.scenario == Scenario.fido2Registration.rawValue { try deleteUnprovenKeys(of: loaded.record.id, db: db) }
     }
 
     func revokeLivePass(_ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: Database) throws {

@@ -49,7 +49,10 @@ extension EnrollmentStore {
         }
         report.idempotencyKeysPurged = try await pool.write { db -> Int in
             try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE createdAt < ?").execute(arguments: [world.now().addingTimeInterval(-86_400)])
-            return db.changesCount
+            let purged = db.changesCount
+            // WebAuthn challenges a day past their expiry: used or not, they can no longer be answered.
+            try db.cachedStatement(sql: "DELETE FROM webauthnChallenge WHERE expiresAt < ?").execute(arguments: [UTCTime.text(world.now().addingTimeInterval(-86_400))])
+            return purged
         }
         return report
     }

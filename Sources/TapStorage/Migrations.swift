@@ -192,6 +192,54 @@ enum Migrations {
             // it the slowest page at 100,000 sessions.
             try db.execute(sql: "CREATE INDEX session_site_state ON session(site, state, id)")
         }
+        migrator.registerMigration("2026-11-26 security keys and webauthn challenges") { db in
+            // Registered FIDO2 keys, and the challenges of ceremonies under way. A challenge is stored as its
+            // SHA-256 only, single-use (usedAt) and expiring, bound to a session or to a relying-party token,
+            // so a restart keeps it valid and a database reader cannot answer it.
+            try db.execute(sql: """
+                CREATE TABLE securityKey (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    credentialId BLOB NOT NULL UNIQUE CHECK (length(credentialId) BETWEEN 1 AND 1023),
+                    userPrincipalName TEXT NOT NULL,
+                    userHandle BLOB NOT NULL,
+                    site TEXT NOT NULL,
+                    sessionId TEXT NOT NULL REFERENCES session(id),
+                    publicKey BLOB NOT NULL,
+                    algorithm INTEGER NOT NULL,
+                    signCount INTEGER NOT NULL CHECK (signCount >= 0),
+                    aaguid TEXT NOT NULL,
+                    attestationFormat TEXT NOT NULL,
+                    attestationType TEXT NOT NULL,
+                    attestationTrust TEXT NOT NULL,
+                    attestation TEXT NOT NULL,
+                    transports TEXT NOT NULL DEFAULT '[]',
+                    backupEligible BOOLEAN NOT NULL,
+                    backupState BOOLEAN NOT NULL,
+                    userVerified BOOLEAN NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pendingProof','active')),
+                    proven BOOLEAN NOT NULL DEFAULT 0,
+                    createdAt DATETIME NOT NULL,
+                    lastUsedAt DATETIME
+                );
+                CREATE INDEX securityKey_user ON securityKey(userPrincipalName, id);
+                CREATE INDEX securityKey_session ON securityKey(sessionId);
+                CREATE INDEX securityKey_site ON securityKey(site, id);
+
+                CREATE TABLE webauthnChallenge (
+                    digest BLOB PRIMARY KEY NOT NULL,
+                    purpose TEXT NOT NULL CHECK (purpose IN ('registration','testSignIn','assertion')),
+                    sessionId TEXT REFERENCES session(id),
+                    operatorId TEXT REFERENCES operator(id),
+                    userPrincipalName TEXT,
+                    userHandle BLOB,
+                    createdAt DATETIME NOT NULL,
+                    expiresAt DATETIME NOT NULL,
+                    usedAt DATETIME,
+                    CHECK ((sessionId IS NULL) <> (operatorId IS NULL))
+                );
+                CREATE INDEX webauthnChallenge_expiry ON webauthnChallenge(expiresAt);
+                """)
+        }
         migrator.registerMigration("2026-11-27 entra passes") { db in
             // Entra mode: one row per pass Graph is asked for. Written as an intent before the Graph call, so
             // that a crash between Graph's create and our commit is found and reconciled at start-up; the

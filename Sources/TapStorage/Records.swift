@@ -174,3 +174,43 @@ struct IssuanceLockRecord: StoredRecord {
     var lockedBy: String
     var createdAt: Date
 }
+
+struct SecurityKeyRecord: StoredRecord {
+    static let databaseTableName = "securityKey"
+    var id: String
+    var credentialId: Data
+    var userPrincipalName: String
+    var userHandle: Data
+    var site: String
+    var sessionId: String
+    var publicKey: Data
+    var algorithm: Int
+    var signCount: Int64
+    var aaguid: String
+    var attestationFormat: String
+    var attestationType: String
+    var attestationTrust: String
+    var attestation: String  // JSON KeyAttestation
+    var transports: String  // JSON array of strings
+    var backupEligible: Bool
+    var backupState: Bool
+    var userVerified: Bool
+    var status: String
+    var proven: Bool
+    var createdAt: Date
+    var lastUsedAt: Date?
+}
+
+struct ChallengeRecord: StoredRecord {
+    static let databaseTableName = "webauthnChallenge"
+    static let keyColumn = "digest"
+    var digest: Data
+    var purpose: String
+    var sessionId: String?
+    var operatorId: String?
+    var userPrincipalName: String?
+    var userHandle: Data?
+    var createdAt: Date
+    var expiresAt: Date
+    var usedAt: Date?
+}

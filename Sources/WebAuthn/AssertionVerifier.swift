@@ -173,7 +173,8 @@ public enum AssertionVerifier {
         }
 
         // Steps 19-21: the signature over authenticatorData ‖ SHA-256(clientDataJSON).
-        let key = try CredentialPublicKey(coseEncoded: credential.publicKeyCOSE)
+        // The stored key passed every check at registration; OpenSSL's costly RSA modulus test is not repeated.
+        let key = try CredentialPublicKey(storedCOSE: credential.publicKeyCOSE)
         let signedData = response.authenticatorData + HashFunction.sha256.hash(response.clientDataJSON)
         guard key.isValidSignature(response.signature, over: signedData) else {
             throw WebAuthnFailure(.signatureInvalid, "assertion signature does not verify with the stored key")

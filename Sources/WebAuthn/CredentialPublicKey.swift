@@ -38,7 +38,21 @@ public struct CredentialPublicKey: Sendable {
         try self.init(map: map, encoded: bytes)
     }
 
-    init(map: CBORMap, encoded: [UInt8]) throws(WebAuthnFailure) {
+    /// A key this relying party checked at registration and stored: parsed and checked like a new one, except for
+    /// OpenSSL's SP 800-56B check of an RSA modulus (a primality test, about 4 ms for 2048 bits), which registration
+    /// already ran. For assertions only; a key first seen must go through ``init(coseEncoded:)``.
+    public init(storedCOSE bytes: [UInt8]) throws(WebAuthnFailure) {
+        let item: CBOR
+        do {
+            item = try CBORDecoder.decode(bytes)
+        } catch {
+            throw WebAuthnFailure(error, while: "credential public key")
+        }
+        guard let map = item.mapValue else { throw WebAuthnFailure(.publicKeyMalformed, "COSE key is not a map") }
+        try self.init(map: map, encoded: bytes, fullRSACheck: false)
+    }
+
+    init(map: CBORMap, encoded: [UInt8], fullRSACheck: Bool = true) throws(WebAuthnFailure) {
         func malformed(_ detail: String) -> WebAuthnFailure { WebAuthnFailure(.publicKeyMalformed, detail) }
         guard let keyType = map[Label.keyType]?.integer else { throw malformed("kty missing or not an integer") }
         guard let algorithmValue = map[Label.algorithm]?.integer else { throw malformed("alg missing or not an integer") }
@@ -79,7 +93,7 @@ public struct CredentialPublicKey: Sendable {
         do {
             switch parameters {
             case .ec2(let curve, let x, let y): key = try .ellipticCurve(curve, x: x, y: y)
-            case .rsa(let modulus, let exponent): key = try .rsa(modulus: modulus, exponent: exponent)
+            case .rsa(let modulus, let exponent): key = try .rsa(modulus: modulus, exponent: exponent, fullCheck: fullRSACheck)
             case .okp(let x): key = try .ed25519(x)
             }
         } catch {

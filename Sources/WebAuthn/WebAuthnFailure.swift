@@ -93,6 +93,10 @@ public struct WebAuthnFailure: Error, Sendable, Equatable, CustomStringConvertib
         // Challenge bookkeeping, for the HTTP step that issues and consumes challenges.
         case challengeExpired = "challenge_expired"
         case challengeReplayed = "challenge_replayed"
+        /// The challenge was issued to another session (or relying-party token) than the one answering it.
+        case challengeHolderMismatch = "challenge_holder_mismatch"
+        /// The challenge was issued for another ceremony (a registration challenge answered by a sign-in).
+        case challengePurposeMismatch = "challenge_purpose_mismatch"
 
         // Assertion.
         case credentialNotAllowed = "credential_not_allowed"

@@ -18,6 +18,8 @@ struct AuthorizationMatrixTests {
         case anyone
         case operators(Set<Role>)
         case deviceSessionToken
+        /// A session token of a `fido2Registration` session; no caller of the matrix holds one.
+        case fido2SessionToken
     }
 
     /// API.md's route table.
@@ -52,6 +54,15 @@ struct AuthorizationMatrixTests {
         "POST /v1/users/{userPrincipalName}/revoke": .operators([.admin, .helpdesk]),
         "PUT /v1/users/{userPrincipalName}/issuance-lock": .operators([.admin, .helpdesk]),
         "DELETE /v1/users/{userPrincipalName}/issuance-lock": .operators([.admin, .helpdesk]),
+        "POST /v1/enrollment/fido2/options": .fido2SessionToken,
+        "POST /v1/enrollment/fido2": .fido2SessionToken,
+        "POST /v1/enrollment/fido2/assertion/options": .fido2SessionToken,
+        "POST /v1/enrollment/fido2/assertion": .fido2SessionToken,
+        "GET /v1/keys": .operators([.admin, .helpdesk, .auditor]),
+        "DELETE /v1/keys/{id}": .operators([.admin, .helpdesk]),
+        "POST /v1/assertions/options": .operators([.relyingParty]),
+        "POST /v1/assertions/verify": .operators([.relyingParty]),
+        "GET /enroll": .anyone,
     ]
 
     /// A body that lets an allowed caller through to the handler.
@@ -69,6 +80,12 @@ struct AuthorizationMatrixTests {
         "POST /v1/approvals/{id}/reject": #"{"reason": "matrix"}"#,
         "POST /v1/users/{userPrincipalName}/revoke": #"{"reason": "matrix"}"#,
         "PUT /v1/users/{userPrincipalName}/issuance-lock": #"{"minutes": 1, "reason": "matrix"}"#,
+        "POST /v1/enrollment/fido2/options": "{}",
+        "POST /v1/enrollment/fido2": "{}",
+        "POST /v1/enrollment/fido2/assertion/options": "{}",
+        "POST /v1/enrollment/fido2/assertion": "{}",
+        "POST /v1/assertions/options": "{}",
+        "POST /v1/assertions/verify": "{}",
     ]
 
     /// The codes of authentication and authorization refusals; an allowed call may still be refused for
@@ -112,6 +129,8 @@ struct AuthorizationMatrixTests {
         switch callers {
         case .anyone:
             return .allowed
+        case .fido2SessionToken:
+            return caller == .none ? .refused(.unauthorized, "unauthorized") : forbidden
         case .deviceSessionToken:
             switch caller {
             case .none: return .refused(.unauthorized, "unauthorized")
