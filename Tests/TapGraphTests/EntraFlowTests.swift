@@ -435,6 +435,13 @@ struct EntraFlowTests {
                 uri: "/v1/enrollment/device", method: .post, headers: EntraFixture.headers("tss_whatever"),
                 body: ByteBuffer(string: #"{"serialNumber": "C02XK1ZZJG5H"}"#))
             #expect(checkIn.problem?.code == "not_in_local_mode")
+            let options = try await client.execute(
+                uri: "/v1/enrollment/fido2/options", method: .post, headers: EntraFixture.headers("tss_whatever"),
+                body: ByteBuffer(string: "{}"))
+            #expect(options.problem?.code == "not_in_local_mode")
+            let page = try await client.execute(uri: "/enroll", method: .get)
+            #expect(page.status == .conflict)
+            #expect(page.problem?.code == "not_in_local_mode")
         }
         await fixture.cleanUp()
     }
