@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import TapAPI
 import TapCore
+import TapCrypto
 import TapStorage
 
 /// `tapstation operator ...`: local token administration (works while `serve` runs).
@@ -72,7 +74,7 @@ struct OperatorCommand: AsyncParsableCommand {
 
 /// `tapstation audit verify`: exit 0 when the chain is intact, 1 when it is broken.
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit log tools.", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit log tools.", subcommands: [Verify.self, Export.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check the audit chain for edited, deleted or cut-off events.")
@@ -89,6 +91,48 @@ struct AuditCommand: AsyncParsableCommand {
                 print("audit chain BROKEN at event \(sequence): \(reason)")
                 throw ExitCode(1)
             }
+        }
+    }
+
+    /// `tapstation audit export`: the chain as JSON lines for a SIEM, oldest first.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write audit events as JSON lines (seq, time, type, sessionId, actor, data, mac, keyVersion) to stdout.",
+            discussion: "Pass the last exported seq as --after to continue where a previous export stopped.")
+
+        @OptionGroup var local: LocalOptions
+        @Option(help: "Export only events after this sequence number.") var after: Int64 = 0
+
+        func validate() throws {
+            guard after >= 0 else { throw ValidationError("--after must be 0 or more") }
+        }
+
+        func run() async throws {
+            let (_, dataDirectory) = try local.resolve()
+            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            var last = after
+            let out = FileHandle.standardOutput
+            while true {
+                let page = try await store.auditExport(after: last, limit: 1000)
+                var text = ""
+                for record in page { text += Self.line(record) + "\n" }
+                out.write(Data(text.utf8))
+                guard let final = page.last, page.count == 1000 else { break }
+                last = final.sequence
+            }
+        }
+
+        static func line(_ record: AuditExportRecord) -> String {
+            let data = (try? JSONDecoder().decode(JSONValue.self, from: Data(record.data.utf8))) ?? .string(record.data)
+            let object: [String: JSONValue] = [
+                "seq": .number(Double(record.sequence)), "time": .string(UTCTime.rfc3339(record.time)),
+                "type": .string(record.type), "sessionId": record.sessionID.map(JSONValue.string) ?? .null,
+                "actor": .string(record.actor), "data": data, "mac": .string(Crypto.hex(record.mac)),
+                "keyVersion": .number(Double(record.keyVersion)),
+            ]
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: (try? encoder.encode(object)) ?? Data(), as: UTF8.self)
         }
     }
 }

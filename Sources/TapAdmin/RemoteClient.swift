@@ -41,17 +41,21 @@ struct RemoteClient: Sendable {
     static let maximumAnswerBytes = 16 * 1024 * 1024
 
     /// Sends a request and decodes a 2xx answer; a problem answer becomes a readable error (exit 1).
-    func send<Answer: Decodable>(_ method: String, _ path: String, body: (some Encodable)? = nil as String?, as: Answer.Type) async throws -> Answer {
+    func send<Answer: Decodable>(
+        _ method: String, _ path: String, body: (some Encodable)? = nil as String?, headers: [String: String] = [:],
+        timeout: Int64 = 30, as: Answer.Type
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: base.appendingPathComponent(path).absoluteString)
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.body = .bytes(ByteBuffer(bytes: try WireJSON.encoder().encode(body)))
             request.headers.add(name: "Content-Type", value: "application/json")
         }
         let status: Int, data: Data
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout))
             status = Int(response.status.code)
             data = Data(try await response.body.collect(upTo: Self.maximumAnswerBytes).readableBytesView)
         } catch {

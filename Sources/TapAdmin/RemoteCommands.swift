@@ -6,7 +6,7 @@ import TapCore
 /// `tapstation session …`: sessions on a running service.
 struct SessionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "session", abstract: "Sessions on a running service.", subcommands: [Show.self])
+        commandName: "session", abstract: "Sessions on a running service.", subcommands: [Show.self, Import.self])
 
     /// `tapstation session show ID`: the issuance trail.
     struct Show: AsyncParsableCommand {

@@ -76,6 +76,33 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         configuration.webAuthn = try webAuthnConfiguration(settings: settings, port: configuration.port)
+        configuration.retentionDays = try integer("TAPSTATION_RETENTION_DAYS", 2...36_500)
+        configuration.maximumBatchBodyBytes =
+            try integer("TAPSTATION_MAX_BATCH_BODY_BYTES", 1024...67_108_864) ?? configuration.maximumBatchBodyBytes
+        if let text = settings.value("TAPSTATION_WEBHOOK_ALLOWED_NETWORKS", flag: nil) {
+            configuration.webhooks.allowedNetworks = try text.split(separator: ",").map { item in
+                let trimmed = item.trimmingCharacters(in: .whitespaces)
+                guard let block = AddressBlock(trimmed) else {
+                    throw ConfigurationError("TAPSTATION_WEBHOOK_ALLOWED_NETWORKS: \(trimmed) is not an IP address or CIDR block")
+                }
+                return block
+            }
+        }
+        if let text = settings.value("TAPSTATION_WEBHOOK_ALLOW_HTTP", flag: nil) {
+            guard let value = ["true": true, "false": false, "1": true, "0": false][text.lowercased()] else {
+                throw ConfigurationError("TAPSTATION_WEBHOOK_ALLOW_HTTP must be true or false, got \(text)")
+            }
+            configuration.webhooks.insecureHTTPAllowed = value
+        }
+        if let text = settings.value("TAPSTATION_WEBHOOKS_PAUSED", flag: nil) {
+            guard let value = ["true": true, "false": false, "1": true, "0": false][text.lowercased()] else {
+                throw ConfigurationError("TAPSTATION_WEBHOOKS_PAUSED must be true or false, got \(text)")
+            }
+            configuration.webhooks.deliveryPaused = value
+        }
+        configuration.webhooks.retry.maximumAttempts =
+            try integer("TAPSTATION_WEBHOOK_MAX_ATTEMPTS", 1...50) ?? configuration.webhooks.retry.maximumAttempts
+        if let seconds = try integer("TAPSTATION_WEBHOOK_TIMEOUT_SECONDS", 1...120) { configuration.webhooks.requestTimeout = .seconds(seconds) }
         return configuration
     }
 

@@ -78,6 +78,10 @@ public enum DeviceEntity {}
 public enum OperatorEntity {}
 /// Tag for pass ids.
 public enum PassEntity {}
+/// Tag for webhook ids.
+public enum WebhookEntity {}
+/// Tag for webhook delivery ids.
+public enum WebhookDeliveryEntity {}
 
 /// The id of an enrollment session.
 public typealias SessionID = Identifier<SessionEntity>
@@ -87,3 +91,7 @@ public typealias DeviceID = Identifier<DeviceEntity>
 public typealias OperatorID = Identifier<OperatorEntity>
 /// The id of one minted pass.
 public typealias PassID = Identifier<PassEntity>
+/// The id of a registered webhook endpoint.
+public typealias WebhookID = Identifier<WebhookEntity>
+/// The id of one event's delivery to one webhook.
+public typealias WebhookDeliveryID = Identifier<WebhookDeliveryEntity>

@@ -2,6 +2,8 @@
 /// so a MAC made for one purpose is worthless for another.
 public enum MACPurpose: String, Sendable, CaseIterable {
     case pass, operatorToken, sessionToken, audit
+    /// Derives the key that encrypts webhook signing secrets at rest (not a MAC of anything sent).
+    case webhookSecret
 }
 
 /// The server secret, seen only through the operations a use case needs.

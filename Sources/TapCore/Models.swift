@@ -209,6 +209,9 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case operatorRotated = "operator.rotated"
     case requestRefused = "request.refused"
     case keyDeleted = "key.deleted"
+    case webhookCreated = "webhook.created"
+    case webhookDeleted = "webhook.deleted"
+    case sessionsPurged = "sessions.purged"
 
     /// Whether the event belongs to API.md's session vocabulary, the one that server-sent events and
     /// webhooks carry; the rest (operators, policy, secrets, refusals) stays in the audit log.
@@ -219,7 +222,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,
-            .operatorRotated, .requestRefused, .keyDeleted:
+            .operatorRotated, .requestRefused, .keyDeleted, .webhookCreated, .webhookDeleted, .sessionsPurged:
             false
         }
     }

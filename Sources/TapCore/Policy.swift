@@ -127,16 +127,20 @@ public struct Policy: Sendable, Equatable, Codable {
     public var presets: [String: PassPreset]
     /// Users that kiosk and bench tokens may never mint passes for.
     public var privilegedSubjects: [SubjectPattern]
+    /// Whether a batch's passes may be printed on a slip sheet; absent means no (a printed pass outlives
+    /// the screen that showed it).
+    public var paperPassesAllowed: Bool?
 
     /// Makes a policy.
     public init(
         defaults: PolicySettings, overrides: [String: [String: PolicySettings]] = [:],
-        presets: [String: PassPreset] = [:], privilegedSubjects: [SubjectPattern] = []
+        presets: [String: PassPreset] = [:], privilegedSubjects: [SubjectPattern] = [], paperPassesAllowed: Bool? = nil
     ) {
         self.defaults = defaults
         self.overrides = overrides
         self.presets = presets
         self.privilegedSubjects = privilegedSubjects
+        self.paperPassesAllowed = paperPassesAllowed
     }
 
     /// The policy a new installation starts with.

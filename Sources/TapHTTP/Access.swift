@@ -13,6 +13,8 @@ public enum Access: Sendable, Equatable {
     case operators(Set<Role>)
     /// A session token from a redeemed pass of this scenario.
     case sessionToken(Scenario)
+    /// Either such a session token, or an operator token of one of these roles (the MDM check-in).
+    case sessionTokenOrOperators(Scenario, Set<Role>)
 }
 
 /// A route as the API contract names it: method and OpenAPI-style path.
@@ -74,27 +76,30 @@ struct Authenticator: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer", let token = BearerToken.parse(String(parts[1])) else {
             throw APIError.unauthorized
         }
-        switch (access, token.kind) {
-        case (.operators, .operatorToken):
+        let (takesOperators, takesSessions): (Bool, Bool)
+        switch access {
+        case .anyone: return .anonymous
+        case .operators: (takesOperators, takesSessions) = (true, false)
+        case .sessionToken: (takesOperators, takesSessions) = (false, true)
+        case .sessionTokenOrOperators: (takesOperators, takesSessions) = (true, true)
+        }
+        switch token.kind {
+        case .operatorToken:
+            guard takesOperators else { throw APIError.forbidden("this route takes the session token that redeeming a pass returned") }
             switch try await store.operatorForToken(token) {
             case .valid(let found): return .operator(found)
             case .unknown: throw APIError.unauthorized
             case .expired: throw APIError(status: .unauthorized, code: "token_expired", detail: "this operator token has expired")
             case .revoked: throw APIError(status: .unauthorized, code: "token_revoked", detail: "this operator token was revoked")
             }
-        case (.sessionToken, .sessionToken):
+        case .sessionToken:
+            guard takesSessions else { throw APIError.forbidden("a session token cannot call operator routes") }
             guard let session = try await store.sessionForToken(token) else {
                 throw APIError(
                     status: .unauthorized, code: "invalid_session_token",
                     detail: "this session token is unknown, revoked, or its session is no longer under way")
             }
             return .session(session)
-        case (.operators, .sessionToken):
-            throw APIError.forbidden("a session token cannot call operator routes")
-        case (.sessionToken, .operatorToken):
-            throw APIError.forbidden("this route takes the session token that redeeming a pass returned")
-        case (.anyone, _):
-            return .anonymous
         }
     }
 
@@ -103,7 +108,7 @@ struct Authenticator: Sendable {
         switch (access, caller) {
         case (.anyone, _):
             return
-        case (.operators(let roles), .operator(let record)):
+        case (.operators(let roles), .operator(let record)), (.sessionTokenOrOperators(_, let roles), .operator(let record)):
             if !record.allowedSources.isEmpty {
                 guard record.allowedSources.contains(where: { AddressBlock($0)?.contains(context.clientAddress) == true }) else {
                     throw APIError(status: .forbidden, code: "source_not_allowed", detail: "this token may not be used from this address")
@@ -112,7 +117,7 @@ struct Authenticator: Sendable {
             guard roles.contains(record.identity.role) else {
                 throw APIError.forbidden("a \(record.identity.role.rawValue) token may not do this")
             }
-        case (.sessionToken(let scenario), .session(let session)):
+        case (.sessionToken(let scenario), .session(let session)), (.sessionTokenOrOperators(let scenario, _), .session(let session)):
             guard session.scenario == scenario else { throw APIError.forbidden("this session token is for \(session.scenario.rawValue)") }
         default:
             throw APIError.unauthorized
@@ -127,11 +132,13 @@ final class RouteTable: @unchecked Sendable {
     let router: Router<TapRequestContext>
     let authenticator: Authenticator
     let refusals: RefusalLedger
+    let metrics: ServiceMetrics
 
-    init(router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger) {
+    init(router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger, metrics: ServiceMetrics) {
         self.router = router
         self.authenticator = authenticator
         self.refusals = refusals
+        self.metrics = metrics
     }
 
     func add(
@@ -142,8 +149,12 @@ final class RouteTable: @unchecked Sendable {
         routes.append(route)
         let authenticator = self.authenticator
         let refusals = self.refusals
+        let latency = metrics.latencyHistogram(method: method.rawValue, path: path)
         router.on(RouterPath(path), method: method) { request, context in
             var caller = Caller.anonymous
+            let start = ContinuousClock.now
+            // Until the handler answers: a streamed body (server-sent events) is not counted as latency.
+            defer { latency.record(ContinuousClock.now - start) }
             do {
                 caller = try await authenticator.identify(request, access: access)
                 try authenticator.authorize(caller, access: access, context: context)
@@ -191,6 +202,8 @@ final class RouteTable: @unchecked Sendable {
 
 extension Set where Element == Role {
     static let issuers: Set<Role> = [.admin, .helpdesk, .bench, .kiosk]
+    /// Batches are a bench's and the help desk's tool; a kiosk issues one device at a time.
+    static let batchIssuers: Set<Role> = [.admin, .helpdesk, .bench]
     static let sessionReaders: Set<Role> = [.admin, .helpdesk, .bench, .kiosk, .auditor]
     /// Session readers, and the read-only wall board of one site.
     static let siteEventReaders: Set<Role> = sessionReaders.union([.board])

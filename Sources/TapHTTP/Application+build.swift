@@ -37,6 +37,12 @@ public struct ServerConfiguration: Sendable {
     public var eventStreamLifetime: Duration
     /// The relying party and attestation policy of key registration and sign-in verification.
     public var webAuthn: WebAuthnConfiguration
+    /// Largest body of `POST /v1/sessions/batch`, in bytes (500 rows need more than a single create).
+    public var maximumBatchBodyBytes: Int = 1024 * 1024
+    /// Closed sessions (and their personal data) are purged this many days after closing; `nil` keeps them.
+    public var retentionDays: Int?
+    /// Webhook delivery: which addresses may be targeted, retries, timeouts.
+    public var webhooks = WebhookSettings()
 
     /// Makes a configuration with the documented defaults.
     public init(
@@ -72,19 +78,21 @@ struct AppServices: Sendable {
     let idempotencyGate: IdempotencyGate
     let refusals: RefusalLedger
     let throttle: RedeemThrottle
+    let metrics: ServiceMetrics
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
 /// Refused requests are counted in `refusals`, failed redeems in `throttle`; the sweeper drains both.
 public func buildRouter(
     configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World,
-    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil
+    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil, metrics: ServiceMetrics = ServiceMetrics()
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
     let services = AppServices(
         configuration: configuration, store: store, keyring: keyring, world: world, idempotencyGate: IdempotencyGate(),
-        refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now))
+        refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now),
+        metrics: metrics)
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
-    let table = RouteTable(router: router, authenticator: Authenticator(store: store), refusals: refusals)
+    let table = RouteTable(router: router, authenticator: Authenticator(store: store), refusals: refusals, metrics: metrics)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: table))
     router.add(
@@ -102,6 +110,9 @@ public func buildRouter(
     FIDO2Controller(services: services).register(table)
     KeysController(services: services).register(table)
     EnrollPage(services: services).register(table)
+    WebhooksController(services: services).register(table)
+    MetricsController(services: services).register(table)
+    BoardController(services: services).register(table)
     return (router, table.routes)
 }
 
@@ -112,8 +123,10 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
     let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
+    let metrics = ServiceMetrics()
     let (router, _) = buildRouter(
-        configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals, throttle: throttle)
+        configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals, throttle: throttle,
+        metrics: metrics)
     var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
     decoder.maxHeaderListSize = configuration.maximumHeaderBytes
     decoder.maxHeaderFieldSize = configuration.maximumHeaderBytes
@@ -130,7 +143,10 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
     app.addServices(
-        ExpirySweeper(store: store, refusals: refusals, throttle: throttle, interval: configuration.sweepInterval, logger: logger))
+        ExpirySweeper(
+            store: store, refusals: refusals, throttle: throttle, interval: configuration.sweepInterval, logger: logger,
+            metrics: metrics, retentionDays: configuration.retentionDays),
+        WebhookSender(store: store, keyring: keyring, world: world, settings: configuration.webhooks, logger: logger))
     return app
 }
 

@@ -11,7 +11,7 @@ struct EnrollmentController {
 
     func register(_ routes: RouteTable) {
         routes.add(.post, "/v1/redeem", .anyone, handler: redeem)
-        routes.add(.post, "/v1/enrollment/device", .sessionToken(.deviceEnrollment), handler: checkIn)
+        routes.add(.post, "/v1/enrollment/device", .sessionTokenOrOperators(.deviceEnrollment, [.mdm]), handler: checkIn)
     }
 
     /// Every failure is the same 401 `invalid_pass`, and does the same work: a pass that cannot even be
@@ -26,19 +26,23 @@ struct EnrollmentController {
         // Abuse limits first: a throttled caller learns nothing and causes no write.
         let client = context.clientAddress
         if let wait = await services.throttle.retryAfter(client: client, user: user) {
+            services.metrics.redeemed(.throttled)
             throw APIError(
                 status: .tooManyRequests, code: "rate_limited", detail: "too many failed attempts; retry in \(wait) s",
                 headers: [.retryAfter: String(wait)])
         }
         guard body.temporaryAccessPass.utf8.count <= 200 else {
+            services.metrics.redeemed(.refused)
             await services.throttle.recordFailure(client: client, user: user)
             throw APIError.invalidPass
         }
         switch try await services.store.redeem(user: user, pass: PresentedPass(body.temporaryAccessPass), client: client) {
         case .refused:
+            services.metrics.redeemed(.refused)
             await services.throttle.recordFailure(client: client, user: user)
             throw APIError.invalidPass
         case .admitted(let session, let token):
+            services.metrics.redeemed(.admitted)
             await services.throttle.recordSuccess(client: client, user: user)
             let now = services.world.now()
             context.logger.info("pass.redeemed", metadata: ["session.id": "\(session.id)"])
@@ -49,12 +53,19 @@ struct EnrollmentController {
         }
     }
 
+    /// The device reports with its session token; an MDM-side script (an `mdm` token) reports by serial
+    /// number, for the open session of that device in its own site.
     @Sendable func checkIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let session = try caller.session
         let (body, _) = try await JSONBody.decode(DeviceCheckInRequest.self, from: request, limits: services.configuration)
         try checkText(body.mdmDeviceId, field: "mdmDeviceId", maximum: 128)
-        let completed = try await services.store.checkInDevice(
-            session: session.id, serialNumber: body.serialNumber, mdmDeviceID: body.mdmDeviceId)
+        let completed: Session
+        if case .operator(let record) = caller {
+            completed = try await services.store.checkInDevice(
+                serialNumber: body.serialNumber, mdmDeviceID: body.mdmDeviceId, by: record.identity)
+        } else {
+            completed = try await services.store.checkInDevice(
+                session: try caller.session.id, serialNumber: body.serialNumber, mdmDeviceID: body.mdmDeviceId)
+        }
         context.logger.info("device.enrolled", metadata: ["session.id": "\(completed.id)"])
         return try JSONBody.response(RedeemedSession(completed, now: services.world.now()))
     }

@@ -11,26 +11,45 @@ public struct ExpirySweeper: Service {
     let throttle: RedeemThrottle
     let interval: Duration
     let logger: Logger
+    let metrics: ServiceMetrics?
+    let retentionDays: Int?
 
     /// Makes a sweeper that runs every `interval`; it also writes the refusals counted in `refusals` and
-    /// forgets throttle keys whose window has passed.
-    public init(store: EnrollmentStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration, logger: Logger) {
+    /// forgets throttle keys whose window has passed. Each finished sweep is noted in `metrics` (its lag).
+    public init(
+        store: EnrollmentStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration, logger: Logger,
+        metrics: ServiceMetrics? = nil, retentionDays: Int? = nil
+    ) {
+        self.retentionDays = retentionDays
         self.store = store
         self.refusals = refusals
         self.throttle = throttle
         self.interval = interval
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func run() async throws {
         // On shutdown the loop is cancelled between sweeps or while sleeping; a sweep in progress finishes
         // its transaction first, because GRDB does not abandon a write half-way.
         await cancelWhenGracefulShutdown {
+            var lastPurge: ContinuousClock.Instant?
             while !Task.isCancelled {
                 do {
+                    // Retention runs at most hourly: it is a bulk job, and a day's resolution is all it needs.
+                    if let days = retentionDays, lastPurge.map({ ContinuousClock.now - $0 > .seconds(3600) }) ?? true {
+                        lastPurge = .now
+                        let purged = try await store.purgeClosedSessions(olderThanDays: days)
+                        if purged != PurgeReport() {
+                            logger.info(
+                                "retention.purged",
+                                metadata: ["retention.sessions": "\(purged.sessions)", "retention.auditEvents": "\(purged.auditEvents)"])
+                        }
+                    }
                     let report = try await store.sweep()
                     try await store.recordRefusals(await refusals.drain())
                     await throttle.prune()
+                    metrics?.sweepFinished()
                     if report != SweepReport() {
                         logger.info(
                             "sweep.finished",

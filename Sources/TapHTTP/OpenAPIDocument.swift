@@ -36,9 +36,10 @@ info:
     `idempotency_conflict` (422), `policy_violation` (422), `proofing_required` (422),
     `proofing_method_not_accepted` (422), `proofing_id_number_refused` (422), `issuance_locked` (423),
     `rate_limited` (429, with `Retry-After`), `issuance_cap_reached` (429), `self_approval` (403),
-    `approver_not_a_person` (403), `not_the_requester` (403), `internal_error` (500), and one
-    `webauthn_<reason>` per WebAuthn verifier reason (400; `webauthn_credential_already_registered` is 409;
-    docs/webauthn.md lists them). New codes may be added; a code never changes meaning.
+    `approver_not_a_person` (403), `not_the_requester` (403), `webhook_url_refused` (422),
+    `internal_error` (500), and one `webauthn_<reason>` per WebAuthn verifier reason (400;
+    `webauthn_credential_already_registered` is 409; docs/webauthn.md lists them). New codes may be added; a
+    code never changes meaning.
 tags:
   - name: health
     description: Liveness, readiness and this document.
@@ -60,6 +61,10 @@ tags:
     description: Server-sent events of sessions and sites.
   - name: keys
     description: Registered FIDO2 keys, and sign-in verification for the organisation's apps.
+  - name: webhooks
+    description: Endpoints told about session events, and their deliveries.
+  - name: board
+    description: The bench's wall display, signed in with a board token kept in a cookie.
 paths:
   /healthz:
     get:
@@ -928,14 +933,18 @@ paths:
       operationId: checkInDevice
       summary: Report that device enrollment finished
       description: >-
-        Session token of a `deviceEnrollment` session (from `POST /v1/redeem`).
+        Session token of a `deviceEnrollment` session (from `POST /v1/redeem`), or an `mdm` operator token.
 
 
         The device reports that enrollment finished. The serial number must be the session's device and
         the session must be `inProgress`; the session completes, the device becomes `enrolled`, and the
-        pass and session tokens die, in one transaction.
+        pass and session tokens die, in one transaction. An MDM-side script that never saw the pass
+        reports with an `mdm` token by serial number alone: the open session of that device in the
+        token's site completes (from `inProgress`, or `active` when the pass use was not seen here); a
+        device with no open session in that site is 404.
       security:
         - sessionToken: []
+        - operatorToken: []
       requestBody:
         required: true
         content:
@@ -959,10 +968,10 @@ paths:
             or its session is no longer under way).
         '403':
           $ref: '#/components/responses/Problem'
-          description: '`forbidden`: an operator token, or a session token of another scenario.'
+          description: '`forbidden`: an operator token of another role, or a session token of another scenario; `source_not_allowed`.'
         '404':
           $ref: '#/components/responses/Problem'
-          description: '`not_found`: the session no longer exists.'
+          description: '`not_found`: the session no longer exists, or (mdm) no open session of that device in the site.'
         '409':
           $ref: '#/components/responses/Problem'
           description: >-
@@ -1904,8 +1913,412 @@ paths:
           description: '`conflict`: your own token, already revoked, or the last admin.'
         default:
           $ref: '#/components/responses/Problem'
+  /v1/sessions/batch:
+    post:
+      tags: [sessions]
+      operationId: createSessionBatch
+      summary: Create many sessions at once
+      description: >-
+        Roles: admin, helpdesk, bench.
+
+
+        Up to 500 rows, each shaped like `POST /v1/sessions` and each created (or refused) on its own, in
+        one transaction: the answer is 207 with one item per row, in order, whose `status` is what a single
+        create would have answered (201 with the session and its pass, or the refusal's status with a
+        `problem`). A row that cannot be read is that row's 400, not the batch's. One `Idempotency-Key`
+        covers the whole batch: a retry with the same key and body answers every row as the first answer
+        did, with `Idempotent-Replayed: true` and never a pass value (reissue a lost one); the same key with
+        another body is 422 `idempotency_conflict`; a retry while the first is running is 409. Batch keys
+        are kept apart from single-create keys. The body may be up to `TAPSTATION_MAX_BATCH_BODY_BYTES`
+        (1 MiB by default).
+      security:
+        - operatorToken: []
+      parameters:
+        - $ref: '#/components/parameters/IdempotencyKey'
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CreateSessionBatchRequest'
+      responses:
+        '207':
+          description: One item per row.
+          headers:
+            Idempotent-Replayed:
+              $ref: '#/components/headers/IdempotentReplayed'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/SessionBatchResponse'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json`, or `invalid_request` (`sessions` missing, empty or over 500 rows; a bad `Idempotency-Key`).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`idempotency_in_progress`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        '422':
+          $ref: '#/components/responses/Problem'
+          description: '`idempotency_conflict`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/webhooks:
+    post:
+      tags: [webhooks]
+      operationId: createWebhook
+      summary: Register a webhook endpoint
+      description: >-
+        Roles: admin.
+
+
+        Every event of the session vocabulary (or only `eventTypes`) is POSTed to `url` as JSON
+        (`WebhookEvent`: event id, type, time, session id, state, site and user; never a pass or token)
+        with `X-TapStation-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" under the
+        secret>`, `X-TapStation-Event` and `X-TapStation-Delivery` (the delivery id). Receivers should
+        refuse a signature whose `t` is more than 300 seconds from their clock (the replay window) and
+        deduplicate by event `id`. A 2xx answer delivers; anything else (redirects are not followed) is
+        retried with exponential back-off (30 s doubling to at most 1 h) and dead-lettered after
+        `TAPSTATION_WEBHOOK_MAX_ATTEMPTS` attempts (8 by default). Deliveries are stored, so a restart
+        loses none. The URL must be https, without credentials; a host that is or resolves to a loopback,
+        private or link-local address is refused unless the server allow-lists it
+        (`TAPSTATION_WEBHOOK_ALLOWED_NETWORKS`). Without `secret` the server makes one and shows it in
+        this answer only; secrets are stored encrypted under the server secret.
+      security:
+        - operatorToken: []
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/CreateWebhookRequest'
+      responses:
+        '201':
+          description: The webhook; `secret` only when the server made it.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WebhookView'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_json` or `invalid_request` (secret, description, an event type webhooks do not carry).'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '413':
+          $ref: '#/components/responses/Problem'
+          description: '`payload_too_large`.'
+        '415':
+          $ref: '#/components/responses/Problem'
+          description: '`unsupported_media_type`.'
+        '422':
+          $ref: '#/components/responses/Problem'
+          description: '`webhook_url_refused`: not https, credentials in it, does not resolve, or an internal address.'
+        default:
+          $ref: '#/components/responses/Problem'
+    get:
+      tags: [webhooks]
+      operationId: listWebhooks
+      summary: List webhook endpoints
+      description: 'Roles: admin. Every webhook that is not deleted; never a secret.'
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The webhooks.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WebhookList'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/webhooks/{id}:
+    parameters:
+      - $ref: '#/components/parameters/WebhookIdPath'
+    get:
+      tags: [webhooks]
+      operationId: getWebhook
+      summary: Read a webhook endpoint
+      description: 'Roles: admin.'
+      security:
+        - operatorToken: []
+      responses:
+        '200':
+          description: The webhook.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WebhookView'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`.'
+        default:
+          $ref: '#/components/responses/Problem'
+    delete:
+      tags: [webhooks]
+      operationId: deleteWebhook
+      summary: Delete a webhook endpoint
+      description: 'Roles: admin. Nothing more is sent to it; its pending deliveries are cancelled.'
+      security:
+        - operatorToken: []
+      responses:
+        '204':
+          description: Deleted.
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /v1/webhooks/{id}/deliveries:
+    parameters:
+      - $ref: '#/components/parameters/WebhookIdPath'
+    get:
+      tags: [webhooks]
+      operationId: listWebhookDeliveries
+      summary: A webhook's deliveries
+      description: 'Roles: admin. Newest first; filter by `state` (e.g. `deadLetter`).'
+      security:
+        - operatorToken: []
+      parameters:
+        - name: state
+          in: query
+          schema:
+            $ref: '#/components/schemas/WebhookDeliveryState'
+        - $ref: '#/components/parameters/PageLimit'
+        - name: cursor
+          in: query
+          description: The `nextCursor` of the previous page.
+          schema:
+            $ref: '#/components/schemas/Identifier'
+      responses:
+        '200':
+          description: A page of deliveries.
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/WebhookDeliveryList'
+        '400':
+          $ref: '#/components/responses/Problem'
+          description: '`invalid_request`: a query parameter has an invalid value.'
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`, `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` or `source_not_allowed`.'
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`not_found`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /metrics:
+    get:
+      tags: [health]
+      operationId: getMetrics
+      summary: Prometheus metrics
+      description: >-
+        A scraper on the same host (connected over loopback, not through a proxy) needs no token; any other
+        needs a `metrics` (or admin) token. Sessions by state and scenario, redeems by outcome, lockouts,
+        request latency histograms per route, sweeper lag, webhook backlog and dead letters.
+      security:
+        - {}
+        - operatorToken: []
+      responses:
+        '200':
+          description: The Prometheus text exposition format 0.0.4.
+          content:
+            text/plain:
+              schema:
+                type: string
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized` (no token and not on loopback), `token_expired` or `token_revoked`.'
+        '403':
+          $ref: '#/components/responses/Problem'
+          description: '`forbidden` (not a metrics or admin token) or `source_not_allowed`.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /board:
+    get:
+      tags: [board]
+      operationId: boardPage
+      summary: The bench board (or its sign-in form)
+      description: >-
+        A wall display for one site. Without a working board cookie this is a small form for a `board`
+        token; with one, the page listing the site's open sessions (state, time left, last step; never a
+        pass value), kept current from `/board/events`. No outside assets; a strict Content-Security-Policy.
+      security: []
+      responses:
+        '200':
+          description: The page.
+          content:
+            text/html:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+    post:
+      tags: [board]
+      operationId: boardSignIn
+      summary: Sign the board in with a board token
+      description: >-
+        Form field `token` (a `board` operator token of one site). On success, 303 to `/board` with the
+        token in an HttpOnly, Secure, SameSite=Strict cookie for `/board` only; otherwise 401 with the
+        form again. The token never appears in a URL.
+      security: []
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                token:
+                  type: string
+      responses:
+        '303':
+          description: Signed in; the cookie is set.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+        '401':
+          description: Not a working board token; the form again.
+          content:
+            text/html:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/sign-out:
+    post:
+      tags: [board]
+      operationId: boardSignOut
+      summary: Forget the board cookie
+      security: []
+      responses:
+        '303':
+          description: The cookie is cleared.
+          headers:
+            Location:
+              $ref: '#/components/headers/Location'
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/board.css:
+    get:
+      tags: [board]
+      operationId: boardStyle
+      summary: The board's style sheet
+      security: []
+      responses:
+        '200':
+          description: CSS.
+          content:
+            text/css:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/board.js:
+    get:
+      tags: [board]
+      operationId: boardScript
+      summary: The board's script
+      security: []
+      responses:
+        '200':
+          description: JavaScript.
+          content:
+            text/javascript:
+              schema:
+                type: string
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/sessions:
+    get:
+      tags: [board]
+      operationId: boardSessions
+      summary: The board's data
+      description: >-
+        Board cookie. The site's open sessions, oldest first: device, the user's name before the `@`,
+        state now, the deadline that matters in that state, and the last step. Never a pass or token.
+      security:
+        - boardCookie: []
+      responses:
+        '200':
+          description: A snapshot.
+          content:
+            application/json:
+              schema:
+                type: object
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`: no working board cookie.'
+        default:
+          $ref: '#/components/responses/Problem'
+  /board/events:
+    get:
+      tags: [board]
+      operationId: boardEvents
+      summary: The board's site events
+      description: Board cookie. The same stream as `GET /v1/events` for the board's site.
+      security:
+        - boardCookie: []
+      parameters:
+        - $ref: '#/components/parameters/LastEventID'
+      responses:
+        '200':
+          description: Server-sent events.
+          content:
+            text/event-stream:
+              schema:
+                type: string
+        '401':
+          $ref: '#/components/responses/Problem'
+          description: '`unauthorized`: no working board cookie.'
+        default:
+          $ref: '#/components/responses/Problem'
 components:
   securitySchemes:
+    boardCookie:
+      type: apiKey
+      in: cookie
+      name: tapstation_board
+      description: The board token, set by `POST /board`.
     operatorToken:
       type: http
       scheme: bearer
@@ -1959,6 +2372,13 @@ components:
         minLength: 1
         maxLength: 200
         pattern: '^[!-~]{1,200}$'
+    WebhookIdPath:
+      name: id
+      in: path
+      required: true
+      description: The webhook id.
+      schema:
+        $ref: '#/components/schemas/Identifier'
   headers:
     Location:
       description: The path of the created resource.
@@ -1990,6 +2410,172 @@ components:
           schema:
             $ref: '#/components/schemas/Problem'
   schemas:
+    CreateSessionBatchRequest:
+      type: object
+      required: [sessions]
+      properties:
+        sessions:
+          type: array
+          minItems: 1
+          maxItems: 500
+          description: >-
+            Rows shaped like `CreateSessionRequest`. Each is read and checked on its own: a row that is not
+            a valid `CreateSessionRequest` is refused in its own item (400), the others still go ahead, so
+            the schema does not constrain the rows themselves.
+          items:
+            description: A `CreateSessionRequest`.
+            examples:
+              - scenario: deviceEnrollment
+                userPrincipalName: ada@contoso.example
+                device:
+                  serialNumber: C02XK1ZZJG5H
+                  platform: ipados
+                pass:
+                  preset: apple-ade
+    SessionBatchResponse:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/SessionBatchItem'
+    SessionBatchItem:
+      type: object
+      required: [index, status]
+      properties:
+        index:
+          type: integer
+          minimum: 0
+          description: The row's position in the request, from 0.
+        status:
+          type: integer
+          description: What a single create would have answered (201, or the refusal's status).
+        session:
+          $ref: '#/components/schemas/SessionView'
+        problem:
+          $ref: '#/components/schemas/Problem'
+    WebhookDeliveryState:
+      type: string
+      enum: [pending, delivered, deadLetter, cancelled]
+    CreateWebhookRequest:
+      type: object
+      required: [url]
+      properties:
+        url:
+          type: string
+          maxLength: 2048
+          description: An https URL; see the operation for which hosts are refused.
+          examples: ['https://itsm.contoso.example/hooks/tapstation']
+        eventTypes:
+          type: [array, 'null']
+          description: Event types to send; absent or empty means every event of the session vocabulary.
+          items:
+            $ref: '#/components/schemas/AuditEventType'
+        secret:
+          type: [string, 'null']
+          minLength: 16
+          maxLength: 256
+          pattern: '^[!-~]{16,256}$'
+          description: The signing secret; absent means the server makes one and shows it once.
+        description:
+          type: [string, 'null']
+          maxLength: 200
+          pattern: '^[^\x00-\x1F\x7F-\x9F]*$'
+    WebhookView:
+      type: object
+      required: [id, url, eventTypes, createdDateTime, createdBy]
+      properties:
+        id:
+          $ref: '#/components/schemas/Identifier'
+        url:
+          type: string
+        eventTypes:
+          type: array
+          items:
+            $ref: '#/components/schemas/AuditEventType'
+        description:
+          type: string
+        createdDateTime:
+          type: string
+          format: date-time
+        createdBy:
+          $ref: '#/components/schemas/Identifier'
+        secret:
+          type: string
+          description: Only in the answer that created the webhook with a server-made secret.
+    WebhookList:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/WebhookView'
+    WebhookDeliveryView:
+      type: object
+      required: [id, eventId, eventType, state, attempts, createdDateTime]
+      properties:
+        id:
+          $ref: '#/components/schemas/Identifier'
+        eventId:
+          type: string
+        eventType:
+          $ref: '#/components/schemas/AuditEventType'
+        sessionId:
+          $ref: '#/components/schemas/Identifier'
+        state:
+          $ref: '#/components/schemas/WebhookDeliveryState'
+        attempts:
+          type: integer
+          minimum: 0
+        nextAttemptDateTime:
+          type: string
+          format: date-time
+        lastAttemptDateTime:
+          type: string
+          format: date-time
+        lastStatus:
+          type: integer
+        lastError:
+          type: string
+        createdDateTime:
+          type: string
+          format: date-time
+        deliveredDateTime:
+          type: string
+          format: date-time
+    WebhookDeliveryList:
+      type: object
+      required: [items]
+      properties:
+        items:
+          type: array
+          items:
+            $ref: '#/components/schemas/WebhookDeliveryView'
+        nextCursor:
+          type: string
+    WebhookEvent:
+      type: object
+      description: The body of a webhook delivery. Never a pass or a token.
+      required: [id, type, time, sessionId, state, site, userPrincipalName]
+      properties:
+        id:
+          type: string
+          description: The event id (audit sequence); the same event is never sent with another id.
+        type:
+          $ref: '#/components/schemas/AuditEventType'
+        time:
+          type: string
+          format: date-time
+        sessionId:
+          $ref: '#/components/schemas/Identifier'
+        state:
+          $ref: '#/components/schemas/SessionState'
+        site:
+          $ref: '#/components/schemas/SiteName'
+        userPrincipalName:
+          $ref: '#/components/schemas/UserPrincipalName'
     Identifier:
       type: string
       description: A lower-case, time-ordered (UUIDv7-style) id.
@@ -2109,6 +2695,9 @@ components:
         - operator.rotated
         - request.refused
         - key.deleted
+        - webhook.created
+        - webhook.deleted
+        - sessions.purged
     Proofing:
       type: object
       description: >-
@@ -3226,6 +3815,11 @@ components:
           description: Users that kiosk and bench tokens may never mint passes for.
           items:
             $ref: '#/components/schemas/SubjectPattern'
+        paperPassesAllowed:
+          type: boolean
+          description: >-
+            Whether `tapstation session import --slips` may print a batch's passes on a slip sheet.
+            Absent means no.
     PolicyPatch:
       type: object
       description: >-
@@ -3268,6 +3862,9 @@ components:
           description: Replaces the whole list.
           items:
             $ref: '#/components/schemas/SubjectPattern'
+        paperPassesAllowed:
+          type: [boolean, 'null']
+          description: Allows printed slip sheets; `null` returns to the default (not allowed).
     PolicyDefaultsPatch:
       type: object
       description: >-
@@ -3508,7 +4105,8 @@ components:
             idempotency_conflict, idempotency_in_progress, invalid_pass, policy_violation,
             subject_not_allowed, rate_limited, request_timeout, uri_too_long, proofing_required,
             proofing_method_not_accepted, proofing_id_number_refused, issuance_locked, issuance_cap_reached,
-            approval_required, self_approval, approver_not_a_person, not_the_requester, internal_error. More
+            approval_required, self_approval, approver_not_a_person, not_the_requester, webhook_url_refused,
+            internal_error. More
             may be added.
           examples: [invalid_request]
         field:

@@ -12,6 +12,7 @@ struct SessionsController {
 
     func register(_ routes: RouteTable) {
         routes.add(.post, "/v1/sessions", .operators(.issuers), handler: create)
+        routes.add(.post, "/v1/sessions/batch", .operators(.batchIssuers), handler: createBatch)
         routes.add(.get, "/v1/sessions", .operators(.sessionReaders), handler: list)
         routes.add(.get, "/v1/sessions/{id}", .operators(.sessionReaders), handler: get)
         routes.add(.post, "/v1/sessions/{id}/pass", .operators(.issuers), handler: reissue)
@@ -67,6 +68,92 @@ struct SessionsController {
         }
         await services.idempotencyGate.release(key, operatorID: creator.id.rawValue)
         return try created(outcome.get())
+    }
+
+    /// Many creates in one request: each row answered on its own (207), one `Idempotency-Key` for the whole.
+    @Sendable func createBatch(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let creator = try caller.operatorIdentity
+        try JSONBody.checkContentType(request)
+        let limits = services.configuration
+        let bytes = try await JSONBody.bytes(of: request, limit: limits.maximumBatchBodyBytes, timeout: limits.bodyTimeout)
+        let envelope = try JSONBody.decode(BatchEnvelope.self, bytes: bytes)
+        guard (1...EnrollmentStore.maximumBatchRows).contains(envelope.sessions.count) else {
+            throw APIError.invalidRequest(
+                "sessions must hold 1 to \(EnrollmentStore.maximumBatchRows) rows, got \(envelope.sessions.count)", field: "sessions")
+        }
+        // Each row is read and checked on its own, so that one bad row is that row's refusal, not the batch's.
+        let encoder = WireJSON.encoder()
+        let rows: [BatchRow] = envelope.sessions.map { value in
+            do {
+                let row = try JSONBody.decode(CreateSessionRequest.self, bytes: Array(try encoder.encode(value)))
+                return .create(try Self.validate(row))
+            } catch {
+                return .refused(
+                    Self.rowProblem(error)
+                        ?? BatchRowProblem(status: 400, code: "invalid_request", detail: "the row could not be read", title: "Bad Request"))
+            }
+        }
+        var claim: IdempotencyClaim?
+        let gateKey: String?
+        if let key = request.headers[.idempotencyKey] {
+            guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
+                throw APIError.invalidRequest("Idempotency-Key must be 1 to 200 visible ASCII characters", field: "Idempotency-Key")
+            }
+            gateKey = "batch\u{1F}\(key)"
+            guard await services.idempotencyGate.claim(gateKey!, operatorID: creator.id.rawValue) else {
+                throw APIError(
+                    status: .conflict, code: "idempotency_in_progress",
+                    detail: "a request with this Idempotency-Key is still running; retry when it has finished")
+            }
+            claim = IdempotencyClaim(key: key, requestDigest: try Crypto.sha256(bytes))
+        } else {
+            gateKey = nil
+        }
+        let outcome: Result<BatchOutcome, any Error>
+        do {
+            outcome = .success(
+                try await services.store.createSessions(rows, by: creator, idempotency: claim, describe: { Self.rowProblem($0) }))
+        } catch {
+            outcome = .failure(error)
+        }
+        if let gateKey { await services.idempotencyGate.release(gateKey, operatorID: creator.id.rawValue) }
+        let batch = try outcome.get()
+        let now = services.world.now()
+        let items = batch.rows.enumerated().map { index, row -> SessionBatchItem in
+            switch row {
+            case .created(let issued):
+                SessionBatchItem(index: index, status: 201, session: SessionView(issued.session, now: now, passValue: issued.pass))
+            case .awaitingApproval(let session), .replayed(let session):
+                SessionBatchItem(index: index, status: 201, session: SessionView(session, now: now))
+            case .refused(let problem):
+                SessionBatchItem(
+                    index: index, status: problem.status,
+                    problem: Problem(
+                        status: problem.status, code: problem.code,
+                        title: problem.title ?? "", detail: problem.detail,
+                        field: problem.field, bound: problem.bound))
+            }
+        }
+        context.logger.info(
+            "batch.created",
+            metadata: ["batch.rows": "\(items.count)", "batch.created": "\(items.filter { $0.status == 201 }.count)"])
+        return try JSONBody.response(
+            SessionBatchResponse(items: items), status: HTTPResponse.Status(code: 207, reasonPhrase: "Multi-Status"),
+            headers: batch.replayed ? [.idempotentReplayed: "true"] : [:])
+    }
+
+    /// How a row's refusal reads in a batch answer: what a single create would have answered. `nil` for an
+    /// error that is not a refusal (it fails the whole batch).
+    static func rowProblem(_ error: any Error) -> BatchRowProblem? {
+        let apiError: APIError
+        switch error {
+        case let error as APIError: apiError = error
+        case let error as EnrollmentError: apiError = APIError(error)
+        default: return nil
+        }
+        return BatchRowProblem(
+            status: Int(apiError.status.code), code: apiError.code, detail: apiError.detail, field: apiError.field,
+            bound: apiError.bound, title: apiError.status.reasonPhrase)
     }
 
     private func created(_ outcome: CreateOutcome) throws -> Response {
@@ -145,6 +232,11 @@ struct SessionsController {
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
+}
+
+/// A batch as read first: rows stay raw JSON until each is read on its own.
+private struct BatchEnvelope: Decodable {
+    var sessions: [JSONValue]
 }
 
 extension HTTPField.Name {

@@ -53,6 +53,10 @@ extension EnrollmentStore {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 
+    static func checkpointMessage(_ sequence: Int64, _ mac: [UInt8]) -> [UInt8] {
+        Array("checkpoint\u{1F}\(sequence)\u{1F}".utf8) + mac
+    }
+
     static func headMessage(_ sequence: Int64, _ mac: [UInt8]) -> [UInt8] {
         Array("head\u{1F}\(sequence)\u{1F}".utf8) + mac
     }
@@ -62,6 +66,17 @@ extension EnrollmentStore {
         try await pool.read { db in
             var previousMAC: [UInt8] = []
             var expected: Int64 = 1
+            // After a retention purge the chain starts at its checkpoint, whose own MAC must hold.
+            if let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, mac, checkpointMac, keyVersion FROM auditCheckpoint WHERE id = 1") {
+                let (sequence, mac): (Int64, [UInt8]) = (checkpoint[0], Array(checkpoint[1] as Data))
+                guard let expectedMAC = keyring.mac(.audit, Self.checkpointMessage(sequence, mac), version: checkpoint[3]),
+                    keyring.constantTimeEqual(expectedMAC, Array(checkpoint[2] as Data))
+                else {
+                    return .broken(sequence: sequence, reason: "the retention checkpoint was altered")
+                }
+                previousMAC = mac
+                expected = sequence + 1
+            }
             let cursor = try AuditEventRecord.fetchCursor(db, sql: "SELECT * FROM auditEvent ORDER BY seq")
             while let record = try cursor.next() {
                 if record.seq != expected {

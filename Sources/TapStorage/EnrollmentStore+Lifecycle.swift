@@ -104,6 +104,38 @@ extension EnrollmentStore {
         }
     }
 
+    /// An MDM-side script (an `mdm` token) reports that the device with this serial number finished
+    /// enrolling: the open session of that device in the token's site completes, as a device check-in
+    /// would, though the script never saw a pass or session token. Another site's device is not found.
+    public func checkInDevice(
+        serialNumber: SerialNumber, mdmDeviceID: String?, by actor: OperatorIdentity
+    ) async throws -> Session {
+        try await write { db in
+            let now = world.currentSecond()
+            var sql = """
+                SELECT session.* FROM session JOIN device ON device.id = session.deviceId
+                WHERE device.serialNumber = ? AND session.state NOT IN ('completed','cancelled','rejected','abandoned')
+                """
+            var arguments: [(any DatabaseValueConvertible)?] = [serialNumber.value]
+            if let site = actor.site { sql += " AND session.site = ?"; arguments.append(site.value) }
+            sql += " ORDER BY session.id DESC LIMIT 1"
+            guard let record = try SessionRecord.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) else {
+                throw EnrollmentError.notFound("open session for this serial number")
+            }
+            var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
+            try settle(&loaded, now: now, db: db)
+            let state = try loaded.record.sessionState
+            // A pass the device used (inProgress), or one the MDM flow never showed us being used (active).
+            guard state == .inProgress || state == .active else {
+                throw EnrollmentError.invalidStateTransition(from: state, action: "device check-in")
+            }
+            try apply(.complete, to: &loaded.record, action: "device check-in", now: now)
+            try markDeviceEnrolled(loaded.record, mdmDeviceID: mdmDeviceID, actor: actor.id.rawValue, now: now, db: db)
+            try close(&loaded, event: .sessionCompleted, actor: actor.id.rawValue, now: now, db: db, data: ["by": "mdm"])
+            return try parse(try Self.session(id: record.id, db: db), "session")
+        }
+    }
+
     // MARK: Shared steps
 
     func loadForChange(_ id: SessionID, visibleTo actor: OperatorIdentity, db: Database) throws -> LoadedSession {

@@ -20,71 +20,82 @@ extension EnrollmentStore {
                 }
                 return .replayed(try parse(try Self.session(id: earlier.sessionId, db: db), "idempotent session"))
             }
-            let now = world.currentSecond()
-            let site = try resolveSite(request.site, for: creator)
-            let policy = try loadPolicy(db)
-            let settings = policy.effectiveSettings(site: site, scenario: request.scenario)
-            let user = request.userPrincipalName
-            try Self.checkMayIssue(creator, for: user, policy: policy)
-            switch (request.scenario, request.device) {
-            case (.deviceEnrollment, nil):
-                throw EnrollmentError.invalidRequest(field: "device", reason: "is required for deviceEnrollment")
-            case (.fido2Registration, .some):
-                throw EnrollmentError.invalidRequest(field: "device", reason: "is not allowed for fido2Registration")
-            default: break
-            }
-            if let problem = Proofing.check(
-                request.proofing, required: settings.proofingRequired, accepted: settings.acceptedProofingMethods)
-            {
-                throw EnrollmentError.proofing(problem)
-            }
-            try checkIssuanceLock(user, now: now, db: db)
-            let plan = try Self.planOrThrow(policy.plan(request.pass, site: site, scenario: request.scenario, now: now))
-            let isPrivileged = policy.privilegedSubjects.contains { $0.matches(user) }
-            // Privileged subjects always need a second operator; policy may ask it for everyone.
-            let needsApproval = settings.approvalRequired || isPrivileged
-            let device = try request.device.map { try upsertDevice($0, site: site, now: now, db: db) }
-
-            let sessionID: SessionID = world.newID()
-            let approval = needsApproval
-                ? Approval(deadline: now.addingTimeInterval(TimeInterval(settings.approvalTimeoutInMinutes * 60))) : nil
-            let initialState: SessionState = needsApproval ? .awaitingApproval : (plan.startsAt > now ? .pending : .active)
-            let session = SessionRecord(
-                id: sessionID.rawValue, scenario: request.scenario.rawValue, state: initialState.rawValue, site: site.value,
-                userPrincipalName: user.value, deviceId: device?.id, createdBy: creator.id.rawValue,
-                reason: request.reason, proofing: request.proofing.map(encodeJSON), createdAt: now, updatedAt: now,
-                completionDeadline: plan.plannedCompletionDeadline, firstUsedAt: nil, closedAt: nil,
-                passRequest: needsApproval ? encodeJSON(request.pass) : nil, approval: approval.map(encodeJSON),
-                approvalDeadline: approval?.deadline, privilegedSubject: isPrivileged)
-            try session.insertRow(db)
-            try appendAudit(
-                db, .sessionCreated, session: session.id, actor: creator.id.rawValue,
-                data: [
-                    "scenario": .string(session.scenario), "site": .string(site.value),
-                    "userPrincipalName": .string(session.userPrincipalName),
-                    "serialNumber": device.map { .string($0.serialNumber) } ?? .null,
-                    "proofingMethod": request.proofing.map { .string($0.method.rawValue) } ?? .null,
-                    "approvalRequired": .bool(needsApproval), "privilegedSubject": .bool(isPrivileged),
-                ])
-            var code: PassCode?
-            var pass: PassRecord?
-            if !needsApproval {
-                try checkCaps(settings.caps, issuer: creator.id, site: site, privileged: isPrivileged, now: now, db: db)
-                (code, pass) = try mintPass(plan: plan, session: session, issuer: creator.id.rawValue, now: now, db: db)
-                // A fresh pass starts with a clean slate of failed attempts for its user.
-                try RedeemFailureRecord.delete(db, session.userPrincipalName)
-            }
+            let outcome = try createSessionRow(request, by: creator, db: db)
             if let idempotency {
+                let sessionID: SessionID
+                switch outcome {
+                case .created(let issued): sessionID = issued.session.id
+                case .awaitingApproval(let session), .replayed(let session): sessionID = session.id
+                }
                 try IdempotencyRecord(
                     operatorId: creator.id.rawValue, key: idempotency.key, requestDigest: Data(idempotency.requestDigest),
-                    sessionId: session.id, createdAt: now
+                    sessionId: sessionID.rawValue, createdAt: world.currentSecond()
                 ).insert(db)
             }
-            // Built from the rows just written rather than read back: the writer is what every request waits for.
-            let stored = try session.domain(device: device, pass: pass)
-            guard let code else { return .awaitingApproval(stored) }
-            return .created(IssuedPass(session: stored, pass: code))
+            return outcome
         }
+    }
+
+    /// The body of one create, inside the caller's transaction (a single create's, or one row of a batch).
+    func createSessionRow(_ request: NewSession, by creator: OperatorIdentity, db: Database) throws -> CreateOutcome {
+        let now = world.currentSecond()
+        let site = try resolveSite(request.site, for: creator)
+        let policy = try loadPolicy(db)
+        let settings = policy.effectiveSettings(site: site, scenario: request.scenario)
+        let user = request.userPrincipalName
+        try Self.checkMayIssue(creator, for: user, policy: policy)
+        switch (request.scenario, request.device) {
+        case (.deviceEnrollment, nil):
+            throw EnrollmentError.invalidRequest(field: "device", reason: "is required for deviceEnrollment")
+        case (.fido2Registration, .some):
+            throw EnrollmentError.invalidRequest(field: "device", reason: "is not allowed for fido2Registration")
+        default: break
+        }
+        if let problem = Proofing.check(
+            request.proofing, required: settings.proofingRequired, accepted: settings.acceptedProofingMethods)
+        {
+            throw EnrollmentError.proofing(problem)
+        }
+        try checkIssuanceLock(user, now: now, db: db)
+        let plan = try Self.planOrThrow(policy.plan(request.pass, site: site, scenario: request.scenario, now: now))
+        let isPrivileged = policy.privilegedSubjects.contains { $0.matches(user) }
+        // Privileged subjects always need a second operator; policy may ask it for everyone.
+        let needsApproval = settings.approvalRequired || isPrivileged
+        let device = try request.device.map { try upsertDevice($0, site: site, now: now, db: db) }
+
+        let sessionID: SessionID = world.newID()
+        let approval = needsApproval
+            ? Approval(deadline: now.addingTimeInterval(TimeInterval(settings.approvalTimeoutInMinutes * 60))) : nil
+        let initialState: SessionState = needsApproval ? .awaitingApproval : (plan.startsAt > now ? .pending : .active)
+        let session = SessionRecord(
+            id: sessionID.rawValue, scenario: request.scenario.rawValue, state: initialState.rawValue, site: site.value,
+            userPrincipalName: user.value, deviceId: device?.id, createdBy: creator.id.rawValue,
+            reason: request.reason, proofing: request.proofing.map(encodeJSON), createdAt: now, updatedAt: now,
+            completionDeadline: plan.plannedCompletionDeadline, firstUsedAt: nil, closedAt: nil,
+            passRequest: needsApproval ? encodeJSON(request.pass) : nil, approval: approval.map(encodeJSON),
+            approvalDeadline: approval?.deadline, privilegedSubject: isPrivileged)
+        try session.insertRow(db)
+        try appendAudit(
+            db, .sessionCreated, session: session.id, actor: creator.id.rawValue,
+            data: [
+                "scenario": .string(session.scenario), "site": .string(site.value),
+                "userPrincipalName": .string(session.userPrincipalName),
+                "serialNumber": device.map { .string($0.serialNumber) } ?? .null,
+                "proofingMethod": request.proofing.map { .string($0.method.rawValue) } ?? .null,
+                "approvalRequired": .bool(needsApproval), "privilegedSubject": .bool(isPrivileged),
+            ])
+        var code: PassCode?
+        var pass: PassRecord?
+        if !needsApproval {
+            try checkCaps(settings.caps, issuer: creator.id, site: site, privileged: isPrivileged, now: now, db: db)
+            (code, pass) = try mintPass(plan: plan, session: session, issuer: creator.id.rawValue, now: now, db: db)
+            // A fresh pass starts with a clean slate of failed attempts for its user.
+            try RedeemFailureRecord.delete(db, session.userPrincipalName)
+        }
+        // Built from the rows just written rather than read back: the writer is what every request waits for.
+        let stored = try session.domain(device: device, pass: pass)
+        guard let code else { return .awaitingApproval(stored) }
+        return .created(IssuedPass(session: stored, pass: code))
     }
 
     /// Every pass minted (create, collection, reissue) passes the same subject rules: the token's allowed

@@ -48,10 +48,13 @@ extension EnrollmentStore {
             return pending.count
         }
         report.idempotencyKeysPurged = try await pool.write { db -> Int in
-            try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE createdAt < ?").execute(arguments: [world.now().addingTimeInterval(-86_400)])
-            let purged = db.changesCount
+            let cutoff = world.now().addingTimeInterval(-86_400)
+            try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE createdAt < ?").execute(arguments: [cutoff])
+            var purged = db.changesCount
+            try db.cachedStatement(sql: "DELETE FROM batchIdempotencyKey WHERE createdAt < ?").execute(arguments: [cutoff])
+            purged += db.changesCount
             // WebAuthn challenges a day past their expiry: used or not, they can no longer be answered.
-            try db.cachedStatement(sql: "DELETE FROM webauthnChallenge WHERE expiresAt < ?").execute(arguments: [UTCTime.text(world.now().addingTimeInterval(-86_400))])
+            try db.cachedStatement(sql: "DELETE FROM webauthnChallenge WHERE expiresAt < ?").execute(arguments: [UTCTime.text(cutoff)])
             return purged
         }
         return report

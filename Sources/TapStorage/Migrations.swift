@@ -203,7 +203,9 @@ enum Migrations {
                     userPrincipalName TEXT NOT NULL,
                     userHandle BLOB NOT NULL,
                     site TEXT NOT NULL,
-                    sessionId TEXT NOT NULL REFERENCES session(id),
+                    -- The session that registered it; no foreign key, because a key outlives its session
+                    -- when retention purges closed sessions.
+                    sessionId TEXT NOT NULL,
                     publicKey BLOB NOT NULL,
                     algorithm INTEGER NOT NULL,
                     signCount INTEGER NOT NULL CHECK (signCount >= 0),
@@ -238,6 +240,79 @@ enum Migrations {
                     CHECK ((sessionId IS NULL) <> (operatorId IS NULL))
                 );
                 CREATE INDEX webauthnChallenge_expiry ON webauthnChallenge(expiresAt);
+                """)
+        }
+        migrator.registerMigration("2026-11-26 batches and webhooks") { db in
+            // A batch's idempotency key answers a replay row by row: the session created, or the refusal.
+            // Webhook secrets are sealed under a key derived from the server secret; deliveries are an
+            // outbox filled from the audit log behind a stored cursor, so a restart loses none.
+            try db.execute(sql: """
+                CREATE TABLE batchIdempotencyKey (
+                    operatorId TEXT NOT NULL REFERENCES operator(id),
+                    key TEXT NOT NULL,
+                    requestDigest BLOB NOT NULL,
+                    items TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (operatorId, key)
+                );
+                CREATE INDEX batchIdempotencyKey_age ON batchIdempotencyKey(createdAt);
+
+                CREATE TABLE webhook (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    url TEXT NOT NULL,
+                    eventTypes TEXT NOT NULL,
+                    description TEXT,
+                    secret BLOB NOT NULL,
+                    secretKeyVersion INTEGER NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    createdBy TEXT NOT NULL REFERENCES operator(id),
+                    deletedAt DATETIME
+                );
+
+                CREATE TABLE webhookDelivery (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    webhookId TEXT NOT NULL REFERENCES webhook(id),
+                    eventSeq INTEGER NOT NULL,
+                    eventType TEXT NOT NULL,
+                    sessionId TEXT,
+                    payload TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending','delivered','deadLetter','cancelled')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    nextAttemptAt DATETIME,
+                    lastAttemptAt DATETIME,
+                    lastStatus INTEGER,
+                    lastError TEXT,
+                    createdAt DATETIME NOT NULL,
+                    deliveredAt DATETIME,
+                    UNIQUE (webhookId, eventSeq)
+                );
+                CREATE INDEX webhookDelivery_due ON webhookDelivery(nextAttemptAt) WHERE state = 'pending';
+                CREATE INDEX webhookDelivery_webhook ON webhookDelivery(webhookId, id);
+
+                CREATE TABLE webhookCursor (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq INTEGER NOT NULL
+                );
+                INSERT INTO webhookCursor (id, seq) VALUES (1, COALESCE((SELECT seq FROM auditHead WHERE id = 1), 0));
+                """)
+        }
+        migrator.registerMigration("2026-11-26 retention checkpoint") { db in
+            // Retention cuts a prefix off the audit chain: the checkpoint holds the MAC of the last event cut
+            // (under its own MAC), verification starts from it, and only events at or before it may go.
+            try db.execute(sql: """
+                CREATE TABLE auditCheckpoint (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq INTEGER NOT NULL,
+                    mac BLOB NOT NULL,
+                    checkpointMac BLOB NOT NULL,
+                    keyVersion INTEGER NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                DROP TRIGGER auditEvent_no_delete;
+                CREATE TRIGGER auditEvent_no_delete BEFORE DELETE ON auditEvent
+                    WHEN OLD.seq > COALESCE((SELECT seq FROM auditCheckpoint WHERE id = 1), 0)
+                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                CREATE INDEX session_closed ON session(closedAt) WHERE closedAt IS NOT NULL;
                 """)
         }
         return migrator

@@ -20,6 +20,12 @@ struct AuthorizationMatrixTests {
         case deviceSessionToken
         /// A session token of a `fido2Registration` session; no caller of the matrix holds one.
         case fido2SessionToken
+        /// A device's session token, or an `mdm` token.
+        case deviceSessionTokenOrMDM
+        /// Loopback without a token (the router test client is not on loopback), or a `metrics`/admin token.
+        case metricsScrape
+        /// The board's data: a cookie, which no caller here has.
+        case boardCookie
     }
 
     /// API.md's route table.
@@ -33,7 +39,16 @@ struct AuthorizationMatrixTests {
         "POST /v1/sessions/{id}/cancel": .operators([.admin, .helpdesk, .bench, .kiosk]),
         "POST /v1/redeem": .anyone,
         "POST /v1/kiosk/enrol": .anyone,
-        "POST /v1/enrollment/device": .deviceSessionToken,
+        "POST /v1/enrollment/device": .deviceSessionTokenOrMDM,
+        "POST /v1/sessions/batch": .operators([.admin, .helpdesk, .bench]),
+        "POST /v1/webhooks": .operators([.admin]),
+        "GET /v1/webhooks": .operators([.admin]),
+        "GET /v1/webhooks/{id}": .operators([.admin]),
+        "DELETE /v1/webhooks/{id}": .operators([.admin]),
+        "GET /v1/webhooks/{id}/deliveries": .operators([.admin]),
+        "GET /metrics": .metricsScrape,
+        "GET /board": .anyone, "POST /board": .anyone, "POST /board/sign-out": .anyone, "GET /board/board.css": .anyone,
+        "GET /board/board.js": .anyone, "GET /board/sessions": .boardCookie, "GET /board/events": .boardCookie,
         "GET /v1/devices": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/devices/{id}": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/audit": .operators([.admin, .auditor]),
@@ -72,6 +87,8 @@ struct AuthorizationMatrixTests {
         "POST /v1/kiosk/enrol": #"{"enrolmentCode": "2222-3333-4444"}"#,
         "POST /v1/enrollment/device": #"{"serialNumber": "OTHER-SERIAL"}"#,
         "PATCH /v1/policy": "{}",
+        "POST /v1/sessions/batch": #"{"sessions": [{"scenario": "fido2Registration", "userPrincipalName": "batch@contoso.example"}]}"#,
+        "POST /v1/webhooks": #"{"url": "https://192.0.2.10/hook"}"#,
         "POST /v1/operators": #"{"name": "matrix", "role": "auditor"}"#,
         "POST /v1/sessions/{id}/cancel": "{}",
         "POST /v1/operators/me/rotate": "{}",
@@ -137,6 +154,26 @@ struct AuthorizationMatrixTests {
             case .sessionToken: return .allowed
             default: return forbidden  // an operator token, whatever its state, is the wrong kind here
             }
+        case .deviceSessionTokenOrMDM:
+            switch caller {
+            case .none: return .refused(.unauthorized, "unauthorized")
+            case .expired: return .refused(.unauthorized, "token_expired")
+            case .revoked: return .refused(.unauthorized, "token_revoked")
+            case .wrongAddress: return .refused(.forbidden, "source_not_allowed")
+            case .sessionToken, .role(.mdm): return .allowed
+            default: return forbidden
+            }
+        case .boardCookie:
+            return .refused(.unauthorized, "unauthorized")
+        case .metricsScrape:
+            switch caller {
+            case .none: return .refused(.unauthorized, "unauthorized")
+            case .expired: return .refused(.unauthorized, "token_expired")
+            case .revoked: return .refused(.unauthorized, "token_revoked")
+            case .wrongAddress: return .refused(.forbidden, "source_not_allowed")
+            case .role(.metrics), .role(.admin): return .allowed
+            default: return forbidden
+            }
         case .operators(let roles):
             switch caller {
             case .none: return .refused(.unauthorized, "unauthorized")
@@ -191,7 +228,7 @@ struct AuthorizationMatrixTests {
                 let method = HTTPRequest.Method(String(parts[0]))!
                 var path = String(parts[1]).replacingOccurrences(of: "{userPrincipalName}", with: "someone@contoso.example")
                 path = path.replacingOccurrences(
-                    of: "{id}", with: path.hasPrefix("/v1/devices") ? deviceID.rawValue : path.hasPrefix("/v1/operators") ? "01a2188d-0000-7000-8000-000000000000" : target.session.id.rawValue)
+                    of: "{id}", with: path.hasPrefix("/v1/devices") ? deviceID.rawValue : path.hasPrefix("/v1/operators") || path.hasPrefix("/v1/webhooks") ? "01a2188d-0000-7000-8000-000000000000" : target.session.id.rawValue)
                 for caller in Self.callers {
                     var headers = HTTPFields()
                     if let token = table[caller] { headers[.authorization] = "Bearer \(token)" }

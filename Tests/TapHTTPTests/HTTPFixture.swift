@@ -27,7 +27,7 @@ struct HTTPFixture {
     /// response from a stream that would stay open (a site's, or an open session's) gets it.
     init(
         maximumBodyBytes: Int = 64 * 1024, redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits(),
-        eventStreamLifetime: Duration = .milliseconds(100)
+        eventStreamLifetime: Duration = .milliseconds(100), webhooks: WebhookSettings = WebhookSettings()
     ) async throws {
         directory = temporaryDirectory("http")
         clock = TestClock()
@@ -35,8 +35,10 @@ struct HTTPFixture {
         world = testWorld(clock: clock)
         store = try EnrollmentStore(path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
         adminToken = try await store.createOperator(NewOperator(name: "admin", role: .admin), by: nil).1.value
-        configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             maximumBodyBytes: maximumBodyBytes, redeemLimits: redeemLimits, eventStreamLifetime: eventStreamLifetime)
+        configuration.webhooks = webhooks
+        self.configuration = configuration
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }

@@ -65,3 +65,28 @@ struct SecurityKeyStoreTests {
         }
     }
 }
+
+/// Retention purges closed sessions, but a key registered in one is the user's credential and stays.
+@Suite("Security keys and retention")
+struct SecurityKeyRetentionTests {
+    @Test func purgingTheSessionThatRegisteredAKeyKeepsTheKeyAndTheChain() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let session = try await SecurityKeyStoreTests().fido2Session(fixture)
+        _ = try await fixture.store.beginKeyRegistration(
+            session: session, challengeDigest: [UInt8](repeating: 3, count: 32), freshUserHandle: [4], lifetime: 300)
+        let registered = try await fixture.store.registerKey(SecurityKeyStoreTests.key([5, 6, 7]), session: session)
+        #expect(registered.session.storedState == .completed)
+        fixture.clock.advance(seconds: 40 * 86_400)
+
+        let report = try await fixture.store.purgeClosedSessions(olderThanDays: 30)
+        #expect(report.sessions == 1)
+        #expect(try await fixture.store.session(session, visibleTo: nil) == nil)
+        let key = try #require(try await fixture.store.securityKey(credentialID: [5, 6, 7]))
+        #expect(key.status == .active)
+        guard case .intact = try await fixture.store.verifyAudit() else {
+            Issue.record("the chain does not verify after a purge")
+            return
+        }
+    }
+}

@@ -4,13 +4,13 @@ import TapCrypto
 
 /// A value behind an `NSLock`: `Synchronization.Mutex`'s futex path on Linux is invisible to
 /// ThreadSanitizer, which then reports contended accesses inside `withLock` as races.
-final class LockedValue<Value>: @unchecked Sendable {
+public final class LockedValue<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var value: Value
 
-    init(_ value: Value) { self.value = value }
+    public init(_ value: Value) { self.value = value }
 
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)

@@ -1,0 +1,109 @@
+import Foundation
+import TapCore
+
+/// `POST /v1/webhooks`.
+public struct CreateWebhookRequest: Codable, Sendable, Equatable {
+    /// Where events are POSTed (https).
+    public var url: String
+    /// Event types to send; absent or empty means every event of the session vocabulary.
+    public var eventTypes: [AuditEventType]?
+    /// The signing secret (16-256 visible ASCII characters); absent: the server makes one and shows it once.
+    public var secret: String?
+    /// A note for people.
+    public var description: String?
+
+    /// Makes a request.
+    public init(url: String, eventTypes: [AuditEventType]? = nil, secret: String? = nil, description: String? = nil) {
+        self.url = url
+        self.eventTypes = eventTypes
+        self.secret = secret
+        self.description = description
+    }
+}
+
+/// A webhook as the API shows it; `secret` only in the answer that created it with a server-made secret.
+public struct WebhookView: Codable, Sendable, Equatable {
+    public var id: WebhookID
+    public var url: String
+    public var eventTypes: [AuditEventType]
+    public var description: String?
+    public var createdDateTime: Date
+    public var createdBy: OperatorID
+    public var secret: String?
+
+    /// The view of a webhook.
+    public init(_ webhook: Webhook, secret: String? = nil) {
+        id = webhook.id
+        url = webhook.url
+        eventTypes = webhook.eventTypes
+        description = webhook.description
+        createdDateTime = webhook.createdAt
+        createdBy = webhook.createdBy
+        self.secret = secret
+    }
+}
+
+/// `GET /v1/webhooks`.
+public struct WebhookList: Codable, Sendable, Equatable {
+    public var items: [WebhookView]
+
+    /// Makes a list.
+    public init(items: [WebhookView]) {
+        self.items = items
+    }
+}
+
+/// One delivery as the API shows it.
+public struct WebhookDeliveryView: Codable, Sendable, Equatable {
+    public var id: WebhookDeliveryID
+    public var eventId: String
+    public var eventType: AuditEventType
+    public var sessionId: SessionID?
+    public var state: WebhookDeliveryState
+    public var attempts: Int
+    public var nextAttemptDateTime: Date?
+    public var lastAttemptDateTime: Date?
+    public var lastStatus: Int?
+    public var lastError: String?
+    public var createdDateTime: Date
+    public var deliveredDateTime: Date?
+
+    /// The view of a delivery.
+    public init(_ delivery: WebhookDelivery) {
+        id = delivery.id
+        eventId = String(delivery.eventSequence)
+        eventType = delivery.eventType
+        sessionId = delivery.sessionID
+        state = delivery.state
+        attempts = delivery.attempts
+        nextAttemptDateTime = delivery.state == .pending ? delivery.nextAttemptAt : nil
+        lastAttemptDateTime = delivery.lastAttemptAt
+        lastStatus = delivery.lastStatus
+        lastError = delivery.lastError
+        createdDateTime = delivery.createdAt
+        deliveredDateTime = delivery.deliveredAt
+    }
+}
+
+/// `GET /v1/webhooks/{id}/deliveries`.
+public struct WebhookDeliveryList: Codable, Sendable, Equatable {
+    public var items: [WebhookDeliveryView]
+    public var nextCursor: String?
+
+    /// Makes a page.
+    public init(items: [WebhookDeliveryView], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// The body of a webhook delivery, for receivers written in Swift.
+public struct WebhookEventWire: Codable, Sendable, Equatable {
+    public var id: String
+    public var type: AuditEventType
+    public var time: Date
+    public var sessionId: SessionID
+    public var state: SessionState
+    public var site: SiteName
+    public var userPrincipalName: UserPrincipalName
+}

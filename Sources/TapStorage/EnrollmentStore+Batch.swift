@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import TapCore
+
+extension EnrollmentStore {
+    /// Most rows in one batch.
+    public static let maximumBatchRows = 500
+
+    /// Creates the sessions of a batch, each row in its own savepoint so that a refused row leaves the others
+    /// standing, all in one transaction with the batch's idempotency key.
+    ///
+    /// `describe` words a row's error as the HTTP layer would answer a single create; an error it cannot word
+    /// (`nil`: not a refusal but a failure) fails the whole batch, and nothing of it is stored. A replay
+    /// answers every row as the first answer did, with the sessions as they are now and never a pass value.
+    public func createSessions(
+        _ rows: [BatchRow], by creator: OperatorIdentity, idempotency: IdempotencyClaim?,
+        describe: @escaping @Sendable (any Error) -> BatchRowProblem?
+    ) async throws -> BatchOutcome {
+        try await write { db in
+            if let idempotency,
+                let earlier = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT requestDigest, items FROM batchIdempotencyKey WHERE operatorId = ? AND key = ?"),
+                    arguments: [creator.id.rawValue, idempotency.key])
+            {
+                guard keyring.constantTimeEqual(Array(earlier[0] as Data), idempotency.requestDigest) else {
+                    throw EnrollmentError.idempotencyMismatch
+                }
+                let items = try decodeJSON([StoredBatchItem].self, earlier[1], what: "batch items")
+                let rows: [BatchRowOutcome] = try items.map { item in
+                    if let id = item.sessionId {
+                        return .replayed(try parse(try Self.session(id: id, db: db), "batch session"))
+                    }
+                    return .refused(try parse(item.problem, "batch problem"))
+                }
+                return BatchOutcome(rows: rows, replayed: true)
+            }
+            var outcomes: [BatchRowOutcome] = []
+            outcomes.reserveCapacity(rows.count)
+            for row in rows {
+                switch row {
+                case .refused(let problem):
+                    outcomes.append(.refused(problem))
+                case .create(let request):
+                    do {
+                        var outcome: CreateOutcome?
+                        try db.inSavepoint {
+                            outcome = try createSessionRow(request, by: creator, db: db)
+                            return .commit
+                        }
+                        switch outcome {
+                        case .created(let issued): outcomes.append(.created(issued))
+                        case .awaitingApproval(let session), .replayed(let session): outcomes.append(.awaitingApproval(session))
+                        case nil: throw GroupCommitError.transactionAborted
+                        }
+                    } catch {
+                        guard db.isInsideTransaction, let problem = describe(error) else { throw error }
+                        outcomes.append(.refused(problem))
+                    }
+                }
+            }
+            if let idempotency {
+                let items = outcomes.map { outcome -> StoredBatchItem in
+                    switch outcome {
+                    case .created(let issued): StoredBatchItem(sessionId: issued.session.id.rawValue, problem: nil)
+                    case .awaitingApproval(let session), .replayed(let session): StoredBatchItem(sessionId: session.id.rawValue, problem: nil)
+                    case .refused(let problem): StoredBatchItem(sessionId: nil, problem: problem)
+                    }
+                }
+                try db.execute(
+                    sql: "INSERT INTO batchIdempotencyKey (operatorId, key, requestDigest, items, createdAt) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [
+                        creator.id.rawValue, idempotency.key, Data(idempotency.requestDigest), encodeJSON(items),
+                        UTCTime.text(world.currentSecond()),
+                    ])
+            }
+            return BatchOutcome(rows: outcomes, replayed: false)
+        }
+    }
+}
+
+/// One row of a batch as its idempotency key remembers it.
+private struct StoredBatchItem: Codable {
+    var sessionId: String?
+    var problem: BatchRowProblem?
+}

@@ -1,0 +1,34 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// One line of the bench board: an open session and the last step it took.
+public struct BoardEntry: Sendable {
+    public var session: Session
+    /// The newest event of the session's vocabulary, and when it happened.
+    public var lastStep: AuditEventType?
+    public var lastStepAt: Date?
+}
+
+extension EnrollmentStore {
+    /// The open sessions of one site, oldest first (the order a bench works through a cart), at most `limit`.
+    public func boardEntries(site: SiteName, limit: Int = 300) async throws -> [BoardEntry] {
+        try await pool.read { db in
+            let records = try SessionRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM session WHERE site = ? AND state IN ('awaitingApproval','pending','active','inProgress','expired','lockedOut')
+                    ORDER BY id LIMIT ?
+                    """,
+                arguments: [site.value, limit])
+            let sessions = try Self.sessions(records, db: db)
+            let last = try db.cachedStatement(
+                sql: "SELECT type, time FROM auditEvent WHERE sessionId = ? AND type NOT IN ('request.refused') ORDER BY seq DESC LIMIT 1")
+            return try sessions.map { session in
+                let row = try Row.fetchOne(last, arguments: [session.id.rawValue])
+                return BoardEntry(
+                    session: session, lastStep: row.flatMap { AuditEventType(rawValue: $0[0]) }, lastStepAt: row?[1])
+            }
+        }
+    }
+}

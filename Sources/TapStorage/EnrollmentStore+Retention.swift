@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// What a retention purge removed.
+public struct PurgeReport: Sendable, Equatable {
+    /// Closed sessions deleted, with their passes, session tokens and idempotency keys.
+    public var sessions = 0
+    /// Audit events cut off the front of the chain (behind a checkpoint).
+    public var auditEvents = 0
+
+    /// An empty report.
+    public init() {}
+}
+
+extension EnrollmentStore {
+    /// Deletes sessions closed before `cutoff` with everything that names their user (passes, session
+    /// tokens, idempotency keys, webhook deliveries), then cuts the audit chain's prefix that no longer
+    /// belongs to a kept session or to the retention window, behind a checkpoint that `verifyAudit` starts
+    /// from. Events of a purged session that lie after an event still kept stay until a later purge can cut
+    /// them too. Devices stay: they are the organisation's inventory, not a person's data. Registered
+    /// security keys stay too: they are the user's live credential, which an admin deletes on its own.
+    public func purgeClosedSessions(closedBefore cutoff: Date, batchSize: Int = 500) async throws -> PurgeReport {
+        var report = PurgeReport()
+        let cutoffText = UTCTime.text(cutoff)
+        while true {
+            let deleted = try await pool.write { db -> Int in
+                let ids = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT id FROM session WHERE state IN ('completed','cancelled','rejected','abandoned')
+                        AND COALESCE(closedAt, updatedAt) < ? LIMIT ?
+                        """,
+                    arguments: [cutoffText, batchSize])
+                guard !ids.isEmpty else { return 0 }
+                let placeholders = databaseQuestionMarks(count: ids.count)
+                let arguments = StatementArguments(ids)
+                for table in ["sessionToken", "pass", "idempotencyKey", "webhookDelivery", "webauthnChallenge"] {
+                    try db.execute(sql: "DELETE FROM \(table) WHERE sessionId IN (\(placeholders))", arguments: arguments)
+                }
+                try db.execute(sql: "DELETE FROM session WHERE id IN (\(placeholders))", arguments: arguments)
+                return ids.count
+            }
+            report.sessions += deleted
+            if deleted < batchSize { break }
+        }
+        report.auditEvents = try await pool.write { db -> Int in
+            let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
+            let checkpoint = try Int64.fetchOne(db, sql: "SELECT seq FROM auditCheckpoint WHERE id = 1") ?? 0
+            // The first event that must stay: one of a session that still exists, or one inside the window.
+            let keepFrom = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(seq) FROM auditEvent
+                    WHERE seq > ? AND (time >= ? OR (sessionId IS NOT NULL AND sessionId IN (SELECT id FROM session)))
+                    """,
+                arguments: [checkpoint, cutoffText]) ?? (head + 1)
+            let cut = keepFrom - 1
+            guard cut > checkpoint else { return 0 }
+            guard let mac = try Data.fetchOne(db, sql: "SELECT mac FROM auditEvent WHERE seq = ?", arguments: [cut]) else {
+                throw StorageError.corruptRow("auditEvent \(cut)")
+            }
+            let version = keyring.currentVersion
+            guard let checkpointMAC = keyring.mac(.audit, Self.checkpointMessage(cut, Array(mac)), version: version) else {
+                throw StorageError.unknownKeyVersion(version)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO auditCheckpoint (id, seq, mac, checkpointMac, keyVersion, createdAt) VALUES (1, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, checkpointMac = excluded.checkpointMac,
+                        keyVersion = excluded.keyVersion, createdAt = excluded.createdAt
+                    """,
+                arguments: [cut, mac, Data(checkpointMAC), version, UTCTime.text(world.now())])
+            try db.execute(sql: "DELETE FROM auditEvent WHERE seq <= ?", arguments: [cut])
+            return db.changesCount
+        }
+        if report != PurgeReport() {
+            let report = report
+            try await pool.write { db in
+                try appendAudit(
+                    db, .sessionsPurged, session: nil, actor: "system",
+                    data: [
+                        "sessions": .number(Double(report.sessions)), "auditEvents": .number(Double(report.auditEvents)),
+                        "closedBefore": auditTime(cutoff),
+                    ])
+            }
+        }
+        return report
+    }
+
+    /// The same, for sessions closed more than `days` days ago by the store's clock.
+    public func purgeClosedSessions(olderThanDays days: Int) async throws -> PurgeReport {
+        try await purgeClosedSessions(closedBefore: world.now().addingTimeInterval(-Double(days) * 86_400))
+    }
+
+    /// Every audit event after `sequence`, in chain order, a page at a time, for export to a SIEM.
+    public func auditExport(after sequence: Int64, limit: Int) async throws -> [AuditExportRecord] {
+        try await pool.read { db in
+            try AuditEventRecord.fetchAll(
+                db, sql: "SELECT * FROM auditEvent WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit]
+            ).map { record in
+                AuditExportRecord(
+                    sequence: record.seq, time: record.time, type: record.type, sessionID: record.sessionId, actor: record.actor,
+                    data: record.data, mac: Array(record.mac), keyVersion: record.keyVersion)
+            }
+        }
+    }
+}
+
+/// One audit event as exported: every stored field, the data as the JSON text the MAC covers.
+public struct AuditExportRecord: Sendable {
+    public var sequence: Int64
+    public var time: Date
+    public var type: String
+    public var sessionID: String?
+    public var actor: String
+    public var data: String
+    public var mac: [UInt8]
+    public var keyVersion: Int
+
+    /// Makes a record.
+    public init(
+        sequence: Int64, time: Date, type: String, sessionID: String?, actor: String, data: String, mac: [UInt8], keyVersion: Int
+    ) {
+        self.sequence = sequence
+        self.time = time
+        self.type = type
+        self.sessionID = sessionID
+        self.actor = actor
+        self.data = data
+        self.mac = mac
+        self.keyVersion = keyVersion
+    }
+}
