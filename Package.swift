@@ -36,10 +36,21 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // Microsoft Graph: the token client, the typed Graph client and the Entra pass authority.
+        .target(
+            name: "TapGraph",
+            dependencies: [
+                "TapCore", "TapCrypto",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "TapHTTP",
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn", "TapGraph",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -51,11 +62,11 @@ let package = Package(
         .target(
             name: "TapAdmin",
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "WebAuthn",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph", "WebAuthn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                // The remote commands' client: Foundation's URLSession would drag libcurl into the static build.
+                // The remote commands' and `entra check`'s client: URLSession would drag libcurl into the static build.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -108,5 +119,21 @@ let package = Package(
             dependencies: ["TapAdmin", "TapTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(name: "TapKioskTests", dependencies: ["TapKiosk"]),
+        // An Entra ID / Microsoft Graph emulator written from the documented contract, served over loopback.
+        .target(
+            name: "TapGraphEmulator",
+            dependencies: [
+                "TapCrypto", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TapGraphEmulator"
+        ),
+        .testTarget(
+            name: "TapGraphTests",
+            dependencies: [
+                "TapGraph", "TapGraphEmulator", "TapStorage", "TapHTTP", "TapAPI", "TapAdmin", "TapTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
     ]
 )

@@ -57,6 +57,7 @@ public struct LiveEvent: Equatable, Sendable {
         case "pass.expired": "pass expired"
         case "pass.locked": "pass locked: too many wrong passes"
         case "pass.revoked": "pass revoked"
+        case "pass.revocationConfirmed": "pass deleted in Entra"
         case "device.enrolled": "device enrolled"
         case "key.registered": "security key registered"
         case "key.verified": "test sign-in with the key succeeded"

@@ -10,11 +10,14 @@ public struct CreateSessionRequest: Codable, Sendable, Equatable {
     public var reason: String?
     public var proofing: Proofing?
     public var pass: PassRequest?
+    /// Entra mode: delete a Temporary Access Pass the user already holds instead of refusing with
+    /// `entra_tap_exists`. Ignored in local mode.
+    public var replaceExisting: Bool?
 
     /// Makes a request.
     public init(
         scenario: Scenario, userPrincipalName: UserPrincipalName, device: DeviceDescription? = nil, site: SiteName? = nil,
-        reason: String? = nil, proofing: Proofing? = nil, pass: PassRequest? = nil
+        reason: String? = nil, proofing: Proofing? = nil, pass: PassRequest? = nil, replaceExisting: Bool? = nil
     ) {
         self.scenario = scenario
         self.userPrincipalName = userPrincipalName
@@ -23,6 +26,29 @@ public struct CreateSessionRequest: Codable, Sendable, Equatable {
         self.reason = reason
         self.proofing = proofing
         self.pass = pass
+        self.replaceExisting = replaceExisting
+    }
+}
+
+/// Entra mode: where the session's Temporary Access Pass stands in Entra.
+public struct EntraPassView: Codable, Sendable, Equatable {
+    /// The authentication method id Graph gave the pass.
+    public var methodId: String?
+    /// `provisioning` (Graph's answer not recorded yet), `issued` or `failed`.
+    public var provisioning: EntraPassStatus.Provisioning
+    /// `pending` from the moment the session closed until Graph confirmed the delete, then `confirmed`;
+    /// absent while the pass lives.
+    public var revocation: EntraPassStatus.Revocation?
+    /// Entra counts no uses: `maxUses` above 1 becomes `isUsableOnce: false`, usable any number of times
+    /// within its lifetime.
+    public var usesCounted: Bool
+
+    /// The view of a status.
+    public init(_ status: EntraPassStatus) {
+        methodId = status.methodID
+        provisioning = status.provisioning
+        revocation = status.revocation
+        usesCounted = false
     }
 }
 
@@ -37,11 +63,17 @@ public struct PassView: Codable, Sendable, Equatable {
     public var isUsableOnce: Bool
     public var isUsable: Bool
     public var methodUsabilityReason: MethodUsabilityReason
+    /// Which authority minted the pass: `local` or `entra`.
+    public var authority: PassAuthorityMode?
 
-    /// The view of `terms` at `now`, with the value when it was just minted.
-    public init(_ terms: PassTerms, now: Date, value: PassCode? = nil, policyEnabled: Bool = true) {
+    /// The view of `terms` at `now`, with the value when it was just minted (ours, or Entra's as Entra gave it).
+    public init(
+        _ terms: PassTerms, now: Date, value: PassCode? = nil, externalValue: ExternalPassValue? = nil,
+        policyEnabled: Bool = true, authority: PassAuthorityMode? = nil
+    ) {
         let reason = terms.usability(at: now, policyEnabled: policyEnabled)
-        temporaryAccessPass = value?.grouped
+        temporaryAccessPass = value?.grouped ?? externalValue?.revealed
+        self.authority = authority
         startDateTime = terms.startsAt
         lifetimeInMinutes = terms.lifetimeInMinutes
         expirationDateTime = terms.expiresAt
@@ -102,9 +134,11 @@ public struct SessionView: Codable, Sendable, Equatable {
     public var approval: Approval?
     /// Whether the subject is one of the policy's privileged users.
     public var privilegedSubject: Bool
+    /// Entra mode: the pass's Graph id and whether its deletion is pending or confirmed.
+    public var entra: EntraPassView?
 
-    /// The view of `session` at `now`; `passValue` only in the answer that minted it.
-    public init(_ session: Session, now: Date, passValue: PassCode? = nil) {
+    /// The view of `session` at `now`; a pass value only in the answer that minted it.
+    public init(_ session: Session, now: Date, passValue: PassCode? = nil, externalPassValue: ExternalPassValue? = nil) {
         id = session.id
         scenario = session.scenario
         state = session.effectiveState(at: now)
@@ -119,9 +153,13 @@ public struct SessionView: Codable, Sendable, Equatable {
         completionDeadline = session.completionDeadline
         firstUsedDateTime = session.firstUsedAt
         closedDateTime = session.closedAt
-        pass = session.pass.map { PassView($0, now: now, value: passValue) }
+        let authority: PassAuthorityMode? = session.entra == nil ? nil : .entra
+        pass = session.pass.map {
+            PassView($0, now: now, value: passValue, externalValue: externalPassValue, authority: authority)
+        }
         approval = session.approval
         privilegedSubject = session.isPrivilegedSubject
+        entra = session.entra.map(EntraPassView.init)
     }
 }
 

@@ -1,8 +1,10 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
 import TapCore
+import TapGraph
 import TapHTTP
 import TapStorage
 import WebAuthn
@@ -33,12 +35,42 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("no operator exists yet; create the first admin token with: \(command)")
         }
         let serverLogger = logger
+        // Entra mode: the pass authority is Entra ID through Graph, with its watcher beside the server.
+        var http: HTTPClient?
+        var entra: EntraServices?
+        if try EntraSettings.mode(settings) == .entra {
+            let entraSettings = try EntraSettings.load(settings)
+            let client = HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                // No redirects: a bearer token goes to the configured hosts and nowhere else.
+                configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+            http = client
+            let tokens = TokenClient(configuration: entraSettings.graph, http: client)
+            let graph = GraphClient(configuration: entraSettings.graph, http: client, tokens: tokens, logger: logger)
+            let authority = EntraPassAuthority(ledger: store, graph: graph, now: Date.init, logger: logger)
+            let watcher = CompletionWatcher(
+                ledger: store, graph: graph, authority: authority, rule: entraSettings.rule, schedule: entraSettings.schedule,
+                now: Date.init, logger: logger)
+            entra = EntraServices(authority: authority, watcher: watcher, interval: entraSettings.interval)
+            logger.info(
+                "entra.mode",
+                metadata: [
+                    "entra.tenant": "\(entraSettings.graph.tenant)", "entra.credential": "\(entraSettings.graph.credential)",
+                    "entra.completion": "\(entraSettings.rule.rawValue)",
+                ])
+        }
         let app = buildApplication(
-            configuration: configuration, store: store, keyring: store.keyring, world: .live, logger: logger,
+            configuration: configuration, store: store, keyring: store.keyring, world: .live, logger: logger, entra: entra,
             onServerRunning: { port in
                 serverLogger.notice("listening on http://\(configuration.host):\(port)")
             })
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch {
+            try? await http?.shutdown()
+            throw error
+        }
+        try? await http?.shutdown()
         logger.info("server.stopped")
     }
 

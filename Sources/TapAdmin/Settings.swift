@@ -11,7 +11,7 @@ public struct SettingsSource: Sendable {
     let filePath: String?
 
     /// Keys `tapstation` reads; any other `TAPSTATION_` key in a file is a typo and refused.
-    public static let serverKeys: Set<String> = [
+    public static let serverKeys: Set<String> = Set([
         "TAPSTATION_DATA_DIR", "TAPSTATION_HOST", "TAPSTATION_PORT", "TAPSTATION_LOG_LEVEL",
         "TAPSTATION_SWEEP_INTERVAL_SECONDS", "TAPSTATION_MAX_BODY_BYTES", "TAPSTATION_CONFIG", "TAPSTATION_MAX_URL_BYTES",
         "TAPSTATION_MAX_HEADER_BYTES", "TAPSTATION_MAX_CONNECTIONS", "TAPSTATION_IDLE_TIMEOUT_SECONDS",
@@ -23,7 +23,7 @@ public struct SettingsSource: Sendable {
         "TAPSTATION_MAX_BATCH_BODY_BYTES", "TAPSTATION_WEBHOOK_ALLOWED_NETWORKS", "TAPSTATION_WEBHOOK_ALLOW_HTTP",
         "TAPSTATION_WEBHOOK_MAX_ATTEMPTS", "TAPSTATION_WEBHOOK_TIMEOUT_SECONDS", "TAPSTATION_WEBHOOKS_PAUSED",
         "TAPSTATION_RETENTION_DAYS",
-    ]
+    ]).union(EntraSettings.keys)
 
     /// The default config file, used when it exists and no other is named.
     public static let defaultConfigPath = "/etc/tapstation/tapstation.conf"

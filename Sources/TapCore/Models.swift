@@ -92,6 +92,8 @@ public struct Session: Sendable, Equatable {
     public var approval: Approval?
     /// Whether the subject matched the policy's privileged subjects when the session was created.
     public var isPrivilegedSubject: Bool = false
+    /// Where the latest pass stands in Entra, when Entra issued it; `nil` for a local pass.
+    public var entra: EntraPassStatus?
 
     /// Makes a session.
     public init(
@@ -194,6 +196,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case passExpired = "pass.expired"
     case passLocked = "pass.locked"
     case passRevoked = "pass.revoked"
+    /// Entra mode: Graph deleted the Temporary Access Pass that `pass.revoked` marked pending.
+    case passRevocationConfirmed = "pass.revocationConfirmed"
     case deviceEnrolled = "device.enrolled"
     case keyRegistered = "key.registered"
     case keyVerified = "key.verified"
@@ -218,7 +222,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     public var isSessionEvent: Bool {
         switch self {
         case .sessionCreated, .sessionApproved, .sessionRejected, .passIssued, .passUsed, .passRefused, .passExpired,
-            .passLocked, .passRevoked, .deviceEnrolled, .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
+            .passLocked, .passRevoked, .passRevocationConfirmed, .deviceEnrolled, .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,

@@ -58,6 +58,8 @@ public enum CreateOutcome: Sendable {
     case replayed(Session)
     /// Policy wants a second operator first: the session exists, with no pass yet.
     case awaitingApproval(Session)
+    /// An outside authority (Entra) created the pass: the session and the value it gave, shown once.
+    case createdExternally(ExternallyIssuedPass)
 }
 
 /// The outcome of redeeming a pass. Every refusal looks the same from outside.

@@ -1,9 +1,11 @@
 import Foundation
 import HTTPTypes
+import Logging
 import Hummingbird
 import NIOCore
 import TapAPI
 import TapCore
+import TapGraph
 
 /// A refusal on its way to the client: status, stable code and a message that is safe to show.
 ///
@@ -28,6 +30,35 @@ struct APIError: Error {
         status: .unauthorized, code: "invalid_pass", detail: "the user principal name and pass do not admit a sign-in")
     static func forbidden(_ detail: String) -> APIError { APIError(status: .forbidden, code: "forbidden", detail: detail) }
     static func notFound(_ what: String) -> APIError { APIError(status: .notFound, code: "not_found", detail: "no such \(what)") }
+    static let notInLocalMode = APIError(
+        status: .conflict, code: "not_in_local_mode",
+        detail: "this server's pass authority is Entra: users sign in at Microsoft, and redeem, session tokens and /enroll are not used")
+
+    /// The Entra authority's refusals. Graph's own code and message are shown: they name what to fix in the
+    /// tenant (a policy range, a missing permission, an unknown user) and never hold a secret.
+    init(_ error: EntraError) {
+        switch error {
+        case .temporaryAccessPassExists:
+            self.init(
+                status: .conflict, code: "entra_tap_exists",
+                detail: "the user already has an Entra Temporary Access Pass; send \"replaceExisting\": true to replace it")
+        case .graphRefused(let status, let code, let message):
+            let mapped: HTTPResponse.Status = switch status {
+            case 404: .notFound
+            case 403: .badGateway
+            default: .unprocessableContent
+            }
+            self.init(status: mapped, code: "entra_refused", detail: "Microsoft Graph answered \(status) \(code): \(message)")
+        case .graphUnavailable(let reason):
+            self.init(
+                status: .serviceUnavailable, code: "entra_unavailable", detail: "Microsoft Graph is unavailable: \(reason)",
+                headers: [.retryAfter: "30"])
+        case .closedWhileProvisioning:
+            self.init(
+                status: .conflict, code: "invalid_state_transition",
+                detail: "the session was closed while Entra created its pass; that pass is being deleted")
+        }
+    }
 
     /// A WebAuthn refusal, `webauthn_<reason>`: 409 for a credential registered already, else 400. The detail is
     /// fixed text written here (the verifier's own detail goes to the debug log only).
@@ -156,6 +187,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as EnrollmentError {
             let apiError = APIError(error)
             context.logger.debug("request.refused", metadata: ["http.status": "\(apiError.status.code)", "problem.code": "\(apiError.code)"])
+            return apiError.response()
+        } catch let error as EntraError {
+            let apiError = APIError(error)
+            let metadata: Logger.Metadata = ["http.status": "\(apiError.status.code)", "problem.code": "\(apiError.code)"]
+            if apiError.status.code >= 500 {
+                context.logger.error("request.failed", metadata: metadata)
+            } else {
+                context.logger.debug("request.refused", metadata: metadata)
+            }
             return apiError.response()
         } catch let error as HTTPError {
             return Self.mapFrameworkError(error.status).response()

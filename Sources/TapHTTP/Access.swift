@@ -133,12 +133,30 @@ final class RouteTable: @unchecked Sendable {
     let authenticator: Authenticator
     let refusals: RefusalLedger
     let metrics: ServiceMetrics
+    /// Who mints passes; in Entra mode the local-only routes answer `not_in_local_mode`.
+    let passAuthority: PassAuthorityMode
 
-    init(router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger, metrics: ServiceMetrics) {
+    init(
+        router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger, metrics: ServiceMetrics,
+        passAuthority: PassAuthorityMode = .local
+    ) {
         self.router = router
         self.authenticator = authenticator
         self.refusals = refusals
         self.metrics = metrics
+        self.passAuthority = passAuthority
+    }
+
+    /// Redeem, everything a session token opens (the MDM check-in too: in Entra mode the watcher learns
+    /// completion from Intune and has Graph delete the pass), batches (each row would be a Graph call; not
+    /// built yet) and the enrollment pages are local-mode features: in Entra mode the user signs in at
+    /// Microsoft, and no session token exists.
+    static func isLocalModeOnly(path: String, access: Access) -> Bool {
+        switch access {
+        case .sessionToken, .sessionTokenOrOperators: return true
+        case .anyone, .operators: break
+        }
+        return path == "/v1/redeem" || path == "/v1/sessions/batch" || path == "/enroll" || path.hasPrefix("/enroll/")
     }
 
     func add(
@@ -150,12 +168,14 @@ final class RouteTable: @unchecked Sendable {
         let authenticator = self.authenticator
         let refusals = self.refusals
         let latency = metrics.latencyHistogram(method: method.rawValue, path: path)
+        let refusedHere = passAuthority != .local && Self.isLocalModeOnly(path: path, access: access)
         router.on(RouterPath(path), method: method) { request, context in
             var caller = Caller.anonymous
             let start = ContinuousClock.now
             // Until the handler answers: a streamed body (server-sent events) is not counted as latency.
             defer { latency.record(ContinuousClock.now - start) }
             do {
+                if refusedHere { throw APIError.notInLocalMode }
                 caller = try await authenticator.identify(request, access: access)
                 try authenticator.authorize(caller, access: access, context: context)
                 return try await handler(request, context, caller)

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 import TapCore
+import TapGraph
 import TapStorage
 import WebAuthn
 
@@ -79,20 +80,26 @@ struct AppServices: Sendable {
     let refusals: RefusalLedger
     let throttle: RedeemThrottle
     let metrics: ServiceMetrics
+    /// Who mints and revokes passes: the store itself (local) or Entra.
+    let authority: any PassAuthority
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
 /// Refused requests are counted in `refusals`, failed redeems in `throttle`; the sweeper drains both.
 public func buildRouter(
     configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World,
-    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil, metrics: ServiceMetrics = ServiceMetrics()
+    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil, metrics: ServiceMetrics = ServiceMetrics(),
+    authority: (any PassAuthority)? = nil
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
+    let authority = authority ?? LocalPassAuthority(store: store)
     let services = AppServices(
         configuration: configuration, store: store, keyring: keyring, world: world, idempotencyGate: IdempotencyGate(),
         refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now),
-        metrics: metrics)
+        metrics: metrics, authority: authority)
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
-    let table = RouteTable(router: router, authenticator: Authenticator(store: store), refusals: refusals, metrics: metrics)
+    let table = RouteTable(
+        router: router, authenticator: Authenticator(store: store), refusals: refusals, metrics: metrics,
+        passAuthority: authority.mode)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: table))
     router.add(
@@ -116,17 +123,18 @@ public func buildRouter(
     return (router, table.routes)
 }
 
-/// The composition root: the HTTP server and the expiry sweeper, ready to run as one service group.
+/// The composition root: the HTTP server and the expiry sweeper (and in Entra mode the Entra watcher), ready
+/// to run as one service group.
 public func buildApplication(
     configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World, logger: Logger,
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    entra: EntraServices? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
     let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
     let metrics = ServiceMetrics()
     let (router, _) = buildRouter(
         configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals, throttle: throttle,
-        metrics: metrics)
+        metrics: metrics, authority: entra?.authority)
     var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
     decoder.maxHeaderListSize = configuration.maximumHeaderBytes
     decoder.maxHeaderFieldSize = configuration.maximumHeaderBytes
@@ -147,6 +155,9 @@ public func buildApplication(
             store: store, refusals: refusals, throttle: throttle, interval: configuration.sweepInterval, logger: logger,
             metrics: metrics, retentionDays: configuration.retentionDays),
         WebhookSender(store: store, keyring: keyring, world: world, settings: configuration.webhooks, logger: logger))
+    if let entra {
+        app.addServices(EntraWatcherService(entra: entra, logger: logger))
+    }
     return app
 }
 

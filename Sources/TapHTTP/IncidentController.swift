@@ -47,6 +47,8 @@ struct IncidentController {
         let (body, _) = try await JSONBody.decode(RevokeUserRequest.self, from: request, limits: services.configuration)
         try checkReason(body.reason)
         let cancelled = try await services.store.revokeEverything(of: try user(context), reason: body.reason, by: actor)
+        // In Entra mode the user's Temporary Access Passes are deleted now, not at the watcher's next round.
+        await services.authority.finishRevocations(of: cancelled)
         return try JSONBody.response(RevokeUserResponse(cancelledSessions: cancelled))
     }
 

@@ -38,8 +38,10 @@ info:
     `rate_limited` (429, with `Retry-After`), `issuance_cap_reached` (429), `self_approval` (403),
     `approver_not_a_person` (403), `not_the_requester` (403), `webhook_url_refused` (422),
     `internal_error` (500), and one `webauthn_<reason>` per WebAuthn verifier reason (400;
-    `webauthn_credential_already_registered` is 409; docs/webauthn.md lists them). New codes may be added; a
-    code never changes meaning.
+    `webauthn_credential_already_registered` is 409; docs/webauthn.md lists them). In Entra mode also
+    `entra_tap_exists` (409), `not_in_local_mode` (409), `entra_refused` (404, 422 or 502, quoting Microsoft
+    Graph's code and message) and `entra_unavailable` (503, with `Retry-After`). New codes may be added; a code
+    never changes meaning.
 tags:
   - name: health
     description: Liveness, readiness and this document.
@@ -152,6 +154,14 @@ paths:
         `Idempotent-Replayed: true` and without the pass value (the client reissues if it lost it); the
         same key with another body is 422 `idempotency_conflict`; a retry while the first request is
         still running is 409 `idempotency_in_progress`. Keys are per operator and kept 24 hours.
+
+
+        Entra mode: the pass is an Entra ID Temporary Access Pass created through Microsoft Graph, its
+        value as Entra made it, shown in this answer only and stored nowhere. A user who already holds one
+        is refused with 409 `entra_tap_exists` unless `replaceExisting` is `true` (the old pass is
+        deleted; a session of ours that held it is cancelled). `maxUses` 1 becomes `isUsableOnce: true`;
+        more than 1 becomes `isUsableOnce: false`, which Entra does not count (`entra.usesCounted` is
+        `false`). Lifetimes are checked against Entra's TAP policy too, before any Graph call.
       security:
         - operatorToken: []
       parameters:
@@ -212,7 +222,18 @@ paths:
         '409':
           $ref: '#/components/responses/Problem'
           description: >-
-            `conflict` (the device already has an open session) or `idempotency_in_progress`.
+            `conflict` (the device already has an open session), `idempotency_in_progress`, or in Entra
+            mode `entra_tap_exists` (the user already has an Entra Temporary Access Pass; send
+            `replaceExisting: true`).
+        '404':
+          $ref: '#/components/responses/Problem'
+          description: '`entra_refused` (Entra mode): Microsoft Graph does not know the user.'
+        '502':
+          $ref: '#/components/responses/Problem'
+          description: '`entra_refused` (Entra mode): Graph refused the app (a permission is missing).'
+        '503':
+          $ref: '#/components/responses/Problem'
+          description: '`entra_unavailable` (Entra mode): Microsoft Graph could not be reached or kept failing.'
         '423':
           $ref: '#/components/responses/Problem'
           description: '`issuance_locked`: issuance for this user is locked (`PUT /v1/users/{userPrincipalName}/issuance-lock`).'
@@ -345,6 +366,11 @@ paths:
         For an approved session that has no pass yet, this collects its first pass, on the terms asked
         for when it was created (the body is not used): only the operator who asked may (403
         `not_the_requester`). A session still waiting for approval is 409 `approval_required`.
+
+
+        Entra mode: the session's old Temporary Access Pass is deleted in Entra and a new one created
+        (Graph's failures as on create: `entra_tap_exists` if the user holds another pass, `entra_refused`,
+        `entra_unavailable`; the session is then cancelled).
       security:
         - operatorToken: []
       requestBody:
@@ -828,6 +854,8 @@ paths:
         dashes are ignored. On success the answer holds a session token (prefix `tss_`) for the
         enrollment routes, valid until the session's completion deadline. Every kind of failure
         (unknown user, wrong, expired, used, revoked or locked pass) gives the same 401 `invalid_pass`.
+        In Entra mode (the user signs in at Microsoft) this route, and every route a session token opens,
+        answers 409 `not_in_local_mode`.
         Not idempotent: each success uses up one sign-in of the pass.
 
 
@@ -858,6 +886,9 @@ paths:
         '401':
           $ref: '#/components/responses/Problem'
           description: '`invalid_pass`: the user principal name and pass do not admit a sign-in.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`not_in_local_mode`: the server''s pass authority is Entra.'
         '429':
           description: '`rate_limited`: too many failed attempts; retry after the given number of seconds.'
           headers:
@@ -2680,6 +2711,7 @@ components:
         - pass.expired
         - pass.locked
         - pass.revoked
+        - pass.revocationConfirmed
         - device.enrolled
         - key.registered
         - key.verified
@@ -3034,6 +3066,11 @@ components:
           anyOf:
             - $ref: '#/components/schemas/PassRequest'
             - type: 'null'
+        replaceExisting:
+          type: [boolean, 'null']
+          description: >-
+            Entra mode: delete a Temporary Access Pass the user already holds instead of refusing with
+            `entra_tap_exists`. Ignored in local mode.
     CancelRequest:
       type: object
       properties:
@@ -3058,8 +3095,9 @@ components:
       properties:
         temporaryAccessPass:
           type: string
-          description: The pass value in groups of four separated by dashes.
-          pattern: '^[2-9A-HJKMNP-Z]{1,4}(?:-[2-9A-HJKMNP-Z]{1,4})*$'
+          description: >-
+            The pass value. A local pass is in groups of four separated by dashes (`K7QM-3XRP-HV9T`); an
+            Entra pass is exactly as Entra made it.
           examples: [K7QM-3XRP-HV9T]
         startDateTime:
           type: string
@@ -3082,6 +3120,35 @@ components:
           description: '`true` exactly when `methodUsabilityReason` is `EnabledByPolicy`.'
         methodUsabilityReason:
           $ref: '#/components/schemas/MethodUsabilityReason'
+        authority:
+          type: string
+          enum: [local, entra]
+          description: Present for an Entra pass (`entra`).
+    EntraPassView:
+      type: object
+      description: Entra mode only. Where the session's Temporary Access Pass stands in Entra.
+      required: [provisioning, usesCounted]
+      properties:
+        methodId:
+          type: string
+          description: The authentication method id Graph gave the pass.
+        provisioning:
+          type: string
+          enum: [provisioning, issued, failed]
+          description: >-
+            `provisioning` while Graph's answer is not recorded (a create in flight, or one a crash
+            interrupted, which start-up reconciliation deletes); `issued`; `failed` (Graph refused, or
+            what it made was deleted).
+        revocation:
+          type: string
+          enum: [pending, confirmed]
+          description: >-
+            Absent while the pass lives. `pending` from the transaction that completed or cancelled the
+            session until Graph confirms the delete (retried, across restarts), then `confirmed`.
+        usesCounted:
+          type: boolean
+          description: >-
+            Always `false`. Entra does not count uses, so `maxUses` above 1 is not enforced there.
     DeviceView:
       type: object
       required: [id, serialNumber, platform, site, enrollmentState, createdDateTime]
@@ -3167,6 +3234,8 @@ components:
         privilegedSubject:
           type: boolean
           description: Whether the user matched the policy's privileged subjects when the session was created.
+        entra:
+          $ref: '#/components/schemas/EntraPassView'
     SessionList:
       type: object
       required: [items]
@@ -4106,8 +4175,7 @@ components:
             subject_not_allowed, rate_limited, request_timeout, uri_too_long, proofing_required,
             proofing_method_not_accepted, proofing_id_number_refused, issuance_locked, issuance_cap_reached,
             approval_required, self_approval, approver_not_a_person, not_the_requester, webhook_url_refused,
-            internal_error. More
-            may be added.
+            internal_error, entra_tap_exists, not_in_local_mode, entra_refused, entra_unavailable. More may be added.
           examples: [invalid_request]
         field:
           type: string

@@ -48,8 +48,10 @@ struct SessionsController {
         let creator = try caller.operatorIdentity
         let (body, bytes) = try await JSONBody.decode(CreateSessionRequest.self, from: request, limits: services.configuration)
         let newSession = try Self.validate(body)
+        let replaceExisting = body.replaceExisting ?? false
         guard let key = request.headers[.idempotencyKey] else {
-            return try await created(services.store.createSession(newSession, by: creator))
+            return try await created(
+                services.authority.createSession(newSession, by: creator, idempotency: nil, replaceExisting: replaceExisting))
         }
         guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
             throw APIError.invalidRequest("Idempotency-Key must be 1 to 200 visible ASCII characters", field: "Idempotency-Key")
@@ -62,7 +64,9 @@ struct SessionsController {
         let claim = IdempotencyClaim(key: key, requestDigest: try Crypto.sha256(bytes))
         let outcome: Result<CreateOutcome, any Error>
         do {
-            outcome = .success(try await services.store.createSession(newSession, by: creator, idempotency: claim))
+            outcome = .success(
+                try await services.authority.createSession(
+                    newSession, by: creator, idempotency: claim, replaceExisting: replaceExisting))
         } catch {
             outcome = .failure(error)
         }
@@ -167,6 +171,11 @@ struct SessionsController {
             return try JSONBody.response(
                 SessionView(session, now: now), status: .created,
                 headers: [.location: "/v1/sessions/\(session.id)", .idempotentReplayed: "true"])
+        case .createdExternally(let issued):
+            // Entra's value, passed through once: it is in no row, no log line and no event.
+            return try JSONBody.response(
+                SessionView(issued.session, now: now, externalPassValue: issued.pass), status: .created,
+                headers: [.location: "/v1/sessions/\(issued.session.id)"])
         case .awaitingApproval(let session):
             // Created, without a pass: a second operator approves, then this operator collects the pass.
             return try JSONBody.response(
@@ -214,12 +223,17 @@ struct SessionsController {
         let actor = try caller.operatorIdentity
         let id = try context.pathID(naming: "session") as SessionID
         let (body, _) = try await JSONBody.decode(PassRequest.self, from: request, limits: services.configuration)
-        let issued = try await services.store.reissuePass(id, request: body, by: actor)
-        return try JSONBody.response(SessionView(issued.session, now: services.world.now(), passValue: issued.pass), status: .created)
+        let now = services.world.now()
+        switch try await services.authority.reissuePass(id, request: body, by: actor) {
+        case .local(let issued):
+            return try JSONBody.response(SessionView(issued.session, now: now, passValue: issued.pass), status: .created)
+        case .external(let issued):
+            return try JSONBody.response(SessionView(issued.session, now: now, externalPassValue: issued.pass), status: .created)
+        }
     }
 
     @Sendable func complete(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let session = try await services.store.completeSession(try context.pathID(naming: "session") as SessionID, by: try caller.operatorIdentity)
+        let session = try await services.authority.completeSession(try context.pathID(naming: "session") as SessionID, by: try caller.operatorIdentity)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
@@ -228,7 +242,7 @@ struct SessionsController {
         let id = try context.pathID(naming: "session") as SessionID
         let (body, _) = try await JSONBody.decode(CancelRequest.self, from: request, limits: services.configuration)
         try checkText(body.reason, field: "reason", maximum: 500)
-        let session = try await services.store.cancelSession(id, reason: body.reason, by: actor)
+        let session = try await services.authority.cancelSession(id, reason: body.reason, by: actor)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 

@@ -50,7 +50,8 @@ extension EnrollmentStore {
                         switch outcome {
                         case .created(let issued): outcomes.append(.created(issued))
                         case .awaitingApproval(let session), .replayed(let session): outcomes.append(.awaitingApproval(session))
-                        case nil: throw GroupCommitError.transactionAborted
+                        // A local create never answers `createdExternally`; batches are refused in Entra mode.
+                        case .createdExternally, nil: throw GroupCommitError.transactionAborted
                         }
                     } catch {
                         guard db.isInsideTransaction, let problem = describe(error) else { throw error }

@@ -202,12 +202,16 @@ extension EnrollmentStore {
         pass.revokedAt = now
         try pass.updateRow(db)
         loaded.pass = nil
-        try appendAudit(
-            db, .passRevoked, session: loaded.record.id, actor: actor,
-            data: ["passId": .string(pass.id), "reason": .string(reason)])
+        var data: [String: JSONValue] = ["passId": .string(pass.id), "reason": .string(reason)]
+        // An Entra pass (empty digest) dies in Entra only when Graph deletes it: mark that pending here, in the
+        // transaction that closes the session, and confirm it once Graph has answered.
+        if pass.digest.isEmpty, let revocation = try markEntraRevocationPending(passID: pass.id, db: db) {
+            data["revocation"] = .string(revocation)
+        }
+        try appendAudit(db, .passRevoked, session: loaded.record.id, actor: actor, data: data)
     }
 
-    private func markDeviceEnrolled(_ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: Database) throws {
+    func markDeviceEnrolled(_ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: Database) throws {
         guard let deviceID = session.deviceId, var device = try DeviceRecord.find(db, deviceID) else { return }
         device.enrollmentState = EnrollmentState.enrolled.rawValue
         device.mdmDeviceId = mdmDeviceID ?? device.mdmDeviceId

@@ -29,13 +29,17 @@ extension EnrollmentStore {
                     db,
                     sql: """
                         SELECT id FROM session WHERE state IN ('completed','cancelled','rejected','abandoned')
-                        AND COALESCE(closedAt, updatedAt) < ? LIMIT ?
+                        AND COALESCE(closedAt, updatedAt) < ?
+                        AND id NOT IN (
+                            SELECT sessionId FROM entraPass WHERE revocation = 'pending' OR provisioning = 'provisioning')
+                        LIMIT ?
                         """,
                     arguments: [cutoffText, batchSize])
                 guard !ids.isEmpty else { return 0 }
                 let placeholders = databaseQuestionMarks(count: ids.count)
                 let arguments = StatementArguments(ids)
-                for table in ["sessionToken", "pass", "idempotencyKey", "webhookDelivery", "webauthnChallenge"] {
+                // An Entra pass whose deletion Graph has not confirmed keeps its session (above): it is still tracked.
+                for table in ["sessionToken", "entraPass", "pass", "idempotencyKey", "webhookDelivery", "webauthnChallenge"] {
                     try db.execute(sql: "DELETE FROM \(table) WHERE sessionId IN (\(placeholders))", arguments: arguments)
                 }
                 try db.execute(sql: "DELETE FROM session WHERE id IN (\(placeholders))", arguments: arguments)

@@ -25,6 +25,7 @@ extension EnrollmentStore {
                 let sessionID: SessionID
                 switch outcome {
                 case .created(let issued): sessionID = issued.session.id
+                case .createdExternally(let issued): sessionID = issued.session.id
                 case .awaitingApproval(let session), .replayed(let session): sessionID = session.id
                 }
                 try IdempotencyRecord(
@@ -36,8 +37,29 @@ extension EnrollmentStore {
         }
     }
 
-    /// The body of one create, inside the caller's transaction (a single create's, or one row of a batch).
+    /// The body of one local create, inside the caller's transaction (a single create's, or one row of a
+    /// batch): the shared rows, then the pass minted here.
     func createSessionRow(_ request: NewSession, by creator: OperatorIdentity, db: Database) throws -> CreateOutcome {
+        let new = try insertNewSession(request, by: creator, db: db)
+        var code: PassCode?
+        var pass: PassRecord?
+        if !new.needsApproval {
+            try checkCaps(new.settings.caps, issuer: creator.id, site: new.site, privileged: new.isPrivileged, now: new.now, db: db)
+            (code, pass) = try mintPass(plan: new.plan, session: new.record, issuer: creator.id.rawValue, now: new.now, db: db)
+            // A fresh pass starts with a clean slate of failed attempts for its user.
+            try RedeemFailureRecord.delete(db, new.record.userPrincipalName)
+        }
+        // Built from the rows just written rather than read back: the writer is what every request waits for.
+        let stored = try new.record.domain(device: new.device, pass: pass)
+        guard let code else { return .awaitingApproval(stored) }
+        return .created(IssuedPass(session: stored, pass: code))
+    }
+
+    /// The part of creating a session both authorities share: every check, the device, the session row and
+    /// its `session.created` event. `limits` are an outside authority's bounds on the pass (Entra's policy).
+    func insertNewSession(
+        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits? = nil, db: Database
+    ) throws -> NewSessionRows {
         let now = world.currentSecond()
         let site = try resolveSite(request.site, for: creator)
         let policy = try loadPolicy(db)
@@ -58,6 +80,7 @@ extension EnrollmentStore {
         }
         try checkIssuanceLock(user, now: now, db: db)
         let plan = try Self.planOrThrow(policy.plan(request.pass, site: site, scenario: request.scenario, now: now))
+        if let violation = limits?.violation(of: plan) { throw EnrollmentError.policy(violation) }
         let isPrivileged = policy.privilegedSubjects.contains { $0.matches(user) }
         // Privileged subjects always need a second operator; policy may ask it for everyone.
         let needsApproval = settings.approvalRequired || isPrivileged
@@ -84,18 +107,9 @@ extension EnrollmentStore {
                 "proofingMethod": request.proofing.map { .string($0.method.rawValue) } ?? .null,
                 "approvalRequired": .bool(needsApproval), "privilegedSubject": .bool(isPrivileged),
             ])
-        var code: PassCode?
-        var pass: PassRecord?
-        if !needsApproval {
-            try checkCaps(settings.caps, issuer: creator.id, site: site, privileged: isPrivileged, now: now, db: db)
-            (code, pass) = try mintPass(plan: plan, session: session, issuer: creator.id.rawValue, now: now, db: db)
-            // A fresh pass starts with a clean slate of failed attempts for its user.
-            try RedeemFailureRecord.delete(db, session.userPrincipalName)
-        }
-        // Built from the rows just written rather than read back: the writer is what every request waits for.
-        let stored = try session.domain(device: device, pass: pass)
-        guard let code else { return .awaitingApproval(stored) }
-        return .created(IssuedPass(session: stored, pass: code))
+        return NewSessionRows(
+            record: session, device: device, plan: plan, settings: settings, site: site, isPrivileged: isPrivileged,
+            needsApproval: needsApproval, now: now)
     }
 
     /// Every pass minted (create, collection, reissue) passes the same subject rules: the token's allowed
@@ -250,4 +264,16 @@ extension EnrollmentStore {
             return ("session.state = ?", [state.rawValue])
         }
     }
+}
+
+/// The rows and decisions of a new session, before any pass.
+struct NewSessionRows {
+    var record: SessionRecord
+    var device: DeviceRecord?
+    var plan: PassPlan
+    var settings: EffectiveSettings
+    var site: SiteName
+    var isPrivileged: Bool
+    var needsApproval: Bool
+    var now: Date
 }

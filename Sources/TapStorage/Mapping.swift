@@ -185,7 +185,10 @@ extension EnrollmentStore {
         var latestPass: [String: PassRecord] = [:]
         for pass in passes { latestPass[pass.sessionId] = pass }
         return try records.map { record in
-            try record.domain(device: record.deviceId.flatMap { devicesByID[$0] }, pass: latestPass[record.id])
+            let pass = latestPass[record.id]
+            var session = try record.domain(device: record.deviceId.flatMap { devicesByID[$0] }, pass: pass)
+            session.entra = try entraStatus(of: pass, db: db)
+            return session
         }
     }
 
@@ -195,7 +198,17 @@ extension EnrollmentStore {
         guard let record = try SessionRecord.find(db, id) else { return nil }
         let device = try record.deviceId.flatMap { try DeviceRecord.find(db, $0) }
         let latest = try db.cachedStatement(sql: "SELECT * FROM pass WHERE sessionId = ? ORDER BY id DESC LIMIT 1")
-        return try record.domain(device: device, pass: try PassRecord.fetchOne(latest, arguments: [record.id]))
+        let pass = try PassRecord.fetchOne(latest, arguments: [record.id])
+        var session = try record.domain(device: device, pass: pass)
+        session.entra = try entraStatus(of: pass, db: db)
+        return session
+    }
+
+    /// Entra's side of a pass. Only Entra passes have an empty digest (their value is stored nowhere, not even
+    /// as a MAC), so a local pass costs no lookup.
+    static func entraStatus(of pass: PassRecord?, db: Database) throws -> EntraPassStatus? {
+        guard let pass, pass.digest.isEmpty else { return nil }
+        return try EntraPassRecord.find(db, pass.id)?.status
     }
 }
 

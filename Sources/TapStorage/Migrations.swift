@@ -315,6 +315,35 @@ enum Migrations {
                 CREATE INDEX session_closed ON session(closedAt) WHERE closedAt IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("2026-11-27 entra passes") { db in
+            // Entra mode: one row per pass Graph is asked for. Written as an intent before the Graph call, so
+            // that a crash between Graph's create and our commit is found and reconciled at start-up; the
+            // revocation is `pending` from the transaction that closes the session until Graph confirms the
+            // delete. The pass value is not here, nor in `pass` (whose digest is empty for these rows).
+            try db.execute(sql: """
+                CREATE TABLE entraPass (
+                    passId TEXT PRIMARY KEY NOT NULL REFERENCES pass(id),
+                    sessionId TEXT NOT NULL REFERENCES session(id),
+                    userPrincipalName TEXT NOT NULL,
+                    methodId TEXT,
+                    provisioning TEXT NOT NULL CHECK (provisioning IN ('provisioning','issued','failed')),
+                    revocation TEXT CHECK (revocation IN ('pending','confirmed')),
+                    isUsableOnce BOOLEAN NOT NULL,
+                    startsLater BOOLEAN NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    revocationAttempts INTEGER NOT NULL DEFAULT 0,
+                    revocationRetryAt DATETIME,
+                    revocationConfirmedAt DATETIME,
+                    lastError TEXT,
+                    CHECK (provisioning != 'issued' OR methodId IS NOT NULL),
+                    CHECK (revocation IS NULL OR methodId IS NOT NULL)
+                );
+                CREATE UNIQUE INDEX entraPass_method ON entraPass(methodId) WHERE methodId IS NOT NULL;
+                CREATE INDEX entraPass_session ON entraPass(sessionId);
+                CREATE INDEX entraPass_open_intent ON entraPass(createdAt) WHERE provisioning = 'provisioning';
+                CREATE INDEX entraPass_pending ON entraPass(createdAt) WHERE revocation = 'pending';
+                """)
+        }
         return migrator
     }
 }

@@ -61,6 +61,31 @@ struct SessionRecord: StoredRecord, Equatable {
     var privilegedSubject: Bool
 }
 
+/// Entra mode: what Graph was asked for, what it answered and whether its deletion is confirmed.
+struct EntraPassRecord: StoredRecord, Equatable {
+    static let databaseTableName = "entraPass"
+    static var keyColumn: String { "passId" }
+    var passId: String
+    var sessionId: String
+    var userPrincipalName: String
+    var methodId: String?
+    var provisioning: String
+    var revocation: String?
+    var isUsableOnce: Bool
+    var startsLater: Bool
+    var createdAt: Date
+    var revocationAttempts: Int
+    var revocationRetryAt: Date?
+    var revocationConfirmedAt: Date?
+    var lastError: String?
+
+    var status: EntraPassStatus {
+        EntraPassStatus(
+            methodID: methodId, provisioning: EntraPassStatus.Provisioning(rawValue: provisioning) ?? .failed,
+            revocation: revocation.flatMap(EntraPassStatus.Revocation.init(rawValue:)), isUsableOnce: isUsableOnce)
+    }
+}
+
 struct PassRecord: StoredRecord, Equatable {
     static let databaseTableName = "pass"
     var id: String

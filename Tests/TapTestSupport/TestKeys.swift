@@ -1,3 +1,4 @@
+import Foundation
 import COpenSSL
 import TapCrypto
 
@@ -69,6 +70,20 @@ public final class TestKey: @unchecked Sendable {
         var signature = [UInt8](repeating: 0, count: length)
         precondition(EVP_DigestSign(context, &signature, &length, message, message.count) == 1)
         return Array(signature.prefix(length))
+    }
+
+    /// The private key as PEM (PKCS#1 for RSA, as `openssl genrsa -traditional` writes it), for code that
+    /// reads key files.
+    public var privateKeyPEM: String {
+        let length = i2d_PrivateKey(key, nil)
+        var der = [UInt8](repeating: 0, count: Int(length))
+        der.withUnsafeMutableBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            _ = i2d_PrivateKey(key, &cursor)
+        }
+        let label = signatureAlgorithm.requiredCurve != nil ? "EC PRIVATE KEY" : "RSA PRIVATE KEY"
+        let body = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+        return "-----BEGIN \(label)-----\n\(body)\n-----END \(label)-----\n"
     }
 
     /// The public key, through TapCrypto.

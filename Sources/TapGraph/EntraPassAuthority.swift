@@ -1,0 +1,281 @@
+import Foundation
+import Logging
+import TapCore
+
+/// Entra mode's pass authority: Temporary Access Passes are created and deleted in Entra ID through Graph.
+///
+/// A Graph call cannot sit inside a SQLite transaction, so each create is: intent written (with every local
+/// check) → Graph list → (replace) → Graph create → result recorded. A crash anywhere after the intent
+/// leaves it open, and ``reconcileInterruptedProvisioning()`` (at start-up, then on every retry round)
+/// deletes whatever Graph created for it. Each close marks the revocation pending in its own transaction;
+/// ``revokePending(session:)`` deletes the pass in Entra and confirms it, and the retrier repeats that across
+/// restarts until Graph confirms.
+public final class EntraPassAuthority: PassAuthority {
+    let ledger: any EntraLedger
+    let graph: GraphClient
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// How long the tenant's TAP policy is trusted before it is read again.
+    let policyLifetime: TimeInterval
+    /// A TAP Graph created this long before or after an intent was written can be that intent's.
+    let reconciliationWindow: TimeInterval
+    /// An intent younger than this with no pass found in Entra is left for a later round.
+    let settleTime: TimeInterval
+    private let policy = LockedBox<(limits: AuthorityPassLimits, readAt: Date)?>(nil)
+    private let provisioning = LockedBox<Set<PassID>>([])
+
+    /// An authority over `ledger` (the store) and `graph`.
+    public init(
+        ledger: any EntraLedger, graph: GraphClient, now: @escaping @Sendable () -> Date, logger: Logger,
+        policyLifetime: TimeInterval = 300, reconciliationWindow: TimeInterval = 900, settleTime: TimeInterval = 120
+    ) {
+        self.settleTime = settleTime
+        self.ledger = ledger
+        self.graph = graph
+        self.now = now
+        self.logger = logger
+        self.policyLifetime = policyLifetime
+        self.reconciliationWindow = reconciliationWindow
+    }
+
+    public var mode: PassAuthorityMode { .entra }
+
+    /// The bounds of the tenant's TAP policy, read from Graph at most every `policyLifetime`.
+    public func limits() async throws -> AuthorityPassLimits {
+        if let cached = policy.withLock({ $0 }), now().timeIntervalSince(cached.readAt) < policyLifetime { return cached.limits }
+        let limits = try await graph.temporaryAccessPassPolicy().limits
+        policy.withLock { $0 = (limits, now()) }
+        return limits
+    }
+
+    public func createSession(
+        _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, replaceExisting: Bool
+    ) async throws -> CreateOutcome {
+        let limits: AuthorityPassLimits
+        do {
+            limits = try await self.limits()
+        } catch let error as GraphError {
+            throw Self.refusal(error)
+        }
+        let intent: ProvisioningIntent
+        switch try await ledger.beginEntraSession(request, by: creator, idempotency: idempotency, limits: limits) {
+        case .replayed(let session): return .replayed(session)
+        case .awaitingApproval(let session): return .awaitingApproval(session)
+        case .provision(let written): intent = written
+        }
+        let (session, value) = try await provision(intent, by: creator, replaceExisting: replaceExisting, idempotency: idempotency)
+        return .createdExternally(ExternallyIssuedPass(session: session, pass: value))
+    }
+
+    /// Graph's part of an issue, after the intent is written: list the user's passes, replace them if
+    /// allowed (our own are always replaced on reissue), create, record. On a Graph failure the session is
+    /// cancelled; when the outcome of the create is unknown, whatever Graph made is deleted.
+    private func provision(
+        _ intent: ProvisioningIntent, by creator: OperatorIdentity, replaceExisting: Bool, replaceOwn: Bool = false,
+        idempotency: IdempotencyClaim?
+    ) async throws -> (Session, ExternalPassValue) {
+        provisioning.withLock { _ = $0.insert(intent.passID) }
+        defer { provisioning.withLock { _ = $0.remove(intent.passID) } }
+        let user = intent.userPrincipalName
+        var createSent = false
+        do {
+            let existing = try await graph.temporaryAccessPasses(of: user)
+            var replaced: [String] = []
+            // On reissue, the session's own earlier pass (its deletion pending) goes without asking. So does an
+            // expired pass: it admits nobody, and Entra lists it until someone deletes it.
+            let own = replaceOwn ? Set(try await ledger.pendingRevocations(session: intent.sessionID).map(\.methodID)) : []
+            let live = existing.filter { !$0.usability(is: "Expired") && !own.contains($0.id) }
+            if !existing.isEmpty {
+                guard replaceExisting || live.isEmpty else {
+                    try await ledger.failProvisioning(intent, reason: "entra_tap_exists", outcomeKnown: true)
+                    throw EntraError.temporaryAccessPassExists
+                }
+                for method in existing {
+                    try await replace(method.id, of: user, by: creator)
+                    replaced.append(method.id)
+                }
+            }
+            createSent = true
+            let created: TemporaryAccessPassMethod
+            do {
+                created = try await graph.createTemporaryAccessPass(
+                    for: user,
+                    TemporaryAccessPassRequest(
+                        startDateTime: intent.startsLater ? intent.startsAt : nil, lifetimeInMinutes: intent.lifetimeInMinutes,
+                        isUsableOnce: intent.isUsableOnce))
+            } catch let error as GraphError where error.requestWasRefused && error.status != 429 {
+                // Older tenants refuse a second pass instead of replacing it: one appeared since our list.
+                if (try? await graph.temporaryAccessPasses(of: user).isEmpty) == false {
+                    try await ledger.failProvisioning(intent, reason: "entra_tap_exists", outcomeKnown: true)
+                    throw EntraError.temporaryAccessPassExists
+                }
+                throw error
+            }
+            guard let value = created.temporaryAccessPass else {
+                // Created, but the value is lost: nobody can use it, so it must go.
+                throw GraphError.malformedResponse("create answered without temporaryAccessPass")
+            }
+            let method = ProvisionedMethod(
+                methodID: created.id, startsAt: created.startDateTime ?? intent.startsAt,
+                lifetimeInMinutes: created.lifetimeInMinutes ?? intent.lifetimeInMinutes,
+                isUsableOnce: created.isUsableOnce ?? intent.isUsableOnce, replacedMethodIDs: replaced)
+            let session = try await ledger.finishProvisioning(intent, method: method, idempotency: idempotency)
+            if session.entra?.revocation == .pending {
+                _ = await revokePending(session: session.id)
+                throw EntraError.closedWhileProvisioning
+            }
+            logger.info("entra.pass.created", metadata: ["session.id": "\(session.id)", "entra.method.id": "\(created.id)"])
+            return (session, value)
+        } catch let error as GraphError {
+            let known = !createSent || error.requestWasRefused
+            try? await ledger.failProvisioning(intent, reason: "graph: \(error)", outcomeKnown: known)
+            if !known {
+                // Whatever Graph may have made is deleted now if it can be, else by the retrier or at start-up.
+                _ = try? await reconcile(intent)
+            }
+            throw Self.refusal(error)
+        }
+    }
+
+    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> ReissuedPass {
+        let limits: AuthorityPassLimits
+        do {
+            limits = try await self.limits()
+        } catch let error as GraphError {
+            throw Self.refusal(error)
+        }
+        let intent = try await ledger.beginEntraReissue(id, request: request, by: actor, limits: limits)
+        // The session's own earlier pass (its revocation now pending) is replaced without asking; another
+        // pass the user holds is not.
+        let (session, value) = try await provision(intent, by: actor, replaceExisting: false, replaceOwn: true, idempotency: nil)
+        return .external(ExternallyIssuedPass(session: session, pass: value))
+    }
+
+    public func completeSession(_ id: SessionID, by actor: OperatorIdentity) async throws -> Session {
+        let session = try await ledger.completeSession(id, by: actor)
+        return await revokePending(session: session.id) ?? session
+    }
+
+    public func cancelSession(_ id: SessionID, reason: String?, by actor: OperatorIdentity) async throws -> Session {
+        let session = try await ledger.cancelSession(id, reason: reason, by: actor)
+        return await revokePending(session: session.id) ?? session
+    }
+
+    public func finishRevocations(of sessions: [SessionID]) async {
+        for session in sessions { await revokePending(session: session) }
+    }
+
+    /// Deletes the session's pending passes in Entra now and records what Graph said; a failure leaves the
+    /// revocation pending for the retrier. Answers the session as it then stands.
+    @discardableResult
+    public func revokePending(session: SessionID) async -> Session? {
+        if let pending = try? await ledger.pendingRevocations(session: session) {
+            for revocation in pending { await revoke(revocation) }
+        }
+        return try? await ledger.session(session, visibleTo: nil)
+    }
+
+    /// Retries every pending revocation whose next try is due. Returns how many were confirmed.
+    @discardableResult
+    public func retryPendingRevocations() async -> Int {
+        guard let pending = try? await ledger.pendingRevocations(session: nil) else { return 0 }
+        var confirmed = 0
+        let current = now()
+        for revocation in pending where (revocation.retryAt ?? .distantPast) <= current {
+            if await revoke(revocation) { confirmed += 1 }
+        }
+        return confirmed
+    }
+
+    /// Reconciles every intent whose Graph outcome was never recorded, except those being created right now.
+    @discardableResult
+    public func reconcileInterruptedProvisioning() async -> Int {
+        guard let intents = try? await ledger.unresolvedProvisioningIntents() else { return 0 }
+        var resolved = 0
+        let busy = provisioning.withLock { $0 }
+        for intent in intents where !busy.contains(intent.passID) {
+            do {
+                if try await reconcile(intent) { resolved += 1 }
+            } catch {
+                logger.warning(
+                    "entra.reconcile.failed", metadata: ["session.id": "\(intent.sessionID)", "error.type": "\(type(of: error))"])
+            }
+        }
+        return resolved
+    }
+
+    /// Deletes any pass Graph holds for the intent's user that we do not track and that was created around
+    /// the intent's time, then closes the intent (and cancels its session: nobody saw the value). A young
+    /// intent with nothing found stays open: a create that timed out may still land. `true` when closed.
+    @discardableResult
+    func reconcile(_ intent: ProvisioningIntent) async throws -> Bool {
+        let methods = try await graph.temporaryAccessPasses(of: intent.userPrincipalName)
+        let tracked = try await ledger.trackedEntraMethodIDs()
+        let earliest = intent.createdAt.addingTimeInterval(-120), latest = intent.createdAt.addingTimeInterval(reconciliationWindow)
+        var deleted: [String] = []
+        for method in methods where !tracked.contains(method.id) {
+            if let created = method.createdDateTime, created < earliest || created > latest { continue }
+            try await graph.deleteTemporaryAccessPass(of: intent.userPrincipalName, id: method.id)
+            deleted.append(method.id)
+        }
+        if deleted.isEmpty, now().timeIntervalSince(intent.createdAt) < settleTime { return false }
+        try await ledger.resolveProvisioningIntent(intent, deletedMethodIDs: deleted)
+        logger.notice(
+            "entra.intent.reconciled", metadata: ["session.id": "\(intent.sessionID)", "entra.deleted": "\(deleted.count)"])
+        return true
+    }
+
+    /// Replaces a pass the user holds: another open session of ours is cancelled first (its revocation marked
+    /// pending), then the pass is deleted in Entra.
+    private func replace(_ methodID: String, of user: UserPrincipalName, by actor: OperatorIdentity) async throws {
+        if let ours = try await ledger.supersedeEntraPass(methodID: methodID, by: actor) {
+            let existed = try await graph.deleteTemporaryAccessPass(of: user, id: methodID)
+            try await ledger.confirmRevocation(ours, outcome: existed ? "deleted" : "alreadyGone")
+        } else {
+            try await graph.deleteTemporaryAccessPass(of: user, id: methodID)
+        }
+    }
+
+    @discardableResult
+    private func revoke(_ revocation: PendingRevocation) async -> Bool {
+        do {
+            let existed = try await graph.deleteTemporaryAccessPass(of: revocation.userPrincipalName, id: revocation.methodID)
+            try await ledger.confirmRevocation(revocation, outcome: existed ? "deleted" : "alreadyGone")
+            return true
+        } catch {
+            let delay = min(3600, 15 * pow(2, Double(min(revocation.attempts, 8))))
+            try? await ledger.noteRevocationFailure(
+                revocation, reason: (error as? GraphError)?.description ?? "\(type(of: error))",
+                retryAt: now().addingTimeInterval(delay))
+            logger.warning(
+                "entra.revocation.pending",
+                metadata: ["session.id": "\(revocation.sessionID)", "entra.attempts": "\(revocation.attempts + 1)"])
+            return false
+        }
+    }
+
+    /// Graph's failure as what the operator is told.
+    static func refusal(_ error: GraphError) -> EntraError {
+        switch error {
+        case .refused(let status, let code, let message): .graphRefused(status: status, code: code, message: message)
+        case .authentication(_, let code, _): .graphUnavailable("the app could not get a token (\(code)); run `tapstation entra check`")
+        case .throttled(let seconds): .graphUnavailable("Graph is throttling; retry after \(seconds) s")
+        case .unavailable(let reason): .graphUnavailable(reason)
+        case .malformedResponse(let what): .graphUnavailable("unreadable answer: \(what)")
+        }
+    }
+}
+
+/// A value behind an `NSLock` (ThreadSanitizer sees NSLock; it does not see `Mutex`).
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,73 @@
+import Logging
+import ServiceLifecycle
+import TapCore
+import TapGraph
+
+/// Entra mode's moving parts, built by the executable from the configuration.
+public struct EntraServices: Sendable {
+    public let authority: EntraPassAuthority
+    public let watcher: CompletionWatcher
+    /// How often the watcher runs a round, and pending revocations and interrupted creates are retried.
+    public let interval: Duration
+
+    /// Groups the authority and its watcher.
+    public init(authority: EntraPassAuthority, watcher: CompletionWatcher, interval: Duration) {
+        self.authority = authority
+        self.watcher = watcher
+        self.interval = interval
+    }
+}
+
+/// Reconciles creates a crash interrupted (first thing at start-up), then every round: polls Graph for
+/// finished enrollments, and retries the deletions Graph has not confirmed, across restarts.
+public struct EntraWatcherService: Service {
+    let entra: EntraServices
+    let logger: Logger
+
+    /// Makes the service.
+    public init(entra: EntraServices, logger: Logger) {
+        self.entra = entra
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            // Read the tenant's TAP policy once now, so the first create does not wait for it (and a broken
+            // app registration shows in the log at start-up, not at the first technician's request).
+            do {
+                let limits = try await entra.authority.limits()
+                logger.info(
+                    "entra.policy",
+                    metadata: [
+                        "entra.enabled": "\(limits.isEnabled)",
+                        "entra.lifetime": "\(limits.minimumLifetimeInMinutes)-\(limits.maximumLifetimeInMinutes)",
+                        "entra.usableOnceOnly": "\(limits.requiresUsableOnce)",
+                    ])
+            } catch {
+                // A Graph error's text is Graph's code and message or ours, never a secret (see GraphError).
+                let reason = (error as? GraphError)?.description ?? "\(type(of: error))"
+                logger.error("entra.policy.unreadable", metadata: ["error": "\(reason)"])
+            }
+            let reconciled = await entra.authority.reconcileInterruptedProvisioning()
+            if reconciled > 0 { logger.notice("entra.reconciled", metadata: ["entra.intents": "\(reconciled)"]) }
+            while !Task.isCancelled {
+                do {
+                    let report = try await entra.watcher.pollOnce()
+                    if report.completed > 0 || report.markedInProgress > 0 {
+                        logger.info(
+                            "entra.watch.round",
+                            metadata: ["entra.completed": "\(report.completed)", "entra.inProgress": "\(report.markedInProgress)"])
+                    }
+                } catch is CancellationError {
+                    break
+                } catch {
+                    logger.error("entra.watch.failed", metadata: ["error.type": "\(type(of: error))"])
+                }
+                let confirmed = await entra.authority.retryPendingRevocations()
+                if confirmed > 0 { logger.info("entra.revocations.confirmed", metadata: ["entra.confirmed": "\(confirmed)"]) }
+                await entra.authority.reconcileInterruptedProvisioning()
+                try? await Task.sleep(for: entra.interval)
+            }
+        }
+    }
+}

@@ -1,0 +1,498 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import TapCrypto
+
+/// A small Entra ID token endpoint and Microsoft Graph, written from the documented contract (issue 5), served
+/// on loopback for tests. Tests read and advance its state directly: the users, their Temporary Access
+/// Passes, Intune's managed devices, FIDO2 methods, the TAP policy; and they script faults: 401 token
+/// expiry, 429 with `Retry-After`, 503, slow answers, Graph down.
+///
+/// Written in Swift on Hummingbird rather than Python: it runs inside the test process (no interpreter in
+/// CI, no port files or start-up races), tests change its state through plain method calls instead of a
+/// control API, and it checks client assertions with the same OpenSSL wrappers the client signs them with.
+public final class GraphEmulator: @unchecked Sendable {
+    // Sendable by hand: every mutable field is behind `lock`.
+
+    /// What Entra does with a second Temporary Access Pass for a user.
+    public enum OneTapFlavour: Sendable {
+        /// Current documented behaviour: the new pass replaces the old one.
+        case replace
+        /// Older behaviour: the create is refused while the user has one.
+        case refuse
+    }
+
+    /// Which calls a scripted fault hits.
+    public enum Route: Sendable, Equatable {
+        case any, token, tapList, tapGet, tapCreate, tapDelete, managedDevices, fido2Methods, policy
+    }
+
+    /// A Temporary Access Pass as the emulator holds it.
+    public struct StoredPass: Sendable, Equatable {
+        public var id: String
+        public var value: String
+        public var createdAt: Date
+        public var startAt: Date
+        public var lifetimeInMinutes: Int
+        public var isUsableOnce: Bool
+        public var used: Bool
+    }
+
+    /// A request as it reached the emulator (the raw, still percent-encoded target).
+    public struct Seen: Sendable, Equatable {
+        public var method: String
+        public var target: String
+        public var route: Route
+        public var at: Date
+        public var body: String
+    }
+
+    struct Fault {
+        var route: Route
+        var status: Int
+        var retryAfter: Int?
+        var remaining: Int
+    }
+
+    public let tenant: String
+    public let clientID: String
+    private let lock = NSLock()
+    private let now: @Sendable () -> Date
+    private var clientSecret: String?
+    private var certificate: Certificate?
+    private var tokens: [String: Date] = [:]
+    private var users: Set<String> = []
+    private var usersOutsidePolicy: Set<String> = []
+    private var passes: [String: StoredPass] = [:]
+    private var devices: [[String: Any]] = []
+    private var fido2: [String: [[String: Any]]] = [:]
+    private var faults: [Fault] = []
+    private var seen: [Seen] = []
+    private var down = false
+    private var race: String?
+    private var delays: [Route: Duration] = [:]
+    private var counter = 0
+    private var issuedTokens = 0
+    /// What a second create does.
+    public var flavour: OneTapFlavour {
+        get { lock.withLock { storedFlavour } }
+        set { lock.withLock { storedFlavour = newValue } }
+    }
+    private var storedFlavour: OneTapFlavour = .replace
+    /// Seconds a token lives.
+    public var tokenLifetime: Int {
+        get { lock.withLock { storedTokenLifetime } }
+        set { lock.withLock { storedTokenLifetime = newValue } }
+    }
+    private var storedTokenLifetime = 3599
+    /// The TAP method policy Graph answers.
+    public var policy: [String: Any] {
+        get { lock.withLock { storedPolicy } }
+        set { lock.withLock { storedPolicy = newValue } }
+    }
+    private var storedPolicy: [String: Any] = [
+        "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+        "id": "TemporaryAccessPass", "state": "enabled", "defaultLifetimeInMinutes": 60, "defaultLength": 8,
+        "minimumLifetimeInMinutes": 60, "maximumLifetimeInMinutes": 480, "isUsableOnce": false,
+    ]
+
+    private var task: Task<Void, any Error>?
+    /// `http://127.0.0.1:PORT`, the authority and Graph host both.
+    public private(set) var baseURL = ""
+
+    /// An emulator for one tenant and app; `now` is the clock its timestamps and token expiry use.
+    public init(tenant: String = "contoso-tenant", clientID: String = "11111111-2222-3333-4444-555555555555", now: @escaping @Sendable () -> Date) {
+        self.tenant = tenant
+        self.clientID = clientID
+        self.now = now
+    }
+
+    // MARK: Running
+
+    /// Starts serving on a free loopback port.
+    public func start() async throws {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let responder = CallbackResponder<BasicRequestContext> { [self] request, _ in try await self.respond(request) }
+        let app = Application(
+            responder: responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+            logger: { var logger = Logger(label: "graph-emulator"); logger.logLevel = .critical; return logger }())
+        task = Task { try await app.runService() }
+        var iterator = stream.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        baseURL = "http://127.0.0.1:\(port)"
+    }
+
+    /// Stops serving.
+    public func stop() async {
+        task?.cancel()
+        _ = try? await task?.value
+    }
+
+    // MARK: State the tests set and advance
+
+    /// Accepts this client secret at the token endpoint.
+    public func acceptSecret(_ secret: String) { lock.withLock { clientSecret = secret } }
+
+    /// Accepts client assertions signed by this certificate's key.
+    public func acceptCertificate(_ certificate: Certificate) { lock.withLock { self.certificate = certificate } }
+
+    /// A user Graph knows (anyone else is 404).
+    public func addUser(_ userPrincipalName: String, inPolicyScope: Bool = true) {
+        lock.withLock {
+            users.insert(userPrincipalName.lowercased())
+            if !inPolicyScope { usersOutsidePolicy.insert(userPrincipalName.lowercased()) }
+        }
+    }
+
+    /// A pass made in Entra by someone else (an admin in the portal).
+    @discardableResult
+    public func addPass(for userPrincipalName: String, createdAt: Date? = nil) -> String {
+        lock.withLock {
+            let id = nextID()
+            passes[userPrincipalName.lowercased()] = StoredPass(
+                id: id, value: "Portal!\(id.prefix(4))", createdAt: createdAt ?? now(), startAt: createdAt ?? now(),
+                lifetimeInMinutes: 60, isUsableOnce: false, used: false)
+            return id
+        }
+    }
+
+    /// The next create for this user finds a pass made in the portal a moment earlier (after our list).
+    public func raceNextCreate(for userPrincipalName: String) { lock.withLock { race = userPrincipalName.lowercased() } }
+
+    /// The user's pass, if any.
+    public func pass(of userPrincipalName: String) -> StoredPass? { lock.withLock { passes[userPrincipalName.lowercased()] } }
+
+    /// The user signs in with their one-time pass.
+    public func usePass(of userPrincipalName: String) { lock.withLock { passes[userPrincipalName.lowercased()]?.used = true } }
+
+    /// Intune gets a device record.
+    public func addManagedDevice(
+        serialNumber: String, enrolledAt: Date, userPrincipalName: String?, complianceState: String = "compliant"
+    ) {
+        lock.withLock {
+            var device: [String: Any] = [
+                "id": nextID(), "serialNumber": serialNumber, "enrolledDateTime": Self.format(enrolledAt),
+                "complianceState": complianceState, "deviceEnrollmentType": "appleBulkWithUser",
+                "deviceRegistrationState": "registered", "azureADDeviceId": nextID(),
+                "lastSyncDateTime": Self.format(enrolledAt),
+            ]
+            device["userPrincipalName"] = userPrincipalName ?? NSNull()
+            devices.append(device)
+        }
+    }
+
+    /// The user registers a FIDO2 key at Microsoft.
+    public func addFido2Method(for userPrincipalName: String, createdAt: Date, model: String = "YubiKey 5 NFC") {
+        lock.withLock {
+            fido2[userPrincipalName.lowercased(), default: []].append([
+                "id": nextID(), "createdDateTime": Self.format(createdAt), "aaGuid": "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+                "model": model, "attestationLevel": "attested", "displayName": model,
+            ])
+        }
+    }
+
+    /// Every token issued so far stops working (Graph answers 401 to it).
+    public func expireAllTokens() { lock.withLock { tokens.removeAll() } }
+
+    /// The next `count` calls of `route` answer `status` (with `Retry-After` when given).
+    public func fail(_ route: Route, status: Int, retryAfter: Int? = nil, count: Int = 1) {
+        lock.withLock { faults.append(Fault(route: route, status: status, retryAfter: retryAfter, remaining: count)) }
+    }
+
+    /// Graph (not the token endpoint) answers 503 to everything while down.
+    public func setDown(_ isDown: Bool) { lock.withLock { down = isDown } }
+
+    /// Answers to `route` are held this long after the work is done (a slow Graph that still acts).
+    public func setDelay(_ duration: Duration, for route: Route = .any) { lock.withLock { delays[route] = duration } }
+
+    /// The requests seen so far.
+    public var requests: [Seen] { lock.withLock { seen } }
+
+    /// How many tokens the token endpoint issued.
+    public var tokensIssued: Int { lock.withLock { issuedTokens } }
+
+    // MARK: Serving
+
+    private func nextID() -> String {
+        counter += 1
+        return String(format: "00000000-0000-4000-8000-%012d", counter)
+    }
+
+    private func respond(_ request: Request) async throws -> Response {
+        var request = request
+        let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
+        let target = request.head.path ?? "/"
+        let method = request.method.rawValue
+        let (path, query) = Self.split(target)
+        let route = Self.route(method: method, segments: path)
+        let (fault, wait, isDown) = lock.withLock { () -> (Fault?, Duration, Bool) in
+            seen.append(Seen(method: method, target: target, route: route, at: now(), body: route == .token ? "" : body))
+            var hit: Fault?
+            if let index = faults.firstIndex(where: { ($0.route == route || $0.route == .any) && $0.remaining > 0 }) {
+                faults[index].remaining -= 1
+                hit = faults[index]
+                if faults[index].remaining == 0 { faults.remove(at: index) }
+            }
+            return (hit, delays[route] ?? delays[.any] ?? .zero, down && route != .token)
+        }
+        let response = try await answer(
+            request, route: route, method: method, path: path, query: query, body: body, fault: fault, isDown: isDown)
+        if wait > .zero { try await Task.sleep(for: wait) }
+        return response
+    }
+
+    private func answer(
+        _ request: Request, route: Route, method: String, path: [String], query: [String: String], body: String,
+        fault: Fault?, isDown: Bool
+    ) async throws -> Response {
+        if let fault {
+            var headers: HTTPFields = [:]
+            if let retryAfter = fault.retryAfter { headers[.retryAfter] = String(retryAfter) }
+            let code = fault.status == 429 ? "TooManyRequests" : fault.status == 503 ? "serviceNotAvailable" : "generalException"
+            return Self.graphError(fault.status, code, "scripted fault", headers: headers)
+        }
+        if isDown { return Self.graphError(503, "serviceNotAvailable", "The service is temporarily unavailable.") }
+        if route == .token { return token(path: path, form: Self.form(body)) }
+        guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer "),
+            lock.withLock({ tokens[String(authorization.dropFirst(7))].map { $0 > now() } ?? false })
+        else {
+            return Self.graphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
+        }
+        switch route {
+        case .policy: return lock.withLock { Self.json(200, storedPolicy) }
+        case .managedDevices: return managedDevices(query: query)
+        case .fido2Methods: return withUser(path[2]) { user in Self.json(200, ["value": fido2[user] ?? []]) }
+        case .tapList:
+            return withUser(path[2]) { user in Self.json(200, ["value": passes[user].map { [view($0, withValue: false)] } ?? []]) }
+        case .tapGet:
+            return withUser(path[2]) { user in
+                guard let pass = passes[user], pass.id == path[5] else {
+                    return Self.graphError(404, "itemNotFound", "The requested resource does not exist.")
+                }
+                return Self.json(200, view(pass, withValue: false))
+            }
+        case .tapDelete:
+            return withUser(path[2]) { user in
+                guard let pass = passes[user], pass.id == path[5] else {
+                    return Self.graphError(404, "itemNotFound", "The requested resource does not exist.")
+                }
+                passes[user] = nil
+                return Response(status: .noContent)
+            }
+        case .tapCreate: return withUser(path[2]) { user in create(user: user, body: body) }
+        default: return Self.graphError(400, "BadRequest", "Resource not found for the segment.")
+        }
+    }
+
+    /// Runs `body` under the lock with the decoded, lower-cased user, or answers 404 for an unknown user.
+    private func withUser(_ segment: String, _ body: (String) -> Response) -> Response {
+        guard let decoded = segment.removingPercentEncoding?.lowercased() else {
+            return Self.graphError(400, "BadRequest", "Invalid user id.")
+        }
+        return lock.withLock {
+            guard users.contains(decoded) else {
+                return Self.graphError(404, "Request_ResourceNotFound", "Resource '\(decoded)' does not exist.")
+            }
+            return body(decoded)
+        }
+    }
+
+    private func create(user: String, body: String) -> Response {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] else {
+            return Self.graphError(400, "BadRequest", "Invalid JSON.")
+        }
+        if usersOutsidePolicy.contains(user) {
+            return Self.graphError(400, "badRequest", "User is not in scope of the Temporary Access Pass policy.")
+        }
+        if (storedPolicy["state"] as? String) != "enabled" {
+            return Self.graphError(400, "badRequest", "The Temporary Access Pass method is disabled by policy.")
+        }
+        let minimum = storedPolicy["minimumLifetimeInMinutes"] as? Int ?? 60
+        let maximum = storedPolicy["maximumLifetimeInMinutes"] as? Int ?? 480
+        let lifetime = object["lifetimeInMinutes"] as? Int ?? storedPolicy["defaultLifetimeInMinutes"] as? Int ?? 60
+        guard (minimum...maximum).contains(lifetime) else {
+            return Self.graphError(
+                400, "badRequest",
+                "The specified lifetime is outside the policy range. Lifetime must be between \(minimum) and \(maximum) minutes.")
+        }
+        if race == user {
+            race = nil
+            let id = nextID()
+            passes[user] = StoredPass(
+                id: id, value: "Portal!\(id.suffix(4))", createdAt: now(), startAt: now(), lifetimeInMinutes: 60,
+                isUsableOnce: false, used: false)
+        }
+        if passes[user] != nil, storedFlavour == .refuse {
+            return Self.graphError(400, "badRequest", "The user already has a Temporary Access Pass.")
+        }
+        let start = (object["startDateTime"] as? String).flatMap(Self.parse) ?? now()
+        let once = (storedPolicy["isUsableOnce"] as? Bool ?? false) || (object["isUsableOnce"] as? Bool ?? false)
+        let pass = StoredPass(
+            id: nextID(), value: "Ent+\(UUID().uuidString.prefix(8))", createdAt: now(), startAt: start,
+            lifetimeInMinutes: lifetime, isUsableOnce: once, used: false)
+        passes[user] = pass
+        return Self.json(201, view(pass, withValue: true))
+    }
+
+    private func view(_ pass: StoredPass, withValue: Bool) -> [String: Any] {
+        let current = now()
+        let expires = pass.startAt.addingTimeInterval(TimeInterval(pass.lifetimeInMinutes * 60))
+        let reason = pass.used && pass.isUsableOnce ? "OneTimeUsed"
+            : current < pass.startAt ? "NotYetValid" : current >= expires ? "Expired" : "EnabledByPolicy"
+        return [
+            "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
+            "id": pass.id, "temporaryAccessPass": withValue ? pass.value : NSNull(),
+            "createdDateTime": Self.format(pass.createdAt, fractional: true), "startDateTime": Self.format(pass.startAt),
+            "lifetimeInMinutes": pass.lifetimeInMinutes, "isUsableOnce": pass.isUsableOnce,
+            "isUsable": reason == "EnabledByPolicy", "methodUsabilityReason": reason,
+        ]
+    }
+
+    private func managedDevices(query: [String: String]) -> Response {
+        // Only the documented filter: serialNumber eq '<literal with '' for '>.
+        guard let filter = query["$filter"], filter.hasPrefix("serialNumber eq '"), filter.hasSuffix("'") else {
+            return Self.graphError(400, "BadRequest", "Invalid filter clause.")
+        }
+        let literal = String(filter.dropFirst("serialNumber eq '".count).dropLast())
+        guard !literal.replacingOccurrences(of: "''", with: "").contains("'") else {
+            return Self.graphError(400, "BadRequest", "Syntax error: unterminated string literal.")
+        }
+        let serial = literal.replacingOccurrences(of: "''", with: "'")
+        return lock.withLock {
+            Self.json(200, ["value": devices.filter { ($0["serialNumber"] as? String)?.caseInsensitiveCompare(serial) == .orderedSame }])
+        }
+    }
+
+    private func token(path: [String], form: [String: String]) -> Response {
+        func refuse(_ error: String, _ description: String) -> Response {
+            Self.json(401, ["error": error, "error_description": description])
+        }
+        guard path.count == 4, path[0] == tenant, path[1] == "oauth2", path[2] == "v2.0", path[3] == "token" else {
+            return Self.json(400, ["error": "invalid_request", "error_description": "AADSTS90002: Tenant not found."])
+        }
+        guard form["grant_type"] == "client_credentials", form["client_id"] == clientID,
+            form["scope"] == "\(baseURL)/.default"
+        else {
+            return Self.json(400, ["error": "invalid_request", "error_description": "AADSTS900144: bad client-credentials request."])
+        }
+        let (secret, certificate) = lock.withLock { (clientSecret, self.certificate) }
+        if let presented = form["client_secret"] {
+            guard let secret, presented == secret else { return refuse("invalid_client", "AADSTS7000215: Invalid client secret provided.") }
+        } else if let assertion = form["client_assertion"],
+            form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        {
+            guard let certificate, verify(assertion, certificate: certificate, audience: "\(baseURL)/\(tenant)/oauth2/v2.0/token") else {
+                return refuse("invalid_client", "AADSTS700027: Client assertion contains an invalid signature.")
+            }
+        } else {
+            return refuse("invalid_client", "AADSTS7000216: client_assertion or client_secret is required.")
+        }
+        let token = "emu." + UUID().uuidString
+        let lifetime = lock.withLock { () -> Int in
+            issuedTokens += 1
+            tokens[token] = now().addingTimeInterval(TimeInterval(storedTokenLifetime))
+            return storedTokenLifetime
+        }
+        return Self.json(200, ["token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token])
+    }
+
+    /// Checks a client assertion as Entra does: RS256 under the registered certificate, `x5t` its SHA-1
+    /// thumbprint, audience the token endpoint, issuer and subject the client id, not expired.
+    private func verify(_ assertion: String, certificate: Certificate, audience: String) -> Bool {
+        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 3, let headerBytes = Self.base64URL(parts[0]), let claimBytes = Self.base64URL(parts[1]),
+            let signature = Self.base64URL(parts[2]),
+            let header = (try? JSONSerialization.jsonObject(with: Data(headerBytes))) as? [String: Any],
+            let claims = (try? JSONSerialization.jsonObject(with: Data(claimBytes))) as? [String: Any],
+            header["alg"] as? String == "RS256",
+            let thumbprint = try? Crypto.sha1(certificate.derEncoded), header["x5t"] as? String == Self.base64URLEncode(thumbprint),
+            let key = try? certificate.publicKey,
+            key.isValidSignature(signature, over: Array("\(parts[0]).\(parts[1])".utf8), algorithm: .rsaPKCS1SHA256)
+        else { return false }
+        let expiry = (claims["exp"] as? NSNumber)?.doubleValue ?? 0
+        return claims["aud"] as? String == audience && claims["iss"] as? String == clientID
+            && claims["sub"] as? String == clientID && expiry > now().timeIntervalSince1970
+    }
+
+    // MARK: Helpers
+
+    static func route(method: String, segments: [String]) -> Route {
+        switch (method, segments.count) {
+        case ("POST", 4) where segments[1] == "oauth2": return .token
+        case ("GET", 5) where segments[1] == "policies": return .policy
+        case ("GET", 3) where segments[1] == "deviceManagement" && segments[2] == "managedDevices": return .managedDevices
+        case ("GET", 5) where segments[1] == "users" && segments[4] == "fido2Methods": return .fido2Methods
+        case (_, 5) where segments[1] == "users" && segments[4] == "temporaryAccessPassMethods":
+            return method == "POST" ? .tapCreate : .tapList
+        case (_, 6) where segments[1] == "users" && segments[4] == "temporaryAccessPassMethods":
+            return method == "DELETE" ? .tapDelete : .tapGet
+        default: return .any
+        }
+    }
+
+    /// Path segments (still percent-encoded) and the decoded query.
+    static func split(_ target: String) -> ([String], [String: String]) {
+        let parts = target.split(separator: "?", maxSplits: 1).map(String.init)
+        let segments = (parts.first ?? "").split(separator: "/").map(String.init)
+        var query: [String: String] = [:]
+        if parts.count == 2 {
+            for pair in parts[1].split(separator: "&") {
+                let keyValue = pair.split(separator: "=", maxSplits: 1).map(String.init)
+                guard keyValue.count == 2 else { continue }
+                query[keyValue[0].removingPercentEncoding ?? keyValue[0]] = keyValue[1].removingPercentEncoding
+            }
+        }
+        return (segments, query)
+    }
+
+    static func form(_ body: String) -> [String: String] {
+        var values: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let keyValue = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard keyValue.count == 2 else { continue }
+            values[keyValue[0]] = keyValue[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return values
+    }
+
+    static func graphError(_ status: Int, _ code: String, _ message: String, headers: HTTPFields = [:]) -> Response {
+        var response = json(
+            status,
+            ["error": ["code": code, "message": message, "innerError": ["request-id": UUID().uuidString, "date": format(Date())]]])
+        for field in headers { response.headers.append(field) }
+        return response
+    }
+
+    static func json(_ status: Int, _ object: Any) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func format(_ date: Date, fractional: Bool = false) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = fractional ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    static func base64URL(_ text: String) -> [UInt8]? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64.append("=") }
+        return Data(base64Encoded: base64).map(Array.init)
+    }
+
+    static func base64URLEncode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
