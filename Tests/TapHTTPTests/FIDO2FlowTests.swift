@@ -305,6 +305,46 @@ struct FIDO2FlowTests {
         }
     }
 
+    @Test func malformedAttestationObjectsAreRefusedWithTheirOwnCodesAndStoreNothing() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        let authenticator = SoftAuthenticator()
+        let cases: [(name: String, bytes: [UInt8], code: String)] = [
+            ("truncated", [0xA3, 0x63, 0x66, 0x6D], "webauthn_cbor_truncated"),
+            ("nesting bomb", [UInt8](repeating: 0x81, count: 64) + [0x00], "webauthn_cbor_nesting_too_deep"),
+            ("oversized length", [0x5B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], "webauthn_cbor_length_too_large"),
+            ("trailing bytes", [0xA0, 0x00], "webauthn_cbor_trailing_bytes"),
+            ("an integer, not a map", [0x18, 0x2A], "webauthn_attestation_object_malformed"),
+            ("fmt of the wrong type", [0xA3, 0x63] + Array("fmt".utf8) + [0x01, 0x67] + Array("attStmt".utf8) + [0xA0, 0x68]
+                + Array("authData".utf8) + [0x41, 0x00], "webauthn_attestation_object_malformed"),
+        ]
+        try await fixture.application().test(.router) { client in
+            let (_, _, token) = try await Self.start(client, fixture)
+            for bad in cases {
+                let options = try await Self.post(client, "/v1/enrollment/fido2/options", token)
+                let genuine = authenticator.registration(challenge: try Self.challenge(options))
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(genuine.utf8)) as? [String: Any])
+                let response = try #require(object["response"] as? [String: Any])
+                let forged = genuine.replacingOccurrences(
+                    of: try #require(response["attestationObject"] as? String), with: SoftAuthenticator.base64URL(bad.bytes))
+                let answer = try await Self.post(client, "/v1/enrollment/fido2", token, forged)
+                #expect(answer.status == .badRequest, "\(bad.name)")
+                #expect(answer.problemCode == bad.code, "\(bad.name): \(answer.text)")
+            }
+            // Base64 with padding, or with characters outside the URL-safe alphabet, is refused before anything else.
+            for attestationObject in ["oAA=", "o+A", "o/A", "o A"] {
+                let options = try await Self.post(client, "/v1/enrollment/fido2/options", token)
+                let genuine = authenticator.registration(challenge: try Self.challenge(options))
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(genuine.utf8)) as? [String: Any])
+                let response = try #require(object["response"] as? [String: Any])
+                let forged = genuine.replacingOccurrences(of: try #require(response["attestationObject"] as? String), with: attestationObject)
+                #expect(try await Self.post(client, "/v1/enrollment/fido2", token, forged).problemCode == "webauthn_invalid_base64url")
+            }
+            let keys = try await client.execute(uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            #expect(try keys.decode(KeyList.self).items.isEmpty)
+        }
+    }
+
     @Test func theEnrollPageIsSelfContainedUnderAStrictPolicy() async throws {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
