@@ -1007,7 +1007,8 @@ paths:
           $ref: '#/components/responses/Problem'
           description: >-
             `conflict` (the serial number is not this session's device) or `invalid_state_transition`
-            (the session is not `inProgress`).
+            (the session is not `inProgress`); `not_in_local_mode` when the server's pass authority is Entra
+            (its watcher learns completion from Intune).
         '413':
           $ref: '#/components/responses/Problem'
           description: '`payload_too_large`.'
@@ -1993,7 +1994,7 @@ paths:
           description: '`forbidden` or `source_not_allowed`.'
         '409':
           $ref: '#/components/responses/Problem'
-          description: '`idempotency_in_progress`.'
+          description: '`idempotency_in_progress`; `not_in_local_mode` when the server''s pass authority is Entra (create sessions one at a time there).'
         '413':
           $ref: '#/components/responses/Problem'
           description: '`payload_too_large`.'
