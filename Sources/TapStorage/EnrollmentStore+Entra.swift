@@ -9,36 +9,15 @@ extension EnrollmentStore: EntraLedger {
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, limits: AuthorityPassLimits
     ) async throws -> EntraBeginOutcome {
         try await write { db in
-            if let idempotency,
-                let earlier = try IdempotencyRecord.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM idempotencyKey WHERE operatorId = ? AND key = ?"),
-                    arguments: [creator.id.rawValue, idempotency.key])
-            {
-                guard keyring.constantTimeEqual(Array(earlier.requestDigest), idempotency.requestDigest) else {
-                    throw EnrollmentError.idempotencyMismatch
-                }
-                return .replayed(try parse(try Self.session(id: earlier.sessionId, db: db), "idempotent session"))
-            }
+            if let earlier = try idempotentReplay(of: idempotency, by: creator, db: db) { return .replayed(earlier) }
             let new = try insertNewSession(request, by: creator, limits: limits, db: db)
             if new.needsApproval {
                 return .awaitingApproval(try new.record.domain(device: new.device, pass: nil))
             }
             try checkCaps(
                 new.settings.caps, issuer: creator.id, site: new.site, privileged: new.isPrivileged, now: new.now, db: db)
-            // The pass row carries the terms (state, expiry, the sweeper); its digest is empty because the value
-            // is Entra's and is stored nowhere, not even as a MAC.
-            let pass = PassRecord(
-                id: (world.newID() as PassID).rawValue, sessionId: new.record.id, digest: Data(), createdAt: new.now,
-                startsAt: new.plan.startsAt, expiresAt: new.plan.expiresAt, maxUses: new.plan.maxUses, uses: 0,
-                revokedAt: nil, lockedAt: nil, keyVersion: keyring.currentVersion, issuedBy: creator.id.rawValue)
-            try pass.insertRow(db)
-            let intent = EntraPassRecord(
-                passId: pass.id, sessionId: new.record.id, userPrincipalName: new.record.userPrincipalName, methodId: nil,
-                provisioning: EntraPassStatus.Provisioning.provisioning.rawValue, revocation: nil,
-                isUsableOnce: new.plan.maxUses == 1, startsLater: new.plan.startsAt > new.now, createdAt: new.now,
-                revocationAttempts: 0, revocationRetryAt: nil, revocationConfirmedAt: nil, lastError: nil)
-            try intent.insert(db)
-            return .provision(try Self.intent(intent, pass: pass))
+            return .provision(
+                try insertProvisioningIntent(for: new.record, plan: new.plan, issuer: creator.id, now: new.now, db: db))
         }
     }
 
@@ -47,47 +26,29 @@ extension EnrollmentStore: EntraLedger {
     ) async throws -> ProvisioningIntent {
         try await write { db in
             let now = world.currentSecond()
-            var loaded = try loadForChange(id, visibleTo: actor, db: db)
-            try settle(&loaded, now: now, db: db)
-            let session = try Self.sessions([loaded.record], db: db)[0]
-            if session.storedState == .awaitingApproval { throw EnrollmentError.approvalRequired }
-            let scenario = session.scenario, site = session.site, user = session.userPrincipalName
-            let policy = try loadPolicy(db)
-            let settings = policy.effectiveSettings(site: site, scenario: scenario)
-            try Self.checkMayIssue(actor, for: user, policy: policy)
-            try checkIssuanceLock(user, now: now, db: db)
-            let collecting = session.isAwaitingCollection
-            let plan: PassPlan
-            if collecting {
-                guard actor.id == session.createdBy else { throw EnrollmentError.notTheRequester }
-                let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
-                plan = try Self.planOrThrow(policy.plan(asked ?? PassRequest(), site: site, scenario: scenario, now: now))
-            } else {
-                plan = try Self.planOrThrow(policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
-                try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
-                try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)
-            }
-            if let violation = limits.violation(of: plan) { throw EnrollmentError.policy(violation) }
-            try checkCaps(settings.caps, issuer: actor.id, site: site, privileged: session.isPrivilegedSubject, now: now, db: db)
-            loaded.record.completionDeadline = plan.plannedCompletionDeadline
-            loaded.record.passRequest = nil
-            if collecting, plan.startsAt <= now, loaded.record.state == SessionState.pending.rawValue {
-                try apply(.startTimeReached, to: &loaded.record, action: "collect", now: now)
-            }
-            try loaded.record.updateRow(db)
-            let pass = PassRecord(
-                id: (world.newID() as PassID).rawValue, sessionId: loaded.record.id, digest: Data(), createdAt: now,
-                startsAt: plan.startsAt, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0, revokedAt: nil,
-                lockedAt: nil, keyVersion: keyring.currentVersion, issuedBy: actor.id.rawValue)
-            try pass.insertRow(db)
-            let intent = EntraPassRecord(
-                passId: pass.id, sessionId: loaded.record.id, userPrincipalName: loaded.record.userPrincipalName,
-                methodId: nil, provisioning: EntraPassStatus.Provisioning.provisioning.rawValue, revocation: nil,
-                isUsableOnce: plan.maxUses == 1, startsLater: plan.startsAt > now, createdAt: now, revocationAttempts: 0,
-                revocationRetryAt: nil, revocationConfirmedAt: nil, lastError: nil)
-            try intent.insert(db)
-            return try Self.intent(intent, pass: pass)
+            let (loaded, plan) = try prepareReissue(id, request: request, by: actor, limits: limits, now: now, db: db)
+            return try insertProvisioningIntent(for: loaded.record, plan: plan, issuer: actor.id, now: now, db: db)
         }
+    }
+
+    /// The pass row and the intent written before Graph is asked for a TAP. The pass row carries the terms
+    /// (state, expiry, the sweeper); its digest is empty because the value is Entra's and is stored nowhere,
+    /// not even as a MAC.
+    func insertProvisioningIntent(
+        for session: SessionRecord, plan: PassPlan, issuer: OperatorID, now: Date, db: Database
+    ) throws -> ProvisioningIntent {
+        let pass = PassRecord(
+            id: (world.newID() as PassID).rawValue, sessionId: session.id, digest: Data(), createdAt: now,
+            startsAt: plan.startsAt, expiresAt: plan.expiresAt, maxUses: plan.maxUses, uses: 0, revokedAt: nil,
+            lockedAt: nil, keyVersion: keyring.currentVersion, issuedBy: issuer.rawValue)
+        try pass.insertRow(db)
+        let intent = EntraPassRecord(
+            passId: pass.id, sessionId: session.id, userPrincipalName: session.userPrincipalName, methodId: nil,
+            provisioning: EntraPassStatus.Provisioning.provisioning.rawValue, revocation: nil,
+            isUsableOnce: plan.maxUses == 1, startsLater: plan.startsAt > now, createdAt: now, revocationAttempts: 0,
+            revocationRetryAt: nil, revocationConfirmedAt: nil, lastError: nil)
+        try intent.insert(db)
+        return try Self.intent(intent, pass: pass)
     }
 
     public func finishProvisioning(

@@ -14,38 +14,49 @@ extension EnrollmentStore {
     public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> IssuedPass {
         try await write { db in
             let now = world.currentSecond()
-            var loaded = try loadForChange(id, visibleTo: actor, db: db)
-            try settle(&loaded, now: now, db: db)
-            let session = try Self.sessions([loaded.record], db: db)[0]
-            if session.storedState == .awaitingApproval { throw EnrollmentError.approvalRequired }
-            let scenario = session.scenario, site = session.site, user = session.userPrincipalName
-            let policy = try loadPolicy(db)
-            let settings = policy.effectiveSettings(site: site, scenario: scenario)
-            try Self.checkMayIssue(actor, for: user, policy: policy)
-            try checkIssuanceLock(user, now: now, db: db)
-            let collecting = session.isAwaitingCollection
-            let plan: PassPlan
-            if collecting {
-                // The approved request is minted as it was asked, and only for the operator who is with the user.
-                guard actor.id == session.createdBy else { throw EnrollmentError.notTheRequester }
-                let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
-                plan = try Self.planOrThrow(policy.plan(asked ?? PassRequest(), site: site, scenario: scenario, now: now))
-            } else {
-                plan = try Self.planOrThrow(policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
-                try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
-                try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)
-            }
-            try checkCaps(settings.caps, issuer: actor.id, site: site, privileged: session.isPrivilegedSubject, now: now, db: db)
-            loaded.record.completionDeadline = plan.plannedCompletionDeadline
-            loaded.record.passRequest = nil
-            if collecting, plan.startsAt <= now, loaded.record.state == SessionState.pending.rawValue {
-                try apply(.startTimeReached, to: &loaded.record, action: "collect", now: now)
-            }
-            try loaded.record.updateRow(db)
+            let (loaded, plan) = try prepareReissue(id, request: request, by: actor, limits: nil, now: now, db: db)
             let (code, _) = try mintPass(plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
             try RedeemFailureRecord.delete(db, loaded.record.userPrincipalName)
             return IssuedPass(session: try parse(try Self.session(id: id.rawValue, db: db), "session"), pass: code)
         }
+    }
+
+    /// What a reissue or a collection does before the new pass exists, for both authorities: every check, the
+    /// old pass revoked, the session row given the new plan. `limits` are an outside authority's bounds on the
+    /// pass (Entra's policy).
+    func prepareReissue(
+        _ id: SessionID, request: PassRequest, by actor: OperatorIdentity, limits: AuthorityPassLimits?, now: Date, db: Database
+    ) throws -> (LoadedSession, PassPlan) {
+        var loaded = try loadForChange(id, visibleTo: actor, db: db)
+        try settle(&loaded, now: now, db: db)
+        let session = try Self.sessions([loaded.record], db: db)[0]
+        if session.storedState == .awaitingApproval { throw EnrollmentError.approvalRequired }
+        let scenario = session.scenario, site = session.site, user = session.userPrincipalName
+        let policy = try loadPolicy(db)
+        let settings = policy.effectiveSettings(site: site, scenario: scenario)
+        try Self.checkMayIssue(actor, for: user, policy: policy)
+        try checkIssuanceLock(user, now: now, db: db)
+        let collecting = session.isAwaitingCollection
+        let plan: PassPlan
+        if collecting {
+            // The approved request is minted as it was asked, and only for the operator who is with the user.
+            guard actor.id == session.createdBy else { throw EnrollmentError.notTheRequester }
+            let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
+            plan = try Self.planOrThrow(policy.plan(asked ?? PassRequest(), site: site, scenario: scenario, now: now))
+        } else {
+            plan = try Self.planOrThrow(policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
+            try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
+            try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)
+        }
+        if let violation = limits?.violation(of: plan) { throw EnrollmentError.policy(violation) }
+        try checkCaps(settings.caps, issuer: actor.id, site: site, privileged: session.isPrivilegedSubject, now: now, db: db)
+        loaded.record.completionDeadline = plan.plannedCompletionDeadline
+        loaded.record.passRequest = nil
+        if collecting, plan.startsAt <= now, loaded.record.state == SessionState.pending.rawValue {
+            try apply(.startTimeReached, to: &loaded.record, action: "collect", now: now)
+        }
+        try loaded.record.updateRow(db)
+        return (loaded, plan)
     }
 
     /// Stops a session; its pass and session tokens die in the same transaction.

@@ -10,16 +10,7 @@ extension EnrollmentStore {
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim? = nil
     ) async throws -> CreateOutcome {
         try await write { db in
-            if let idempotency,
-                let earlier = try IdempotencyRecord.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM idempotencyKey WHERE operatorId = ? AND key = ?"),
-                    arguments: [creator.id.rawValue, idempotency.key])
-            {
-                guard keyring.constantTimeEqual(Array(earlier.requestDigest), idempotency.requestDigest) else {
-                    throw EnrollmentError.idempotencyMismatch
-                }
-                return .replayed(try parse(try Self.session(id: earlier.sessionId, db: db), "idempotent session"))
-            }
+            if let earlier = try idempotentReplay(of: idempotency, by: creator, db: db) { return .replayed(earlier) }
             let outcome = try createSessionRow(request, by: creator, db: db)
             if let idempotency {
                 let sessionID: SessionID
@@ -35,6 +26,20 @@ extension EnrollmentStore {
             }
             return outcome
         }
+    }
+
+    /// The session an earlier create with this idempotency key made, or `nil` when the key is new; the same key
+    /// with another request body is refused.
+    func idempotentReplay(of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: Database) throws -> Session? {
+        guard let idempotency,
+            let earlier = try IdempotencyRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM idempotencyKey WHERE operatorId = ? AND key = ?"),
+                arguments: [creator.id.rawValue, idempotency.key])
+        else { return nil }
+        guard keyring.constantTimeEqual(Array(earlier.requestDigest), idempotency.requestDigest) else {
+            throw EnrollmentError.idempotencyMismatch
+        }
+        return try parse(try Self.session(id: earlier.sessionId, db: db), "idempotent session")
     }
 
     /// The body of one local create, inside the caller's transaction (a single create's, or one row of a
