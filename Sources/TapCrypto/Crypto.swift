@@ -38,6 +38,24 @@ public enum Crypto {
     public static var openSSLVersion: String { String(cString: OpenSSL_version(OPENSSL_VERSION)) }
 }
 
+/// HMAC-SHA256 under one fixed key, prepared once: the key schedule (the inner and outer padded blocks) is
+/// computed at init, and each message works on a copy of that prepared state. Creating and keying a fresh
+/// context per message was most of the cost of a MAC over a short message, and the store makes several per
+/// write (pass digests, audit chain, tokens).
+public final class HMACKey: Sendable {
+    // Never changed after init; OpenSSL only reads it when duplicating, so concurrent use is safe.
+    private nonisolated(unsafe) let prepared: MACContext
+
+    public init(_ key: [UInt8]) throws {
+        prepared = try MACContext(algorithm: "HMAC", digest: "SHA256", key: key)
+    }
+
+    /// HMAC-SHA256 of `data`; the same bytes as ``Crypto/hmacSHA256(key:data:)`` under this key.
+    public func authenticate(_ data: [UInt8]) throws -> [UInt8] {
+        try prepared.copy().authenticate(data)
+    }
+}
+
 /// Owns an `EVP_MAC` and its context, and frees both.
 final class MACContext {
     private nonisolated(unsafe) static let hmac = EVP_MAC_fetch(nil, "HMAC", nil)
@@ -69,6 +87,22 @@ final class MACContext {
             return EVP_MAC_init(context, key, key.count, &parameters) == 1
         }
         guard initialised else { throw CryptoError.drainingQueue(operation: "EVP_MAC_init") }
+    }
+
+    /// Takes over a context made by `EVP_MAC_CTX_dup`, with its own reference to `mac`.
+    private init(mac: OpaquePointer, context: OpaquePointer) {
+        self.mac = mac
+        self.context = context
+    }
+
+    /// A context in the same state as this one (keyed, nothing absorbed yet when taken from a prepared key).
+    func copy() throws -> MACContext {
+        guard EVP_MAC_up_ref(mac) == 1 else { throw CryptoError.drainingQueue(operation: "EVP_MAC_up_ref") }
+        guard let duplicate = EVP_MAC_CTX_dup(context) else {
+            EVP_MAC_free(mac)
+            throw CryptoError.drainingQueue(operation: "EVP_MAC_CTX_dup")
+        }
+        return MACContext(mac: mac, context: duplicate)
     }
 
     deinit {

@@ -29,6 +29,33 @@ struct CryptoTests {
         #expect(try Crypto.hmacSHA256(key: bytes(hex: key), data: bytes(hex: data)).hexString == expected)
     }
 
+    @Test(arguments: [
+        ("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
+        (String(repeating: "aa", count: 131),
+         "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
+         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
+    ])
+    func preparedKeyMatchesRFC4231Again(key: String, data: String, expected: String) throws {
+        let prepared = try HMACKey(bytes(hex: key))
+        // Twice: the prepared state must not absorb the first message.
+        #expect(try prepared.authenticate(bytes(hex: data)).hexString == expected)
+        #expect(try prepared.authenticate(bytes(hex: data)).hexString == expected)
+    }
+
+    @Test func preparedKeyIsSafeToShareAcrossThreads() async throws {
+        let key = Array("a shared key".utf8)
+        let prepared = try HMACKey(key)
+        let messages = (0..<64).map { Array("message \($0)".utf8) }
+        let results = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            for (index, message) in messages.enumerated() { group.addTask { (index, try prepared.authenticate(message)) } }
+            return try await group.reduce(into: [Int: [UInt8]]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, message) in messages.enumerated() {
+            #expect(results[index] == (try Crypto.hmacSHA256(key: key, data: message)))
+        }
+    }
+
     @Test func sha256MatchesFIPSVector() throws {
         #expect(try Crypto.sha256(Array("abc".utf8)).hexString
             == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
