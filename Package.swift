@@ -34,6 +34,8 @@ let package = Package(
             dependencies: [
                 "TapCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API, for the few statements every write runs (see DirectStatement.swift).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // Microsoft Graph: the token client, the typed Graph client and the Entra pass authority.

@@ -54,34 +54,40 @@ public final class AuditFeed: Sendable {
     public var listenerCount: Int { state.withLock { $0.listeners.count } }
 }
 
-/// Watches the writer for commits that appended audit events and tells the feed the chain head after
-/// each. Reading the head (rather than remembering inserted rows) keeps the feed right when a use case
-/// in a group rolled its savepoint back.
+/// Where the audit chain stands on the writer connection. Only touched on GRDB's writer queue.
+final class AuditChainState: @unchecked Sendable {
+    /// A group commit's transaction is open: appends leave the head row to ``EnrollmentStore/writeAuditHead``.
+    var inGroup = false
+    /// Events were appended in this group and the head row does not show them yet.
+    var headBehind = false
+    /// Events were appended since the last commit or rollback (possibly undone by a savepoint since).
+    var appended = false
+}
+
+/// Tells the feed the chain head after each commit that appended audit events. It observes no row changes
+/// (``EnrollmentStore/appendAudit`` raises a flag instead), so that GRDB does no per-statement or per-row
+/// work for it; reading the head rather than counting appends keeps the feed right when a savepoint in a
+/// group rolled its events back.
 final class AuditCommitObserver: TransactionObserver, @unchecked Sendable {
-    // Only touched on GRDB's writer queue.
-    private var appended = false
+    private let chain: AuditChainState
     private let feed: AuditFeed
 
-    init(feed: AuditFeed) {
+    init(chain: AuditChainState, feed: AuditFeed) {
+        self.chain = chain
         self.feed = feed
     }
 
-    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool {
-        if case .insert(let table) = eventKind { return table == "auditEvent" }
-        return false
-    }
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
 
-    func databaseDidChange(with event: DatabaseEvent) {
-        appended = true
-    }
+    func databaseDidChange(with event: DatabaseEvent) {}
 
     func databaseDidCommit(_ db: Database) {
-        guard appended else { return }
-        appended = false
+        guard chain.appended else { return }
+        chain.appended = false
         if let head = try? Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM auditHead")) { feed.committed(upTo: head) }
     }
 
     func databaseDidRollback(_ db: Database) {
-        appended = false
+        chain.appended = false
     }
 }

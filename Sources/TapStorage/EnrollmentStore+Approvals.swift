@@ -57,7 +57,7 @@ extension EnrollmentStore {
             }
             let settings = try loaded.record.settings(in: try loadPolicy(db))
             try change(&loaded, settings, now, db)
-            try loaded.record.updateRow(db)
+            try loaded.saveRecord(db)
             return try parse(try Self.session(id: id.rawValue, db: db), "session")
         }
     }

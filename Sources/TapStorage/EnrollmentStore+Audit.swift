@@ -7,31 +7,64 @@ extension EnrollmentStore {
     ///
     /// mac(n) = HMAC(auditKey, mac(n-1) ‖ seq ‖ time ‖ type ‖ session ‖ actor ‖ data), and a head row holds
     /// the last seq and mac under its own MAC, so an edited, deleted or cut-off row breaks verification.
+    ///
+    /// Inside a group commit the head row is written once, just before the group commits (see
+    /// ``writeAuditHead(_:)``), not after every event: the chain continues from the last event row, which a
+    /// rolled-back savepoint takes back with it, so a use case that fails leaves no gap and no stale head.
     @discardableResult
     func appendAudit(
         _ db: Database, _ type: AuditEventType, session: String?, actor: String, data: [String: JSONValue] = [:]
     ) throws -> Int64 {
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, mac FROM auditHead WHERE id = 1"))
-        let sequence: Int64 = (head?[0] ?? 0) + 1
-        let previousMAC: [UInt8] = head.map { Array($0[1] as Data) } ?? []
+        let inGroup = auditChain.inGroup
+        let tail = try inGroup ? (Self.lastAuditEvent(db) ?? Self.auditHead(db)) : Self.auditHead(db)
+        let sequence: Int64 = (tail?.sequence ?? 0) + 1
         var record = AuditEventRecord(
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session, actor: actor,
             data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
-        record.mac = Data(try sign(Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion))
-        let headMAC = Data(try sign(Self.headMessage(sequence, Array(record.mac)), version: keyring.currentVersion))
+        record.mac = Data(try sign(Self.auditMessage(record, previousMAC: tail?.mac ?? []), version: record.keyVersion))
         // Statements prepared once per connection: every write use case appends one or two events.
-        try db.cachedStatement(sql: """
-            INSERT INTO auditEvent (seq, time, type, sessionId, actor, data, mac, keyVersion) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                record.seq, UTCTime.text(record.time), record.type, record.sessionId, record.actor, record.data, record.mac,
-                record.keyVersion,
+        try db.executeDirect(
+            "INSERT INTO auditEvent (seq, time, type, sessionId, actor, data, mac, keyVersion) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .integer(record.seq), .text(UTCTime.text(record.time)), .text(record.type), .text(record.sessionId), .text(record.actor),
+                .text(record.data), .blob(record.mac), .integer(record.keyVersion),
             ])
+        auditChain.appended = true
+        if inGroup {
+            auditChain.headBehind = true
+        } else {
+            try Self.storeAuditHead(sequence: sequence, mac: Array(record.mac), keyring: keyring, db)
+        }
+        return sequence
+    }
+
+    /// Brings the head row up to the chain's last event; the group commit calls it before committing.
+    static func writeAuditHead(_ db: Database, chain: AuditChainState, keyring: Keyring) throws {
+        guard chain.headBehind else { return }
+        chain.headBehind = false
+        guard let last = try lastAuditEvent(db), last.sequence != (try auditHead(db))?.sequence else { return }
+        try storeAuditHead(sequence: last.sequence, mac: last.mac, keyring: keyring, db)
+    }
+
+    private static func storeAuditHead(sequence: Int64, mac: [UInt8], keyring: Keyring, _ db: Database) throws {
+        guard let headMAC = keyring.mac(.audit, headMessage(sequence, mac), version: keyring.currentVersion) else {
+            throw StorageError.unknownKeyVersion(keyring.currentVersion)
+        }
         try db.cachedStatement(sql: """
             INSERT INTO auditHead (id, seq, mac, headMac, keyVersion) VALUES (1, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, headMac = excluded.headMac,
                 keyVersion = excluded.keyVersion
-            """).execute(arguments: [sequence, record.mac, headMAC, keyring.currentVersion])
-        return sequence
+            """).execute(arguments: [sequence, Data(mac), Data(headMAC), keyring.currentVersion])
+    }
+
+    private static func auditHead(_ db: Database) throws -> (sequence: Int64, mac: [UInt8])? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, mac FROM auditHead WHERE id = 1")).map { ($0[0], Array($0[1] as Data)) }
+    }
+
+    /// The newest event row; after a retention purge of every event, the chain goes on from the head row.
+    private static func lastAuditEvent(_ db: Database) throws -> (sequence: Int64, mac: [UInt8])? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, mac FROM auditEvent ORDER BY seq DESC LIMIT 1"))
+            .map { ($0[0], Array($0[1] as Data)) }
     }
 
     private func sign(_ message: [UInt8], version: Int) throws -> [UInt8] {

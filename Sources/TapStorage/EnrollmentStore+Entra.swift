@@ -229,7 +229,7 @@ extension EnrollmentStore: EntraLedger {
                     arguments: [UTCTime.text(now), deviceID])
             }
             try apply(.passUsed, to: &loaded.record, action: "entra pass used", now: now)
-            try loaded.record.updateRow(db)
+            try loaded.saveRecord(db)
             try appendAudit(
                 db, .passUsed, session: record.id, actor: "entra",
                 data: ["passId": .string(pass.id), "methodUsabilityReason": "OneTimeUsed"])

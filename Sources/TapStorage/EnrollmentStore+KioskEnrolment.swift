@@ -73,7 +73,7 @@ extension EnrollmentStore {
         // A malformed code is MACed like any other, so its refusal takes as long as a wrong one's.
         let text = PassCode.parse(presented)?.normalized ?? "unparseable:" + presented
         let digests = keyring.versions.compactMap { version in enrolmentCodeDigest(text, version: version).map { (version, Data($0)) } }
-        return try await pool.write { db in
+        let enrolled = try await pool.write { db -> (Operator, BearerToken)? in
             let now = world.currentSecond()
             var found: KioskEnrolmentCodeRecord?
             for (version, digest) in digests {
@@ -95,6 +95,9 @@ extension EnrollmentStore {
                 data: ["operatorId": .string(record.id), "via": .string("enrolmentCode")])
             return (try record.domain(), token)
         }
+        // The operator's previous token died with this change.
+        if enrolled != nil { operatorTokens.invalidate() }
+        return enrolled
     }
 
     /// The MAC of an enrolment code, under the operator-token key with its own label so it can never stand

@@ -6,6 +6,29 @@ import TapCore
 struct LoadedSession {
     var record: SessionRecord
     var pass: PassRecord?
+    /// The rows as last read or written, so that saving writes only the columns that changed.
+    private var storedRecord: SessionRecord
+    private var storedPass: PassRecord?
+
+    init(record: SessionRecord, pass: PassRecord?) {
+        self.record = record
+        self.pass = pass
+        storedRecord = record
+        storedPass = pass
+    }
+
+    /// Writes the session row's changes since it was loaded or last saved.
+    mutating func saveRecord(_ db: Database) throws {
+        try record.updateRow(db, from: storedRecord)
+        storedRecord = record
+    }
+
+    /// Writes the pass row's changes since it was loaded or last saved.
+    mutating func savePass(_ db: Database) throws {
+        guard let pass else { return }
+        try pass.updateRow(db, from: storedPass)
+        storedPass = pass
+    }
 }
 
 extension EnrollmentStore {
@@ -55,7 +78,7 @@ extension EnrollmentStore {
         if collecting, plan.startsAt <= now, loaded.record.state == SessionState.pending.rawValue {
             try apply(.startTimeReached, to: &loaded.record, action: "collect", now: now)
         }
-        try loaded.record.updateRow(db)
+        try loaded.saveRecord(db)
         return (loaded, plan)
     }
 
@@ -191,7 +214,7 @@ extension EnrollmentStore {
                 break
             }
         }
-        try loaded.record.updateRow(db)
+        try loaded.saveRecord(db)
     }
 
     /// Writes a terminal state: the session event, then the pass revocation and the end of its tokens.
@@ -200,7 +223,7 @@ extension EnrollmentStore {
         data: [String: JSONValue] = [:]
     ) throws {
         loaded.record.closedAt = now
-        try loaded.record.updateRow(db)
+        try loaded.saveRecord(db)
         try appendAudit(db, event, session: loaded.record.id, actor: actor, data: data)
         try revokeLivePass(&loaded, reason: event.rawValue, actor: actor, now: now, db: db)
         try db.cachedStatement(sql: "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL").execute(arguments: [UTCTime.text(now), loaded.record.id])
@@ -211,7 +234,8 @@ extension EnrollmentStore {
     func revokeLivePass(_ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: Database) throws {
         guard var pass = loaded.pass else { return }
         pass.revokedAt = now
-        try pass.updateRow(db)
+        loaded.pass = pass
+        try loaded.savePass(db)
         loaded.pass = nil
         var data: [String: JSONValue] = ["passId": .string(pass.id), "reason": .string(reason)]
         // An Entra pass (empty digest) dies in Entra only when Graph deletes it: mark that pending here, in the

@@ -83,30 +83,41 @@ extension EnrollmentStore {
     public func operatorForToken(_ token: BearerToken) async throws -> OperatorLookup {
         let now = world.now()
         let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
+        guard let cacheKey = digests.first(where: { $0.0 == keyring.currentVersion })?.1 ?? digests.first?.1 else { return .unknown }
+        if let cached = operatorTokens.lookup(cacheKey, now: now) { return cached }
+        let generation = operatorTokens.generation
         let nowText = UTCTime.text(now)
-        // Every operator request starts here. Without a transaction (unsafeRead): each statement reads a
-        // committed state, which is all a token lookup needs, and GRDB's BEGIN and COMMIT, prepared anew on
-        // every read, are spared.
-        return try await pool.unsafeRead { db in
+        // Every operator request that missed the cache starts here. Without a transaction (unsafeRead): each
+        // statement reads a committed state, which is all a token lookup needs, and GRDB's BEGIN and COMMIT,
+        // prepared anew on every read, are spared.
+        let (lookup, validUntil) = try await pool.unsafeRead { db -> (OperatorLookup, Date?) in
             var found: OperatorRecord?
-            // Every operator request runs these two lookups: statements prepared once per connection.
+            var graceEnds: Date?
+            // Statements prepared once per connection.
             let current = try db.cachedStatement(sql: "SELECT * FROM operator WHERE tokenDigest = ? AND keyVersion = ?")
             let previous = try db.cachedStatement(
                 sql: "SELECT * FROM operator WHERE previousTokenDigest = ? AND previousTokenKeyVersion = ? AND previousTokenExpiresAt > ?")
             for (version, digest) in digests {
                 if let record = try OperatorRecord.fetchOne(current, arguments: [digest, version]) {
                     found = record
+                    graceEnds = nil
                 }
                 // A token replaced by a rotation keeps working until its grace period ends.
                 if let record = try OperatorRecord.fetchOne(previous, arguments: [digest, version, nowText]) {
                     found = record
+                    graceEnds = record.previousTokenExpiresAt
                 }
             }
-            guard let record = found else { return .unknown }
-            if record.revokedAt != nil { return .revoked }
-            if let expiresAt = record.expiresAt, expiresAt <= now { return .expired }
-            return .valid(try record.domain())
+            guard let record = found else { return (.unknown, nil) }
+            if record.revokedAt != nil { return (.revoked, nil) }
+            if let expiresAt = record.expiresAt, expiresAt <= now { return (.expired, nil) }
+            let validUntil = [record.expiresAt, graceEnds].compactMap { $0 }.min()
+            return (.valid(try record.domain()), validUntil)
         }
+        if case .valid(let found) = lookup {
+            operatorTokens.store(found, validUntil: validUntil, for: cacheKey, generation: generation, now: now)
+        }
+        return lookup
     }
 
     /// Every operator, oldest first (tokens are never shown).
@@ -119,7 +130,7 @@ extension EnrollmentStore {
     /// Revokes an operator's token. Revoking yourself, or the last admin that can still act, is refused.
     public func revokeOperator(_ id: OperatorID, by actor: OperatorIdentity) async throws -> Operator {
         guard id != actor.id else { throw EnrollmentError.conflict("you cannot revoke your own token") }
-        return try await pool.write { db in
+        let revoked = try await pool.write { db in
             let now = world.currentSecond()
             guard var record = try OperatorRecord.find(db, id.rawValue) else {
                 throw EnrollmentError.notFound("operator")
@@ -137,12 +148,14 @@ extension EnrollmentStore {
             try appendAudit(db, .operatorRevoked, session: nil, actor: actor.id.rawValue, data: ["operatorId": .string(record.id)])
             return try record.domain()
         }
+        operatorTokens.invalidate()
+        return revoked
     }
 
     /// Gives an operator a new token. The old one keeps working for `grace` (so a kiosk can switch without
     /// downtime), then dies. Returns the new token, shown once.
     public func rotateToken(of id: OperatorID, grace: TimeInterval, by actor: OperatorIdentity) async throws -> (Operator, BearerToken) {
-        try await pool.write { db in
+        let rotated = try await pool.write { db in
             let now = world.currentSecond()
             guard var record = try OperatorRecord.find(db, id.rawValue), record.revokedAt == nil else {
                 throw EnrollmentError.notFound("operator")
@@ -160,5 +173,7 @@ extension EnrollmentStore {
                 data: ["operatorId": .string(record.id), "graceSeconds": .number(grace.rounded())])
             return (try record.domain(), token)
         }
+        operatorTokens.invalidate()
+        return rotated
     }
 }

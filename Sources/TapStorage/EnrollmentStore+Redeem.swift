@@ -18,19 +18,19 @@ extension EnrollmentStore {
         guard let tokenDigest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
         return try await write { db in
             let now = world.currentSecond()
-            let candidates = try PassRecord.fetchAll(
-                db.cachedStatement(sql: """
-                    SELECT pass.* FROM pass JOIN session ON session.id = pass.sessionId
-                    WHERE session.userPrincipalName = ? AND pass.revokedAt IS NULL
-                      AND session.state IN ('pending','active','inProgress','expired','lockedOut')
-                    """),
-                arguments: [user.value])
+            // Each live pass of the user with its session, in one statement.
+            var candidates: [PassRecord] = []
+            var sessionRecords: [SessionRecord] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.redeemCandidatesSQL), arguments: [user.value])
+            while let row = try rows.next() {
+                candidates.append(try PassRecord(row: row, startingAt: 0))
+                sessionRecords.append(try SessionRecord(row: row, startingAt: PassRecord.columnNames.count))
+            }
             var matched: PassRecord?
             for candidate in candidates {
                 let digest = presentedDigests[candidate.keyVersion] ?? []
                 if keyring.constantTimeEqual(Array(candidate.digest), digest) { matched = candidate }
             }
-            let sessionRecords = try candidates.compactMap { try SessionRecord.find(db, $0.sessionId) }
             let policy = try loadPolicy(db)
             let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
             let failures = try RedeemFailureRecord.find(db, user.value)
@@ -57,6 +57,14 @@ extension EnrollmentStore {
         }
     }
 
+    /// The user's live passes, each followed by its session's columns (see the records' `columnNames`).
+    private static let redeemCandidatesSQL = """
+        SELECT \((PassRecord.columnNames.map { "pass." + $0 } + SessionRecord.columnNames.map { "session." + $0 }).joined(separator: ", "))
+        FROM pass JOIN session ON session.id = pass.sessionId
+        WHERE session.userPrincipalName = ? AND pass.revokedAt IS NULL
+          AND session.state IN ('pending','active','inProgress','expired','lockedOut')
+        """
+
     /// The lowest failed-attempt limit among the policies of the user's sessions.
     private func failedAttemptLimit(for sessions: [SessionRecord], policy: Policy) throws -> Int {
         let limits = try sessions.map { try $0.settings(in: policy).failedAttemptLimit }
@@ -69,8 +77,8 @@ extension EnrollmentStore {
     ) throws -> Session {
         guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
         pass.uses += 1
-        try pass.updateRow(db)
         loaded.pass = pass
+        try loaded.savePass(db)
         if try loaded.record.sessionState == .active {
             let settings = try loaded.record.settings(in: policy)
             loaded.record.firstUsedAt = now
@@ -81,7 +89,7 @@ extension EnrollmentStore {
             }
         }
         try apply(.passUsed, to: &loaded.record, action: "redeem", now: now)
-        try loaded.record.updateRow(db)
+        try loaded.saveRecord(db)
         try appendAudit(
             db, .passUsed, session: loaded.record.id, actor: "redeem",
             data: [
@@ -95,9 +103,11 @@ extension EnrollmentStore {
     }
 
     private func storeSessionToken(_ digest: [UInt8], for loaded: LoadedSession, now: Date, db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO sessionToken (digest, sessionId, createdAt, expiresAt, revokedAt, keyVersion) VALUES (?, ?, ?, ?, NULL, ?)")
-            .execute(arguments: [
-                Data(digest), loaded.record.id, UTCTime.text(now), UTCTime.text(loaded.record.completionDeadline), keyring.currentVersion,
+        try db.executeDirect(
+            "INSERT INTO sessionToken (digest, sessionId, createdAt, expiresAt, revokedAt, keyVersion) VALUES (?, ?, ?, ?, NULL, ?)",
+            [
+                .blob(digest), .text(loaded.record.id), .text(UTCTime.text(now)), .text(UTCTime.text(loaded.record.completionDeadline)),
+                .integer(keyring.currentVersion),
             ])
     }
 
@@ -119,9 +129,10 @@ extension EnrollmentStore {
             guard effective == .active || effective == .inProgress, var pass = loaded.pass else { continue }
             try settle(&loaded, now: now, db: db)
             pass.lockedAt = now
-            try pass.updateRow(db)
+            loaded.pass = pass
+            try loaded.savePass(db)
             try apply(.lockOut, to: &loaded.record, action: "lock out", now: now)
-            try loaded.record.updateRow(db)
+            try loaded.saveRecord(db)
             try appendAudit(
                 db, .passLocked, session: record.id, actor: "redeem",
                 data: ["passId": .string(pass.id), "failedAttempts": .number(Double(failures.count))])

@@ -16,8 +16,12 @@ public struct EnrollmentStore: Sendable {
     public let feed: AuditFeed
     /// Commits concurrent write use cases together (see ``write(_:)``).
     let groupCommit: GroupCommit
+    /// Where the audit chain stands on the writer (see ``appendAudit``).
+    let auditChain: AuditChainState
     /// The policy document last decoded, with its text (see `loadPolicy`).
     let policyCache = PolicyCache(nil)
+    /// Operators recently found by token (see ``operatorForToken(_:)``).
+    let operatorTokens = OperatorTokenCache()
 
     /// How the file is opened: the server runs migrations; local CLI commands refuse an out-of-date schema.
     public enum OpenMode: Sendable {
@@ -36,6 +40,11 @@ public struct EnrollmentStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Each group-committed use case runs in a savepoint, and SQLite keeps the pages a savepoint may
+            // have to restore in a statement journal. By default that journal spills to a temp file in
+            // /var/tmp past 64 KiB, which cost some 20 4 KiB writes per create and per redeem (strace: nine in
+            // ten of the writer's pwrites). In memory it is a copy; a group's journal is a few MB at most.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL when it switches to WAL, after prepareDatabase; FULL makes every
@@ -55,9 +64,12 @@ public struct EnrollmentStore: Sendable {
         self.pool = pool
         self.world = world
         self.keyring = keyring
-        self.groupCommit = GroupCommit(pool: pool)
+        let chain = AuditChainState()
+        self.auditChain = chain
+        self.groupCommit = GroupCommit(
+            pool: pool, auditChain: chain, beforeCommit: { db in try Self.writeAuditHead(db, chain: chain, keyring: keyring) })
         let feed = AuditFeed(latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
-        pool.add(transactionObserver: AuditCommitObserver(feed: feed), extent: .databaseLifetime)
+        pool.add(transactionObserver: AuditCommitObserver(chain: chain, feed: feed), extent: .databaseLifetime)
         self.feed = feed
     }
 

@@ -13,6 +13,10 @@ final class GroupCommit: Sendable {
 
     private let pool: DatabasePool
     private let state = Locked(State())
+    /// The audit chain defers its head row to the end of a group (see `EnrollmentStore.appendAudit`).
+    private let auditChain: AuditChainState
+    /// Runs inside each group's transaction after its last use case, before the commit.
+    private let beforeCommit: @Sendable (Database) throws -> Void
 
     private struct State {
         var queue: [PendingWrite] = []
@@ -20,8 +24,10 @@ final class GroupCommit: Sendable {
         var scheduled = false
     }
 
-    init(pool: DatabasePool) {
+    init(pool: DatabasePool, auditChain: AuditChainState, beforeCommit: @escaping @Sendable (Database) throws -> Void) {
         self.pool = pool
+        self.auditChain = auditChain
+        self.beforeCommit = beforeCommit
     }
 
     /// Runs `body` in the next group's transaction and returns its result once that transaction committed.
@@ -51,7 +57,7 @@ final class GroupCommit: Sendable {
                 state.queue.removeFirst(count)
                 return group
             }
-            Self.commit(group, db)
+            self.commit(group, db)
             let more = self.state.withLock { state -> Bool in
                 state.scheduled = !state.queue.isEmpty
                 return state.scheduled
@@ -60,8 +66,13 @@ final class GroupCommit: Sendable {
         }
     }
 
-    private static func commit(_ group: [PendingWrite], _ db: Database) {
+    private func commit(_ group: [PendingWrite], _ db: Database) {
         guard !group.isEmpty else { return }
+        auditChain.inGroup = true
+        defer {
+            auditChain.inGroup = false
+            auditChain.headBehind = false
+        }
         do {
             try db.inTransaction(.immediate) {
                 for write in group {
@@ -71,6 +82,8 @@ final class GroupCommit: Sendable {
                     // A failed use case whose writes could not be undone must not be committed with the rest.
                     guard write.perform(db) else { throw GroupCommitError.transactionAborted }
                 }
+                guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
+                try beforeCommit(db)
                 return .commit
             }
         } catch {
@@ -97,25 +110,25 @@ private final class PendingWrite: @unchecked Sendable {
         // Written by `run`, read by `answer`, both on the writer queue, one after the other.
         let outcome = OutcomeBox<T>()
         run = { db in
-            // A savepoint of our own through prepared-once statements: GRDB's `inSavepoint` prepares its
-            // SAVEPOINT and RELEASE statements anew each time, twice per use case on the writer.
+            // A savepoint of our own through prepared-once statements run directly: GRDB's `inSavepoint`
+            // prepares its SAVEPOINT and RELEASE statements anew each time, twice per use case on the writer.
             do {
-                try db.cachedStatement(sql: "SAVEPOINT useCase").execute()
+                try db.executeDirect("SAVEPOINT useCase")
             } catch {
                 outcome.result = .failure(error)
                 return true  // nothing was written
             }
             do {
                 let value = try body(db)
-                try db.cachedStatement(sql: "RELEASE SAVEPOINT useCase").execute()
+                try db.executeDirect("RELEASE SAVEPOINT useCase")
                 outcome.result = .success(value)
                 return true
             } catch {
                 outcome.result = .failure(error)
                 // Undo this use case's writes only.
                 do {
-                    try db.cachedStatement(sql: "ROLLBACK TRANSACTION TO SAVEPOINT useCase").execute()
-                    try db.cachedStatement(sql: "RELEASE SAVEPOINT useCase").execute()
+                    try db.executeDirect("ROLLBACK TRANSACTION TO SAVEPOINT useCase")
+                    try db.executeDirect("RELEASE SAVEPOINT useCase")
                     return true
                 } catch {
                     return false

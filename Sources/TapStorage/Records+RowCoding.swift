@@ -154,31 +154,199 @@ extension PassRecord {
 extension SessionRecord {
     /// Inserts through a statement prepared once per connection (a new row per create or reissue).
     func insertRow(_ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO session (id, scenario, state, site, userPrincipalName, deviceId, createdBy, reason, proofing, createdAt, updatedAt, completionDeadline, firstUsedAt, closedAt, passRequest, approval, approvalDeadline, privilegedSubject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [id, scenario, state, site, userPrincipalName, deviceId, createdBy, reason, proofing, UTCTime.text(createdAt), UTCTime.text(updatedAt), UTCTime.text(completionDeadline), firstUsedAt.map(UTCTime.text), closedAt.map(UTCTime.text), passRequest, approval, approvalDeadline.map(UTCTime.text), privilegedSubject])
+        try db.executeDirect(
+            "INSERT INTO session (id, scenario, state, site, userPrincipalName, deviceId, createdBy, reason, proofing, createdAt, updatedAt, completionDeadline, firstUsedAt, closedAt, passRequest, approval, approvalDeadline, privilegedSubject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .text(id), .text(scenario), .text(state), .text(site), .text(userPrincipalName), .text(deviceId), .text(createdBy),
+                .text(reason), .text(proofing), .text(UTCTime.text(createdAt)), .text(UTCTime.text(updatedAt)),
+                .text(UTCTime.text(completionDeadline)), .text(firstUsedAt.map(UTCTime.text)), .text(closedAt.map(UTCTime.text)),
+                .text(passRequest), .text(approval), .text(approvalDeadline.map(UTCTime.text)), .boolean(privilegedSubject),
+            ])
     }
 }
 
 extension PassRecord {
     /// Inserts through a statement prepared once per connection (a new row per create or reissue).
     func insertRow(_ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO pass (id, sessionId, digest, createdAt, startsAt, expiresAt, maxUses, uses, revokedAt, lockedAt, keyVersion, issuedBy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [id, sessionId, digest, UTCTime.text(createdAt), UTCTime.text(startsAt), UTCTime.text(expiresAt), maxUses, uses, revokedAt.map(UTCTime.text), lockedAt.map(UTCTime.text), keyVersion, issuedBy])
+        try db.executeDirect(
+            "INSERT INTO pass (id, sessionId, digest, createdAt, startsAt, expiresAt, maxUses, uses, revokedAt, lockedAt, keyVersion, issuedBy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                .text(id), .text(sessionId), .blob(digest), .text(UTCTime.text(createdAt)), .text(UTCTime.text(startsAt)),
+                .text(UTCTime.text(expiresAt)), .integer(maxUses), .integer(uses), .text(revokedAt.map(UTCTime.text)),
+                .text(lockedAt.map(UTCTime.text)), .integer(keyVersion), .text(issuedBy),
+            ])
     }
 }
 
 extension SessionRecord {
+    /// Writes back the columns that differ from `original`, or every column without one. SQLite maintains
+    /// every index and checks every foreign key that covers a column named in SET, changed or not: writing
+    /// all 17 columns to move a redeemed session to `inProgress` rewrote seven index entries and looked up
+    /// two parent rows.
+    func updateRow(_ db: Database, from original: SessionRecord? = nil) throws {
+        guard let original, original.id == id else { return try updateAllColumns(db) }
+        var changes = ChangedColumns()
+        changes.note("scenario", scenario, original.scenario)
+        changes.note("state", state, original.state)
+        changes.note("site", site, original.site)
+        changes.note("userPrincipalName", userPrincipalName, original.userPrincipalName)
+        changes.note("deviceId", deviceId, original.deviceId)
+        changes.note("createdBy", createdBy, original.createdBy)
+        changes.note("reason", reason, original.reason)
+        changes.note("proofing", proofing, original.proofing)
+        changes.note("createdAt", createdAt, original.createdAt)
+        changes.note("updatedAt", updatedAt, original.updatedAt)
+        changes.note("completionDeadline", completionDeadline, original.completionDeadline)
+        changes.note("firstUsedAt", firstUsedAt, original.firstUsedAt)
+        changes.note("closedAt", closedAt, original.closedAt)
+        changes.note("passRequest", passRequest, original.passRequest)
+        changes.note("approval", approval, original.approval)
+        changes.note("approvalDeadline", approvalDeadline, original.approvalDeadline)
+        changes.note("privilegedSubject", privilegedSubject, original.privilegedSubject)
+        try changes.write(table: "session", id: id, db)
+    }
+
     /// Writes every column back through a statement prepared once per connection.
-    func updateRow(_ db: Database) throws {
+    private func updateAllColumns(_ db: Database) throws {
         try db.cachedStatement(sql: "UPDATE session SET scenario = ?, state = ?, site = ?, userPrincipalName = ?, deviceId = ?, createdBy = ?, reason = ?, proofing = ?, createdAt = ?, updatedAt = ?, completionDeadline = ?, firstUsedAt = ?, closedAt = ?, passRequest = ?, approval = ?, approvalDeadline = ?, privilegedSubject = ? WHERE id = ?")
             .execute(arguments: [scenario, state, site, userPrincipalName, deviceId, createdBy, reason, proofing, UTCTime.text(createdAt), UTCTime.text(updatedAt), UTCTime.text(completionDeadline), firstUsedAt.map(UTCTime.text), closedAt.map(UTCTime.text), passRequest, approval, approvalDeadline.map(UTCTime.text), privilegedSubject, id])
     }
 }
 
 extension PassRecord {
+    /// Writes back the columns that differ from `original`, or every column without one (see
+    /// ``SessionRecord/updateRow(_:from:)``): a redeem changes `uses` only.
+    func updateRow(_ db: Database, from original: PassRecord? = nil) throws {
+        guard let original, original.id == id else { return try updateAllColumns(db) }
+        var changes = ChangedColumns()
+        changes.note("sessionId", sessionId, original.sessionId)
+        changes.note("digest", digest, original.digest)
+        changes.note("createdAt", createdAt, original.createdAt)
+        changes.note("startsAt", startsAt, original.startsAt)
+        changes.note("expiresAt", expiresAt, original.expiresAt)
+        changes.note("maxUses", maxUses, original.maxUses)
+        changes.note("uses", uses, original.uses)
+        changes.note("revokedAt", revokedAt, original.revokedAt)
+        changes.note("lockedAt", lockedAt, original.lockedAt)
+        changes.note("keyVersion", keyVersion, original.keyVersion)
+        changes.note("issuedBy", issuedBy, original.issuedBy)
+        try changes.write(table: "pass", id: id, db)
+    }
+
     /// Writes every column back through a statement prepared once per connection.
-    func updateRow(_ db: Database) throws {
+    private func updateAllColumns(_ db: Database) throws {
         try db.cachedStatement(sql: "UPDATE pass SET sessionId = ?, digest = ?, createdAt = ?, startsAt = ?, expiresAt = ?, maxUses = ?, uses = ?, revokedAt = ?, lockedAt = ?, keyVersion = ?, issuedBy = ? WHERE id = ?")
             .execute(arguments: [sessionId, digest, UTCTime.text(createdAt), UTCTime.text(startsAt), UTCTime.text(expiresAt), maxUses, uses, revokedAt.map(UTCTime.text), lockedAt.map(UTCTime.text), keyVersion, issuedBy, id])
+    }
+}
+
+extension SessionRecord {
+    /// The columns ``init(row:startingAt:)`` reads, in order, for queries that select a session beside
+    /// another row (qualify each with the table name).
+    static let columnNames = [
+        "id", "scenario", "state", "site", "userPrincipalName", "deviceId", "createdBy", "reason", "proofing", "createdAt",
+        "updatedAt", "completionDeadline", "firstUsedAt", "closedAt", "passRequest", "approval", "approvalDeadline",
+        "privilegedSubject",
+    ]
+
+    /// Decodes by position from `start`, in the order of ``columnNames``: no column-name lookups.
+    init(row: Row, startingAt start: Int) throws {
+        id = try row.decode(atIndex: start)
+        scenario = try row.decode(atIndex: start + 1)
+        state = try row.decode(atIndex: start + 2)
+        site = try row.decode(atIndex: start + 3)
+        userPrincipalName = try row.decode(atIndex: start + 4)
+        deviceId = try row.decode(atIndex: start + 5)
+        createdBy = try row.decode(atIndex: start + 6)
+        reason = try row.decode(atIndex: start + 7)
+        proofing = try row.decode(atIndex: start + 8)
+        createdAt = try row.decode(atIndex: start + 9)
+        updatedAt = try row.decode(atIndex: start + 10)
+        completionDeadline = try row.decode(atIndex: start + 11)
+        firstUsedAt = try row.decode(atIndex: start + 12)
+        closedAt = try row.decode(atIndex: start + 13)
+        passRequest = try row.decode(atIndex: start + 14)
+        approval = try row.decode(atIndex: start + 15)
+        approvalDeadline = try row.decode(atIndex: start + 16)
+        privilegedSubject = try row.decode(atIndex: start + 17)
+    }
+}
+
+extension PassRecord {
+    /// The columns ``init(row:startingAt:)`` reads, in order.
+    static let columnNames = [
+        "id", "sessionId", "digest", "createdAt", "startsAt", "expiresAt", "maxUses", "uses", "revokedAt", "lockedAt", "keyVersion",
+        "issuedBy",
+    ]
+
+    /// Decodes by position from `start`, in the order of ``columnNames``.
+    init(row: Row, startingAt start: Int) throws {
+        id = try row.decode(atIndex: start)
+        sessionId = try row.decode(atIndex: start + 1)
+        digest = try row.decode(atIndex: start + 2)
+        createdAt = try row.decode(atIndex: start + 3)
+        startsAt = try row.decode(atIndex: start + 4)
+        expiresAt = try row.decode(atIndex: start + 5)
+        maxUses = try row.decode(atIndex: start + 6)
+        uses = try row.decode(atIndex: start + 7)
+        revokedAt = try row.decode(atIndex: start + 8)
+        lockedAt = try row.decode(atIndex: start + 9)
+        keyVersion = try row.decode(atIndex: start + 10)
+        issuedBy = try row.decode(atIndex: start + 11)
+    }
+}
+
+/// The SET list of an UPDATE that names only changed columns; times stored as the same text as inserts.
+/// Each distinct list is its own cached statement, and the use cases produce a handful of them.
+private struct ChangedColumns {
+    private var names: [String] = []
+    private var values: [DirectValue] = []
+
+    mutating func note(_ name: String, _ new: String, _ old: String) {
+        guard new != old else { return }
+        names.append(name)
+        values.append(.text(new))
+    }
+
+    mutating func note(_ name: String, _ new: String?, _ old: String?) {
+        guard new != old else { return }
+        names.append(name)
+        values.append(.text(new))
+    }
+
+    mutating func note(_ name: String, _ new: Int, _ old: Int) {
+        guard new != old else { return }
+        names.append(name)
+        values.append(.integer(new))
+    }
+
+    mutating func note(_ name: String, _ new: Bool, _ old: Bool) {
+        guard new != old else { return }
+        names.append(name)
+        values.append(.boolean(new))
+    }
+
+    mutating func note(_ name: String, _ new: Data, _ old: Data) {
+        guard new != old else { return }
+        names.append(name)
+        values.append(.blob(new))
+    }
+
+    mutating func note(_ name: String, _ new: Date, _ old: Date) {
+        guard new != old else { return }
+        names.append(name)
+        values.append(.text(UTCTime.text(new)))
+    }
+
+    mutating func note(_ name: String, _ new: Date?, _ old: Date?) {
+        guard new != old else { return }
+        names.append(name)
+        values.append(.text(new.map(UTCTime.text)))
+    }
+
+    func write(table: String, id: String, _ db: Database) throws {
+        guard !names.isEmpty else { return }
+        let assignments = names.map { "\($0) = ?" }.joined(separator: ", ")
+        try db.executeDirect("UPDATE \(table) SET \(assignments) WHERE id = ?", values + [.text(id)])
     }
 }

@@ -1,0 +1,142 @@
+import Foundation
+import GRDB
+import TapCore
+import TapTestSupport
+import Testing
+@testable import TapStorage
+
+/// The writer's fast paths: the audit head written once per group, updates of changed columns only,
+/// statements run straight through SQLite, and the operator-token cache.
+@Suite("Writer fast paths")
+struct WriterPathTests {
+    struct Refused: Error {}
+
+    @Test func eventsOfUseCasesThatFailInAGroupLeaveNoGapAndTheHeadAtTheLastKeptEvent() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let store = fixture.store
+        // Every third use case appends two events and then fails: its savepoint takes both back.
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for number in 0..<150 {
+                group.addTask {
+                    do {
+                        try await store.write { db in
+                            try store.appendAudit(db, .requestRefused, session: nil, actor: "test-\(number)")
+                            if number % 3 == 0 {
+                                try store.appendAudit(db, .requestRefused, session: nil, actor: "test-\(number)-again")
+                                throw Refused()
+                            }
+                        }
+                        return true
+                    } catch {
+                        return false
+                    }
+                }
+            }
+            return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+        }
+        #expect(outcomes == 100)
+        let (events, head) = try await store.pool.read { db in
+            (try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEvent WHERE actor LIKE 'test-%'") ?? -1,
+             try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1)
+        }
+        #expect(events == 100)
+        let verification = try await store.verifyAudit()
+        #expect(verification == .intact(events: head))
+        #expect(store.feed.latest == head)
+    }
+
+    @Test func aSavedSessionWritesOnlyTheColumnsThatChanged() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession()
+        let statements = LockedStatements()
+        try await fixture.store.write { db in
+            guard let record = try SessionRecord.find(db, issued.session.id.rawValue) else { throw Refused() }
+            var loaded = LoadedSession(record: record, pass: nil)
+            db.trace { statements.append($0.expandedDescription) }
+            loaded.record.reason = "changed"
+            try loaded.saveRecord(db)
+            try loaded.saveRecord(db)  // nothing changed since: no statement
+            db.trace(options: [], nil)
+        }
+        #expect(statements.all == ["UPDATE session SET reason = 'changed' WHERE id = '\(issued.session.id.rawValue)'"])
+        #expect(try await fixture.session(issued.session.id).reason == "changed")
+    }
+
+    @Test func aDirectStatementReportsSQLiteErrorsAndStaysUsable() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.store.write { db in
+            try db.execute(sql: "CREATE TABLE scratch (id TEXT PRIMARY KEY NOT NULL, n INTEGER CHECK (n >= 0), b BLOB)")
+            try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("a"), .integer(1), .blob([1, 2])])
+            #expect(throws: DatabaseError.self) {
+                try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("a"), .integer(2), .null])
+            }
+            #expect(throws: DatabaseError.self) {
+                try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("b"), .integer(-1), .null])
+            }
+            #expect(throws: DatabaseError.self) { try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("c")]) }
+            try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("d"), .integer(4), .text(nil)])
+            let rows = try Row.fetchAll(db, sql: "SELECT id, n, b FROM scratch ORDER BY id")
+            #expect(rows.map { $0[0] as String } == ["a", "d"])
+            #expect((rows[0][2] as Data) == Data([1, 2]))
+            #expect(rows[1][2] as Data? == nil)
+        }
+    }
+
+    @Test func aRevokedOrRotatedTokenIsRefusedAtOnceDespiteTheCache() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let (created, token) = try await fixture.store.createOperator(NewOperator(name: "desk", role: .helpdesk), by: fixture.admin)
+        #expect(try await fixture.store.operatorForToken(token) == .valid(created))
+        #expect(try await fixture.store.operatorForToken(token) == .valid(created))  // from the cache
+        let (rotated, newToken) = try await fixture.store.rotateToken(of: created.identity.id, grace: 0, by: fixture.admin)
+        #expect(try await fixture.store.operatorForToken(token) == .unknown)
+        #expect(try await fixture.store.operatorForToken(newToken) == .valid(rotated))
+        _ = try await fixture.store.revokeOperator(created.identity.id, by: fixture.admin)
+        #expect(try await fixture.store.operatorForToken(newToken) == .revoked)
+    }
+
+    @Test func aChangeMadeByAnotherProcessIsSeenWithinTheCacheLifetime() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let (created, token) = try await fixture.store.createOperator(NewOperator(name: "desk", role: .helpdesk), by: fixture.admin)
+        #expect(try await fixture.store.operatorForToken(token) == .valid(created))
+        // The local CLI revoking on the same file: this store hears nothing of it.
+        try fixture.tamper("UPDATE operator SET revokedAt = createdAt WHERE id = '\(created.identity.id.rawValue)'")
+        #expect(try await fixture.store.operatorForToken(token) == .valid(created))
+        fixture.clock.advance(seconds: OperatorTokenCache.lifetime)
+        #expect(try await fixture.store.operatorForToken(token) == .revoked)
+    }
+
+    @Test func anExpiringTokenIsNotServedFromTheCachePastItsExpiry() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        // Half a second before a whole-second expiry, so the entry is still young when the token expires.
+        fixture.clock.advance(seconds: 0.5)
+        let expiry = fixture.clock.now.addingTimeInterval(0.5)
+        let (created, token) = try await fixture.store.createOperator(
+            NewOperator(name: "desk", role: .helpdesk, expiresAt: expiry), by: fixture.admin)
+        #expect(try await fixture.store.operatorForToken(token) == .valid(created))
+        fixture.clock.advance(seconds: 0.5)
+        #expect(try await fixture.store.operatorForToken(token) == .expired)
+    }
+
+    @Test func theUserIndexDoesNotHoldTheState() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let columns = try await fixture.store.pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info('session_user') ORDER BY seqno")
+        }
+        #expect(columns == ["userPrincipalName", "id"])
+    }
+}
+
+/// Statements a trace saw, from whichever thread SQLite called back on.
+final class LockedStatements: @unchecked Sendable {
+    private let lock = NSLock()
+    private var statements: [String] = []
+    func append(_ statement: String) { lock.withLock { statements.append(statement) } }
+    var all: [String] { lock.withLock { statements } }
+}
