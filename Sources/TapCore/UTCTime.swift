@@ -24,6 +24,57 @@ public enum UTCTime {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Reads the store's column text back: `YYYY-MM-DD HH:MM:SS` with an optional `.` and 1 to 9 fraction
+    /// digits (a `T` separator and a trailing `Z` are accepted too). `nil` for anything else, which callers
+    /// hand to a general parser. Foundation's calendar arithmetic, which GRDB uses for every date column, was
+    /// a visible share of decoding a session row.
+    public static func parse(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes -> Date? in
+            guard bytes.count >= 19 else { return nil }
+            func number(_ start: Int, _ count: Int) -> Int? {
+                var value = 0
+                for index in start..<start + count {
+                    let digit = Int(bytes[index]) - 48
+                    guard (0...9).contains(digit) else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+                bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
+                bytes[16] == UInt8(ascii: ":"),
+                let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+                let minute = number(14, 2), let second = number(17, 2),
+                (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+            else { return nil }
+            var index = 19
+            var nanoseconds = 0
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                let start = index
+                var scale = 100_000_000
+                while index < bytes.count, index - start < 9, let digit = number(index, 1) {
+                    nanoseconds += digit * scale
+                    scale /= 10
+                    index += 1
+                }
+                guard index > start else { return nil }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "Z") { index += 1 }
+            guard index == bytes.count else { return nil }
+            // days_from_civil (Howard Hinnant), the inverse of `parts`.
+            let shiftedYear = month <= 2 ? year - 1 : year
+            let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+            let yearOfEra = shiftedYear - era * 400
+            let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+            let days = era * 146_097 + dayOfEra - 719_468
+            let seconds = days * 86_400 + hour * 3600 + minute * 60 + second
+            return Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9)
+        }
+    }
+
     struct Civil {
         var year, month, day, hour, minute, second: Int
 
@@ -43,7 +94,12 @@ public enum UTCTime {
     }
 
     static func parts(_ date: Date) -> (civil: Civil, milliseconds: Int) {
-        let totalMilliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let scaled = date.timeIntervalSince1970 * 1000
+        var totalMilliseconds = Int64(scaled.rounded(.down))
+        // A time read back from its own text can land a hair below its millisecond: `Date` counts from 2001,
+        // and at today's distance from it a double resolves about 0.1 µs, so 10:00:00.004 comes back as
+        // 3.99995 ms past the second. Within a microsecond of the next millisecond counts as that millisecond.
+        if Double(totalMilliseconds + 1) - scaled < 1e-3 { totalMilliseconds += 1 }
         var seconds = totalMilliseconds / 1000
         var milliseconds = totalMilliseconds % 1000
         if milliseconds < 0 { milliseconds += 1000; seconds -= 1 }

@@ -17,14 +17,14 @@ extension OperatorRecord {
         tokenDigest = try row.decode(forColumn: "tokenDigest")
         allowedSubjects = try row.decode(forColumn: "allowedSubjects")
         allowedSources = try row.decode(forColumn: "allowedSources")
-        createdAt = try row.decode(forColumn: "createdAt")
+        createdAt = try row.storedDate("createdAt")
         createdBy = try row.decode(forColumn: "createdBy")
-        expiresAt = try row.decode(forColumn: "expiresAt")
-        revokedAt = try row.decode(forColumn: "revokedAt")
+        expiresAt = try row.storedOptionalDate("expiresAt")
+        revokedAt = try row.storedOptionalDate("revokedAt")
         keyVersion = try row.decode(forColumn: "keyVersion")
         previousTokenDigest = try row.decode(forColumn: "previousTokenDigest")
         previousTokenKeyVersion = try row.decode(forColumn: "previousTokenKeyVersion")
-        previousTokenExpiresAt = try row.decode(forColumn: "previousTokenExpiresAt")
+        previousTokenExpiresAt = try row.storedOptionalDate("previousTokenExpiresAt")
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -57,8 +57,8 @@ extension DeviceRecord {
         site = try row.decode(forColumn: "site")
         enrollmentState = try row.decode(forColumn: "enrollmentState")
         mdmDeviceId = try row.decode(forColumn: "mdmDeviceId")
-        lastSeenAt = try row.decode(forColumn: "lastSeenAt")
-        createdAt = try row.decode(forColumn: "createdAt")
+        lastSeenAt = try row.storedOptionalDate("lastSeenAt")
+        createdAt = try row.storedDate("createdAt")
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -86,14 +86,14 @@ extension SessionRecord {
         createdBy = try row.decode(forColumn: "createdBy")
         reason = try row.decode(forColumn: "reason")
         proofing = try row.decode(forColumn: "proofing")
-        createdAt = try row.decode(forColumn: "createdAt")
-        updatedAt = try row.decode(forColumn: "updatedAt")
-        completionDeadline = try row.decode(forColumn: "completionDeadline")
-        firstUsedAt = try row.decode(forColumn: "firstUsedAt")
-        closedAt = try row.decode(forColumn: "closedAt")
+        createdAt = try row.storedDate("createdAt")
+        updatedAt = try row.storedDate("updatedAt")
+        completionDeadline = try row.storedDate("completionDeadline")
+        firstUsedAt = try row.storedOptionalDate("firstUsedAt")
+        closedAt = try row.storedOptionalDate("closedAt")
         passRequest = try row.decode(forColumn: "passRequest")
         approval = try row.decode(forColumn: "approval")
-        approvalDeadline = try row.decode(forColumn: "approvalDeadline")
+        approvalDeadline = try row.storedOptionalDate("approvalDeadline")
         privilegedSubject = try row.decode(forColumn: "privilegedSubject")
     }
 
@@ -124,13 +124,13 @@ extension PassRecord {
         id = try row.decode(forColumn: "id")
         sessionId = try row.decode(forColumn: "sessionId")
         digest = try row.decode(forColumn: "digest")
-        createdAt = try row.decode(forColumn: "createdAt")
-        startsAt = try row.decode(forColumn: "startsAt")
-        expiresAt = try row.decode(forColumn: "expiresAt")
+        createdAt = try row.storedDate("createdAt")
+        startsAt = try row.storedDate("startsAt")
+        expiresAt = try row.storedDate("expiresAt")
         maxUses = try row.decode(forColumn: "maxUses")
         uses = try row.decode(forColumn: "uses")
-        revokedAt = try row.decode(forColumn: "revokedAt")
-        lockedAt = try row.decode(forColumn: "lockedAt")
+        revokedAt = try row.storedOptionalDate("revokedAt")
+        lockedAt = try row.storedOptionalDate("lockedAt")
         keyVersion = try row.decode(forColumn: "keyVersion")
         issuedBy = try row.decode(forColumn: "issuedBy")
     }
@@ -260,14 +260,14 @@ extension SessionRecord {
         createdBy = try row.decode(atIndex: start + 6)
         reason = try row.decode(atIndex: start + 7)
         proofing = try row.decode(atIndex: start + 8)
-        createdAt = try row.decode(atIndex: start + 9)
-        updatedAt = try row.decode(atIndex: start + 10)
-        completionDeadline = try row.decode(atIndex: start + 11)
-        firstUsedAt = try row.decode(atIndex: start + 12)
-        closedAt = try row.decode(atIndex: start + 13)
+        createdAt = try row.storedDate(atIndex: start + 9)
+        updatedAt = try row.storedDate(atIndex: start + 10)
+        completionDeadline = try row.storedDate(atIndex: start + 11)
+        firstUsedAt = try row.storedOptionalDate(atIndex: start + 12)
+        closedAt = try row.storedOptionalDate(atIndex: start + 13)
         passRequest = try row.decode(atIndex: start + 14)
         approval = try row.decode(atIndex: start + 15)
-        approvalDeadline = try row.decode(atIndex: start + 16)
+        approvalDeadline = try row.storedOptionalDate(atIndex: start + 16)
         privilegedSubject = try row.decode(atIndex: start + 17)
     }
 }
@@ -284,13 +284,13 @@ extension PassRecord {
         id = try row.decode(atIndex: start)
         sessionId = try row.decode(atIndex: start + 1)
         digest = try row.decode(atIndex: start + 2)
-        createdAt = try row.decode(atIndex: start + 3)
-        startsAt = try row.decode(atIndex: start + 4)
-        expiresAt = try row.decode(atIndex: start + 5)
+        createdAt = try row.storedDate(atIndex: start + 3)
+        startsAt = try row.storedDate(atIndex: start + 4)
+        expiresAt = try row.storedDate(atIndex: start + 5)
         maxUses = try row.decode(atIndex: start + 6)
         uses = try row.decode(atIndex: start + 7)
-        revokedAt = try row.decode(atIndex: start + 8)
-        lockedAt = try row.decode(atIndex: start + 9)
+        revokedAt = try row.storedOptionalDate(atIndex: start + 8)
+        lockedAt = try row.storedOptionalDate(atIndex: start + 9)
         keyVersion = try row.decode(atIndex: start + 10)
         issuedBy = try row.decode(atIndex: start + 11)
     }
@@ -348,5 +348,34 @@ private struct ChangedColumns {
         guard !names.isEmpty else { return }
         let assignments = names.map { "\($0) = ?" }.joined(separator: ", ")
         try db.executeDirect("UPDATE \(table) SET \(assignments) WHERE id = ?", values + [.text(id)])
+    }
+}
+
+extension Row {
+    /// A stored time, read with ``UTCTime/parse(_:)`` when it is the store's own text (it always is for rows
+    /// TapStorage wrote) and with GRDB's general reading otherwise. GRDB's reading goes through
+    /// Foundation's calendar for every date column, a visible share of decoding a session row.
+    func storedDate(_ column: String) throws -> Date {
+        try Self.requireDate(self[column], column)
+    }
+
+    func storedOptionalDate(_ column: String) throws -> Date? {
+        let value: DatabaseValue = self[column]
+        return value.isNull ? nil : try Self.requireDate(value, column)
+    }
+
+    func storedDate(atIndex index: Int) throws -> Date {
+        try Self.requireDate(self[index], "column \(index)")
+    }
+
+    func storedOptionalDate(atIndex index: Int) throws -> Date? {
+        let value: DatabaseValue = self[index]
+        return value.isNull ? nil : try Self.requireDate(value, "column \(index)")
+    }
+
+    private static func requireDate(_ value: DatabaseValue, _ column: String) throws -> Date {
+        if case .string(let text) = value.storage, let date = UTCTime.parse(text) { return date }
+        guard let date = Date.fromDatabaseValue(value) else { throw StorageError.corruptRow("\(column) is not a time") }
+        return date
     }
 }
