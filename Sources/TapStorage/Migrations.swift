@@ -344,14 +344,16 @@ enum Migrations {
                 CREATE INDEX entraPass_pending ON entraPass(createdAt) WHERE revocation = 'pending';
                 """)
         }
-        migrator.registerMigration("2026-11-27 session_user without state") { db in
-            // The user index held the state too, so every state change (each redeem, completion, sweep)
-            // moved an entry at a place set by the user's name: one more random page per write. Ordered by
-            // id instead, it never changes after insert and serves the user filter's id-ordered pages; the
-            // few sessions one user has are filtered by state from their rows.
+        migrator.registerMigration("2026-11-27 session indexes by id, not state") { db in
+            // The user and device indexes held the state too, so every state change (each redeem,
+            // completion, sweep) moved an entry in each: more pages written per write. Ordered by id
+            // instead, they never change after insert and serve the user and serial filters' id-ordered
+            // pages; the few sessions of one user or device are filtered by state from their rows.
             try db.execute(sql: """
                 DROP INDEX session_user;
                 CREATE INDEX session_user ON session(userPrincipalName, id);
+                DROP INDEX session_device;
+                CREATE INDEX session_device ON session(deviceId, id);
                 """)
         }
         return migrator

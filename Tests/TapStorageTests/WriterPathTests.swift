@@ -123,13 +123,15 @@ struct WriterPathTests {
         #expect(try await fixture.store.operatorForToken(token) == .expired)
     }
 
-    @Test func theUserIndexDoesNotHoldTheState() async throws {
+    @Test func theUserAndDeviceIndexesDoNotHoldTheState() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let columns = try await fixture.store.pool.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info('session_user') ORDER BY seqno")
+            try ["session_user", "session_device"].map { index in
+                try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?) ORDER BY seqno", arguments: [index])
+            }
         }
-        #expect(columns == ["userPrincipalName", "id"])
+        #expect(columns == [["userPrincipalName", "id"], ["deviceId", "id"]])
     }
 }
 
