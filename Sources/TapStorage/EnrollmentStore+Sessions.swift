@@ -225,48 +225,64 @@ extension EnrollmentStore {
             conditions.append("session.deviceId IN (SELECT id FROM device WHERE serialNumber = ?)")
             arguments.append(serial.value)
         }
-        if let state = filter.state {
-            let (sql, stateArguments) = Self.effectiveStateCondition(state, now: now)
-            conditions.append(sql)
-            arguments.append(contentsOf: stateArguments)
-        }
         if let cursor { conditions.append("session.id < ?"); arguments.append(cursor.rawValue) }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(limit + 1)
-        let sql = """
-            SELECT session.* FROM session
-            LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-            \(whereClause) ORDER BY session.id DESC LIMIT ?
-            """
-        let statementArguments = StatementArguments(arguments)
+        // A state filter is one branch per stored state it can come from, each read in id order from an
+        // index with the stored state first; SQLite merges the branches and stops at the limit. As one
+        // condition with OR, SQLite collected every matching session and sorted them: 0.4 s a page with
+        // 25,000 active sessions.
+        let branches = filter.state.map { Self.effectiveStateBranches($0, now: now) } ?? [("", [])]
+        var statementArguments: [(any DatabaseValueConvertible)?] = []
+        let selects = branches.map { branch, branchArguments in
+            let all = conditions + (branch.isEmpty ? [] : [branch])
+            statementArguments += arguments + branchArguments
+            return """
+                SELECT session.* FROM session
+                LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
+                \(all.isEmpty ? "" : "WHERE " + all.joined(separator: " AND "))
+                """
+        }
+        statementArguments.append(limit + 1)
+        let sql = selects.joined(separator: "\nUNION ALL\n") + "\nORDER BY id DESC LIMIT ?"
+        let boundArguments = StatementArguments(statementArguments)
         return try await pool.read { db in
-            let (records, next) = pageOf(try SessionRecord.fetchAll(db, sql: sql, arguments: statementArguments), limit: limit, id: \.id)
+            let (records, next) = pageOf(try SessionRecord.fetchAll(db, sql: sql, arguments: boundArguments), limit: limit, id: \.id)
             return Page(items: try Self.sessions(records, db: db), nextCursor: next)
         }
     }
 
-    /// SQL for "the session's state at `now` is `state`", with the live pass joined as `pass`.
-    static func effectiveStateCondition(_ state: SessionState, now: Date) -> (String, [(any DatabaseValueConvertible)?]) {
+    /// SQL for "the session's state at `now` is `state`", with the live pass joined as `pass`: one condition
+    /// per stored state it can come from, each naming that state, so that each can be read from an index.
+    static func effectiveStateBranches(_ state: SessionState, now: Date) -> [(String, [(any DatabaseValueConvertible)?])] {
         switch state {
         case .pending:
-            return ("(session.state = 'pending' AND pass.startsAt > ?)", [now])
+            return [("session.state = 'pending' AND pass.startsAt > ?", [now])]
         case .active:
-            return (
-                "((session.state = 'active' AND pass.expiresAt > ?) OR (session.state = 'pending' AND pass.startsAt <= ? AND pass.expiresAt > ?))",
-                [now, now, now]
-            )
+            return [
+                ("session.state = 'active' AND pass.expiresAt > ?", [now]),
+                ("session.state = 'pending' AND pass.startsAt <= ? AND pass.expiresAt > ?", [now, now]),
+            ]
         case .expired:
-            return ("(session.state = 'expired' OR (session.state IN ('active','pending') AND pass.expiresAt <= ?))", [now])
+            return [
+                ("session.state = 'expired'", []),
+                ("session.state = 'active' AND pass.expiresAt <= ?", [now]),
+                ("session.state = 'pending' AND pass.expiresAt <= ?", [now]),
+            ]
         case .inProgress:
-            return ("(session.state = 'inProgress' AND session.completionDeadline > ?)", [now])
+            return [("session.state = 'inProgress' AND session.completionDeadline > ?", [now])]
         case .abandoned:
-            return ("(session.state = 'abandoned' OR (session.state = 'inProgress' AND session.completionDeadline <= ?))", [now])
+            return [
+                ("session.state = 'abandoned'", []),
+                ("session.state = 'inProgress' AND session.completionDeadline <= ?", [now]),
+            ]
         case .awaitingApproval:
-            return ("(session.state = 'awaitingApproval' AND session.approvalDeadline > ?)", [now])
+            return [("session.state = 'awaitingApproval' AND session.approvalDeadline > ?", [now])]
         case .rejected:
-            return ("(session.state = 'rejected' OR (session.state = 'awaitingApproval' AND session.approvalDeadline <= ?))", [now])
+            return [
+                ("session.state = 'rejected'", []),
+                ("session.state = 'awaitingApproval' AND session.approvalDeadline <= ?", [now]),
+            ]
         default:
-            return ("session.state = ?", [state.rawValue])
+            return [("session.state = ?", [state.rawValue])]
         }
     }
 }

@@ -229,6 +229,46 @@ struct SessionStoreTests {
         #expect(bySerial.items.map(\.id) == [ids[3]])
     }
 
+    @Test func everyStateFilterPagesExactlyTheSessionsInThatStateNow() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let clock = fixture.clock
+        // Sessions whose stored state and effective state differ in every way the filter has to cover:
+        // active, active past its pass (expired), pending not yet started, pending started (active),
+        // in progress, in progress past its deadline (abandoned), and cancelled.
+        var ids: [SessionID] = []
+        for index in 0..<4 { ids.append(try await fixture.deviceSession(serial: "EARLY-\(index)").session.id) }
+        for index in 0..<2 {
+            ids.append(try await fixture.deviceSession(serial: "LATER-\(index)", start: clock.now.addingTimeInterval(1800)).session.id)
+        }
+        let redeemed = try await fixture.deviceSession(serial: "REDEEMED-0")
+        #expect(try await fixture.redeem(redeemed).isAdmitted)
+        ids.append(redeemed.session.id)
+        clock.advance(seconds: 2000)  // the pending ones have started
+        for index in 0..<3 { ids.append(try await fixture.deviceSession(serial: "FRESH-\(index)").session.id) }
+        let cancelled = try await fixture.deviceSession(serial: "CANCELLED-0")
+        _ = try await fixture.store.cancelSession(cancelled.session.id, reason: "test", by: fixture.admin)
+        ids.append(cancelled.session.id)
+        clock.advance(seconds: 1700)  // the first four are past their hour
+        var all: [Session] = []
+        for id in ids { all.append(try await fixture.session(id)) }
+        let now = clock.now
+        let states = Set(all.map { $0.effectiveState(at: now) })
+        #expect(states.count >= 4)
+        for state in SessionState.allCases {
+            var seen: [SessionID] = []
+            var cursor: SessionID?
+            repeat {
+                let page = try await fixture.store.sessions(
+                    matching: SessionFilter(state: state), visibleTo: fixture.admin, after: cursor, limit: 2)
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor.flatMap(SessionID.init)
+            } while cursor != nil
+            let expected = all.filter { $0.effectiveState(at: now) == state }.map(\.id).sorted { $0.rawValue > $1.rawValue }
+            #expect(seen == expected, "\(state)")
+        }
+    }
+
     @Test func storageNeverHoldsAPassOrTokenValue() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
