@@ -14,13 +14,20 @@ extension EnrollmentStore {
         while true {
             let advanced = try await pool.write { db -> Int in
                 let now = world.currentSecond()
+                // One branch per stored state, each read from an index with the state first, oldest first,
+                // stopping at the batch size. As one OR, SQLite gathered every session of those states for
+                // each batch of 100 before picking any: the sweep grew with the square of its backlog.
                 let records = try SessionRecord.fetchAll(
                     db.cachedStatement(sql: """
-                        SELECT session.* FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-                        WHERE (session.state = 'awaitingApproval' AND session.approvalDeadline <= ?)
-                           OR (session.state = 'pending' AND pass.startsAt <= ?)
-                           OR (session.state = 'active' AND pass.expiresAt <= ?)
-                           OR (session.state = 'inProgress' AND session.completionDeadline <= ?)
+                        SELECT session.* FROM session WHERE session.state = 'awaitingApproval' AND session.approvalDeadline <= ?
+                        UNION ALL
+                        SELECT session.* FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
+                        WHERE session.state = 'pending' AND pass.startsAt <= ?
+                        UNION ALL
+                        SELECT session.* FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
+                        WHERE session.state = 'active' AND pass.expiresAt <= ?
+                        UNION ALL
+                        SELECT session.* FROM session WHERE session.state = 'inProgress' AND session.completionDeadline <= ?
                         LIMIT ?
                         """),
                     arguments: [UTCTime.text(now), UTCTime.text(now), UTCTime.text(now), UTCTime.text(now), batchSize])
