@@ -9,7 +9,7 @@ extension EnrollmentStore {
     /// the last seq and mac under its own MAC, so an edited, deleted or cut-off row breaks verification.
     ///
     /// Inside a group commit the head row is written once, just before the group commits (see
-    /// ``writeAuditHead(_:)``), not after every event: the chain continues from the last event row, which a
+    /// ``writeAuditHead(_:chain:keyring:)``), not after every event: the chain continues from the last event row, which a
     /// rolled-back savepoint takes back with it, so a use case that fails leaves no gap and no stale head.
     @discardableResult
     func appendAudit(
@@ -22,7 +22,7 @@ extension EnrollmentStore {
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session, actor: actor,
             data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
         record.mac = Data(try sign(Self.auditMessage(record, previousMAC: tail?.mac ?? []), version: record.keyVersion))
-        // Statements prepared once per connection: every write use case appends one or two events.
+        // Prepared once per connection and run directly: every write use case appends one or two events.
         try db.executeDirect(
             "INSERT INTO auditEvent (seq, time, type, sessionId, actor, data, mac, keyVersion) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
