@@ -98,7 +98,9 @@ struct EventStreamTests {
     }
 
     @Test func aSiteStreamCarriesOnlyItsSitesSessionsFromNowOn() async throws {
-        let fixture = try await HTTPFixture(eventStreamLifetime: .seconds(2))
+        // The stream ends at its lifetime, and both creates must land inside it: two seconds was too short
+        // for the ThreadSanitizer run, where every suite runs at once ten times slower.
+        let fixture = try await HTTPFixture(eventStreamLifetime: .seconds(6))
         defer { fixture.cleanUp() }
         let kiosk = try await fixture.token(.kiosk, site: "bench-1")
         let board = try await fixture.token(.board, site: "bench-1")
