@@ -56,9 +56,10 @@ public final class AuditFeed: Sendable {
 
 /// Where the audit chain stands on the writer connection. Only touched on GRDB's writer queue.
 final class AuditChainState: @unchecked Sendable {
-    /// A group commit's transaction is open: appends leave the head row to ``EnrollmentStore/writeAuditHead``.
-    var inGroup = false
-    /// Events were appended in this group and the head row does not show them yet.
+    /// A group commit's transaction (or a sweep batch) is open: appends leave the head row to
+    /// ``EnrollmentStore/writeAuditHead(_:chain:keyring:)``, which runs once before the commit.
+    var deferringHead = false
+    /// Events were appended since the head row was last written, and it does not show them yet.
     var headBehind = false
     /// Events were appended since the last commit or rollback (possibly undone by a savepoint since).
     var appended = false

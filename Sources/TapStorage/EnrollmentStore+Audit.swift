@@ -8,15 +8,15 @@ extension EnrollmentStore {
     /// mac(n) = HMAC(auditKey, mac(n-1) ‖ seq ‖ time ‖ type ‖ session ‖ actor ‖ data), and a head row holds
     /// the last seq and mac under its own MAC, so an edited, deleted or cut-off row breaks verification.
     ///
-    /// Inside a group commit the head row is written once, just before the group commits (see
+    /// Inside a group commit (and a sweep batch) the head row is written once, just before the commit (see
     /// ``writeAuditHead(_:chain:keyring:)``), not after every event: the chain continues from the last event row, which a
     /// rolled-back savepoint takes back with it, so a use case that fails leaves no gap and no stale head.
     @discardableResult
     func appendAudit(
         _ db: Database, _ type: AuditEventType, session: String?, actor: String, data: [String: JSONValue] = [:]
     ) throws -> Int64 {
-        let inGroup = auditChain.inGroup
-        let tail = try inGroup ? (Self.lastAuditEvent(db) ?? Self.auditHead(db)) : Self.auditHead(db)
+        let deferringHead = auditChain.deferringHead
+        let tail = try deferringHead ? (Self.lastAuditEvent(db) ?? Self.auditHead(db)) : Self.auditHead(db)
         let sequence: Int64 = (tail?.sequence ?? 0) + 1
         var record = AuditEventRecord(
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session, actor: actor,
@@ -30,7 +30,7 @@ extension EnrollmentStore {
                 .text(record.data), .blob(record.mac), .integer(record.keyVersion),
             ])
         auditChain.appended = true
-        if inGroup {
+        if deferringHead {
             auditChain.headBehind = true
         } else {
             try Self.storeAuditHead(sequence: sequence, mac: Array(record.mac), keyring: keyring, db)

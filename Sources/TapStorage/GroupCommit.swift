@@ -68,9 +68,9 @@ final class GroupCommit: Sendable {
 
     private func commit(_ group: [PendingWrite], _ db: Database) {
         guard !group.isEmpty else { return }
-        auditChain.inGroup = true
+        auditChain.deferringHead = true
         defer {
-            auditChain.inGroup = false
+            auditChain.deferringHead = false
             auditChain.headBehind = false
         }
         do {

@@ -93,6 +93,19 @@ struct SessionStoreTests {
         #expect(try await fixture.auditTypes(issued.session.id).last == "pass.expired")
     }
 
+    @Test func aSweepOverSeveralBatchesLeavesTheAuditChainWholeAndTheFeedAtItsHead() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        for index in 0..<7 { _ = try await fixture.deviceSession(serial: "SWEPT-\(index)") }
+        fixture.clock.advance(minutes: 60)
+        // Batches of 3: the head row is written once per batch, after events chained from the last row.
+        let report = try await fixture.store.sweep(batchSize: 3)
+        #expect(report.sessionsAdvanced == 7)
+        let head = try await fixture.store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1 }
+        #expect(try await fixture.store.verifyAudit() == .intact(events: head))
+        #expect(fixture.store.feed.latest == head)
+    }
+
     @Test func futureStartIsPendingUntilItsTime() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
