@@ -125,14 +125,5 @@ final class MACContext {
 
 extension Array where Element == UInt8 {
     /// Lower-case hexadecimal.
-    public var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hexString: String { Crypto.hex(self) }
 }

@@ -188,20 +188,8 @@ extension NewSecurityKey {
                 format: credential.attestation.format.rawValue, type: credential.attestation.type.rawValue,
                 trust: credential.attestation.trust.name, anchorFingerprint: credential.attestation.trust.anchorFingerprint,
                 anchorSubject: credential.attestation.trust.anchorSubject,
-                certificateFingerprints: certificates.map { hex(HashFunction.sha256.hash($0)) }, leafSubject: leafSubject),
+                certificateFingerprints: certificates.map { Crypto.hex(HashFunction.sha256.hash($0)) }, leafSubject: leafSubject),
             transports: credential.transports, backupEligible: credential.backupEligible, backupState: credential.backupState,
             userVerified: credential.userVerified)
     }
-}
-
-/// Lower-case hex.
-func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }
