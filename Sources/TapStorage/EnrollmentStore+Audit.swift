@@ -8,8 +8,8 @@ extension EnrollmentStore {
     /// mac(n) = HMAC(auditKey, mac(n-1) ‖ seq ‖ time ‖ type ‖ session ‖ actor ‖ data), and a head row holds
     /// the last seq and mac under its own MAC, so an edited, deleted or cut-off row breaks verification.
     ///
-    /// Inside a group commit (and a sweep batch) the head row is written once, just before the commit (see
-    /// ``writeAuditHead(_:chain:keyring:)``), not after every event: the chain continues from the last event row, which a
+    /// Inside a group commit (and a sweep batch) the head row is written once, at the end (see
+    /// ``deferringAuditHead(_:chain:keyring:_:)``), not after every event: the chain continues from the last event row, which a
     /// rolled-back savepoint takes back with it, so a use case that fails leaves no gap and no stale head.
     @discardableResult
     func appendAudit(
@@ -26,8 +26,8 @@ extension EnrollmentStore {
         try db.executeDirect(
             "INSERT INTO auditEvent (seq, time, type, sessionId, actor, data, mac, keyVersion) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                .integer(record.seq), .text(UTCTime.text(record.time)), .text(record.type), .text(record.sessionId), .text(record.actor),
-                .text(record.data), .blob(record.mac), .integer(record.keyVersion),
+                record.seq.directValue, record.time.directValue, record.type.directValue, record.sessionId.directValue, record.actor.directValue,
+                record.data.directValue, record.mac.directValue, record.keyVersion.directValue,
             ])
         auditChain.appended = true
         if deferringHead {
@@ -38,8 +38,23 @@ extension EnrollmentStore {
         return sequence
     }
 
-    /// Brings the head row up to the chain's last event; the group commit calls it before committing.
-    static func writeAuditHead(_ db: Database, chain: AuditChainState, keyring: Keyring) throws {
+    /// Runs `body` (many use cases in one transaction: a group commit, a sweep batch) with the head row's
+    /// write deferred to its end, once, instead of after every event `body` appends.
+    static func deferringAuditHead<T>(
+        _ db: Database, chain: AuditChainState, keyring: Keyring, _ body: () throws -> T
+    ) throws -> T {
+        chain.deferringHead = true
+        defer {
+            chain.deferringHead = false
+            chain.headBehind = false
+        }
+        let result = try body()
+        try writeAuditHead(db, chain: chain, keyring: keyring)
+        return result
+    }
+
+    /// Brings the head row up to the chain's last event.
+    private static func writeAuditHead(_ db: Database, chain: AuditChainState, keyring: Keyring) throws {
         guard chain.headBehind else { return }
         chain.headBehind = false
         guard let last = try lastAuditEvent(db), last.sequence != (try auditHead(db))?.sequence else { return }

@@ -31,18 +31,13 @@ extension EnrollmentStore {
                         LIMIT ?
                         """),
                     arguments: [UTCTime.text(now), UTCTime.text(now), UTCTime.text(now), UTCTime.text(now), batchSize])
-                // Like a group commit: the batch's events chain from the last event row, and the head row is
-                // written once at the end instead of after each of up to 100 events.
-                auditChain.deferringHead = true
-                defer {
-                    auditChain.deferringHead = false
-                    auditChain.headBehind = false
+                // Like a group commit: one head-row write for the batch's events, not one per event.
+                try Self.deferringAuditHead(db, chain: auditChain, keyring: keyring) {
+                    for record in records {
+                        var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
+                        try settle(&loaded, now: now, db: db)
+                    }
                 }
-                for record in records {
-                    var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
-                    try settle(&loaded, now: now, db: db)
-                }
-                try Self.writeAuditHead(db, chain: auditChain, keyring: keyring)
                 return records.count
             }
             report.sessionsAdvanced += advanced

@@ -67,7 +67,7 @@ public struct EnrollmentStore: Sendable {
         let chain = AuditChainState()
         self.auditChain = chain
         self.groupCommit = GroupCommit(
-            pool: pool, auditChain: chain, beforeCommit: { db in try Self.writeAuditHead(db, chain: chain, keyring: keyring) })
+            pool: pool, aroundGroup: { db, useCases in try Self.deferringAuditHead(db, chain: chain, keyring: keyring, useCases) })
         let feed = AuditFeed(latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
         pool.add(transactionObserver: AuditCommitObserver(chain: chain, feed: feed), extent: .databaseLifetime)
         self.feed = feed

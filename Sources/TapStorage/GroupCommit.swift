@@ -13,10 +13,8 @@ final class GroupCommit: Sendable {
 
     private let pool: DatabasePool
     private let state = Locked(State())
-    /// The audit chain defers its head row to the end of a group (see `EnrollmentStore.appendAudit`).
-    private let auditChain: AuditChainState
-    /// Runs inside each group's transaction after its last use case, before the commit.
-    private let beforeCommit: @Sendable (Database) throws -> Void
+    /// Wraps each group's use cases inside its transaction (the store defers the audit head row to the end).
+    private let aroundGroup: @Sendable (Database, () throws -> Void) throws -> Void
 
     private struct State {
         var queue: [PendingWrite] = []
@@ -24,10 +22,9 @@ final class GroupCommit: Sendable {
         var scheduled = false
     }
 
-    init(pool: DatabasePool, auditChain: AuditChainState, beforeCommit: @escaping @Sendable (Database) throws -> Void) {
+    init(pool: DatabasePool, aroundGroup: @escaping @Sendable (Database, () throws -> Void) throws -> Void) {
         self.pool = pool
-        self.auditChain = auditChain
-        self.beforeCommit = beforeCommit
+        self.aroundGroup = aroundGroup
     }
 
     /// Runs `body` in the next group's transaction and returns its result once that transaction committed.
@@ -68,22 +65,18 @@ final class GroupCommit: Sendable {
 
     private func commit(_ group: [PendingWrite], _ db: Database) {
         guard !group.isEmpty else { return }
-        auditChain.deferringHead = true
-        defer {
-            auditChain.deferringHead = false
-            auditChain.headBehind = false
-        }
         do {
             try db.inTransaction(.immediate) {
-                for write in group {
-                    // An error SQLite itself answers by rolling the whole transaction back (disk full, I/O)
-                    // leaves no transaction to continue in; the rest of the group fails with the commit.
+                try aroundGroup(db) {
+                    for write in group {
+                        // An error SQLite itself answers by rolling the whole transaction back (disk full, I/O)
+                        // leaves no transaction to continue in; the rest of the group fails with the commit.
+                        guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
+                        // A failed use case whose writes could not be undone must not be committed with the rest.
+                        guard write.perform(db) else { throw GroupCommitError.transactionAborted }
+                    }
                     guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
-                    // A failed use case whose writes could not be undone must not be committed with the rest.
-                    guard write.perform(db) else { throw GroupCommitError.transactionAborted }
                 }
-                guard db.isInsideTransaction else { throw GroupCommitError.transactionAborted }
-                try beforeCommit(db)
                 return .commit
             }
         } catch {
