@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import TapCore
 
 /// A value for one parameter of a ``Database/executeDirect(_:_:)`` statement.
 enum DirectValue {
@@ -8,11 +9,22 @@ enum DirectValue {
     case integer(Int64)
     case blob([UInt8])
     case null
+}
 
-    static func text(_ value: String?) -> DirectValue { value.map(DirectValue.text) ?? .null }
-    static func integer(_ value: Int) -> DirectValue { .integer(Int64(value)) }
-    static func blob(_ value: Data) -> DirectValue { .blob(Array(value)) }
-    static func boolean(_ value: Bool) -> DirectValue { .integer(value ? 1 : 0) }
+/// A Swift value as ``Database/executeDirect(_:_:)`` binds it: the same storage GRDB gives it (times as
+/// ``UTCTime/text(_:)``, booleans as 0 and 1).
+protocol DirectStorable {
+    var directValue: DirectValue { get }
+}
+
+extension String: DirectStorable { var directValue: DirectValue { .text(self) } }
+extension Int: DirectStorable { var directValue: DirectValue { .integer(Int64(self)) } }
+extension Int64: DirectStorable { var directValue: DirectValue { .integer(self) } }
+extension Bool: DirectStorable { var directValue: DirectValue { .integer(self ? 1 : 0) } }
+extension Data: DirectStorable { var directValue: DirectValue { .blob(Array(self)) } }
+extension Date: DirectStorable { var directValue: DirectValue { .text(UTCTime.text(self)) } }
+extension Optional: DirectStorable where Wrapped: DirectStorable {
+    var directValue: DirectValue { map(\.directValue) ?? .null }
 }
 
 extension Database {

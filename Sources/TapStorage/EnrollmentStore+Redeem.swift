@@ -106,8 +106,8 @@ extension EnrollmentStore {
         try db.executeDirect(
             "INSERT INTO sessionToken (digest, sessionId, createdAt, expiresAt, revokedAt, keyVersion) VALUES (?, ?, ?, ?, NULL, ?)",
             [
-                .blob(digest), .text(loaded.record.id), .text(UTCTime.text(now)), .text(UTCTime.text(loaded.record.completionDeadline)),
-                .integer(keyring.currentVersion),
+                .blob(digest), loaded.record.id.directValue, now.directValue, loaded.record.completionDeadline.directValue,
+                keyring.currentVersion.directValue,
             ])
     }
 

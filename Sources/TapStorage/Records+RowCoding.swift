@@ -157,10 +157,10 @@ extension SessionRecord {
         try db.executeDirect(
             "INSERT INTO session (id, scenario, state, site, userPrincipalName, deviceId, createdBy, reason, proofing, createdAt, updatedAt, completionDeadline, firstUsedAt, closedAt, passRequest, approval, approvalDeadline, privilegedSubject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                .text(id), .text(scenario), .text(state), .text(site), .text(userPrincipalName), .text(deviceId), .text(createdBy),
-                .text(reason), .text(proofing), .text(UTCTime.text(createdAt)), .text(UTCTime.text(updatedAt)),
-                .text(UTCTime.text(completionDeadline)), .text(firstUsedAt.map(UTCTime.text)), .text(closedAt.map(UTCTime.text)),
-                .text(passRequest), .text(approval), .text(approvalDeadline.map(UTCTime.text)), .boolean(privilegedSubject),
+                id.directValue, scenario.directValue, state.directValue, site.directValue, userPrincipalName.directValue, deviceId.directValue, createdBy.directValue,
+                reason.directValue, proofing.directValue, createdAt.directValue, updatedAt.directValue,
+                completionDeadline.directValue, firstUsedAt.directValue, closedAt.directValue,
+                passRequest.directValue, approval.directValue, approvalDeadline.directValue, privilegedSubject.directValue,
             ])
     }
 }
@@ -171,9 +171,9 @@ extension PassRecord {
         try db.executeDirect(
             "INSERT INTO pass (id, sessionId, digest, createdAt, startsAt, expiresAt, maxUses, uses, revokedAt, lockedAt, keyVersion, issuedBy) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                .text(id), .text(sessionId), .blob(digest), .text(UTCTime.text(createdAt)), .text(UTCTime.text(startsAt)),
-                .text(UTCTime.text(expiresAt)), .integer(maxUses), .integer(uses), .text(revokedAt.map(UTCTime.text)),
-                .text(lockedAt.map(UTCTime.text)), .integer(keyVersion), .text(issuedBy),
+                id.directValue, sessionId.directValue, digest.directValue, createdAt.directValue, startsAt.directValue,
+                expiresAt.directValue, maxUses.directValue, uses.directValue, revokedAt.directValue,
+                lockedAt.directValue, keyVersion.directValue, issuedBy.directValue,
             ])
     }
 }
@@ -302,52 +302,16 @@ private struct ChangedColumns {
     private var names: [String] = []
     private var values: [DirectValue] = []
 
-    mutating func note(_ name: String, _ new: String, _ old: String) {
+    mutating func note<Value: DirectStorable & Equatable>(_ name: String, _ new: Value, _ old: Value) {
         guard new != old else { return }
         names.append(name)
-        values.append(.text(new))
-    }
-
-    mutating func note(_ name: String, _ new: String?, _ old: String?) {
-        guard new != old else { return }
-        names.append(name)
-        values.append(.text(new))
-    }
-
-    mutating func note(_ name: String, _ new: Int, _ old: Int) {
-        guard new != old else { return }
-        names.append(name)
-        values.append(.integer(new))
-    }
-
-    mutating func note(_ name: String, _ new: Bool, _ old: Bool) {
-        guard new != old else { return }
-        names.append(name)
-        values.append(.boolean(new))
-    }
-
-    mutating func note(_ name: String, _ new: Data, _ old: Data) {
-        guard new != old else { return }
-        names.append(name)
-        values.append(.blob(new))
-    }
-
-    mutating func note(_ name: String, _ new: Date, _ old: Date) {
-        guard new != old else { return }
-        names.append(name)
-        values.append(.text(UTCTime.text(new)))
-    }
-
-    mutating func note(_ name: String, _ new: Date?, _ old: Date?) {
-        guard new != old else { return }
-        names.append(name)
-        values.append(.text(new.map(UTCTime.text)))
+        values.append(new.directValue)
     }
 
     func write(table: String, id: String, _ db: Database) throws {
         guard !names.isEmpty else { return }
         let assignments = names.map { "\($0) = ?" }.joined(separator: ", ")
-        try db.executeDirect("UPDATE \(table) SET \(assignments) WHERE id = ?", values + [.text(id)])
+        try db.executeDirect("UPDATE \(table) SET \(assignments) WHERE id = ?", values + [id.directValue])
     }
 }
 

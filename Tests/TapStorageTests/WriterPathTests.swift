@@ -77,7 +77,7 @@ struct WriterPathTests {
                 try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("b"), .integer(-1), .null])
             }
             #expect(throws: DatabaseError.self) { try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("c")]) }
-            try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("d"), .integer(4), .text(nil)])
+            try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("d"), .integer(4), .null])
             let rows = try Row.fetchAll(db, sql: "SELECT id, n, b FROM scratch ORDER BY id")
             #expect(rows.map { $0[0] as String } == ["a", "d"])
             #expect((rows[0][2] as Data) == Data([1, 2]))
