@@ -84,7 +84,7 @@ extension EnrollmentStore {
         let now = world.now()
         let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
         guard let cacheKey = digests.first(where: { $0.0 == keyring.currentVersion })?.1 ?? digests.first?.1 else { return .unknown }
-        if let cached = operatorTokens.lookup(cacheKey, now: now) { return cached }
+        if let cached = operatorTokens.lookup(cacheKey, now: now) { return .valid(cached) }
         let generation = operatorTokens.generation
         let nowText = UTCTime.text(now)
         // Every operator request that missed the cache starts here. Without a transaction (unsafeRead): each

@@ -32,9 +32,9 @@ final class OperatorTokenCache: Sendable {
     /// The generation a lookup starts in; pass it back to ``store(_:validUntil:for:generation:now:)``.
     var generation: Int { state.withLock { $0.generation } }
 
-    /// The cached answer for a token digest, if it is fresh; an expired token is answered as such.
-    func lookup(_ digest: Data, now: Date) -> OperatorLookup? {
-        state.withLock { state -> OperatorLookup? in
+    /// The operator a token digest was found for, if the entry is fresh and the token still in force.
+    func lookup(_ digest: Data, now: Date) -> Operator? {
+        state.withLock { state -> Operator? in
             guard let entry = state.entries[digest] else { return nil }
             guard now.timeIntervalSince(entry.storedAt) < Self.lifetime, now >= entry.storedAt else {
                 state.entries[digest] = nil
@@ -44,7 +44,7 @@ final class OperatorTokenCache: Sendable {
                 state.entries[digest] = nil
                 return nil  // read again: the table says whether it expired or its grace ended
             }
-            return .valid(entry.found)
+            return entry.found
         }
     }
 
