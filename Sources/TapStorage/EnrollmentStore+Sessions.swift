@@ -245,7 +245,8 @@ extension EnrollmentStore {
         let sql = selects.joined(separator: "\nUNION ALL\n") + "\nORDER BY id DESC LIMIT ?"
         let boundArguments = StatementArguments(statementArguments)
         return try await pool.read { db in
-            let (records, next) = pageOf(try SessionRecord.fetchAll(db, sql: sql, arguments: boundArguments), limit: limit, id: \.id)
+            let (records, next) = pageOf(
+                try SessionRecord.fetchAll(db.varyingStatement(sql: sql), arguments: boundArguments), limit: limit, id: \.id)
             return Page(items: try Self.sessions(records, db: db), nextCursor: next)
         }
     }

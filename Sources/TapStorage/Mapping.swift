@@ -174,13 +174,17 @@ extension EnrollmentStore {
     static func sessions(_ records: [SessionRecord], db: Database) throws -> [Session] {
         guard !records.isEmpty else { return [] }
         let deviceIDs = Array(Set(records.compactMap(\.deviceId)))
-        let devices = try DeviceRecord.fetchAll(db, keys: deviceIDs)
+        let devices =
+            deviceIDs.isEmpty
+            ? []
+            : try DeviceRecord.fetchAll(
+                db.varyingStatement(sql: "SELECT * FROM device WHERE id IN (\(databaseQuestionMarks(count: deviceIDs.count)))"),
+                arguments: StatementArguments(deviceIDs))
         let devicesByID = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sessionIDs = records.map(\.id)
-        let placeholders = databaseQuestionMarks(count: sessionIDs.count)
         // The latest pass of each session: live if there is one, else the last revoked one.
         let passes = try PassRecord.fetchAll(
-            db, sql: "SELECT * FROM pass WHERE sessionId IN (\(placeholders)) ORDER BY id",
+            db.varyingStatement(sql: "SELECT * FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"),
             arguments: StatementArguments(sessionIDs))
         var latestPass: [String: PassRecord] = [:]
         for pass in passes { latestPass[pass.sessionId] = pass }
