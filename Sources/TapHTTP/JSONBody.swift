@@ -101,8 +101,14 @@ enum JSONBody {
         var headers = headers
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        let data = try WireJSON.encoder().encode(value)
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        // Sessions and pages of them are written by hand (see `JSONWritable`); the rest through Codable.
+        let body =
+            if let writable = value as? any JSONWritable {
+                ByteBuffer(bytes: try writable.jsonBytes())
+            } else {
+                ByteBuffer(bytes: try WireJSON.encoder().encode(value))
+            }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
     }
 }
 
