@@ -1,8 +1,9 @@
 import Foundation
 import TapCore
 
-// Hand-written JSON for the views a page of sessions is made of (see `JSONWritable`). Keys are listed in
-// `.sortedKeys` order; the tests check every field against the Codable encoding.
+// Hand-written JSON for the answers on the hot paths: a page of sessions, a minted session, a redeem
+// (see `JSONWritable`). Keys are listed in `.sortedKeys` order; the tests check every field against the
+// Codable encoding.
 
 extension SessionView: JSONWritable {
     public func write(to json: inout JSONWriter) throws {
@@ -71,6 +72,39 @@ extension ListPage: JSONWritable where Item: JSONWritable {
         for item in items { try item.write(to: &json) }
         json.closeArray()
         json.field("nextCursor", nextCursor)
+        json.closeObject()
+    }
+}
+
+extension RedeemResponse: JSONWritable {
+    public func write(to json: inout JSONWriter) throws {
+        json.openObject()
+        json.key("session")
+        try session.write(to: &json)
+        json.field("sessionExpirationDateTime", time: sessionExpirationDateTime)
+        json.field("sessionToken", sessionToken)
+        json.closeObject()
+    }
+}
+
+extension RedeemedSession: JSONWritable {
+    public func write(to json: inout JSONWriter) throws {
+        json.openObject()
+        try json.field("device", device)
+        json.field("id", id.rawValue)
+        json.field("scenario", scenario)
+        json.field("state", state)
+        json.field("userPrincipalName", userPrincipalName.value)
+        json.closeObject()
+    }
+}
+
+extension DeviceSummary: JSONWritable {
+    public func write(to json: inout JSONWriter) throws {
+        json.openObject()
+        json.field("model", model)
+        json.field("platform", platform)
+        json.field("serialNumber", serialNumber.value)
         json.closeObject()
     }
 }

@@ -70,6 +70,14 @@ struct JSONWriterTests {
         #expect(try Self.handWritten(devices) == Self.codable(devices))
     }
 
+    @Test func aRedeemAnswerWithAndWithoutADevice() throws {
+        for everything in [false, true] {
+            let session = RedeemedSession(Self.session(reason: nil, everything: everything), now: Self.time)
+            let answer = RedeemResponse(sessionToken: "tss_abc\"def", sessionExpirationDateTime: Self.time, session: session)
+            #expect(try Self.handWritten(answer) == Self.codable(answer))
+        }
+    }
+
     /// Times go out in whole seconds, so the round trip is compared as bytes, not as views.
     @Test func theOutputDecodesAndWritesBackTheSame() throws {
         let view = SessionView(Self.session(reason: "tab\there \"quoted\"", everything: true), now: Self.time)
