@@ -37,6 +37,28 @@ extension Database {
     /// to see none of these; statements that begin or end a transaction must still go through GRDB, which
     /// tracks them.
     func executeDirect(_ sql: String, _ values: [DirectValue] = []) throws {
+        let handle = try boundDirect(sql, values)
+        let code = sqlite3_step(handle)
+        sqlite3_reset(handle)
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw directError(code, sql) }
+    }
+
+    /// Runs a cached SELECT the same way and hands each row to `row`, read by column position. For the
+    /// reads on the writer's hot path (redeem's candidates, the audit chain's tail): GRDB's cursors named
+    /// every column of the statement in new Swift strings before the first row.
+    func queryDirect(_ sql: String, _ values: [DirectValue] = [], _ row: (DirectRow) throws -> Void) throws {
+        let handle = try boundDirect(sql, values)
+        defer { sqlite3_reset(handle) }
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { return }
+            guard code == SQLITE_ROW else { throw directError(code, sql) }
+            try row(DirectRow(handle: handle, sql: sql))
+        }
+    }
+
+    /// The cached statement for `sql`, reset, with `values` bound.
+    private func boundDirect(_ sql: String, _ values: [DirectValue]) throws -> OpaquePointer {
         let statement = try cachedStatement(sql: sql)
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
@@ -55,9 +77,7 @@ extension Database {
             }
             guard code == SQLITE_OK else { throw directError(code, sql) }
         }
-        let code = sqlite3_step(handle)
-        sqlite3_reset(handle)
-        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw directError(code, sql) }
+        return handle
     }
 
     private func directError(_ code: Int32, _ sql: String) -> DatabaseError {
@@ -66,4 +86,58 @@ extension Database {
 
     /// SQLite copies bound text and blobs (SQLITE_TRANSIENT), so Swift's buffers may go right after binding.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+}
+
+/// The current row of a ``Database/queryDirect(_:_:_:)`` statement, valid only inside its closure. Reads
+/// as GRDB would decode the same column: a NULL where a value must be is a corrupt row, not a default.
+struct DirectRow {
+    fileprivate let handle: OpaquePointer
+    fileprivate let sql: String
+
+    func isNull(_ index: Int) -> Bool {
+        sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL
+    }
+
+    func text(_ index: Int) throws -> String {
+        guard !isNull(index), let bytes = sqlite3_column_text(handle, Int32(index)) else { throw missing(index, "text") }
+        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, Int32(index)))), as: UTF8.self)
+    }
+
+    func optionalText(_ index: Int) throws -> String? {
+        isNull(index) ? nil : try text(index)
+    }
+
+    func integer(_ index: Int) throws -> Int {
+        guard !isNull(index) else { throw missing(index, "integer") }
+        return Int(sqlite3_column_int64(handle, Int32(index)))
+    }
+
+    func bool(_ index: Int) throws -> Bool {
+        try integer(index) != 0
+    }
+
+    func blob(_ index: Int) throws -> Data {
+        guard !isNull(index) else { throw missing(index, "blob") }
+        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+        guard count > 0, let bytes = sqlite3_column_blob(handle, Int32(index)) else { return Data() }
+        return Data(bytes: bytes, count: count)
+    }
+
+    /// A stored time: the store's own text through ``UTCTime/parse(_:)``, anything else as GRDB reads it.
+    func date(_ index: Int) throws -> Date {
+        guard !isNull(index) else { throw missing(index, "time") }
+        if sqlite3_column_type(handle, Int32(index)) == SQLITE_TEXT, let date = UTCTime.parse(try text(index)) { return date }
+        guard let date = Date.fromDatabaseValue(DatabaseValue(sqliteStatement: handle, index: Int32(index))) else {
+            throw StorageError.corruptRow("column \(index) of \(sql) is not a time")
+        }
+        return date
+    }
+
+    func optionalDate(_ index: Int) throws -> Date? {
+        isNull(index) ? nil : try date(index)
+    }
+
+    private func missing(_ index: Int, _ kind: String) -> StorageError {
+        .corruptRow("column \(index) of \(sql) holds no \(kind)")
+    }
 }

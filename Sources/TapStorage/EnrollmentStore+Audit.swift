@@ -73,13 +73,19 @@ extension EnrollmentStore {
     }
 
     private static func auditHead(_ db: Database) throws -> (sequence: Int64, mac: [UInt8])? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, mac FROM auditHead WHERE id = 1")).map { ($0[0], Array($0[1] as Data)) }
+        try chainLink(db, "SELECT seq, mac FROM auditHead WHERE id = 1")
     }
 
     /// The newest event row; after a retention purge of every event, the chain goes on from the head row.
     private static func lastAuditEvent(_ db: Database) throws -> (sequence: Int64, mac: [UInt8])? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, mac FROM auditEvent ORDER BY seq DESC LIMIT 1"))
-            .map { ($0[0], Array($0[1] as Data)) }
+        try chainLink(db, "SELECT seq, mac FROM auditEvent ORDER BY seq DESC LIMIT 1")
+    }
+
+    /// The sequence number and MAC of the one row `sql` selects, if any (every append reads one).
+    private static func chainLink(_ db: Database, _ sql: String) throws -> (sequence: Int64, mac: [UInt8])? {
+        var link: (sequence: Int64, mac: [UInt8])?
+        try db.queryDirect(sql) { row in link = (Int64(try row.integer(0)), Array(try row.blob(1))) }
+        return link
     }
 
     private func sign(_ message: [UInt8], version: Int) throws -> [UInt8] {

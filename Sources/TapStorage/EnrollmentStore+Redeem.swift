@@ -21,10 +21,9 @@ extension EnrollmentStore {
             // Each live pass of the user with its session, in one statement.
             var candidates: [PassRecord] = []
             var sessionRecords: [SessionRecord] = []
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.redeemCandidatesSQL), arguments: [user.value])
-            while let row = try rows.next() {
-                candidates.append(try PassRecord(row: row, startingAt: 0))
-                sessionRecords.append(try SessionRecord(row: row, startingAt: PassRecord.columnNames.count))
+            try db.queryDirect(Self.redeemCandidatesSQL, [user.value.directValue]) { row in
+                candidates.append(try PassRecord(direct: row, startingAt: 0))
+                sessionRecords.append(try SessionRecord(direct: row, startingAt: PassRecord.columnNames.count))
             }
             var matched: PassRecord?
             for candidate in candidates {
@@ -33,7 +32,7 @@ extension EnrollmentStore {
             }
             let policy = try loadPolicy(db)
             let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
-            let failures = try RedeemFailureRecord.find(db, user.value)
+            let failures = try RedeemFailureRecord.find(direct: db, user: user.value)
 
             if let matched, (failures?.count ?? 0) < limit,
                 let record = sessionRecords.first(where: { $0.id == matched.sessionId })

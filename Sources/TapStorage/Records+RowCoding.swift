@@ -241,7 +241,7 @@ extension PassRecord {
 }
 
 extension SessionRecord {
-    /// The columns ``init(row:startingAt:)`` reads, in order, for queries that select a session beside
+    /// The columns ``init(direct:startingAt:)`` reads, in order, for queries that select a session beside
     /// another row (qualify each with the table name).
     static let columnNames = [
         "id", "scenario", "state", "site", "userPrincipalName", "deviceId", "createdBy", "reason", "proofing", "createdAt",
@@ -249,50 +249,50 @@ extension SessionRecord {
         "privilegedSubject",
     ]
 
-    /// Decodes by position from `start`, in the order of ``columnNames``: no column-name lookups.
-    init(row: Row, startingAt start: Int) throws {
-        id = try row.decode(atIndex: start)
-        scenario = try row.decode(atIndex: start + 1)
-        state = try row.decode(atIndex: start + 2)
-        site = try row.decode(atIndex: start + 3)
-        userPrincipalName = try row.decode(atIndex: start + 4)
-        deviceId = try row.decode(atIndex: start + 5)
-        createdBy = try row.decode(atIndex: start + 6)
-        reason = try row.decode(atIndex: start + 7)
-        proofing = try row.decode(atIndex: start + 8)
-        createdAt = try row.storedDate(atIndex: start + 9)
-        updatedAt = try row.storedDate(atIndex: start + 10)
-        completionDeadline = try row.storedDate(atIndex: start + 11)
-        firstUsedAt = try row.storedOptionalDate(atIndex: start + 12)
-        closedAt = try row.storedOptionalDate(atIndex: start + 13)
-        passRequest = try row.decode(atIndex: start + 14)
-        approval = try row.decode(atIndex: start + 15)
-        approvalDeadline = try row.storedOptionalDate(atIndex: start + 16)
-        privilegedSubject = try row.decode(atIndex: start + 17)
+    /// Reads by position from `start`, in the order of ``columnNames``.
+    init(direct row: DirectRow, startingAt start: Int) throws {
+        id = try row.text(start)
+        scenario = try row.text(start + 1)
+        state = try row.text(start + 2)
+        site = try row.text(start + 3)
+        userPrincipalName = try row.text(start + 4)
+        deviceId = try row.optionalText(start + 5)
+        createdBy = try row.text(start + 6)
+        reason = try row.optionalText(start + 7)
+        proofing = try row.optionalText(start + 8)
+        createdAt = try row.date(start + 9)
+        updatedAt = try row.date(start + 10)
+        completionDeadline = try row.date(start + 11)
+        firstUsedAt = try row.optionalDate(start + 12)
+        closedAt = try row.optionalDate(start + 13)
+        passRequest = try row.optionalText(start + 14)
+        approval = try row.optionalText(start + 15)
+        approvalDeadline = try row.optionalDate(start + 16)
+        privilegedSubject = try row.bool(start + 17)
     }
 }
 
 extension PassRecord {
-    /// The columns ``init(row:startingAt:)`` reads, in order.
+    /// The columns ``init(direct:startingAt:)`` reads, in order.
     static let columnNames = [
         "id", "sessionId", "digest", "createdAt", "startsAt", "expiresAt", "maxUses", "uses", "revokedAt", "lockedAt", "keyVersion",
         "issuedBy",
     ]
 
-    /// Decodes by position from `start`, in the order of ``columnNames``.
-    init(row: Row, startingAt start: Int) throws {
-        id = try row.decode(atIndex: start)
-        sessionId = try row.decode(atIndex: start + 1)
-        digest = try row.decode(atIndex: start + 2)
-        createdAt = try row.storedDate(atIndex: start + 3)
-        startsAt = try row.storedDate(atIndex: start + 4)
-        expiresAt = try row.storedDate(atIndex: start + 5)
-        maxUses = try row.decode(atIndex: start + 6)
-        uses = try row.decode(atIndex: start + 7)
-        revokedAt = try row.storedOptionalDate(atIndex: start + 8)
-        lockedAt = try row.storedOptionalDate(atIndex: start + 9)
-        keyVersion = try row.decode(atIndex: start + 10)
-        issuedBy = try row.decode(atIndex: start + 11)
+    /// Reads by position from `start`, in the order of ``columnNames``.
+    init(direct row: DirectRow, startingAt start: Int) throws {
+        id = try row.text(start)
+        sessionId = try row.text(start + 1)
+        digest = try row.blob(start + 2)
+        createdAt = try row.date(start + 3)
+        startsAt = try row.date(start + 4)
+        expiresAt = try row.date(start + 5)
+        maxUses = try row.integer(start + 6)
+        uses = try row.integer(start + 7)
+        revokedAt = try row.optionalDate(start + 8)
+        lockedAt = try row.optionalDate(start + 9)
+        keyVersion = try row.integer(start + 10)
+        issuedBy = try row.optionalText(start + 11)
     }
 }
 
@@ -326,15 +326,6 @@ extension Row {
     func storedOptionalDate(_ column: String) throws -> Date? {
         let value: DatabaseValue = self[column]
         return value.isNull ? nil : try Self.requireDate(value, column)
-    }
-
-    func storedDate(atIndex index: Int) throws -> Date {
-        try Self.requireDate(self[index], "column \(index)")
-    }
-
-    func storedOptionalDate(atIndex index: Int) throws -> Date? {
-        let value: DatabaseValue = self[index]
-        return value.isNull ? nil : try Self.requireDate(value, "column \(index)")
     }
 
     private static func requireDate(_ value: DatabaseValue, _ column: String) throws -> Date {

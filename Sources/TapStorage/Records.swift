@@ -127,6 +127,21 @@ struct RedeemFailureRecord: StoredRecord {
     var lastAt: Date
 }
 
+extension RedeemFailureRecord {
+    /// The user's failure counter, read on the writer by every redeem (see ``Database/queryDirect(_:_:_:)``).
+    static func find(direct db: Database, user: String) throws -> RedeemFailureRecord? {
+        var found: RedeemFailureRecord?
+        try db.queryDirect(
+            "SELECT count, unreported, firstAt, lastAt FROM redeemFailure WHERE userPrincipalName = ?", [user.directValue]
+        ) { row in
+            found = RedeemFailureRecord(
+                userPrincipalName: user, count: try row.integer(0), unreported: try row.integer(1), firstAt: try row.date(2),
+                lastAt: try row.date(3))
+        }
+        return found
+    }
+}
+
 struct IdempotencyRecord: StoredRecord {
     static let databaseTableName = "idempotencyKey"
     var operatorId: String

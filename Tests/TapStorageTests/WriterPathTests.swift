@@ -133,6 +133,44 @@ struct WriterPathTests {
         }
         #expect(columns == [["userPrincipalName", "id"], ["deviceId", "id"]])
     }
+
+    /// Direct reads decode as GRDB does: times in any form GRDB reads, empty blobs, and a NULL where a
+    /// value must be refused as a corrupt row rather than read as a default.
+    @Test func directRowsReadWhatGRDBReadsAndRefuseMissingValues() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let read = try await fixture.store.pool.write { db -> (Date, Date, Data, String?, Bool) in
+            var result: (Date, Date, Data, String?, Bool)?
+            try db.queryDirect(
+                "SELECT '2026-11-26 10:00:00.250', '2026-11-26T10:00:00Z', x'', NULL, 1 UNION ALL SELECT 1, 2, 3, 4, 5 LIMIT 1"
+            ) { row in
+                result = (try row.date(0), try row.date(1), try row.blob(2), try row.optionalText(3), try row.bool(4))
+            }
+            return try #require(result)
+        }
+        #expect(read.0 == Date(timeIntervalSince1970: 1_795_687_200.25))
+        #expect(read.1 == Date(timeIntervalSince1970: 1_795_687_200))
+        #expect(read.2.isEmpty)
+        #expect(read.3 == nil)
+        #expect(read.4)
+        for kind in ["text", "integer", "blob", "time"] {
+            await #expect(throws: StorageError.self) {
+                try await fixture.store.pool.write { db in
+                    try db.queryDirect("SELECT NULL") { row in
+                        switch kind {
+                        case "text": _ = try row.text(0)
+                        case "integer": _ = try row.integer(0)
+                        case "blob": _ = try row.blob(0)
+                        default: _ = try row.date(0)
+                        }
+                    }
+                }
+            }
+        }
+        await #expect(throws: StorageError.self) {
+            try await fixture.store.pool.write { db in try db.queryDirect("SELECT 'not a time'") { row in _ = try row.date(0) } }
+        }
+    }
 }
 
 /// Statements a trace saw, from whichever thread SQLite called back on.
