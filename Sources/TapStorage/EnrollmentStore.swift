@@ -22,6 +22,8 @@ public struct EnrollmentStore: Sendable {
     let policyCache = PolicyCache(nil)
     /// Operators recently found by token (see ``operatorForToken(_:)``).
     let operatorTokens = OperatorTokenCache()
+    /// Copies the WAL into the database file off the writer.
+    let checkpointer: WALCheckpointer
 
     /// How the file is opened: the server runs migrations; local CLI commands refuse an out-of-date schema.
     public enum OpenMode: Sendable {
@@ -49,7 +51,11 @@ public struct EnrollmentStore: Sendable {
         let pool = try DatabasePool(path: path, configuration: configuration)
         // GRDB sets synchronous=NORMAL when it switches to WAL, after prepareDatabase; FULL makes every
         // acknowledged commit survive power loss, not just a process crash.
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // The writer leaves checkpoints to `WALCheckpointer`, which runs them on a connection of its own.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+        }
         // A binary older than the file would run on a schema it does not know (GRDB skips unknown
         // migrations silently): a rollback must restore the backup taken before the upgrade instead.
         let unknown = try pool.read { db in try Migrations.appliedButUnknown(db) }
@@ -62,6 +68,7 @@ public struct EnrollmentStore: Sendable {
             guard upToDate else { throw StorageError.schemaOutOfDate(path: path) }
         }
         self.pool = pool
+        self.checkpointer = try WALCheckpointer(path: path)
         self.world = world
         self.keyring = keyring
         let chain = AuditChainState()

@@ -134,6 +134,30 @@ struct WriterPathTests {
         #expect(columns == [["userPrincipalName", "id"], ["deviceId", "id"]])
     }
 
+    /// The writer never checkpoints (a checkpoint inside a commit held every queued write); the store's
+    /// own connection copies the WAL into the database file within moments.
+    @Test func theWALReachesTheDatabaseFileWithoutTheWriterCheckpointing() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let store = fixture.store
+        let autocheckpoint = try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+        #expect(autocheckpoint == 0)
+        func fileSize() throws -> Int {
+            try (FileManager.default.attributesOfItem(atPath: store.pool.path)[.size] as? Int) ?? 0
+        }
+        let before = try fileSize()
+        // About 2 MB of audit events: past what the database file held, so copying them must grow it.
+        try await store.write { db in
+            for number in 0..<2000 {
+                try store.appendAudit(db, .requestRefused, session: nil, actor: "checkpoint-\(number)-" + String(repeating: "x", count: 900))
+            }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while try fileSize() < before + 1_000_000, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(try fileSize() >= before + 1_000_000)
+        #expect(try await store.verifyAudit() == .intact(events: try await store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1 }))
+    }
+
     /// Direct reads decode as GRDB does: times in any form GRDB reads, empty blobs, and a NULL where a
     /// value must be refused as a corrupt row rather than read as a default.
     @Test func directRowsReadWhatGRDBReadsAndRefuseMissingValues() async throws {

@@ -1,0 +1,50 @@
+import Dispatch
+import GRDB
+
+/// Copies the WAL back into the database file from a connection of its own, so that the writer never does.
+///
+/// SQLite's automatic checkpoint runs inside the commit that takes the WAL past 1,000 pages: that commit
+/// then copies some 4 MB into the database file and fsyncs it while every queued write waits. Under the
+/// expiry sweep's writes that happened several times a second and set redeem's p99 (115 ms with it, 44 ms
+/// without, in back-to-back runs: BENCHMARKS.md, session 5). The writer therefore runs with
+/// `wal_autocheckpoint = 0`, and this connection runs a PASSIVE checkpoint every 100 ms: it copies what no
+/// reader still needs, without taking the write lock, and the writer restarts the WAL from its start once
+/// everything in it is copied, as before.
+///
+/// Crash safety is SQLite's own: a checkpoint never removes frames from the WAL that the database file does
+/// not hold yet, and an interrupted one is redone from the WAL on the next open.
+final class WALCheckpointer: @unchecked Sendable {
+    static let interval: DispatchTimeInterval = .milliseconds(100)
+
+    /// The timer's handler holds the connection, not `self`, so the checkpointer ends with the last copy of
+    /// the store that owns it. Both are touched only in `init`, `stop` and `deinit`.
+    private let timer: DispatchSourceTimer
+    private let queue = DispatchQueue(label: "tapstation.checkpointer")
+    private let connection: DatabaseQueue
+
+    init(path: String) throws {
+        var configuration = Configuration()
+        configuration.label = "tapstation.checkpointer"
+        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        self.connection = connection
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + Self.interval, repeating: Self.interval, leeway: .milliseconds(20))
+        timer.setEventHandler {
+            // A checkpoint that fails or stops short loses nothing: the frames stay in the WAL for the next tick.
+            _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+        }
+        timer.resume()
+    }
+
+    /// Stops checkpointing and closes the connection, for a store about to close its file (a restore then
+    /// moves it): no checkpoint may touch the file afterwards.
+    func stop() throws {
+        timer.cancel()
+        queue.sync {}  // a checkpoint already running finishes first
+        try connection.close()
+    }
+
+    deinit {
+        timer.cancel()
+    }
+}
