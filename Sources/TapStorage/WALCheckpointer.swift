@@ -17,7 +17,7 @@ final class WALCheckpointer: @unchecked Sendable {
     static let interval: DispatchTimeInterval = .milliseconds(100)
 
     /// The timer's handler holds the connection, not `self`, so the checkpointer ends with the last copy of
-    /// the store that owns it. Both are touched only in `init`, `stop` and `deinit`.
+    /// the store that owns it. Both are touched only in `init` and `stop`.
     private let timer: DispatchSourceTimer
     private let queue = DispatchQueue(label: "tapstation.checkpointer")
     private let connection: DatabaseQueue
@@ -44,7 +44,10 @@ final class WALCheckpointer: @unchecked Sendable {
         try connection.close()
     }
 
+    /// Closes the connection now rather than whenever dispatch lets go of the cancelled timer's handler:
+    /// the last connection to close takes an exclusive lock to fold the WAL in, which must not surprise
+    /// whoever opens the file next (a CLI command right after another, in the tests).
     deinit {
-        timer.cancel()
+        try? stop()
     }
 }
