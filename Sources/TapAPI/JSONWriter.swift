@@ -29,27 +29,10 @@ public struct JSONWriter {
         bytes.reserveCapacity(1024)
     }
 
-    public mutating func openObject() {
-        separate()
-        bytes.append(UInt8(ascii: "{"))
-        needsComma = false
-    }
-
-    public mutating func closeObject() {
-        bytes.append(UInt8(ascii: "}"))
-        needsComma = true
-    }
-
-    public mutating func openArray() {
-        separate()
-        bytes.append(UInt8(ascii: "["))
-        needsComma = false
-    }
-
-    public mutating func closeArray() {
-        bytes.append(UInt8(ascii: "]"))
-        needsComma = true
-    }
+    public mutating func openObject() { open(UInt8(ascii: "{")) }
+    public mutating func closeObject() { close(UInt8(ascii: "}")) }
+    public mutating func openArray() { open(UInt8(ascii: "[")) }
+    public mutating func closeArray() { close(UInt8(ascii: "]")) }
 
     /// A key of the object being written; its value comes next. Keys are plain ASCII names.
     public mutating func key(_ name: StaticString) {
@@ -62,43 +45,12 @@ public struct JSONWriter {
 
     public mutating func string(_ text: String) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        bytes.appendJSONString(text)
         needsComma = true
     }
 
-    public mutating func integer(_ number: Int) {
-        separate()
-        bytes.append(contentsOf: String(number).utf8)
-        needsComma = true
-    }
-
-    public mutating func bool(_ value: Bool) {
-        separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
-        needsComma = true
-    }
-
-    public mutating func null() {
-        separate()
-        bytes.append(contentsOf: "null".utf8)
-        needsComma = true
-    }
+    public mutating func integer(_ number: Int) { value(String(number).utf8) }
+    public mutating func bool(_ flag: Bool) { value((flag ? "true" : "false").utf8) }
 
     /// A time as the API writes it (`2026-11-26T10:00:00Z`).
     public mutating func time(_ date: Date) {
@@ -106,14 +58,26 @@ public struct JSONWriter {
     }
 
     /// A value through the Codable encoder, for the rarely present parts of a hand-written type.
-    public mutating func encoded<T: Encodable>(_ value: T) throws {
+    public mutating func encoded<T: Encodable>(_ encodable: T) throws {
+        value(try WireJSON.encoder().encode(encodable))
+    }
+
+    private mutating func open(_ bracket: UInt8) {
         separate()
-        bytes.append(contentsOf: try WireJSON.encoder().encode(value))
+        bytes.append(bracket)
+        needsComma = false
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
         needsComma = true
     }
 
-    public mutating func value<T: JSONWritable>(_ value: T) throws {
-        try value.write(to: &self)
+    /// A value that is already JSON text.
+    private mutating func value(_ json: some Sequence<UInt8>) {
+        separate()
+        bytes.append(contentsOf: json)
+        needsComma = true
     }
 
     private mutating func separate() {

@@ -74,3 +74,26 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends `text` as a JSON string, escaped as Foundation's `JSONEncoder` escapes it: quote, backslash,
+    /// `\b \f \n \r \t`, other control characters as `\u00XX`; `/` and non-ASCII as they are. The JSON
+    /// written by hand (audit data, the API's hot answers) goes through here.
+    public mutating func appendJSONString(_ text: String) {
+        let hex = Array("0123456789abcdef".utf8)
+        append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): append(contentsOf: [UInt8(ascii: "\\"), byte])
+            case 0x08: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+            case 0x0C: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+            case 0x0A: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20: append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
+            default: append(byte)
+            }
+        }
+        append(UInt8(ascii: "\""))
+    }
+}

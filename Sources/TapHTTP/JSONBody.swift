@@ -101,7 +101,7 @@ enum JSONBody {
         var headers = headers
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        // Sessions and pages of them are written by hand (see `JSONWritable`); the rest through Codable.
+        // The hot answers (sessions, pages of them, redeems) are written by hand (see `JSONWritable`).
         let body =
             if let writable = value as? any JSONWritable {
                 ByteBuffer(bytes: try writable.jsonBytes())

@@ -44,7 +44,7 @@ private func writeJSON(_ value: JSONValue, to out: inout [UInt8]) {
         } else {
             out.append(contentsOf: "null".utf8)  // JSON has no NaN or infinity
         }
-    case .string(let text): writeJSONString(text, to: &out)
+    case .string(let text): out.appendJSONString(text)
     case .array(let items):
         out.append(UInt8(ascii: "["))
         for (index, item) in items.enumerated() {
@@ -56,32 +56,12 @@ private func writeJSON(_ value: JSONValue, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "{"))
         for (index, key) in members.keys.sorted().enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            writeJSONString(key, to: &out)
+            out.appendJSONString(key)
             out.append(UInt8(ascii: ":"))
             writeJSON(members[key]!, to: &out)
         }
         out.append(UInt8(ascii: "}"))
     }
-}
-
-private func writeJSONString(_ text: String, to out: inout [UInt8]) {
-    let hex = Array("0123456789abcdef".utf8)
-    out.append(UInt8(ascii: "\""))
-    for byte in text.utf8 {
-        switch byte {
-        case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-        case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-        case 0x0A: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-        case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-        case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-        case 0..<0x20:
-            out.append(contentsOf: Array("\\u00".utf8))
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0x0F)])
-        default: out.append(byte)
-        }
-    }
-    out.append(UInt8(ascii: "\""))
 }
 
 func encodeJSON<T: Encodable>(_ value: T) -> String {
