@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import GRDB
 
 /// Copies the WAL back into the database file from a connection of its own, so that the writer never does.
@@ -29,8 +30,15 @@ final class WALCheckpointer: @unchecked Sendable {
         self.connection = connection
         timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + Self.interval, repeating: Self.interval, leeway: .milliseconds(20))
+        let walPath = path + "-wal"
+        var lastSeen: (size: Int, modified: Date)?
         timer.setEventHandler {
-            // A checkpoint that fails or stops short loses nothing: the frames stay in the WAL for the next tick.
+            // Nothing written since the last tick (same size and time stamp): an idle store does no work.
+            let attributes = try? FileManager.default.attributesOfItem(atPath: walPath)
+            let seen = (attributes?[.size] as? Int ?? 0, attributes?[.modificationDate] as? Date ?? .distantPast)
+            if let lastSeen, lastSeen == seen { return }
+            lastSeen = seen
+            // A checkpoint that fails or stops short loses nothing: the frames stay in the WAL for the next write.
             _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         }
         timer.resume()
