@@ -93,16 +93,22 @@ final class EntraFixture: @unchecked Sendable {
 
     /// A new process's worth of objects over the same database file and the same emulator: what a restart
     /// leaves behind (nothing in memory).
+    ///
+    /// `requestTimeout` applies to Graph calls only; the token endpoint keeps the default. A test that shortens
+    /// it is about a slow Graph, and under a loaded sanitizer run a one-second token fetch times out first.
     func restart(credential: GraphCredential? = nil, reopenStore: Bool = false, requestTimeout: Duration = .seconds(5)) throws {
         if reopenStore {
             store = try EnrollmentStore(path: databasePath, world: world, keyring: keyring)
         }
-        let configuration = GraphConfiguration(
-            tenant: emulator.tenant, clientID: emulator.clientID, credential: credential ?? .secret(ClientSecret(secret)),
-            authorityHost: URL(string: emulator.baseURL)!, graphHost: URL(string: emulator.baseURL)!,
-            requestTimeout: requestTimeout, maximumAttempts: 3, maximumRetryAfter: .seconds(10))
+        func graphConfiguration(timeout: Duration) -> GraphConfiguration {
+            GraphConfiguration(
+                tenant: emulator.tenant, clientID: emulator.clientID, credential: credential ?? .secret(ClientSecret(secret)),
+                authorityHost: URL(string: emulator.baseURL)!, graphHost: URL(string: emulator.baseURL)!,
+                requestTimeout: timeout, maximumAttempts: 3, maximumRetryAfter: .seconds(10))
+        }
+        let configuration = graphConfiguration(timeout: requestTimeout)
         let clock = self.clock
-        let tokens = TokenClient(configuration: configuration, http: http, now: { clock.now })
+        let tokens = TokenClient(configuration: graphConfiguration(timeout: .seconds(5)), http: http, now: { clock.now })
         let sleeps = self.sleeps
         graph = GraphClient(
             configuration: configuration, http: http, tokens: tokens, logger: logger,
