@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TapCore
 import TapTestSupport
@@ -113,6 +114,20 @@ struct SessionStoreTests {
         #expect(issued.session.storedState == .pending)
         #expect(try await !fixture.redeem(issued).isAdmitted)
         fixture.clock.advance(minutes: 10)
+        #expect(try await fixture.redeem(issued).isAdmitted)
+    }
+
+    @Test func theSweepStartsAPendingSessionAndLeavesItsPassAsItWas() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession(start: fixture.clock.now.addingTimeInterval(600))
+        let passBefore = try await fixture.store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pass") }
+        fixture.clock.advance(minutes: 10)
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 1)
+        #expect(try await fixture.session(issued.session.id).storedState == .active)
+        // The pass read beside its session is the stored one: nothing of it was written back.
+        let passAfter = try await fixture.store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pass") }
+        #expect(passAfter == passBefore)
         #expect(try await fixture.redeem(issued).isAdmitted)
     }
 
