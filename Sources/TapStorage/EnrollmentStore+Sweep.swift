@@ -66,7 +66,7 @@ extension EnrollmentStore {
 
     /// Sessions due to move, each followed by its live pass's columns (NULLs when it has none), in the order
     /// of the records' `columnNames`. GRDB's row decoding hashed every column name of every row, and a second
-    /// query per session fetched the pass; together they were a third of the sweep's time.
+    /// query per session fetched the pass; together they were a quarter of the sweep's CPU.
     private static let sweepBatchSQL: String = {
         let columns = (SessionRecord.columnNames.map { "session." + $0 } + PassRecord.columnNames.map { "pass." + $0 })
             .joined(separator: ", ")
