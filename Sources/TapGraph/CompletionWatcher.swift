@@ -54,6 +54,9 @@ public final class CompletionWatcher: Sendable {
     let now: @Sendable () -> Date
     let logger: Logger
     private let plan = LockedBox<(next: [SessionID: (at: Date, interval: TimeInterval)], pausedUntil: Date?)>(([:], nil))
+    /// The longest pause a throttled round takes, whatever `Retry-After` Graph names: a value of days (a fault
+    /// or a hostile endpoint) would otherwise stop completion detection until a restart.
+    static let maximumPause: TimeInterval = 3600
 
     /// A watcher; `rule` decides what completes a device-enrollment session (key registration always
     /// completes a FIDO2 session).
@@ -90,7 +93,7 @@ public final class CompletionWatcher: Sendable {
                 let changed = try await poll(session, report: &report)
                 reschedule(session.sessionID, changed: changed)
             } catch GraphError.throttled(let seconds) {
-                let until = now().addingTimeInterval(TimeInterval(seconds))
+                let until = now().addingTimeInterval(min(TimeInterval(seconds), Self.maximumPause))
                 plan.withLock { $0.pausedUntil = until }
                 report.pausedUntil = until
                 logger.notice("entra.watch.throttled", metadata: ["entra.retryAfter": "\(seconds)"])

@@ -161,8 +161,9 @@ struct GraphTransport: Sendable {
             let response: HTTPClientResponse
             let data: Data
             do {
-                response = try await http.execute(request, timeout: Self.timeAmount(configuration.requestTimeout))
-                data = Data((try await response.body.collect(upTo: 4 << 20)).readableBytesView)
+                let answer = try await Self.fetch(request, http: http, timeout: configuration.requestTimeout, limit: 4 << 20)
+                response = answer.response
+                data = Data(answer.body.readableBytesView)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
@@ -206,6 +207,29 @@ struct GraphTransport: Sendable {
                     status: Int(status.code), code: parsed?.error.code ?? "unknown",
                     message: String((parsed?.error.message ?? status.reasonPhrase).prefix(300)))
             }
+        }
+    }
+
+    /// Sends `request` and reads its body, both within one `timeout`. AsyncHTTPClient's own deadline ends
+    /// when the response head arrives, so a server that answered the head and then stalled the body held the
+    /// call, and the watcher's one loop with it, for ever. Past the timeout the request is cancelled and the
+    /// call fails as `HTTPClientError.deadlineExceeded` ("timed out").
+    static func fetch(
+        _ request: HTTPClientRequest, http: HTTPClient, timeout: Duration, limit: Int
+    ) async throws -> (response: HTTPClientResponse, body: ByteBuffer) {
+        try await withThrowingTaskGroup(of: (response: HTTPClientResponse, body: ByteBuffer)?.self) { group in
+            group.addTask {
+                let response = try await http.execute(request, timeout: timeAmount(timeout))
+                return (response, try await response.body.collect(upTo: limit))
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            // Whichever ends first decides; the other is cancelled (a cancelled body read cancels the request).
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let answer = first else { throw HTTPClientError.deadlineExceeded }
+            return answer
         }
     }
 

@@ -58,8 +58,7 @@ public actor TokenClient {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            response = try await http.execute(request, timeout: GraphTransport.timeAmount(configuration.requestTimeout))
-            bytes = try await response.body.collect(upTo: 1 << 20)
+            (response, bytes) = try await GraphTransport.fetch(request, http: http, timeout: configuration.requestTimeout, limit: 1 << 20)
         } catch {
             throw GraphError.unavailable("the token endpoint could not be reached (\(GraphTransport.transportReason(error)))")
         }

@@ -73,6 +73,7 @@ public final class GraphEmulator: @unchecked Sendable {
     private var down = false
     private var race: String?
     private var delays: [Route: Duration] = [:]
+    private var stalls: [Route: Duration] = [:]
     private var counter = 0
     private var issuedTokens = 0
     /// What a second create does.
@@ -208,6 +209,10 @@ public final class GraphEmulator: @unchecked Sendable {
     /// Answers to `route` are held this long after the work is done (a slow Graph that still acts).
     public func setDelay(_ duration: Duration, for route: Route = .any) { lock.withLock { delays[route] = duration } }
 
+    /// Answers to `route` send their head at once and their body this much later (a connection that stalls
+    /// half-way through an answer).
+    public func setBodyStall(_ duration: Duration, for route: Route = .any) { lock.withLock { stalls[route] = duration } }
+
     /// The requests seen so far.
     public var requests: [Seen] { lock.withLock { seen } }
 
@@ -228,7 +233,7 @@ public final class GraphEmulator: @unchecked Sendable {
         let method = request.method.rawValue
         let (path, query) = Self.split(target)
         let route = Self.route(method: method, segments: path)
-        let (fault, wait, isDown) = lock.withLock { () -> (Fault?, Duration, Bool) in
+        let (fault, wait, stall, isDown) = lock.withLock { () -> (Fault?, Duration, Duration, Bool) in
             seen.append(Seen(method: method, target: target, route: route, at: now(), body: route == .token ? "" : body))
             var hit: Fault?
             if let index = faults.firstIndex(where: { ($0.route == route || $0.route == .any) && $0.remaining > 0 }) {
@@ -236,11 +241,18 @@ public final class GraphEmulator: @unchecked Sendable {
                 hit = faults[index]
                 if faults[index].remaining == 0 { faults.remove(at: index) }
             }
-            return (hit, delays[route] ?? delays[.any] ?? .zero, down && route != .token)
+            return (hit, delays[route] ?? delays[.any] ?? .zero, stalls[route] ?? stalls[.any] ?? .zero, down && route != .token)
         }
-        let response = try await answer(
+        var response = try await answer(
             request, route: route, method: method, path: path, query: query, body: body, fault: fault, isDown: isDown)
         if wait > .zero { try await Task.sleep(for: wait) }
+        if stall > .zero {
+            let held = response.body
+            response.body = ResponseBody(contentLength: held.contentLength) { writer in
+                try await Task.sleep(for: stall)
+                try await held.write(writer)
+            }
+        }
         return response
     }
 

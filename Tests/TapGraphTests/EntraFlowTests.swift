@@ -352,6 +352,11 @@ struct EntraFlowTests {
         #expect(fixture.emulator.requests.count == calls)
         fixture.clock.advance(seconds: 5)
         #expect(try await fixture.watcher.pollOnce().polled == 1)
+
+        // A Retry-After of months pauses the watcher for an hour at most.
+        fixture.clock.advance(minutes: 60)
+        fixture.emulator.fail(.managedDevices, status: 429, retryAfter: 10_000_000)
+        #expect(try await fixture.watcher.pollOnce().pausedUntil == fixture.clock.now.addingTimeInterval(3600))
         await fixture.cleanUp()
     }
 
@@ -469,6 +474,19 @@ struct EntraFlowTests {
         #expect(try await fixture.store.unresolvedProvisioningIntents().isEmpty)
         let sessions = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
         #expect(sessions.items.map(\.storedState) == [.cancelled])
+        await fixture.cleanUp()
+    }
+}
+
+extension EntraFlowTests {
+    @Test func aGraphThatStallsHalfWayThroughItsAnswerTimesOutAndTheCreateIsReconciled() async throws {
+        let fixture = try await EntraFixture()
+        try fixture.restart(requestTimeout: .seconds(1))
+        // The answer's head comes at once, its body only after the timeout: the timeout covers the whole answer.
+        fixture.emulator.setBodyStall(.seconds(4), for: .tapCreate)
+        await #expect(throws: EntraError.graphUnavailable("timed out")) { _ = try await fixture.create(EntraFixture.deviceRequest()) }
+        #expect(fixture.emulator.pass(of: "ada@contoso.example") == nil)
+        #expect(try await fixture.store.unresolvedProvisioningIntents().isEmpty)
         await fixture.cleanUp()
     }
 }
