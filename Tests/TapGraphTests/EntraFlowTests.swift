@@ -476,9 +476,7 @@ struct EntraFlowTests {
         #expect(sessions.items.map(\.storedState) == [.cancelled])
         await fixture.cleanUp()
     }
-}
 
-extension EntraFlowTests {
     @Test func aGraphThatStallsHalfWayThroughItsAnswerTimesOutAndTheCreateIsReconciled() async throws {
         let fixture = try await EntraFixture()
         try fixture.restart(requestTimeout: .seconds(1))
