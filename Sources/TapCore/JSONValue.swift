@@ -78,22 +78,35 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 extension Array where Element == UInt8 {
     /// Appends `text` as a JSON string, escaped as Foundation's `JSONEncoder` escapes it: quote, backslash,
     /// `\b \f \n \r \t`, other control characters as `\u00XX`; `/` and non-ASCII as they are. The JSON
-    /// written by hand (audit data, the API's hot answers) goes through here.
+    /// written by hand (audit data, the API's hot answers) goes through here, once per string field, so it
+    /// allocates nothing of its own.
     public mutating func appendJSONString(_ text: String) {
-        let hex = Array("0123456789abcdef".utf8)
         append(UInt8(ascii: "\""))
         for byte in text.utf8 {
+            let escaped: UInt8
             switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): append(contentsOf: [UInt8(ascii: "\\"), byte])
-            case 0x08: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
-            case 0x0C: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
-            case 0x0A: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20: append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-            default: append(byte)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): escaped = byte
+            case 0x08: escaped = UInt8(ascii: "b")
+            case 0x0C: escaped = UInt8(ascii: "f")
+            case 0x0A: escaped = UInt8(ascii: "n")
+            case 0x0D: escaped = UInt8(ascii: "r")
+            case 0x09: escaped = UInt8(ascii: "t")
+            case 0..<0x20:
+                append(contentsOf: "\\u00".utf8)
+                append(Self.hexDigit(byte >> 4))
+                append(Self.hexDigit(byte & 0x0F))
+                continue
+            default:
+                append(byte)
+                continue
             }
+            append(UInt8(ascii: "\\"))
+            append(escaped)
         }
         append(UInt8(ascii: "\""))
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }
