@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
         // `GET /metrics` in the Prometheus text format.
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // HTTPRequestPart, the parts the request-body deadline handler sees (Hummingbird's own pipeline types).
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
         // System OpenSSL 3 (Debian libssl-dev), libcrypto only. Only TapCrypto imports it.
@@ -59,6 +61,7 @@ let package = Package(
                 // The webhook sender: no redirects, its own timeouts.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
         .target(

@@ -23,7 +23,7 @@ public struct ServerConfiguration: Sendable {
     public var maximumConnections: Int
     /// A connection that sends nothing for this long is closed (slow or idle clients).
     public var idleTimeout: Duration
-    /// A request body must arrive within this time.
+    /// A request's body must arrive whole within this time of its head.
     public var bodyTimeout: Duration
     /// How often the expiry sweeper runs.
     public var sweepInterval: Duration
@@ -135,16 +135,9 @@ public func buildApplication(
     let (router, _) = buildRouter(
         configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals, throttle: throttle,
         metrics: metrics, authority: entra?.authority)
-    var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
-    decoder.maxHeaderListSize = configuration.maximumHeaderBytes
-    decoder.maxHeaderFieldSize = configuration.maximumHeaderBytes
-    decoder.maxHeaderFieldCount = 100
     var app = Application(
         router: router,
-        server: .http1(
-            configuration: HTTP1Channel.Configuration(
-                idleTimeout: TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000),
-                httpDecoderConfiguration: decoder)),
+        server: httpServer(configuration),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port), serverName: nil,
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
@@ -159,6 +152,21 @@ public func buildApplication(
         app.addServices(EntraWatcherService(entra: entra, logger: logger))
     }
     return app
+}
+
+/// HTTP/1.1 with the configured limits: header sizes, the idle timeout between requests, and the deadline
+/// for each request's body (``RequestBodyDeadlineHandler``). Tests serve through it too.
+func httpServer(_ configuration: ServerConfiguration) -> HTTPServerBuilder {
+    var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
+    decoder.maxHeaderListSize = configuration.maximumHeaderBytes
+    decoder.maxHeaderFieldSize = configuration.maximumHeaderBytes
+    decoder.maxHeaderFieldCount = 100
+    let bodyTimeout = configuration.bodyTimeout
+    return .http1(
+        configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestBodyDeadlineHandler(timeout: bodyTimeout)],
+            idleTimeout: TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000),
+            httpDecoderConfiguration: decoder))
 }
 
 /// Logs each request once: method, route, status, duration. Never the body, the query or a header.

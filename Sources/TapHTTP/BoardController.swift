@@ -36,7 +36,7 @@ struct BoardController {
     }
 
     @Sendable func signIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let bytes = try await JSONBody.bytes(of: request, limit: 4096, timeout: services.configuration.bodyTimeout)
+        let bytes = try await JSONBody.bytes(of: request, limit: 4096)
         let form = Self.formFields(String(decoding: bytes, as: UTF8.self))
         let refused = Self.html(
             BoardAssets.signInPage(error: "That is not a working board token."), status: .unauthorized)

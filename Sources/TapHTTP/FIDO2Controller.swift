@@ -124,8 +124,7 @@ struct FIDO2Controller {
 
     func rawBody(_ request: Request) async throws -> [UInt8] {
         try JSONBody.checkContentType(request)
-        return try await JSONBody.bytes(
-            of: request, limit: services.configuration.maximumBodyBytes, timeout: services.configuration.bodyTimeout)
+        return try await JSONBody.bytes(of: request, limit: services.configuration.maximumBodyBytes)
     }
 
     /// The challenge the client data names, decoded; a value that is not base64url cannot be one we issued.

@@ -7,35 +7,29 @@ import TapCore
 
 /// Reading request bodies and writing JSON answers, with clear refusals for every kind of bad body.
 enum JSONBody {
-    /// Reads the raw body, refusing more than `limit` bytes without reading further, and a body that takes
-    /// longer than `timeout` to arrive (a client dripping bytes to hold a connection open).
-    static func bytes(of request: Request, limit: Int, timeout: Duration) async throws -> [UInt8] {
-        let tooLarge = APIError(status: .contentTooLarge, code: "payload_too_large", detail: "the body is larger than \(limit) bytes")
+    /// Reads the raw body, refusing more than `limit` bytes without reading further, and a body that did not
+    /// arrive within the server's body timeout (``RequestBodyDeadlineHandler`` ends its stream).
+    static func bytes(of request: Request, limit: Int) async throws -> [UInt8] {
         do {
-            let buffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-                group.addTask { try await request.body.collect(upTo: limit) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let buffer = first else {
-                    throw APIError(status: .requestTimeout, code: "request_timeout", detail: "the request body did not arrive in time")
-                }
-                return buffer
-            }
+            let buffer = try await request.body.collect(upTo: limit)
             return Array(buffer.readableBytesView)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw tooLarge
+            throw tooLarge(limit)
         } catch is NIOTooManyBytesError {
-            throw tooLarge
+            throw tooLarge(limit)
+        } catch is RequestBodyTimeout {
+            throw APIError(status: .requestTimeout, code: "request_timeout", detail: "the request body did not arrive in time")
         }
+    }
+
+    private static func tooLarge(_ limit: Int) -> APIError {
+        APIError(status: .contentTooLarge, code: "payload_too_large", detail: "the body is larger than \(limit) bytes")
     }
 
     /// Decodes a JSON body of type `T`; an empty body decodes as `{}` when `T` allows it.
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limits: ServerConfiguration) async throws -> (T, [UInt8]) {
         try checkContentType(request)
-        let bytes = try await bytes(of: request, limit: limits.maximumBodyBytes, timeout: limits.bodyTimeout)
+        let bytes = try await bytes(of: request, limit: limits.maximumBodyBytes)
         return (try decode(type, bytes: bytes), bytes)
     }
 

@@ -79,7 +79,7 @@ struct SessionsController {
         let creator = try caller.operatorIdentity
         try JSONBody.checkContentType(request)
         let limits = services.configuration
-        let bytes = try await JSONBody.bytes(of: request, limit: limits.maximumBatchBodyBytes, timeout: limits.bodyTimeout)
+        let bytes = try await JSONBody.bytes(of: request, limit: limits.maximumBatchBodyBytes)
         let envelope = try JSONBody.decode(BatchEnvelope.self, bytes: bytes)
         guard (1...EnrollmentStore.maximumBatchRows).contains(envelope.sessions.count) else {
             throw APIError.invalidRequest(

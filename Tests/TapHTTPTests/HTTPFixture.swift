@@ -27,7 +27,8 @@ struct HTTPFixture {
     /// response from a stream that would stay open (a site's, or an open session's) gets it.
     init(
         maximumBodyBytes: Int = 64 * 1024, redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits(),
-        eventStreamLifetime: Duration = .milliseconds(100), webhooks: WebhookSettings = WebhookSettings()
+        eventStreamLifetime: Duration = .milliseconds(100), webhooks: WebhookSettings = WebhookSettings(),
+        bodyTimeout: Duration = .seconds(30)
     ) async throws {
         directory = temporaryDirectory("http")
         clock = TestClock()
@@ -36,7 +37,8 @@ struct HTTPFixture {
         store = try EnrollmentStore(path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
         adminToken = try await store.createOperator(NewOperator(name: "admin", role: .admin), by: nil).1.value
         var configuration = ServerConfiguration(
-            maximumBodyBytes: maximumBodyBytes, redeemLimits: redeemLimits, eventStreamLifetime: eventStreamLifetime)
+            maximumBodyBytes: maximumBodyBytes, bodyTimeout: bodyTimeout, redeemLimits: redeemLimits,
+            eventStreamLifetime: eventStreamLifetime)
         configuration.webhooks = webhooks
         self.configuration = configuration
     }
@@ -45,7 +47,9 @@ struct HTTPFixture {
 
     func application(refusals: RefusalLedger = RefusalLedger()) -> some ApplicationProtocol {
         let (router, _) = buildRouter(configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals)
-        return Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        return Application(
+            router: router, server: httpServer(configuration),
+            configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
     }
 
     /// A token for `role` at `site` (global roles ignore the site).

@@ -1,0 +1,156 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import TapHTTP
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A client that sends the head of a request and then its body slowly, or not at all, over a real socket:
+/// the server's body deadline (``RequestBodyDeadlineHandler``) is what answers it.
+@Suite("A request body that does not arrive in time")
+struct BodyDeadlineTests {
+    static let head = "POST /v1/redeem HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    static let body = #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "ABCD-EFGH-JKLM"}"#
+
+    @Test func aBodyThatStopsHalfWayIsAnswered408AndTheConnectionCloses() async throws {
+        let fixture = try await HTTPFixture(bodyTimeout: .seconds(1))
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.live) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            let start = ContinuousClock.now
+            try connection.send(Self.head + "Content-Length: \(Self.body.utf8.count)\r\n\r\n" + Self.body.prefix(20))
+            let answer = try await connection.readUntilClosed()
+            let waited = ContinuousClock.now - start
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+            #expect(answer.contains("\"request_timeout\""))
+            #expect(waited >= .milliseconds(900) && waited < .seconds(10), "answered after \(waited)")
+        }
+    }
+
+    /// The case the idle timeout cannot catch: every byte resets it, so only a deadline on the whole body does.
+    @Test func aBodyDrippedAByteAtATimeIsCutOffAtTheDeadline() async throws {
+        let fixture = try await HTTPFixture(bodyTimeout: .seconds(1))
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.live) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            let start = ContinuousClock.now
+            try connection.send(Self.head + "Content-Length: \(Self.body.utf8.count)\r\n\r\n")
+            for character in Self.body.prefix(15) {
+                try? connection.send(String(character))  // the server may have closed already
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let answer = try await connection.readUntilClosed()
+            let waited = ContinuousClock.now - start
+            #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer)")
+            #expect(waited < .seconds(10))
+        }
+    }
+
+    /// A body in pieces that ends in time is read whole; the deadline is disarmed with it, so the same connection
+    /// still serves a request sent after the first one's deadline would have passed.
+    @Test func aBodyInPiecesWithinTheDeadlineIsReadAndTheConnectionStaysUsable() async throws {
+        let fixture = try await HTTPFixture(bodyTimeout: .seconds(1))
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.live) { client in
+            let connection = try RawConnection(port: try #require(client.port))
+            let request = Self.head + "Content-Length: \(Self.body.utf8.count)\r\n\r\n" + Self.body
+            let split = request.index(request.endIndex, offsetBy: -30)
+            try connection.send(String(request[..<split]))
+            try await Task.sleep(for: .milliseconds(300))
+            try connection.send(String(request[split...]))
+            // No such pass: the body was read and judged, not timed out.
+            #expect(try await connection.readResponse().hasPrefix("HTTP/1.1 401"))
+
+            try await Task.sleep(for: .milliseconds(1500))
+            try connection.send(request)
+            #expect(try await connection.readResponse().hasPrefix("HTTP/1.1 401"))
+        }
+    }
+}
+
+/// A blocking TCP connection to the test server, with a receive timeout so that a test cannot hang. Reads
+/// block a thread of their own: on the concurrency pool they would starve the server in the same process.
+private final class RawConnection: @unchecked Sendable {
+    private let socket: Int32
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw RawConnectionError.failed("socket") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(socket); throw RawConnectionError.failed("connect") }
+    }
+
+    deinit { close(socket) }
+
+    func send(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        let sent = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard sent == bytes.count else { throw RawConnectionError.failed("send") }
+    }
+
+    /// Everything the server sends until it closes the connection; throws if it has not closed within 10 s.
+    func readUntilClosed() async throws -> String {
+        try await onOwnThread { try self.blockingReadUntilClosed() }
+    }
+
+    /// One response: its head and a body of its Content-Length.
+    func readResponse() async throws -> String {
+        try await onOwnThread { try self.blockingReadResponse() }
+    }
+
+    private func onOwnThread(_ body: @escaping @Sendable () throws -> String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
+    private func blockingReadUntilClosed() throws -> String {
+        var received: [UInt8] = []
+        while true {
+            let chunk: [UInt8]
+            do { chunk = try receive() } catch {
+                throw RawConnectionError.failed("not closed; received: \(String(decoding: received, as: UTF8.self))")
+            }
+            if chunk.isEmpty { return String(decoding: received, as: UTF8.self) }
+            received += chunk
+        }
+    }
+
+    private func blockingReadResponse() throws -> String {
+        var received: [UInt8] = []
+        while true {
+            let text = String(decoding: received, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n") {
+                let length = text[..<end.lowerBound].split(separator: "\r\n")
+                    .first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                if text.utf8.count - text[..<end.upperBound].utf8.count >= length { return text }
+            }
+            let chunk = try receive()
+            guard !chunk.isEmpty else { throw RawConnectionError.failed("closed before a whole response: \(text)") }
+            received += chunk
+        }
+    }
+
+    private func receive() throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        guard count >= 0 else { throw RawConnectionError.failed("recv (errno \(errno))") }
+        return Array(buffer.prefix(count))
+    }
+}
+
+private enum RawConnectionError: Error {
+    case failed(String)
+}
