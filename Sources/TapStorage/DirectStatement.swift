@@ -103,6 +103,14 @@ struct DirectRow {
         return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, Int32(index)))), as: UTF8.self)
     }
 
+    /// Whether the column holds exactly `other`'s UTF-8, compared where SQLite keeps it (no String made).
+    func text(_ index: Int, equals other: String) -> Bool {
+        guard !isNull(index), let bytes = sqlite3_column_text(handle, Int32(index)) else { return false }
+        let count = Int(sqlite3_column_bytes(handle, Int32(index)))
+        var other = other
+        return other.withUTF8 { $0.count == count && ($0.isEmpty || memcmp($0.baseAddress!, bytes, count) == 0) }
+    }
+
     func optionalText(_ index: Int) throws -> String? {
         isNull(index) ? nil : try text(index)
     }

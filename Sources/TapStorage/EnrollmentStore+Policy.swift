@@ -4,13 +4,22 @@ import TapCore
 
 extension EnrollmentStore {
     func loadPolicy(_ db: Database) throws -> Policy {
-        let statement = try db.cachedStatement(sql: "SELECT document FROM policy WHERE id = 1")
-        guard let document = try String.fetchOne(statement) else { return .standard }
-        // Decoding the document is most of the cost, and it changes rarely: keep the last one decoded.
-        if let cached = policyCache.withLock({ $0 }), cached.document == document { return cached.policy }
-        let policy = try decodeJSON(Policy.self, document, what: "policy.document")
-        policyCache.withLock { $0 = (document, policy) }
-        return policy
+        // Every create and redeem asks, on the writer, and the policy changes rarely: the stored document is
+        // compared in place with the one last decoded, and only a different one is read out and decoded.
+        // It is still read each time, since the CLI may have changed it from another process.
+        let cached = policyCache.withLock { $0 }
+        var policy: Policy?
+        try db.queryDirect("SELECT document FROM policy WHERE id = 1") { row in
+            if let cached, row.text(0, equals: cached.document) {
+                policy = cached.policy
+                return
+            }
+            let document = try row.text(0)
+            let decoded = try decodeJSON(Policy.self, document, what: "policy.document")
+            policyCache.withLock { $0 = (document, decoded) }
+            policy = decoded
+        }
+        return policy ?? .standard
     }
 
     /// The policy in force.

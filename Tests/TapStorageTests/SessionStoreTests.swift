@@ -200,6 +200,26 @@ struct SessionStoreTests {
         }
     }
 
+    /// The store keeps the last policy it decoded; a change made through another connection to the same file
+    /// (the CLI, in another process) must still be the one the next write obeys.
+    @Test func aPolicyChangedByAnotherProcessIsObeyedAtTheNextWrite() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        // A stored policy that this store has decoded and cached.
+        _ = try await fixture.store.patchPolicy(.object(["privilegedSubjects": .array(["root@contoso.example"])]), by: fixture.admin)
+        let request = NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("admin@contoso.example")!)
+        guard case .created = try await fixture.store.createSession(request, by: fixture.admin) else {
+            Issue.record("the first create needed approval before any policy change")
+            return
+        }
+        let other = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
+        _ = try await other.patchPolicy(.object(["privilegedSubjects": .array(["admin@contoso.example"])]), by: fixture.admin)
+        guard case .awaitingApproval = try await fixture.store.createSession(request, by: fixture.admin) else {
+            Issue.record("the store kept the policy it had decoded before the other connection changed it")
+            return
+        }
+    }
+
     @Test func aTokenCannotReissueOutsideItsAllowedSubjects() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
