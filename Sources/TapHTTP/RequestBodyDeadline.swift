@@ -7,7 +7,7 @@ import NIOHTTPTypes
 ///
 /// One timer per request on the connection's own event loop, armed at the head and cancelled at the end.
 /// The first version raced each body read against a `Task.sleep` in a task group: two child tasks and a
-/// Dispatch timer per request, about 8% of redeem throughput (BENCHMARKS.md, session 7).
+/// Dispatch timer per request, a tenth or more of redeem throughput (BENCHMARKS.md, session 7).
 ///
 /// When the timer fires it raises the error into the pipeline. The async channel ends the request's inbound
 /// stream with it, so a handler reading the body gets it (``JSONBody`` answers 408), and the connection
