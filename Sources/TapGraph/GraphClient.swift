@@ -219,7 +219,7 @@ struct GraphTransport: Sendable {
     ) async throws -> (response: HTTPClientResponse, body: ByteBuffer) {
         try await withThrowingTaskGroup(of: (response: HTTPClientResponse, body: ByteBuffer)?.self) { group in
             group.addTask {
-                let response = try await http.execute(request, timeout: timeAmount(timeout))
+                let response = try await http.execute(request, timeout: TimeAmount(timeout))
                 return (response, try await response.body.collect(upTo: limit))
             }
             group.addTask {
@@ -235,10 +235,6 @@ struct GraphTransport: Sendable {
 
     /// 1 s, 2 s, 4 s ... at most 30 s.
     static func backoff(attempt: Int) -> Duration { .seconds(min(30, 1 << min(attempt - 1, 5))) }
-
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-    }
 
     /// A transport failure in words, without the URL (it can hold a user principal name).
     static func transportReason(_ error: any Error) -> String {

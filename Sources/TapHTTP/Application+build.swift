@@ -165,7 +165,7 @@ func httpServer(_ configuration: ServerConfiguration) -> HTTPServerBuilder {
     return .http1(
         configuration: HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestBodyDeadlineHandler(timeout: bodyTimeout)],
-            idleTimeout: TimeAmount.nanoseconds(Int64(configuration.idleTimeout.components.seconds) * 1_000_000_000),
+            idleTimeout: TimeAmount(configuration.idleTimeout),
             httpDecoderConfiguration: decoder))
 }
 

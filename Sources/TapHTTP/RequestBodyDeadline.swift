@@ -20,21 +20,19 @@ final class RequestBodyDeadlineHandler: ChannelInboundHandler, RemovableChannelH
     private var timer: Scheduled<Void>?
 
     init(timeout: Duration) {
-        let (seconds, attoseconds) = timeout.components
-        self.timeout = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        self.timeout = TimeAmount(timeout)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            timer?.cancel()
+            disarm()
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             timer = context.eventLoop.scheduleTask(in: timeout) {
                 loopBound.value.fireErrorCaught(RequestBodyTimeout())
             }
         case .end:
-            timer?.cancel()
-            timer = nil
+            disarm()
         case .body:
             break
         }
@@ -42,12 +40,15 @@ final class RequestBodyDeadlineHandler: ChannelInboundHandler, RemovableChannelH
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
-        timer = nil
+        disarm()
         context.fireChannelInactive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        disarm()
+    }
+
+    private func disarm() {
         timer?.cancel()
         timer = nil
     }
