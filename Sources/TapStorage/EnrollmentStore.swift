@@ -20,6 +20,8 @@ public struct EnrollmentStore: Sendable {
     let auditChain: AuditChainState
     /// The policy document last decoded, with its text (see `loadPolicy`).
     let policyCache = PolicyCache(nil)
+    /// How far the sweeps have settled pass expiries (see ``sweep(batchSize:)``).
+    let sweepCursor = SweepCursor()
     /// Operators recently found by token (see ``operatorForToken(_:)``).
     let operatorTokens = OperatorTokenCache()
     /// Copies the WAL into the database file off the writer.

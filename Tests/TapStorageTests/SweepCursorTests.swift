@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+import TapCore
+import TapTestSupport
+import Testing
+@testable import TapStorage
+
+/// After its first sweep a process reads only passes that expired since the sweep before, and deadlines that
+/// are due, each from an index by due time; what it settles is the same as walking every session.
+@Suite("Sweep by due time")
+struct SweepCursorTests {
+    @Test func aLaterSweepSettlesEveryPassThatExpiredSinceAcrossBatchesOfTiedExpiries() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        // Seven passes minted in the same second expire in the same millisecond: batches of 3 go on by pass id.
+        var expiring: [SessionID] = []
+        for index in 0..<7 {
+            let issued = try await fixture.deviceSession(user: UserPrincipalName("e\(index)@contoso.example")!, serial: "TIED-\(index)")
+            expiring.append(issued.session.id)
+        }
+        // A redeemed session's pass expires too; the sweep steps over it (it is in progress, not active).
+        let redeemed = try await fixture.deviceSession(user: UserPrincipalName("r@contoso.example")!, serial: "REDEEMED")
+        #expect(try await fixture.redeem(redeemed).isAdmitted)
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 0)  // the first sweep: nothing due yet
+        #expect(fixture.store.sweepCursor.expiriesSettledThrough != nil)
+
+        fixture.clock.advance(minutes: 60)
+        #expect(try await fixture.store.sweep(batchSize: 3).sessionsAdvanced == 7)
+        for id in expiring { #expect(try await fixture.session(id).storedState == .expired) }
+        #expect(try await fixture.session(redeemed.session.id).storedState == .inProgress)
+        #expect(try await fixture.store.verifyAudit() == .intact(events: fixture.store.feed.latest))
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 0)
+    }
+
+    @Test func aPassThatStartsAfterOneSweepAndExpiresAfterAnotherIsSettledAtEachStep() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession(start: fixture.clock.now.addingTimeInterval(600))
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 0)
+        fixture.clock.advance(minutes: 10)
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 1)
+        #expect(try await fixture.session(issued.session.id).storedState == .active)
+        fixture.clock.advance(minutes: 60)
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 1)
+        #expect(try await fixture.session(issued.session.id).storedState == .expired)
+        #expect(try await fixture.auditTypes(issued.session.id).last == "pass.expired")
+    }
+
+    @Test func anEnrollmentPastItsDeadlineIsAbandonedByALaterSweep() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let issued = try await fixture.deviceSession()
+        #expect(try await fixture.redeem(issued).isAdmitted)
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 0)
+        fixture.clock.advance(minutes: 24 * 60)
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 1)
+        #expect(try await fixture.session(issued.session.id).storedState == .abandoned)
+    }
+
+    /// Without statistics SQLite's planner walked the state index instead (every active or in-progress
+    /// session, each sweep); the plans must stay on the indexes by due time.
+    @Test func laterSweepsReadFromTheIndexesByDueTime() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let plans = try await fixture.store.pool.read { db in
+            try [EnrollmentStore.deadlinesDueSQL, EnrollmentStore.expiriesDueSQL].map { sql in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: ["2026-01-01 00:00:00.000", "", "", 100])
+                    .map { $0["detail"] as String }
+            }
+        }
+        #expect(plans[0].contains { $0.contains("session_inProgress_deadline") })
+        #expect(plans[1].first?.contains("USING INDEX pass_live_expiry") == true)
+        #expect(plans.joined().allSatisfy { !$0.hasPrefix("SCAN") && !$0.contains("TEMP B-TREE") })
+    }
+}
