@@ -13,12 +13,13 @@ extension EnrollmentStore {
     /// The first sweep of a process walks every active session for an expired pass. Later ones look only at
     /// passes that expired since the sweep before (see ``SweepCursor``): walking every active session each
     /// time held the writer for some 50 ms per 50,000 open sessions, every sweep, with nothing to do.
+    /// In-progress sessions past their deadline are looked for on a reader (see ``overdueEnrollments``).
     public func sweep(batchSize: Int = 100) async throws -> SweepReport {
         var report = SweepReport()
         if let settledThrough = sweepCursor.expiriesSettledThrough {
             report.sessionsAdvanced += try await settleInBatches(batchSize) { db, now, limit in
                 let due = now.directValue
-                return try Self.dueSessions(db, Self.deadlinesDueSQL, [due, due, due, limit.directValue])
+                return try Self.dueSessions(db, Self.startsAndApprovalsDueSQL, [due, due, limit.directValue])
             }.advanced
             // Each batch goes on after the last pass of the one before, by (expiry, id).
             let position = Locked((expiresAt: UTCTime.text(settledThrough), passID: ""))
@@ -34,11 +35,12 @@ extension EnrollmentStore {
         } else {
             let (advanced, lastNow) = try await settleInBatches(batchSize) { db, now, limit in
                 let due = now.directValue
-                return try Self.dueSessions(db, Self.everythingDueSQL, [due, due, due, due, limit.directValue])
+                return try Self.dueSessions(db, Self.startsApprovalsAndExpiriesDueSQL, [due, due, due, limit.directValue])
             }
             report.sessionsAdvanced += advanced
             sweepCursor.settled(through: lastNow)
         }
+        report.sessionsAdvanced += try await settleOverdueEnrollments(batchSize)
         report.refusalsReported = try await pool.write { db -> Int in
             let pending = try RedeemFailureRecord.fetchAll(db, sql: "SELECT * FROM redeemFailure WHERE unreported > 0")
             for var failures in pending {
@@ -64,6 +66,41 @@ extension EnrollmentStore {
             return purged
         }
         return report
+    }
+
+    /// Most overdue enrollments one sweep reads; the rest wait for the next sweep.
+    static let overdueEnrollmentsPerSweep = 10_000
+
+    /// Abandons in-progress sessions past their completion deadline. They are found on a reader, walking every
+    /// in-progress session (about 40 ms per 50,000), so that the walk holds no write: an index by deadline
+    /// would have cost every redeem an index write (redeem 5 to 7% slower, four interleaved runs), and a
+    /// walk on the writer held every request for its length. The writer reads each one again before it
+    /// settles it, so a session completed in between is left alone.
+    private func settleOverdueEnrollments(_ batchSize: Int) async throws -> Int {
+        let now = world.currentSecond()
+        let overdue = try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM session WHERE state = 'inProgress' AND completionDeadline <= ? LIMIT ?",
+                arguments: [now, Self.overdueEnrollmentsPerSweep])
+        }
+        var advanced = 0
+        for start in stride(from: 0, to: overdue.count, by: batchSize) {
+            let ids = Array(overdue[start..<min(start + batchSize, overdue.count)])
+            advanced += try await pool.write { db -> Int in
+                let now = world.currentSecond()
+                var moved = 0
+                try Self.deferringAuditHead(db, chain: auditChain, keyring: keyring) {
+                    for id in ids {
+                        guard let record = try SessionRecord.find(db, id), record.state == SessionState.inProgress.rawValue else { continue }
+                        var loaded = LoadedSession(record: record, pass: try livePass(of: id, db: db))
+                        try settle(&loaded, now: now, db: db)
+                        if loaded.record.state != record.state { moved += 1 }
+                    }
+                }
+                return moved
+            }
+        }
+        return advanced
     }
 
     /// Runs `select` (given the batch's now and its size) and settles what it returns, one transaction per
@@ -105,26 +142,22 @@ extension EnrollmentStore {
     private static let sessionAndPassColumns =
         (SessionRecord.columnNames.map { "session." + $0 } + PassRecord.columnNames.map { "pass." + $0 }).joined(separator: ", ")
 
-    /// Sessions that waited too long for approval, were to start, or ran out of time to complete. One branch
-    /// per stored state, each read from an index that holds only that state's sessions or starts with the
-    /// state: as one OR, SQLite gathered every session of those states for each batch before picking any.
-    static let deadlinesDueSQL = """
+    /// Sessions that waited too long for approval, or whose pass was to start. One branch per stored state,
+    /// each read from an index that holds only that state's sessions or starts with the state: as one OR,
+    /// SQLite gathered every session of those states for each batch before picking any.
+    static let startsAndApprovalsDueSQL = """
         SELECT \(sessionAndPassColumns) FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
         WHERE session.state = 'awaitingApproval' AND session.approvalDeadline <= ?
         UNION ALL
         SELECT \(sessionAndPassColumns) FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
         WHERE session.state = 'pending' AND pass.startsAt <= ?
-        UNION ALL
-        SELECT \(sessionAndPassColumns) FROM session INDEXED BY session_inProgress_deadline
-            LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-        WHERE session.state = 'inProgress' AND session.completionDeadline <= ?
         LIMIT ?
         """
 
     /// Active sessions whose live pass expired after the given (expiry, pass id) position and by now, in that
     /// order, from the index of live passes by expiry. Passes of sessions in other states are stepped over.
-    /// Without statistics SQLite's planner preferred the state index for both this and the in-progress
-    /// branch (a walk of every active or in-progress session), hence the named indexes and the join order.
+    /// Without statistics SQLite's planner preferred the state index (a walk of every active session), hence
+    /// the named index and the join order.
     static let expiriesDueSQL = """
         SELECT \(sessionAndPassColumns) FROM pass INDEXED BY pass_live_expiry CROSS JOIN session ON session.id = pass.sessionId
         WHERE pass.revokedAt IS NULL AND pass.expiresAt <= ? AND (pass.expiresAt, pass.id) > (?, ?) AND session.state = 'active'
@@ -132,9 +165,9 @@ extension EnrollmentStore {
         LIMIT ?
         """
 
-    /// Everything due, active sessions found by walking them all: the first sweep of a process, which cannot
-    /// know what expired while it was not running.
-    private static let everythingDueSQL = """
+    /// The same and expired passes, found by walking every active session: the first sweep of a process,
+    /// which cannot know what expired while it was not running.
+    static let startsApprovalsAndExpiriesDueSQL = """
         SELECT \(sessionAndPassColumns) FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
         WHERE session.state = 'awaitingApproval' AND session.approvalDeadline <= ?
         UNION ALL
@@ -143,9 +176,6 @@ extension EnrollmentStore {
         UNION ALL
         SELECT \(sessionAndPassColumns) FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
         WHERE session.state = 'active' AND pass.expiresAt <= ?
-        UNION ALL
-        SELECT \(sessionAndPassColumns) FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-        WHERE session.state = 'inProgress' AND session.completionDeadline <= ?
         LIMIT ?
         """
 }

@@ -5,8 +5,8 @@ import TapTestSupport
 import Testing
 @testable import TapStorage
 
-/// After its first sweep a process reads only passes that expired since the sweep before, and deadlines that
-/// are due, each from an index by due time; what it settles is the same as walking every session.
+/// After its first sweep a process reads only passes that expired since the sweep before, from an index by
+/// expiry, and finds overdue enrollments on a reader; what it settles is the same as walking every session.
 @Suite("Sweep by due time")
 struct SweepCursorTests {
     @Test func aLaterSweepSettlesEveryPassThatExpiredSinceAcrossBatchesOfTiedExpiries() async throws {
@@ -57,18 +57,21 @@ struct SweepCursorTests {
         #expect(try await fixture.session(issued.session.id).storedState == .abandoned)
     }
 
-    /// Without statistics SQLite's planner walked the state index instead (every active or in-progress
-    /// session, each sweep); the plans must stay on the indexes by due time.
-    @Test func laterSweepsReadFromTheIndexesByDueTime() async throws {
+    /// Without statistics SQLite's planner walked the state index instead (every active session, each
+    /// sweep); the plans must stay on indexes that hold only what can be due.
+    @Test func laterSweepsReadFromIndexesThatHoldOnlyWhatCanBeDue() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
+        let time = "2026-01-01 00:00:00.000"
         let plans = try await fixture.store.pool.read { db in
-            try [EnrollmentStore.deadlinesDueSQL, EnrollmentStore.expiriesDueSQL].map { sql in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: ["2026-01-01 00:00:00.000", "", "", 100])
-                    .map { $0["detail"] as String }
+            try [
+                (EnrollmentStore.startsAndApprovalsDueSQL, [time, time, "100"]),
+                (EnrollmentStore.expiriesDueSQL, [time, time, "", "100"]),
+            ].map { sql, arguments in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments)).map { $0["detail"] as String }
             }
         }
-        #expect(plans[0].contains { $0.contains("session_inProgress_deadline") })
+        #expect(plans[0].contains { $0.contains("session_approval") })
         #expect(plans[1].first?.contains("USING INDEX pass_live_expiry") == true)
         #expect(plans.joined().allSatisfy { !$0.hasPrefix("SCAN") && !$0.contains("TEMP B-TREE") })
     }
