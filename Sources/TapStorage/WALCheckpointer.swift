@@ -30,16 +30,22 @@ final class WALCheckpointer: @unchecked Sendable {
         self.connection = connection
         timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + Self.interval, repeating: Self.interval, leeway: .milliseconds(20))
-        let walPath = path + "-wal"
-        var lastSeen: (size: Int, modified: Date)?
+        // What was last seen committed, and whether the checkpoint after it copied the whole WAL.
+        var lastVersion: Int?
+        var copiedAll = false
         timer.setEventHandler {
-            // Nothing written since the last tick (same size and time stamp): an idle store does no work.
-            let attributes = try? FileManager.default.attributesOfItem(atPath: walPath)
-            let seen = (attributes?[.size] as? Int ?? 0, attributes?[.modificationDate] as? Date ?? .distantPast)
-            if let lastSeen, lastSeen == seen { return }
-            lastSeen = seen
-            // A checkpoint that fails or stops short loses nothing: the frames stay in the WAL for the next write.
-            _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            // A checkpoint that fails or stops short loses nothing: the frames stay in the WAL for the next tick.
+            _ = try? connection.writeWithoutTransaction { db in
+                // `data_version` changes whenever another connection commits. Nothing committed since a tick
+                // that copied everything: an idle store does no more work than this read. (Comparing the WAL
+                // file's size and time stamp instead missed a commit that rewrote a frame in place within
+                // the file system's time stamp granularity, and left that WAL uncopied until the next write.)
+                let version = try Int.fetchOne(db, sql: "PRAGMA data_version")
+                if version == lastVersion, copiedAll { return }
+                let (walFrames, copied) = try db.checkpoint(.passive)
+                lastVersion = version
+                copiedAll = copied >= walFrames
+            }
         }
         timer.resume()
     }
