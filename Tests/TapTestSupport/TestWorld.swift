@@ -65,12 +65,23 @@ public func testWorld(clock: TestClock = TestClock(), random: SeededRandom = See
 }
 
 /// A real HMAC-SHA256 keyring over fixed test secrets, one per version (the highest is current).
+///
+/// Each key is prepared once, as the service's keyring does: keying a fresh OpenSSL context per MAC, from
+/// every test at once, now and then failed inside OpenSSL 3.0 (`EVP_MAC_init`, with nothing on the error
+/// queue), which the `try!` below turned into a crash of the whole test run.
 public func testKeyring(versions: [Int] = [1]) -> Keyring {
-    Keyring(
+    var keys: [Int: [MACPurpose: HMACKey]] = [:]
+    for version in versions {
+        for purpose in MACPurpose.allCases {
+            keys[version, default: [:]][purpose] = try! HMACKey(Array(repeating: UInt8(version), count: 32) + Array(purpose.rawValue.utf8))
+        }
+    }
+    let prepared = keys
+    return Keyring(
         currentVersion: versions.max()!, versions: versions,
         mac: { purpose, version, message in
-            guard versions.contains(version) else { return nil }
-            return try! Crypto.hmacSHA256(key: Array(repeating: UInt8(version), count: 32) + Array(purpose.rawValue.utf8), data: message)
+            guard let key = prepared[version]?[purpose] else { return nil }
+            return try! key.authenticate(message)
         },
         constantTimeEqual: Crypto.constantTimeEqual)
 }
