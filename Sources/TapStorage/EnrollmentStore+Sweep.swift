@@ -13,7 +13,7 @@ extension EnrollmentStore {
     /// The first sweep of a process walks every active session for an expired pass. Later ones look only at
     /// passes that expired since the sweep before (see ``SweepCursor``): walking every active session each
     /// time held the writer for some 50 ms per 50,000 open sessions, every sweep, with nothing to do.
-    /// In-progress sessions past their deadline are looked for on a reader (see ``overdueEnrollments``).
+    /// In-progress sessions past their deadline are looked for on a reader (`settleOverdueEnrollments`).
     public func sweep(batchSize: Int = 100) async throws -> SweepReport {
         var report = SweepReport()
         if let settledThrough = sweepCursor.expiriesSettledThrough {
