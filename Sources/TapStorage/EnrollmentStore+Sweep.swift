@@ -145,14 +145,16 @@ extension EnrollmentStore {
     /// Sessions that waited too long for approval, or whose pass was to start. One branch per stored state,
     /// each read from an index that holds only that state's sessions or starts with the state: as one OR,
     /// SQLite gathered every session of those states for each batch before picking any.
-    static let startsAndApprovalsDueSQL = """
+    private static let approvalsAndStartsBranches = """
         SELECT \(sessionAndPassColumns) FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
         WHERE session.state = 'awaitingApproval' AND session.approvalDeadline <= ?
         UNION ALL
         SELECT \(sessionAndPassColumns) FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
         WHERE session.state = 'pending' AND pass.startsAt <= ?
-        LIMIT ?
         """
+
+    /// Approvals and starts due, up to a limit: every sweep after a process's first.
+    static let startsAndApprovalsDueSQL = approvalsAndStartsBranches + "\nLIMIT ?"
 
     /// Active sessions whose live pass expired after the given (expiry, pass id) position and by now, in that
     /// order, from the index of live passes by expiry. Passes of sessions in other states are stepped over.
@@ -165,14 +167,10 @@ extension EnrollmentStore {
         LIMIT ?
         """
 
-    /// The same and expired passes, found by walking every active session: the first sweep of a process,
-    /// which cannot know what expired while it was not running.
-    static let startsApprovalsAndExpiriesDueSQL = """
-        SELECT \(sessionAndPassColumns) FROM session LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-        WHERE session.state = 'awaitingApproval' AND session.approvalDeadline <= ?
-        UNION ALL
-        SELECT \(sessionAndPassColumns) FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-        WHERE session.state = 'pending' AND pass.startsAt <= ?
+    /// Approvals and starts due and expired passes, found by walking every active session: the first sweep of
+    /// a process, which cannot know what expired while it was not running.
+    static let startsApprovalsAndExpiriesDueSQL = approvalsAndStartsBranches + """
+
         UNION ALL
         SELECT \(sessionAndPassColumns) FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
         WHERE session.state = 'active' AND pass.expiresAt <= ?

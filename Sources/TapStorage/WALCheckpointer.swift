@@ -9,9 +9,8 @@ import GRDB
 /// expiry sweep's writes that happened several times a second and set redeem's p99 (115 ms with it, 44 ms
 /// without, in back-to-back runs: BENCHMARKS.md, session 5). The writer therefore runs with
 /// `wal_autocheckpoint = 0`, and this connection runs a PASSIVE checkpoint every 100 ms (once a second when
-/// idle): it copies what no
-/// reader still needs, without taking the write lock, and the writer restarts the WAL from its start once
-/// everything in it is copied, as before.
+/// idle): it copies what no reader still needs, without taking the write lock, and the writer restarts the WAL
+/// from its start once everything in it is copied, as before.
 ///
 /// Crash safety is SQLite's own: a checkpoint never removes frames from the WAL that the database file does
 /// not hold yet, and an interrupted one is redone from the WAL on the next open.
