@@ -82,28 +82,39 @@ extension Array where Element == UInt8 {
     /// allocates nothing of its own.
     public mutating func appendJSONString(_ text: String) {
         append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            let escaped: UInt8
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"): escaped = byte
-            case 0x08: escaped = UInt8(ascii: "b")
-            case 0x0C: escaped = UInt8(ascii: "f")
-            case 0x0A: escaped = UInt8(ascii: "n")
-            case 0x0D: escaped = UInt8(ascii: "r")
-            case 0x09: escaped = UInt8(ascii: "t")
-            case 0..<0x20:
-                append(contentsOf: "\\u00".utf8)
-                append(Self.hexDigit(byte >> 4))
-                append(Self.hexDigit(byte & 0x0F))
-                continue
-            default:
-                append(byte)
-                continue
+        var text = text
+        text.withUTF8 { bytes in
+            // Runs of bytes that need no escape (nearly every string) are copied whole, not byte by byte.
+            var plainStart = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<index]))
+                appendEscaped(byte)
+                plainStart = index + 1
             }
-            append(UInt8(ascii: "\\"))
-            append(escaped)
+            append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart...]))
         }
         append(UInt8(ascii: "\""))
+    }
+
+    private mutating func appendEscaped(_ byte: UInt8) {
+        let escaped: UInt8
+        switch byte {
+        case 0x08: escaped = UInt8(ascii: "b")
+        case 0x0C: escaped = UInt8(ascii: "f")
+        case 0x0A: escaped = UInt8(ascii: "n")
+        case 0x0D: escaped = UInt8(ascii: "r")
+        case 0x09: escaped = UInt8(ascii: "t")
+        case 0..<0x20:
+            append(contentsOf: "\\u00".utf8)
+            append(Self.hexDigit(byte >> 4))
+            append(Self.hexDigit(byte & 0x0F))
+            return
+        default: escaped = byte  // the quote and the backslash
+        }
+        append(UInt8(ascii: "\\"))
+        append(escaped)
     }
 
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
