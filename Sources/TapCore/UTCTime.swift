@@ -30,49 +30,53 @@ public enum UTCTime {
     /// a visible share of decoding a session row.
     public static func parse(_ text: String) -> Date? {
         var text = text
-        return text.withUTF8 { bytes -> Date? in
-            guard bytes.count >= 19 else { return nil }
-            func number(_ start: Int, _ count: Int) -> Int? {
-                var value = 0
-                for index in start..<start + count {
-                    let digit = Int(bytes[index]) - 48
-                    guard (0...9).contains(digit) else { return nil }
-                    value = value * 10 + digit
-                }
-                return value
+        return text.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// ``parse(_:)`` over UTF-8 bytes, such as SQLite's own text buffer for a column: reading a row's times
+    /// without making a `String` of each.
+    public static func parse(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Date? {
+        guard bytes.count >= 19 else { return nil }
+        func number(_ start: Int, _ count: Int) -> Int? {
+            var value = 0
+            for index in start..<start + count {
+                let digit = Int(bytes[index]) - 48
+                guard (0...9).contains(digit) else { return nil }
+                value = value * 10 + digit
             }
-            guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-                bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
-                bytes[16] == UInt8(ascii: ":"),
-                let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
-                let minute = number(14, 2), let second = number(17, 2),
-                (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
-            else { return nil }
-            var index = 19
-            var nanoseconds = 0
-            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-                index += 1
-                let start = index
-                var scale = 100_000_000
-                while index < bytes.count, index - start < 9, let digit = number(index, 1) {
-                    nanoseconds += digit * scale
-                    scale /= 10
-                    index += 1
-                }
-                guard index > start else { return nil }
-            }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "Z") { index += 1 }
-            guard index == bytes.count else { return nil }
-            // days_from_civil (Howard Hinnant), the inverse of `parts`.
-            let shiftedYear = month <= 2 ? year - 1 : year
-            let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-            let yearOfEra = shiftedYear - era * 400
-            let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-            let days = era * 146_097 + dayOfEra - 719_468
-            let seconds = days * 86_400 + hour * 3600 + minute * 60 + second
-            return Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9)
+            return value
         }
+        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
+            bytes[16] == UInt8(ascii: ":"),
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+        else { return nil }
+        var index = 19
+        var nanoseconds = 0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            var scale = 100_000_000
+            while index < bytes.count, index - start < 9, let digit = number(index, 1) {
+                nanoseconds += digit * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "Z") { index += 1 }
+        guard index == bytes.count else { return nil }
+        // days_from_civil (Howard Hinnant), the inverse of `parts`.
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second
+        return Date(timeIntervalSince1970: Double(seconds) + Double(nanoseconds) / 1e9)
     }
 
     struct Civil {

@@ -131,11 +131,10 @@ struct DirectRow {
         return Data(bytes: bytes, count: count)
     }
 
-    /// A stored time: the store's own text through ``UTCTime/parse(_:)``, anything else as GRDB reads it.
+    /// A stored time, read as ``storedTime(_:_:)`` reads it.
     func date(_ index: Int) throws -> Date {
         guard !isNull(index) else { throw missing(index, "time") }
-        if sqlite3_column_type(handle, Int32(index)) == SQLITE_TEXT, let date = UTCTime.parse(try text(index)) { return date }
-        guard let date = Date.fromDatabaseValue(DatabaseValue(sqliteStatement: handle, index: Int32(index))) else {
+        guard let date = storedTime(handle, Int32(index)) else {
             throw StorageError.corruptRow("column \(index) of \(sql) is not a time")
         }
         return date

@@ -48,4 +48,42 @@ struct StorageRecordTests {
         #expect(updated.0 == session)
         #expect(updated.1 == pass)
     }
+
+    /// The decoders read the store's own time text from SQLite's buffer. A time another writer stored in a
+    /// format GRDB knows (minutes only, a Unix time) still reads, from a statement and from a copied row
+    /// alike; text that is no time is a corrupt row, not a crash or a made-up date.
+    @Test func timesInOtherFormatsReadAndTextThatIsNoTimeIsACorruptRow() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let session = SessionRecord(
+            id: "session-1", scenario: "fido2Registration", state: "active", site: "bench-1", userPrincipalName: "ada@contoso.example",
+            deviceId: nil, createdBy: fixture.admin.id.rawValue, reason: nil, proofing: nil,
+            createdAt: Self.t1, updatedAt: Self.t2, completionDeadline: Self.t2, firstUsedAt: nil, closedAt: nil,
+            passRequest: nil, approval: nil, approvalDeadline: nil, privilegedSubject: false)
+        let read = try await fixture.store.write { db in
+            try session.insertRow(db)
+            try db.execute(sql: "UPDATE session SET createdAt = '2026-11-26 10:00', firstUsedAt = 1795698001 WHERE id = 'session-1'")
+            let copied = try #require(try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = 'session-1'"))
+            return (try SessionRecord.find(db, "session-1"), try SessionRecord(row: copied))
+        }
+        for record in [read.0, read.1] {
+            #expect(record?.createdAt == UTCTime.parse("2026-11-26 10:00:00"))
+            #expect(record?.firstUsedAt == Self.t2)
+            #expect(record?.updatedAt == Self.t2)
+        }
+
+        for (column, value) in [("updatedAt", "'soon'"), ("closedAt", "'26 November 2026'")] {
+            // The write throws, so its transaction rolls the bad value back for the next round.
+            let error = await #expect(throws: StorageError.self) {
+                try await fixture.store.write { db in
+                    try db.execute(sql: "UPDATE session SET \(column) = \(value) WHERE id = 'session-1'")
+                    let copied = try #require(try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = 'session-1'"))
+                    #expect(throws: StorageError.self) { try SessionRecord(row: copied) }
+                    return try SessionRecord.find(db, "session-1")
+                }
+            }
+            guard case .corruptRow(let what) = error else { Issue.record("\(column): \(String(describing: error))"); continue }
+            #expect(what.contains(column.lowercased()))
+        }
+    }
 }
