@@ -40,30 +40,40 @@ extension Database {
         let handle = try boundDirect(sql, values)
         let code = sqlite3_step(handle)
         sqlite3_reset(handle)
-        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw directError(code, sql) }
+        guard code == SQLITE_DONE || code == SQLITE_ROW else { throw directError(code, handle) }
     }
 
     /// Runs a cached SELECT the same way and hands each row to `row`, read by column position. For the
     /// reads on the writer's hot path (redeem's candidates, the audit chain's tail): GRDB's cursors named
     /// every column of the statement in new Swift strings before the first row.
     func queryDirect(_ sql: String, _ values: [DirectValue] = [], _ row: (DirectRow) throws -> Void) throws {
-        let handle = try boundDirect(sql, values)
+        try queryDirect(cachedStatement(sql: sql), values, row)
+    }
+
+    /// ``queryDirect(_:_:_:)-(String,_,_)`` over a statement the caller prepared, such as a
+    /// ``varyingStatement(sql:)`` for a read whose text depends on the request (a page of sessions).
+    func queryDirect(_ statement: Statement, _ values: [DirectValue], _ row: (DirectRow) throws -> Void) throws {
+        let handle = try bound(statement, values)
         defer { sqlite3_reset(handle) }
         while true {
             let code = sqlite3_step(handle)
             if code == SQLITE_DONE { return }
-            guard code == SQLITE_ROW else { throw directError(code, sql) }
-            try row(DirectRow(handle: handle, sql: sql))
+            guard code == SQLITE_ROW else { throw directError(code, handle) }
+            try row(DirectRow(handle: handle))
         }
     }
 
     /// The cached statement for `sql`, reset, with `values` bound.
     private func boundDirect(_ sql: String, _ values: [DirectValue]) throws -> OpaquePointer {
-        let statement = try cachedStatement(sql: sql)
+        try bound(cachedStatement(sql: sql), values)
+    }
+
+    /// `statement`, reset, with `values` bound.
+    private func bound(_ statement: Statement, _ values: [DirectValue]) throws -> OpaquePointer {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         guard Int(sqlite3_bind_parameter_count(handle)) == values.count else {
-            throw DatabaseError(resultCode: .SQLITE_RANGE, message: "expected \(sqlite3_bind_parameter_count(handle)) values, got \(values.count)", sql: sql)
+            throw DatabaseError(resultCode: .SQLITE_RANGE, message: "expected \(sqlite3_bind_parameter_count(handle)) values, got \(values.count)", sql: sqlText(handle))
         }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
@@ -75,13 +85,13 @@ extension Database {
                 code = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
             case .null: code = sqlite3_bind_null(handle, index)
             }
-            guard code == SQLITE_OK else { throw directError(code, sql) }
+            guard code == SQLITE_OK else { throw directError(code, handle) }
         }
         return handle
     }
 
-    private func directError(_ code: Int32, _ sql: String) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
+    private func directError(_ code: Int32, _ handle: OpaquePointer) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sqlText(handle))
     }
 
     /// SQLite copies bound text and blobs (SQLITE_TRANSIENT), so Swift's buffers may go right after binding.
@@ -92,7 +102,10 @@ extension Database {
 /// as GRDB would decode the same column: a NULL where a value must be is a corrupt row, not a default.
 struct DirectRow {
     fileprivate let handle: OpaquePointer
-    fileprivate let sql: String
+
+    /// The statement's text, for error messages only: GRDB's `Statement.sql` makes and trims a new string on
+    /// every call, which per row of a page of 50 sessions tripled the page's time.
+    private var sql: String { sqlText(handle) }
 
     func isNull(_ index: Int) -> Bool {
         sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL
@@ -147,4 +160,9 @@ struct DirectRow {
     private func missing(_ index: Int, _ kind: String) -> StorageError {
         .corruptRow("column \(index) of \(sql) holds no \(kind)")
     }
+}
+
+/// The SQL text `handle` was prepared from.
+private func sqlText(_ handle: OpaquePointer) -> String {
+    String(cString: sqlite3_sql(handle))
 }

@@ -214,46 +214,53 @@ extension EnrollmentStore {
     ) async throws -> Page<Session> {
         let now = world.now()
         var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let site = viewer.site { conditions.append("session.site = ?"); arguments.append(site.value) }
-        if let site = filter.site { conditions.append("session.site = ?"); arguments.append(site.value) }
-        if let scenario = filter.scenario { conditions.append("session.scenario = ?"); arguments.append(scenario.rawValue) }
+        var arguments: [DirectValue] = []
+        if let site = viewer.site { conditions.append("session.site = ?"); arguments.append(.text(site.value)) }
+        if let site = filter.site { conditions.append("session.site = ?"); arguments.append(.text(site.value)) }
+        if let scenario = filter.scenario { conditions.append("session.scenario = ?"); arguments.append(.text(scenario.rawValue)) }
         if let user = filter.userPrincipalName {
-            conditions.append("session.userPrincipalName = ?"); arguments.append(user.value)
+            conditions.append("session.userPrincipalName = ?"); arguments.append(.text(user.value))
         }
         if let serial = filter.serialNumber {
             conditions.append("session.deviceId IN (SELECT id FROM device WHERE serialNumber = ?)")
-            arguments.append(serial.value)
+            arguments.append(.text(serial.value))
         }
-        if let cursor { conditions.append("session.id < ?"); arguments.append(cursor.rawValue) }
+        if let cursor { conditions.append("session.id < ?"); arguments.append(.text(cursor.rawValue)) }
         // A state filter is one branch per stored state it can come from, each read in id order from an
         // index with the stored state first; SQLite merges the branches and stops at the limit. As one
         // condition with OR, SQLite collected every matching session and sorted them: 0.4 s a page with
         // 25,000 active sessions.
         let branches = filter.state.map { Self.effectiveStateBranches($0, now: now) } ?? [("", [])]
-        var statementArguments: [(any DatabaseValueConvertible)?] = []
-        let selects = branches.map { branch, branchArguments in
+        var statementArguments: [DirectValue] = []
+        let selects = branches.map { branch, branchTimes in
             let all = conditions + (branch.isEmpty ? [] : [branch])
-            statementArguments += arguments + branchArguments
+            statementArguments += arguments + branchTimes.map(\.directValue)
             return """
-                SELECT session.* FROM session
+                SELECT \(Self.sessionColumns) FROM session
                 LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
                 \(all.isEmpty ? "" : "WHERE " + all.joined(separator: " AND "))
                 """
         }
-        statementArguments.append(limit + 1)
+        statementArguments.append(.integer(Int64(limit + 1)))
         let sql = selects.joined(separator: "\nUNION ALL\n") + "\nORDER BY id DESC LIMIT ?"
-        let boundArguments = StatementArguments(statementArguments)
-        return try await pool.read { db in
-            let (records, next) = pageOf(
-                try SessionRecord.fetchAll(db.varyingStatement(sql: sql), arguments: boundArguments), limit: limit, id: \.id)
-            return Page(items: try Self.sessions(records, db: db), nextCursor: next)
+        return try await pool.read { [statementArguments] db in
+            // Read by position (see `queryDirect`): naming each column of each row was a tenth of a page.
+            var records: [SessionRecord] = []
+            try db.queryDirect(db.varyingStatement(sql: sql), statementArguments) { row in
+                records.append(try SessionRecord(direct: row, startingAt: 0))
+            }
+            let (page, next) = pageOf(records, limit: limit, id: \.id)
+            return Page(items: try Self.sessions(page, db: db), nextCursor: next)
         }
     }
 
+    /// The session's columns in the order ``SessionRecord/init(direct:startingAt:)`` reads them. Each is
+    /// named as itself, so that the page's `ORDER BY id` means the session's id beside the joined pass's.
+    static let sessionColumns = SessionRecord.columnNames.map { "session.\($0) AS \($0)" }.joined(separator: ", ")
+
     /// SQL for "the session's state at `now` is `state`", with the live pass joined as `pass`: one condition
     /// per stored state it can come from, each naming that state, so that each can be read from an index.
-    static func effectiveStateBranches(_ state: SessionState, now: Date) -> [(String, [(any DatabaseValueConvertible)?])] {
+    static func effectiveStateBranches(_ state: SessionState, now: Date) -> [(String, [Date])] {
         switch state {
         case .pending:
             return [("session.state = 'pending' AND pass.startsAt > ?", [now])]
@@ -283,7 +290,7 @@ extension EnrollmentStore {
                 ("session.state = 'awaitingApproval' AND session.approvalDeadline <= ?", [now]),
             ]
         default:
-            return [("session.state = ?", [state.rawValue])]
+            return [("session.state = '\(state.rawValue)'", [])]
         }
     }
 }

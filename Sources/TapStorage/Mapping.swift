@@ -163,11 +163,16 @@ extension EnrollmentStore {
         let devicesByID = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sessionIDs = records.map(\.id)
         // The latest pass of each session: live if there is one, else the last revoked one.
-        let passes = try PassRecord.fetchAll(
-            db.varyingStatement(sql: "SELECT * FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"),
-            arguments: StatementArguments(sessionIDs))
         var latestPass: [String: PassRecord] = [:]
-        for pass in passes { latestPass[pass.sessionId] = pass }
+        let passColumns = PassRecord.columnNames.joined(separator: ", ")
+        try db.queryDirect(
+            db.varyingStatement(
+                sql: "SELECT \(passColumns) FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"),
+            sessionIDs.map(\.directValue)
+        ) { row in
+            let pass = try PassRecord(direct: row, startingAt: 0)
+            latestPass[pass.sessionId] = pass
+        }
         return try records.map { record in
             let pass = latestPass[record.id]
             var session = try record.domain(device: record.deviceId.flatMap { devicesByID[$0] }, pass: pass)
