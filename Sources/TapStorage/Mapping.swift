@@ -164,10 +164,9 @@ extension EnrollmentStore {
         let sessionIDs = records.map(\.id)
         // The latest pass of each session: live if there is one, else the last revoked one.
         var latestPass: [String: PassRecord] = [:]
-        let passColumns = PassRecord.columnNames.joined(separator: ", ")
         try db.queryDirect(
             db.varyingStatement(
-                sql: "SELECT \(passColumns) FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"),
+                sql: "SELECT \(PassRecord.selection) FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"),
             sessionIDs.map(\.directValue)
         ) { row in
             let pass = try PassRecord(direct: row, startingAt: 0)
@@ -181,17 +180,22 @@ extension EnrollmentStore {
         }
     }
 
-    /// One session with its device and latest pass, through cached statements (it is read back by every
-    /// write use case that answers a session).
+    /// One session with its device and latest pass, through cached statements read by column position (it is
+    /// read back by every write use case that answers a session, on the writer).
     static func session(id: String, db: Database) throws -> Session? {
-        guard let record = try SessionRecord.find(db, id) else { return nil }
+        var found: SessionRecord?
+        try db.queryDirect(sessionByIDSQL, [.text(id)]) { row in found = try SessionRecord(direct: row, startingAt: 0) }
+        guard let record = found else { return nil }
         let device = try record.deviceId.flatMap { try DeviceRecord.find(db, $0) }
-        let latest = try db.cachedStatement(sql: "SELECT * FROM pass WHERE sessionId = ? ORDER BY id DESC LIMIT 1")
-        let pass = try PassRecord.fetchOne(latest, arguments: [record.id])
+        var pass: PassRecord?
+        try db.queryDirect(latestPassSQL, [.text(record.id)]) { row in pass = try PassRecord(direct: row, startingAt: 0) }
         var session = try record.domain(device: device, pass: pass)
         session.entra = try entraStatus(of: pass, db: db)
         return session
     }
+
+    private static let sessionByIDSQL = "SELECT \(SessionRecord.selection) FROM session WHERE id = ?"
+    private static let latestPassSQL = "SELECT \(PassRecord.selection) FROM pass WHERE sessionId = ? ORDER BY id DESC LIMIT 1"
 
     /// Entra's side of a pass. Only Entra passes have an empty digest (their value is stored nowhere, not even
     /// as a MAC), so a local pass costs no lookup.

@@ -254,6 +254,9 @@ extension SessionRecord {
         "privilegedSubject",
     ]
 
+    /// ``columnNames`` as a SELECT list over the session table alone.
+    static let selection = columnNames.joined(separator: ", ")
+
     /// Reads by position from `start`, in the order of ``columnNames``.
     init(direct row: DirectRow, startingAt start: Int) throws {
         id = try row.text(start)
@@ -283,6 +286,9 @@ extension PassRecord {
         "id", "sessionId", "digest", "createdAt", "startsAt", "expiresAt", "maxUses", "uses", "revokedAt", "lockedAt", "keyVersion",
         "issuedBy",
     ]
+
+    /// ``columnNames`` as a SELECT list over the pass table alone.
+    static let selection = columnNames.joined(separator: ", ")
 
     /// Reads by position from `start`, in the order of ``columnNames``.
     init(direct row: DirectRow, startingAt start: Int) throws {
