@@ -50,8 +50,8 @@ extension Database {
         try queryDirect(cachedStatement(sql: sql), values, row)
     }
 
-    /// ``queryDirect(_:_:_:)-(String,_,_)`` over a statement the caller prepared, such as a
-    /// ``varyingStatement(sql:)`` for a read whose text depends on the request (a page of sessions).
+    /// The same over a statement the caller prepared, such as a ``varyingStatement(sql:)`` for a read whose
+    /// text depends on the request (a page of sessions).
     func queryDirect(_ statement: Statement, _ values: [DirectValue], _ row: (DirectRow) throws -> Void) throws {
         let handle = try bound(statement, values)
         defer { sqlite3_reset(handle) }
