@@ -58,7 +58,7 @@ extension EnrollmentStore {
 
     /// The user's live passes, each followed by its session's columns (see the records' `columnNames`).
     private static let redeemCandidatesSQL = """
-        SELECT \((PassRecord.columnNames.map { "pass." + $0 } + SessionRecord.columnNames.map { "session." + $0 }).joined(separator: ", "))
+        SELECT \(PassRecord.selection(of: "pass")), \(SessionRecord.selection(of: "session"))
         FROM pass JOIN session ON session.id = pass.sessionId
         WHERE session.userPrincipalName = ? AND pass.revokedAt IS NULL
           AND session.state IN ('pending','active','inProgress','expired','lockedOut')

@@ -139,8 +139,7 @@ extension EnrollmentStore {
         return batch
     }
 
-    private static let sessionAndPassColumns =
-        (SessionRecord.columnNames.map { "session." + $0 } + PassRecord.columnNames.map { "pass." + $0 }).joined(separator: ", ")
+    private static let sessionAndPassColumns = SessionRecord.selection(of: "session") + ", " + PassRecord.selection(of: "pass")
 
     /// Sessions that waited too long for approval, or whose pass was to start. One branch per stored state,
     /// each read from an index that holds only that state's sessions or starts with the state: as one OR,

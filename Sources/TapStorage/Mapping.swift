@@ -166,7 +166,7 @@ extension EnrollmentStore {
         var latestPass: [String: PassRecord] = [:]
         try db.queryDirect(
             db.varyingStatement(
-                sql: "SELECT \(PassRecord.selection) FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"),
+                sql: "SELECT \(passColumns) FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"),
             sessionIDs.map(\.directValue)
         ) { row in
             let pass = try PassRecord(direct: row, startingAt: 0)
@@ -194,8 +194,9 @@ extension EnrollmentStore {
         return session
     }
 
-    private static let sessionByIDSQL = "SELECT \(SessionRecord.selection) FROM session WHERE id = ?"
-    private static let latestPassSQL = "SELECT \(PassRecord.selection) FROM pass WHERE sessionId = ? ORDER BY id DESC LIMIT 1"
+    private static let passColumns = PassRecord.selection()
+    private static let sessionByIDSQL = "SELECT \(SessionRecord.selection()) FROM session WHERE id = ?"
+    private static let latestPassSQL = "SELECT \(passColumns) FROM pass WHERE sessionId = ? ORDER BY id DESC LIMIT 1"
 
     /// Entra's side of a pass. Only Entra passes have an empty digest (their value is stored nowhere, not even
     /// as a MAC), so a local pass costs no lookup.

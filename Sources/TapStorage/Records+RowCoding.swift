@@ -245,7 +245,7 @@ extension PassRecord {
     }
 }
 
-extension SessionRecord {
+extension SessionRecord: PositionallyRead {
     /// The columns ``init(direct:startingAt:)`` reads, in order, for queries that select a session beside
     /// another row (qualify each with the table name).
     static let columnNames = [
@@ -253,9 +253,6 @@ extension SessionRecord {
         "updatedAt", "completionDeadline", "firstUsedAt", "closedAt", "passRequest", "approval", "approvalDeadline",
         "privilegedSubject",
     ]
-
-    /// ``columnNames`` as a SELECT list over the session table alone.
-    static let selection = columnNames.joined(separator: ", ")
 
     /// Reads by position from `start`, in the order of ``columnNames``.
     init(direct row: DirectRow, startingAt start: Int) throws {
@@ -280,15 +277,12 @@ extension SessionRecord {
     }
 }
 
-extension PassRecord {
+extension PassRecord: PositionallyRead {
     /// The columns ``init(direct:startingAt:)`` reads, in order.
     static let columnNames = [
         "id", "sessionId", "digest", "createdAt", "startsAt", "expiresAt", "maxUses", "uses", "revokedAt", "lockedAt", "keyVersion",
         "issuedBy",
     ]
-
-    /// ``columnNames`` as a SELECT list over the pass table alone.
-    static let selection = columnNames.joined(separator: ", ")
 
     /// Reads by position from `start`, in the order of ``columnNames``.
     init(direct row: DirectRow, startingAt start: Int) throws {
@@ -304,6 +298,18 @@ extension PassRecord {
         lockedAt = try row.optionalDate(start + 9)
         keyVersion = try row.integer(start + 10)
         issuedBy = try row.optionalText(start + 11)
+    }
+}
+
+/// A record that `init(direct:startingAt:)` reads by position, in the order of `columnNames`.
+protocol PositionallyRead {
+    static var columnNames: [String] { get }
+}
+
+extension PositionallyRead {
+    /// `columnNames` as a SELECT list, each qualified by `table` when given (for a join).
+    static func selection(of table: String? = nil) -> String {
+        columnNames.map { column in table.map { "\($0).\(column)" } ?? column }.joined(separator: ", ")
     }
 }
 
