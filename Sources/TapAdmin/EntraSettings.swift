@@ -61,6 +61,18 @@ public struct EntraSettings: Sendable {
             }
             return text
         }
+        // A credential is refused when group or others may read it, as server.key is: a secret readable by any
+        // account on the host is not a secret. `stat` follows links (systemd credentials, mounted secrets).
+        func readSecret(_ key: String, _ path: String) throws -> String {
+            var status = stat()
+            guard stat(path, &status) == 0 else { throw ConfigurationError("\(key): cannot read \(path)") }
+            let mode = Int(status.st_mode) & 0o777
+            guard mode & 0o077 == 0 else {
+                throw ConfigurationError(
+                    "\(key): \(path) can be read by other users (mode \(String(mode, radix: 8))); make it 0600 or 0400 (chmod 600 \(path))")
+            }
+            return try read(key, path)
+        }
 
         let tenant = try required("TAPSTATION_ENTRA_TENANT_ID")
         guard tenant.utf8.count <= 253, tenant.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) else {
@@ -76,7 +88,7 @@ public struct EntraSettings: Sendable {
         let credential: GraphCredential
         switch (secretFile, certificateFile, keyFile) {
         case (let secretFile?, nil, nil):
-            let secret = try read("TAPSTATION_ENTRA_CLIENT_SECRET_FILE", secretFile).trimmingCharacters(in: .whitespacesAndNewlines)
+            let secret = try readSecret("TAPSTATION_ENTRA_CLIENT_SECRET_FILE", secretFile).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !secret.isEmpty else { throw ConfigurationError("TAPSTATION_ENTRA_CLIENT_SECRET_FILE: \(secretFile) is empty") }
             credential = .secret(ClientSecret(secret))
         case (nil, let certificateFile?, let keyFile?):
@@ -90,7 +102,7 @@ public struct EntraSettings: Sendable {
             }
             let key: SigningKey
             do {
-                key = try SigningKey(pem: try read("TAPSTATION_ENTRA_PRIVATE_KEY_FILE", keyFile))
+                key = try SigningKey(pem: try readSecret("TAPSTATION_ENTRA_PRIVATE_KEY_FILE", keyFile))
             } catch let error as SigningKeyError {
                 throw ConfigurationError("TAPSTATION_ENTRA_PRIVATE_KEY_FILE: \(keyFile): \(error)")
             }

@@ -56,6 +56,17 @@ struct EntraCheckTests {
         }
         let secretPath = directory.appendingPathComponent("secret").path
         try "  the-secret \n".write(toFile: secretPath, atomically: true, encoding: .utf8)
+        do {
+            _ = try load(base.merging(["TAPSTATION_ENTRA_CLIENT_SECRET_FILE": secretPath]) { $1 })
+            Issue.record("a client secret other users can read was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.description.hasPrefix("TAPSTATION_ENTRA_CLIENT_SECRET_FILE: \(secretPath) can be read by other users (mode 644)"))
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
+        // Through a link, as systemd credentials and mounted secrets are: the file's own mode is what counts.
+        let linkPath = directory.appendingPathComponent("secret-link").path
+        try FileManager.default.createSymbolicLink(atPath: linkPath, withDestinationPath: secretPath)
+        #expect(try load(base.merging(["TAPSTATION_ENTRA_CLIENT_SECRET_FILE": linkPath]) { $1 }).graph.tokenURL.hasSuffix("/token"))
         let loaded = try load(base.merging(["TAPSTATION_ENTRA_CLIENT_SECRET_FILE": secretPath]) { $1 })
         #expect(loaded.graph.tokenURL == "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token")
         #expect(loaded.rule == .enrolled)
@@ -67,9 +78,18 @@ struct EntraCheckTests {
         }
         let keyPath = directory.appendingPathComponent("key.pem").path, certificatePath = directory.appendingPathComponent("cert.pem").path
         try TestKey.rsa.privateKeyPEM.write(toFile: keyPath, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: keyPath)
         let der = CertificateSpec(subject: [("2.5.4.3", "other")]).issue(for: TestKey.rsaOther)
         let pem = "-----BEGIN CERTIFICATE-----\n\(Data(der).base64EncodedString(options: .lineLength64Characters))\n-----END CERTIFICATE-----\n"
         try pem.write(toFile: certificatePath, atomically: true, encoding: .utf8)
+        do {
+            _ = try load(base.merging(["TAPSTATION_ENTRA_CERTIFICATE_FILE": certificatePath, "TAPSTATION_ENTRA_PRIVATE_KEY_FILE": keyPath]) { $1 })
+            Issue.record("a private key its group can read was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.description.hasPrefix("TAPSTATION_ENTRA_PRIVATE_KEY_FILE: \(keyPath) can be read by other users (mode 640)"))
+        }
+        // The certificate is public: its mode is not checked.
+        try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: keyPath)
         do {
             _ = try load(base.merging(["TAPSTATION_ENTRA_CERTIFICATE_FILE": certificatePath, "TAPSTATION_ENTRA_PRIVATE_KEY_FILE": keyPath]) { $1 })
             Issue.record("a key of another certificate was accepted")
@@ -81,6 +101,7 @@ struct EntraCheckTests {
     static func settings(_ fixture: EntraFixture, secret: String) throws -> EntraSettings {
         let path = fixture.directory.appendingPathComponent("client-secret-\(UUID().uuidString)").path
         try secret.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         let environment = [
             "TAPSTATION_CONFIG": "/dev/null", "TAPSTATION_PASS_AUTHORITY": "entra",
             "TAPSTATION_ENTRA_TENANT_ID": fixture.emulator.tenant, "TAPSTATION_ENTRA_CLIENT_ID": fixture.emulator.clientID,
