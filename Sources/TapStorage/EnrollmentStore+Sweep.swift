@@ -10,12 +10,16 @@ extension EnrollmentStore {
     /// Correctness never depends on this running: every use case derives the state from the stored times.
     /// Works in batches of `batchSize` so no transaction holds the writer for long.
     ///
-    /// The first sweep of a process walks every active session for an expired pass. Later ones look only at
-    /// passes that expired since the sweep before (see ``SweepCursor``): walking every active session each
-    /// time held the writer for some 50 ms per 50,000 open sessions, every sweep, with nothing to do.
+    /// A sweep looks only at passes that expired since the sweep before (see ``SweepCursor``), which the
+    /// database remembers across restarts: walking every active session held the writer for some 50 ms per
+    /// 50,000 open sessions, every sweep with nothing to do, and then once after each restart. Only a
+    /// database that never had a sweep, or a clock now behind the remembered point, is walked.
     /// In-progress sessions past their deadline are looked for on a reader (`settleOverdueEnrollments`).
     public func sweep(batchSize: Int = 100) async throws -> SweepReport {
         var report = SweepReport()
+        if sweepCursor.expiriesSettledThrough == nil, let stored = try await storedSweepCursor(), stored <= world.now() {
+            sweepCursor.settled(through: stored)
+        }
         if let settledThrough = sweepCursor.expiriesSettledThrough {
             report.sessionsAdvanced += try await settleInBatches(batchSize) { db, now, limit in
                 let due = now.directValue
@@ -40,6 +44,7 @@ extension EnrollmentStore {
             report.sessionsAdvanced += advanced
             sweepCursor.settled(through: lastNow)
         }
+        if let settled = sweepCursor.expiriesSettledThrough { try await storeSweepCursor(settled) }
         report.sessionsAdvanced += try await settleOverdueEnrollments(batchSize)
         report.refusalsReported = try await pool.write { db -> Int in
             let pending = try RedeemFailureRecord.fetchAll(db, sql: "SELECT * FROM redeemFailure WHERE unreported > 0")
@@ -55,17 +60,52 @@ extension EnrollmentStore {
             }
             return pending.count
         }
-        report.idempotencyKeysPurged = try await pool.write { db -> Int in
-            let cutoff = world.now().addingTimeInterval(-86_400)
-            try db.cachedStatement(sql: "DELETE FROM idempotencyKey WHERE createdAt < ?").execute(arguments: [cutoff])
-            var purged = db.changesCount
-            try db.cachedStatement(sql: "DELETE FROM batchIdempotencyKey WHERE createdAt < ?").execute(arguments: [cutoff])
-            purged += db.changesCount
-            // WebAuthn challenges a day past their expiry: used or not, they can no longer be answered.
-            try db.cachedStatement(sql: "DELETE FROM webauthnChallenge WHERE expiresAt < ?").execute(arguments: [UTCTime.text(cutoff)])
-            return purged
-        }
+        let cutoff = world.now().addingTimeInterval(-86_400)
+        report.idempotencyKeysPurged = try await purgeInBatches("idempotencyKey", "createdAt", before: cutoff)
+        report.idempotencyKeysPurged += try await purgeInBatches("batchIdempotencyKey", "createdAt", before: cutoff)
+        // WebAuthn challenges a day past their expiry: used or not, they can no longer be answered.
+        _ = try await purgeInBatches("webauthnChallenge", "expiresAt", before: UTCTime.text(cutoff))
         return report
+    }
+
+    /// The point up to which an earlier sweep (perhaps of an earlier process) settled pass expiries.
+    func storedSweepCursor() async throws -> Date? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT expiriesSettledThrough FROM sweepCursor WHERE id = 1")?.storedDate("expiriessettledthrough")
+        }
+    }
+
+    /// Remembers `settled` for the next process. Written after the batches it vouches for have committed, so a
+    /// crash in between leaves an earlier point, which only makes the next sweep read more.
+    private func storeSweepCursor(_ settled: Date) async throws {
+        try await pool.write { db in
+            try db.cachedStatement(sql: """
+                INSERT INTO sweepCursor (id, expiriesSettledThrough) VALUES (1, ?)
+                ON CONFLICT (id) DO UPDATE SET expiriesSettledThrough = excluded.expiriesSettledThrough
+                """).execute(arguments: [UTCTime.text(settled)])
+        }
+    }
+
+    /// Rows one purge transaction deletes. A sweep usually finds only the keys that turned a day old since the
+    /// one before, but after a long stop a whole day's are due at once, and one DELETE of them all would hold
+    /// every queued write for as long as it took.
+    static let purgeBatchSize = 500
+
+    /// Deletes the rows of `table` whose `column` is before `cutoff`, `purgeBatchSize` per transaction, from the
+    /// column's index. Returns how many went.
+    private func purgeInBatches(
+        _ table: String, _ column: String, before cutoff: some DatabaseValueConvertible & Sendable
+    ) async throws -> Int {
+        let sql = "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT ?)"
+        var purged = 0
+        while true {
+            let deleted = try await pool.write { db -> Int in
+                try db.cachedStatement(sql: sql).execute(arguments: [cutoff, Self.purgeBatchSize])
+                return db.changesCount
+            }
+            purged += deleted
+            if deleted < Self.purgeBatchSize { return purged }
+        }
     }
 
     /// Most overdue enrollments one sweep reads; the rest wait for the next sweep.
@@ -177,9 +217,9 @@ extension EnrollmentStore {
         """
 }
 
-/// How far this process's sweeps have settled pass expiries: every active session whose pass expired by
-/// then has been moved on. Kept in memory; a new process starts without it and walks every active session
-/// once.
+/// How far sweeps have settled pass expiries: every active session whose pass expired by then has been moved
+/// on. Kept in memory, and in the `sweepCursor` table for the next process; a database without it, or whose
+/// point is ahead of the clock (the clock was set back), is walked once instead.
 ///
 /// A pass expires after it is minted (every lifetime is positive), so one that expires after this point
 /// cannot have been missed. Correctness does not depend on it either way: use cases derive the state from

@@ -252,6 +252,37 @@ struct SessionStoreTests {
         #expect(page.items.count == 1)
     }
 
+    /// After a long stop a day's keys fall due at once; the sweep deletes them in bounded transactions, all of
+    /// them, and keeps every key younger than a day.
+    @Test func theSweepForgetsKeysADayOldInBatchesAndKeepsYoungerOnes() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let request = NewSession(scenario: .fido2Registration, userPrincipalName: StoreFixture.ada)
+        guard case .created(let kept) = try await fixture.store.createSession(
+            request, by: fixture.admin, idempotency: IdempotencyClaim(key: "young", requestDigest: [1]))
+        else {
+            Issue.record("create was not new")
+            return
+        }
+        let old = EnrollmentStore.purgeBatchSize * 2 + 7
+        try fixture.tamper(
+            """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < \(old))
+            INSERT INTO idempotencyKey (operatorId, key, requestDigest, sessionId, createdAt)
+            SELECT operatorId, 'old-' || i, requestDigest, sessionId, '2000-01-01 00:00:00.000' FROM idempotencyKey, n
+            """)
+        let report = try await fixture.store.sweep()
+        #expect(report.idempotencyKeysPurged == old)
+        guard case .replayed(let again) = try await fixture.store.createSession(
+            request, by: fixture.admin, idempotency: IdempotencyClaim(key: "young", requestDigest: [1]))
+        else {
+            Issue.record("the key younger than a day was forgotten")
+            return
+        }
+        #expect(again.id == kept.session.id)
+        #expect(try await fixture.store.sweep().idempotencyKeysPurged == 0)
+    }
+
     @Test func listFiltersByEffectiveStateAndPagesWithCursors() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }

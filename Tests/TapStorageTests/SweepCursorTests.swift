@@ -57,6 +57,36 @@ struct SweepCursorTests {
         #expect(try await fixture.session(issued.session.id).storedState == .abandoned)
     }
 
+    /// A restarted process goes on from the point the last sweep reached, read from the database, instead of
+    /// walking every active session; with the clock set back behind that point it walks once more.
+    @Test func aRestartedProcessGoesOnFromTheRememberedPointAndWalksOnlyWhenTheClockWentBack() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let expiresWhileStopped = try await fixture.deviceSession(serial: "WHILE-STOPPED")
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 0)
+        let remembered = try #require(try await fixture.store.storedSweepCursor())
+        #expect(remembered == fixture.store.sweepCursor.expiriesSettledThrough)
+        // A session whose pass ran out before that point yet is stored active: only a walk can find it, so it
+        // tells whether the next process walked.
+        let behind = try await fixture.deviceSession(user: UserPrincipalName("behind@contoso.example")!, serial: "BEHIND")
+        try fixture.tamper(
+            "UPDATE pass SET startsAt = '2000-01-01 00:00:00.000', expiresAt = '2000-01-01 01:00:00.000' WHERE sessionId = '\(behind.session.id)'")
+
+        fixture.clock.advance(minutes: 61)
+        let restarted = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
+        #expect(try await restarted.sweep().sessionsAdvanced == 1)
+        #expect(try await restarted.session(expiresWhileStopped.session.id, visibleTo: nil)?.storedState == .expired)
+        #expect(try await restarted.session(behind.session.id, visibleTo: nil)?.storedState == .active)
+        #expect(try #require(try await restarted.storedSweepCursor()) > remembered)
+
+        fixture.clock.advance(minutes: -120)
+        let setBack = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
+        #expect(try await setBack.sweep().sessionsAdvanced == 1)
+        #expect(try await setBack.session(behind.session.id, visibleTo: nil)?.storedState == .expired)
+        #expect(try await setBack.storedSweepCursor() == fixture.clock.now)
+        #expect(try await setBack.verifyAudit() == .intact(events: setBack.feed.latest))
+    }
+
     /// Without statistics SQLite's planner walked the state index instead (every active session, each
     /// sweep); the plans must stay on indexes that hold only what can be due.
     @Test func laterSweepsReadFromIndexesThatHoldOnlyWhatCanBeDue() async throws {
