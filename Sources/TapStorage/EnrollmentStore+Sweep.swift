@@ -10,21 +10,18 @@ extension EnrollmentStore {
     /// Correctness never depends on this running: every use case derives the state from the stored times.
     /// Works in batches of `batchSize` so no transaction holds the writer for long.
     ///
-    /// A sweep looks only at passes that expired since the sweep before (see ``SweepCursor``), which the
-    /// database remembers across restarts: walking every active session held the writer for some 50 ms per
-    /// 50,000 open sessions, every sweep with nothing to do, and then once after each restart. Only a
-    /// database that never had a sweep, or a clock now behind the remembered point, is walked.
-    /// In-progress sessions past their deadline are looked for on a reader (`settleOverdueEnrollments`).
+    /// A sweep looks only at passes that expired since the sweep before (see ``SweepCursor``): walking every
+    /// active session each time held the writer for some 50 ms per 50,000 open sessions, every sweep, with
+    /// nothing to do. The first sweep of a process, which cannot know what expired while none ran, walks them
+    /// once, on a reader (`settleExpiriesFoundByWalking`). In-progress sessions past their deadline are looked
+    /// for on a reader too (`settleOverdueEnrollments`).
     public func sweep(batchSize: Int = 100) async throws -> SweepReport {
         var report = SweepReport()
-        if sweepCursor.expiriesSettledThrough == nil, let stored = try await storedSweepCursor(), stored <= world.now() {
-            sweepCursor.settled(through: stored)
-        }
+        report.sessionsAdvanced += try await settleInBatches(batchSize) { db, now, limit in
+            let due = now.directValue
+            return try Self.dueSessions(db, Self.startsAndApprovalsDueSQL, [due, due, limit.directValue])
+        }.advanced
         if let settledThrough = sweepCursor.expiriesSettledThrough {
-            report.sessionsAdvanced += try await settleInBatches(batchSize) { db, now, limit in
-                let due = now.directValue
-                return try Self.dueSessions(db, Self.startsAndApprovalsDueSQL, [due, due, limit.directValue])
-            }.advanced
             // Each batch goes on after the last pass of the one before, by (expiry, id).
             let position = Locked((expiresAt: UTCTime.text(settledThrough), passID: ""))
             let (advanced, lastNow) = try await settleInBatches(batchSize) { db, now, limit in
@@ -37,14 +34,10 @@ extension EnrollmentStore {
             report.sessionsAdvanced += advanced
             sweepCursor.settled(through: lastNow)
         } else {
-            let (advanced, lastNow) = try await settleInBatches(batchSize) { db, now, limit in
-                let due = now.directValue
-                return try Self.dueSessions(db, Self.startsApprovalsAndExpiriesDueSQL, [due, due, due, limit.directValue])
-            }
-            report.sessionsAdvanced += advanced
-            sweepCursor.settled(through: lastNow)
+            let walkedAt = world.currentSecond()
+            report.sessionsAdvanced += try await settleExpiriesFoundByWalking(batchSize, dueBy: walkedAt)
+            sweepCursor.settled(through: walkedAt)
         }
-        if let settled = sweepCursor.expiriesSettledThrough { try await storeSweepCursor(settled) }
         report.sessionsAdvanced += try await settleOverdueEnrollments(batchSize)
         report.refusalsReported = try await pool.write { db -> Int in
             let pending = try RedeemFailureRecord.fetchAll(db, sql: "SELECT * FROM redeemFailure WHERE unreported > 0")
@@ -68,24 +61,6 @@ extension EnrollmentStore {
         return report
     }
 
-    /// The point up to which an earlier sweep (perhaps of an earlier process) settled pass expiries.
-    func storedSweepCursor() async throws -> Date? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT expiriesSettledThrough FROM sweepCursor WHERE id = 1")?.storedDate("expiriessettledthrough")
-        }
-    }
-
-    /// Remembers `settled` for the next process. Written after the batches it vouches for have committed, so a
-    /// crash in between leaves an earlier point, which only makes the next sweep read more.
-    private func storeSweepCursor(_ settled: Date) async throws {
-        try await pool.write { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO sweepCursor (id, expiriesSettledThrough) VALUES (1, ?)
-                ON CONFLICT (id) DO UPDATE SET expiriesSettledThrough = excluded.expiriesSettledThrough
-                """).execute(arguments: [UTCTime.text(settled)])
-        }
-    }
-
     /// Rows one purge transaction deletes. A sweep usually finds only the keys that turned a day old since the
     /// one before, but after a long stop a whole day's are due at once, and one DELETE of them all would hold
     /// every queued write for as long as it took.
@@ -105,6 +80,35 @@ extension EnrollmentStore {
             }
             purged += deleted
             if deleted < Self.purgeBatchSize { return purged }
+        }
+    }
+
+    /// Settles every active session whose live pass expired by `dueBy`, found by walking the active sessions in
+    /// id order on a reader, `batchSize` at a time; the writer reads each batch again and settles only those
+    /// still active and expired. On the writer, the walk held every queued write for its length (about 55 ms
+    /// per 50,000 active sessions) at each process's first sweep. Returns how many sessions moved.
+    private func settleExpiriesFoundByWalking(_ batchSize: Int, dueBy walkedAt: Date) async throws -> Int {
+        var after = ""
+        var advanced = 0
+        while true {
+            let found = try await pool.read { [after] db in
+                try String.fetchAll(
+                    db, sql: Self.activeSessionsExpiredSQL, arguments: [after, UTCTime.text(walkedAt), batchSize])
+            }
+            guard let last = found.last else { return advanced }
+            after = last
+            // A fixed number of ids, the last repeated, so that every batch runs the same cached statement.
+            let ids = found + repeatElement(last, count: batchSize - found.count)
+            advanced += try await pool.write { db -> Int in
+                let now = world.currentSecond()
+                var batch = try Self.dueSessions(
+                    db, Self.expiredAmongSQL(batchSize), [now.directValue] + ids.map(\.directValue))
+                try Self.deferringAuditHead(db, chain: auditChain, keyring: keyring) {
+                    for index in batch.indices { try settle(&batch[index], now: now, db: db) }
+                }
+                return batch.count
+            }
+            if found.count < batchSize { return advanced }
         }
     }
 
@@ -192,7 +196,7 @@ extension EnrollmentStore {
         WHERE session.state = 'pending' AND pass.startsAt <= ?
         """
 
-    /// Approvals and starts due, up to a limit: every sweep after a process's first.
+    /// Approvals and starts due, up to a limit.
     static let startsAndApprovalsDueSQL = approvalsAndStartsBranches + "\nLIMIT ?"
 
     /// Active sessions whose live pass expired after the given (expiry, pass id) position and by now, in that
@@ -206,20 +210,29 @@ extension EnrollmentStore {
         LIMIT ?
         """
 
-    /// Approvals and starts due and expired passes, found by walking every active session: the first sweep of
-    /// a process, which cannot know what expired while it was not running.
-    static let startsApprovalsAndExpiriesDueSQL = approvalsAndStartsBranches + """
-
-        UNION ALL
-        SELECT \(sessionAndPassColumns) FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-        WHERE session.state = 'active' AND pass.expiresAt <= ?
+    /// Ids of active sessions after the given id whose live pass expired by the given time, in id order: the
+    /// walk of a process's first sweep, on a reader, in the state index's own order.
+    static let activeSessionsExpiredSQL = """
+        SELECT session.id FROM session INDEXED BY session_state
+        CROSS JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
+        WHERE session.state = 'active' AND session.id > ? AND pass.expiresAt <= ?
+        ORDER BY session.id
         LIMIT ?
         """
+
+    /// Those of `count` sessions, by id, still active with their live pass expired by the first argument.
+    static func expiredAmongSQL(_ count: Int) -> String {
+        """
+        SELECT \(sessionAndPassColumns) FROM session JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
+        WHERE pass.expiresAt <= ? AND session.state = 'active'
+          AND session.id IN (\(repeatElement("?", count: count).joined(separator: ",")))
+        """
+    }
 }
 
-/// How far sweeps have settled pass expiries: every active session whose pass expired by then has been moved
-/// on. Kept in memory, and in the `sweepCursor` table for the next process; a database without it, or whose
-/// point is ahead of the clock (the clock was set back), is walked once instead.
+/// How far this process's sweeps have settled pass expiries: every active session whose pass expired by
+/// then has been moved on. Kept in memory; a new process starts without it and walks every active session
+/// once, on a reader.
 ///
 /// A pass expires after it is minted (every lifetime is positive), so one that expires after this point
 /// cannot have been missed. Correctness does not depend on it either way: use cases derive the state from

@@ -362,17 +362,6 @@ enum Migrations {
             // only what expired since the sweep before.
             try db.execute(sql: "CREATE INDEX pass_live_expiry ON pass(expiresAt, id) WHERE revokedAt IS NULL")
         }
-        migrator.registerMigration("2026-11-27 sweep cursor") { db in
-            // How far the sweep has settled pass expiries, kept across restarts: without it a process's first
-            // sweep walked every active session on the writer: every write waited about 55 ms per 50,000 active
-            // sessions, after each restart.
-            try db.execute(sql: """
-                CREATE TABLE sweepCursor (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    expiriesSettledThrough DATETIME NOT NULL
-                )
-                """)
-        }
         return migrator
     }
 }

@@ -57,38 +57,43 @@ struct SweepCursorTests {
         #expect(try await fixture.session(issued.session.id).storedState == .abandoned)
     }
 
-    /// A restarted process goes on from the point the last sweep reached, read from the database, instead of
-    /// walking every active session; with the clock set back behind that point it walks once more.
-    @Test func aRestartedProcessGoesOnFromTheRememberedPointAndWalksOnlyWhenTheClockWentBack() async throws {
+    /// A new process cannot know what expired while none ran: its first sweep walks the active sessions, a batch
+    /// at a time on a reader, and settles each whose pass expired, however long ago; a running process's later
+    /// sweeps read only what expired after its cursor.
+    @Test func aNewProcessWalksTheActiveSessionsOnceAndSettlesWhatExpiredBeforeIt() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let expiresWhileStopped = try await fixture.deviceSession(serial: "WHILE-STOPPED")
         #expect(try await fixture.store.sweep().sessionsAdvanced == 0)
-        let remembered = try #require(try await fixture.store.storedSweepCursor())
-        #expect(remembered == fixture.store.sweepCursor.expiriesSettledThrough)
-        // A session whose pass ran out before that point yet is stored active: only a walk can find it, so it
-        // tells whether the next process walked.
+        // A session whose pass ran out before the cursor yet is stored active: only a walk can find it.
         let behind = try await fixture.deviceSession(user: UserPrincipalName("behind@contoso.example")!, serial: "BEHIND")
         try fixture.tamper(
             "UPDATE pass SET startsAt = '2000-01-01 00:00:00.000', expiresAt = '2000-01-01 01:00:00.000' WHERE sessionId = '\(behind.session.id)'")
+        #expect(try await fixture.store.sweep().sessionsAdvanced == 0)
 
         fixture.clock.advance(minutes: 61)
         let restarted = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
-        #expect(try await restarted.sweep().sessionsAdvanced == 1)
+        guard case .created(let live) = try await restarted.createSession(
+            NewSession(
+                scenario: .deviceEnrollment, userPrincipalName: UserPrincipalName("live@contoso.example")!,
+                device: DeviceDescription(serialNumber: SerialNumber("LIVE")!, platform: .ipados)),
+            by: fixture.admin)
+        else {
+            Issue.record("the new process could not create a session")
+            return
+        }
+        #expect(try await restarted.sweep(batchSize: 1).sessionsAdvanced == 2)
         #expect(try await restarted.session(expiresWhileStopped.session.id, visibleTo: nil)?.storedState == .expired)
-        #expect(try await restarted.session(behind.session.id, visibleTo: nil)?.storedState == .active)
-        #expect(try #require(try await restarted.storedSweepCursor()) > remembered)
-
-        fixture.clock.advance(minutes: -120)
-        let setBack = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
-        #expect(try await setBack.sweep().sessionsAdvanced == 1)
-        #expect(try await setBack.session(behind.session.id, visibleTo: nil)?.storedState == .expired)
-        #expect(try await setBack.storedSweepCursor() == fixture.clock.now)
-        #expect(try await setBack.verifyAudit() == .intact(events: setBack.feed.latest))
+        #expect(try await restarted.session(behind.session.id, visibleTo: nil)?.storedState == .expired)
+        #expect(try await restarted.session(live.session.id, visibleTo: nil)?.storedState == .active)
+        #expect(restarted.sweepCursor.expiriesSettledThrough == fixture.clock.now)
+        #expect(try await restarted.verifyAudit() == .intact(events: restarted.feed.latest))
+        #expect(try await restarted.sweep(batchSize: 1).sessionsAdvanced == 0)
     }
 
     /// Without statistics SQLite's planner walked the state index instead (every active session, each
-    /// sweep); the plans must stay on indexes that hold only what can be due.
+    /// sweep); the plans must stay on indexes that hold only what can be due, and the first sweep's walk and
+    /// its batches on indexes in their own order.
     @Test func laterSweepsReadFromIndexesThatHoldOnlyWhatCanBeDue() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
@@ -97,12 +102,17 @@ struct SweepCursorTests {
             try [
                 (EnrollmentStore.startsAndApprovalsDueSQL, [time, time, "100"]),
                 (EnrollmentStore.expiriesDueSQL, [time, time, "", "100"]),
+                (EnrollmentStore.activeSessionsExpiredSQL, ["", time, "100"]),
+                (EnrollmentStore.expiredAmongSQL(2), [time, "a", "b"]),
             ].map { sql, arguments in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments)).map { $0["detail"] as String }
             }
         }
         #expect(plans[0].contains { $0.contains("session_approval") })
         #expect(plans[1].first?.contains("USING INDEX pass_live_expiry") == true)
+        // A new process's walk reads the active sessions in the state index's order, no sort; its batches by id.
+        #expect(plans[2].first?.contains("USING COVERING INDEX session_state") == true)
+        #expect(plans[3].contains { $0.contains("pass USING INDEX pass_live (sessionId=?)") })
         #expect(plans.joined().allSatisfy { !$0.hasPrefix("SCAN") && !$0.contains("TEMP B-TREE") })
     }
 }
