@@ -71,6 +71,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         try? await http?.shutdown()
+        // Folds the WAL into the database file and empties it, so that the next start has none to read back.
+        do {
+            try store.close()
+        } catch {
+            logger.warning("storage.close.failed", metadata: ["error.type": "\(type(of: error))"])
+        }
         logger.info("server.stopped")
     }
 

@@ -54,9 +54,11 @@ public struct EnrollmentStore: Sendable {
         // GRDB sets synchronous=NORMAL when it switches to WAL, after prepareDatabase; FULL makes every
         // acknowledged commit survive power loss, not just a process crash.
         // The writer leaves checkpoints to `WALCheckpointer`, which runs them on a connection of its own.
+        // A WAL that a long reader kept from starting over (WALCheckpointer) is cut back to 256 MiB when it does.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = 268435456")
         }
         // A binary older than the file would run on a schema it does not know (GRDB skips unknown
         // migrations silently): a rollback must restore the backup taken before the upgrade instead.
@@ -70,7 +72,11 @@ public struct EnrollmentStore: Sendable {
             guard upToDate else { throw StorageError.schemaOutOfDate(path: path) }
         }
         self.pool = pool
-        self.checkpointer = try WALCheckpointer(path: path)
+        // Weakly: the checkpointer's timer must not keep the pool's connections open after the store is gone.
+        self.checkpointer = try WALCheckpointer(path: path) { [weak pool] in
+            guard let pool else { return (0, 0) }
+            return try Self.finishCheckpoint(pool)
+        }
         self.world = world
         self.keyring = keyring
         let chain = AuditChainState()
@@ -80,6 +86,19 @@ public struct EnrollmentStore: Sendable {
         let feed = AuditFeed(latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
         pool.add(transactionObserver: AuditCommitObserver(chain: chain, feed: feed), extent: .databaseLifetime)
         self.feed = feed
+    }
+
+    /// Copies the rest of the WAL on the writer, between two of its transactions, and waits briefly for readers
+    /// still on WAL frames, so that the next write starts the WAL over (see ``WALCheckpointer``).
+    static func finishCheckpoint(_ pool: DatabasePool) throws -> (walFrames: Int, copied: Int) {
+        try pool.writeWithoutTransaction { db in
+            // Every write waits behind this: 20 ms for readers, not the writer's 10 s. If they take longer, the
+            // checkpoint has still copied what it could, and the next one tries again.
+            try db.execute(sql: "PRAGMA busy_timeout = 20")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = 10000") }
+            let (walFrames, copied) = try db.checkpoint(.restart)
+            return (walFrames, copied)
+        }
     }
 
     /// Runs one write use case as its own savepoint in the next group-committed transaction, and returns

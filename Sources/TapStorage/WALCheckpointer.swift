@@ -9,13 +9,25 @@ import GRDB
 /// expiry sweep's writes that happened several times a second and set redeem's p99 (115 ms with it, 44 ms
 /// without, in back-to-back runs: BENCHMARKS.md, session 5). The writer therefore runs with
 /// `wal_autocheckpoint = 0`, and this connection runs a PASSIVE checkpoint every 100 ms (once a second when
-/// idle): it copies what no reader still needs, without taking the write lock, and the writer restarts the WAL
-/// from its start once everything in it is copied, as before.
+/// idle): it copies what no reader still needs, without taking the write lock.
+///
+/// SQLite starts the WAL over from its first frame only at a write that finds every frame copied, and under
+/// steady writes this connection never copies them all: commits land while it copies. The WAL then grew by
+/// some 90 MB a second under create load (457 MB after 5 s), every reader looked pages up in an ever longer
+/// WAL index, and the next process had to read all of it back at start. So once a checkpoint leaves more than
+/// `restartFrames` in the WAL, `finish` copies the rest on the writer, between two of its transactions (only
+/// what was committed while this one copied) and waits for readers still on WAL frames, so that the next write
+/// starts the WAL over.
 ///
 /// Crash safety is SQLite's own: a checkpoint never removes frames from the WAL that the database file does
 /// not hold yet, and an interrupted one is redone from the WAL on the next open.
 final class WALCheckpointer: @unchecked Sendable {
     static let interval: DispatchTimeInterval = .milliseconds(100)
+    /// WAL frames (4 KiB pages) past which the writer finishes a checkpoint, so that the WAL starts over: 128 MiB,
+    /// one to two seconds of writes under full load. Each finish holds the writer for some 5-18 ms (the copy of
+    /// what was committed meanwhile and the database file's fsync, measured both as PASSIVE and as RESTART); at
+    /// 16 MiB that came five times a second, at 64 MiB about twice and redeem's p99 went from 12 to 22 ms.
+    static let restartFrames = 32_768
 
     /// The timer's handler holds the connection, not `self`, so the checkpointer ends with the last copy of
     /// the store that owns it. Both are touched only in `init` and `stop`.
@@ -23,7 +35,12 @@ final class WALCheckpointer: @unchecked Sendable {
     private let queue = DispatchQueue(label: "tapstation.checkpointer")
     private let connection: DatabaseQueue
 
-    init(path: String) throws {
+    /// `finish` runs a RESTART checkpoint on the writer connection and returns how many frames the WAL held and
+    /// how many of them are now copied.
+    init(
+        path: String, restartFrames: Int = WALCheckpointer.restartFrames,
+        finish: @escaping @Sendable () throws -> (walFrames: Int, copied: Int)
+    ) throws {
         var configuration = Configuration()
         configuration.label = "tapstation.checkpointer"
         let connection = try DatabaseQueue(path: path, configuration: configuration)
@@ -51,7 +68,8 @@ final class WALCheckpointer: @unchecked Sendable {
             // A checkpoint that fails or stops short (a reader still needs some frames) loses nothing, and is
             // tried again at the next tick: the WAL is noted as copied only once all of it was.
             do {
-                let (walFrames, copied) = try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                var (walFrames, copied) = try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                if walFrames > restartFrames { (walFrames, copied) = try finish() }
                 lastCopied = copied >= walFrames ? seen : nil
             } catch {
                 lastCopied = nil

@@ -158,6 +158,38 @@ struct WriterPathTests {
         #expect(try await store.verifyAudit() == .intact(events: try await store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1 }))
     }
 
+    /// Under steady writes the WAL never empties by itself (commits land while the checkpointer copies), so past
+    /// its bound the checkpointer has the writer finish the copy and the WAL starts over; below it, never.
+    @Test func pastItsBoundTheWALIsFinishedOnTheWriterAndStartsOver() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let store = fixture.store
+        let finishes = Locked(0)
+        let checkpointer = try WALCheckpointer(path: fixture.databasePath, restartFrames: 400) { [pool = store.pool] in
+            finishes.withLock { $0 += 1 }
+            return try EnrollmentStore.finishCheckpoint(pool)
+        }
+        defer { try? checkpointer.stop() }
+        func appendEvents(_ count: Int) async throws {
+            try await store.write { db in
+                for number in 0..<count {
+                    try store.appendAudit(db, .requestRefused, session: nil, actor: "wal-\(number)-" + String(repeating: "x", count: 900))
+                }
+            }
+        }
+        try await appendEvents(100)  // some 40 frames
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(finishes.withLock { $0 } == 0)
+        try await appendEvents(2000)  // some 600 frames
+        let deadline = Date().addingTimeInterval(10)
+        while finishes.withLock({ $0 }) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(finishes.withLock { $0 } >= 1)
+        try await appendEvents(1)
+        let frames = try await store.pool.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
+        #expect(frames < 400)
+        #expect(try await store.verifyAudit() == .intact(events: try await store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1 }))
+    }
+
     /// Direct reads decode as GRDB does: times in any form GRDB reads, empty blobs, and a NULL where a
     /// value must be refused as a corrupt row rather than read as a default.
     @Test func directRowsReadWhatGRDBReadsAndRefuseMissingValues() async throws {
