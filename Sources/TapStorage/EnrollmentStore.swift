@@ -54,11 +54,11 @@ public struct EnrollmentStore: Sendable {
         // GRDB sets synchronous=NORMAL when it switches to WAL, after prepareDatabase; FULL makes every
         // acknowledged commit survive power loss, not just a process crash.
         // The writer leaves checkpoints to `WALCheckpointer`, which runs them on a connection of its own.
-        // A WAL that a long reader kept from starting over (WALCheckpointer) is cut back to 256 MiB when it does.
+        // A WAL that a long reader kept from starting over (WALCheckpointer) is cut back to 512 MiB when it does.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
-            try db.execute(sql: "PRAGMA journal_size_limit = 268435456")
+            try db.execute(sql: "PRAGMA journal_size_limit = 536870912")
         }
         // A binary older than the file would run on a schema it does not know (GRDB skips unknown
         // migrations silently): a rollback must restore the backup taken before the upgrade instead.

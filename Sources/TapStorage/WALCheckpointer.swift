@@ -23,11 +23,12 @@ import GRDB
 /// not hold yet, and an interrupted one is redone from the WAL on the next open.
 final class WALCheckpointer: @unchecked Sendable {
     static let interval: DispatchTimeInterval = .milliseconds(100)
-    /// WAL frames (4 KiB pages) past which the writer finishes a checkpoint, so that the WAL starts over: 128 MiB,
-    /// one to two seconds of writes under full load. Each finish holds the writer for some 5-18 ms (the copy of
-    /// what was committed meanwhile and the database file's fsync, measured both as PASSIVE and as RESTART); at
-    /// 16 MiB that came five times a second, at 64 MiB about twice and redeem's p99 went from 12 to 22 ms.
-    static let restartFrames = 32_768
+    /// WAL frames (4 KiB pages) past which the writer finishes a checkpoint, so that the WAL starts over: 256 MiB,
+    /// one to two seconds of writes under full load, never reached at ordinary load (a checkpoint then finds the
+    /// WAL all copied before the next write, which starts it over by itself). Each finish holds the writer for
+    /// some 5-18 ms (the copy of what was committed meanwhile and the database file's fsync): at 16 MiB that came
+    /// five times a second, and at 128 MiB (about once a second) redeem's p99 under full load rose to 28-36 ms.
+    static let restartFrames = 65_536
 
     /// The timer's handler holds the connection, not `self`, so the checkpointer ends with the last copy of
     /// the store that owns it. Both are touched only in `init` and `stop`.
