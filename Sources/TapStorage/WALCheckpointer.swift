@@ -13,8 +13,8 @@ import GRDB
 ///
 /// SQLite starts the WAL over from its first frame only at a write that finds every frame copied, and under
 /// steady writes this connection never copies them all: commits land while it copies. The WAL then grew by
-/// some 90 MB a second under create load (457 MB after 5 s), every reader looked pages up in an ever longer
-/// WAL index, and the next process had to read all of it back at start. So once a checkpoint leaves more than
+/// some 90 MB a second under create load (457 MB after 5 s), a bench run left gigabytes on disk, and the next
+/// process had to read all of it back at start. So once a checkpoint leaves more than
 /// `restartFrames` in the WAL, `finish` copies the rest on the writer, between two of its transactions (only
 /// what was committed while this one copied) and waits for readers still on WAL frames, so that the next write
 /// starts the WAL over.
@@ -29,6 +29,8 @@ final class WALCheckpointer: @unchecked Sendable {
     /// some 5-18 ms (the copy of what was committed meanwhile and the database file's fsync): at 16 MiB that came
     /// five times a second, and at 128 MiB (about once a second) redeem's p99 under full load rose to 28-36 ms.
     static let restartFrames = 65_536
+    /// Ticks (a second) between tries when the writer could not finish.
+    static let finishBackOffTicks = 10
 
     /// The timer's handler holds the connection, not `self`, so the checkpointer ends with the last copy of
     /// the store that owns it. Both are touched only in `init` and `stop`.
@@ -53,6 +55,9 @@ final class WALCheckpointer: @unchecked Sendable {
         // ticks have been skipped since.
         var lastCopied: (size: Int, modified: Date)?
         var skipped = 0
+        // Ticks to wait before the writer is asked to finish again after it could not (a long reader, such as a
+        // backup, held WAL frames): each try costs every queued write up to 20 ms.
+        var finishBackOff = 0
         timer.setEventHandler {
             // Unchanged since a checkpoint that copied everything: skip, with no more work than this stat. But
             // a commit's frames reach the file before SQLite publishes them (after the WAL's fsync), and a
@@ -70,7 +75,14 @@ final class WALCheckpointer: @unchecked Sendable {
             // tried again at the next tick: the WAL is noted as copied only once all of it was.
             do {
                 var (walFrames, copied) = try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
-                if walFrames > restartFrames { (walFrames, copied) = try finish() }
+                if walFrames > restartFrames, finishBackOff == 0 {
+                    do {
+                        (walFrames, copied) = try finish()
+                    } catch {
+                        finishBackOff = Self.finishBackOffTicks
+                    }
+                }
+                finishBackOff = max(0, finishBackOff - 1)
                 lastCopied = copied >= walFrames ? seen : nil
             } catch {
                 lastCopied = nil

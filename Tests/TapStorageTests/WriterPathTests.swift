@@ -190,6 +190,30 @@ struct WriterPathTests {
         #expect(try await store.verifyAudit() == .intact(events: try await store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1 }))
     }
 
+    /// A writer that cannot finish (a long reader holds WAL frames) is asked again only after a second: each try
+    /// makes every queued write wait.
+    @Test func aFinishThatFailsIsTriedAgainOnlyAfterABackOff() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        let store = fixture.store
+        let tries = Locked(0)
+        let checkpointer = try WALCheckpointer(path: fixture.databasePath, restartFrames: 1) {
+            tries.withLock { $0 += 1 }
+            throw DatabaseError(resultCode: .SQLITE_BUSY)
+        }
+        defer { try? checkpointer.stop() }
+        // Writes all along, so that no tick is skipped and every one sees a WAL past the bound.
+        let until = Date().addingTimeInterval(1.5)
+        var number = 0
+        while Date() < until {
+            number += 1
+            try await store.write { [number] db in try store.appendAudit(db, .requestRefused, session: nil, actor: "busy-\(number)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // Ticks every 100 ms: without the back-off some fifteen tries.
+        #expect((1...3).contains(tries.withLock { $0 }))
+    }
+
     /// Direct reads decode as GRDB does: times in any form GRDB reads, empty blobs, and a NULL where a
     /// value must be refused as a corrupt row rather than read as a default.
     @Test func directRowsReadWhatGRDBReadsAndRefuseMissingValues() async throws {
