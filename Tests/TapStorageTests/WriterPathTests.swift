@@ -164,10 +164,8 @@ struct WriterPathTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let store = fixture.store
-        let finishes = Locked(0)
-        let checkpointer = try WALCheckpointer(path: fixture.databasePath, restartFrames: 400) { [pool = store.pool] in
-            finishes.withLock { $0 += 1 }
-            return try EnrollmentStore.finishCheckpoint(pool)
+        let (checkpointer, finishes) = try countingCheckpointer(fixture, restartFrames: 400) { [pool = store.pool] in
+            try EnrollmentStore.finishCheckpoint(pool)
         }
         defer { try? checkpointer.stop() }
         func appendEvents(_ count: Int) async throws {
@@ -196,11 +194,7 @@ struct WriterPathTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let store = fixture.store
-        let tries = Locked(0)
-        let checkpointer = try WALCheckpointer(path: fixture.databasePath, restartFrames: 1) {
-            tries.withLock { $0 += 1 }
-            throw DatabaseError(resultCode: .SQLITE_BUSY)
-        }
+        let (checkpointer, tries) = try countingCheckpointer(fixture, restartFrames: 1) { throw DatabaseError(resultCode: .SQLITE_BUSY) }
         defer { try? checkpointer.stop() }
         // Writes all along, so that no tick is skipped and every one sees a WAL past the bound.
         let until = Date().addingTimeInterval(1.5)
@@ -259,4 +253,17 @@ final class LockedStatements: @unchecked Sendable {
     private var statements: [String] = []
     func append(_ statement: String) { lock.withLock { statements.append(statement) } }
     var all: [String] { lock.withLock { statements } }
+}
+
+/// A second checkpointer on the fixture's file, with its own bound, that counts the finishes it asks the writer
+/// for and runs `finish` for each.
+private func countingCheckpointer(
+    _ fixture: StoreFixture, restartFrames: Int, finish: @escaping @Sendable () throws -> (walFrames: Int, copied: Int)
+) throws -> (WALCheckpointer, Locked<Int>) {
+    let count = Locked(0)
+    let checkpointer = try WALCheckpointer(path: fixture.databasePath, restartFrames: restartFrames) {
+        count.withLock { $0 += 1 }
+        return try finish()
+    }
+    return (checkpointer, count)
 }
