@@ -88,6 +88,7 @@ extension EnrollmentStore {
     /// still active and expired. On the writer, the walk held every queued write for its length (about 55 ms
     /// per 50,000 active sessions) at each process's first sweep. Returns how many sessions moved.
     private func settleExpiriesFoundByWalking(_ batchSize: Int, dueBy walkedAt: Date) async throws -> Int {
+        let expiredAmong = Self.expiredAmongSQL(batchSize)
         var after = ""
         var advanced = 0
         while true {
@@ -102,7 +103,7 @@ extension EnrollmentStore {
             advanced += try await pool.write { db -> Int in
                 let now = world.currentSecond()
                 var batch = try Self.dueSessions(
-                    db, Self.expiredAmongSQL(batchSize), [now.directValue] + ids.map(\.directValue))
+                    db, expiredAmong, [now.directValue] + ids.map(\.directValue))
                 try Self.deferringAuditHead(db, chain: auditChain, keyring: keyring) {
                     for index in batch.indices { try settle(&batch[index], now: now, db: db) }
                 }

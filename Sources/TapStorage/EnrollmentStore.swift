@@ -41,7 +41,7 @@ public struct EnrollmentStore: Sendable {
             throw StorageError.notInitialised(path: path)
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(Self.busyTimeoutSeconds)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // Each group-committed use case runs in a savepoint, and SQLite keeps the pages a savepoint may
@@ -88,14 +88,17 @@ public struct EnrollmentStore: Sendable {
         self.feed = feed
     }
 
+    /// How long a connection waits for a lock before it reports the database busy.
+    static let busyTimeoutSeconds: TimeInterval = 10
+
     /// Copies the rest of the WAL on the writer, between two of its transactions, and waits briefly for readers
     /// still on WAL frames, so that the next write starts the WAL over (see ``WALCheckpointer``).
     static func finishCheckpoint(_ pool: DatabasePool) throws -> (walFrames: Int, copied: Int) {
         try pool.writeWithoutTransaction { db in
-            // Every write waits behind this: 20 ms for readers, not the writer's 10 s. If they take longer, the
+            // Every write waits behind this: 20 ms for readers, not the writer's usual timeout. If they take longer, the
             // checkpoint has still copied what it could, and the next one tries again.
             try db.execute(sql: "PRAGMA busy_timeout = 20")
-            defer { try? db.execute(sql: "PRAGMA busy_timeout = 10000") }
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Int(busyTimeoutSeconds * 1000))") }
             let (walFrames, copied) = try db.checkpoint(.restart)
             return (walFrames, copied)
         }
