@@ -20,7 +20,7 @@ struct BackupCommand: AsyncParsableCommand {
         let (store, _) = try dataDirectory.openStore(mode: .existing)
         let secretText = includeSecret ? try ServerSecret.load(at: dataDirectory.secretPath).fileText : nil
         do {
-            try store.backup(to: to, secretFileText: secretText)
+            try store.backup(to: to, secretFileText: secretText, auditAnchor: try dataDirectory.readAuditAnchor())
         } catch let error as StorageError {
             throw ConfigurationError(error.description)
         }
@@ -73,7 +73,7 @@ struct RestoreCommand: AsyncParsableCommand {
         try? FileManager.default.removeItem(atPath: staging)
         try FileManager.default.copyItem(atPath: from, toPath: staging)
         let store = try EnrollmentStore(path: staging, world: .live, keyring: .live(secret: secret), mode: .migrate)
-        let verification = try await store.verifyAudit()
+        let verification = try await store.verifyAudit(anchor: inspection.auditAnchor)
         guard case .intact(let events) = verification else {
             try store.close()
             try? FileManager.default.removeItem(atPath: staging)
@@ -83,6 +83,7 @@ struct RestoreCommand: AsyncParsableCommand {
             return
         }
         try await store.removeBackupSecret()
+        let restoredAnchor = try await store.currentAuditAnchor()
         try store.close()
 
         let stamp = Int(Date().timeIntervalSince1970)
@@ -101,6 +102,8 @@ struct RestoreCommand: AsyncParsableCommand {
             }
             try secret.write(to: dataDirectory.secretPath)
         }
+        // The restored chain is shorter than the one the old anchor saw: the anchor starts again from it.
+        try dataDirectory.writeAuditAnchor(restoredAnchor)
         print("restored \(from): integrity ok, audit chain intact (\(events) events)")
     }
 
@@ -129,7 +132,7 @@ struct SecretCommand: AsyncParsableCommand {
             let new = try old.rotated()
             // Check the chain under the old secret first: rotating over a broken chain would hide the break.
             let before = try EnrollmentStore(path: dataDirectory.databasePath, world: .live, keyring: .live(secret: old), mode: .existing)
-            guard case .intact = try await before.verifyAudit() else {
+            guard case .intact = try await before.verifyAudit(anchor: try dataDirectory.readAuditAnchor()) else {
                 printError("rotation refused: the audit chain does not verify now; run `tapstation audit verify`")
                 throw ExitCode(1)
             }

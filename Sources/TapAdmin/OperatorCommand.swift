@@ -84,7 +84,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let (_, dataDirectory) = try local.resolve()
             let (store, _) = try dataDirectory.openStore(mode: .existing)
-            switch try await store.verifyAudit() {
+            switch try await store.verifyAudit(anchor: try dataDirectory.readAuditAnchor()) {
             case .intact(let events):
                 print("audit chain intact: \(events) events")
             case .broken(let sequence, let reason):

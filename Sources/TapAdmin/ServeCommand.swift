@@ -28,6 +28,13 @@ struct ServeCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let (store, createdSecret) = try dataDirectory.openStore(mode: .migrate)
         if createdSecret { logger.info("secret.created", metadata: ["path": "\(dataDirectory.secretPath)"]) }
+        // A chain emptied, restarted or cut back behind its anchor is refused before anything appends to it:
+        // a fresh chain would otherwise hide the wipe.
+        if let problem = try await store.auditChainProblem(anchor: try dataDirectory.readAuditAnchor()) {
+            throw ConfigurationError(
+                "refusing to start: \(problem). Run `tapstation audit verify --data-dir \(dataDirectory.path)`; restore the "
+                    + "database with `tapstation restore` (which renews \(dataDirectory.auditAnchorPath)) rather than by hand")
+        }
         let synchronous = try store.synchronousLevel()
         logger.info("storage.ready", metadata: ["path": "\(dataDirectory.databasePath)", "synchronous": "\(synchronous)"])
         if try await store.activeOperatorCount() == 0 {
@@ -61,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let app = buildApplication(
             configuration: configuration, store: store, keyring: store.keyring, world: .live, logger: logger, entra: entra,
+            additionalServices: [
+                AuditAnchorKeeper(dataDirectory: dataDirectory, store: store, interval: .seconds(5), logger: logger)
+            ],
             onServerRunning: { port in
                 serverLogger.notice("listening on http://\(configuration.host):\(port)")
             })

@@ -24,8 +24,14 @@ public enum EnrollmentError: Error, Sendable, Equatable {
     case issuanceCapReached(cap: String, limit: Int)
     /// The session waits for a second operator.
     case approvalRequired
+    /// A session issued under four-eyes asks for another pass, or its approval was not collected in time: an
+    /// approval covers one collection within the approval timeout, so a new pass needs a new request.
+    case approvalSpent(ApprovalSpent)
     /// The approver is the person who asked.
     case selfApproval
+    /// The approver's and the requester's tokens are one operator's doing (one created the other, or one
+    /// operator created both within the approval window), so they are not two people for four-eyes.
+    case tiedApproval
     /// Approvals must be made with a person's token (one with a user principal name).
     case approverNotAPerson
     /// Only the operator who asked may collect an approved pass.
@@ -36,3 +42,11 @@ public enum EnrollmentError: Error, Sendable, Equatable {
 }
 
 import Foundation
+
+/// Why an approval no longer covers a pass.
+public enum ApprovalSpent: String, Sendable, Equatable {
+    /// Its one pass was collected; another pass would need another approval.
+    case collected
+    /// It was not collected within the approval timeout after the decision.
+    case lapsed
+}

@@ -75,24 +75,11 @@ public struct ServerSecret: Sendable {
 
     /// Writes the file atomically with mode 0600. `exclusive` refuses to replace an existing file.
     public func write(to path: String, exclusive: Bool = false) throws {
-        let temporary = path + ".new"
-        unlink(temporary)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard descriptor >= 0 else { throw ServerSecretError.cannotWrite(path: temporary, errno: errno) }
-        let bytes = Array(fileText.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written == bytes.count, synced else { throw ServerSecretError.cannotWrite(path: temporary, errno: errno) }
-        if exclusive {
-            guard link(temporary, path) == 0 else { unlink(temporary); throw ServerSecretError.cannotWrite(path: path, errno: errno) }
-            unlink(temporary)
-        } else {
-            guard rename(temporary, path) == 0 else { throw ServerSecretError.cannotWrite(path: path, errno: errno) }
+        do {
+            try DurableFile.replace(path, with: Array(fileText.utf8), exclusive: exclusive)
+        } catch let error as DurableFileError {
+            throw ServerSecretError.cannotWrite(path: error.path, errno: error.errno)
         }
-        // Make the rename itself durable.
-        let directory = open((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, O_RDONLY)
-        if directory >= 0 { fsync(directory); close(directory) }
     }
 
     /// The key for one purpose under one version; `nil` when the version is not held.

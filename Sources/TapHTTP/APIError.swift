@@ -137,8 +137,23 @@ struct APIError: Error {
         case .approvalRequired:
             self.init(
                 status: .conflict, code: "approval_required", detail: "this session waits for a second operator's approval")
+        case .approvalSpent(.collected):
+            self.init(
+                status: .conflict, code: "approval_required",
+                detail: "this session's pass was issued under four-eyes approval, which covers one pass: "
+                    + "cancel the session and ask again for a new approval")
+        case .approvalSpent(.lapsed):
+            self.init(
+                status: .conflict, code: "approval_required",
+                detail: "the approval was not collected within the approval timeout: "
+                    + "cancel the session and ask again for a new approval")
         case .selfApproval:
             self.init(status: .forbidden, code: "self_approval", detail: "the person who asked for a pass cannot approve it")
+        case .tiedApproval:
+            self.init(
+                status: .forbidden, code: "self_approval",
+                detail: "the approver's token and the requester's were made by one operator (one created the other, "
+                    + "or one created both within the approval timeout): another person must approve")
         case .approverNotAPerson:
             self.init(
                 status: .forbidden, code: "approver_not_a_person",

@@ -127,7 +127,8 @@ public func buildRouter(
 /// to run as one service group.
 public func buildApplication(
     configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World, logger: Logger,
-    entra: EntraServices? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    entra: EntraServices? = nil, additionalServices: [any Service] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
     let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
@@ -151,6 +152,7 @@ public func buildApplication(
     if let entra {
         app.addServices(EntraWatcherService(entra: entra, logger: logger))
     }
+    app.addServices(additionalServices)
     return app
 }
 

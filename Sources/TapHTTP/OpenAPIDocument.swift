@@ -365,7 +365,10 @@ paths:
 
         For an approved session that has no pass yet, this collects its first pass, on the terms asked
         for when it was created (the body is not used): only the operator who asked may (403
-        `not_the_requester`). A session still waiting for approval is 409 `approval_required`.
+        `not_the_requester`), within the approval timeout after the decision. A session still waiting
+        for approval is 409 `approval_required`; so is a session whose approval was not collected in
+        time, and any reissue of a session that needed approval: an approval covers one pass, so a new
+        pass needs a new request and a new approval.
 
 
         Entra mode: the session's old Temporary Access Pass is deleted in Entra and a new one created
@@ -627,8 +630,10 @@ paths:
 
 
         A second operator approves a session in state `awaitingApproval`: never the person who asked
-        (compared by the tokens' user principal names), with their own `proofing` note when the policy
-        asks for one. No pass is minted here; the session becomes `active` (or `pending` for a future
+        (compared by the tokens' user principal names), nor a token that the requester's created or that
+        created the requester's, nor a token made by the same operator as the requester's while the newer
+        of the two is younger than the approval timeout (403 `self_approval`: whoever makes a token sees
+        it), with their own `proofing` note when the policy asks for one. No pass is minted here; the session becomes `active` (or `pending` for a future
         start) and the operator who asked collects the pass. The body is optional (an empty body means
         `{}`).
       security:
@@ -782,7 +787,8 @@ paths:
 
 
         No pass is minted or reissued for the user until the lock ends (423 `issuance_locked`);
-        replaces an earlier lock. Audited.
+        replaces an earlier lock of the same scope. Audited. The lock has the caller's scope: a global
+        operator's lock holds at every site, a site-scoped operator's only at its own site.
       security:
         - operatorToken: []
       requestBody:
@@ -821,7 +827,10 @@ paths:
       tags: [approvals]
       operationId: unlockIssuance
       summary: Lift a user's issuance lock
-      description: 'Roles: admin, helpdesk. Audited.'
+      description: >-
+        Roles: admin, helpdesk. Audited. A global operator lifts the user's locks at every scope; a
+        site-scoped operator lifts only its own site's, and gets 403 `forbidden` while a lock set by a
+        global operator holds (an incident lock is not a site's to lift).
       security:
         - operatorToken: []
       responses:

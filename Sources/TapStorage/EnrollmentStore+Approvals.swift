@@ -56,10 +56,26 @@ extension EnrollmentStore {
                 throw EnrollmentError.selfApproval
             }
             let settings = try loaded.record.settings(in: try loadPolicy(db))
+            if let requester, let approverRecord = try OperatorRecord.find(db, approver.id.rawValue),
+                Self.areTied(requester, approverRecord, window: TimeInterval(settings.approvalTimeoutInMinutes * 60), now: now)
+            {
+                throw EnrollmentError.tiedApproval
+            }
             try change(&loaded, settings, now, db)
             try loaded.saveRecord(db)
             return try parse(try Self.session(id: id.rawValue, db: db), "session")
         }
+    }
+
+    /// Whether two person operators are one person's doing, so that one of them approving the other's request
+    /// would be four-eyes with one pair of eyes. Whoever creates a token sees it, so: one created the other, or
+    /// one operator created both and the newer is younger than the approval window (a fresh pair of puppets).
+    /// Operators made at the server's console (`tapstation operator create`, no creator) are not tied by that:
+    /// whoever has that shell holds the database and the server secret, which four-eyes cannot guard against.
+    static func areTied(_ requester: OperatorRecord, _ approver: OperatorRecord, window: TimeInterval, now: Date) -> Bool {
+        if approver.createdBy == requester.id || requester.createdBy == approver.id { return true }
+        guard let creator = approver.createdBy, creator == requester.createdBy else { return false }
+        return now.timeIntervalSince(max(requester.createdAt, approver.createdAt)) < window
     }
 
     /// Writes the decision into the session's approval record and the audit chain.
@@ -92,10 +108,11 @@ extension EnrollmentStore {
 
     // MARK: Limits on issuance
 
-    /// Refuses when the user is locked out of issuance.
-    func checkIssuanceLock(_ user: UserPrincipalName, now: Date, db: Database) throws {
-        if let lock = try IssuanceLockRecord.find(db, user.value), lock.lockedUntil > now {
-            throw EnrollmentError.issuanceLocked(until: lock.lockedUntil)
+    /// Refuses when the user is locked out of issuance at `site`, by a lock on every site or on that one.
+    func checkIssuanceLock(_ user: UserPrincipalName, site: SiteName, now: Date, db: Database) throws {
+        let sql = "SELECT MAX(lockedUntil) FROM issuanceLock WHERE userPrincipalName = ? AND site IN ('', ?) AND lockedUntil > ?"
+        if let until = try Date.fetchOne(db.cachedStatement(sql: sql), arguments: [user.value, site.value, now]) {
+            throw EnrollmentError.issuanceLocked(until: until)
         }
     }
 
@@ -142,23 +159,43 @@ extension EnrollmentStore {
 
     // MARK: Incident tools
 
-    /// Locks a user out of issuance until a time (replacing an earlier lock), audited.
+    /// Locks a user out of issuance until a time (replacing an earlier lock of the same scope), audited. The lock
+    /// has the actor's scope: every site for a global operator, the operator's own site otherwise.
     public func lockIssuance(for user: UserPrincipalName, until: Date, reason: String, by actor: OperatorIdentity) async throws {
         try await write { db in
+            let site = actor.site?.value ?? IssuanceLockRecord.everySite
             try IssuanceLockRecord(
-                userPrincipalName: user.value, lockedUntil: until, reason: reason, lockedBy: actor.id.rawValue, createdAt: world.now()
+                userPrincipalName: user.value, site: site, lockedUntil: until, reason: reason, lockedBy: actor.id.rawValue,
+                createdAt: world.now()
             ).save(db)
             try appendAudit(
                 db, .issuanceLocked, session: nil, actor: actor.id.rawValue,
-                data: ["userPrincipalName": .string(user.value), "until": auditTime(until), "reason": .string(reason)])
+                data: [
+                    "userPrincipalName": .string(user.value), "until": auditTime(until), "reason": .string(reason),
+                    "site": actor.site.map { .string($0.value) } ?? .null,
+                ])
         }
     }
 
-    /// Lifts a user's issuance lock; false when there was none.
+    /// Lifts a user's issuance locks that `actor` may lift; false when there was none. A global operator lifts
+    /// the user's locks at every scope; a site-scoped one only its own site's, and is refused when the user is
+    /// locked by a global operator (that incident lock is not the site's to lift).
     public func unlockIssuance(for user: UserPrincipalName, by actor: OperatorIdentity) async throws -> Bool {
         try await write { db in
-            guard try IssuanceLockRecord.deleteOne(db, key: user.value) else { return false }
-            try appendAudit(db, .issuanceUnlocked, session: nil, actor: actor.id.rawValue, data: ["userPrincipalName": .string(user.value)])
+            let now = world.now()
+            if let site = actor.site {
+                let globalSQL = "SELECT COUNT(*) FROM issuanceLock WHERE userPrincipalName = ? AND site = '' AND lockedUntil > ?"
+                if try Int.fetchOne(db, sql: globalSQL, arguments: [user.value, now]) ?? 0 > 0 {
+                    throw EnrollmentError.forbidden("this user's issuance lock was set for every site; only a global operator lifts it")
+                }
+                try db.execute(sql: "DELETE FROM issuanceLock WHERE userPrincipalName = ? AND site = ?", arguments: [user.value, site.value])
+            } else {
+                try db.execute(sql: "DELETE FROM issuanceLock WHERE userPrincipalName = ?", arguments: [user.value])
+            }
+            guard db.changesCount > 0 else { return false }
+            try appendAudit(
+                db, .issuanceUnlocked, session: nil, actor: actor.id.rawValue,
+                data: ["userPrincipalName": .string(user.value), "site": actor.site.map { .string($0.value) } ?? .null])
             return true
         }
     }

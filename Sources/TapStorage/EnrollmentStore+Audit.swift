@@ -115,53 +115,63 @@ extension EnrollmentStore {
         Array("head\u{1F}\(sequence)\u{1F}".utf8) + mac
     }
 
-    /// Walks the whole chain and reports the first break.
-    public func verifyAudit() async throws -> AuditVerification {
+    /// Walks the whole chain and reports the first break; then checks that it reaches `anchor` (kept outside
+    /// the database) and was not emptied or restarted under existing operators.
+    public func verifyAudit(anchor: AuditAnchor? = nil) async throws -> AuditVerification {
         try await pool.read { db in
-            var previousMAC: [UInt8] = []
-            var expected: Int64 = 1
-            // After a retention purge the chain starts at its checkpoint, whose own MAC must hold.
-            if let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, mac, checkpointMac, keyVersion FROM auditCheckpoint WHERE id = 1") {
-                let (sequence, mac): (Int64, [UInt8]) = (checkpoint[0], Array(checkpoint[1] as Data))
-                guard let expectedMAC = keyring.mac(.audit, Self.checkpointMessage(sequence, mac), version: checkpoint[3]),
-                    keyring.constantTimeEqual(expectedMAC, Array(checkpoint[2] as Data))
-                else {
-                    return .broken(sequence: sequence, reason: "the retention checkpoint was altered")
-                }
-                previousMAC = mac
-                expected = sequence + 1
+            let walked = try verifyChain(db)
+            guard case .intact = walked else { return walked }
+            if let problem = try Self.chainProblem(anchor: anchor, keyring: keyring, db) {
+                return .broken(sequence: anchor?.sequence ?? 1, reason: problem)
             }
-            let cursor = try AuditEventRecord.fetchCursor(db, sql: "SELECT * FROM auditEvent ORDER BY seq")
-            while let record = try cursor.next() {
-                if record.seq != expected {
-                    return .broken(sequence: expected, reason: "event \(expected) is missing (next is \(record.seq))")
-                }
-                guard let mac = keyring.mac(.audit, Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion),
-                    keyring.constantTimeEqual(mac, Array(record.mac))
-                else {
-                    return .broken(sequence: record.seq, reason: "event \(record.seq) was altered or its predecessor was")
-                }
-                previousMAC = mac
-                expected += 1
-            }
-            let last = expected - 1
-            guard let head = try AuditHeadRecord.find(db, 1) else {
-                return last == 0 ? .intact(events: 0) : .broken(sequence: last, reason: "the chain head is missing")
-            }
-            guard let headMAC = keyring.mac(.audit, Self.headMessage(head.seq, Array(head.mac)), version: head.keyVersion),
-                keyring.constantTimeEqual(headMAC, Array(head.headMac))
-            else {
-                return .broken(sequence: head.seq, reason: "the chain head was altered")
-            }
-            guard head.seq == last, keyring.constantTimeEqual(Array(head.mac), previousMAC) else {
-                return .broken(
-                    sequence: min(head.seq, last + 1),
-                    reason: head.seq > last
-                        ? "the log ends at event \(last) but the head records \(head.seq): the tail was cut off"
-                        : "the head does not match the last event \(last)")
-            }
-            return .intact(events: last)
+            return walked
         }
+    }
+
+    private func verifyChain(_ db: Database) throws -> AuditVerification {
+        var previousMAC: [UInt8] = []
+        var expected: Int64 = 1
+        // After a retention purge the chain starts at its checkpoint, whose own MAC must hold.
+        if let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, mac, checkpointMac, keyVersion FROM auditCheckpoint WHERE id = 1") {
+            let (sequence, mac): (Int64, [UInt8]) = (checkpoint[0], Array(checkpoint[1] as Data))
+            guard let expectedMAC = keyring.mac(.audit, Self.checkpointMessage(sequence, mac), version: checkpoint[3]),
+                keyring.constantTimeEqual(expectedMAC, Array(checkpoint[2] as Data))
+            else {
+                return .broken(sequence: sequence, reason: "the retention checkpoint was altered")
+            }
+            previousMAC = mac
+            expected = sequence + 1
+        }
+        let cursor = try AuditEventRecord.fetchCursor(db, sql: "SELECT * FROM auditEvent ORDER BY seq")
+        while let record = try cursor.next() {
+            if record.seq != expected {
+                return .broken(sequence: expected, reason: "event \(expected) is missing (next is \(record.seq))")
+            }
+            guard let mac = keyring.mac(.audit, Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion),
+                keyring.constantTimeEqual(mac, Array(record.mac))
+            else {
+                return .broken(sequence: record.seq, reason: "event \(record.seq) was altered or its predecessor was")
+            }
+            previousMAC = mac
+            expected += 1
+        }
+        let last = expected - 1
+        guard let head = try AuditHeadRecord.find(db, 1) else {
+            return last == 0 ? .intact(events: 0) : .broken(sequence: last, reason: "the chain head is missing")
+        }
+        guard let headMAC = keyring.mac(.audit, Self.headMessage(head.seq, Array(head.mac)), version: head.keyVersion),
+            keyring.constantTimeEqual(headMAC, Array(head.headMac))
+        else {
+            return .broken(sequence: head.seq, reason: "the chain head was altered")
+        }
+        guard head.seq == last, keyring.constantTimeEqual(Array(head.mac), previousMAC) else {
+            return .broken(
+                sequence: min(head.seq, last + 1),
+                reason: head.seq > last
+                    ? "the log ends at event \(last) but the head records \(head.seq): the tail was cut off"
+                    : "the head does not match the last event \(last)")
+        }
+        return .intact(events: last)
     }
 
     /// Events in chain order, filtered; `after` is the last sequence the caller has seen. With `site`, only

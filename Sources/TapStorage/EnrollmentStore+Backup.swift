@@ -8,6 +8,9 @@ public struct BackupInspection: Sendable {
     public var isIntact: Bool
     /// The server secret file's text, when the backup was made with it.
     public var secretFileText: String?
+    /// The data directory's audit anchor when the backup was made, so that a backup whose chain was since
+    /// emptied or cut back is refused at restore.
+    public var auditAnchor: AuditAnchor?
     /// Migrations the backup has that this build does not know (a newer version made it).
     public var unknownMigrations: [String]
 }
@@ -15,8 +18,9 @@ public struct BackupInspection: Sendable {
 extension EnrollmentStore {
     /// Copies the live database to `path` with SQLite's online backup API: a consistent snapshot while the
     /// service keeps running. With `secretFileText`, the server secret travels inside the copy (table
-    /// `backupSecret`), which makes the copy itself a secret; the file is created mode 0600 either way.
-    public func backup(to path: String, secretFileText: String?) throws {
+    /// `backupSecret`), which makes the copy itself a secret; the file is created mode 0600 either way. The
+    /// audit anchor travels inside too (table `backupAuditAnchor`).
+    public func backup(to path: String, secretFileText: String?, auditAnchor: AuditAnchor? = nil) throws {
         guard !FileManager.default.fileExists(atPath: path) else { throw StorageError.backupTargetExists(path: path) }
         guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw StorageError.backupTargetExists(path: path)
@@ -27,6 +31,10 @@ extension EnrollmentStore {
             if let secretFileText {
                 try db.execute(sql: "CREATE TABLE backupSecret (fileText TEXT NOT NULL)")
                 try db.execute(sql: "INSERT INTO backupSecret (fileText) VALUES (?)", arguments: [secretFileText])
+            }
+            if let auditAnchor {
+                try db.execute(sql: "CREATE TABLE backupAuditAnchor (fileText TEXT NOT NULL)")
+                try db.execute(sql: "INSERT INTO backupAuditAnchor (fileText) VALUES (?)", arguments: [auditAnchor.fileText])
             }
         }
         // A backup is one self-contained file: fold the WAL in and leave rollback-journal mode.
@@ -43,16 +51,22 @@ extension EnrollmentStore {
         return try queue.read { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             let hasSecret = try db.tableExists("backupSecret")
+            let anchorText = try db.tableExists("backupAuditAnchor")
+                ? try String.fetchOne(db, sql: "SELECT fileText FROM backupAuditAnchor") : nil
             return BackupInspection(
                 isIntact: integrity == ["ok"],
                 secretFileText: hasSecret ? try String.fetchOne(db, sql: "SELECT fileText FROM backupSecret") : nil,
+                auditAnchor: anchorText.flatMap(AuditAnchor.init(fileText:)),
                 unknownMigrations: try Migrations.appliedButUnknown(db))
         }
     }
 
-    /// Removes the secret a backup carried, once it is about to become a live database again.
+    /// Removes the secret and the anchor a backup carried, once it is about to become a live database again.
     public func removeBackupSecret() async throws {
-        try await pool.write { db in try db.execute(sql: "DROP TABLE IF EXISTS backupSecret") }
+        try await pool.write { db in
+            try db.execute(sql: "DROP TABLE IF EXISTS backupSecret")
+            try db.execute(sql: "DROP TABLE IF EXISTS backupAuditAnchor")
+        }
     }
 
     /// Folds the WAL into the database file and closes it, so that the file alone can be moved.

@@ -58,15 +58,23 @@ extension EnrollmentStore {
         let policy = try loadPolicy(db)
         let settings = policy.effectiveSettings(site: site, scenario: scenario)
         try Self.checkMayIssue(actor, for: user, policy: policy)
-        try checkIssuanceLock(user, now: now, db: db)
+        try checkIssuanceLock(user, site: site, now: now, db: db)
         let collecting = session.isAwaitingCollection
         let plan: PassPlan
         if collecting {
             // The approved request is minted as it was asked, and only for the operator who is with the user.
             guard actor.id == session.createdBy else { throw EnrollmentError.notTheRequester }
+            // The approval vouched for the person at the time of the decision, so it does not wait forever.
+            let window = TimeInterval(settings.approvalTimeoutInMinutes * 60)
+            if let decidedAt = session.approval?.decidedAt, now >= decidedAt.addingTimeInterval(window) {
+                throw EnrollmentError.approvalSpent(.lapsed)
+            }
             let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
             plan = try Self.planOrThrow(policy.plan(asked ?? PassRequest(), site: site, scenario: scenario, now: now))
         } else {
+            // Four-eyes guards every pass of the session, not only the first: whoever reissues (the approver,
+            // another issuer, a kiosk) would otherwise mint a fresh pass that nobody approved.
+            if session.approval != nil { throw EnrollmentError.approvalSpent(.collected) }
             plan = try Self.planOrThrow(policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
             try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
             try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)

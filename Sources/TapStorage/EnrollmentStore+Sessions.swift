@@ -83,13 +83,13 @@ extension EnrollmentStore {
         {
             throw EnrollmentError.proofing(problem)
         }
-        try checkIssuanceLock(user, now: now, db: db)
+        try checkIssuanceLock(user, site: site, now: now, db: db)
         let plan = try Self.planOrThrow(policy.plan(request.pass, site: site, scenario: request.scenario, now: now))
         if let violation = limits?.violation(of: plan) { throw EnrollmentError.policy(violation) }
         let isPrivileged = policy.privilegedSubjects.contains { $0.matches(user) }
         // Privileged subjects always need a second operator; policy may ask it for everyone.
         let needsApproval = settings.approvalRequired || isPrivileged
-        let device = try request.device.map { try upsertDevice($0, site: site, now: now, db: db) }
+        let device = try request.device.map { try upsertDevice($0, site: site, movedBy: creator, now: now, db: db) }
 
         let sessionID: SessionID = world.newID()
         let approval = needsApproval
@@ -148,9 +148,20 @@ extension EnrollmentStore {
         }
     }
 
-    private func upsertDevice(_ description: DeviceDescription, site: SiteName, now: Date, db: Database) throws -> DeviceRecord {
+    /// The device of a new session, made or found. A device belongs to one site at a time: only an operator of
+    /// every site moves it to another (by creating its session there). A site's operator is refused in the
+    /// same words whatever the device's state elsewhere, so that one site learns nothing of another's devices
+    /// and cannot block them with an open session.
+    private func upsertDevice(
+        _ description: DeviceDescription, site: SiteName, movedBy creator: OperatorIdentity, now: Date, db: Database
+    ) throws -> DeviceRecord {
         if var existing = try DeviceRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM device WHERE serialNumber = ? AND platform = ?"), arguments: [description.serialNumber.value, description.platform.rawValue])
         {
+            if existing.site != site.value, creator.site != nil {
+                throw EnrollmentError.conflict(
+                    "device \(description.serialNumber) belongs to another site; "
+                        + "an operator of every site moves it by creating its session here")
+            }
             let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM session WHERE deviceId = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"), arguments: [existing.id]) ?? 0
             // Two open sessions for one device would race each other to complete it.
             guard open == 0 else {

@@ -362,6 +362,27 @@ enum Migrations {
             // only what expired since the sweep before.
             try db.execute(sql: "CREATE INDEX pass_live_expiry ON pass(expiresAt, id) WHERE revokedAt IS NULL")
         }
+        migrator.registerMigration("2026-12-05 issuance locks by scope") { db in
+            // A lock belongs to the scope of the operator who set it: '' for every site (a global operator's),
+            // or one site (a site-scoped operator's), so that a site's help desk can neither lift a global
+            // incident lock nor lock the user out at other sites. Locks from before stay global: that is what
+            // they were.
+            try db.execute(sql: """
+                CREATE TABLE issuanceLockByScope (
+                    userPrincipalName TEXT NOT NULL,
+                    site TEXT NOT NULL,
+                    lockedUntil DATETIME NOT NULL,
+                    reason TEXT NOT NULL,
+                    lockedBy TEXT NOT NULL REFERENCES operator(id),
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (userPrincipalName, site)
+                );
+                INSERT INTO issuanceLockByScope (userPrincipalName, site, lockedUntil, reason, lockedBy, createdAt)
+                    SELECT userPrincipalName, '', lockedUntil, reason, lockedBy, createdAt FROM issuanceLock;
+                DROP TABLE issuanceLock;
+                ALTER TABLE issuanceLockByScope RENAME TO issuanceLock;
+                """)
+        }
         return migrator
     }
 }

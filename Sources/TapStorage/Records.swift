@@ -180,10 +180,12 @@ struct PolicyRecord: StoredRecord {
     var updatedBy: String?
 }
 
+/// A user's issuance lock in one scope: `site` is empty for a lock on every site (set by a global operator).
 struct IssuanceLockRecord: StoredRecord {
     static let databaseTableName = "issuanceLock"
-    static let keyColumn = "userPrincipalName"
+    static let everySite = ""
     var userPrincipalName: String
+    var site: String
     var lockedUntil: Date
     var reason: String
     var lockedBy: String

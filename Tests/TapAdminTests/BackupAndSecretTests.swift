@@ -131,6 +131,52 @@ struct BackupAndSecretTests {
         #expect(try await store.session(issued.session.id, visibleTo: nil) != nil)
     }
 
+    /// The anchor beside `server.key` and inside the backup catches a chain that was emptied: `audit verify`
+    /// fails on the live directory, and a backup wiped the same way is refused at restore.
+    @Test func aWipedChainFailsVerifyAndRestoreAgainstItsAnchor() async throws {
+        let (directory, dataDirectory, admin) = try await prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        _ = try await createSession(dataDirectory, by: admin, user: "ada@contoso.example")
+        let (store, _) = try dataDirectory.openStore(mode: .existing)
+        try dataDirectory.writeAuditAnchor(try await store.currentAuditAnchor())
+        try store.close()
+        let anchor = try #require(try dataDirectory.readAuditAnchor())
+        let backup = directory.appendingPathComponent("backup.sqlite").path
+        #expect(await TapStationCommand.runMain(arguments: ["backup", "--data-dir", dataDirectory.path, "--to", backup]) == 0)
+        #expect(try EnrollmentStore.inspectBackup(at: backup).auditAnchor == anchor)
+
+        func wipe(_ path: String) async throws {
+            try await DatabaseQueue(path: path).writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA foreign_keys = OFF")
+                try db.execute(sql: "DROP TRIGGER auditEvent_no_delete")
+                try db.execute(sql: "DELETE FROM auditEvent")
+                try db.execute(sql: "DELETE FROM auditHead")
+                try db.execute(sql: "DELETE FROM operator")  // nothing left that says a chain existed, but the anchor
+                try db.execute(sql: "DELETE FROM session")
+            }
+        }
+        try await wipe(backup)
+        #expect(await TapStationCommand.runMain(arguments: ["restore", "--data-dir", dataDirectory.path, "--from", backup]) == 1)
+        #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", dataDirectory.path]) == 0)
+        try await wipe(dataDirectory.databasePath)
+        #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", dataDirectory.path]) == 1)
+    }
+
+    @Test func aRestoreRenewsTheAnchorFromTheRestoredChain() async throws {
+        let (directory, dataDirectory, admin) = try await prepared()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let backup = directory.appendingPathComponent("backup.sqlite").path
+        #expect(await TapStationCommand.runMain(arguments: ["backup", "--data-dir", dataDirectory.path, "--to", backup]) == 0)
+        _ = try await createSession(dataDirectory, by: admin, user: "ada@contoso.example")
+        let (store, _) = try dataDirectory.openStore(mode: .existing)
+        try dataDirectory.writeAuditAnchor(try await store.currentAuditAnchor())
+        try store.close()
+        // The backup is older than the anchor; restoring it is the operator's deliberate step back.
+        #expect(await TapStationCommand.runMain(arguments: ["restore", "--data-dir", dataDirectory.path, "--from", backup]) == 0)
+        #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", dataDirectory.path]) == 0)
+        #expect(try dataDirectory.readAuditAnchor()?.sequence == 1)
+    }
+
     @Test func restoreAndRotateRefuseWhileTheServiceHoldsTheDirectory() async throws {
         let (directory, dataDirectory, _) = try await prepared()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -80,4 +80,31 @@ struct CommandLineTests {
         }
         #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", directory.path]) == 1)
     }
+
+    /// The database, its WAL and shm are created 0600, and a data directory or database file that other users
+    /// can read is refused before anything is opened, as `server.key` is.
+    @Test func theDatabaseIsPrivateAndAnOpenDirectoryOrFileIsRefused() async throws {
+        let directory = temporaryDirectory("cli")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        func mode(_ path: String) throws -> Int? { try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int }
+        #expect(await TapStationCommand.runMain(arguments: ["migrate", "--data-dir", data]) == 0)
+        #expect(await TapStationCommand.runMain(arguments: ["operator", "create", "--name", "a", "--role", "admin", "--data-dir", data]) == 0)
+        let database = data + "/tapstation.sqlite"
+        #expect(try mode(database) == 0o600)
+        let reader = try DatabaseQueue(path: database)  // opens the WAL files as SQLite makes them
+        _ = try await reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM operator") }
+        for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
+            #expect(try mode(database + suffix) == 0o600)
+        }
+        try reader.close()
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: database)
+        #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", data]) == 2)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: database)
+        #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", data]) == 0)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: data)
+        #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", data]) == 2)
+        #expect(await TapStationCommand.runMain(arguments: ["serve", "--data-dir", data, "--port", "0"]) == 2)
+    }
 }

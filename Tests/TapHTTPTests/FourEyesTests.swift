@@ -26,6 +26,7 @@ struct FourEyesTests {
             let rita = try await person("Rita at the help desk", "rita@contoso.example")
             let abe = try await person("Abe, help desk lead", "abe@contoso.example")
             let kiosk = try await fixture.token(.kiosk)
+            fixture.clock.advance(minutes: 61)  // one admin made both people: two only after the approval window
             let policy = try await client.execute(
                 uri: "/v1/policy", method: .patch, headers: HTTPFixture.headers(fixture.adminToken),
                 body: ByteBuffer(string: #"{"defaults": {"approvalRequired": true, "proofingRequired": true}}"#))
@@ -105,6 +106,56 @@ struct FourEyesTests {
             let revoked = try await call(.post, "/v1/users/carol@contoso.example/revoke", #"{"reason": "caller failed the callback"}"#)
             #expect(try revoked.decode(RevokeUserResponse.self).cancelledSessions.count == 1)
             #expect(try await call(.post, "/v1/users/not-a-user/revoke", #"{"reason": "x"}"#).problemCode == "invalid_request")
+        }
+    }
+
+    /// An approval covers one collection, within the approval timeout: no issuer (the approver, the requester,
+    /// a kiosk of the site) gets a further pass for the session without a new approval.
+    @Test func anApprovalCoversOneCollectionWithinItsTimeout() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.router) { client in
+            func call(_ method: HTTPRequest.Method, _ path: String, _ token: String?, _ body: String? = nil) async throws -> TestResponse {
+                try await client.execute(
+                    uri: path, method: method, headers: HTTPFixture.headers(token), body: body.map { ByteBuffer(string: $0) })
+            }
+            func person(_ name: String, _ upn: String) async throws -> CreatedOperator {
+                try await call(
+                    .post, "/v1/operators", fixture.adminToken,
+                    #"{"name": "\#(name)", "role": "helpdesk", "site": "bench-1", "userPrincipalName": "\#(upn)"}"#
+                ).decode(CreatedOperator.self)
+            }
+            let rita = try await person("Rita", "rita@contoso.example")
+            let abe = try await person("Abe", "abe@contoso.example")
+            let kiosk = try await fixture.token(.kiosk)
+            let policy = #"{"defaults": {"approvalRequired": true, "approvalTimeoutInMinutes": 30}}"#
+            #expect(try await call(.patch, "/v1/policy", fixture.adminToken, policy).status == .ok)
+            fixture.clock.advance(minutes: 31)  // one admin made both people: two only after the approval window
+            func approvedSession(for user: String) async throws -> String {
+                let ask = #"{"scenario": "fido2Registration", "userPrincipalName": "\#(user)", "site": "bench-1", "reason": "lost key"}"#
+                let created = try await call(.post, "/v1/sessions", rita.token, ask)
+                #expect(created.status == .created)
+                let id = try created.decode(SessionView.self).id
+                #expect(try await call(.post, "/v1/approvals/\(id)/approve", abe.token, "{}").status == .ok)
+                return "\(id)"
+            }
+
+            let first = try await approvedSession(for: "ada@contoso.example")
+            #expect(try await call(.post, "/v1/sessions/\(first)/pass", rita.token).status == .created)
+            for token in [abe.token, rita.token, kiosk, fixture.adminToken] {
+                let again = try await call(.post, "/v1/sessions/\(first)/pass", token)
+                #expect(again.problemCode == "approval_required")
+                #expect(try again.decode(Problem.self).detail.contains("covers one pass"))
+            }
+            fixture.clock.advance(minutes: 120)  // the pass expired unused: still no reissue without approval
+            #expect(try await call(.post, "/v1/sessions/\(first)/pass", rita.token).problemCode == "approval_required")
+
+            let second = try await approvedSession(for: "bob@contoso.example")
+            fixture.clock.advance(minutes: 31)
+            let late = try await call(.post, "/v1/sessions/\(second)/pass", rita.token)
+            #expect(late.problemCode == "approval_required")
+            #expect(try late.decode(Problem.self).detail.contains("approval timeout"))
+            #expect(try await call(.post, "/v1/sessions/\(second)/cancel", rita.token, "{}").status == .ok)
         }
     }
 }

@@ -97,6 +97,83 @@ struct AuditChainTests {
             #expect(!event.data.contains(token.value))
         }
     }
+
+    /// Deleting every event and the head row left a chain that verified as "intact: 0 events".
+    @Test func aWipedChainIsDetectedWithAndWithoutItsAnchor() async throws {
+        let fixture = try await populated()
+        defer { fixture.cleanUp() }
+        let anchor = try #require(try await fixture.store.currentAuditAnchor())
+        #expect(anchor.sequence == 7)
+        #expect(try await fixture.store.verifyAudit(anchor: anchor) == .intact(events: 7))
+        try fixture.tamper("DROP TRIGGER auditEvent_no_delete")
+        try fixture.tamper("DELETE FROM auditEvent")
+        try fixture.tamper("DELETE FROM auditHead")
+        guard case .broken(_, let reason) = try await fixture.store.verifyAudit() else {
+            Issue.record("a wiped chain verified without its anchor")
+            return
+        }
+        #expect(reason.contains("operators exist"))
+        guard case .broken(7, let anchored) = try await fixture.store.verifyAudit(anchor: anchor) else {
+            Issue.record("a wiped chain verified against its anchor")
+            return
+        }
+        #expect(anchored.contains("anchor records event 7"))
+        #expect(try await fixture.store.auditChainProblem(anchor: anchor) != nil, "start-up must refuse it too")
+    }
+
+    /// A wiped chain that the server then started again from event 1 verifies on its own; the operators older
+    /// than its first event, and the anchor, give it away.
+    @Test func aRestartedChainIsDetected() async throws {
+        let fixture = try await populated()
+        defer { fixture.cleanUp() }
+        let anchor = try #require(try await fixture.store.currentAuditAnchor())
+        try fixture.tamper("DROP TRIGGER auditEvent_no_delete")
+        try fixture.tamper("DELETE FROM auditEvent")
+        try fixture.tamper("DELETE FROM auditHead")
+        fixture.clock.advance(minutes: 5)
+        _ = try await fixture.deviceSession(serial: "AFTER-WIPE-1")
+        guard case .broken(_, let reason) = try await fixture.store.verifyAudit() else {
+            Issue.record("a restarted chain verified")
+            return
+        }
+        #expect(reason.contains("started again"))
+        guard case .broken(_, let anchored) = try await fixture.store.verifyAudit(anchor: anchor) else {
+            Issue.record("a restarted chain verified against its anchor")
+            return
+        }
+        #expect(anchored.contains("not the one its anchor records") || anchored.contains("anchor records event 7"))
+    }
+
+    /// The anchor is only written by whoever holds the server secret, and it survives its file form.
+    @Test func anAnchorRoundTripsAndAnEditedOneIsRefused() async throws {
+        let fixture = try await populated()
+        defer { fixture.cleanUp() }
+        let anchor = try #require(try await fixture.store.currentAuditAnchor())
+        #expect(AuditAnchor(fileText: anchor.fileText) == anchor)
+        var lowered = anchor
+        lowered.sequence = 2
+        #expect(!lowered.isAuthentic(under: fixture.keyring))
+        guard case .broken(_, let reason) = try await fixture.store.verifyAudit(anchor: lowered) else {
+            Issue.record("an edited anchor was accepted")
+            return
+        }
+        #expect(reason.contains("anchor file was altered"))
+        #expect(AuditAnchor(fileText: "sequence=x\n") == nil)
+    }
+
+    /// Retention cuts a prefix off the chain with a checkpoint; an anchor behind the checkpoint still holds.
+    @Test func anAnchorBehindARetentionCheckpointHolds() async throws {
+        let fixture = try await populated()
+        defer { fixture.cleanUp() }
+        let anchor = try #require(try await fixture.store.currentAuditAnchor())
+        fixture.clock.advance(minutes: 60 * 24 * 10)
+        _ = try await fixture.store.purgeClosedSessions(olderThanDays: 2)
+        _ = try await fixture.deviceSession(serial: "AFTER-PURGE-1")
+        guard case .intact = try await fixture.store.verifyAudit(anchor: anchor) else {
+            Issue.record("retention broke an honest anchor")
+            return
+        }
+    }
 }
 
 @Suite("Online backup")

@@ -54,6 +54,8 @@ struct TrustedIssuanceTests {
         let sameRequesterOtherToken = try await person(fixture, .admin, upn: "rita@contoso.example")
         let approver = try await person(fixture, .helpdesk, upn: "abe@contoso.example")
         let kioskWithoutPerson = try await fixture.operatorIdentity(.kiosk)
+        // One admin made both people: they count as two only once the approval window has passed since.
+        fixture.clock.advance(minutes: 61)
 
         guard case .awaitingApproval(let waiting) = try await fixture.store.createSession(request(), by: requester) else {
             Issue.record("issuance did not wait for approval")
@@ -92,6 +94,51 @@ struct TrustedIssuanceTests {
         #expect(issuedBy == requester.id.rawValue)
     }
 
+    /// An admin who makes a person's token sees it, so four-eyes does not count the pair as two people: not
+    /// when one made the other, nor when one admin made both within the approval window.
+    @Test func anApproverMadeByTheRequesterOrWithAFreshPuppetIsRefused() async throws {
+        let fixture = try await StoreFixture()
+        defer { fixture.cleanUp() }
+        try await setPolicy(fixture, ["approvalRequired": true, "approvalTimeoutInMinutes": 30])
+        let mallory = try await person(fixture, .admin, upn: "mallory@contoso.example")
+        fixture.clock.advance(minutes: 31)
+        let madeByMallory = try await fixture.store.createOperator(
+            NewOperator(name: "bob", role: .helpdesk, userPrincipalName: UserPrincipalName("bob@contoso.example")), by: mallory
+        ).0.identity
+        let alsoMadeByMallory = try await fixture.store.createOperator(
+            NewOperator(name: "eve", role: .helpdesk, userPrincipalName: UserPrincipalName("eve@contoso.example")), by: mallory
+        ).0.identity
+        func ask(by requester: OperatorIdentity, for user: String) async throws -> Session {
+            guard case .awaitingApproval(let waiting) = try await fixture.store.createSession(
+                request(user: UserPrincipalName(user)!), by: requester)
+            else { throw CancellationError() }
+            return waiting
+        }
+        // Mallory asks and approves with the token she made, and the other way round.
+        let first = try await ask(by: mallory, for: "ada@contoso.example")
+        await #expect(throws: EnrollmentError.tiedApproval) { _ = try await fixture.store.approve(first.id, by: madeByMallory, proofing: nil) }
+        let second = try await ask(by: madeByMallory, for: "carl@contoso.example")
+        await #expect(throws: EnrollmentError.tiedApproval) { _ = try await fixture.store.approve(second.id, by: mallory, proofing: nil) }
+        // Two fresh tokens of one admin: refused within the window, two people after it.
+        let third = try await ask(by: alsoMadeByMallory, for: "dora@contoso.example")
+        await #expect(throws: EnrollmentError.tiedApproval) {
+            _ = try await fixture.store.approve(third.id, by: madeByMallory, proofing: nil)
+        }
+        fixture.clock.advance(minutes: 29)
+        await #expect(throws: EnrollmentError.tiedApproval) {
+            _ = try await fixture.store.approve(third.id, by: madeByMallory, proofing: nil)
+        }
+        fixture.clock.advance(minutes: 1)
+        let later = try await ask(by: alsoMadeByMallory, for: "dora2@contoso.example")
+        #expect(try await fixture.store.approve(later.id, by: madeByMallory, proofing: nil).approval?.decision == .approved)
+        // A person made at the console (not by Mallory, nor by her creator) approves Mallory's request at once.
+        let abe = try await fixture.store.createOperator(
+            NewOperator(name: "abe", role: .helpdesk, userPrincipalName: UserPrincipalName("abe@contoso.example")), by: nil
+        ).0.identity
+        let fourth = try await ask(by: mallory, for: "erin@contoso.example")
+        #expect(try await fixture.store.approve(fourth.id, by: abe, proofing: nil).approval?.decision == .approved)
+    }
+
     @Test func anApproverOfAnotherSiteCannotSeeTheRequest() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
@@ -116,6 +163,7 @@ struct TrustedIssuanceTests {
         try await setPolicy(fixture, ["approvalRequired": true, "approverProofingRequired": true, "approvalTimeoutInMinutes": 30])
         let requester = try await person(fixture, .helpdesk, upn: "rita@contoso.example")
         let approver = try await person(fixture, .admin, upn: "abe@contoso.example")
+        fixture.clock.advance(minutes: 31)  // past the approval window since one admin made both people
         guard case .awaitingApproval(let first) = try await fixture.store.createSession(request(), by: requester),
             case .awaitingApproval(let second) = try await fixture.store.createSession(
                 request(user: UserPrincipalName("bob@contoso.example")!), by: requester)

@@ -89,7 +89,8 @@ public func testKeyring(versions: [Int] = [1]) -> Keyring {
 /// A fresh temporary directory, removed by the caller with `FileManager.removeItem`.
 public func temporaryDirectory(_ name: String = "tapstation-test") -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    // Private, as a data directory must be (the CLI refuses one that other users can read).
+    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     return url
 }
 
