@@ -11,13 +11,50 @@ public struct CreateWebhookRequest: Codable, Sendable, Equatable {
     public var secret: String?
     /// A note for people.
     public var description: String?
+    /// The one site whose sessions' events it receives; absent: the caller's own scope (a site admin's site,
+    /// every site for a global admin).
+    public var site: SiteName?
+    /// Whether the body said `"site": null`: every site's events, which only a global admin may ask for.
+    public var asksForEverySite: Bool
 
     /// Makes a request.
-    public init(url: String, eventTypes: [AuditEventType]? = nil, secret: String? = nil, description: String? = nil) {
+    public init(
+        url: String, eventTypes: [AuditEventType]? = nil, secret: String? = nil, description: String? = nil,
+        site: SiteName? = nil, asksForEverySite: Bool = false
+    ) {
         self.url = url
         self.eventTypes = eventTypes
         self.secret = secret
         self.description = description
+        self.site = site
+        self.asksForEverySite = asksForEverySite
+    }
+
+    private enum CodingKeys: String, CodingKey { case url, eventTypes, secret, description, site }
+
+    /// Decodes a request, telling an absent `site` (the caller's scope) from a `null` one (every site).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        url = try container.decode(String.self, forKey: .url)
+        eventTypes = try container.decodeIfPresent([AuditEventType].self, forKey: .eventTypes)
+        secret = try container.decodeIfPresent(String.self, forKey: .secret)
+        description = try container.decodeIfPresent(String.self, forKey: .description)
+        site = try container.decodeIfPresent(SiteName.self, forKey: .site)
+        asksForEverySite = container.contains(.site) && site == nil
+    }
+
+    /// Encodes a request; `site` is `null` when it asks for every site, absent when it leaves the scope to the caller.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(url, forKey: .url)
+        try container.encodeIfPresent(eventTypes, forKey: .eventTypes)
+        try container.encodeIfPresent(secret, forKey: .secret)
+        try container.encodeIfPresent(description, forKey: .description)
+        if let site {
+            try container.encode(site, forKey: .site)
+        } else if asksForEverySite {
+            try container.encodeNil(forKey: .site)
+        }
     }
 }
 
@@ -29,11 +66,14 @@ public struct WebhookView: Codable, Sendable, Equatable {
     public var description: String?
     public var createdDateTime: Date
     public var createdBy: OperatorID
+    /// The one site whose events it receives; absent: every site's.
+    public var site: SiteName?
     public var secret: String?
 
     /// The view of a webhook.
     public init(_ webhook: Webhook, secret: String? = nil) {
         id = webhook.id
+        site = webhook.site
         url = webhook.url
         eventTypes = webhook.eventTypes
         description = webhook.description

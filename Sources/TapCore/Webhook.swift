@@ -11,10 +11,13 @@ public struct Webhook: Sendable, Equatable {
     public var description: String?
     public var createdAt: Date
     public var createdBy: OperatorID
+    /// The one site whose sessions' events it receives; `nil`: every site's (only a global admin manages it).
+    public var site: SiteName?
 
     /// Makes a webhook.
     public init(
-        id: WebhookID, url: String, eventTypes: [AuditEventType], description: String?, createdAt: Date, createdBy: OperatorID
+        id: WebhookID, url: String, eventTypes: [AuditEventType], description: String?, createdAt: Date,
+        createdBy: OperatorID, site: SiteName? = nil
     ) {
         self.id = id
         self.url = url
@@ -22,10 +25,19 @@ public struct Webhook: Sendable, Equatable {
         self.description = description
         self.createdAt = createdAt
         self.createdBy = createdBy
+        self.site = site
     }
 
     /// Whether events of `type` go to this endpoint.
     public func wants(_ type: AuditEventType) -> Bool { eventTypes.isEmpty || eventTypes.contains(type) }
+
+    /// Whether an event of `type` about a session at `eventSite` goes to this endpoint: a site's webhook gets
+    /// only its own site's events, never those of another site or of no site.
+    public func wants(_ type: AuditEventType, at eventSite: SiteName?) -> Bool {
+        guard wants(type) else { return false }
+        guard let site else { return true }
+        return eventSite == site
+    }
 }
 
 /// A secret encrypted under a key derived from the server secret of `keyVersion`.

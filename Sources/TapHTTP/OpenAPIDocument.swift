@@ -2021,7 +2021,9 @@ paths:
       operationId: createWebhook
       summary: Register a webhook endpoint
       description: >-
-        Roles: admin.
+        Roles: admin. A site admin's webhook belongs to its site (asking for another site, or for every
+        site with `"site": null`, is 403 `forbidden`); a global admin's belongs to `site`, or to every site
+        when it names none. A site's webhook receives only the events of that site's sessions.
 
 
         Every event of the session vocabulary (or only `eventTypes`) is POSTed to `url` as JSON
@@ -2032,10 +2034,15 @@ paths:
         deduplicate by event `id`. A 2xx answer delivers; anything else (redirects are not followed) is
         retried with exponential back-off (30 s doubling to at most 1 h) and dead-lettered after
         `TAPSTATION_WEBHOOK_MAX_ATTEMPTS` attempts (8 by default). Deliveries are stored, so a restart
-        loses none. The URL must be https, without credentials; a host that is or resolves to a loopback,
-        private or link-local address is refused unless the server allow-lists it
-        (`TAPSTATION_WEBHOOK_ALLOWED_NETWORKS`). Without `secret` the server makes one and shows it in
-        this answer only; secrets are stored encrypted under the server secret.
+        loses none. Each webhook's deliveries go one at a time, in order, and different webhooks' at the same
+        time (a bounded number), so a receiver that does not answer delays only its own. The URL must be
+        https, without credentials or an IPv6 zone id; a host that is or resolves to a loopback, private or
+        link-local address, or to an IPv6 form that carries an IPv4 address (IPv4-compatible `::a.b.c.d`,
+        NAT64 `64:ff9b::/96`, 6to4 `2002::/16` and `192.88.99.0/24`, Teredo `2001::/32`), is refused unless
+        the server allow-lists it (`TAPSTATION_WEBHOOK_ALLOWED_NETWORKS`); every address the host resolves to
+        is checked, at registration and at each attempt, and the attempt connects to the checked address.
+        Without `secret` the server makes one and shows it in this answer only; secrets are stored encrypted
+        under the server secret.
       security:
         - operatorToken: []
       requestBody:
@@ -2062,7 +2069,7 @@ paths:
           description: '`unauthorized`, `token_expired` or `token_revoked`.'
         '403':
           $ref: '#/components/responses/Problem'
-          description: '`forbidden` or `source_not_allowed`.'
+          description: '`forbidden` (also a site admin asking for another site or every site) or `source_not_allowed`.'
         '413':
           $ref: '#/components/responses/Problem'
           description: '`payload_too_large`.'
@@ -2071,14 +2078,17 @@ paths:
           description: '`unsupported_media_type`.'
         '422':
           $ref: '#/components/responses/Problem'
-          description: '`webhook_url_refused`: not https, credentials in it, does not resolve, or an internal address.'
+          description: >-
+            `webhook_url_refused` (field `url`): not https, credentials or a zone id in it, does not resolve, or
+            an internal or IPv4-embedding address.
         default:
           $ref: '#/components/responses/Problem'
     get:
       tags: [webhooks]
       operationId: listWebhooks
       summary: List webhook endpoints
-      description: 'Roles: admin. Every webhook that is not deleted; never a secret.'
+      description: >-
+        Roles: admin. Every webhook that is not deleted (a site admin: its site's only); never a secret.
       security:
         - operatorToken: []
       responses:
@@ -2103,7 +2113,7 @@ paths:
       tags: [webhooks]
       operationId: getWebhook
       summary: Read a webhook endpoint
-      description: 'Roles: admin.'
+      description: 'Roles: admin. Another site''s or an every-site webhook is `not_found` for a site admin.'
       security:
         - operatorToken: []
       responses:
@@ -2128,7 +2138,9 @@ paths:
       tags: [webhooks]
       operationId: deleteWebhook
       summary: Delete a webhook endpoint
-      description: 'Roles: admin. Nothing more is sent to it; its pending deliveries are cancelled.'
+      description: >-
+        Roles: admin. Nothing more is sent to it; its pending deliveries are cancelled, also those already
+        read by the sender. Another site's or an every-site webhook is `not_found` for a site admin.
       security:
         - operatorToken: []
       responses:
@@ -2152,7 +2164,9 @@ paths:
       tags: [webhooks]
       operationId: listWebhookDeliveries
       summary: A webhook's deliveries
-      description: 'Roles: admin. Newest first; filter by `state` (e.g. `deadLetter`).'
+      description: >-
+        Roles: admin. Newest first; filter by `state` (e.g. `deadLetter`). Another site's or an every-site
+        webhook is `not_found` for a site admin.
       security:
         - operatorToken: []
       parameters:
@@ -2523,6 +2537,14 @@ components:
           type: [string, 'null']
           maxLength: 200
           pattern: '^[^\x00-\x1F\x7F-\x9F]*$'
+        site:
+          type: [string, 'null']
+          minLength: 1
+          maxLength: 64
+          pattern: '^[A-Za-z0-9._-]{1,64}$'
+          description: >-
+            The one site whose sessions' events it receives. Absent: the caller's scope (a site admin's site,
+            every site for a global admin); `null`: every site, for a global admin only.
     WebhookView:
       type: object
       required: [id, url, eventTypes, createdDateTime, createdBy]
@@ -2542,6 +2564,9 @@ components:
           format: date-time
         createdBy:
           $ref: '#/components/schemas/Identifier'
+        site:
+          $ref: '#/components/schemas/SiteName'
+          description: The one site whose sessions' events it receives; absent for a webhook of every site.
         secret:
           type: string
           description: Only in the answer that created the webhook with a server-made secret.

@@ -35,70 +35,109 @@ enum WebhookSecrets {
 /// Delivers webhook events: fills the outbox from the audit log, then POSTs every due delivery, signed,
 /// without following redirects, and records the outcome (delivered, retry later, or dead-lettered).
 ///
-/// Everything it works from is in the database, so a restart picks up exactly where it stopped; a delivery
-/// interrupted mid-attempt is tried again (receivers deduplicate by the event id).
+/// Each webhook has at most one worker, which sends its deliveries one at a time in order; up to
+/// ``WebhookSettings/maximumConcurrentWebhooks`` workers run at once, so a receiver that hangs delays only
+/// its own deliveries. Everything it works from is in the database, so a restart picks up exactly where it
+/// stopped; a delivery interrupted mid-attempt is tried again (receivers deduplicate by the event id).
 public final class WebhookSender: Service, Sendable {
     let store: EnrollmentStore
     let keyring: Keyring
     let world: World
     let settings: WebhookSettings
     let logger: Logger
-    private let client: HTTPClient
+    /// Webhooks with a worker under way.
+    private let busy = SenderLock<Set<WebhookID>>([])
 
-    /// Makes a sender; call ``shutdown()`` when it is no longer used outside `run()`.
+    /// Makes a sender.
     public init(store: EnrollmentStore, keyring: Keyring, world: World, settings: WebhookSettings, logger: Logger) {
         self.store = store
         self.keyring = keyring
         self.world = world
         self.settings = settings
         self.logger = logger
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow,
-            timeout: HTTPClient.Configuration.Timeout(
-                connect: .seconds(Int64(settings.requestTimeout.components.seconds)),
-                read: .seconds(Int64(settings.requestTimeout.components.seconds))))
-        configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Polls for due deliveries until shutdown, each webhook's on a worker of its own.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    _ = try await self.runOnce()
-                } catch is CancellationError {
-                    break
-                } catch {
-                    self.logger.error("webhook.cycle_failed", metadata: ["error.type": "\(type(of: error))"])
+            // Workers outlive the cycle that started them: the next cycle starts the webhooks that have none.
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    do {
+                        for webhook in try await self.claimDueWebhooks() {
+                            group.addTask { await self.work(on: webhook, attempts: nil) }
+                        }
+                    } catch is CancellationError {
+                        break
+                    } catch {
+                        self.logger.error("webhook.cycle_failed", metadata: ["error.type": "\(type(of: error))"])
+                    }
+                    try? await Task.sleep(for: self.settings.pollInterval)
                 }
-                try? await Task.sleep(for: self.settings.pollInterval)
             }
         }
-        try? await client.shutdown()
     }
 
-    /// Stops the HTTP client (for a sender driven by ``runOnce()`` in tests).
-    public func shutdown() async throws {
-        try await client.shutdown()
-    }
+    /// Kept for callers that stopped the shared client; each attempt now has its own, closed after it.
+    public func shutdown() async throws {}
 
-    /// One cycle: queue new events, then attempt every due delivery. Returns the attempts made.
+    /// One cycle: queue new events, then attempt every due delivery, and wait for the attempts. Returns the
+    /// attempts made.
     @discardableResult
     public func runOnce() async throws -> Int {
+        let attempts = SenderLock(0)
+        // Rounds until one makes no attempt: more webhooks may be due than the bound lets start at once.
+        var before = -1
+        while attempts.withLock({ $0 }) > before {
+            before = attempts.withLock { $0 }
+            let claimed = try await claimDueWebhooks()
+            await withDiscardingTaskGroup { group in
+                for webhook in claimed { group.addTask { await self.work(on: webhook, attempts: attempts) } }
+            }
+        }
+        return attempts.withLock { $0 }
+    }
+
+    /// Queues new events, then claims each webhook with due deliveries and no worker under way, up to the
+    /// bound; the caller starts a worker for each (which releases it).
+    private func claimDueWebhooks() async throws -> [WebhookID] {
         repeat {
             try await store.fillWebhookOutbox()
         } while try await store.webhookOutboxLag() > 0
-        if settings.deliveryPaused { return 0 }
-        var attempts = 0
-        while true {
-            let due = try await store.dueWebhookDeliveries(limit: 50)
-            for delivery in due {
-                try await attempt(delivery)
-                attempts += 1
+        if settings.deliveryPaused { return [] }
+        let due = try await store.dueWebhookDeliveries(limit: 500)
+        var claimed: [WebhookID] = []
+        var seen = Set<WebhookID>()
+        for delivery in due where seen.insert(delivery.delivery.webhookID).inserted {
+            let webhook = delivery.delivery.webhookID
+            let free = busy.withLock { busy -> Bool in
+                guard busy.count < settings.maximumConcurrentWebhooks, !busy.contains(webhook) else { return false }
+                busy.insert(webhook)
+                return true
             }
-            if due.count < 50 { break }
+            if free { claimed.append(webhook) }
         }
-        return attempts
+        return claimed
+    }
+
+    /// Sends one claimed webhook's due deliveries in order until none is due, then releases it.
+    private func work(on webhook: WebhookID, attempts: SenderLock<Int>?) async {
+        defer { busy.withLock { _ = $0.remove(webhook) } }
+        do {
+            while !Task.isCancelled {
+                let due = try await store.dueWebhookDeliveries(limit: 50, webhook: webhook)
+                for delivery in due {
+                    // The webhook may have been deleted since this page was read: its queue is dropped.
+                    guard try await store.webhookDeliveryIsPending(delivery.delivery.id) else { continue }
+                    try await attempt(delivery)
+                    attempts?.withLock { $0 += 1 }
+                }
+                if due.count < 50 { return }
+            }
+        } catch {
+            logger.error(
+                "webhook.worker_failed", metadata: ["webhook.id": "\(webhook)", "error.type": "\(type(of: error))"])
+        }
     }
 
     private func attempt(_ due: DueDelivery) async throws {
@@ -124,7 +163,11 @@ public final class WebhookSender: Service, Sendable {
 
     private func send(_ due: DueDelivery) async -> Outcome {
         // The address is checked again at each attempt: what a name resolves to can change after registration.
-        if let refusal = WebhookTarget.refusal(due.url, settings: settings) { return .failed(nil, refusal) }
+        let destination: WebhookTarget.Destination
+        switch WebhookTarget.check(due.url, settings: settings) {
+        case .refused(let refusal): return .failed(nil, refusal)
+        case .allowed(let checked): destination = checked
+        }
         let secret: [UInt8]
         do {
             guard let opened = try WebhookSecrets.open(due.secret, keyring: keyring) else {
@@ -148,18 +191,59 @@ public final class WebhookSender: Service, Sendable {
             return .failed(nil, "the signature could not be made")
         }
         request.body = .bytes(ByteBuffer(string: due.delivery.payload))
+        // A client of its own per attempt, told to connect to the checked address (TLS still verifies the
+        // name): the client resolving the name again could reach an address nobody checked.
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton, configuration: clientConfiguration(for: destination, url: due.url))
+        let outcome: Outcome
         do {
             let response = try await client.execute(request, timeout: .seconds(Int64(settings.requestTimeout.components.seconds)))
-            // Read (and drop) at most a little of the answer, so the connection can be reused.
+            // Read (and drop) at most a little of the answer.
             _ = try? await response.body.collect(upTo: 64 * 1024)
             let status = Int(response.status.code)
             switch status {
-            case 200..<300: return .delivered(status)
-            case 300..<400: return .failed(status, "the receiver redirected; redirects are not followed")
-            default: return .failed(status, "the receiver answered \(status)")
+            case 200..<300: outcome = .delivered(status)
+            case 300..<400: outcome = .failed(status, "the receiver redirected; redirects are not followed")
+            default: outcome = .failed(status, "the receiver answered \(status)")
             }
         } catch {
-            return .failed(nil, "no answer: \(String(describing: error).prefix(160))")
+            outcome = .failed(nil, "no answer: \(String(describing: error).prefix(160))")
         }
+        try? await client.shutdown()
+        return outcome
+    }
+
+    /// No redirects, no decompression, the attempt's time limits, and the name pinned to the checked address.
+    private func clientConfiguration(
+        for destination: WebhookTarget.Destination, url: String
+    ) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: HTTPClient.Configuration.Timeout(
+                connect: .seconds(Int64(settings.requestTimeout.components.seconds)),
+                read: .seconds(Int64(settings.requestTimeout.components.seconds))))
+        configuration.decompression = .disabled
+        // The client keys the override by the host as it parses the URL; an address literal needs none (it
+        // is the checked address itself).
+        if AddressBlock(destination.host) == nil, let host = URL(string: url)?.host {
+            configuration.dnsOverride = [host: destination.address]
+        }
+        return configuration
+    }
+}
+
+/// A value behind a pthread mutex (as the store's `Locked`, which ThreadSanitizer sees through).
+final class SenderLock<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }

@@ -22,6 +22,11 @@ public struct WebhookSettings: Sendable {
     /// Whether sending is held: events still queue as deliveries, none is attempted (maintenance, and
     /// test runs that must not send traffic anywhere).
     public var deliveryPaused = false
+    /// How many webhooks are sent to at once; each webhook gets its deliveries one at a time, in order, so a
+    /// receiver that hangs holds one of these and delays no other webhook.
+    public var maximumConcurrentWebhooks = 8
+    /// Turns a host into its addresses (the system resolver; a test's fixed answer).
+    public var resolve: @Sendable (String) -> [String] = WebhookTarget.resolve
     /// How old a signature's `t` may be before a receiver should refuse it; documented for receivers, who
     /// enforce it (the same window is in the docs and the spec).
     public static let replayWindowSeconds = 300
@@ -40,41 +45,77 @@ public struct WebhookSettings: Sendable {
 }
 
 /// Checks a webhook URL and the addresses its host resolves to: https only, no credentials in it, and no
-/// loopback, private, link-local or otherwise internal address unless an admin allow-listed it.
+/// loopback, private, link-local or otherwise internal address unless an admin allow-listed it. The sender
+/// connects to the address that was checked, never to a second resolution of the name.
 struct WebhookTarget {
-    /// Blocks that no webhook reaches unless allow-listed.
+    /// Blocks that no webhook reaches unless allow-listed. Besides the internal ranges, the IPv6 forms that
+    /// carry an IPv4 address a gateway may forward to (IPv4-compatible `::a.b.c.d`, NAT64, 6to4 and its relay
+    /// anycast, Teredo): through them an internal IPv4 address hides behind an address that looks public.
     static let internalNetworks: [AddressBlock] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-        "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fc00::/7", "fe80::/10",
-        "ff00::/8",
+        "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "224.0.0.0/4", "240.0.0.0/4", "::/96", "64:ff9b::/96",
+        "64:ff9b:1::/48", "2001::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
     ].compactMap(AddressBlock.init)
+
+    /// A URL that may be used, with the address its host resolved to and that was checked.
+    struct Destination: Equatable {
+        /// The host as the URL names it (a name, or an address without brackets).
+        var host: String
+        /// The checked address to connect to.
+        var address: String
+    }
+
+    /// What the check found: a refusal in words for the admin, or where to connect.
+    enum Verdict: Equatable {
+        case refused(String)
+        case allowed(Destination)
+    }
 
     /// Why a URL is refused, in words for the admin; `nil` when it may be used.
     static func refusal(_ url: String, settings: WebhookSettings) -> String? {
+        if case .refused(let reason) = check(url, settings: settings) { return reason }
+        return nil
+    }
+
+    /// Checks a URL and every address its host resolves to (with the settings' resolver).
+    static func check(_ url: String, settings: WebhookSettings) -> Verdict {
         guard url.utf8.count <= 2048, let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty
-        else { return "url must be an absolute https URL" }
-        guard components.user == nil, components.password == nil else { return "url must not carry credentials" }
-        guard components.fragment == nil else { return "url must not have a fragment" }
+        else { return .refused("url must be an absolute https URL") }
+        guard components.user == nil, components.password == nil else {
+            return .refused("url must not carry credentials")
+        }
+        guard components.fragment == nil else { return .refused("url must not have a fragment") }
+        // A zone id (`fe80::1%25eth0`) picks a local interface: never a place an event should go, and the
+        // address filter cannot judge it.
+        guard !host.contains("%"), components.percentEncodedHost?.contains("%") != true else {
+            return .refused("url must not carry an IPv6 zone id")
+        }
         let literal = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        let addresses = resolve(literal)
-        guard !addresses.isEmpty else { return "the host \(host) does not resolve" }
+        let addresses = settings.resolve(literal)
+        guard let first = addresses.first else { return .refused("the host \(host) does not resolve") }
+        // Every address is checked, not only the one connected to: a name may answer differently next time.
+        guard addresses.allSatisfy({ AddressBlock($0) != nil }) else {
+            return .refused("the host \(host) resolves to an address that cannot be checked")
+        }
         let allowListed = addresses.allSatisfy { address in settings.allowedNetworks.contains { $0.contains(address) } }
         switch scheme {
         case "https": break
         case "http" where settings.insecureHTTPAllowed && allowListed: break
-        default: return "url must be https"
+        default: return .refused("url must be https")
         }
         for address in addresses where !allowListed {
             if internalNetworks.contains(where: { $0.contains(address) }) {
-                return "the host \(host) is a loopback, private or link-local address; an admin must allow-list it"
+                return .refused(
+                    "the host \(host) is a loopback, private, link-local or IPv4-embedding address; "
+                        + "an admin must allow-list it")
             }
         }
-        return nil
+        return .allowed(Destination(host: literal, address: first))
     }
 
     /// The addresses `host` resolves to (itself when it is an address).
-    static func resolve(_ host: String) -> [String] {
+    @Sendable static func resolve(_ host: String) -> [String] {
         if AddressBlock(host) != nil { return [host] }
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

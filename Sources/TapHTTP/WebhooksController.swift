@@ -7,7 +7,8 @@ import TapCrypto
 import TapStorage
 
 /// `/v1/webhooks`: an admin registers endpoints that are told about session events, and reads how their
-/// deliveries went.
+/// deliveries went. A site admin sees and manages only its own site's webhooks, which receive only that site's
+/// events; a global admin manages every webhook.
 struct WebhooksController {
     let services: AppServices
 
@@ -22,6 +23,17 @@ struct WebhooksController {
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
         let (body, _) = try await JSONBody.decode(CreateWebhookRequest.self, from: request, limits: services.configuration)
+        // A site admin's webhook is its site's, whether it names the site or not; every site's events, or
+        // another site's, are not its to send anywhere.
+        let site: SiteName?
+        if let own = actor.site {
+            if body.asksForEverySite || body.site.map({ $0 != own }) == true {
+                throw APIError.forbidden("an admin of site \(own) can only create webhooks of that site")
+            }
+            site = own
+        } else {
+            site = body.site
+        }
         if let refusal = WebhookTarget.refusal(body.url, settings: services.configuration.webhooks) {
             throw APIError(status: .unprocessableContent, code: "webhook_url_refused", detail: refusal, field: "url")
         }
@@ -44,24 +56,29 @@ struct WebhooksController {
         let sealed = try WebhookSecrets.seal(secret, keyring: services.keyring)
         let webhook = try await services.store.createWebhook(
             url: body.url, eventTypes: Array(Set(types)).sorted { $0.rawValue < $1.rawValue }, description: body.description,
-            secret: sealed, by: actor)
+            secret: sealed, site: site, by: actor)
         return try JSONBody.response(
             WebhookView(webhook, secret: shown), status: .created, headers: [.location: "/v1/webhooks/\(webhook.id)"])
     }
 
     @Sendable func list(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        try JSONBody.response(WebhookList(items: try await services.store.webhooks().map { WebhookView($0) }))
+        let site = try caller.operatorIdentity.site
+        let visible = try await services.store.webhooks(site: site)
+        return try JSONBody.response(WebhookList(items: visible.map { WebhookView($0) }))
     }
 
     @Sendable func get(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let webhook = try await services.store.webhook(try context.pathID(naming: "webhook")) else {
+        // Another site's or a global webhook is not found by a site admin, as another site's operator is not.
+        let id: WebhookID = try context.pathID(naming: "webhook")
+        guard let webhook = try await services.store.webhook(id, site: try caller.operatorIdentity.site) else {
             throw APIError.notFound("webhook")
         }
         return try JSONBody.response(WebhookView(webhook))
     }
 
     @Sendable func delete(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        try await services.store.deleteWebhook(try context.pathID(naming: "webhook"), by: try caller.operatorIdentity)
+        let actor = try caller.operatorIdentity
+        try await services.store.deleteWebhook(try context.pathID(naming: "webhook"), site: actor.site, by: actor)
         return Response(status: .noContent)
     }
 
@@ -71,7 +88,9 @@ struct WebhooksController {
         let state = try query.value("state", WebhookDeliveryState.init(rawValue:))
         let cursor = try query.value("cursor", WebhookDeliveryID.init)
         let limit = try query.limit()
-        guard try await services.store.webhook(id) != nil else { throw APIError.notFound("webhook") }
+        guard try await services.store.webhook(id, site: try caller.operatorIdentity.site) != nil else {
+            throw APIError.notFound("webhook")
+        }
         let page = try await services.store.webhookDeliveries(id, state: state, after: cursor, limit: limit)
         return try JSONBody.response(WebhookDeliveryList(items: page.items.map(WebhookDeliveryView.init), nextCursor: page.nextCursor))
     }

@@ -5,52 +5,79 @@ import TapCore
 extension EnrollmentStore {
     // MARK: Endpoints
 
-    /// Registers a webhook endpoint; the URL was checked and the secret sealed by the caller.
+    /// Registers a webhook endpoint of `site` (`nil`: every site's); the URL was checked, the secret sealed
+    /// and the site allowed for the actor by the caller.
     public func createWebhook(
-        url: String, eventTypes: [AuditEventType], description: String?, secret: SealedSecret, by actor: OperatorIdentity
+        url: String, eventTypes: [AuditEventType], description: String?, secret: SealedSecret, site: SiteName? = nil,
+        by actor: OperatorIdentity
     ) async throws -> Webhook {
         try await write { db in
             let now = world.currentSecond()
             let webhook = Webhook(
-                id: world.newID(), url: url, eventTypes: eventTypes, description: description, createdAt: now, createdBy: actor.id)
+                id: world.newID(), url: url, eventTypes: eventTypes, description: description, createdAt: now,
+                createdBy: actor.id, site: site)
             try db.execute(
                 sql: """
-                    INSERT INTO webhook (id, url, eventTypes, description, secret, secretKeyVersion, createdAt, createdBy)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO webhook
+                        (id, url, eventTypes, description, secret, secretKeyVersion, createdAt, createdBy, site)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     webhook.id.rawValue, url, encodeJSON(eventTypes.map(\.rawValue)), description, Data(secret.sealed),
-                    secret.keyVersion, UTCTime.text(now), actor.id.rawValue,
+                    secret.keyVersion, UTCTime.text(now), actor.id.rawValue, site?.value,
                 ])
             // Only the host is recorded: a URL's path or query may carry a receiver's own token.
-            try appendAudit(
-                db, .webhookCreated, session: nil, actor: actor.id.rawValue,
-                data: ["webhookId": .string(webhook.id.rawValue), "host": .string(URLComponents(string: url)?.host ?? "?")])
+            var data: [String: JSONValue] = [
+                "webhookId": .string(webhook.id.rawValue), "host": .string(URLComponents(string: url)?.host ?? "?"),
+            ]
+            if let site { data["site"] = .string(site.value) }
+            try appendAudit(db, .webhookCreated, session: nil, actor: actor.id.rawValue, data: data)
             return webhook
         }
     }
 
-    /// Every webhook that is not deleted, oldest first.
-    public func webhooks() async throws -> [Webhook] {
+    /// Every webhook that is not deleted, oldest first; with `site`, only that site's (a site admin's view).
+    public func webhooks(site: SiteName? = nil) async throws -> [Webhook] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM webhook WHERE deletedAt IS NULL ORDER BY id").map(Self.webhook)
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM webhook WHERE deletedAt IS NULL AND (? IS NULL OR site = ?) ORDER BY id",
+                arguments: [site?.value, site?.value]
+            ).map(Self.webhook)
         }
     }
 
-    /// One webhook that is not deleted.
-    public func webhook(_ id: WebhookID) async throws -> Webhook? {
+    /// One webhook that is not deleted; with `site`, only when it is that site's (others are not found).
+    public func webhook(_ id: WebhookID, site: SiteName? = nil) async throws -> Webhook? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ? AND deletedAt IS NULL", arguments: [id.rawValue])
-                .map(Self.webhook)
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM webhook WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)",
+                arguments: [id.rawValue, site?.value, site?.value]
+            ).map(Self.webhook)
         }
     }
 
-    /// Deletes a webhook: nothing more is sent to it, and its pending deliveries are cancelled.
-    public func deleteWebhook(_ id: WebhookID, by actor: OperatorIdentity) async throws {
+    /// Whether a queued delivery is still to be attempted: pending, and its webhook not deleted. The sender
+    /// asks before each attempt, so that a webhook deleted while its deliveries wait in memory gets none.
+    public func webhookDeliveryIsPending(_ id: WebhookDeliveryID) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(
+                db,
+                sql: """
+                    SELECT 1 FROM webhookDelivery d JOIN webhook w ON w.id = d.webhookId
+                    WHERE d.id = ? AND d.state = 'pending' AND w.deletedAt IS NULL
+                    """,
+                arguments: [id.rawValue]) ?? false
+        }
+    }
+
+    /// Deletes a webhook: nothing more is sent to it, and its pending deliveries are cancelled. With `site`,
+    /// only a webhook of that site is found (a site admin's delete).
+    public func deleteWebhook(_ id: WebhookID, site: SiteName? = nil, by actor: OperatorIdentity) async throws {
         try await write { db in
             let now = world.currentSecond()
             try db.execute(
-                sql: "UPDATE webhook SET deletedAt = ? WHERE id = ? AND deletedAt IS NULL", arguments: [UTCTime.text(now), id.rawValue])
+                sql: "UPDATE webhook SET deletedAt = ? WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)",
+                arguments: [UTCTime.text(now), id.rawValue, site?.value, site?.value])
             guard db.changesCount == 1 else { throw EnrollmentError.notFound("webhook") }
             try db.execute(
                 sql: "UPDATE webhookDelivery SET state = 'cancelled', nextAttemptAt = NULL WHERE webhookId = ? AND state = 'pending'",
@@ -65,14 +92,15 @@ extension EnrollmentStore {
             id: try parse(WebhookID(row["id"] as String), "webhook.id"), url: row["url"],
             eventTypes: try types.map { try parse(AuditEventType(rawValue: $0), "webhook.eventTypes") },
             description: row["description"], createdAt: row["createdAt"],
-            createdBy: try parse(OperatorID(row["createdBy"] as String), "webhook.createdBy"))
+            createdBy: try parse(OperatorID(row["createdBy"] as String), "webhook.createdBy"),
+            site: try (row["site"] as String?).map { try parse(SiteName($0), "webhook.site") })
     }
 
     // MARK: The outbox
 
     /// Turns session events appended since the stored cursor into pending deliveries for every webhook that
-    /// wants them, and moves the cursor, in one transaction: an event is queued exactly once, even across a
-    /// restart. Returns how many deliveries were queued.
+    /// wants them (a site's webhook: only events of sessions at that site), and moves the cursor, in one
+    /// transaction: an event is queued exactly once, even across a restart. Returns how many deliveries were queued.
     @discardableResult
     public func fillWebhookOutbox(chunk: Int = 500) async throws -> Int {
         // A read first: the sender polls, and an idle service should not take the writer every few seconds.
@@ -102,7 +130,8 @@ extension EnrollmentStore {
                     id: String(event[0] as Int64), type: type.rawValue, time: UTCTime.rfc3339(event[1] as Date),
                     sessionId: event[3], state: event[4], site: event[5], userPrincipalName: event[6])
                 let body = encodeJSON(payload)
-                for hook in hooks where hook.wants(type) {
+                let site = (event[5] as String?).flatMap(SiteName.init)
+                for hook in hooks where hook.wants(type, at: site) {
                     try db.execute(
                         sql: """
                             INSERT INTO webhookDelivery (id, webhookId, eventSeq, eventType, sessionId, payload, state, attempts,
@@ -129,8 +158,9 @@ extension EnrollmentStore {
         }
     }
 
-    /// Deliveries whose next attempt is due, oldest first, with their endpoint's URL and sealed secret.
-    public func dueWebhookDeliveries(limit: Int) async throws -> [DueDelivery] {
+    /// Deliveries whose next attempt is due, oldest first, with their endpoint's URL and sealed secret; with
+    /// `webhook`, only that endpoint's.
+    public func dueWebhookDeliveries(limit: Int, webhook: WebhookID? = nil) async throws -> [DueDelivery] {
         let now = world.now()
         return try await pool.read { db in
             try Row.fetchAll(
@@ -139,9 +169,10 @@ extension EnrollmentStore {
                     SELECT d.*, w.url AS hookUrl, w.secret AS hookSecret, w.secretKeyVersion AS hookKeyVersion
                     FROM webhookDelivery d JOIN webhook w ON w.id = d.webhookId
                     WHERE d.state = 'pending' AND d.nextAttemptAt <= ? AND w.deletedAt IS NULL
+                        AND (? IS NULL OR d.webhookId = ?)
                     ORDER BY d.nextAttemptAt, d.id LIMIT ?
                     """,
-                arguments: [UTCTime.text(now), limit]
+                arguments: [UTCTime.text(now), webhook?.rawValue, webhook?.rawValue, limit]
             ).map { row in
                 DueDelivery(
                     delivery: try Self.delivery(row), url: row["hookUrl"],

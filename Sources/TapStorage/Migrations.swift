@@ -383,6 +383,11 @@ enum Migrations {
                 ALTER TABLE issuanceLockByScope RENAME TO issuanceLock;
                 """)
         }
+        migrator.registerMigration("2026-12-05 webhooks by site") { db in
+            // A webhook belongs to one site (a site admin's) or to none (a global admin's, every site's
+            // events). Webhooks from before stay global: that is what they received.
+            try db.execute(sql: "ALTER TABLE webhook ADD COLUMN site TEXT")
+        }
         return migrator
     }
 }

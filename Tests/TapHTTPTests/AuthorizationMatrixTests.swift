@@ -329,3 +329,65 @@ struct AuthorizationMatrixTests {
         }
     }
 }
+
+extension AuthorizationMatrixTests {
+    /// Webhooks keep the scope of their admin: a site admin lists, reads, creates and deletes only its own
+    /// site's (another site's and every site's are not found, asking for them is forbidden); a global admin
+    /// manages all.
+    @Test func siteAdminsManageOnlyTheirSitesWebhooks() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        func siteAdmin(_ site: String) async throws -> String {
+            let admin = NewOperator(name: "admin of \(site)", role: .admin, site: SiteName(site))
+            return try await fixture.store.createOperator(admin, by: nil).1.value
+        }
+        let admin1 = try await siteAdmin("site-1"), admin2 = try await siteAdmin("site-2")
+        try await fixture.application().test(.router) { client in
+            func call(
+                _ method: HTTPRequest.Method, _ path: String, _ token: String, _ body: String? = nil
+            ) async throws -> TestResponse {
+                try await client.execute(
+                    uri: path, method: method, headers: HTTPFixture.headers(token, json: body != nil),
+                    body: body.map { ByteBuffer(string: $0) })
+            }
+            func create(_ token: String, _ siteField: String = "") async throws -> TestResponse {
+                try await call(.post, "/v1/webhooks", token, #"{"url": "https://192.0.2.10/hook"\#(siteField)}"#)
+            }
+            func listed(_ token: String) async throws -> Set<WebhookID> {
+                Set(try await call(.get, "/v1/webhooks", token).decode(WebhookList.self).items.map(\.id))
+            }
+
+            let everySite = try await create(fixture.adminToken).decode(WebhookView.self)
+            #expect(everySite.site == nil)
+            let forSite2 = try await create(fixture.adminToken, #", "site": "site-2""#).decode(WebhookView.self)
+            #expect(forSite2.site == SiteName("site-2"))
+            let created = try await create(admin1)
+            #expect(created.status == .created)
+            let ofSite1 = try created.decode(WebhookView.self)
+            #expect(ofSite1.site == SiteName("site-1"), "a site admin's webhook is its site's")
+            #expect(try await create(admin1, #", "site": "site-1""#).status == .created)
+            for field in [#", "site": "site-2""#, #", "site": null"#] {
+                let refused = try await create(admin1, field)
+                #expect(refused.status == .forbidden && refused.problemCode == "forbidden", "\(field)")
+            }
+
+            let site1Hooks = try await listed(admin1)
+            #expect(site1Hooks.count == 2 && site1Hooks.contains(ofSite1.id))
+            #expect(try await listed(admin2) == [forSite2.id])
+            #expect(try await listed(fixture.adminToken).isSuperset(of: [everySite.id, forSite2.id, ofSite1.id]))
+            for other in [everySite.id, forSite2.id] {
+                for (method, path) in [(HTTPRequest.Method.get, ""), (.get, "/deliveries"), (.delete, "")] {
+                    let response = try await call(method, "/v1/webhooks/\(other)\(path)", admin1)
+                    let found = response.status == .notFound && response.problemCode == "not_found"
+                    #expect(found, "\(method) \(other)\(path)")
+                }
+            }
+            #expect(try await call(.get, "/v1/webhooks/\(ofSite1.id)/deliveries", admin1).status == .ok)
+            #expect(try await call(.delete, "/v1/webhooks/\(ofSite1.id)", admin2).status == .notFound)
+            #expect(try await call(.delete, "/v1/webhooks/\(ofSite1.id)", admin1).status == .noContent)
+            #expect(try await call(.delete, "/v1/webhooks/\(forSite2.id)", fixture.adminToken).status == .noContent)
+            let remaining = try await listed(fixture.adminToken)
+            #expect(remaining.contains(everySite.id), "the global webhook outlived every site admin's try")
+        }
+    }
+}
