@@ -1,3 +1,5 @@
+import TapCore
+
 /// Turns a ``Screen`` into the bytes a terminal shows: plain lines and prompts, no cursor addressing beyond
 /// "clear", fitted to the terminal's width.
 ///
@@ -22,6 +24,9 @@ public struct ScreenRenderer: Sendable {
     /// update) on a plain terminal, where reprinting would only scroll the pass into more of its history.
     public func render(_ screen: Screen, width: Int, isRefresh: Bool = false) -> String? {
         if isRefresh, style == .plain { return nil }
+        // Operator names, preset titles, reasons and models come from the service (and an old database); only
+        // the renderer's own sequences may reach the terminal.
+        let screen = screen.terminalSafe
         let width = max(20, min(width, 200))
         var out = ""
         switch style {
@@ -106,6 +111,25 @@ public struct ScreenRenderer: Sendable {
         }
         rows.append(current)
         return rows
+    }
+}
+
+extension Screen {
+    /// The screen with every text passed through ``TerminalText/sanitized(_:)``.
+    var terminalSafe: Screen {
+        func safe(_ text: String) -> String { TerminalText.sanitized(text) }
+        return Screen(
+            title: safe(title),
+            body: body.map { line in
+                switch line {
+                case .text(let text): .text(safe(text))
+                case .choice(let key, let title): .choice(key: safe(key), title: safe(title))
+                case .pass(let pass): .pass(safe(pass))
+                case .picture(let rows): .picture(rows.map(safe))
+                case .blank: .blank
+                }
+            },
+            notice: notice.map(safe), prompt: safe(prompt))
     }
 }
 

@@ -29,7 +29,8 @@ struct EntraCommand: AsyncParsableCommand {
                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
             let report = await EntraCheck.run(settings.graph, http: http)
             try? await http.shutdown()
-            for line in report.lines { print(line) }
+            // Lines quote Microsoft's error messages: nothing of theirs may drive the terminal.
+            for line in report.lines { print(TerminalText.sanitized(line)) }
             if !report.isHealthy { throw ExitCode(1) }
         }
     }

@@ -114,7 +114,7 @@ extension SessionCommand {
                 return [
                     String(row.line), session.device?.serialNumber.value ?? "", row.request.device?.assetTag ?? "",
                     session.userPrincipalName.value, pass, expires, session.id.rawValue,
-                ].map(CSV.escape).joined(separator: ",")
+                ].map(CSV.spreadsheetCell).joined(separator: ",")
             case .jsonl:
                 let object: [String: JSONValue] = [
                     "line": .number(Double(row.line)), "serialNumber": .string(session.device?.serialNumber.value ?? ""),

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import TapAPI
+import TapCore
 
 /// Options of commands that talk to a running service over its API.
 struct RemoteOptions: ParsableArgumentsWithDefaults {
@@ -74,5 +75,6 @@ struct RemoteClient: Sendable {
 /// A refusal or failure from the remote service (exit code 1).
 struct RemoteError: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    // It quotes the service's problem details: sanitised once here, however it is printed.
+    init(_ description: String) { self.description = TerminalText.sanitized(description) }
 }

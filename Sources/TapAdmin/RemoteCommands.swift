@@ -24,7 +24,7 @@ struct SessionCommand: AsyncParsableCommand {
         func run() async throws {
             let trail = try await runRemote { try await remote.client().send("GET", "v1/sessions/\(id)/trail", as: IssuanceTrail.self) }
             if json {
-                print(String(decoding: try WireJSON.encoder().encode(trail), as: UTF8.self))
+                print(TrailText.escapingActive(String(decoding: try WireJSON.encoder().encode(trail), as: UTF8.self)))
             } else {
                 print(TrailText.render(trail))
             }
@@ -148,6 +148,24 @@ enum TrailText {
             }
             lines.append("  \(WireJSON.formatTime(step.time))  \(step.type.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(who(step.actor))\(facts.isEmpty ? "" : "  [\(facts.joined(separator: ", "))]")")
         }
-        return lines.joined(separator: "\n")
+        // Names, reasons and proofing notes come from the service (and an old database): nothing of theirs may
+        // drive the terminal or start a line of its own.
+        return lines.map(TerminalText.sanitized).joined(separator: "\n")
+    }
+
+    /// JSON text with every terminal-active character inside its strings written as a `\u` escape: the same
+    /// value for a parser, nothing a terminal acts on (the encoder leaves C1 controls and bidi marks raw).
+    static func escapingActive(_ json: String) -> String {
+        guard TerminalText.containsActive(json) else { return json }
+        var out = ""
+        for scalar in json.unicodeScalars {
+            if TerminalText.isActive(scalar), scalar != "\n" {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }

@@ -34,7 +34,8 @@ struct SessionImport {
         var index: [String: Int] = [:]
         for (position, name) in columns.enumerated() {
             guard requiredColumns.contains(name) || optionalColumns.contains(name) else {
-                return .failure(.file("line \(header.line): unknown column \(name.isEmpty ? "(empty)" : name)"))
+                let shown = name.isEmpty ? "(empty)" : TerminalText.sanitized(name.prefix(70))
+                return .failure(.file("line \(header.line): unknown column \(shown)"))
             }
             guard index[name] == nil else { return .failure(.file("line \(header.line): column \(name) appears twice")) }
             index[name] = position
@@ -100,9 +101,11 @@ struct SessionImport {
         return .success(rows)
     }
 
+    /// A cell as a refusal quotes it: cut short, and with anything a terminal would act on replaced, since the
+    /// refusal goes to the operator's terminal.
     private static func quoted(_ value: String?) -> String {
         guard let value else { return "(empty)" }
-        return "'\(value.prefix(70))'"
+        return "'\(TerminalText.sanitized(value.prefix(70)))'"
     }
 }
 
@@ -170,6 +173,16 @@ enum CSV {
         }
         if !field.isEmpty || !fields.isEmpty { endRecord() }
         return records
+    }
+
+    /// One cell of a CSV that a spreadsheet may open: a cell a spreadsheet would run as a formula (leading `=`,
+    /// `+`, `-`, `@`, tab or carriage return) gets a leading `'` and quotes, as OWASP's CSV injection sheet
+    /// advises; any other cell is ``escape(_:)``d.
+    static func spreadsheetCell(_ value: String) -> String {
+        guard let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else {
+            return escape(value)
+        }
+        return "\"'" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     /// One field, quoted when it needs to be.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TapCore
 
 /// `tapstation`: the service and its local administration.
 public struct TapStationCommand: AsyncParsableCommand {
@@ -59,6 +60,8 @@ struct LocalOptions: ParsableArguments {
     }
 }
 
+/// Writes one message to standard error, with any terminal-active character replaced: messages quote files
+/// and the service's answers, which must not drive the operator's terminal.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("\(message)\n".utf8))
+    FileHandle.standardError.write(Data("\(TerminalText.sanitized(message))\n".utf8))
 }

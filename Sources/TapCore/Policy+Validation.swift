@@ -112,6 +112,14 @@ extension Policy {
 
     static func between(_ range: ClosedRange<Int>) -> String { "between \(range.lowerBound) and \(range.upperBound)" }
 
+    /// The first free text of the policy (a preset title) holding a terminal-active character, as a dotted
+    /// path; `nil` when there is none. Apart from ``validate()`` because this is bad input (400 `invalid_request`,
+    /// as for every other free text), not a setting outside the policy's bounds (422).
+    public func fieldWithControlCharacters() -> String? {
+        presets.sorted(by: { $0.key < $1.key }).first { TerminalText.containsActive($0.value.title) }
+            .map { "presets.\($0.key).title" }
+    }
+
     private static func validateComplete(_ settings: PolicySettings, path: String) -> PolicyViolation? {
         let required: [(String, Any?)] = [
             ("enabled", settings.enabled), ("minimumLifetimeInMinutes", settings.minimumLifetimeInMinutes),

@@ -35,11 +35,27 @@ enum JSONBody {
 
     static func decode<T: Decodable>(_ type: T.Type, bytes: [UInt8]) throws -> T {
         let data = bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) ? Data("{}".utf8) : Data(bytes)
+        if let name = JSONDuplicateNames.firstDuplicate(in: bytes) { throw duplicateName(name) }
         do {
             return try WireJSON.decoder().decode(type, from: data)
         } catch let error as DecodingError {
             throw describe(error)
         }
+    }
+
+    /// The refusal of a body that names one member twice in an object; the name is quoted only when it is a
+    /// short plain identifier, so nothing else of the input is echoed.
+    static func duplicateName(_ name: String) -> APIError {
+        let plain = (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { isPlainNameByte($0) }
+        return APIError(
+            status: .badRequest, code: "invalid_json",
+            detail: "the body names \(plain ? "member \(name)" : "a member") twice in one object; send each once")
+    }
+
+    private static func isPlainNameByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
+            || byte == UInt8(ascii: "-")
     }
 
     static func checkContentType(_ request: Request) throws {
@@ -134,7 +150,8 @@ func checkText(_ text: String?, field: String, maximum: Int) throws {
     guard let text else { return }
     // Counted in Unicode scalars, as JSON Schema's maxLength counts: combining marks cannot slip past.
     guard text.unicodeScalars.count <= maximum else { throw APIError.invalidRequest("\(field) is longer than \(maximum) characters", field: field) }
-    guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+    // The shared terminal rule: also bidi overrides, which reorder what the next operator reads.
+    guard !TerminalText.containsActive(text) else {
         throw APIError.invalidRequest("\(field) must not contain control characters", field: field)
     }
 }

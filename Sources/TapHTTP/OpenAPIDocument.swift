@@ -27,7 +27,8 @@ info:
 
     Errors. Every refusal is `application/problem+json` (RFC 9457) with `type`, `title`, `status`,
     `detail` and a stable `code`, plus `field` when one field is at fault and `bound` for
-    `policy_violation`. Codes: `invalid_request` (400), `invalid_json` (400), `unauthorized` (401),
+    `policy_violation`. Codes: `invalid_request` (400), `invalid_json` (400; also a body in which one object
+    names a member twice, at any depth and in any escape form), `unauthorized` (401),
     `token_expired` (401), `token_revoked` (401), `invalid_session_token` (401), `invalid_pass` (401),
     `forbidden` (403), `source_not_allowed` (403), `subject_not_allowed` (403), `not_found` (404),
     `method_not_allowed` (405), `conflict` (409), `invalid_state_transition` (409),
@@ -42,6 +43,12 @@ info:
     `entra_tap_exists` (409), `not_in_local_mode` (409), `entra_refused` (404, 422 or 502, quoting Microsoft
     Graph's code and message) and `entra_unavailable` (503, with `Retry-After`). New codes may be added; a code
     never changes meaning.
+
+
+    Free text an operator sets (operator names, preset titles, reasons, descriptions, models, proofing notes)
+    must hold no control characters: no C0 or C1 control (tab, line breaks and ESC included), DEL,
+    bidirectional embedding, override, isolate or mark, or line or paragraph separator; such text is 400
+    `invalid_request` naming the field.
 tags:
   - name: health
     description: Liveness, readiness and this document.
@@ -1685,7 +1692,8 @@ paths:
           $ref: '#/components/responses/Problem'
           description: >-
             `invalid_json`, or `invalid_request` (the patch is not an object, a value has the wrong
-            type, or a key is not a policy setting; `field` names it).
+            type, a key is not a policy setting, or a preset `title` holds control characters; `field`
+            names it).
         '401':
           $ref: '#/components/responses/Problem'
           description: '`unauthorized`, `token_expired` or `token_revoked`.'
@@ -1799,7 +1807,7 @@ paths:
         '400':
           $ref: '#/components/responses/Problem'
           description: >-
-            `invalid_json` or `invalid_request` (`name` empty, too long or on several lines, a site-bound
+            `invalid_json` or `invalid_request` (`name` empty, too long or with control characters, a site-bound
             role without `site`, an entry of `allowedSources` that is not an IP address or CIDR block,
             an expiration in the past, a field outside its grammar).
         '401':

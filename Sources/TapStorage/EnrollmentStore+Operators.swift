@@ -43,6 +43,11 @@ extension EnrollmentStore {
         guard (1...100).contains(name.unicodeScalars.count), !name.contains(where: { $0.isNewline }) else {
             throw EnrollmentError.invalidRequest(field: "name", reason: "must be 1 to 100 characters on one line")
         }
+        // Also here, not only at the HTTP edge: `operator create` on the CLI reaches the store directly, and the
+        // name is shown on kiosk screens and in `session show`.
+        guard !TerminalText.containsActive(name) else {
+            throw EnrollmentError.invalidRequest(field: "name", reason: "must not contain control characters")
+        }
         if request.site == nil, !request.role.mayBeGlobal {
             throw EnrollmentError.invalidRequest(field: "site", reason: "is required: a \(request.role.rawValue) token belongs to one site")
         }

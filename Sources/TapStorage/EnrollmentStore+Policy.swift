@@ -50,6 +50,9 @@ extension EnrollmentStore {
             if let unknown = merged.keysMissing(from: roundTrip).first {
                 throw EnrollmentError.invalidRequest(field: unknown, reason: "is not a policy setting")
             }
+            if let field = updated.fieldWithControlCharacters() {
+                throw EnrollmentError.invalidRequest(field: field, reason: "must not contain control characters")
+            }
             if let violation = updated.validate() { throw EnrollmentError.policy(violation) }
             try PolicyRecord(id: 1, document: encodeJSON(updated), updatedAt: world.now(), updatedBy: actor.id.rawValue).save(db)
             try appendAudit(db, .policyChanged, session: nil, actor: actor.id.rawValue, data: ["patch": patch])

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import TapAPI
@@ -38,6 +39,46 @@ struct RemoteCommandTests {
             #expect(await TapStationCommand.runMain(arguments: ["session", "show", issued.session.id.rawValue, "--server", server]) == 2)
         }
         #expect(try await store.session(issued.session.id, visibleTo: nil)?.storedState == .cancelled)
+    }
+
+    /// Values written straight into the database, as one from before the input checks could hold them.
+    @Test func sessionShowPrintsNoTerminalControlsFromStoredText() async throws {
+        let directory = temporaryDirectory("trail-controls")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let world = testWorld(clock: TestClock())
+        let path = directory.appendingPathComponent("db.sqlite").path
+        let store = try EnrollmentStore(path: path, world: world, keyring: testKeyring())
+        let (admin, token) = try await store.createOperator(NewOperator(name: "Ada Admin", role: .admin), by: nil)
+        guard case .created(let issued) = try await store.createSession(
+            NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("bob@contoso.example")!, reason: "lost key"),
+            by: admin.identity)
+        else { throw CancellationError() }
+        let hostile = "\u{1B}]0;owned\u{07}\u{1B}]52;c;cm0gLXJmIH4=\u{07}\u{1B}[2J\rfake\u{9B}2J\u{202E}"
+        let database = try DatabaseQueue(path: path)
+        try await database.write { db in
+            try db.execute(sql: "UPDATE operator SET name = ? WHERE id = ?", arguments: ["Ada" + hostile, admin.identity.id.rawValue])
+            try db.execute(sql: "UPDATE session SET reason = ? WHERE id = ?", arguments: ["lost" + hostile, issued.session.id.rawValue])
+        }
+        try database.close()
+
+        let (router, _) = buildRouter(configuration: ServerConfiguration(), store: store, keyring: testKeyring(), world: world)
+        let app = Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.router) { client in
+            let response = try await client.execute(
+                uri: "/v1/sessions/\(issued.session.id)/trail", method: .get, headers: [.authorization: "Bearer \(token.value)"])
+            let trail = try WireJSON.decoder().decode(IssuanceTrail.self, from: Data(buffer: response.body))
+            #expect(trail.session.reason == "lost" + hostile, "the stored value reached the CLI as it was")
+            let text = TrailText.render(trail)
+            let json = TrailText.escapingActive(String(decoding: try WireJSON.encoder().encode(trail), as: UTF8.self))
+            for output in [text, json] {
+                #expect(!output.contains("\u{1B}") && !output.contains("\u{07}") && !output.contains("\r"))
+                #expect(!TerminalText.containsActive(output.replacingOccurrences(of: "\n", with: "")))
+            }
+            #expect(text.contains("reason     lost\u{FFFD}"))
+            #expect(text.contains("asked by   Ada\u{FFFD}"))
+            let reread = try WireJSON.decoder().decode(IssuanceTrail.self, from: Data(json.utf8))
+            #expect(reread.session.reason == trail.session.reason && reread.requestedBy.name == trail.requestedBy.name, "--json keeps the value")
+        }
     }
 
     @Test func theTrailReadsAsText() {

