@@ -16,6 +16,9 @@ public enum EnrollmentError: Error, Sendable, Equatable {
     case forbidden(String)
     /// The idempotency key was used before with another request.
     case idempotencyMismatch
+    /// A token in its rotation grace period asked for a rotation: only an operator's newest token may rotate,
+    /// or the old token could replace the new one and cut its holder off.
+    case newerTokenExists
     /// The proofing record is missing or not acceptable.
     case proofing(ProofingProblem)
     /// The user is locked out of issuance until then.

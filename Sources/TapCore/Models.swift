@@ -195,6 +195,9 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case passRefused = "pass.refused"
     case passExpired = "pass.expired"
     case passLocked = "pass.locked"
+    /// A user's pass locked by failures that came, at least in part, from address groups none of the user's
+    /// passes was ever used from: someone else is guessing at the user's name. Follows the `pass.locked`.
+    case userLockedOutByStrangers = "user.lockedOutByStrangers"
     case passRevoked = "pass.revoked"
     /// Entra mode: Graph deleted the Temporary Access Pass that `pass.revoked` marked pending.
     case passRevocationConfirmed = "pass.revocationConfirmed"
@@ -222,7 +225,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     public var isSessionEvent: Bool {
         switch self {
         case .sessionCreated, .sessionApproved, .sessionRejected, .passIssued, .passUsed, .passRefused, .passExpired,
-            .passLocked, .passRevoked, .passRevocationConfirmed, .deviceEnrolled, .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
+            .passLocked, .userLockedOutByStrangers, .passRevoked, .passRevocationConfirmed, .deviceEnrolled, .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,

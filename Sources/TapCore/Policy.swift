@@ -19,6 +19,9 @@ public struct PolicySettings: Sendable, Equatable, Codable {
     public var maximumUses: Int?
     /// Wrong passes tried for one user before that user's open passes lock.
     public var failedAttemptLimit: Int?
+    /// Whether reaching `failedAttemptLimit` locks only passes not yet used once, so that strangers guessing at
+    /// a user's name cannot stop an enrollment already under way. Absent means no: every open pass locks.
+    public var lockOutOnlyUnusedPasses: Bool?
     /// How long an enrollment may take once its pass was first used.
     public var completionDeadlineInMinutes: Int?
     /// Whether every issuance must say how the person was identified.
@@ -49,8 +52,9 @@ public struct PolicySettings: Sendable, Equatable, Codable {
         proofingRequired: Bool? = nil, acceptedProofingMethods: [Proofing.Method]? = nil, approvalRequired: Bool? = nil,
         approverProofingRequired: Bool? = nil, approvalTimeoutInMinutes: Int? = nil, passesPerOperatorPerHour: Int? = nil,
         passesPerOperatorPerDay: Int? = nil, passesPerSitePerHour: Int? = nil, passesPerSitePerDay: Int? = nil,
-        privilegedPassesPerDay: Int? = nil, keyTestSignInRequired: Bool? = nil
+        privilegedPassesPerDay: Int? = nil, keyTestSignInRequired: Bool? = nil, lockOutOnlyUnusedPasses: Bool? = nil
     ) {
+        self.lockOutOnlyUnusedPasses = lockOutOnlyUnusedPasses
         self.keyTestSignInRequired = keyTestSignInRequired
         self.proofingRequired = proofingRequired
         self.acceptedProofingMethods = acceptedProofingMethods
@@ -95,7 +99,8 @@ public struct PolicySettings: Sendable, Equatable, Codable {
             passesPerSitePerHour: other.passesPerSitePerHour ?? passesPerSitePerHour,
             passesPerSitePerDay: other.passesPerSitePerDay ?? passesPerSitePerDay,
             privilegedPassesPerDay: other.privilegedPassesPerDay ?? privilegedPassesPerDay,
-            keyTestSignInRequired: other.keyTestSignInRequired ?? keyTestSignInRequired)
+            keyTestSignInRequired: other.keyTestSignInRequired ?? keyTestSignInRequired,
+            lockOutOnlyUnusedPasses: other.lockOutOnlyUnusedPasses ?? lockOutOnlyUnusedPasses)
     }
 }
 
@@ -148,7 +153,7 @@ public struct Policy: Sendable, Equatable, Codable {
         defaults: PolicySettings(
             enabled: true, minimumLifetimeInMinutes: 10, maximumLifetimeInMinutes: 480,
             defaultLifetimeInMinutes: 60, defaultLength: 12, defaultMaxUses: 1, maximumUses: 5,
-            failedAttemptLimit: 5, completionDeadlineInMinutes: 1440, proofingRequired: false,
+            failedAttemptLimit: 10, completionDeadlineInMinutes: 1440, proofingRequired: false,
             acceptedProofingMethods: Proofing.Method.allCases, approvalRequired: false, approverProofingRequired: false,
             approvalTimeoutInMinutes: 60),
         presets: [
@@ -185,6 +190,8 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
     public var approvalTimeoutInMinutes: Int
     /// Whether a new FIDO2 key must pass a test sign-in before its session completes.
     public var keyTestSignInRequired: Bool
+    /// Whether the lock-out spares passes already used once.
+    public var lockOutOnlyUnusedPasses: Bool
     /// The caps in force; `nil` is no cap.
     public var caps: IssuanceCaps
 
@@ -206,6 +213,7 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
         approverProofingRequired = settings.approverProofingRequired ?? fallback.approverProofingRequired!
         approvalTimeoutInMinutes = settings.approvalTimeoutInMinutes ?? fallback.approvalTimeoutInMinutes!
         keyTestSignInRequired = settings.keyTestSignInRequired ?? false
+        lockOutOnlyUnusedPasses = settings.lockOutOnlyUnusedPasses ?? false
         func cap(_ value: Int?) -> Int? { value.flatMap { $0 > 0 ? $0 : nil } }
         caps = IssuanceCaps(
             perOperatorPerHour: cap(settings.passesPerOperatorPerHour), perOperatorPerDay: cap(settings.passesPerOperatorPerDay),

@@ -111,6 +111,11 @@ struct APIError: Error {
             self.init(
                 status: .unprocessableContent, code: "idempotency_conflict",
                 detail: "this Idempotency-Key was used with a different request")
+        case .newerTokenExists:
+            self.init(
+                status: .conflict, code: "newer_token_exists",
+                detail:
+                    "this token was replaced by a rotation and only works until its grace period ends; rotate with the newest token")
         case .proofing(.required):
             self.init(
                 status: .unprocessableContent, code: "proofing_required",

@@ -33,13 +33,13 @@ struct EnrollmentController {
         }
         guard body.temporaryAccessPass.utf8.count <= 200 else {
             services.metrics.redeemed(.refused)
-            await services.throttle.recordFailure(client: client, user: user)
+            await services.throttle.recordFailure(client: client, user: user, guardsLockOut: true)
             throw APIError.invalidPass
         }
         switch try await services.store.redeem(user: user, pass: PresentedPass(body.temporaryAccessPass), client: client) {
         case .refused:
             services.metrics.redeemed(.refused)
-            await services.throttle.recordFailure(client: client, user: user)
+            await services.throttle.recordFailure(client: client, user: user, guardsLockOut: true)
             throw APIError.invalidPass
         case .admitted(let session, let token):
             services.metrics.redeemed(.admitted)

@@ -36,8 +36,10 @@ info:
     `payload_too_large` (413), `uri_too_long` (414), `unsupported_media_type` (415),
     `idempotency_conflict` (422), `policy_violation` (422), `proofing_required` (422),
     `proofing_method_not_accepted` (422), `proofing_id_number_refused` (422), `issuance_locked` (423),
-    `rate_limited` (429, with `Retry-After`), `issuance_cap_reached` (429), `self_approval` (403),
+    `rate_limited` (429, with `Retry-After`), `issuance_cap_reached` (429), `too_many_streams` (429, with
+    `Retry-After`), `self_approval` (403),
     `approver_not_a_person` (403), `not_the_requester` (403), `webhook_url_refused` (422),
+    `newer_token_exists` (409),
     `internal_error` (500), and one `webauthn_<reason>` per WebAuthn verifier reason (400;
     `webauthn_credential_already_registered` is 409; docs/webauthn.md lists them). In Entra mode also
     `entra_tap_exists` (409), `not_in_local_mode` (409), `entra_refused` (404, 422 or 502, quoting Microsoft
@@ -875,8 +877,14 @@ paths:
         Not idempotent: each success uses up one sign-in of the pass.
 
 
-        Failed attempts are counted per client address and user, per user and per client; past a limit
-        the answer is 429 `rate_limited` with `Retry-After`, before the pass is looked at.
+        Failed attempts are counted per client address and user, per user and per client, an IPv6 client
+        by its /64 and an IPv4 client by its address; past a limit the answer is 429 `rate_limited` with
+        `Retry-After`, before the pass is looked at, so a 429 says nothing about the pass. One client
+        address gets 3 failures per user, then waits out 15 minutes; from a user's second failure on,
+        each further attempt for that user (from anywhere) waits 1 s, 2 s, 4 s, 8 s... until the policy's
+        `failedAttemptLimit` (10 by default) locks the user's open passes (or, with
+        `lockOutOnlyUnusedPasses`, those not yet used). A lock-out caused by addresses that none of the
+        user's passes was ever redeemed from is also reported as a `user.lockedOutByStrangers` event.
       security: []
       requestBody:
         required: true
@@ -1835,7 +1843,8 @@ paths:
 
         Gives the calling operator a new token, shown once; the old one keeps working for
         `graceMinutes` (default 60), so a kiosk can switch without downtime. The body is optional (an
-        empty body means `{}`).
+        empty body means `{}`). Only the operator's newest token may rotate: a token in its grace period
+        gets 409 `newer_token_exists` (else it could replace the new token and cut its holder off).
       security:
         - operatorToken: []
       requestBody:
@@ -1860,6 +1869,9 @@ paths:
         '403':
           $ref: '#/components/responses/Problem'
           description: '`forbidden` (a session token) or `source_not_allowed`.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`newer_token_exists`: the calling token was replaced by a rotation and is in its grace period.'
         '413':
           $ref: '#/components/responses/Problem'
           description: '`payload_too_large`.'
@@ -1885,7 +1897,8 @@ paths:
 
 
         As `POST /v1/operators/me/rotate`, for another operator that is not revoked. A site-scoped admin
-        can only rotate operators of its site.
+        can only rotate operators of its site. The calling admin's own token must be its newest (409
+        `newer_token_exists` from a token in its grace period).
       security:
         - operatorToken: []
       requestBody:
@@ -1913,6 +1926,9 @@ paths:
         '404':
           $ref: '#/components/responses/Problem'
           description: '`not_found`: no such operator, revoked, or not of this admin''s site.'
+        '409':
+          $ref: '#/components/responses/Problem'
+          description: '`newer_token_exists`: the calling token was replaced by a rotation and is in its grace period.'
         '413':
           $ref: '#/components/responses/Problem'
           description: '`payload_too_large`.'
@@ -2753,6 +2769,7 @@ components:
         - pass.refused
         - pass.expired
         - pass.locked
+        - user.lockedOutByStrangers
         - pass.revoked
         - pass.revocationConfirmed
         - device.enrolled
@@ -3810,9 +3827,19 @@ components:
           maximum: 10
         failedAttemptLimit:
           type: integer
-          description: Wrong passes tried for one user before that user's open passes lock.
+          description: >-
+            Wrong passes tried for one user before that user's open passes lock (10 in a new installation).
+            Before that, from the user's second failure on, each further attempt for the user waits 1 s,
+            2 s, 4 s... (429 `rate_limited`), and one client address (an IPv6 address by its /64) gets 3
+            failures per user per 15 minutes, so one network alone cannot lock a user out.
           minimum: 1
           maximum: 100
+        lockOutOnlyUnusedPasses:
+          type: boolean
+          description: >-
+            Whether reaching `failedAttemptLimit` locks only passes not yet used once, so that strangers
+            guessing at a user's name cannot stop an enrollment already under way (its pass keeps admitting
+            its remaining sign-ins). Absent means no: every open pass of the user locks.
         completionDeadlineInMinutes:
           type: integer
           description: How long an enrollment may take once its pass was first used.
@@ -4014,6 +4041,8 @@ components:
           type: integer
           minimum: 1
           maximum: 100
+        lockOutOnlyUnusedPasses:
+          type: boolean
         completionDeadlineInMinutes:
           type: integer
           minimum: 10
@@ -4098,6 +4127,8 @@ components:
           type: [integer, 'null']
           minimum: 1
           maximum: 100
+        lockOutOnlyUnusedPasses:
+          type: [boolean, 'null']
         completionDeadlineInMinutes:
           type: [integer, 'null']
           minimum: 10
@@ -4217,7 +4248,8 @@ components:
             idempotency_conflict, idempotency_in_progress, invalid_pass, policy_violation,
             subject_not_allowed, rate_limited, request_timeout, uri_too_long, proofing_required,
             proofing_method_not_accepted, proofing_id_number_refused, issuance_locked, issuance_cap_reached,
-            approval_required, self_approval, approver_not_a_person, not_the_requester, webhook_url_refused,
+            approval_required, self_approval, approver_not_a_person, not_the_requester, webhook_url_refused, too_many_streams,
+            newer_token_exists,
             internal_error, entra_tap_exists, not_in_local_mode, entra_refused, entra_unavailable. More may be added.
           examples: [invalid_request]
         field:

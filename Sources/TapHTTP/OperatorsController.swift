@@ -36,7 +36,13 @@ struct OperatorsController {
         guard (0...10_080).contains(graceMinutes) else {
             throw APIError.invalidRequest("graceMinutes must be from 0 to 10080 (7 days)", field: "graceMinutes")
         }
-        let (record, token) = try await services.store.rotateToken(of: id, grace: TimeInterval(graceMinutes * 60), by: actor)
+        // The token the caller authenticated with: only an operator's newest token may rotate (see the store).
+        let presented = request.headers[.authorization].flatMap { header -> BearerToken? in
+            let parts = header.split(separator: " ", maxSplits: 1)
+            return parts.count == 2 ? BearerToken.parse(String(parts[1])) : nil
+        }
+        let (record, token) = try await services.store.rotateToken(
+            of: id, grace: TimeInterval(graceMinutes * 60), by: actor, presented: presented)
         return try JSONBody.response(CreatedOperator(operator: OperatorView(record), token: token.value))
     }
 

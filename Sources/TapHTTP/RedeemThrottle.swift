@@ -1,27 +1,44 @@
 import Foundation
 import TapCore
+import TapStorage
 
 /// Limits on failed redeems, kept in memory and checked before a pass is evaluated or anything is written.
 ///
 /// Failures are counted per (client address, user), per user and per client address, each in a sliding
-/// window. A key over its limit is refused for a back-off that doubles with every further failure, up to the
-/// window. Only failures count, so a fleet of kiosks behind one NAT address redeeming correct passes never
-/// reaches a limit. State is lost on restart, which only gives a guesser one fresh window: the database
-/// lock-out (`failedAttemptLimit`) still stands.
+/// window; an address is counted by ``AddressBlock/abuseGroup(of:)`` (IPv6 by its /64). A key over its limit is
+/// refused for a back-off that doubles with every further failure, up to the window. Only failures count, so a
+/// fleet of kiosks behind one NAT address redeeming correct passes never reaches a limit. State is lost on
+/// restart, which only gives a guesser one fresh window: the database lock-out (`failedAttemptLimit`) still
+/// stands.
+///
+/// Failures that count toward that lock-out (redeem's) are held tighter, so that locking a stranger out takes
+/// many networks and minutes rather than five requests: an address group at `perClientAndUser` failures for a
+/// user waits out the whole window, and from the user's `perUserBeforeDelay`-th failure on, each further
+/// attempt for that user waits 1 s, 2 s, 4 s, 8 s... These delays depend only on failures already counted,
+/// never on the pass presented, so they cannot tell a right pass from a wrong one.
 public actor RedeemThrottle {
     /// The limits, per window.
     public struct Limits: Sendable, Equatable {
         public var perClientAndUser: Int
         public var perUser: Int
+        /// Failures for one user, from anywhere, after which each further attempt for that user waits 1 s, 2 s,
+        /// 4 s... (only for failures that count toward the database lock-out).
+        public var perUserBeforeDelay: Int
         public var perClient: Int
         public var windowSeconds: Int
         /// The most keys kept; past it the oldest are forgotten first.
         public var maximumKeys: Int
 
-        /// Makes limits; the defaults are what docs/configuration.md documents.
-        public init(perClientAndUser: Int = 5, perUser: Int = 20, perClient: Int = 50, windowSeconds: Int = 900, maximumKeys: Int = 100_000) {
+        /// Makes limits; the defaults are what docs/configuration.md documents. `perClientAndUser` stays well
+        /// below the policy's `failedAttemptLimit` (10 by default), so one address group alone cannot lock a
+        /// user out.
+        public init(
+            perClientAndUser: Int = 3, perUser: Int = 20, perUserBeforeDelay: Int = 2, perClient: Int = 50,
+            windowSeconds: Int = 900, maximumKeys: Int = 100_000
+        ) {
             self.perClientAndUser = perClientAndUser
             self.perUser = perUser
+            self.perUserBeforeDelay = perUserBeforeDelay
             self.perClient = perClient
             self.windowSeconds = windowSeconds
             self.maximumKeys = maximumKeys
@@ -43,9 +60,14 @@ public actor RedeemThrottle {
         self.now = now
     }
 
-    private func keys(client: String, user: UserPrincipalName) -> [(String, Int)] {
-        [("cu\u{1F}\(client)\u{1F}\(user.value)", limits.perClientAndUser), ("u\u{1F}\(user.value)", limits.perUser),
-         ("c\u{1F}\(client)", limits.perClient)]
+    private enum Scope { case clientAndUser, user, client }
+
+    private func keys(client: String, user: UserPrincipalName) -> [(String, Scope)] {
+        let group = AddressBlock.abuseGroup(of: client)
+        return [
+            ("cu\u{1F}\(group)\u{1F}\(user.value)", .clientAndUser), ("u\u{1F}\(user.value)", .user),
+            ("c\u{1F}\(group)", .client),
+        ]
     }
 
     /// Seconds to wait when any key of this attempt is blocked now; `nil` when the attempt may go ahead.
@@ -58,20 +80,36 @@ public actor RedeemThrottle {
         return waits.max().map { max(1, Int($0.rounded(.up))) }
     }
 
-    /// Counts a refused redeem against every key of the attempt.
-    public func recordFailure(client: String, user: UserPrincipalName) {
+    /// Counts a refused attempt against every key of the attempt. `guardsLockOut` marks a failure that also
+    /// counts toward the user's database lock-out (a redeem's): see the type's summary for the tighter limits.
+    public func recordFailure(client: String, user: UserPrincipalName, guardsLockOut: Bool = false) {
         let current = now()
-        let windowStart = current.addingTimeInterval(-TimeInterval(limits.windowSeconds))
+        let window = Double(limits.windowSeconds)
+        let windowStart = current.addingTimeInterval(-window)
         if entries.count >= limits.maximumKeys { evictOldest(before: windowStart) }
-        for (key, limit) in keys(client: client, user: user) {
+        for (key, scope) in keys(client: client, user: user) {
             var entry = entries[key] ?? Entry(failures: [], blockedUntil: nil)
             entry.failures = entry.failures.filter { $0 > windowStart } + [current]
-            let excess = entry.failures.count - limit
-            if excess >= 0 {
-                // 2 s, 4 s, 8 s ... for each failure past the limit, never longer than the window.
-                let backOff = min(Double(limits.windowSeconds), pow(2, Double(min(excess + 1, 20))))
-                entry.blockedUntil = current.addingTimeInterval(backOff)
+            let count = entry.failures.count
+            let limit = switch scope {
+            case .clientAndUser: limits.perClientAndUser
+            case .user: limits.perUser
+            case .client: limits.perClient
             }
+            var backOff = 0.0
+            if count >= limit {
+                // 2 s, 4 s, 8 s ... for each failure past the limit, never longer than the window.
+                backOff = min(window, pow(2, Double(min(count - limit + 1, 20))))
+            }
+            if guardsLockOut, scope == .clientAndUser, count >= limit {
+                // One address group must not reach the lock-out alone: at its limit it waits out the window.
+                backOff = window
+            }
+            if guardsLockOut, scope == .user, count >= limits.perUserBeforeDelay {
+                // 1 s, 2 s, 4 s ... before the user's next attempt, whoever makes it.
+                backOff = max(backOff, min(window, pow(2, Double(min(count - limits.perUserBeforeDelay, 20)))))
+            }
+            if backOff > 0 { entry.blockedUntil = current.addingTimeInterval(backOff) }
             entries[key] = entry
         }
     }

@@ -32,6 +32,18 @@ public struct AddressBlock: Sendable, Equatable {
         return true
     }
 
+    /// The group an address is counted in for abuse limits: an IPv4 address alone, an IPv6 address by its
+    /// /64 (one subscriber's or one host's whole network: a client picks any of its 2^64 addresses at will), and
+    /// anything that does not parse as itself.
+    public static func abuseGroup(of address: String) -> String {
+        guard let bytes = parseAddress(address) else { return address }
+        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
+        let words = stride(from: 0, to: 8, by: 2).map { index in
+            String(UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]), radix: 16)
+        }
+        return words.joined(separator: ":") + "::/64"
+    }
+
     static func parseAddress(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {

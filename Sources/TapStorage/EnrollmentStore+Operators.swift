@@ -158,10 +158,25 @@ extension EnrollmentStore {
     }
 
     /// Gives an operator a new token. The old one keeps working for `grace` (so a kiosk can switch without
-    /// downtime), then dies. Returns the new token, shown once.
-    public func rotateToken(of id: OperatorID, grace: TimeInterval, by actor: OperatorIdentity) async throws -> (Operator, BearerToken) {
+    /// downtime), then dies. Returns the new token, shown once. `presented` is the token the actor called with:
+    /// unless it is the actor's newest, the rotation is refused (``EnrollmentError/newerTokenExists``), so that a
+    /// token in its grace period cannot rotate again and leave the new token's holder with a dying one.
+    public func rotateToken(
+        of id: OperatorID, grace: TimeInterval, by actor: OperatorIdentity, presented: BearerToken? = nil
+    ) async throws -> (Operator, BearerToken) {
+        let presentedDigests = presented.map { token in
+            keyring.versions.compactMap { version in
+                keyring.tokenDigest(token, version: version).map { (version, Data($0)) }
+            }
+        }
         let rotated = try await pool.write { db in
             let now = world.currentSecond()
+            if let presentedDigests {
+                // Checked in the rotation's own transaction: two rotations racing cannot both pass it.
+                guard let caller = try OperatorRecord.find(db, actor.id.rawValue),
+                    presentedDigests.contains(where: { $0.0 == caller.keyVersion && $0.1 == caller.tokenDigest })
+                else { throw EnrollmentError.newerTokenExists }
+            }
             guard var record = try OperatorRecord.find(db, id.rawValue), record.revokedAt == nil else {
                 throw EnrollmentError.notFound("operator")
             }

@@ -34,8 +34,8 @@ extension EnrollmentStore {
             let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
             let failures = try RedeemFailureRecord.find(direct: db, user: user.value)
 
-            if let matched, (failures?.count ?? 0) < limit,
-                let record = sessionRecords.first(where: { $0.id == matched.sessionId })
+            if let matched, let record = sessionRecords.first(where: { $0.id == matched.sessionId }),
+                try mayAdmit(matched, of: record, failures: failures?.count ?? 0, limit: limit, policy: policy)
             {
                 var loaded = LoadedSession(record: record, pass: matched)
                 let effective = SessionTimeline.effectiveState(
@@ -51,7 +51,9 @@ extension EnrollmentStore {
                     return .admitted(admitted, token)
                 }
             }
-            try recordFailure(user: user, previous: failures, limit: limit, candidates: sessionRecords, now: now, db: db)
+            try recordFailure(
+                user: user, client: client, previous: failures, limit: limit, candidates: sessionRecords, policy: policy,
+                now: now, db: db)
             return .refused
         }
     }
@@ -68,6 +70,15 @@ extension EnrollmentStore {
     private func failedAttemptLimit(for sessions: [SessionRecord], policy: Policy) throws -> Int {
         let limits = try sessions.map { try $0.settings(in: policy).failedAttemptLimit }
         return limits.min() ?? policy.effectiveSettings(site: .defaultSite, scenario: .deviceEnrollment).failedAttemptLimit
+    }
+
+    /// Whether the user's failures still let a matching pass in: below the limit; or, where the policy locks only
+    /// unused passes, a pass already used once (its lock-out spared it), so strangers cannot stop an enrollment.
+    private func mayAdmit(
+        _ pass: PassRecord, of record: SessionRecord, failures: Int, limit: Int, policy: Policy
+    ) throws -> Bool {
+        if failures < limit { return true }
+        return try record.settings(in: policy).lockOutOnlyUnusedPasses && pass.uses > 0 && pass.lockedAt == nil
     }
 
     private func admit(
@@ -111,21 +122,34 @@ extension EnrollmentStore {
     }
 
     private func recordFailure(
-        user: UserPrincipalName, previous: RedeemFailureRecord?, limit: Int, candidates: [SessionRecord], now: Date,
-        db: Database
+        user: UserPrincipalName, client: String?, previous: RedeemFailureRecord?, limit: Int,
+        candidates: [SessionRecord], policy: Policy, now: Date, db: Database
     ) throws {
         var failures = previous ?? RedeemFailureRecord(userPrincipalName: user.value, count: 0, unreported: 0, firstAt: now, lastAt: now)
         failures.count += 1
         failures.unreported += 1
         failures.lastAt = now
+        if let client {
+            // Same row, same write: the address group joins the few kept, for the lock-out to judge.
+            var groups = failures.addresses.split(separator: " ").map(String.init)
+            let group = AddressBlock.abuseGroup(of: client)
+            if !groups.contains(group), groups.count < RedeemFailureRecord.maximumAddresses, !group.contains(" ") {
+                groups.append(group)
+                failures.addresses = groups.joined(separator: " ")
+            }
+        }
         try failures.save(db)
         guard failures.count >= limit else { return }
-        // At the limit: lock every open pass of the user (already locked ones are skipped below).
+        // Looked up once, at the first pass this failure locks: lock-outs are rare, redeems are not.
+        var strangers: [String]?
+        // At the limit: lock every open pass of the user (already locked ones are skipped below), or, where the
+        // policy says so, only those not used yet.
         for record in candidates {
             var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
             let effective = SessionTimeline.effectiveState(
                 state: try record.sessionState, pass: loaded.pass?.terms, completionDeadline: record.completionDeadline, now: now)
             guard effective == .active || effective == .inProgress, var pass = loaded.pass else { continue }
+            if pass.uses > 0, try record.settings(in: policy).lockOutOnlyUnusedPasses { continue }
             try settle(&loaded, now: now, db: db)
             pass.lockedAt = now
             loaded.pass = pass
@@ -135,7 +159,40 @@ extension EnrollmentStore {
             try appendAudit(
                 db, .passLocked, session: record.id, actor: "redeem",
                 data: ["passId": .string(pass.id), "failedAttempts": .number(Double(failures.count))])
+            let unknown = try strangers ?? strangerAddresses(failures.addresses, of: user, db: db)
+            strangers = unknown
+            if !unknown.isEmpty {
+                try appendAudit(
+                    db, .userLockedOutByStrangers, session: record.id, actor: "redeem",
+                    data: [
+                        "passId": .string(pass.id), "userPrincipalName": .string(user.value),
+                        "failedAttempts": .number(Double(failures.count)),
+                        "strangerAddresses": .array(unknown.map(JSONValue.string)),
+                    ])
+            }
         }
+    }
+
+    /// The address groups among `addresses` (space-separated) that no pass of the user was ever redeemed from,
+    /// as the user's `pass.used` events record.
+    private func strangerAddresses(_ addresses: String, of user: UserPrincipalName, db: Database) throws -> [String] {
+        let groups = addresses.split(separator: " ").map(String.init)
+        guard !groups.isEmpty else { return [] }
+        let used = try String.fetchAll(
+            db,
+            sql: """
+                SELECT a.data FROM auditEvent a JOIN session s ON s.id = a.sessionId
+                WHERE s.userPrincipalName = ? AND a.type = ?
+                """,
+            arguments: [user.value, AuditEventType.passUsed.rawValue])
+        var known = Set<String>()
+        for data in used {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any],
+                let address = object["clientAddress"] as? String
+            else { continue }
+            known.insert(AddressBlock.abuseGroup(of: address))
+        }
+        return groups.filter { !known.contains($0) }
     }
 
     /// The session a session token belongs to, while the token may still act: not revoked, not past its

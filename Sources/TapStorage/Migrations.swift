@@ -388,6 +388,11 @@ enum Migrations {
             // events). Webhooks from before stay global: that is what they received.
             try db.execute(sql: "ALTER TABLE webhook ADD COLUMN site TEXT")
         }
+        migrator.registerMigration("2026-12-05 redeem failure addresses") { db in
+            // The address groups a user's failures came from (space-separated, a bounded few), so that a lock-out
+            // can tell whether strangers caused it (`user.lockedOutByStrangers`).
+            try db.execute(sql: "ALTER TABLE redeemFailure ADD COLUMN addresses TEXT NOT NULL DEFAULT ''")
+        }
         return migrator
     }
 }

@@ -125,6 +125,12 @@ struct RedeemFailureRecord: StoredRecord {
     var unreported: Int
     var firstAt: Date
     var lastAt: Date
+    /// The address groups (``AddressBlock/abuseGroup(of:)``) the failures came from, space-separated, at most
+    /// ``maximumAddresses``.
+    var addresses: String = ""
+
+    /// The most address groups kept: enough to tell strangers from the user, bounded against a botnet.
+    static let maximumAddresses = 16
 }
 
 extension RedeemFailureRecord {
@@ -132,11 +138,12 @@ extension RedeemFailureRecord {
     static func find(direct db: Database, user: String) throws -> RedeemFailureRecord? {
         var found: RedeemFailureRecord?
         try db.queryDirect(
-            "SELECT count, unreported, firstAt, lastAt FROM redeemFailure WHERE userPrincipalName = ?", [user.directValue]
+            "SELECT count, unreported, firstAt, lastAt, addresses FROM redeemFailure WHERE userPrincipalName = ?",
+            [user.directValue]
         ) { row in
             found = RedeemFailureRecord(
                 userPrincipalName: user, count: try row.integer(0), unreported: try row.integer(1), firstAt: try row.date(2),
-                lastAt: try row.date(3))
+                lastAt: try row.date(3), addresses: try row.text(4))
         }
         return found
     }

@@ -50,7 +50,7 @@ struct AbuseLimitTests {
     }
 
     @Test func overTheLimitTheAnswerIs429AndNothingIsEvaluatedOrWritten() async throws {
-        let fixture = try await HTTPFixture(redeemLimits: .init(perClientAndUser: 3, perUser: 100, perClient: 100))
+        let fixture = try await HTTPFixture(redeemLimits: .init(perClientAndUser: 3, perUser: 100, perUserBeforeDelay: 100, perClient: 100))
         defer { fixture.cleanUp() }
         let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
         guard case .created(let issued) = try await fixture.store.createSession(
@@ -67,11 +67,89 @@ struct AbuseLimitTests {
             let throttled = try await redeem(issued.pass.grouped)
             #expect(throttled.status == .tooManyRequests)
             #expect(throttled.problemCode == "rate_limited")
-            #expect(throttled.headers[.retryAfter] == "2")
+            // A redeem failure counts toward the user's lock-out: the address waits out the whole window.
+            #expect(throttled.headers[.retryAfter] == "900")
             #expect(try await fixture.store.auditEvents(limit: 1000).count == eventsBefore)
             let session = try await fixture.store.session(issued.session.id, visibleTo: nil)
             #expect(session?.pass?.uses == 0, "the right pass was evaluated while throttled")
-            fixture.clock.advance(seconds: 2)
+            fixture.clock.advance(seconds: 900)
+            #expect(try await redeem(issued.pass.grouped).status == .ok)
+        }
+    }
+
+    /// Counts how many failures one client gets through in `seconds`, trying once a second whenever not blocked.
+    private func failuresGotThrough(_ throttle: RedeemThrottle, clock: TestClock, client: (Int) -> String, seconds: Int) async -> Int {
+        var through = 0
+        for second in 0..<seconds {
+            if await throttle.retryAfter(client: client(second), user: Self.user) == nil {
+                await throttle.recordFailure(client: client(second), user: Self.user, guardsLockOut: true)
+                through += 1
+            }
+            clock.advance(seconds: 1)
+        }
+        return through
+    }
+
+    @Test func oneAddressCannotReachTheUserLockOutWithinTheWindow() async throws {
+        let clock = TestClock()
+        let limits = RedeemThrottle.Limits()
+        #expect(limits.perClientAndUser * 3 <= Policy.standard.defaults.failedAttemptLimit!, "the address limit is not well below the user's")
+        let throttle = RedeemThrottle(limits: limits, now: { clock.now })
+        let through = await failuresGotThrough(throttle, clock: clock, client: { _ in "198.51.100.7" }, seconds: limits.windowSeconds)
+        #expect(through == limits.perClientAndUser)
+        #expect(through < Policy.standard.defaults.failedAttemptLimit!)
+    }
+
+    @Test func anIPv6AddressCountsByItsSlash64() async throws {
+        let clock = TestClock()
+        let limits = RedeemThrottle.Limits()
+        let throttle = RedeemThrottle(limits: limits, now: { clock.now })
+        // A new address out of the same /64 for every try gets no further than one address.
+        let through = await failuresGotThrough(
+            throttle, clock: clock, client: { "2001:db8:1:2::\(String($0 + 1, radix: 16))" }, seconds: limits.windowSeconds)
+        #expect(through == limits.perClientAndUser)
+        #expect(await throttle.retryAfter(client: "2001:db8:1:2:ffff::1", user: Self.user) != nil)
+        #expect(await throttle.retryAfter(client: "2001:db8:1:3::1", user: Self.user) == nil, "another /64 is another network")
+    }
+
+    @Test func eachFailureAfterTheSecondDelaysTheUsersNextAttemptLongerUntilTheLockOut() async throws {
+        let clock = TestClock()
+        let throttle = RedeemThrottle(limits: RedeemThrottle.Limits(), now: { clock.now })
+        var waits: [Int?] = []
+        // Strangers from many networks, one try each, each as soon as the user's delay allows.
+        for index in 0..<9 {
+            let client = "203.0.113.\(index + 1)"
+            if let wait = await throttle.retryAfter(client: client, user: Self.user) { clock.advance(seconds: Double(wait)) }
+            await throttle.recordFailure(client: client, user: Self.user, guardsLockOut: true)
+            waits.append(await throttle.retryAfter(client: "192.0.2.200", user: Self.user))
+        }
+        #expect(waits == [nil, 1, 2, 4, 8, 16, 32, 64, 128])
+        #expect(await throttle.retryAfter(client: "192.0.2.200", user: UserPrincipalName("bob@contoso.example")!) == nil)
+    }
+
+    @Test func theUsersDelayIsA429BeforeThePassIsEvaluated() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
+        guard case .created(let issued) = try await fixture.store.createSession(
+            NewSession(scenario: .fido2Registration, userPrincipalName: Self.user), by: admin)
+        else { throw CancellationError() }
+        try await fixture.application().test(.router) { client in
+            func redeem(_ pass: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
+                    body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#))
+            }
+            for _ in 0..<2 { #expect(try await redeem("2222-2222-2222").status == .unauthorized) }
+            // The right pass and a wrong one get the same answer while the user waits: nothing is evaluated.
+            for pass in [issued.pass.grouped, "2222-2222-2222"] {
+                let delayed = try await redeem(pass)
+                #expect(delayed.status == .tooManyRequests)
+                #expect(delayed.problemCode == "rate_limited")
+                #expect(delayed.headers[.retryAfter] == "1")
+            }
+            #expect(try await fixture.store.session(issued.session.id, visibleTo: nil)?.pass?.uses == 0)
+            fixture.clock.advance(seconds: 1)
             #expect(try await redeem(issued.pass.grouped).status == .ok)
         }
     }

@@ -62,7 +62,7 @@ struct EnrollmentFlowTests {
 
     @Test func sixtyFourConcurrentRedeemsOfATwoUsePassAdmitExactlyTwo() async throws {
         // Throttle limits high enough that every request reaches the store: this is about atomicity.
-        let fixture = try await HTTPFixture(redeemLimits: RedeemThrottle.Limits(perClientAndUser: 1000, perUser: 1000, perClient: 1000))
+        let fixture = try await HTTPFixture(redeemLimits: RedeemThrottle.Limits(perClientAndUser: 1000, perUser: 1000, perUserBeforeDelay: 1000, perClient: 1000))
         defer { fixture.cleanUp() }
         try await fixture.application().test(.live) { client in
             let http = LoopbackClient(port: try #require(client.port))

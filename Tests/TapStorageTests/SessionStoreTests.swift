@@ -64,9 +64,9 @@ struct SessionStoreTests {
         defer { fixture.cleanUp() }
         let issued = try await fixture.deviceSession()
         let wrong = PassCode.parse("22222222222222")!
-        for _ in 0..<4 { #expect(try await !fixture.redeem(wrong).isAdmitted) }
+        for _ in 0..<9 { #expect(try await !fixture.redeem(wrong).isAdmitted) }
         #expect(try await fixture.session(issued.session.id).storedState == .active)
-        #expect(try await !fixture.redeem(wrong).isAdmitted)  // the fifth: limit reached
+        #expect(try await !fixture.redeem(wrong).isAdmitted)  // the tenth: the standard policy's limit reached
         let locked = try await fixture.session(issued.session.id)
         #expect(locked.storedState == .lockedOut)
         #expect(locked.pass?.usability(at: fixture.clock.now) == .lockedOut)
