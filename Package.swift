@@ -62,6 +62,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                // HTTPParserError: a request the parser cannot frame is a 400, not a 500.
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .target(

@@ -106,6 +106,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maximumURLBytes = try integer("TAPSTATION_MAX_URL_BYTES", 256...65536) ?? configuration.maximumURLBytes
         configuration.maximumHeaderBytes = try integer("TAPSTATION_MAX_HEADER_BYTES", 1024...262_144) ?? configuration.maximumHeaderBytes
         configuration.maximumConnections = try integer("TAPSTATION_MAX_CONNECTIONS", 1...100_000) ?? configuration.maximumConnections
+        // Event streams last long; at most half the connections, so that health checks and redeems always find one.
+        let streamCeiling = max(1, configuration.maximumConnections / 2)
+        configuration.maximumEventStreams =
+            try integer("TAPSTATION_MAX_EVENT_STREAMS", 1...streamCeiling)
+            ?? min(configuration.maximumEventStreams, max(1, configuration.maximumConnections / 4))
+        configuration.maximumEventStreamsPerOperator =
+            try integer("TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR", 1...1000) ?? configuration.maximumEventStreamsPerOperator
         if let seconds = try integer("TAPSTATION_IDLE_TIMEOUT_SECONDS", 1...3600) { configuration.idleTimeout = .seconds(seconds) }
         if let seconds = try integer("TAPSTATION_BODY_TIMEOUT_SECONDS", 1...3600) { configuration.bodyTimeout = .seconds(seconds) }
         var limits = configuration.redeemLimits

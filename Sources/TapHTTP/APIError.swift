@@ -219,6 +219,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return apiError.response()
         } catch let error as HTTPError {
             return Self.mapFrameworkError(error.status).response()
+        } catch let error where JSONBody.isUnreadableFraming(error) {
+            // A body the parser could not frame, read by a handler other than `JSONBody`'s: the client's fault.
+            context.logger.debug("request.refused", metadata: ["http.status": "400", "problem.code": "invalid_request"])
+            return JSONBody.unreadableFraming.response()
         } catch {
             // Logged once, by type only: a database error's text can hold values from the request.
             context.logger.error("request.failed", metadata: ["error.type": "\(type(of: error))"])

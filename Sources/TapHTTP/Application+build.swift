@@ -36,6 +36,11 @@ public struct ServerConfiguration: Sendable {
     /// An event stream is ended after this long; clients reconnect with `Last-Event-ID`. Bounds what one
     /// forgotten client holds, and lets a restart behind a load balancer spread streams again.
     public var eventStreamLifetime: Duration
+    /// Event streams one operator may hold open at once; more are refused with 429 `too_many_streams`.
+    public var maximumEventStreamsPerOperator: Int = 8
+    /// Event streams open at once in all: kept well below `maximumConnections`, so that streams never take the
+    /// connections that ordinary requests (health, redeem) need.
+    public var maximumEventStreams: Int = 256
     /// The relying party and attestation policy of key registration and sign-in verification.
     public var webAuthn: WebAuthnConfiguration
     /// Largest body of `POST /v1/sessions/batch`, in bytes (500 rows need more than a single create).
@@ -82,6 +87,8 @@ struct AppServices: Sendable {
     let metrics: ServiceMetrics
     /// Who mints and revokes passes: the store itself (local) or Entra.
     let authority: any PassAuthority
+    /// The open event streams: their caps, and ending a revoked operator's at once.
+    let streams: EventStreamRegistry
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
@@ -95,7 +102,9 @@ public func buildRouter(
     let services = AppServices(
         configuration: configuration, store: store, keyring: keyring, world: world, idempotencyGate: IdempotencyGate(),
         refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now),
-        metrics: metrics, authority: authority)
+        metrics: metrics, authority: authority,
+        streams: EventStreamRegistry(
+            perOperator: configuration.maximumEventStreamsPerOperator, total: configuration.maximumEventStreams))
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable(
         router: router, authenticator: Authenticator(store: store), refusals: refusals, metrics: metrics,
@@ -156,8 +165,9 @@ public func buildApplication(
     return app
 }
 
-/// HTTP/1.1 with the configured limits: header sizes, the idle timeout between requests, and the deadline
-/// for each request's body (``RequestBodyDeadlineHandler``). Tests serve through it too.
+/// HTTP/1.1 with the configured limits: header sizes, the idle timeout between requests, the deadline for each
+/// request's body (``RequestBodyDeadlineHandler``), and a lingering close after an answer given before the body
+/// ended (``LingeringCloseHandler``). Tests serve through it too.
 func httpServer(_ configuration: ServerConfiguration) -> HTTPServerBuilder {
     var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
     decoder.maxHeaderListSize = configuration.maximumHeaderBytes
@@ -166,7 +176,7 @@ func httpServer(_ configuration: ServerConfiguration) -> HTTPServerBuilder {
     let bodyTimeout = configuration.bodyTimeout
     return .http1(
         configuration: HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestBodyDeadlineHandler(timeout: bodyTimeout)],
+            additionalChannelHandlers: [RequestBodyDeadlineHandler(timeout: bodyTimeout), LingeringCloseHandler()],
             idleTimeout: TimeAmount(configuration.idleTimeout),
             httpDecoderConfiguration: decoder))
 }

@@ -89,10 +89,13 @@ struct BoardController {
     /// The site's event stream, for the page (which cannot send a bearer header from `EventSource`).
     @Sendable func events(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let board = try await requireBoard(request, context: context)
+        let site = try requireSite(board)
+        let after = try EventsController.lastEventID(request) ?? services.store.feed.latest
+        let token = Self.cookie(Self.cookieName, in: request).flatMap(BearerToken.parse)
+        let (lease, tokenInForce) = try EventsController.admit(board, token: token, services: services)
         let stream = EventStream(
-            store: services.store, session: nil, site: try requireSite(board),
-            after: try EventsController.lastEventID(request) ?? services.store.feed.latest, closedState: nil,
-            configuration: services.configuration)
+            store: services.store, session: nil, site: site, after: after, closedState: nil,
+            configuration: services.configuration, lease: lease, tokenInForce: tokenInForce)
         return stream.response()
     }
 

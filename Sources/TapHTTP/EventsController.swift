@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import TapAPI
 import TapCore
 import TapStorage
@@ -20,12 +21,16 @@ struct EventsController {
     /// is closed and every event up to that point was sent.
     @Sendable func sessionEvents(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let id: SessionID = try context.pathID(naming: "session")
-        guard let session = try await services.store.session(id, visibleTo: try caller.operatorIdentity) else {
+        let viewer = try caller.operatorIdentity
+        guard let session = try await services.store.session(id, visibleTo: viewer) else {
             throw APIError.notFound("session")
         }
+        let after = try Self.lastEventID(request) ?? 0
+        let (lease, tokenInForce) = try Self.admit(viewer, token: Self.bearerToken(request), services: services)
         let stream = EventStream(
-            store: services.store, session: id, site: nil, after: try Self.lastEventID(request) ?? 0,
-            closedState: session.storedState.isTerminal ? session.storedState : nil, configuration: services.configuration)
+            store: services.store, session: id, site: nil, after: after,
+            closedState: session.storedState.isTerminal ? session.storedState : nil, configuration: services.configuration,
+            lease: lease, tokenInForce: tokenInForce)
         return stream.response()
     }
 
@@ -37,11 +42,39 @@ struct EventsController {
         if let own = viewer.site, let named, named != own {
             throw APIError.forbidden("this token belongs to site \(own.value)")
         }
+        let after = try Self.lastEventID(request) ?? services.store.feed.latest
+        let (lease, tokenInForce) = try Self.admit(viewer, token: Self.bearerToken(request), services: services)
         let stream = EventStream(
-            store: services.store, session: nil, site: viewer.site ?? named,
-            after: try Self.lastEventID(request) ?? services.store.feed.latest, closedState: nil,
-            configuration: services.configuration)
+            store: services.store, session: nil, site: viewer.site ?? named, after: after, closedState: nil,
+            configuration: services.configuration, lease: lease, tokenInForce: tokenInForce)
         return stream.response()
+    }
+
+    /// Takes a stream's place for `viewer` (429 `too_many_streams` past a cap), with the check the stream repeats
+    /// while it is open: whether `token` still works (not revoked, expired, or past a rotation's grace).
+    static func admit(
+        _ viewer: OperatorIdentity, token: BearerToken?, services: AppServices
+    ) throws -> (EventStreamLease, @Sendable () async -> Bool) {
+        let lease = try services.streams.admit(viewer.id)
+        let store = services.store
+        return (
+            lease,
+            {
+                guard let token else { return false }
+                // A failed read is not a verdict: the next check asks again.
+                guard let lookup = try? await store.operatorForToken(token) else { return true }
+                if case .valid(let found) = lookup { return found.identity.id == viewer.id }
+                return false
+            }
+        )
+    }
+
+    /// The bearer token the request was authenticated with.
+    static func bearerToken(_ request: Request) -> BearerToken? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return BearerToken.parse(String(parts[1]))
     }
 
     private static let lastEventIDField = HTTPField.Name("Last-Event-ID")!
@@ -60,9 +93,10 @@ extension Character {
 }
 
 /// One open stream: reads events after the last one sent whenever the audit feed says the chain grew,
-/// writes them as `text/event-stream`, and sends a comment line every `heartbeat` so a dead client is
-/// noticed and proxies keep the connection. Graceful shutdown ends it, so the server can stop, and so
-/// does its lifetime running out.
+/// writes them as `text/event-stream`, and sends a comment line after `heartbeat` without one so a dead client
+/// is noticed and proxies keep the connection. Graceful shutdown ends it, so the server can stop, and so
+/// do its lifetime running out, its operator's revocation (``EventStreamRegistry/endStreams(of:)``) and its
+/// token ceasing to work (checked at every wake-up and every ``tokenCheckInterval``).
 struct EventStream: Sendable {
     let store: EnrollmentStore
     let session: SessionID?
@@ -71,11 +105,16 @@ struct EventStream: Sendable {
     /// For a session stream, the session's state if it is already closed.
     let closedState: SessionState?
     let configuration: ServerConfiguration
+    /// The stream's place in the ``EventStreamRegistry``, given back when it ends.
+    let lease: EventStreamLease
+    /// Whether the token that opened the stream still works.
+    let tokenInForce: @Sendable () async -> Bool
 
     /// Events read per query; a backlog larger than this is sent in several reads.
     static let batchSize = 200
-
-    private enum Wake: Sendable { case advanced, heartbeat }
+    /// How often an idle stream checks its token: an expired token, a rotated-out one past its grace, or one
+    /// revoked by another process (the CLI) makes no event this stream would wake for.
+    static let tokenCheckInterval: Duration = .seconds(1)
 
     func response() -> Response {
         var headers = HTTPFields()
@@ -87,17 +126,26 @@ struct EventStream: Sendable {
     }
 
     private func run(_ writer: inout any ResponseBodyWriter) async throws {
-        let (wakes, continuation) = AsyncStream<Wake>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (wakes, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        // A wake-up is an event committed, a tick, or a revocation; only the first needs a read of the database.
+        let advanced = AdvanceFlag()
         // Listen before the first read, so that nothing committed in between is missed.
-        let listener = store.feed.listen { _ in continuation.yield(.advanced) }
+        let listener = store.feed.listen { _ in
+            advanced.raise()
+            continuation.yield()
+        }
         defer { store.feed.stopListening(listener) }
-        let (interval, end) = (configuration.eventHeartbeat, ContinuousClock.now + configuration.eventStreamLifetime)
+        // Before the listener goes: a stream no longer listening has given its place back.
+        defer { lease.release() }
+        lease.onEnd { continuation.yield() }
+        let (heartbeat, end) = (configuration.eventHeartbeat, ContinuousClock.now + configuration.eventStreamLifetime)
+        let tick = min(Self.tokenCheckInterval, heartbeat)
         let ticker = Task {
             while !Task.isCancelled {
                 let left = end - ContinuousClock.now
                 guard left > .zero else { break }
-                try await Task.sleep(for: min(interval, left))
-                if ContinuousClock.now < end { continuation.yield(.heartbeat) }
+                try await Task.sleep(for: min(tick, left))
+                if ContinuousClock.now < end { continuation.yield() }
             }
             continuation.finish()  // what was already announced is still read before the stream ends
         }
@@ -106,24 +154,34 @@ struct EventStream: Sendable {
         try await withGracefulShutdownHandler {
             // The retry hint and an opening comment let a client know at once that it is connected.
             try await writer.write(ByteBuffer(string: "retry: 3000\n: connected\n\n"))
+            var lastWrite = ContinuousClock.now
             let encoder = WireJSON.encoder()
             var last = after
             var closed = closedState
             var pending = wakes.makeAsyncIterator()
+            var needsRead = true
             while true {
-                var read: [SessionFeedEvent]
-                repeat {
-                    read = try await store.sessionEvents(after: last, session: session, site: site, limit: Self.batchSize)
+                while needsRead {
+                    let read = try await store.sessionEvents(
+                        after: last, session: session, site: site, limit: Self.batchSize)
                     guard !read.isEmpty else { break }
                     var buffer = ByteBuffer()
                     for event in read { buffer.writeString(try Self.frame(event, encoder: encoder)) }
                     try await writer.write(buffer)
+                    lastWrite = ContinuousClock.now
                     last = read[read.count - 1].sequence
                     if session != nil, let state = read.last?.sessionState, state.isTerminal { closed = state }
-                } while read.count == Self.batchSize
+                    needsRead = read.count == Self.batchSize
+                }
                 if session != nil, closed != nil { break }
-                guard let wake = await pending.next() else { break }  // finished: lifetime over, or shutting down
-                if wake == .heartbeat { try await writer.write(ByteBuffer(string: ": keep-alive\n\n")) }
+                guard await pending.next() != nil else { break }  // finished: lifetime over, or shutting down
+                // A revoked, expired or rotated-out token stops receiving now, not at the end of the lifetime.
+                guard !lease.isEnded, await tokenInForce() else { break }
+                needsRead = advanced.take()
+                if !needsRead, ContinuousClock.now - lastWrite >= heartbeat {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    lastWrite = ContinuousClock.now
+                }
             }
             try await writer.finish(nil)
         } onGracefulShutdown: {
@@ -137,4 +195,13 @@ struct EventStream: Sendable {
         let json = String(decoding: try encoder.encode(wire), as: UTF8.self)
         return "id: \(event.sequence)\nevent: \(event.type.rawValue)\ndata: \(json)\n\n"
     }
+}
+
+/// Raised by the audit feed's callback, taken by the stream's loop: whether a wake-up found events to read.
+private final class AdvanceFlag: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    func raise() { raised.store(true, ordering: .releasing) }
+
+    func take() -> Bool { raised.exchange(false, ordering: .acquiringAndReleasing) }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import TapAPI
 import TapCore
 
@@ -19,8 +20,21 @@ enum JSONBody {
             throw tooLarge(limit)
         } catch is RequestBodyTimeout {
             throw APIError(status: .requestTimeout, code: "request_timeout", detail: "the request body did not arrive in time")
+        } catch is HTTPParserError {
+            throw unreadableFraming
         }
     }
+
+    /// Whether `error` says the parser could not frame the body (an unknown `Transfer-Encoding` such as
+    /// `xchunked`, a chunk size that overflows). It reaches the handler through the body stream; unmapped it was a
+    /// 500 logged as a server error, though the fault is the client's.
+    static func isUnreadableFraming(_ error: any Error) -> Bool { error is HTTPParserError }
+
+    /// The answer to a body the parser could not frame: 400, logged at debug; the connection closes after it
+    /// (``LingeringCloseHandler``), since nothing that follows can be read as HTTP.
+    static let unreadableFraming = APIError.invalidRequest(
+        "the request body's framing could not be read: send Content-Length, or Transfer-Encoding: chunked with "
+            + "valid chunk sizes")
 
     private static func tooLarge(_ limit: Int) -> APIError {
         APIError(status: .contentTooLarge, code: "payload_too_large", detail: "the body is larger than \(limit) bytes")

@@ -571,8 +571,9 @@ paths:
         session's first event, with it from the next one after that id. Each event is `id:` (the audit
         sequence number), `event:` (its type) and `data:` (a `StreamEvent` as JSON), then a blank line;
         a comment line (`: keep-alive`) comes every 15 seconds. The stream ends once the session is
-        closed (completed, cancelled, rejected or abandoned) and every event up to then was sent. Events
-        never carry a pass or a token.
+        closed (completed, cancelled, rejected or abandoned) and every event up to then was sent, or at once
+        when the token stops working (revoked, expired, or past a rotation's grace). Events never carry a pass
+        or a token. Streams are capped per operator and in total (429 beyond).
       security:
         - operatorToken: []
       parameters:
@@ -597,6 +598,18 @@ paths:
         '404':
           $ref: '#/components/responses/Problem'
           description: '`not_found`: no such session, or not visible to this token.'
+        '429':
+          description: >-
+            `too_many_streams`: this operator's tokens hold as many event streams as one operator may, or the server
+            holds as many as it allows (`TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR`, `TAPSTATION_MAX_EVENT_STREAMS`);
+            retry after the given number of seconds.
+          headers:
+            Retry-After:
+              $ref: '#/components/headers/RetryAfter'
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
         default:
           $ref: '#/components/responses/Problem'
   /v1/approvals:
@@ -1605,8 +1618,10 @@ paths:
 
         A `text/event-stream` of the events of a site's sessions, in the format of
         `/v1/sessions/{id}/events`, from now on (or from the next event after `Last-Event-ID`). It stays
-        open until the client leaves or the server shuts down. A site-scoped token follows its own site
-        (naming another is 403); a global token may name a site, or name none to follow every site.
+        open until the client leaves, the server shuts down, the stream's lifetime (an hour) ends, or the token
+        stops working (revoked, expired, or past a rotation's grace). A site-scoped token follows its own site
+        (naming another is 403); a global token may name a site, or name none to follow every site. Streams
+        are capped per operator and in total (429 beyond).
       security:
         - operatorToken: []
       parameters:
@@ -1633,6 +1648,18 @@ paths:
         '403':
           $ref: '#/components/responses/Problem'
           description: '`forbidden` (another site) or `source_not_allowed`.'
+        '429':
+          description: >-
+            `too_many_streams`: this operator's tokens hold as many event streams as one operator may, or the server
+            holds as many as it allows (`TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR`, `TAPSTATION_MAX_EVENT_STREAMS`);
+            retry after the given number of seconds.
+          headers:
+            Retry-After:
+              $ref: '#/components/headers/RetryAfter'
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
         default:
           $ref: '#/components/responses/Problem'
   /v1/policy:
@@ -2389,6 +2416,18 @@ paths:
         '401':
           $ref: '#/components/responses/Problem'
           description: '`unauthorized`: no working board cookie.'
+        '429':
+          description: >-
+            `too_many_streams`: this operator's tokens hold as many event streams as one operator may, or the server
+            holds as many as it allows (`TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR`, `TAPSTATION_MAX_EVENT_STREAMS`);
+            retry after the given number of seconds.
+          headers:
+            Retry-After:
+              $ref: '#/components/headers/RetryAfter'
+          content:
+            application/problem+json:
+              schema:
+                $ref: '#/components/schemas/Problem'
         default:
           $ref: '#/components/responses/Problem'
 components:

@@ -87,7 +87,10 @@ struct OperatorsController {
     @Sendable func revoke(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
         let id = try await targetOperator(context, visibleTo: actor)
-        return try JSONBody.response(OperatorView(try await services.store.revokeOperator(id, by: actor)))
+        let revoked = try await services.store.revokeOperator(id, by: actor)
+        // Its open event streams end now rather than at their next token check.
+        services.streams.endStreams(of: id)
+        return try JSONBody.response(OperatorView(revoked))
     }
 
     /// The operator named in the path, when `actor` may manage it: a site admin only manages its own site's.

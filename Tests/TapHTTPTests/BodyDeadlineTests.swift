@@ -76,9 +76,10 @@ struct BodyDeadlineTests {
     }
 }
 
-/// A blocking TCP connection to the test server, with a receive timeout so that a test cannot hang. Reads
-/// block a thread of their own: on the concurrency pool they would starve the server in the same process.
-private final class RawConnection: @unchecked Sendable {
+/// A blocking TCP connection to the test server, with send and receive timeouts so that a test cannot hang.
+/// Reads (and large sends) block a thread of their own: on the concurrency pool they would starve the server in
+/// the same process.
+final class RawConnection: @unchecked Sendable {
     private let socket: Int32
 
     init(port: Int) throws {
@@ -86,6 +87,7 @@ private final class RawConnection: @unchecked Sendable {
         guard socket >= 0 else { throw RawConnectionError.failed("socket") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -109,6 +111,41 @@ private final class RawConnection: @unchecked Sendable {
         let sent = bytes.withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         guard sent == bytes.count else { throw RawConnectionError.failed("send") }
     }
+
+    /// Sends all of `bytes` from a thread of its own; throws if the server stops reading for 10 s or resets.
+    func sendAll(_ bytes: [UInt8]) async throws {
+        _ = try await onOwnThread {
+            var offset = 0
+            while offset < bytes.count {
+                let sent = bytes[offset...].withUnsafeBytes {
+                    Glibc.send(self.socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+                }
+                guard sent > 0 else {
+                    throw RawConnectionError.failed("send stalled or failed after \(offset) bytes (errno \(errno))")
+                }
+                offset += sent
+            }
+            return ""
+        }
+    }
+
+    /// What the server sends until `marker` has arrived; throws if it has not within 10 s.
+    func readUntil(_ marker: String) async throws -> String {
+        try await onOwnThread {
+            var received: [UInt8] = []
+            while !String(decoding: received, as: UTF8.self).contains(marker) {
+                let chunk = try self.receive()
+                guard !chunk.isEmpty else {
+                    throw RawConnectionError.failed("closed before \(marker): \(String(decoding: received, as: UTF8.self))")
+                }
+                received += chunk
+            }
+            return String(decoding: received, as: UTF8.self)
+        }
+    }
+
+    /// Closes the connection from this side.
+    func shutDown() { shutdown(socket, Int32(SHUT_RDWR)) }
 
     /// Everything the server sends until it closes the connection; throws if it has not closed within 10 s.
     func readUntilClosed() async throws -> String {
@@ -162,6 +199,6 @@ private final class RawConnection: @unchecked Sendable {
     }
 }
 
-private enum RawConnectionError: Error {
+enum RawConnectionError: Error {
     case failed(String)
 }
