@@ -118,6 +118,8 @@ struct ServeCommand: AsyncParsableCommand {
         var limits = configuration.redeemLimits
         limits.perClientAndUser = try integer("TAPSTATION_REDEEM_LIMIT_PER_CLIENT_USER", 1...10_000) ?? limits.perClientAndUser
         limits.perUser = try integer("TAPSTATION_REDEEM_LIMIT_PER_USER", 1...100_000) ?? limits.perUser
+        limits.perUserBeforeDelay =
+            try integer("TAPSTATION_REDEEM_USER_FAILURES_BEFORE_DELAY", 1...100_000) ?? limits.perUserBeforeDelay
         limits.perClient = try integer("TAPSTATION_REDEEM_LIMIT_PER_CLIENT", 1...1_000_000) ?? limits.perClient
         limits.windowSeconds = try integer("TAPSTATION_REDEEM_WINDOW_SECONDS", 10...86_400) ?? limits.windowSeconds
         configuration.redeemLimits = limits
