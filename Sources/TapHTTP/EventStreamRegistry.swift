@@ -1,6 +1,6 @@
 import HTTPTypes
-import Synchronization
 import TapCore
+import TapStorage
 
 /// The open event streams, counted per operator and in total, so that one token cannot hold the connections
 /// and the writer's wake-ups that ordinary requests need; and the place that ends an operator's streams at once
@@ -31,7 +31,7 @@ final class EventStreamRegistry: Sendable {
         var nextNumber = 0
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(perOperator: Int, total: Int) {
         self.perOperator = perOperator

@@ -46,7 +46,7 @@ public final class WebhookSender: Service, Sendable {
     let settings: WebhookSettings
     let logger: Logger
     /// Webhooks with a worker under way.
-    private let busy = SenderLock<Set<WebhookID>>([])
+    private let busy = Locked<Set<WebhookID>>([])
 
     /// Makes a sender.
     public init(store: EnrollmentStore, keyring: Keyring, world: World, settings: WebhookSettings, logger: Logger) {
@@ -85,7 +85,7 @@ public final class WebhookSender: Service, Sendable {
     /// attempts made.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let attempts = SenderLock(0)
+        let attempts = Locked(0)
         // Rounds until one makes no attempt: more webhooks may be due than the bound lets start at once.
         var before = -1
         while attempts.withLock({ $0 }) > before {
@@ -121,7 +121,7 @@ public final class WebhookSender: Service, Sendable {
     }
 
     /// Sends one claimed webhook's due deliveries in order until none is due, then releases it.
-    private func work(on webhook: WebhookID, attempts: SenderLock<Int>?) async {
+    private func work(on webhook: WebhookID, attempts: Locked<Int>?) async {
         defer { busy.withLock { _ = $0.remove(webhook) } }
         do {
             while !Task.isCancelled {
@@ -229,21 +229,5 @@ public final class WebhookSender: Service, Sendable {
             configuration.dnsOverride = [host: destination.address]
         }
         return configuration
-    }
-}
-
-/// A value behind a pthread mutex (as the store's `Locked`, which ThreadSanitizer sees through).
-final class SenderLock<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }
