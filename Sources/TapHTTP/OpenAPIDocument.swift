@@ -599,17 +599,7 @@ paths:
           $ref: '#/components/responses/Problem'
           description: '`not_found`: no such session, or not visible to this token.'
         '429':
-          description: >-
-            `too_many_streams`: this operator's tokens hold as many event streams as one operator may, or the server
-            holds as many as it allows (`TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR`, `TAPSTATION_MAX_EVENT_STREAMS`);
-            retry after the given number of seconds.
-          headers:
-            Retry-After:
-              $ref: '#/components/headers/RetryAfter'
-          content:
-            application/problem+json:
-              schema:
-                $ref: '#/components/schemas/Problem'
+          $ref: '#/components/responses/TooManyStreams'
         default:
           $ref: '#/components/responses/Problem'
   /v1/approvals:
@@ -1649,17 +1639,7 @@ paths:
           $ref: '#/components/responses/Problem'
           description: '`forbidden` (another site) or `source_not_allowed`.'
         '429':
-          description: >-
-            `too_many_streams`: this operator's tokens hold as many event streams as one operator may, or the server
-            holds as many as it allows (`TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR`, `TAPSTATION_MAX_EVENT_STREAMS`);
-            retry after the given number of seconds.
-          headers:
-            Retry-After:
-              $ref: '#/components/headers/RetryAfter'
-          content:
-            application/problem+json:
-              schema:
-                $ref: '#/components/schemas/Problem'
+          $ref: '#/components/responses/TooManyStreams'
         default:
           $ref: '#/components/responses/Problem'
   /v1/policy:
@@ -2417,17 +2397,7 @@ paths:
           $ref: '#/components/responses/Problem'
           description: '`unauthorized`: no working board cookie.'
         '429':
-          description: >-
-            `too_many_streams`: this operator's tokens hold as many event streams as one operator may, or the server
-            holds as many as it allows (`TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR`, `TAPSTATION_MAX_EVENT_STREAMS`);
-            retry after the given number of seconds.
-          headers:
-            Retry-After:
-              $ref: '#/components/headers/RetryAfter'
-          content:
-            application/problem+json:
-              schema:
-                $ref: '#/components/schemas/Problem'
+          $ref: '#/components/responses/TooManyStreams'
         default:
           $ref: '#/components/responses/Problem'
 components:
@@ -2518,6 +2488,18 @@ components:
         type: string
         pattern: '^[1-9][0-9]*$'
   responses:
+    TooManyStreams:
+      description: >-
+        `too_many_streams`: this operator's tokens hold as many event streams as one operator may, or the server
+        holds as many as it allows (`TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR`, `TAPSTATION_MAX_EVENT_STREAMS`);
+        retry after the given number of seconds.
+      headers:
+        Retry-After:
+          $ref: '#/components/headers/RetryAfter'
+      content:
+        application/problem+json:
+          schema:
+            $ref: '#/components/schemas/Problem'
     Problem:
       description: A refusal, as an RFC 9457 problem with a stable `code`.
       headers:
