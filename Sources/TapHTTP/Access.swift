@@ -67,15 +67,20 @@ enum Caller {
 struct Authenticator: Sendable {
     let store: EnrollmentStore
 
+    /// The token of `Authorization: Bearer <token>`, when the header holds one of ours; the one place that
+    /// reads the header (the caller's identity, rotation and event streams all start from it).
+    static func bearerToken(_ request: Request) -> BearerToken? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return BearerToken.parse(String(parts[1]))
+    }
+
     /// The caller a request's bearer token belongs to; throws when the token is missing, unknown, expired,
     /// revoked, or of the wrong kind for the route.
     func identify(_ request: Request, access: Access) async throws -> Caller {
         if access == .anyone { return .anonymous }
-        guard let header = request.headers[.authorization] else { throw APIError.unauthorized }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", let token = BearerToken.parse(String(parts[1])) else {
-            throw APIError.unauthorized
-        }
+        guard let token = Self.bearerToken(request) else { throw APIError.unauthorized }
         let (takesOperators, takesSessions): (Bool, Bool)
         switch access {
         case .anyone: return .anonymous

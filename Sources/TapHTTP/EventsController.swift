@@ -26,7 +26,7 @@ struct EventsController {
             throw APIError.notFound("session")
         }
         let after = try Self.lastEventID(request) ?? 0
-        let (lease, tokenInForce) = try Self.admit(viewer, token: Self.bearerToken(request), services: services)
+        let (lease, tokenInForce) = try Self.admit(viewer, token: Authenticator.bearerToken(request), services: services)
         let stream = EventStream(
             store: services.store, session: id, site: nil, after: after,
             closedState: session.storedState.isTerminal ? session.storedState : nil, configuration: services.configuration,
@@ -43,7 +43,7 @@ struct EventsController {
             throw APIError.forbidden("this token belongs to site \(own.value)")
         }
         let after = try Self.lastEventID(request) ?? services.store.feed.latest
-        let (lease, tokenInForce) = try Self.admit(viewer, token: Self.bearerToken(request), services: services)
+        let (lease, tokenInForce) = try Self.admit(viewer, token: Authenticator.bearerToken(request), services: services)
         let stream = EventStream(
             store: services.store, session: nil, site: viewer.site ?? named, after: after, closedState: nil,
             configuration: services.configuration, lease: lease, tokenInForce: tokenInForce)
@@ -67,14 +67,6 @@ struct EventsController {
                 return false
             }
         )
-    }
-
-    /// The bearer token the request was authenticated with.
-    static func bearerToken(_ request: Request) -> BearerToken? {
-        guard let header = request.headers[.authorization] else { return nil }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        return BearerToken.parse(String(parts[1]))
     }
 
     private static let lastEventIDField = HTTPField.Name("Last-Event-ID")!

@@ -37,10 +37,7 @@ struct OperatorsController {
             throw APIError.invalidRequest("graceMinutes must be from 0 to 10080 (7 days)", field: "graceMinutes")
         }
         // The token the caller authenticated with: only an operator's newest token may rotate (see the store).
-        let presented = request.headers[.authorization].flatMap { header -> BearerToken? in
-            let parts = header.split(separator: " ", maxSplits: 1)
-            return parts.count == 2 ? BearerToken.parse(String(parts[1])) : nil
-        }
+        let presented = Authenticator.bearerToken(request)
         let (record, token) = try await services.store.rotateToken(
             of: id, grace: TimeInterval(graceMinutes * 60), by: actor, presented: presented)
         return try JSONBody.response(CreatedOperator(operator: OperatorView(record), token: token.value))
