@@ -105,6 +105,9 @@ extension EnrollmentStore {
         try await pool.read { db in try Self.chainProblem(anchor: anchor, keyring: keyring, db) }
     }
 
+    /// How long after the first operator's (whole-second) creation time its own event may be stamped.
+    static let firstOperatorEventSlack: TimeInterval = 5
+
     static func chainProblem(anchor: AuditAnchor?, keyring: Keyring, _ db: Database) throws -> String? {
         let checkpointSequence = try Int64.fetchOne(db, sql: "SELECT seq FROM auditCheckpoint WHERE id = 1")
         if let anchor {
@@ -128,7 +131,9 @@ extension EnrollmentStore {
             return "the audit chain is empty but operators exist: the log was wiped"
         }
         let (sequence, time): (Int64, Date) = (firstEvent[0], firstEvent[1])
-        if sequence != 1 || time.timeIntervalSince(firstOperator) > 1 {
+        // The operator's time is whole seconds and its event's is read a moment later with milliseconds: a
+        // writer stalled at the end of a second puts them more than a second apart, so allow a few.
+        if sequence != 1 || time.timeIntervalSince(firstOperator) > firstOperatorEventSlack {
             return "the audit chain starts after the first operator was created: the log was wiped and started again"
         }
         return nil

@@ -144,6 +144,24 @@ struct AuditChainTests {
         #expect(anchored.contains("not the one its anchor records") || anchored.contains("anchor records event 7"))
     }
 
+    /// The first operator's creation time is whole seconds and its event's is milliseconds, read a moment
+    /// later: an operator created at the very end of a second, on a busy machine, is not a restarted chain.
+    /// (CI once failed `audit verify` in the walk-through this way.)
+    @Test func anOperatorCreatedAtTheEndOfASecondStartsTheChain() async throws {
+        let directory = temporaryDirectory("store")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let ticks = LockedValue(0)
+        // 10:00:00.995 at the first look, and 5 ms more at every look at the clock, as a stalled writer would see it.
+        let world = World(
+            now: { Date(timeIntervalSince1970: 1_795_687_200.990 + 0.005 * Double(ticks.withLock { $0 += 1; return $0 })) },
+            randomBytes: { SeededRandom().bytes($0) })
+        let store = try EnrollmentStore(
+            path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: testKeyring())
+        _ = try await store.createOperator(NewOperator(name: "admin", role: .admin), by: nil)
+        #expect(try await store.verifyAudit() == .intact(events: 1))
+        #expect(try await store.auditChainProblem(anchor: nil) == nil)
+    }
+
     /// The anchor is only written by whoever holds the server secret, and it survives its file form.
     @Test func anAnchorRoundTripsAndAnEditedOneIsRefused() async throws {
         let fixture = try await populated()
