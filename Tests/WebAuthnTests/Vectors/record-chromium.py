@@ -18,11 +18,15 @@ import http.server
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))), "scripts"))
+
+from harness import chromium  # noqa: E402 - after the path is set
 
 PAGE = b"<!doctype html><meta charset=utf-8><title>TapStation WebAuthn vectors</title><p>recording"
 
@@ -36,60 +40,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
-
-
-class DevTools:
-    """The DevTools protocol over Chromium's pipe: NUL-terminated JSON messages on fds 3 (in) and 4 (out)."""
-
-    def __init__(self, binary, profile):
-        to_chrome_r, self.to_chrome = os.pipe()
-        self.from_chrome, from_chrome_w = os.pipe()
-
-        def wire():
-            # Copy both ends above every fd in use first, so that placing them on 3 and 4 clobbers neither.
-            read_end, write_end = os.dup(to_chrome_r), os.dup(from_chrome_w)
-            os.dup2(read_end, 3)
-            os.dup2(write_end, 4)
-
-        self.process = subprocess.Popen(
-            [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--remote-debugging-pipe", f"--user-data-dir={profile}", "about:blank"],
-            close_fds=False, preexec_fn=wire,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self.buffer = b""
-        self.next_id = 0
-
-    def call(self, method, params=None, session=None):
-        self.next_id += 1
-        message = {"id": self.next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self.to_chrome, json.dumps(message).encode() + b"\0")
-        while True:
-            while b"\0" not in self.buffer:
-                chunk = os.read(self.from_chrome, 65536)
-                if not chunk:
-                    raise RuntimeError("chromium closed the pipe")
-                self.buffer += chunk
-            raw, self.buffer = self.buffer.split(b"\0", 1)
-            reply = json.loads(raw)
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-
-    def evaluate(self, session, expression):
-        result = self.call("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
-                                                "returnByValue": True}, session)
-        if "exceptionDetails" in result:
-            raise RuntimeError(json.dumps(result["exceptionDetails"]))
-        return result["result"]["value"]
-
-    def close(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
 
 
 def b64url(data):
@@ -141,15 +91,15 @@ def get_script(options):
 
 
 def main():
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    binary = chromium.find()
     if not binary:
         sys.exit("install the Debian package chromium first")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     origin = f"http://localhost:{server.server_address[1]}"
     profile = tempfile.mkdtemp(prefix="webauthn-vectors-")
-    devtools = DevTools(binary, profile)
-    version = devtools.call("Browser.getVersion")["product"]
+    devtools = chromium.DevTools(binary, profile)
+    version = devtools.send("Browser.getVersion")["product"]
     cases = [
         # name, authenticator protocol, attestation conveyance, user verification, algorithms offered
         ("packedES256", "ctap2", "direct", "required", [-7, -257, -8]),
@@ -161,30 +111,29 @@ def main():
     vectors = []
     try:
         for index, (name, protocol, attestation, user_verification, algorithms) in enumerate(cases):
-            target = devtools.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-            session = devtools.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            devtools.call("WebAuthn.enable", {}, session)
-            authenticator = devtools.call("WebAuthn.addVirtualAuthenticator", {"options": {
+            devtools.attach_tab()
+            devtools.send("WebAuthn.enable", {})
+            authenticator = devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
                 "protocol": protocol, "transport": "usb", "hasResidentKey": protocol == "ctap2",
                 "hasUserVerification": protocol == "ctap2", "isUserVerified": protocol == "ctap2",
-                "automaticPresenceSimulation": True}}, session)["authenticatorId"]
-            devtools.call("Page.enable", {}, session)
-            devtools.call("Page.navigate", {"url": origin + "/"}, session)
+                "automaticPresenceSimulation": True}})["authenticatorId"]
+            devtools.send("Page.enable", {})
+            devtools.send("Page.navigate", {"url": origin + "/"})
             for _ in range(100):
-                if devtools.evaluate(session, "document.readyState") == "complete":
+                if devtools.evaluate("document.readyState") == "complete":
                     break
                 time.sleep(0.05)
             registration_challenge = [(index * 64 + i) & 0xFF for i in range(32)]
             assertion_challenge = [(index * 64 + 32 + i) & 0xFF for i in range(32)]
             recorded_at = time.time()
             creation = creation_options(registration_challenge, attestation, user_verification, algorithms)
-            registration = devtools.evaluate(session, create_script(creation))
+            registration = devtools.evaluate(create_script(creation))
             registered = json.loads(registration)
             request = request_options(assertion_challenge, registered["id"],
                                       registered["response"].get("transports", []), user_verification)
-            assertion = devtools.evaluate(session, get_script(request))
-            devtools.call("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": authenticator}, session)
-            devtools.call("Target.closeTarget", {"targetId": target})
+            assertion = devtools.evaluate(get_script(request))
+            devtools.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": authenticator})
+            devtools.send("Target.closeTarget", {"targetId": devtools.target}, session=False)
             vectors.append((name, protocol, user_verification == "required", registration_challenge,
                             assertion_challenge, recorded_at, creation, registration, request, assertion))
     finally:
