@@ -1,4 +1,5 @@
 import Foundation
+import TapCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -52,7 +53,9 @@ public struct ServerSecret: Sendable {
         var versions: [Int: [UInt8]] = [:]
         for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let fields = line.split(separator: " ")
-            guard fields.count == 2, let version = Int(fields[0]), let bytes = hexBytes(fields[1]), versions[version] == nil else {
+            guard fields.count == 2, let version = Int(fields[0]), versions[version] == nil,
+                let bytes = Hex.decode(fields[1], acceptsUpperCase: false)
+            else {
                 throw ServerSecretError.malformed("a line is not '<version> <hex>'")
             }
             versions[version] = bytes
@@ -92,25 +95,6 @@ public struct ServerSecret: Sendable {
         } catch {
             // HMAC over a fixed label fails only if OpenSSL itself is broken; nothing sensible remains.
             fatalError("HMAC-SHA256 failed while deriving a key: \(error)")
-        }
-    }
-
-    private static func hexBytes(_ text: Substring) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let high = hexValue(digits[index]), let low = hexValue(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return bytes
-    }
-
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        default: nil
         }
     }
 }

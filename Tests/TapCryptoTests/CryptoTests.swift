@@ -1,22 +1,14 @@
 import Foundation
+import TapCore
 import Testing
 @testable import TapCrypto
 
 @Suite("OpenSSL facade")
 struct CryptoTests {
-    private func bytes(hex: String) -> [UInt8] {
-        var result: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            result.append(UInt8(hex[index..<next], radix: 16)!)
-            index = next
-        }
-        return result
-    }
+    private func bytes(hex: String) -> [UInt8] { Hex.decode(hex)! }
 
-    // RFC 4231, test cases 1, 2 and 6 (HMAC-SHA-256).
-    @Test(arguments: [
+    /// RFC 4231, test cases 1, 2 and 6 (HMAC-SHA-256): key, data, expected MAC, in hex.
+    static let rfc4231: [(String, String, String)] = [
         ("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
          "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
         ("4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
@@ -24,18 +16,14 @@ struct CryptoTests {
         (String(repeating: "aa", count: 131),
          "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
          "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
-    ])
+    ]
+
+    @Test(arguments: Self.rfc4231)
     func hmacMatchesRFC4231(key: String, data: String, expected: String) throws {
         #expect(try Crypto.hmacSHA256(key: bytes(hex: key), data: bytes(hex: data)).hexString == expected)
     }
 
-    @Test(arguments: [
-        ("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
-         "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"),
-        (String(repeating: "aa", count: 131),
-         "54657374205573696e67204c6172676572205468616e20426c6f636b2d53697a65204b6579202d2048617368204b6579204669727374",
-         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"),
-    ])
+    @Test(arguments: Self.rfc4231)
     func preparedKeyMatchesRFC4231Again(key: String, data: String, expected: String) throws {
         let prepared = try HMACKey(bytes(hex: key))
         // Twice: the prepared state must not absorb the first message.

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import TapAPI
 import TapCore
@@ -14,34 +15,9 @@ import TapHTTP
 import TapStorage
 import TapTestSupport
 
-/// A value behind an `NSLock` (ThreadSanitizer does not see `Mutex`).
-final class Box<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-    var current: Value { withLock { $0 } }
-}
-
-/// Every log line, with its metadata, as text: tests grep it for secrets.
-struct CapturingLogHandler: LogHandler {
-    let lines: Box<[String]>
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        lines.withLock { $0.append("\(event.level) \(event.message) \(merged)") }
-    }
+extension NIOLockedValueBox {
+    /// A copy of the value, read under the lock.
+    var current: Value { withLockedValue { $0 } }
 }
 
 /// The real store over a SQLite file, the Entra authority and watcher against the emulator, a fixed clock,
@@ -54,8 +30,8 @@ final class EntraFixture: @unchecked Sendable {
     private(set) var store: EnrollmentStore
     let emulator: GraphEmulator
     let http: HTTPClient
-    let logLines = Box<[String]>([])
-    let sleeps = Box<[Duration]>([])
+    let logLines = NIOLockedValueBox<[String]>([])
+    let sleeps = NIOLockedValueBox<[Duration]>([])
     let logger: Logger
     let secret = "s3cr3t~value.that-must-not-leak"
     private(set) var graph: GraphClient!
@@ -85,7 +61,12 @@ final class EntraFixture: @unchecked Sendable {
         // The process-wide client needs no shutdown, so a test that fails half-way leaks nothing that crashes.
         http = HTTPClient.shared
         let lines = logLines
-        var logger = Logger(label: "entra-test") { _ in CapturingLogHandler(lines: lines) }
+        var logger = Logger(label: "entra-test") { _ in
+            // Every line, with its metadata, as text: tests grep it for secrets.
+            RecordingLogHandler { line in
+                lines.withLockedValue { $0.append("\(line.level) \(line.message) \(line.metadata)") }
+            }
+        }
         logger.logLevel = .trace
         self.logger = logger
         try restart(credential: credential?(emulator) ?? .secret(ClientSecret(secret)))
@@ -112,7 +93,7 @@ final class EntraFixture: @unchecked Sendable {
         let sleeps = self.sleeps
         graph = GraphClient(
             configuration: configuration, http: http, tokens: tokens, logger: logger,
-            sleep: { duration in sleeps.withLock { $0.append(duration) } })
+            sleep: { duration in sleeps.withLockedValue { $0.append(duration) } })
         authority = EntraPassAuthority(ledger: store, graph: graph, now: { clock.now }, logger: logger)
         watcher = CompletionWatcher(
             ledger: store, graph: graph, authority: authority, rule: rule,

@@ -14,6 +14,15 @@ import Testing
 struct AbuseLimitTests {
     static let user = UserPrincipalName("ada@contoso.example")!
 
+    /// A fido2Registration session for ``user``, created by the fixture's admin.
+    private static func issuePass(_ fixture: HTTPFixture) async throws -> IssuedPass {
+        let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
+        guard case .created(let issued) = try await fixture.store.createSession(
+            NewSession(scenario: .fido2Registration, userPrincipalName: Self.user), by: admin)
+        else { throw CancellationError() }
+        return issued
+    }
+
     @Test func aGuesserIsThrottledBeforeEvaluationWithBackOff() async throws {
         let clock = TestClock()
         let throttle = RedeemThrottle(limits: .init(perClientAndUser: 3, perUser: 100, perClient: 100, windowSeconds: 900), now: { clock.now })
@@ -41,9 +50,7 @@ struct AbuseLimitTests {
                 guard case .created(let issued) = try await fixture.store.createSession(
                     NewSession(scenario: .fido2Registration, userPrincipalName: user), by: admin)
                 else { throw CancellationError() }
-                let response = try await client.execute(
-                    uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
-                    body: ByteBuffer(string: #"{"userPrincipalName": "\#(user)", "temporaryAccessPass": "\#(issued.pass.grouped)"}"#))
+                let response = try await client.redeem(issued.pass.grouped, user: "\(user)")
                 #expect(response.status == .ok, "redeem \(index) from the shared address was refused")
             }
         }
@@ -52,19 +59,11 @@ struct AbuseLimitTests {
     @Test func overTheLimitTheAnswerIs429AndNothingIsEvaluatedOrWritten() async throws {
         let fixture = try await HTTPFixture(redeemLimits: .init(perClientAndUser: 3, perUser: 100, perUserBeforeDelay: 100, perClient: 100))
         defer { fixture.cleanUp() }
-        let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
-        guard case .created(let issued) = try await fixture.store.createSession(
-            NewSession(scenario: .fido2Registration, userPrincipalName: Self.user), by: admin)
-        else { throw CancellationError() }
+        let issued = try await Self.issuePass(fixture)
         try await fixture.application().test(.router) { client in
-            func redeem(_ pass: String) async throws -> TestResponse {
-                try await client.execute(
-                    uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
-                    body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#))
-            }
-            for _ in 0..<3 { #expect(try await redeem("2222-2222-2222").status == .unauthorized) }
+            for _ in 0..<3 { #expect(try await client.redeem("2222-2222-2222").status == .unauthorized) }
             let eventsBefore = try await fixture.store.auditEvents(limit: 1000).count
-            let throttled = try await redeem(issued.pass.grouped)
+            let throttled = try await client.redeem(issued.pass.grouped)
             #expect(throttled.status == .tooManyRequests)
             #expect(throttled.problemCode == "rate_limited")
             // A redeem failure counts toward the user's lock-out: the address waits out the whole window.
@@ -73,7 +72,7 @@ struct AbuseLimitTests {
             let session = try await fixture.store.session(issued.session.id, visibleTo: nil)
             #expect(session?.pass?.uses == 0, "the right pass was evaluated while throttled")
             fixture.clock.advance(seconds: 900)
-            #expect(try await redeem(issued.pass.grouped).status == .ok)
+            #expect(try await client.redeem(issued.pass.grouped).status == .ok)
         }
     }
 
@@ -130,27 +129,19 @@ struct AbuseLimitTests {
     @Test func theUsersDelayIsA429BeforeThePassIsEvaluated() async throws {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
-        let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
-        guard case .created(let issued) = try await fixture.store.createSession(
-            NewSession(scenario: .fido2Registration, userPrincipalName: Self.user), by: admin)
-        else { throw CancellationError() }
+        let issued = try await Self.issuePass(fixture)
         try await fixture.application().test(.router) { client in
-            func redeem(_ pass: String) async throws -> TestResponse {
-                try await client.execute(
-                    uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
-                    body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#))
-            }
-            for _ in 0..<2 { #expect(try await redeem("2222-2222-2222").status == .unauthorized) }
+            for _ in 0..<2 { #expect(try await client.redeem("2222-2222-2222").status == .unauthorized) }
             // The right pass and a wrong one get the same answer while the user waits: nothing is evaluated.
             for pass in [issued.pass.grouped, "2222-2222-2222"] {
-                let delayed = try await redeem(pass)
+                let delayed = try await client.redeem(pass)
                 #expect(delayed.status == .tooManyRequests)
                 #expect(delayed.problemCode == "rate_limited")
                 #expect(delayed.headers[.retryAfter] == "1")
             }
             #expect(try await fixture.store.session(issued.session.id, visibleTo: nil)?.pass?.uses == 0)
             fixture.clock.advance(seconds: 1)
-            #expect(try await redeem(issued.pass.grouped).status == .ok)
+            #expect(try await client.redeem(issued.pass.grouped).status == .ok)
         }
     }
 

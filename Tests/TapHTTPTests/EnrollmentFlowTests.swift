@@ -15,9 +15,8 @@ struct EnrollmentFlowTests {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
         try await fixture.application().test(.router) { client in
-            let created = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
-                body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+            let created = try await client.call(
+                .post, "/v1/sessions", fixture.adminToken, HTTPFixture.deviceSessionBody)
             #expect(created.status == .created)
             let session = try created.decode(SessionView.self)
             let pass = try #require(session.pass?.temporaryAccessPass)
@@ -106,9 +105,8 @@ struct EnrollmentFlowTests {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
         try await fixture.application().test(.router) { client in
-            let created = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
-                body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+            let created = try await client.call(
+                .post, "/v1/sessions", fixture.adminToken, HTTPFixture.deviceSessionBody)
             let session = try created.decode(SessionView.self)
             fixture.clock.advance(minutes: 61)
             let read = try await client.execute(uri: "/v1/sessions/\(session.id)", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
@@ -118,10 +116,7 @@ struct EnrollmentFlowTests {
                 uri: "/v1/sessions/\(session.id)/pass", method: .post, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(reissued.status == .created)
             let pass = try #require(try reissued.decode(SessionView.self).pass?.temporaryAccessPass)
-            let redeem = try await client.execute(
-                uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
-                body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#))
-            #expect(redeem.status == .ok)
+            #expect(try await client.redeem(pass).status == .ok)
         }
     }
 

@@ -27,15 +27,28 @@ struct FIDO2FlowTests {
     }
 
     static func redeem(_ client: some TestClientProtocol, user: String, pass: String) async throws -> String? {
-        let response = try await client.execute(
-            uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
-            body: ByteBuffer(string: #"{"userPrincipalName": "\#(user)", "temporaryAccessPass": "\#(pass)"}"#))
+        let response = try await client.redeem(pass, user: user)
         return response.status == .ok ? try response.decode(RedeemResponse.self).sessionToken : nil
     }
 
     /// POSTs `body` with `token` and answers the response.
     static func post(_ client: some TestClientProtocol, _ uri: String, _ token: String, _ body: String = "{}") async throws -> TestResponse {
         try await client.execute(uri: uri, method: .post, headers: HTTPFixture.headers(token), body: ByteBuffer(string: body))
+    }
+
+    /// Sets whether a test sign-in is required, then starts a session and registers a new software key with it:
+    /// the session id and the registration answer.
+    static func registerKey(_ client: some TestClientProtocol, _ fixture: HTTPFixture, testSignInRequired: Bool)
+        async throws -> (session: SessionID, registered: TestResponse)
+    {
+        _ = try await client.execute(
+            uri: "/v1/policy", method: .patch, headers: HTTPFixture.headers(fixture.adminToken),
+            body: ByteBuffer(string: #"{"defaults": {"keyTestSignInRequired": \#(testSignInRequired)}}"#))
+        let (session, _, token) = try await start(client, fixture)
+        let options = try await post(client, "/v1/enrollment/fido2/options", token)
+        let registered = try await post(
+            client, "/v1/enrollment/fido2", token, SoftAuthenticator().registration(challenge: try challenge(options)))
+        return (session, registered)
     }
 
     /// The `publicKey` member of an options answer.
@@ -224,13 +237,7 @@ struct FIDO2FlowTests {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
         try await fixture.application().test(.router) { client in
-            _ = try await client.execute(
-                uri: "/v1/policy", method: .patch, headers: HTTPFixture.headers(fixture.adminToken),
-                body: ByteBuffer(string: #"{"defaults": {"keyTestSignInRequired": true}}"#))
-            let (session, _, token) = try await Self.start(client, fixture)
-            let options = try await Self.post(client, "/v1/enrollment/fido2/options", token)
-            let registered = try await Self.post(
-                client, "/v1/enrollment/fido2", token, SoftAuthenticator().registration(challenge: try Self.challenge(options)))
+            let (session, registered) = try await Self.registerKey(client, fixture, testSignInRequired: true)
             #expect(try registered.decode(KeyRegistrationResponse.self).key.status == .pendingProof)
             let cancel = try await client.execute(
                 uri: "/v1/sessions/\(session)/cancel", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
@@ -240,13 +247,7 @@ struct FIDO2FlowTests {
             #expect(try keys.decode(KeyList.self).items.isEmpty)
 
             // Without a test sign-in the key stays, until an operator deletes it.
-            _ = try await client.execute(
-                uri: "/v1/policy", method: .patch, headers: HTTPFixture.headers(fixture.adminToken),
-                body: ByteBuffer(string: #"{"defaults": {"keyTestSignInRequired": false}}"#))
-            let (_, _, second) = try await Self.start(client, fixture)
-            let more = try await Self.post(client, "/v1/enrollment/fido2/options", second)
-            let kept = try await Self.post(
-                client, "/v1/enrollment/fido2", second, SoftAuthenticator().registration(challenge: try Self.challenge(more)))
+            let (_, kept) = try await Self.registerKey(client, fixture, testSignInRequired: false)
             let key = try kept.decode(KeyRegistrationResponse.self).key
             let auditor = try await fixture.token(.auditor)
             let refused = try await client.execute(uri: "/v1/keys/\(key.id)", method: .delete, headers: HTTPFixture.headers(auditor))
@@ -263,13 +264,7 @@ struct FIDO2FlowTests {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
         try await fixture.application().test(.router) { client in
-            _ = try await client.execute(
-                uri: "/v1/policy", method: .patch, headers: HTTPFixture.headers(fixture.adminToken),
-                body: ByteBuffer(string: #"{"defaults": {"keyTestSignInRequired": true}}"#))
-            let (session, _, token) = try await Self.start(client, fixture)
-            let options = try await Self.post(client, "/v1/enrollment/fido2/options", token)
-            _ = try await Self.post(
-                client, "/v1/enrollment/fido2", token, SoftAuthenticator().registration(challenge: try Self.challenge(options)))
+            let (session, _) = try await Self.registerKey(client, fixture, testSignInRequired: true)
             fixture.clock.advance(minutes: 24 * 60 + 1)
             let report = try await fixture.store.sweep()
             #expect(report.sessionsAdvanced == 1)

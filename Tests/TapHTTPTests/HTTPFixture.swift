@@ -76,6 +76,22 @@ struct HTTPFixture {
         """#
 }
 
+extension TestClientProtocol {
+    /// Sends `method path` with `token` as bearer (none for `nil`) and an optional JSON body.
+    func call(
+        _ method: HTTPRequest.Method, _ path: String, _ token: String?, _ body: String? = nil
+    ) async throws -> TestResponse {
+        try await execute(
+            uri: path, method: method, headers: HTTPFixture.headers(token), body: body.map { ByteBuffer(string: $0) })
+    }
+
+    /// `POST /v1/redeem` of `pass` for `user`, as a device sends it (no token).
+    func redeem(_ pass: String, user: String = "ada@contoso.example") async throws -> TestResponse {
+        try await call(
+            .post, "/v1/redeem", nil, #"{"userPrincipalName": "\#(user)", "temporaryAccessPass": "\#(pass)"}"#)
+    }
+}
+
 extension TestResponse {
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try WireJSON.decoder().decode(type, from: Data(buffer: body))

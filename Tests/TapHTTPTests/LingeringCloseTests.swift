@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import TapTestSupport
 import Testing
 @testable import TapHTTP
@@ -42,8 +43,10 @@ struct LingeringCloseTests {
     func aBodyTheParserCannotFrameIsA400LoggedAtDebug(_ framing: String) async throws {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
-        let lines = LockedValue<[(Logger.Level, String)]>([])
-        var logger = Logger(label: "lingering-close-test") { _ in LevelCapturingLogHandler(lines: lines) }
+        let lines = NIOLockedValueBox<[(Logger.Level, String)]>([])
+        var logger = Logger(label: "lingering-close-test") { _ in
+            RecordingLogHandler { line in lines.withLockedValue { $0.append((line.level, line.message)) } }
+        }
         logger.logLevel = .trace
         let (router, _) = buildRouter(
             configuration: fixture.configuration, store: fixture.store, keyring: fixture.keyring, world: fixture.world)
@@ -58,24 +61,8 @@ struct LingeringCloseTests {
             #expect(answer.contains("\"invalid_request\""))
             #expect(answer.lowercased().contains("connection: close"))
         }
-        let logged = lines.withLock { $0 }
+        let logged = lines.withLockedValue { $0 }
         #expect(!logged.contains { $0.0 >= .warning }, "\(logged.filter { $0.0 >= .warning })")
         #expect(logged.contains { $0.0 == .debug && $0.1 == "request.refused" })
-    }
-}
-
-/// Keeps each log line's level and message.
-private struct LevelCapturingLogHandler: LogHandler {
-    let lines: LockedValue<[(Logger.Level, String)]>
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lines.withLock { $0.append((event.level, "\(event.message)")) }
     }
 }

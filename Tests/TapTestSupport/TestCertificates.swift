@@ -56,13 +56,7 @@ public struct CertificateSpec {
         let signer = issuer?.key ?? key
         let digest: OpaquePointer? = signer.signatureAlgorithm == .ed25519 ? nil : EVP_sha256()
         precondition(X509_sign(certificate, signer.key, digest) > 0)
-        let length = i2d_X509(certificate, nil)
-        var der = [UInt8](repeating: 0, count: Int(length))
-        der.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            _ = i2d_X509(certificate, &cursor)
-        }
-        return der
+        return openSSLDER(certificate, i2d_X509)
     }
 
     private static func parse(_ der: [UInt8]) -> OpaquePointer {

@@ -75,12 +75,7 @@ public final class TestKey: @unchecked Sendable {
     /// The private key as PEM (PKCS#1 for RSA, as `openssl genrsa -traditional` writes it), for code that
     /// reads key files.
     public var privateKeyPEM: String {
-        let length = i2d_PrivateKey(key, nil)
-        var der = [UInt8](repeating: 0, count: Int(length))
-        der.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            _ = i2d_PrivateKey(key, &cursor)
-        }
+        let der = openSSLDER(key, i2d_PrivateKey)
         let label = signatureAlgorithm.requiredCurve != nil ? "EC PRIVATE KEY" : "RSA PRIVATE KEY"
         let body = Data(der).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
         return "-----BEGIN \(label)-----\n\(body)\n-----END \(label)-----\n"
@@ -88,12 +83,7 @@ public final class TestKey: @unchecked Sendable {
 
     /// The public key, through TapCrypto.
     public var publicKey: PublicKey {
-        let length = i2d_PUBKEY(key, nil)
-        var der = [UInt8](repeating: 0, count: Int(length))
-        der.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            _ = i2d_PUBKEY(key, &cursor)
-        }
+        let der = openSSLDER(key, i2d_PUBKEY)
         return try! PublicKey(subjectPublicKeyInfo: der)
     }
 
@@ -130,4 +120,17 @@ public final class TestKey: @unchecked Sendable {
         BN_bn2bin(number, &bytes)
         return bytes
     }
+}
+
+/// The DER an OpenSSL `i2d_*` function writes for `object`: asked once for the length, then written.
+func openSSLDER(
+    _ object: OpaquePointer, _ encode: (OpaquePointer?, UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32
+) -> [UInt8] {
+    let length = encode(object, nil)
+    var der = [UInt8](repeating: 0, count: Int(length))
+    der.withUnsafeMutableBufferPointer { buffer in
+        var cursor = buffer.baseAddress
+        _ = encode(object, &cursor)
+    }
+    return der
 }

@@ -26,8 +26,7 @@ struct FIDO2Controller {
     /// Creation options (WebAuthn Level 3 JSON) with a fresh challenge bound to this session.
     @Sendable func creationOptions(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let session = try caller.session
-        _ = try await JSONBody.decode(EmptyBody.self, from: request, limits: services.configuration)
-        let challenge = services.world.randomBytes(32)
+        let challenge = try await freshChallenge(request)
         let start = try await services.store.beginKeyRegistration(
             session: session.id, challengeDigest: HashFunction.sha256.hash(challenge), freshUserHandle: services.world.randomBytes(16),
             lifetime: webAuthn.challengeLifetime)
@@ -45,10 +44,7 @@ struct FIDO2Controller {
     /// the session (revoking the pass).
     @Sendable func registerKey(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let session = try caller.session
-        let body = try await rawBody(request)
-        let response: RegistrationResponse
-        do { response = try RegistrationResponse(json: body) } catch { throw refusal(error, context) }
-        let challenge = try challengeBytes(response.clientDataJSON, context)
+        let (response, challenge) = try await posted(RegistrationResponse.self, request, context)
         let consumed = try await services.store.consumeChallenge(
             digest: HashFunction.sha256.hash(challenge), purpose: .registration, holder: .session(session.id))
         let expectation = RegistrationExpectation(
@@ -73,8 +69,7 @@ struct FIDO2Controller {
     /// Request options for the test sign-in with the key this session registered.
     @Sendable func testSignInOptions(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let session = try caller.session
-        _ = try await JSONBody.decode(EmptyBody.self, from: request, limits: services.configuration)
-        let challenge = services.world.randomBytes(32)
+        let challenge = try await freshChallenge(request)
         let keys = try await services.store.beginTestSignIn(
             session: session.id, challengeDigest: HashFunction.sha256.hash(challenge), lifetime: webAuthn.challengeLifetime)
         let options = RequestOptions(
@@ -87,10 +82,7 @@ struct FIDO2Controller {
     /// Verifies the test sign-in; the key becomes active and proven, and the session completes.
     @Sendable func testSignIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let session = try caller.session
-        let body = try await rawBody(request)
-        let response: AssertionResponse
-        do { response = try AssertionResponse(json: body) } catch { throw refusal(error, context) }
-        let challenge = try challengeBytes(response.clientDataJSON, context)
+        let (response, challenge) = try await posted(AssertionResponse.self, request, context)
         _ = try await services.store.consumeChallenge(
             digest: HashFunction.sha256.hash(challenge), purpose: .testSignIn, holder: .session(session.id))
         guard let key = try await services.store.securityKey(credentialID: response.rawID), key.sessionID == session.id,
@@ -106,6 +98,22 @@ struct FIDO2Controller {
     }
 
     // MARK: Shared steps
+
+    /// A new challenge for an options request, whose body may only be empty or an object.
+    func freshChallenge(_ request: Request) async throws -> [UInt8] {
+        _ = try await JSONBody.decode(EmptyBody.self, from: request, limits: services.configuration)
+        return services.world.randomBytes(32)
+    }
+
+    /// The credential the browser posted and the challenge its client data names.
+    func posted<Credential: PostedCredential>(
+        _ type: Credential.Type, _ request: Request, _ context: TapRequestContext
+    ) async throws -> (Credential, challenge: [UInt8]) {
+        let body = try await rawBody(request)
+        let credential: Credential
+        do { credential = try Credential(json: body) } catch { throw refusal(error, context) }
+        return (credential, try challengeBytes(credential.clientDataJSON, context))
+    }
 
     func verifyAssertion(
         _ response: AssertionResponse, key: SecurityKey, challenge: [UInt8], context: TapRequestContext
@@ -160,6 +168,17 @@ struct FIDO2Controller {
             status: status)
     }
 }
+
+/// What a browser posts in a ceremony (a registration or an assertion): parsed from JSON, with client data.
+protocol PostedCredential {
+    /// Parses the WebAuthn Level 3 JSON form.
+    init(json: [UInt8]) throws(WebAuthnFailure)
+    /// The client data bytes exactly as sent.
+    var clientDataJSON: [UInt8] { get }
+}
+
+extension RegistrationResponse: PostedCredential {}
+extension AssertionResponse: PostedCredential {}
 
 /// A body that may be empty or an object (`{}`); its members are ignored, but anything else is refused.
 struct EmptyBody: Decodable {

@@ -36,16 +36,14 @@ struct IncidentController {
 
     @Sendable func reject(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let approver = try caller.operatorIdentity
-        let (body, _) = try await JSONBody.decode(RejectRequest.self, from: request, limits: services.configuration)
-        try checkReason(body.reason)
+        let body = try await reasonedBody(RejectRequest.self, request)
         let session = try await services.store.reject(try context.pathID(naming: "session") as SessionID, by: approver, reason: body.reason)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
     @Sendable func revokeUser(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
-        let (body, _) = try await JSONBody.decode(RevokeUserRequest.self, from: request, limits: services.configuration)
-        try checkReason(body.reason)
+        let body = try await reasonedBody(RevokeUserRequest.self, request)
         let cancelled = try await services.store.revokeEverything(of: try user(context), reason: body.reason, by: actor)
         // In Entra mode the user's Temporary Access Passes are deleted now, not at the watcher's next round.
         await services.authority.finishRevocations(of: cancelled)
@@ -54,8 +52,7 @@ struct IncidentController {
 
     @Sendable func lockUser(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
-        let (body, _) = try await JSONBody.decode(IssuanceLockRequest.self, from: request, limits: services.configuration)
-        try checkReason(body.reason)
+        let body = try await reasonedBody(IssuanceLockRequest.self, request)
         guard (1...43_200).contains(body.minutes) else {
             throw APIError.invalidRequest("minutes must be from 1 to 43200 (30 days)", field: "minutes")
         }
@@ -72,11 +69,16 @@ struct IncidentController {
         return Response(status: .noContent)
     }
 
-    private func checkReason(_ reason: String) throws {
-        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+    /// Decodes a body that states a reason, and checks the reason.
+    private func reasonedBody<Body: Decodable & StatesAReason>(
+        _ type: Body.Type, _ request: Request
+    ) async throws -> Body {
+        let (body, _) = try await JSONBody.decode(type, from: request, limits: services.configuration)
+        guard !body.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIError.invalidRequest("reason must not be empty", field: "reason")
         }
-        try checkText(reason, field: "reason", maximum: 500)
+        try checkText(body.reason, field: "reason", maximum: 500)
+        return body
     }
 
 
@@ -87,3 +89,13 @@ struct IncidentController {
         return user
     }
 }
+
+/// A request that must say why: the reason is checked before anything is done.
+protocol StatesAReason {
+    /// Why the operator asks for it, for the audit trail.
+    var reason: String { get }
+}
+
+extension RejectRequest: StatesAReason {}
+extension RevokeUserRequest: StatesAReason {}
+extension IssuanceLockRequest: StatesAReason {}

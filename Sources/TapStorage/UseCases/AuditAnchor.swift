@@ -47,9 +47,9 @@ public struct AuditAnchor: Sendable, Equatable {
         """
         # TapStation audit anchor: the chain was at least this long. Kept beside server.key; do not edit.
         sequence=\(sequence)
-        mac=\(Self.hex(mac))
+        mac=\(Hex.encode(mac))
         keyVersion=\(keyVersion)
-        anchorMac=\(Self.hex(anchorMAC))
+        anchorMac=\(Hex.encode(anchorMAC))
 
         """
     }
@@ -63,27 +63,10 @@ public struct AuditAnchor: Sendable, Equatable {
             fields[String(parts[0])] = String(parts[1])
         }
         guard let sequence = fields["sequence"].flatMap({ Int64($0) }), sequence >= 0,
-            let mac = fields["mac"].flatMap(Self.bytes), let keyVersion = fields["keyVersion"].flatMap({ Int($0) }),
-            let anchorMAC = fields["anchorMac"].flatMap(Self.bytes)
+            let mac = fields["mac"].flatMap({ Hex.decode($0) }), let keyVersion = fields["keyVersion"].flatMap({ Int($0) }),
+            let anchorMAC = fields["anchorMac"].flatMap({ Hex.decode($0) })
         else { return nil }
         self.init(sequence: sequence, mac: mac, keyVersion: keyVersion, anchorMAC: anchorMAC)
-    }
-
-    private static func hex(_ bytes: [UInt8]) -> String {
-        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-    }
-
-    private static func bytes(_ hex: String) -> [UInt8]? {
-        guard hex.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
-        return bytes
     }
 }
 

@@ -14,11 +14,9 @@ enum AndroidKeyAttestation {
     private static let originGenerated = 0
 
     static func verify(_ input: AttestationInput) throws(WebAuthnFailure) -> StatementResult {
-        let statement = input.statement
-        try statement.requireOnly(["alg", "sig", "x5c"], format: .androidKey)
-        let algorithm = try statement.requiredAlgorithm(format: .androidKey)
-        let signature = try statement.requiredBytes("sig", format: .androidKey)
-        guard let certificates = try statement.certificates(format: .androidKey) else {
+        let (algorithm, signature, certificates) =
+            try input.statement.algorithmSignatureAndCertificates(format: .androidKey)
+        guard let certificates else {
             throw WebAuthnFailure(.attestationStatementMalformed, "android-key: x5c missing")
         }
         let leaf = certificates[0]

@@ -69,6 +69,17 @@ extension CBORMap {
         return algorithm
     }
 
+    /// A statement of `alg`, `sig` and an optional `x5c` and nothing else (packed, android-key): its algorithm,
+    /// its signature and its certificates, leaf first, or `nil` without `x5c`.
+    func algorithmSignatureAndCertificates(
+        format: AttestationFormat
+    ) throws(WebAuthnFailure) -> (algorithm: COSEAlgorithm, signature: [UInt8], certificates: [Certificate]?) {
+        try requireOnly(["alg", "sig", "x5c"], format: format)
+        let algorithm = try requiredAlgorithm(format: format)
+        let signature = try requiredBytes("sig", format: format)
+        return (algorithm, signature, try certificates(format: format))
+    }
+
     /// The most certificates an x5c may hold.
     static let maximumCertificates = 8
 

@@ -4,12 +4,9 @@ import TapCrypto
 /// whose certificate meets the profile of §8.2.1.
 enum PackedAttestation {
     static func verify(_ input: AttestationInput) throws(WebAuthnFailure) -> StatementResult {
-        let statement = input.statement
-        try statement.requireOnly(["alg", "sig", "x5c"], format: .packed)
-        let algorithm = try statement.requiredAlgorithm(format: .packed)
-        let signature = try statement.requiredBytes("sig", format: .packed)
-
-        guard let certificates = try statement.certificates(format: .packed) else {
+        let (algorithm, signature, certificates) =
+            try input.statement.algorithmSignatureAndCertificates(format: .packed)
+        guard let certificates else {
             // Self attestation: the statement's alg must be the credential's, and the credential key signs.
             guard algorithm == input.credentialKey.algorithm else {
                 throw WebAuthnFailure(.attestationAlgorithmMismatch, "packed self: alg differs from the credential's")

@@ -32,16 +32,13 @@ public struct AssertionResponse: Sendable {
 
     /// Parses the WebAuthn Level 3 JSON form (`toJSON()`).
     public init(json: [UInt8]) throws(WebAuthnFailure) {
-        let root = try ResponseJSON.parseObject(json)
-        let response = try ResponseJSON.object(root, "response")
+        let credential = try ResponseJSON.Credential(json: json)
         self.init(
-            id: try ResponseJSON.string(root, "id"),
-            rawID: try ResponseJSON.base64URL(root, "rawId"),
-            type: try ResponseJSON.string(root, "type"),
-            clientDataJSON: try ResponseJSON.base64URL(response, "clientDataJSON"),
-            authenticatorData: try ResponseJSON.base64URL(response, "authenticatorData"),
-            signature: try ResponseJSON.base64URL(response, "signature"),
-            userHandle: try ResponseJSON.optionalBase64URL(response, "userHandle")
+            id: credential.id, rawID: credential.rawID, type: credential.type,
+            clientDataJSON: credential.clientDataJSON,
+            authenticatorData: try ResponseJSON.base64URL(credential.response, "authenticatorData"),
+            signature: try ResponseJSON.base64URL(credential.response, "signature"),
+            userHandle: try ResponseJSON.optionalBase64URL(credential.response, "userHandle")
         )
     }
 }

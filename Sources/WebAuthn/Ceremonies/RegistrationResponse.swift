@@ -28,15 +28,12 @@ public struct RegistrationResponse: Sendable {
     /// Parses the WebAuthn Level 3 JSON form (`toJSON()`): `id`, `rawId`, `type` and `response` with base64url
     /// `clientDataJSON` and `attestationObject`, optional `transports`. Other members are ignored.
     public init(json: [UInt8]) throws(WebAuthnFailure) {
-        let root = try ResponseJSON.parseObject(json)
-        let response = try ResponseJSON.object(root, "response")
+        let credential = try ResponseJSON.Credential(json: json)
         self.init(
-            id: try ResponseJSON.string(root, "id"),
-            rawID: try ResponseJSON.base64URL(root, "rawId"),
-            type: try ResponseJSON.string(root, "type"),
-            clientDataJSON: try ResponseJSON.base64URL(response, "clientDataJSON"),
-            attestationObject: try ResponseJSON.base64URL(response, "attestationObject"),
-            transports: try ResponseJSON.optionalStrings(response, "transports")
+            id: credential.id, rawID: credential.rawID, type: credential.type,
+            clientDataJSON: credential.clientDataJSON,
+            attestationObject: try ResponseJSON.base64URL(credential.response, "attestationObject"),
+            transports: try ResponseJSON.optionalStrings(credential.response, "transports")
         )
     }
 }
@@ -45,6 +42,26 @@ public struct RegistrationResponse: Sendable {
 enum ResponseJSON {
     /// Largest posted credential we parse; a real one is a few KiB.
     static let maximumLength = 64 * 1024
+
+    /// The members both ceremonies post: `id`, `rawId`, `type` and the `response` object's `clientDataJSON`.
+    struct Credential {
+        let id: String
+        let rawID: [UInt8]
+        let type: String
+        /// The `response` object, for the members of one ceremony.
+        let response: JSONValue
+        let clientDataJSON: [UInt8]
+
+        /// Parses the outer object and the members common to registration and assertion.
+        init(json: [UInt8]) throws(WebAuthnFailure) {
+            let root = try ResponseJSON.parseObject(json)
+            response = try ResponseJSON.object(root, "response")
+            id = try ResponseJSON.string(root, "id")
+            rawID = try ResponseJSON.base64URL(root, "rawId")
+            type = try ResponseJSON.string(root, "type")
+            clientDataJSON = try ResponseJSON.base64URL(response, "clientDataJSON")
+        }
+    }
 
     static func parseObject(_ bytes: [UInt8]) throws(WebAuthnFailure) -> JSONValue {
         guard bytes.count <= maximumLength else { throw WebAuthnFailure(.malformedResponse, "response is too large") }

@@ -1,3 +1,4 @@
+import TapCore
 import TapCrypto
 
 /// An authenticator model identifier: 16 bytes, shown as a UUID.
@@ -21,14 +22,7 @@ public struct AAGUID: Sendable, Hashable, CustomStringConvertible {
         let hex = uuidString.filter { $0 != "-" }
         let groups = uuidString.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
         guard groups == [8, 4, 4, 4, 12], hex.count == 32, hex.allSatisfy(\.isHexDigit) else { return nil }
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while index < hex.endIndex {
-            let next = hex.index(index, offsetBy: 2)
-            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
-            bytes.append(byte)
-            index = next
-        }
+        guard let bytes = Hex.decode(hex) else { return nil }
         self.bytes = bytes
     }
 

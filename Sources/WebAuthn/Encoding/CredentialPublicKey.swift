@@ -28,20 +28,18 @@ public struct CredentialPublicKey: Sendable {
     /// Parses and checks a COSE_Key: `kty` and `alg` must agree, the curve must be the algorithm's, coordinates
     /// must have the curve's length and lie on it, RSA sizes must be sane, and nothing private or unknown may appear.
     public init(coseEncoded bytes: [UInt8]) throws(WebAuthnFailure) {
-        let item: CBOR
-        do {
-            item = try CBORDecoder.decode(bytes)
-        } catch {
-            throw WebAuthnFailure(error, while: "credential public key")
-        }
-        guard let map = item.mapValue else { throw WebAuthnFailure(.publicKeyMalformed, "COSE key is not a map") }
-        try self.init(map: map, encoded: bytes)
+        try self.init(map: Self.coseMap(bytes), encoded: bytes)
     }
 
     /// A key this relying party checked at registration and stored: parsed and checked like a new one, except for
     /// OpenSSL's SP 800-56B check of an RSA modulus (a primality test, about 4 ms for 2048 bits), which registration
     /// already ran. For assertions only; a key first seen must go through ``init(coseEncoded:)``.
     public init(storedCOSE bytes: [UInt8]) throws(WebAuthnFailure) {
+        try self.init(map: Self.coseMap(bytes), encoded: bytes, fullRSACheck: false)
+    }
+
+    /// Decodes the outer CBOR of a COSE_Key, which must be a map.
+    private static func coseMap(_ bytes: [UInt8]) throws(WebAuthnFailure) -> CBORMap {
         let item: CBOR
         do {
             item = try CBORDecoder.decode(bytes)
@@ -49,7 +47,7 @@ public struct CredentialPublicKey: Sendable {
             throw WebAuthnFailure(error, while: "credential public key")
         }
         guard let map = item.mapValue else { throw WebAuthnFailure(.publicKeyMalformed, "COSE key is not a map") }
-        try self.init(map: map, encoded: bytes, fullRSACheck: false)
+        return map
     }
 
     init(map: CBORMap, encoded: [UInt8], fullRSACheck: Bool = true) throws(WebAuthnFailure) {
