@@ -181,58 +181,6 @@ struct BadInputTests {
     }
 }
 
-@Suite("API description")
-struct OpenAPISpecTests {
-    /// Every route the router serves is in `/openapi.yaml`, and the spec names no route the router lacks.
-    @Test func specAndRoutesAgree() async throws {
-        let fixture = try await HTTPFixture()
-        defer { fixture.cleanUp() }
-        let (_, routes) = buildRouter(configuration: fixture.configuration, store: fixture.store, keyring: fixture.keyring, world: fixture.world)
-        let served = Set(routes.map { "\($0.method) \($0.path)" })
-        #expect(served.count == routes.count, "a route is registered twice")
-        var documented = Set<String>()
-        var currentPath: String?
-        for line in OpenAPIDocument.yaml.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            if line.hasPrefix("  /"), line.hasSuffix(":") {
-                currentPath = String(line.dropFirst(2).dropLast())
-            } else if line.hasPrefix("  "), !line.hasPrefix("   ") {
-                currentPath = nil
-            } else if !line.hasPrefix(" ") {
-                currentPath = nil
-            } else if let path = currentPath, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
-                let method = line.trimmingCharacters(in: .whitespaces).dropLast().uppercased()
-                if ["GET", "POST", "PUT", "PATCH", "DELETE"].contains(method) { documented.insert("\(method) \(path)") }
-            }
-        }
-        #expect(served.subtracting(documented).sorted() == [], "served but not documented")
-        #expect(documented.subtracting(served).sorted() == [], "documented but not served")
-    }
-
-    @Test func wrongMethodsAre405WithAllowAndHeadFollowsGet() async throws {
-        let fixture = try await HTTPFixture()
-        defer { fixture.cleanUp() }
-        try await fixture.application().test(.router) { client in
-            let wrong = try await client.execute(uri: "/v1/sessions/01a2188d-7c2c-7a00-be99-26f7f98d8209", method: .delete)
-            #expect(wrong.status == .methodNotAllowed)
-            #expect(wrong.headers[.allow] == "GET, HEAD")
-            let head = try await client.execute(uri: "/healthz", method: .head)
-            #expect(head.status == .ok)
-        }
-    }
-
-    @Test func specIsServed() async throws {
-        let fixture = try await HTTPFixture()
-        defer { fixture.cleanUp() }
-        try await fixture.application().test(.router) { client in
-            let response = try await client.execute(uri: "/openapi.yaml", method: .get)
-            #expect(response.status == .ok)
-            #expect(response.text.hasPrefix("openapi: 3.1"))
-            let health = try await client.execute(uri: "/readyz", method: .get)
-            #expect(health.text.contains("\"journalMode\":\"wal\""))
-        }
-    }
-}
-
 @Suite("Refused requests on the record")
 struct RefusalAuditTests {
     @Test func refusalsAreCountedPerCallerAndAuditedInAggregate() async throws {

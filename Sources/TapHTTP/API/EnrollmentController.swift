@@ -28,7 +28,7 @@ struct EnrollmentController {
         if let wait = await services.throttle.retryAfter(client: client, user: user) {
             services.metrics.redeemed(.throttled)
             throw APIError(
-                status: .tooManyRequests, code: "rate_limited", detail: "too many failed attempts; retry in \(wait) s",
+                status: .tooManyRequests, code: .rateLimited, detail: "too many failed attempts; retry in \(wait) s",
                 headers: [.retryAfter: String(wait)])
         }
         guard body.temporaryAccessPass.utf8.count <= 200 else {

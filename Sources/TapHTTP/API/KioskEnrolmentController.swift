@@ -24,7 +24,7 @@ struct KioskEnrolmentController {
         let client = context.clientAddress
         if let wait = await services.throttle.retryAfter(client: client, user: Self.throttleSubject) {
             throw APIError(
-                status: .tooManyRequests, code: "rate_limited", detail: "too many failed attempts; retry in \(wait) s",
+                status: .tooManyRequests, code: .rateLimited, detail: "too many failed attempts; retry in \(wait) s",
                 headers: [.retryAfter: String(wait)])
         }
         let (body, _) = try await JSONBody.decode(KioskEnrolmentRequest.self, from: request, limits: services.configuration)
@@ -33,7 +33,7 @@ struct KioskEnrolmentController {
         else {
             await services.throttle.recordFailure(client: client, user: Self.throttleSubject)
             throw APIError(
-                status: .unauthorized, code: "invalid_enrolment_code",
+                status: .unauthorized, code: .invalidEnrolmentCode,
                 detail: "this enrolment code is unknown, used or expired; ask an admin for a new one")
         }
         let (record, token) = exchanged

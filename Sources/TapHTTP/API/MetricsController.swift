@@ -25,7 +25,7 @@ struct MetricsController {
             let proxied = request.headers[.forwardedFor] != nil || request.headers[.forwarded] != nil
             guard !proxied, Self.isLoopback(context.remoteAddress) else {
                 throw APIError(
-                    status: .unauthorized, code: "unauthorized",
+                    status: .unauthorized, code: .unauthorized,
                     detail: "send a metrics token as 'Authorization: Bearer <token>', or scrape from the same host",
                     headers: [.wwwAuthenticate: "Bearer"])
             }

@@ -58,7 +58,7 @@ struct SessionsController {
         }
         guard await services.idempotencyGate.claim(key, operatorID: creator.id.rawValue) else {
             throw APIError(
-                status: .conflict, code: "idempotency_in_progress",
+                status: .conflict, code: .idempotencyInProgress,
                 detail: "a request with this Idempotency-Key is still running; retry when it has finished")
         }
         let claim = IdempotencyClaim(key: key, requestDigest: try Crypto.sha256(bytes))
@@ -94,7 +94,7 @@ struct SessionsController {
             } catch {
                 return .refused(
                     Self.rowProblem(error)
-                        ?? BatchRowProblem(status: 400, code: "invalid_request", detail: "the row could not be read", title: "Bad Request"))
+                        ?? BatchRowProblem(status: 400, code: ProblemCode.invalidRequest.rawValue, detail: "the row could not be read", title: "Bad Request"))
             }
         }
         var claim: IdempotencyClaim?
@@ -106,7 +106,7 @@ struct SessionsController {
             gateKey = "batch\u{1F}\(key)"
             guard await services.idempotencyGate.claim(gateKey!, operatorID: creator.id.rawValue) else {
                 throw APIError(
-                    status: .conflict, code: "idempotency_in_progress",
+                    status: .conflict, code: .idempotencyInProgress,
                     detail: "a request with this Idempotency-Key is still running; retry when it has finished")
             }
             claim = IdempotencyClaim(key: key, requestDigest: try Crypto.sha256(bytes))

@@ -35,7 +35,7 @@ struct WebhooksController {
             site = body.site
         }
         if let refusal = WebhookTarget.refusal(body.url, settings: services.configuration.webhooks) {
-            throw APIError(status: .unprocessableContent, code: "webhook_url_refused", detail: refusal, field: "url")
+            throw APIError(status: .unprocessableContent, code: .webhookURLRefused, detail: refusal, field: "url")
         }
         try checkText(body.description, field: "description", maximum: 200)
         var shown: String?

@@ -62,7 +62,7 @@ struct BoardController {
     @Sendable func sessions(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let board = try await requireBoard(request, context: context)
         let now = services.world.now()
-        let entries = try await services.store.boardEntries(site: try requireSite(board))
+        let entries = try await services.store.boardEntries(site: try requireSite(board), limit: 300)
         let rows = entries.map { entry -> BoardRow in
             let session = entry.session
             let state = session.effectiveState(at: now)
@@ -116,7 +116,7 @@ struct BoardController {
 
     private func requireBoard(_ request: Request, context: TapRequestContext) async throws -> OperatorIdentity {
         guard let board = try await boardOperator(request, context: context) else {
-            throw APIError(status: .unauthorized, code: "unauthorized", detail: "sign in to the board at /board with a board token")
+            throw APIError(status: .unauthorized, code: .unauthorized, detail: "sign in to the board at /board with a board token")
         }
         return board
     }

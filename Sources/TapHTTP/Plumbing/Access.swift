@@ -94,14 +94,14 @@ struct Authenticator: Sendable {
             switch try await store.operatorForToken(token) {
             case .valid(let found): return .operator(found)
             case .unknown: throw APIError.unauthorized
-            case .expired: throw APIError(status: .unauthorized, code: "token_expired", detail: "this operator token has expired")
-            case .revoked: throw APIError(status: .unauthorized, code: "token_revoked", detail: "this operator token was revoked")
+            case .expired: throw APIError(status: .unauthorized, code: .tokenExpired, detail: "this operator token has expired")
+            case .revoked: throw APIError(status: .unauthorized, code: .tokenRevoked, detail: "this operator token was revoked")
             }
         case .sessionToken:
             guard takesSessions else { throw APIError.forbidden("a session token cannot call operator routes") }
             guard let session = try await store.sessionForToken(token) else {
                 throw APIError(
-                    status: .unauthorized, code: "invalid_session_token",
+                    status: .unauthorized, code: .invalidSessionToken,
                     detail: "this session token is unknown, revoked, or its session is no longer under way")
             }
             return .session(session)
@@ -116,7 +116,7 @@ struct Authenticator: Sendable {
         case (.operators(let roles), .operator(let record)), (.sessionTokenOrOperators(_, let roles), .operator(let record)):
             if !record.allowedSources.isEmpty {
                 guard record.allowedSources.contains(where: { AddressBlock($0)?.contains(context.clientAddress) == true }) else {
-                    throw APIError(status: .forbidden, code: "source_not_allowed", detail: "this token may not be used from this address")
+                    throw APIError(status: .forbidden, code: .sourceNotAllowed, detail: "this token may not be used from this address")
                 }
             }
             guard roles.contains(record.identity.role) else {

@@ -19,7 +19,7 @@ enum JSONBody {
         } catch is NIOTooManyBytesError {
             throw tooLarge(limit)
         } catch is RequestBodyTimeout {
-            throw APIError(status: .requestTimeout, code: "request_timeout", detail: "the request body did not arrive in time")
+            throw APIError(status: .requestTimeout, code: .requestTimeout, detail: "the request body did not arrive in time")
         } catch is HTTPParserError {
             throw unreadableFraming
         }
@@ -37,7 +37,7 @@ enum JSONBody {
             + "valid chunk sizes")
 
     private static func tooLarge(_ limit: Int) -> APIError {
-        APIError(status: .contentTooLarge, code: "payload_too_large", detail: "the body is larger than \(limit) bytes")
+        APIError(status: .contentTooLarge, code: .payloadTooLarge, detail: "the body is larger than \(limit) bytes")
     }
 
     /// Decodes a JSON body of type `T`; an empty body decodes as `{}` when `T` allows it.
@@ -62,7 +62,7 @@ enum JSONBody {
     static func duplicateName(_ name: String) -> APIError {
         let plain = (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { isPlainNameByte($0) }
         return APIError(
-            status: .badRequest, code: "invalid_json",
+            status: .badRequest, code: .invalidJSON,
             detail: "the body names \(plain ? "member \(name)" : "a member") twice in one object; send each once")
     }
 
@@ -80,7 +80,7 @@ enum JSONBody {
         let mediaType = String(decoding: Array(trimmed), as: UTF8.self).lowercased()
         guard mediaType == "application/json" || mediaType.hasSuffix("+json") else {
             throw APIError(
-                status: .unsupportedMediaType, code: "unsupported_media_type",
+                status: .unsupportedMediaType, code: .unsupportedMediaType,
                 detail: "send the body as application/json (got \(mediaType.prefix(60)))")
         }
     }
@@ -92,7 +92,7 @@ enum JSONBody {
         }
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            return APIError(status: .badRequest, code: "invalid_json", detail: "the body is not valid JSON")
+            return APIError(status: .badRequest, code: .invalidJSON, detail: "the body is not valid JSON")
         case .dataCorrupted(let context):
             let field = path(context.codingPath)
             return .invalidRequest("\(field): \(context.debugDescription.hasPrefix("Cannot initialize") ? "unknown value" : context.debugDescription)", field: field)

@@ -89,7 +89,7 @@ final class EventStreamRegistry: Sendable {
 
     private static func refusal(_ detail: String) -> APIError {
         APIError(
-            status: .tooManyRequests, code: "too_many_streams", detail: detail,
+            status: .tooManyRequests, code: .tooManyStreams, detail: detail,
             headers: [.retryAfter: String(retryAfterSeconds)])
     }
 }
