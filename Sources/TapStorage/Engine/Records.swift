@@ -3,7 +3,8 @@ import GRDB
 import TapCore
 
 // One record type per table. Times are GRDB dates (UTC text with milliseconds), enums are stored as text,
-// digests as blobs. Records stay inside this module; use cases return TapCore values.
+// digests as blobs. Records stay inside this module; use cases return TapCore values. The records of the hot
+// paths list their columns once more, in Records+Columns.swift, and every coding of their rows derives from it.
 
 struct OperatorRecord: StoredRecord, Equatable {
     static let databaseTableName = "operator"
@@ -131,22 +132,6 @@ struct RedeemFailureRecord: StoredRecord {
 
     /// The most address groups kept: enough to tell strangers from the user, bounded against a botnet.
     static let maximumAddresses = 16
-}
-
-extension RedeemFailureRecord {
-    /// The user's failure counter, read on the writer by every redeem (see ``Database/queryDirect(_:_:_:)``).
-    static func find(direct db: Database, user: String) throws -> RedeemFailureRecord? {
-        var found: RedeemFailureRecord?
-        try db.queryDirect(
-            "SELECT count, unreported, firstAt, lastAt, addresses FROM redeemFailure WHERE userPrincipalName = ?",
-            [user.directValue]
-        ) { row in
-            found = RedeemFailureRecord(
-                userPrincipalName: user, count: try row.integer(0), unreported: try row.integer(1), firstAt: try row.date(2),
-                lastAt: try row.date(3), addresses: try row.text(4))
-        }
-        return found
-    }
 }
 
 struct IdempotencyRecord: StoredRecord {

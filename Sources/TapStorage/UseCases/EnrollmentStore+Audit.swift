@@ -23,12 +23,7 @@ extension EnrollmentStore {
             data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
         record.mac = Data(try sign(Self.auditMessage(record, previousMAC: tail?.mac ?? []), version: record.keyVersion))
         // Prepared once per connection and run directly: every write use case appends one or two events.
-        try db.executeDirect(
-            "INSERT INTO auditEvent (seq, time, type, sessionId, actor, data, mac, keyVersion) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                record.seq.directValue, record.time.directValue, record.type.directValue, record.sessionId.directValue, record.actor.directValue,
-                record.data.directValue, record.mac.directValue, record.keyVersion.directValue,
-            ])
+        try record.insertRow(db)
         auditChain.appended = true
         if deferringHead {
             auditChain.headBehind = true
@@ -180,22 +175,17 @@ extension EnrollmentStore {
         sessionID: SessionID? = nil, site: SiteName? = nil, since: Date? = nil, until: Date? = nil, type: AuditEventType? = nil,
         after: Int64? = nil, limit: Int
     ) async throws -> [AuditEvent] {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let sessionID { conditions.append("sessionId = ?"); arguments.append(sessionID.rawValue) }
-        if let site {
-            conditions.append("sessionId IN (SELECT id FROM session WHERE site = ?)"); arguments.append(site.value)
-        }
-        if let since { conditions.append("time >= ?"); arguments.append(since) }
-        if let until { conditions.append("time < ?"); arguments.append(until) }
-        if let type { conditions.append("type = ?"); arguments.append(type.rawValue) }
-        if let after { conditions.append("seq > ?"); arguments.append(after) }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(limit)
-        let sql = "SELECT * FROM auditEvent \(whereClause) ORDER BY seq LIMIT ?"
-        let statementArguments = StatementArguments(arguments)
-        return try await pool.read { db in
-            try AuditEventRecord.fetchAll(db, sql: sql, arguments: statementArguments).map { try $0.domain() }
+        try await pool.read { db in
+            var request = AuditEventRecord.all()
+                .matching("sessionId", sessionID?.rawValue).matching("type", type?.rawValue)
+            if let site {
+                let sessionsOfSite = SessionRecord.select(Column("id")).filter(Column("site") == site.value)
+                request = request.filter(sessionsOfSite.contains(Column("sessionId")))
+            }
+            if let since { request = request.filter(Column("time") >= since) }
+            if let until { request = request.filter(Column("time") < until) }
+            if let after { request = request.filter(Column("seq") > after) }
+            return try request.order(Column("seq")).limit(limit).fetchAll(db).map { try $0.domain() }
         }
     }
 }

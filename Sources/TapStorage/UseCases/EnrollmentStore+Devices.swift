@@ -7,18 +7,12 @@ extension EnrollmentStore {
     public func devices(
         serialNumber: SerialNumber?, site: SiteName?, visibleTo viewer: OperatorIdentity, after cursor: DeviceID?, limit: Int
     ) async throws -> Page<Device> {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let own = viewer.site { conditions.append("site = ?"); arguments.append(own.value) }
-        if let site { conditions.append("site = ?"); arguments.append(site.value) }
-        if let serialNumber { conditions.append("serialNumber = ?"); arguments.append(serialNumber.value) }
-        if let cursor { conditions.append("id < ?"); arguments.append(cursor.rawValue) }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(limit + 1)
-        let sql = "SELECT * FROM device \(whereClause) ORDER BY id DESC LIMIT ?"
-        let statementArguments = StatementArguments(arguments)
-        return try await pool.read { db in
-            let (records, next) = pageOf(try DeviceRecord.fetchAll(db, sql: sql, arguments: statementArguments), limit: limit, id: \.id)
+        try await pool.read { db in
+            let request = DeviceRecord.all()
+                .matching("site", viewer.site?.value).matching("site", site?.value)
+                .matching("serialNumber", serialNumber?.value)
+                .newestFirst(after: cursor?.rawValue, limit: limit)
+            let (records, next) = pageOf(try request.fetchAll(db), limit: limit, id: \.id)
             return Page(items: try records.map { try $0.domain() }, nextCursor: next)
         }
     }

@@ -113,12 +113,10 @@ extension EnrollmentStore {
     }
 
     private func storeSessionToken(_ digest: [UInt8], for loaded: LoadedSession, now: Date, db: Database) throws {
-        try db.executeDirect(
-            "INSERT INTO sessionToken (digest, sessionId, createdAt, expiresAt, revokedAt, keyVersion) VALUES (?, ?, ?, ?, NULL, ?)",
-            [
-                .blob(digest), loaded.record.id.directValue, now.directValue, loaded.record.completionDeadline.directValue,
-                keyring.currentVersion.directValue,
-            ])
+        try SessionTokenRecord(
+            digest: Data(digest), sessionId: loaded.record.id, createdAt: now, expiresAt: loaded.record.completionDeadline,
+            revokedAt: nil, keyVersion: keyring.currentVersion
+        ).insertRow(db)
     }
 
     private func recordFailure(

@@ -14,9 +14,8 @@ extension EnrollmentStore {
         try await write { db in
             let now = world.now()
             let record = try fido2SessionUnderWay(id, action: "register a key", now: now, db: db)
-            let keys = try SecurityKeyRecord.fetchAll(
-                db, sql: "SELECT * FROM securityKey WHERE userPrincipalName = ? AND status = 'active' ORDER BY id",
-                arguments: [record.userPrincipalName])
+            let keys = try SecurityKeyRecord.keys(status: "active")
+                .matching("userPrincipalName", record.userPrincipalName).fetchAll(db)
             let handle = keys.first.map { Array($0.userHandle) } ?? freshUserHandle
             try insertChallenge(
                 NewChallenge(
@@ -35,8 +34,7 @@ extension EnrollmentStore {
         try await write { db in
             let now = world.now()
             let record = try fido2SessionUnderWay(id, action: "start a test sign-in", now: now, db: db)
-            let pending = try SecurityKeyRecord.fetchAll(
-                db, sql: "SELECT * FROM securityKey WHERE sessionId = ? AND status = 'pendingProof' ORDER BY id", arguments: [id.rawValue])
+            let pending = try SecurityKeyRecord.keys(status: "pendingProof").matching("sessionId", id.rawValue).fetchAll(db)
             guard !pending.isEmpty else { throw EnrollmentError.conflict("no key of this session waits for a test sign-in") }
             try insertChallenge(
                 NewChallenge(
@@ -107,7 +105,7 @@ extension EnrollmentStore {
             guard (1...1023).contains(key.credentialID.count) else {
                 throw EnrollmentError.webAuthn(reason: "credential_id_too_long", detail: "credential ids are 1 to 1023 bytes")
             }
-            guard try SecurityKeyRecord.fetchOne(db, sql: "SELECT * FROM securityKey WHERE credentialId = ?", arguments: [Data(key.credentialID)]) == nil
+            guard try SecurityKeyRecord.registered(credentialID: key.credentialID, db) == nil
             else {
                 throw EnrollmentError.webAuthn(reason: "credential_already_registered", detail: "this credential id is registered already")
             }
@@ -145,7 +143,7 @@ extension EnrollmentStore {
     /// The key with this WebAuthn credential id, if one is registered.
     public func securityKey(credentialID: [UInt8]) async throws -> SecurityKey? {
         try await pool.read { db in
-            try SecurityKeyRecord.fetchOne(db, sql: "SELECT * FROM securityKey WHERE credentialId = ?", arguments: [Data(credentialID)])?.domain()
+            try SecurityKeyRecord.registered(credentialID: credentialID, db)?.domain()
         }
     }
 
@@ -189,17 +187,11 @@ extension EnrollmentStore {
     public func securityKeys(
         user: UserPrincipalName?, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?, limit: Int
     ) async throws -> Page<SecurityKey> {
-        var conditions: [String] = []
-        var arguments: [(any DatabaseValueConvertible)?] = []
-        if let own = viewer.site { conditions.append("site = ?"); arguments.append(own.value) }
-        if let user { conditions.append("userPrincipalName = ?"); arguments.append(user.value) }
-        if let cursor { conditions.append("id < ?"); arguments.append(cursor.rawValue) }
-        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-        arguments.append(limit + 1)
-        let sql = "SELECT * FROM securityKey \(whereClause) ORDER BY id DESC LIMIT ?"
-        let statementArguments = StatementArguments(arguments)
-        return try await pool.read { db in
-            let (records, next) = pageOf(try SecurityKeyRecord.fetchAll(db, sql: sql, arguments: statementArguments), limit: limit, id: \.id)
+        try await pool.read { db in
+            let request = SecurityKeyRecord.all()
+                .matching("site", viewer.site?.value).matching("userPrincipalName", user?.value)
+                .newestFirst(after: cursor?.rawValue, limit: limit)
+            let (records, next) = pageOf(try request.fetchAll(db), limit: limit, id: \.id)
             return Page(items: try records.map { try $0.domain() }, nextCursor: next)
         }
     }
@@ -250,10 +242,8 @@ extension EnrollmentStore {
     }
 
     func activeKeys(of user: UserPrincipalName, visibleTo actor: OperatorIdentity, db: Database) throws -> [SecurityKeyRecord] {
-        var sql = "SELECT * FROM securityKey WHERE userPrincipalName = ? AND status = 'active'"
-        var arguments: [(any DatabaseValueConvertible)?] = [user.value]
-        if let site = actor.site { sql += " AND site = ?"; arguments.append(site.value) }
-        return try SecurityKeyRecord.fetchAll(db, sql: sql + " ORDER BY id", arguments: StatementArguments(arguments))
+        try SecurityKeyRecord.keys(status: "active")
+            .matching("userPrincipalName", user.value).matching("site", actor.site?.value).fetchAll(db)
     }
 
     /// Deletes the keys of a session that never proved themselves: called whenever a session closes.
@@ -280,5 +270,17 @@ extension SecurityKeyRecord {
             site: try parse(SiteName(site), "securityKey.site"), sessionID: try parse(SessionID(sessionId), "securityKey.sessionId"),
             status: try parse(SecurityKeyStatus(rawValue: status), "securityKey.status"), proven: proven, createdAt: createdAt,
             lastUsedAt: lastUsedAt)
+    }
+}
+
+extension SecurityKeyRecord {
+    /// The keys in `status`, oldest first; narrow it with ``QueryInterfaceRequest/matching(_:_:)``.
+    static func keys(status: String) -> QueryInterfaceRequest<SecurityKeyRecord> {
+        filter(Column("status") == status).order(Column("id"))
+    }
+
+    /// The key with this WebAuthn credential id, if one is registered.
+    static func registered(credentialID: [UInt8], _ db: Database) throws -> SecurityKeyRecord? {
+        try filter(Column("credentialId") == Data(credentialID)).fetchOne(db)
     }
 }

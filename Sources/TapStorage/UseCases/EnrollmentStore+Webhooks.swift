@@ -39,20 +39,17 @@ extension EnrollmentStore {
     /// Every webhook that is not deleted, oldest first; with `site`, only that site's (a site admin's view).
     public func webhooks(site: SiteName? = nil) async throws -> [Webhook] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM webhook WHERE deletedAt IS NULL AND (? IS NULL OR site = ?) ORDER BY id",
-                arguments: [site?.value, site?.value]
-            ).map(Self.webhook)
+            try Self.liveWebhooks.matching("site", site?.value).order(Column("id")).fetchAll(db).map(Self.webhook)
         }
     }
+
+    /// The webhooks that are not deleted.
+    private static var liveWebhooks: QueryInterfaceRequest<Row> { Table("webhook").filter(Column("deletedAt") == nil) }
 
     /// One webhook that is not deleted; with `site`, only when it is that site's (others are not found).
     public func webhook(_ id: WebhookID, site: SiteName? = nil) async throws -> Webhook? {
         try await pool.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM webhook WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)",
-                arguments: [id.rawValue, site?.value, site?.value]
-            ).map(Self.webhook)
+            try Self.liveWebhooks.matching("id", id.rawValue).matching("site", site?.value).fetchOne(db).map(Self.webhook)
         }
     }
 
@@ -112,7 +109,7 @@ extension EnrollmentStore {
             guard head > cursor else { return 0 }
             let upTo = min(head, cursor + Int64(chunk))
             try db.execute(sql: "UPDATE webhookCursor SET seq = ? WHERE id = 1", arguments: [upTo])
-            let hooks = try Row.fetchAll(db, sql: "SELECT * FROM webhook WHERE deletedAt IS NULL").map(Self.webhook)
+            let hooks = try Self.liveWebhooks.fetchAll(db).map(Self.webhook)
             guard !hooks.isEmpty else { return 0 }
             let events = try Row.fetchAll(
                 db,
@@ -205,15 +202,10 @@ extension EnrollmentStore {
     public func webhookDeliveries(
         _ webhookID: WebhookID, state: WebhookDeliveryState?, after cursor: WebhookDeliveryID?, limit: Int
     ) async throws -> Page<WebhookDelivery> {
-        var sql = "SELECT * FROM webhookDelivery WHERE webhookId = ?"
-        var arguments: [(any DatabaseValueConvertible)?] = [webhookID.rawValue]
-        if let state { sql += " AND state = ?"; arguments.append(state.rawValue) }
-        if let cursor { sql += " AND id < ?"; arguments.append(cursor.rawValue) }
-        sql += " ORDER BY id DESC LIMIT ?"
-        arguments.append(limit + 1)
-        let (query, statementArguments) = (sql, StatementArguments(arguments))
-        return try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: query, arguments: statementArguments)
+        try await pool.read { db in
+            let rows = try Table("webhookDelivery").all()
+                .matching("webhookId", webhookID.rawValue).matching("state", state?.rawValue)
+                .newestFirst(after: cursor?.rawValue, limit: limit).fetchAll(db)
             let (page, next) = pageOf(rows, limit: limit, id: { $0["id"] as String })
             return Page(items: try page.map(Self.delivery), nextCursor: next)
         }
