@@ -8,7 +8,7 @@ import TapStorage
 /// kill -9 leaves an anchor the chain still reaches.
 struct AuditAnchorKeeper: Service {
     let dataDirectory: DataDirectory
-    let store: EnrollmentStore
+    let store: any AuditStore
     let interval: Duration
     let logger: Logger
 

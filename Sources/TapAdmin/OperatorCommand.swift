@@ -54,7 +54,7 @@ struct OperatorCommand: AsyncParsableCommand {
                 expiresAt: expiresInDays.map { Date().addingTimeInterval(TimeInterval($0) * 86_400) })
             do {
                 if enrolmentCode {
-                    let grant = try await store.createKioskOperator(request, enrolmentCodeLifetime: EnrollmentStore.enrolmentCodeLifetime, by: nil)
+                    let grant = try await store.createKioskOperator(request, enrolmentCodeLifetime: StoreLimits.enrolmentCodeLifetime, by: nil)
                     printError(
                         "created kiosk operator \(grant.operator.identity.id); type this code at the kiosk before "
                             + "\(grant.expiresAt.formatted(Date.ISO8601FormatStyle())); it is shown only now")

@@ -78,7 +78,7 @@ public struct ServerConfiguration: Sendable {
 /// What every controller holds.
 struct AppServices: Sendable {
     let configuration: ServerConfiguration
-    let store: EnrollmentStore
+    let store: any TapStore
     let keyring: Keyring
     let world: World
     let idempotencyGate: IdempotencyGate
@@ -94,7 +94,7 @@ struct AppServices: Sendable {
 /// The router with every route of the API, and the list of what it registered (for the spec test).
 /// Refused requests are counted in `refusals`, failed redeems in `throttle`; the sweeper drains both.
 public func buildRouter(
-    configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World,
+    configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World,
     refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil, metrics: ServiceMetrics = ServiceMetrics(),
     authority: (any PassAuthority)? = nil
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
@@ -135,7 +135,7 @@ public func buildRouter(
 /// The composition root: the HTTP server and the expiry sweeper (and in Entra mode the Entra watcher), ready
 /// to run as one service group.
 public func buildApplication(
-    configuration: ServerConfiguration, store: EnrollmentStore, keyring: Keyring, world: World, logger: Logger,
+    configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World, logger: Logger,
     entra: EntraServices? = nil, additionalServices: [any Service] = [],
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {

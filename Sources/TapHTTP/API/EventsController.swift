@@ -90,7 +90,7 @@ extension Character {
 /// do its lifetime running out, its operator's revocation (``EventStreamRegistry/endStreams(of:)``) and its
 /// token ceasing to work (checked at every wake-up and every ``tokenCheckInterval``).
 struct EventStream: Sendable {
-    let store: EnrollmentStore
+    let store: any AuditStore & OperatorStore
     let session: SessionID?
     let site: SiteName?
     let after: Int64

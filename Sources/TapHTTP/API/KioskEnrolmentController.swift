@@ -51,7 +51,7 @@ extension OperatorsController {
                 name: body.name, role: body.role, site: body.site, userPrincipalName: body.userPrincipalName,
                 allowedSubjects: body.allowedSubjects ?? [], allowedSources: body.allowedSources ?? [],
                 expiresAt: body.expirationDateTime),
-            enrolmentCodeLifetime: EnrollmentStore.enrolmentCodeLifetime, by: creator)
+            enrolmentCodeLifetime: StoreLimits.enrolmentCodeLifetime, by: creator)
         return try JSONBody.response(
             CreatedKioskOperator(
                 operator: OperatorView(grant.operator), enrolmentCode: grant.code, enrolmentCodeExpirationDateTime: grant.expiresAt),

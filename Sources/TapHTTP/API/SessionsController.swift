@@ -27,7 +27,8 @@ struct SessionsController {
         guard let session = try await services.store.session(try context.pathID(naming: "session") as SessionID, visibleTo: viewer) else {
             throw APIError.notFound("session")
         }
-        let events = try await services.store.auditEvents(sessionID: session.id, limit: 1000)
+        let events = try await services.store.auditEvents(
+            sessionID: session.id, site: nil, since: nil, until: nil, type: nil, after: nil, limit: 1000)
         let operators = Dictionary(
             try await services.store.operators().map { ($0.identity.id.rawValue, $0.identity) }, uniquingKeysWith: { first, _ in first })
         func actor(_ id: String) -> ActorSummary {
@@ -81,9 +82,9 @@ struct SessionsController {
         let limits = services.configuration
         let bytes = try await JSONBody.bytes(of: request, limit: limits.maximumBatchBodyBytes)
         let envelope = try JSONBody.decode(BatchEnvelope.self, bytes: bytes)
-        guard (1...EnrollmentStore.maximumBatchRows).contains(envelope.sessions.count) else {
+        guard (1...StoreLimits.maximumBatchRows).contains(envelope.sessions.count) else {
             throw APIError.invalidRequest(
-                "sessions must hold 1 to \(EnrollmentStore.maximumBatchRows) rows, got \(envelope.sessions.count)", field: "sessions")
+                "sessions must hold 1 to \(StoreLimits.maximumBatchRows) rows, got \(envelope.sessions.count)", field: "sessions")
         }
         // Each row is read and checked on its own, so that one bad row is that row's refusal, not the batch's.
         let encoder = WireJSON.encoder()

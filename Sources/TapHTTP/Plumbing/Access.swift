@@ -65,7 +65,7 @@ enum Caller {
 /// Checks credentials against a route's ``Access``, in two steps so that a refusal can name who was refused:
 /// ``identify(_:access:)`` finds whose token it is, ``authorize(_:access:context:)`` decides if it may.
 struct Authenticator: Sendable {
-    let store: EnrollmentStore
+    let store: any OperatorStore & RedeemStore
 
     /// The token of `Authorization: Bearer <token>`, when the header holds one of ours; the one place that
     /// reads the header (the caller's identity, rotation and event streams all start from it).

@@ -6,7 +6,7 @@ import TapStorage
 /// Moves sessions forward as time passes and writes the audit events for it. Correctness never depends on
 /// it: every use case derives the state from stored times; this only makes the stored state catch up.
 public struct ExpirySweeper: Service {
-    let store: EnrollmentStore
+    let store: any MaintenanceStore & AuditStore
     let refusals: RefusalLedger
     let throttle: RedeemThrottle
     let interval: Duration
@@ -17,7 +17,7 @@ public struct ExpirySweeper: Service {
     /// Makes a sweeper that runs every `interval`; it also writes the refusals counted in `refusals` and
     /// forgets throttle keys whose window has passed. Each finished sweep is noted in `metrics` (its lag).
     public init(
-        store: EnrollmentStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration, logger: Logger,
+        store: any MaintenanceStore & AuditStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration, logger: Logger,
         metrics: ServiceMetrics? = nil, retentionDays: Int? = nil
     ) {
         self.retentionDays = retentionDays
@@ -46,7 +46,7 @@ public struct ExpirySweeper: Service {
                                 metadata: ["retention.sessions": "\(purged.sessions)", "retention.auditEvents": "\(purged.auditEvents)"])
                         }
                     }
-                    let report = try await store.sweep()
+                    let report = try await store.sweep(batchSize: 100)
                     try await store.recordRefusals(await refusals.drain())
                     await throttle.prune()
                     metrics?.sweepFinished()

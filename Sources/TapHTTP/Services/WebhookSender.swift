@@ -40,16 +40,16 @@ enum WebhookSecrets {
 /// its own deliveries. Everything it works from is in the database, so a restart picks up exactly where it
 /// stopped; a delivery interrupted mid-attempt is tried again (receivers deduplicate by the event id).
 public final class WebhookSender: Service, Sendable {
-    let store: EnrollmentStore
+    let store: any WebhookStore
     let keyring: Keyring
     let world: World
     let settings: WebhookSettings
     let logger: Logger
     /// Webhooks with a worker under way.
-    private let busy = Locked<Set<WebhookID>>([])
+    private let busy = NIOLockedValueBox<Set<WebhookID>>([])
 
     /// Makes a sender.
-    public init(store: EnrollmentStore, keyring: Keyring, world: World, settings: WebhookSettings, logger: Logger) {
+    public init(store: any WebhookStore, keyring: Keyring, world: World, settings: WebhookSettings, logger: Logger) {
         self.store = store
         self.keyring = keyring
         self.world = world
@@ -102,10 +102,10 @@ public final class WebhookSender: Service, Sendable {
     /// bound; the caller starts a worker for each (which releases it).
     private func claimDueWebhooks() async throws -> [WebhookID] {
         repeat {
-            try await store.fillWebhookOutbox()
+            try await store.fillWebhookOutbox(chunk: 500)
         } while try await store.webhookOutboxLag() > 0
         if settings.deliveryPaused { return [] }
-        let due = try await store.dueWebhookDeliveries(limit: 500)
+        let due = try await store.dueWebhookDeliveries(limit: 500, webhook: nil)
         var claimed: [WebhookID] = []
         var seen = Set<WebhookID>()
         for delivery in due where seen.insert(delivery.delivery.webhookID).inserted {

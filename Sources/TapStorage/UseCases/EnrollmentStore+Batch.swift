@@ -4,7 +4,7 @@ import TapCore
 
 extension EnrollmentStore {
     /// Most rows in one batch.
-    public static let maximumBatchRows = 500
+    public static let maximumBatchRows = StoreLimits.maximumBatchRows
 
     /// Creates the sessions of a batch, each row in its own savepoint so that a refused row leaves the others
     /// standing, all in one transaction with the batch's idempotency key.

@@ -319,10 +319,10 @@ extension EnrollmentStore: EntraLedger {
 /// Local mode's authority: the store mints, checks and revokes passes inside its own transactions. A thin
 /// forward, so that the benchmarked create path gains nothing but one call.
 public struct LocalPassAuthority: PassAuthority {
-    let store: EnrollmentStore
+    let store: any SessionStore
 
     /// The authority over `store`.
-    public init(store: EnrollmentStore) { self.store = store }
+    public init(store: any SessionStore) { self.store = store }
 
     public var mode: PassAuthorityMode { .local }
 

@@ -27,7 +27,7 @@ extension EnrollmentStore {
     static let enrolmentCodeLength = 12
     /// How long an enrolment code lives: long enough to read one out to the technician at the kiosk, short
     /// enough that a code written down somewhere is soon worthless.
-    public static let enrolmentCodeLifetime: TimeInterval = 3600
+    public static let enrolmentCodeLifetime = StoreLimits.enrolmentCodeLifetime
 
     /// Creates a kiosk operator and a one-time enrolment code for it, in one transaction. The operator's token
     /// is made and thrown away here, so nobody holds a working token until the kiosk exchanges the code.

@@ -1,0 +1,38 @@
+import Foundation
+import TapCore
+
+/// The audit chain: reading and verifying it, its anchors, the event feed, and the refusals written to it.
+///
+/// Events are appended by the use cases themselves, in their transactions; this is what others read and add.
+public protocol AuditStore: Sendable {
+    /// Wakes event streams after each commit that appended audit events.
+    var feed: AuditFeed { get }
+
+    /// Walks the whole chain and checks every MAC, and that it still reaches `anchor`.
+    func verifyAudit(anchor: AuditAnchor?) async throws -> AuditVerification
+
+    /// Audit events matching every filter given, oldest first, after sequence `after`.
+    func auditEvents(
+        sessionID: SessionID?, site: SiteName?, since: Date?, until: Date?, type: AuditEventType?, after: Int64?,
+        limit: Int
+    ) async throws -> [AuditEvent]
+
+    /// Session-level events after `sequence`, for one session or site or all, for the event streams.
+    func sessionEvents(after sequence: Int64, session: SessionID?, site: SiteName?, limit: Int) async throws
+        -> [SessionFeedEvent]
+
+    /// Writes one aggregated `request.refused` event per (caller, code, route).
+    func recordRefusals(_ refusals: [RefusalCount]) async throws
+
+    /// The same, blocking the calling thread: for the last report at shutdown, when the task is cancelled.
+    func recordRefusalsNow(_ refusals: [RefusalCount]) throws
+
+    /// The chain's present head as an anchor to keep outside the store; `nil` while the chain is empty.
+    func currentAuditAnchor() async throws -> AuditAnchor?
+
+    /// Checks cheaply that the chain still reaches `anchor`; `nil` when it holds, otherwise what is wrong.
+    func auditChainProblem(anchor: AuditAnchor?) async throws -> String?
+
+    /// Every audit event after `sequence`, in chain order, a page at a time, for export to a SIEM.
+    func auditExport(after sequence: Int64, limit: Int) async throws -> [AuditExportRecord]
+}

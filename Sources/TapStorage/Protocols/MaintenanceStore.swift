@@ -1,0 +1,37 @@
+import Foundation
+import TapCore
+
+/// The jobs that keep a store tidy, and what it reports about itself: sweep, retention, metrics, readiness.
+public protocol MaintenanceStore: Sendable {
+    /// Moves sessions forward that time has changed, in batches, and writes their audit events.
+    func sweep(batchSize: Int) async throws -> SweepReport
+
+    /// Purges sessions (and their personal data) closed before `cutoff`, in batches.
+    func purgeClosedSessions(closedBefore cutoff: Date, batchSize: Int) async throws -> PurgeReport
+
+    /// Purges sessions closed more than `days` days ago.
+    func purgeClosedSessions(olderThanDays days: Int) async throws -> PurgeReport
+
+    /// Session counts by state and scenario, and the webhook figures, for `/metrics`.
+    func metrics() async throws -> StoreMetrics
+
+    /// Passes locked after too many failed redeems.
+    func lockedPassCount() async throws -> Int
+
+    /// Whether the store can serve, and the engine's facts `/readyz` shows.
+    func readiness() async throws -> StoreReadiness
+}
+
+/// What a store says when asked whether it is ready, in terms any engine can fill.
+public struct StoreReadiness: Sendable, Equatable {
+    /// The engine and its version, for diagnostics (e.g. `SQLite 3.45.1`).
+    public var engine: String
+    /// Facts `/readyz` shows beside its status, named as the API documents them (SQLite: `journalMode`).
+    public var facts: [String: String]
+
+    /// Makes a report.
+    public init(engine: String, facts: [String: String]) {
+        self.engine = engine
+        self.facts = facts
+    }
+}
