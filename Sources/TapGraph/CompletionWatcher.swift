@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import TapCore
 
 /// What finishes an Entra-mode device-enrollment session.
@@ -53,7 +54,7 @@ public final class CompletionWatcher: Sendable {
     let schedule: WatchSchedule
     let now: @Sendable () -> Date
     let logger: Logger
-    private let plan = LockedBox<(next: [SessionID: (at: Date, interval: TimeInterval)], pausedUntil: Date?)>(([:], nil))
+    private let plan = NIOLockedValueBox<(next: [SessionID: (at: Date, interval: TimeInterval)], pausedUntil: Date?)>(([:], nil))
     /// The longest pause a throttled round takes, whatever `Retry-After` Graph names: a value of days (a fault
     /// or a hostile endpoint) would otherwise stop completion detection until a restart.
     static let maximumPause: TimeInterval = 3600
@@ -77,15 +78,15 @@ public final class CompletionWatcher: Sendable {
     public func pollOnce() async throws -> WatchReport {
         var report = WatchReport()
         let start = now()
-        if let paused = plan.withLock({ $0.pausedUntil }), paused > start {
+        if let paused = plan.withLockedValue({ $0.pausedUntil }), paused > start {
             report.pausedUntil = paused
             return report
         }
         let sessions = try await ledger.watchedEntraSessions()
         let open = Set(sessions.map(\.sessionID))
-        plan.withLock { state in state.next = state.next.filter { open.contains($0.key) } }
+        plan.withLockedValue { state in state.next = state.next.filter { open.contains($0.key) } }
         for session in sessions {
-            let due = plan.withLock { $0.next[session.sessionID]?.at } ?? start
+            let due = plan.withLockedValue { $0.next[session.sessionID]?.at } ?? start
             guard due <= start else { continue }
             guard report.graphCalls + callsNeeded(session) <= schedule.callsPerRound else { break }
             report.polled += 1
@@ -94,7 +95,7 @@ public final class CompletionWatcher: Sendable {
                 reschedule(session.sessionID, changed: changed)
             } catch GraphError.throttled(let seconds) {
                 let until = now().addingTimeInterval(min(TimeInterval(seconds), Self.maximumPause))
-                plan.withLock { $0.pausedUntil = until }
+                plan.withLockedValue { $0.pausedUntil = until }
                 report.pausedUntil = until
                 logger.notice("entra.watch.throttled", metadata: ["entra.retryAfter": "\(seconds)"])
                 break
@@ -113,7 +114,7 @@ public final class CompletionWatcher: Sendable {
 
     private func reschedule(_ id: SessionID, changed: Bool) {
         let current = now()
-        plan.withLock { state in
+        plan.withLockedValue { state in
             let previous = state.next[id]?.interval
             let interval = changed || previous == nil
                 ? schedule.initialInterval : min(schedule.maximumInterval, max(schedule.initialInterval, previous! * 2))

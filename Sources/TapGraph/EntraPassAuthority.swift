@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import TapCore
 
 /// Entra mode's pass authority: Temporary Access Passes are created and deleted in Entra ID through Graph.
@@ -21,8 +22,8 @@ public final class EntraPassAuthority: PassAuthority {
     let reconciliationWindow: TimeInterval
     /// An intent younger than this with no pass found in Entra is left for a later round.
     let settleTime: TimeInterval
-    private let policy = LockedBox<(limits: AuthorityPassLimits, readAt: Date)?>(nil)
-    private let provisioning = LockedBox<Set<PassID>>([])
+    private let policy = NIOLockedValueBox<(limits: AuthorityPassLimits, readAt: Date)?>(nil)
+    private let provisioning = NIOLockedValueBox<Set<PassID>>([])
 
     /// An authority over `ledger` (the store) and `graph`.
     public init(
@@ -42,9 +43,9 @@ public final class EntraPassAuthority: PassAuthority {
 
     /// The bounds of the tenant's TAP policy, read from Graph at most every `policyLifetime`.
     public func limits() async throws -> AuthorityPassLimits {
-        if let cached = policy.withLock({ $0 }), now().timeIntervalSince(cached.readAt) < policyLifetime { return cached.limits }
+        if let cached = policy.withLockedValue({ $0 }), now().timeIntervalSince(cached.readAt) < policyLifetime { return cached.limits }
         let limits = try await graph.temporaryAccessPassPolicy().limits
-        policy.withLock { $0 = (limits, now()) }
+        policy.withLockedValue { $0 = (limits, now()) }
         return limits
     }
 
@@ -74,8 +75,8 @@ public final class EntraPassAuthority: PassAuthority {
         _ intent: ProvisioningIntent, by creator: OperatorIdentity, replaceExisting: Bool, replaceOwn: Bool = false,
         idempotency: IdempotencyClaim?
     ) async throws -> (Session, ExternalPassValue) {
-        provisioning.withLock { _ = $0.insert(intent.passID) }
-        defer { provisioning.withLock { _ = $0.remove(intent.passID) } }
+        provisioning.withLockedValue { _ = $0.insert(intent.passID) }
+        defer { provisioning.withLockedValue { _ = $0.remove(intent.passID) } }
         let user = intent.userPrincipalName
         var createSent = false
         do {
@@ -192,7 +193,7 @@ public final class EntraPassAuthority: PassAuthority {
     public func reconcileInterruptedProvisioning() async -> Int {
         guard let intents = try? await ledger.unresolvedProvisioningIntents() else { return 0 }
         var resolved = 0
-        let busy = provisioning.withLock { $0 }
+        let busy = provisioning.withLockedValue { $0 }
         for intent in intents where !busy.contains(intent.passID) {
             do {
                 if try await reconcile(intent) { resolved += 1 }
@@ -263,19 +264,5 @@ public final class EntraPassAuthority: PassAuthority {
         case .unavailable(let reason): .graphUnavailable(reason)
         case .malformedResponse(let what): .graphUnavailable("unreadable answer: \(what)")
         }
-    }
-}
-
-/// A value behind an `NSLock` (ThreadSanitizer sees NSLock; it does not see `Mutex`).
-final class LockedBox<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

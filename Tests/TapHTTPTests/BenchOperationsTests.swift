@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import TapAPI
 import TapCore
@@ -121,16 +122,16 @@ final class WebhookReceiver: Sendable {
         var body: String
     }
 
-    let received = LockedValue<[Received]>([])
+    let received = NIOLockedValueBox<[Received]>([])
     /// Statuses to answer, in order; once used up, 200.
-    let script = LockedValue<[Int]>([])
+    let script = NIOLockedValueBox<[Int]>([])
 
     func application() -> some ApplicationProtocol {
         let router = Router()
         router.post("/hook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            self.received.withLock { $0.append(Received(headers: request.headers, body: String(buffer: body))) }
-            let status = self.script.withLock { $0.isEmpty ? 200 : $0.removeFirst() }
+            self.received.withLockedValue { $0.append(Received(headers: request.headers, body: String(buffer: body))) }
+            let status = self.script.withLockedValue { $0.isEmpty ? 200 : $0.removeFirst() }
             if status == 302 {
                 return Response(status: .found, headers: [.location: "http://127.0.0.1:1/elsewhere"])
             }
@@ -199,7 +200,7 @@ struct WebhookTests {
             }
 
             // First attempts: the receiver is failing.
-            receiver.script.withLock { $0 = [500, 302] }
+            receiver.script.withLockedValue { $0 = [500, 302] }
             let sender = WebhookSender(store: fixture.store, keyring: fixture.keyring, world: fixture.world, settings: Self.settings, logger: logger)
             #expect(try await sender.runOnce() == 2)
             #expect(try await sender.runOnce() == 0, "nothing is due before the back-off")
@@ -219,7 +220,7 @@ struct WebhookTests {
             #expect(page.items.map(\.state) == [.delivered, .delivered])
 
             // What arrived: signed bodies with the event, never a pass.
-            let received = receiver.received.withLock { $0 }
+            let received = receiver.received.withLockedValue { $0 }
             #expect(received.count == 4)
             let delivered = Array(received.suffix(2))
             var types: [String] = []
@@ -244,7 +245,7 @@ struct WebhookTests {
             #expect(types.sorted() == ["pass.issued", "session.created"])
 
             // Dead-lettering: a receiver that keeps failing gets 3 attempts in all.
-            receiver.script.withLock { $0 = Array(repeating: 503, count: 10) }
+            receiver.script.withLockedValue { $0 = Array(repeating: 503, count: 10) }
             _ = try await reopened.createSession(
                 NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("bob@contoso.example")!),
                 by: try await reopened.operators().first { $0.identity.role == .admin }!.identity)

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import TapAPI
 import TapCore
@@ -91,23 +92,23 @@ struct WebhookTargetTests {
 /// A receiver on 127.0.0.1 that keeps what it was sent, and can hold its answer until the test lets it go or
 /// run something (a deletion) while a delivery is in flight.
 final class HoldingReceiver: Sendable {
-    let bodies = LockedValue<[String]>([])
-    let hosts = LockedValue<[String]>([])
+    let bodies = NIOLockedValueBox<[String]>([])
+    let hosts = NIOLockedValueBox<[String]>([])
     let gate = Gate()
     let holds: Bool
-    let onReceive: LockedValue<(@Sendable () async throws -> Void)?> = LockedValue(nil)
+    let onReceive: NIOLockedValueBox<(@Sendable () async throws -> Void)?> = NIOLockedValueBox(nil)
 
     init(holds: Bool = false) { self.holds = holds }
 
-    var count: Int { bodies.withLock { $0.count } }
+    var count: Int { bodies.withLockedValue { $0.count } }
 
     func application() -> some ApplicationProtocol {
         let router = Router()
         router.post("/hook") { request, _ -> Response in
             let body = try await request.body.collect(upTo: 1 << 20)
-            self.bodies.withLock { $0.append(String(buffer: body)) }
-            self.hosts.withLock { $0.append(request.head.authority ?? "") }
-            if let action = self.onReceive.withLock({ $0 }) { try await action() }
+            self.bodies.withLockedValue { $0.append(String(buffer: body)) }
+            self.hosts.withLockedValue { $0.append(request.head.authority ?? "") }
+            if let action = self.onReceive.withLockedValue({ $0 }) { try await action() }
             if self.holds { await self.gate.wait() }
             return Response(status: .ok)
         }
@@ -118,11 +119,11 @@ final class HoldingReceiver: Sendable {
 
 /// Opened once; every waiter, before or after, goes on.
 final class Gate: Sendable {
-    private let state = LockedValue<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let state = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
     func wait() async {
         await withCheckedContinuation { continuation in
-            let goOn = state.withLock { state -> Bool in
+            let goOn = state.withLockedValue { state -> Bool in
                 if state.open { return true }
                 state.waiters.append(continuation)
                 return false
@@ -132,7 +133,7 @@ final class Gate: Sendable {
     }
 
     func open() {
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.open = true
             defer { state.waiters = [] }
             return state.waiters
@@ -222,7 +223,7 @@ extension WebhookTests {
             // The admin deletes the webhook while its first delivery is in flight and two more are queued.
             let admin = try await Self.admin(fixture)
             let store = fixture.store
-            receiver.onReceive.withLock {
+            receiver.onReceive.withLockedValue {
                 $0 = { try await store.deleteWebhook(hook, by: admin) }
             }
             let sender = Self.sender(fixture, Self.settings)
@@ -251,7 +252,7 @@ extension WebhookTests {
             #expect(try await sender.runOnce() == 1)
             let page = try await fixture.store.webhookDeliveries(named, state: nil, after: nil, limit: 10)
             #expect(page.items.map(\.state) == [.delivered], "\(page.items.map { $0.lastError ?? "" })")
-            let hosts = receiver.hosts.withLock { $0 }
+            let hosts = receiver.hosts.withLockedValue { $0 }
             #expect(hosts == ["hooks.tapstation.test:\(port)"], "the request still names the host")
         }
     }

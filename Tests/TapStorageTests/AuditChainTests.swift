@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Testing
 import TapCore
 import TapTestSupport
@@ -150,10 +151,10 @@ struct AuditChainTests {
     @Test func anOperatorCreatedAtTheEndOfASecondStartsTheChain() async throws {
         let directory = temporaryDirectory("store")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let ticks = LockedValue(0)
+        let ticks = NIOLockedValueBox(0)
         // 10:00:00.995 at the first look, and 5 ms more at every look at the clock, as a stalled writer would see it.
         let world = World(
-            now: { Date(timeIntervalSince1970: 1_795_687_200.990 + 0.005 * Double(ticks.withLock { $0 += 1; return $0 })) },
+            now: { Date(timeIntervalSince1970: 1_795_687_200.990 + 0.005 * Double(ticks.withLockedValue { $0 += 1; return $0 })) },
             randomBytes: { SeededRandom().bytes($0) })
         let store = try EnrollmentStore(
             path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: testKeyring())

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 import TapCore
 import TapTestSupport
 import Testing
@@ -177,11 +178,11 @@ struct WriterPathTests {
         }
         try await appendEvents(100)  // some 40 frames
         try await Task.sleep(for: .milliseconds(400))
-        #expect(finishes.withLock { $0 } == 0)
+        #expect(finishes.withLockedValue { $0 } == 0)
         try await appendEvents(2000)  // some 600 frames
         let deadline = Date().addingTimeInterval(10)
-        while finishes.withLock({ $0 }) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(finishes.withLock { $0 } >= 1)
+        while finishes.withLockedValue({ $0 }) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(finishes.withLockedValue { $0 } >= 1)
         try await appendEvents(1)
         let frames = try await store.pool.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
         #expect(frames < 400)
@@ -205,7 +206,7 @@ struct WriterPathTests {
             try await Task.sleep(for: .milliseconds(20))
         }
         // Ticks every 100 ms: without the back-off some fifteen tries.
-        #expect((1...3).contains(tries.withLock { $0 }))
+        #expect((1...3).contains(tries.withLockedValue { $0 }))
     }
 
     /// Direct reads decode as GRDB does: times in any form GRDB reads, empty blobs, and a NULL where a
@@ -248,21 +249,20 @@ struct WriterPathTests {
 }
 
 /// Statements a trace saw, from whichever thread SQLite called back on.
-final class LockedStatements: @unchecked Sendable {
-    private let lock = NSLock()
-    private var statements: [String] = []
-    func append(_ statement: String) { lock.withLock { statements.append(statement) } }
-    var all: [String] { lock.withLock { statements } }
+final class LockedStatements: Sendable {
+    private let statements = NIOLockedValueBox<[String]>([])
+    func append(_ statement: String) { statements.withLockedValue { $0.append(statement) } }
+    var all: [String] { statements.withLockedValue { $0 } }
 }
 
 /// A second checkpointer on the fixture's file, with its own bound, that counts the finishes it asks the writer
 /// for and runs `finish` for each.
 private func countingCheckpointer(
     _ fixture: StoreFixture, restartFrames: Int, finish: @escaping @Sendable () throws -> (walFrames: Int, copied: Int)
-) throws -> (WALCheckpointer, Locked<Int>) {
-    let count = Locked(0)
+) throws -> (WALCheckpointer, NIOLockedValueBox<Int>) {
+    let count = NIOLockedValueBox(0)
     let checkpointer = try WALCheckpointer(path: fixture.databasePath, restartFrames: restartFrames) {
-        count.withLock { $0 += 1 }
+        count.withLockedValue { $0 += 1 }
         return try finish()
     }
     return (checkpointer, count)

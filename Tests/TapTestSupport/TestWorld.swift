@@ -1,37 +1,23 @@
 import Foundation
+import NIOConcurrencyHelpers
 import TapCore
 import TapCrypto
 
-/// A value behind an `NSLock`: `Synchronization.Mutex`'s futex path on Linux is invisible to
-/// ThreadSanitizer, which then reports contended accesses inside `withLock` as races.
-public final class LockedValue<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    public init(_ value: Value) { self.value = value }
-
-    public func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
-
 /// A clock that only moves when a test moves it.
 public final class TestClock: Sendable {
-    private let current: LockedValue<Date>
+    private let current: NIOLockedValueBox<Date>
 
     /// Starts at `start` (default 2026-11-26T10:00:00Z).
     public init(_ start: Date = Date(timeIntervalSince1970: 1_795_687_200)) {
-        current = LockedValue(start)
+        current = NIOLockedValueBox(start)
     }
 
     /// The current time.
-    public var now: Date { current.withLock { $0 } }
+    public var now: Date { current.withLockedValue { $0 } }
 
     /// Moves the clock forward.
     public func advance(seconds: TimeInterval) {
-        current.withLock { $0 = $0.addingTimeInterval(seconds) }
+        current.withLockedValue { $0 = $0.addingTimeInterval(seconds) }
     }
 
     /// Moves the clock forward by minutes.
@@ -40,14 +26,14 @@ public final class TestClock: Sendable {
 
 /// Deterministic bytes (SplitMix64), so that ids and passes repeat from run to run.
 public final class SeededRandom: Sendable {
-    private let state: LockedValue<UInt64>
+    private let state: NIOLockedValueBox<UInt64>
 
     /// Starts from `seed`.
-    public init(seed: UInt64 = 0x5EED) { state = LockedValue(seed) }
+    public init(seed: UInt64 = 0x5EED) { state = NIOLockedValueBox(seed) }
 
     /// The next `count` bytes.
     public func bytes(_ count: Int) -> [UInt8] {
-        state.withLock { state in
+        state.withLockedValue { state in
             (0..<count).map { _ in
                 state &+= 0x9E37_79B9_7F4A_7C15
                 var z = state

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import TapCore
 import TapCrypto
 
@@ -41,28 +42,26 @@ extension World {
 /// OpenSSL CSPRNG output drawn 4 KiB at a time and handed out in order, each byte once. A create draws
 /// random bytes three times (two ids and the pass) on the writer; one `RAND_bytes` call per draw, with
 /// its locking and reseed checks, was about 5% of the writer's time.
-final class RandomBuffer: @unchecked Sendable {
+final class RandomBuffer: Sendable {
     static let shared = RandomBuffer()
     private static let chunk = 4096
 
-    // Guarded by `lock`.
-    private let lock = NSLock()
-    private var bytes: [UInt8] = []
-    private var next = 0
+    /// The drawn bytes and the first one not handed out yet.
+    private let state = NIOLockedValueBox((bytes: [UInt8](), next: 0))
 
     func take(_ count: Int) -> [UInt8] {
         guard count <= Self.chunk / 4 else { return Self.fresh(count) }
-        return lock.withLock {
-            if next + count > bytes.count {
-                bytes = Self.fresh(Self.chunk)
-                next = 0
+        return state.withLockedValue { state in
+            if state.next + count > state.bytes.count {
+                state.bytes = Self.fresh(Self.chunk)
+                state.next = 0
             }
             defer {
                 // Handed-out bytes are wiped from the buffer, so nothing random lingers once used.
-                for index in next..<next + count { bytes[index] = 0 }
-                next += count
+                for index in state.next..<state.next + count { state.bytes[index] = 0 }
+                state.next += count
             }
-            return Array(bytes[next..<next + count])
+            return Array(state.bytes[state.next..<state.next + count])
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Prometheus
 import TapStorage
 
@@ -84,21 +85,16 @@ public final class ServiceMetrics: Sendable {
     }
 }
 
-/// When the sweeper last finished, behind a pthread lock (ThreadSanitizer sees it).
-private final class SweepClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last = ContinuousClock.now
+/// When the sweeper last finished.
+private final class SweepClock: Sendable {
+    private let last = NIOLockedValueBox(ContinuousClock.now)
 
     func finished() {
-        lock.lock()
-        defer { lock.unlock() }
-        last = .now
+        last.withLockedValue { $0 = .now }
     }
 
     var secondsSinceLast: Double {
-        lock.lock()
-        defer { lock.unlock() }
-        let elapsed = ContinuousClock.now - last
+        let elapsed = ContinuousClock.now - last.withLockedValue { $0 }
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }

@@ -1,4 +1,5 @@
 import HTTPTypes
+import NIOConcurrencyHelpers
 import TapCore
 import TapStorage
 
@@ -31,7 +32,7 @@ final class EventStreamRegistry: Sendable {
         var nextNumber = 0
     }
 
-    private let state = Locked(State())
+    private let state = NIOLockedValueBox(State())
 
     init(perOperator: Int, total: Int) {
         self.perOperator = perOperator
@@ -39,11 +40,11 @@ final class EventStreamRegistry: Sendable {
     }
 
     /// Streams open now.
-    var openCount: Int { state.withLock { $0.entries.count } }
+    var openCount: Int { state.withLockedValue { $0.entries.count } }
 
     /// Takes a place for one more stream of `operatorID`, or refuses with 429 when it or the server is at its cap.
     func admit(_ operatorID: OperatorID) throws -> EventStreamLease {
-        let number = try state.withLock { state throws(APIError) -> Int in
+        let number = try state.withLockedValue { state throws(APIError) -> Int in
             guard state.entries.count < total else {
                 throw Self.refusal("the server has as many event streams open as it allows; retry later")
             }
@@ -60,7 +61,7 @@ final class EventStreamRegistry: Sendable {
 
     /// Ends every open stream of `operatorID` now (its token was revoked), instead of at its next check.
     func endStreams(of operatorID: OperatorID) {
-        let wakes = state.withLock { state -> [@Sendable () -> Void] in
+        let wakes = state.withLockedValue { state -> [@Sendable () -> Void] in
             var wakes: [@Sendable () -> Void] = []
             for (number, entry) in state.entries where entry.operatorID == operatorID {
                 state.entries[number]?.ended = true
@@ -72,15 +73,15 @@ final class EventStreamRegistry: Sendable {
     }
 
     fileprivate func setWake(_ number: Int, _ wake: @escaping @Sendable () -> Void) {
-        state.withLock { $0.entries[number]?.wake = wake }
+        state.withLockedValue { $0.entries[number]?.wake = wake }
     }
 
     fileprivate func isEnded(_ number: Int) -> Bool {
-        state.withLock { $0.entries[number]?.ended ?? true }
+        state.withLockedValue { $0.entries[number]?.ended ?? true }
     }
 
     fileprivate func release(_ number: Int) {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard let entry = state.entries.removeValue(forKey: number) else { return }
             let left = state.perOperator[entry.operatorID, default: 1] - 1
             state.perOperator[entry.operatorID] = left > 0 ? left : nil

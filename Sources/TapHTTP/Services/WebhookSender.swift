@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
@@ -85,17 +86,17 @@ public final class WebhookSender: Service, Sendable {
     /// attempts made.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let attempts = Locked(0)
+        let attempts = NIOLockedValueBox(0)
         // Rounds until one makes no attempt: more webhooks may be due than the bound lets start at once.
         var before = -1
-        while attempts.withLock({ $0 }) > before {
-            before = attempts.withLock { $0 }
+        while attempts.withLockedValue({ $0 }) > before {
+            before = attempts.withLockedValue { $0 }
             let claimed = try await claimDueWebhooks()
             await withDiscardingTaskGroup { group in
                 for webhook in claimed { group.addTask { await self.work(on: webhook, attempts: attempts) } }
             }
         }
-        return attempts.withLock { $0 }
+        return attempts.withLockedValue { $0 }
     }
 
     /// Queues new events, then claims each webhook with due deliveries and no worker under way, up to the
@@ -110,7 +111,7 @@ public final class WebhookSender: Service, Sendable {
         var seen = Set<WebhookID>()
         for delivery in due where seen.insert(delivery.delivery.webhookID).inserted {
             let webhook = delivery.delivery.webhookID
-            let free = busy.withLock { busy -> Bool in
+            let free = busy.withLockedValue { busy -> Bool in
                 guard busy.count < settings.maximumConcurrentWebhooks, !busy.contains(webhook) else { return false }
                 busy.insert(webhook)
                 return true
@@ -121,8 +122,8 @@ public final class WebhookSender: Service, Sendable {
     }
 
     /// Sends one claimed webhook's due deliveries in order until none is due, then releases it.
-    private func work(on webhook: WebhookID, attempts: Locked<Int>?) async {
-        defer { busy.withLock { _ = $0.remove(webhook) } }
+    private func work(on webhook: WebhookID, attempts: NIOLockedValueBox<Int>?) async {
+        defer { busy.withLockedValue { _ = $0.remove(webhook) } }
         do {
             while !Task.isCancelled {
                 let due = try await store.dueWebhookDeliveries(limit: 50, webhook: webhook)
@@ -130,7 +131,7 @@ public final class WebhookSender: Service, Sendable {
                     // The webhook may have been deleted since this page was read: its queue is dropped.
                     guard try await store.webhookDeliveryIsPending(delivery.delivery.id) else { continue }
                     try await attempt(delivery)
-                    attempts?.withLock { $0 += 1 }
+                    attempts?.withLockedValue { $0 += 1 }
                 }
                 if due.count < 50 { return }
             }

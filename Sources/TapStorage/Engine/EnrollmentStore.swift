@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 import TapCore
 
 /// The database of one TapStation installation, and every use case that reads or changes it.
@@ -138,9 +139,9 @@ public struct EnrollmentStore: Sendable {
 
 /// A decoded policy and the stored text it came from.
 final class PolicyCache: Sendable {
-    private let state: Locked<(document: String, policy: Policy)?>
-    init(_ initial: (document: String, policy: Policy)?) { state = Locked(initial) }
-    func withLock<R>(_ body: (inout (document: String, policy: Policy)?) -> R) -> R { state.withLock { body(&$0) } }
+    private let state: NIOLockedValueBox<(document: String, policy: Policy)?>
+    init(_ initial: (document: String, policy: Policy)?) { state = NIOLockedValueBox(initial) }
+    func withLock<R>(_ body: (inout (document: String, policy: Policy)?) -> R) -> R { state.withLockedValue { body(&$0) } }
 }
 
 /// What the database says about itself.

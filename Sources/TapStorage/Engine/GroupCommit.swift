@@ -1,4 +1,5 @@
 import GRDB
+import NIOConcurrencyHelpers
 
 /// Group commit: write use cases that arrive while a transaction is committing wait for the next one, and
 /// run together in it, each inside its own savepoint. One fsync then makes a whole group durable.
@@ -12,7 +13,7 @@ final class GroupCommit: Sendable {
     static let maximumGroupSize = 128
 
     private let pool: DatabasePool
-    private let state = Locked(State())
+    private let state = NIOLockedValueBox(State())
     /// Wraps each group's use cases inside its transaction (the store defers the audit head row to the end).
     private let aroundGroup: @Sendable (Database, () throws -> Void) throws -> Void
 
@@ -35,7 +36,7 @@ final class GroupCommit: Sendable {
     }
 
     private func enqueue(_ write: PendingWrite) {
-        let schedule = state.withLock { state -> Bool in
+        let schedule = state.withLockedValue { state -> Bool in
             state.queue.append(write)
             guard !state.scheduled else { return false }
             state.scheduled = true
@@ -48,14 +49,14 @@ final class GroupCommit: Sendable {
     /// their turn between groups.
     private func scheduleGroup() {
         pool.asyncWriteWithoutTransaction { db in
-            let group = self.state.withLock { state -> [PendingWrite] in
+            let group = self.state.withLockedValue { state -> [PendingWrite] in
                 let count = min(state.queue.count, Self.maximumGroupSize)
                 let group = Array(state.queue.prefix(count))
                 state.queue.removeFirst(count)
                 return group
             }
             self.commit(group, db)
-            let more = self.state.withLock { state -> Bool in
+            let more = self.state.withLockedValue { state -> Bool in
                 state.scheduled = !state.queue.isEmpty
                 return state.scheduled
             }

@@ -1,4 +1,5 @@
 import GRDB
+import NIOConcurrencyHelpers
 
 extension Database {
     /// A prepared statement for SQL whose text depends on the request: a list's filters, how many ids an
@@ -18,10 +19,10 @@ final class VaryingStatements: Sendable {
     static let limit = 256
     static let shared = VaryingStatements()
 
-    private let texts = Locked(Set<String>())
+    private let texts = NIOLockedValueBox(Set<String>())
 
     func isCached(_ sql: String) -> Bool {
-        texts.withLock { texts in
+        texts.withLockedValue { texts in
             if texts.contains(sql) { return true }
             guard texts.count < Self.limit else { return false }
             texts.insert(sql)

@@ -1,4 +1,5 @@
 import GRDB
+import NIOConcurrencyHelpers
 
 /// Tells listeners, after each commit, how far the audit chain has grown, so that event streams wake
 /// up when there is something to read instead of polling the database.
@@ -17,19 +18,19 @@ public final class AuditFeed: Sendable {
         var listeners: [Int: @Sendable (Int64) -> Void] = [:]
     }
 
-    private let state: Locked<State>
+    private let state: NIOLockedValueBox<State>
 
     init(latest: Int64) {
-        state = Locked(State(latest: latest))
+        state = NIOLockedValueBox(State(latest: latest))
     }
 
     /// The sequence number of the newest committed event.
-    public var latest: Int64 { state.withLock { $0.latest } }
+    public var latest: Int64 { state.withLockedValue { $0.latest } }
 
     /// Calls `onAdvance` with the new latest sequence after every commit that appended events. It runs on
     /// the database writer's queue, so it must only hand the news on (yield to a stream), never block.
     public func listen(_ onAdvance: @escaping @Sendable (Int64) -> Void) -> Listener {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.nextNumber += 1
             state.listeners[state.nextNumber] = onAdvance
             return Listener(number: state.nextNumber)
@@ -37,12 +38,12 @@ public final class AuditFeed: Sendable {
     }
 
     public func stopListening(_ listener: Listener) {
-        _ = state.withLock { $0.listeners.removeValue(forKey: listener.number) }
+        _ = state.withLockedValue { $0.listeners.removeValue(forKey: listener.number) }
     }
 
     /// Called once a transaction that appended events up to `sequence` has committed.
     func committed(upTo sequence: Int64) {
-        let listeners: [@Sendable (Int64) -> Void]? = state.withLock { state in
+        let listeners: [@Sendable (Int64) -> Void]? = state.withLockedValue { state in
             guard sequence > state.latest else { return nil }
             state.latest = sequence
             return Array(state.listeners.values)
@@ -51,7 +52,7 @@ public final class AuditFeed: Sendable {
     }
 
     /// How many listeners are registered (streams open), for tests and metrics.
-    public var listenerCount: Int { state.withLock { $0.listeners.count } }
+    public var listenerCount: Int { state.withLockedValue { $0.listeners.count } }
 }
 
 /// Where the audit chain stands on the writer connection. Only touched on GRDB's writer queue.

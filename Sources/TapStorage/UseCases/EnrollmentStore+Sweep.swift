@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import NIOConcurrencyHelpers
 import TapCore
 
 extension EnrollmentStore {
@@ -23,12 +24,12 @@ extension EnrollmentStore {
         }.advanced
         if let settledThrough = sweepCursor.expiriesSettledThrough {
             // Each batch goes on after the last pass of the one before, by (expiry, id).
-            let position = Locked((expiresAt: UTCTime.text(settledThrough), passID: ""))
+            let position = NIOLockedValueBox((expiresAt: UTCTime.text(settledThrough), passID: ""))
             let (advanced, lastNow) = try await settleInBatches(batchSize) { db, now, limit in
-                let after = position.withLock { $0 }
+                let after = position.withLockedValue { $0 }
                 let batch = try Self.dueSessions(
                     db, Self.expiriesDueSQL, [now.directValue, .text(after.expiresAt), .text(after.passID), limit.directValue])
-                if let last = batch.last?.pass { position.withLock { $0 = (UTCTime.text(last.expiresAt), last.id) } }
+                if let last = batch.last?.pass { position.withLockedValue { $0 = (UTCTime.text(last.expiresAt), last.id) } }
                 return batch
             }
             report.sessionsAdvanced += advanced
@@ -239,12 +240,12 @@ extension EnrollmentStore {
 /// cannot have been missed. Correctness does not depend on it either way: use cases derive the state from
 /// the stored times, and the sweep only makes the stored state and the audit log catch up.
 final class SweepCursor: Sendable {
-    private let state = Locked<Date?>(nil)
+    private let state = NIOLockedValueBox<Date?>(nil)
 
-    var expiriesSettledThrough: Date? { state.withLock { $0 } }
+    var expiriesSettledThrough: Date? { state.withLockedValue { $0 } }
 
     /// Notes a sweep that settled everything due by `time` (only ever forward).
     func settled(through time: Date) {
-        state.withLock { $0 = max($0 ?? time, time) }
+        state.withLockedValue { $0 = max($0 ?? time, time) }
     }
 }

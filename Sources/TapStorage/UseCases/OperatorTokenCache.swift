@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import TapCore
 
 /// Operators found by token in the last second, so that a busy client's requests do not each take a trip
@@ -27,14 +28,14 @@ final class OperatorTokenCache: Sendable {
         var generation = 0
     }
 
-    private let state = Locked(State())
+    private let state = NIOLockedValueBox(State())
 
     /// The generation a lookup starts in; pass it back to ``store(_:validUntil:for:generation:now:)``.
-    var generation: Int { state.withLock { $0.generation } }
+    var generation: Int { state.withLockedValue { $0.generation } }
 
     /// The operator a token digest was found for, if the entry is fresh and the token still in force.
     func lookup(_ digest: Data, now: Date) -> Operator? {
-        state.withLock { state -> Operator? in
+        state.withLockedValue { state -> Operator? in
             guard let entry = state.entries[digest] else { return nil }
             guard now.timeIntervalSince(entry.storedAt) < Self.lifetime, now >= entry.storedAt else {
                 state.entries[digest] = nil
@@ -49,7 +50,7 @@ final class OperatorTokenCache: Sendable {
     }
 
     func store(_ found: Operator, validUntil: Date?, for digest: Data, generation: Int, now: Date) {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state.generation == generation else { return }
             if state.entries.count >= Self.capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[digest] = Entry(found: found, validUntil: validUntil, storedAt: now)
@@ -58,7 +59,7 @@ final class OperatorTokenCache: Sendable {
 
     /// Forgets everything; called after any change to an operator's token or standing commits.
     func invalidate() {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.generation += 1
             state.entries.removeAll()
         }
