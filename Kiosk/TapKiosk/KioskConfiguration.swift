@@ -1,12 +1,10 @@
 import Foundation
+import TapCore
 
 /// The kiosk's configuration, read once at start from flags, `TAPKIOSK_*` environment variables and the config
-/// file (in that order of precedence), and checked before anything is shown.
-///
-/// The file has the service's format: `KEY=value` lines named like the environment variables, `#` comments,
-/// optional double quotes, so one file can serve as a systemd `EnvironmentFile=` too. The token is never a
-/// flag or a file setting: it lives in the token file, which the kiosk writes itself after exchanging an
-/// enrolment code.
+/// file (in that order of precedence) through TapCore's ``ConfigurationSource``, and checked before anything is
+/// shown. The token is never a flag or a file setting: it lives in the token file, which the kiosk writes itself
+/// after exchanging an enrolment code.
 public struct KioskConfiguration: Sendable, Equatable {
     /// The service's base URL.
     public var server: URL
@@ -30,7 +28,15 @@ public struct KioskConfiguration: Sendable, Equatable {
     public static let defaultTokenFile = "/var/lib/tapkiosk/token"
 
     /// Every key the file and environment may hold.
-    static let keys: Set<String> = [
+    static var keys: Set<String> { configurationKeys.known }
+
+    /// The kiosk's keys for the shared reader: `TAPSTATION_` keys in the same file belong to the service.
+    static let configurationKeys = ConfigurationKeys(
+        prefix: "TAPKIOSK_", known: knownKeys, otherPrefixes: ["TAPSTATION_"],
+        notInFile: ["TAPKIOSK_ENROLMENT_CODE": "an enrolment code does not belong in a file; type it at the kiosk"],
+        fileKey: "TAPKIOSK_CONFIG", defaultFile: defaultConfigFile)
+
+    private static let knownKeys: Set<String> = [
         "TAPKIOSK_CONFIG", "TAPKIOSK_SERVER", "TAPKIOSK_TOKEN_FILE", "TAPKIOSK_PLAIN", "TAPKIOSK_DISPLAY_TIMEOUT_SECONDS",
         "TAPKIOSK_IDLE_TIMEOUT_SECONDS", "TAPKIOSK_POLL_INTERVAL_SECONDS", "TAPKIOSK_PUBLIC_URL", "TAPKIOSK_ENTRA_MODE",
         "TAPKIOSK_SCANNER_PREFIXES", "TAPKIOSK_SCANNER_SUFFIXES", "TAPKIOSK_USER_DOMAIN", "TAPKIOSK_ENROLMENT_CODE",
@@ -53,41 +59,29 @@ public struct KioskConfiguration: Sendable, Equatable {
     }
 
     /// A configuration mistake, said so that the person at the kiosk can fix it (exit code 2).
-    public struct Problem: Error, Equatable, CustomStringConvertible {
-        public let description: String
-        /// Makes a problem.
-        init(_ description: String) { self.description = description }
-    }
+    public typealias Problem = ConfigurationError
 
     /// The name of the config file to read: the flag, `TAPKIOSK_CONFIG`, or the default when it exists.
     public static func configFile(flags: Flags, environment: [String: String], exists: (String) -> Bool) -> String? {
-        if let named = flags.config ?? environment["TAPKIOSK_CONFIG"] { return named }
-        return exists(defaultConfigFile) ? defaultConfigFile : nil
+        ConfigurationSource.configFile(
+            keys: configurationKeys, flag: flags.config, environment: environment, exists: exists)
     }
 
-    /// Reads the settings of a config file; `TAPSTATION_` keys belong to the service and are skipped.
+    /// Reads the settings of a config file; `TAPSTATION_` keys belong to the service and are not checked here.
     public static func parseFile(_ text: String, name: String) throws(Problem) -> [String: String] {
-        var values: [String: String] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let equals = line.firstIndex(of: "=") else { throw Problem("\(name):\(index + 1): not a KEY=value line") }
-            let key = String(line[..<equals]).trimmingCharacters(in: .whitespaces)
-            var value = String(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
-            if key.hasPrefix("TAPSTATION_") { continue }
-            guard keys.contains(key) else { throw Problem("\(name):\(index + 1): unknown key \(key.prefix(60))") }
-            guard key != "TAPKIOSK_ENROLMENT_CODE" else {
-                throw Problem("\(name):\(index + 1): an enrolment code does not belong in a file; type it at the kiosk")
-            }
-            values[key] = value
-        }
-        return values
+        try ConfigurationSource.parse(text, name: name, keys: configurationKeys)
+    }
+
+    /// The configuration from the flags, the environment and the config file they name (or the default one).
+    public static func load(flags: Flags, environment: [String: String]) throws(Problem) -> KioskConfiguration {
+        let source = try ConfigurationSource(keys: configurationKeys, explicitPath: flags.config, environment: environment)
+        return try resolve(flags: flags, environment: environment, file: source.file)
     }
 
     /// The configuration from flags, environment and file settings.
     public static func resolve(flags: Flags, environment: [String: String], file: [String: String]) throws(Problem) -> KioskConfiguration {
-        func setting(_ key: String) -> String? { environment[key] ?? file[key] }
+        let source = ConfigurationSource(environment: environment, file: file)
+        func setting(_ key: String) -> String? { source.value(key) }
         guard let serverText = flags.server ?? setting("TAPKIOSK_SERVER") else {
             throw Problem("no server: set TAPKIOSK_SERVER in \(defaultConfigFile) or pass --server URL")
         }
@@ -95,23 +89,15 @@ public struct KioskConfiguration: Sendable, Equatable {
             throw Problem("TAPKIOSK_SERVER must be the service's http(s) URL, e.g. https://tap.contoso.example")
         }
         func seconds(_ key: String, default value: TimeInterval, range: ClosedRange<Int>) throws(Problem) -> TimeInterval {
-            guard let text = setting(key) else { return value }
-            guard let number = Int(text), range.contains(number) else {
-                throw Problem("\(key) must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound)")
-            }
-            return TimeInterval(number)
+            try source.integer(key, in: range).map(TimeInterval.init) ?? value
         }
+        let truths = [
+            "1": true, "true": true, "yes": true, "on": true, "0": false, "false": false, "no": false, "off": false, "": false,
+        ]
         func flag(_ key: String) throws(Problem) -> Bool {
-            guard let text = setting(key)?.lowercased() else { return false }
-            switch text {
-            case "1", "true", "yes", "on": return true
-            case "0", "false", "no", "off", "": return false
-            default: throw Problem("\(key) must be true or false")
-            }
+            try source.choice(key, truths, expected: "true or false") ?? false
         }
-        func list(_ key: String) -> [String] {
-            (setting(key) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        func list(_ key: String) -> [String] { source.list(key) ?? [] }
         var publicURL = setting("TAPKIOSK_PUBLIC_URL") ?? serverText
         while publicURL.hasSuffix("/") { publicURL.removeLast() }
         guard let parsedPublic = URL(string: publicURL), parsedPublic.scheme == "http" || parsedPublic.scheme == "https" else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Dispatch
 import Foundation
+import NIOConcurrencyHelpers
 import TapCore
 import TapKiosk
 
@@ -62,16 +63,8 @@ struct TapKioskCommand: AsyncParsableCommand {
 
     /// Flags, environment and config file, resolved once.
     func loadConfiguration() throws -> KioskConfiguration {
-        let environment = ProcessInfo.processInfo.environment
         let flags = KioskConfiguration.Flags(server: server, tokenFile: tokenFile, config: config, plain: plain)
-        var file: [String: String] = [:]
-        if let name = KioskConfiguration.configFile(flags: flags, environment: environment, exists: FileManager.default.fileExists) {
-            guard let text = try? String(contentsOfFile: name, encoding: .utf8) else {
-                throw ValidationError("cannot read the config file \(name)")
-            }
-            file = try KioskConfiguration.parseFile(text, name: name)
-        }
-        return try KioskConfiguration.resolve(flags: flags, environment: environment, file: file)
+        return try KioskConfiguration.load(flags: flags, environment: ProcessInfo.processInfo.environment)
     }
 
     /// The token from the token file, or, on a kiosk's first start, from exchanging an enrolment code that the
@@ -179,18 +172,17 @@ struct TapKioskCommand: AsyncParsableCommand {
 }
 
 /// The server's clock, shared between the HTTP answers that correct it and the ticker that reads it.
-final class ServerClockBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var clock = ServerClock()
+final class ServerClockBox: Sendable {
+    private let clock = NIOLockedValueBox(ServerClock())
 
     /// Learns the offset from an answer's `Date` header.
     func observe(dateHeader: String) {
         let now = Date()
-        lock.withLock { clock.observe(dateHeader: dateHeader, receivedAt: now) }
+        clock.withLockedValue { $0.observe(dateHeader: dateHeader, receivedAt: now) }
     }
 
     /// The server's time now.
-    func now() -> Date { lock.withLock { clock.serverTime(at: Date()) } }
+    func now() -> Date { clock.withLockedValue { $0.serverTime(at: Date()) } }
 }
 
 /// The kiosk's terminal: standard input read line by line on a thread of its own, screens written to standard

@@ -14,7 +14,7 @@ public struct DataDirectory: Sendable {
     public static let defaultPath = "./tapstation-data"
 
     /// Resolves the directory from flag, environment, file or default.
-    public init(flag: String?, settings: SettingsSource) {
+    public init(flag: String?, settings: ConfigurationSource) {
         path = settings.value("TAPSTATION_DATA_DIR", flag: flag) ?? Self.defaultPath
     }
 

@@ -22,7 +22,7 @@ struct EntraCommand: AsyncParsableCommand {
         var configFile: String?
 
         func run() async throws {
-            let settings = try EntraSettings.load(try SettingsSource(explicitPath: configFile))
+            let settings = try EntraSettings.load(try ConfigurationSource.server(explicitPath: configFile))
             let http = HTTPClient(
                 eventLoopGroupProvider: .singleton,
                 // No redirects: a bearer token goes to the configured hosts and nowhere else.

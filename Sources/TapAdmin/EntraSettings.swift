@@ -21,7 +21,7 @@ public struct EntraSettings: Sendable {
     ]
 
     /// The configured pass authority (`local` unless `TAPSTATION_PASS_AUTHORITY=entra`).
-    static func mode(_ settings: SettingsSource) throws -> PassAuthorityMode {
+    static func mode(_ settings: ConfigurationSource) throws -> PassAuthorityMode {
         guard let text = settings.value("TAPSTATION_PASS_AUTHORITY", flag: nil) else { return .local }
         guard let mode = PassAuthorityMode(rawValue: text) else {
             throw ConfigurationError("TAPSTATION_PASS_AUTHORITY must be local or entra, got \(text)")
@@ -30,7 +30,7 @@ public struct EntraSettings: Sendable {
     }
 
     /// Reads and checks every Entra setting; the message names the key and what is wrong with it.
-    static func load(_ settings: SettingsSource) throws -> EntraSettings {
+    static func load(_ settings: ConfigurationSource) throws -> EntraSettings {
         func required(_ key: String) throws -> String {
             guard let value = settings.value(key, flag: nil)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
                 throw ConfigurationError("\(key) is required in Entra mode")

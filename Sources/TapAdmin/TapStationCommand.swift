@@ -54,8 +54,9 @@ struct LocalOptions: ParsableArguments {
     @Option(name: .customLong("config"), help: "Config file (KEY=value lines; see docs/configuration.md).")
     var configFile: String?
 
-    func resolve() throws -> (SettingsSource, DataDirectory) {
-        let settings = try SettingsSource(explicitPath: configFile)
+    /// The settings of the config file and environment, and the data directory they (or the flag) name.
+    func resolve() throws -> (ConfigurationSource, DataDirectory) {
+        let settings = try ConfigurationSource.server(explicitPath: configFile)
         return (settings, DataDirectory(flag: dataDirectory, settings: settings))
     }
 }

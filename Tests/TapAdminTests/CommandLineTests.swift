@@ -8,22 +8,22 @@ import Testing
 @Suite("Configuration")
 struct ConfigurationTests {
     @Test func fileFormatIsKeyValueWithComments() throws {
-        let values = try SettingsSource.parse(
+        let values = try ConfigurationSource.parse(
             """
             # TapStation
             TAPSTATION_PORT=9090
               TAPSTATION_HOST = "0.0.0.0"
             TAPKIOSK_SERVER=http://tap.example
 
-            """, name: "test.conf")
+            """, name: "test.conf", keys: ServeSettings.keys)
         #expect(values == ["TAPSTATION_PORT": "9090", "TAPSTATION_HOST": "0.0.0.0", "TAPKIOSK_SERVER": "http://tap.example"])
     }
 
     @Test(arguments: ["TAPSTATION_PROT=1", "just words", "OTHER_KEY=1"])
     func badLinesAreRefusedWithTheirLineNumber(_ line: String) {
-        #expect(throws: ConfigurationError.self) { try SettingsSource.parse("# ok\n\(line)", name: "x.conf") }
+        #expect(throws: ConfigurationError.self) { try ConfigurationSource.parse("# ok\n\(line)", name: "x.conf", keys: ServeSettings.keys) }
         do {
-            _ = try SettingsSource.parse("# ok\n\(line)", name: "x.conf")
+            _ = try ConfigurationSource.parse("# ok\n\(line)", name: "x.conf", keys: ServeSettings.keys)
         } catch {
             #expect("\(error)".hasPrefix("x.conf:2:"))
         }
@@ -34,19 +34,19 @@ struct ConfigurationTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("tapstation.conf")
         try "TAPSTATION_PORT=1111\nTAPSTATION_HOST=10.0.0.1\nTAPSTATION_DATA_DIR=/from/file\n".write(to: file, atomically: true, encoding: .utf8)
-        let settings = try SettingsSource(explicitPath: file.path, environment: ["TAPSTATION_PORT": "2222"])
+        let settings = try ConfigurationSource.server(explicitPath: file.path, environment: ["TAPSTATION_PORT": "2222"])
         #expect(settings.value("TAPSTATION_PORT", flag: "3333") == "3333")
         #expect(settings.value("TAPSTATION_PORT", flag: nil) == "2222")
         #expect(settings.value("TAPSTATION_HOST", flag: nil) == "10.0.0.1")
-        let configuration = try ServeCommand.serverConfiguration(settings: settings, host: nil, port: nil)
+        let configuration = try ServeSettings.serverConfiguration(settings: settings, host: nil, port: nil)
         #expect(configuration.port == 2222)
         #expect(configuration.host == "10.0.0.1")
         #expect(DataDirectory(flag: nil, settings: settings).path == "/from/file")
     }
 
     @Test func invalidValuesAreConfigurationErrors() throws {
-        let settings = try SettingsSource(explicitPath: nil, environment: ["TAPSTATION_PORT": "eighty", "TAPSTATION_CONFIG": "/dev/null"])
-        #expect(throws: ConfigurationError.self) { try ServeCommand.serverConfiguration(settings: settings, host: nil, port: nil) }
+        let settings = try ConfigurationSource.server(explicitPath: nil, environment: ["TAPSTATION_PORT": "eighty", "TAPSTATION_CONFIG": "/dev/null"])
+        #expect(throws: ConfigurationError.self) { try ServeSettings.serverConfiguration(settings: settings, host: nil, port: nil) }
     }
 }
 

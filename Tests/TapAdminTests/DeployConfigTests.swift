@@ -1,4 +1,5 @@
 import Foundation
+import TapCore
 import Testing
 @testable import TapAdmin
 
@@ -11,8 +12,8 @@ struct DeployConfigTests {
         .appendingPathComponent("deploy/tapstation.conf.example").path
 
     @Test func theExampleParsesIntoAConfigurationTheServiceAccepts() throws {
-        let settings = try SettingsSource(explicitPath: Self.examplePath, environment: [:])
-        let configuration = try ServeCommand.serverConfiguration(settings: settings, host: nil, port: nil)
+        let settings = try ConfigurationSource.server(explicitPath: Self.examplePath, environment: [:])
+        let configuration = try ServeSettings.serverConfiguration(settings: settings, host: nil, port: nil)
         #expect(configuration.host == "127.0.0.1")
         #expect(!configuration.trustedProxies.isEmpty, "nginx in front must be believed")
         #expect(DataDirectory(flag: nil, settings: settings).path == "/var/lib/tapstation")
@@ -20,7 +21,7 @@ struct DeployConfigTests {
 
     @Test func theExampleMentionsEveryServerKey() throws {
         let text = try String(contentsOfFile: Self.examplePath, encoding: .utf8)
-        let missing = SettingsSource.serverKeys.filter { key in
+        let missing = ServeSettings.keys.known.filter { key in
             !text.split(separator: "\n").contains { line in
                 let trimmed = line.drop { $0 == "#" || $0 == " " }
                 return trimmed.hasPrefix("\(key)=")

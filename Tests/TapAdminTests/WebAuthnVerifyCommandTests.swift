@@ -1,4 +1,5 @@
 import Foundation
+import TapCore
 import TapHTTP
 import TapTestSupport
 import Testing
@@ -52,8 +53,8 @@ struct WebAuthnVerifyCommandTests {
 @Suite("WebAuthn configuration")
 struct WebAuthnConfigurationTests {
     static func configuration(_ environment: [String: String], port: Int = 8443) throws -> TapHTTP.WebAuthnConfiguration {
-        let settings = try SettingsSource(explicitPath: nil, environment: environment.merging(["TAPSTATION_CONFIG": "/dev/null"]) { a, _ in a })
-        return try ServeCommand.webAuthnConfiguration(settings: settings, port: port)
+        let settings = try ConfigurationSource.server(explicitPath: nil, environment: environment.merging(["TAPSTATION_CONFIG": "/dev/null"]) { a, _ in a })
+        return try ServeSettings.webAuthnConfiguration(settings: settings, port: port)
     }
 
     @Test func defaultsSuitALocalTestServer() throws {

@@ -44,7 +44,7 @@ struct EntraCheckTests {
         let directory = temporaryDirectory("entra-settings")
         defer { try? FileManager.default.removeItem(at: directory) }
         func load(_ environment: [String: String]) throws -> EntraSettings {
-            try EntraSettings.load(try SettingsSource(explicitPath: nil, environment: environment.merging(["TAPSTATION_CONFIG": "/dev/null"]) { $1 }))
+            try EntraSettings.load(try ConfigurationSource.server(explicitPath: nil, environment: environment.merging(["TAPSTATION_CONFIG": "/dev/null"]) { $1 }))
         }
         let base = [
             "TAPSTATION_PASS_AUTHORITY": "entra", "TAPSTATION_ENTRA_TENANT_ID": "contoso.onmicrosoft.com",
@@ -108,6 +108,6 @@ struct EntraCheckTests {
             "TAPSTATION_ENTRA_CLIENT_SECRET_FILE": path, "TAPSTATION_ENTRA_AUTHORITY_HOST": fixture.emulator.baseURL,
             "TAPSTATION_ENTRA_GRAPH_HOST": fixture.emulator.baseURL,
         ]
-        return try EntraSettings.load(try SettingsSource(explicitPath: nil, environment: environment))
+        return try EntraSettings.load(try ConfigurationSource.server(explicitPath: nil, environment: environment))
     }
 }
