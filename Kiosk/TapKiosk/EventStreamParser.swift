@@ -99,6 +99,7 @@ public struct EventStreamParser: Sendable {
             hasData = false
         }
         guard hasData else { return nil }
-        return ServerSentEvent(id: lastEventID, type: eventType.isEmpty ? "message" : eventType, data: data.joined(separator: "\n"))
+        return ServerSentEvent(
+            id: lastEventID, type: eventType.isEmpty ? "message" : eventType, data: data.joined(separator: "\n"))
     }
 }

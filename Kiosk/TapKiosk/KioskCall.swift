@@ -77,7 +77,8 @@ public enum KioskFailure: Error, Equatable, Sendable {
                     ? "The service failed (\(status) \(Self.oneLine(code))): \(Self.oneLine(detail))"
                     : "Refused (\(status) \(Self.oneLine(code))): \(Self.oneLine(detail))"
             }
-        case .unexpected(let status): "The service answered something unexpected (HTTP \(status)); check the server address."
+        case .unexpected(let status):
+            "The service answered something unexpected (HTTP \(status)); check the server address."
         }
     }
 

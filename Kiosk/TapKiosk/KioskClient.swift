@@ -22,7 +22,9 @@ public struct KioskClient: Sendable {
     static let callTimeout = TimeAmount.seconds(15)
 
     /// Makes a client; `observeDate` receives every answer's `Date` header.
-    public init(base: String, token: String, http: HTTPClient, observeDate: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        base: String, token: String, http: HTTPClient, observeDate: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.token = token
         self.http = http
@@ -42,22 +44,30 @@ public struct KioskClient: Sendable {
                     "POST", "/v1/sessions", body: request, idempotencyKey: key, as: SessionView.self)
                 return .session(session, replayed: replayed)
             case .session(let id):
-                return .session(try await send("GET", "/v1/sessions/\(id.rawValue)", as: SessionView.self).value, replayed: false)
+                return .session(
+                    try await send("GET", "/v1/sessions/\(id.rawValue)", as: SessionView.self).value, replayed: false)
             case .findSessions(let search):
                 let query: String
                 switch search {
                 case .serialNumber(let serial): query = "serialNumber=\(serial.value)"
                 case .userPrincipalName(let user): query = "userPrincipalName=\(Self.percentEncoded(user.value))"
                 }
-                return .sessions(try await send("GET", "/v1/sessions?\(query)&limit=20", as: SessionList.self).value.items.reversed())
+                return .sessions(
+                    try await send("GET", "/v1/sessions?\(query)&limit=20", as: SessionList.self).value.items.reversed()
+                )
             case .reissuePass(let id, let key):
                 return .session(
-                    try await send("POST", "/v1/sessions/\(id.rawValue)/pass", body: [String: String](), idempotencyKey: key,
-                        as: SessionView.self).value, replayed: false)
+                    try await send(
+                        "POST", "/v1/sessions/\(id.rawValue)/pass", body: [String: String](), idempotencyKey: key,
+                        as: SessionView.self
+                    ).value, replayed: false)
             case .cancelSession(let id):
                 return .session(
-                    try await send("POST", "/v1/sessions/\(id.rawValue)/cancel", body: CancelRequest(reason: "cancelled at the kiosk"),
-                        as: SessionView.self).value, replayed: false)
+                    try await send(
+                        "POST", "/v1/sessions/\(id.rawValue)/cancel",
+                        body: CancelRequest(reason: "cancelled at the kiosk"),
+                        as: SessionView.self
+                    ).value, replayed: false)
             }
         } catch let failure as KioskFailure {
             return .failure(failure)
@@ -68,7 +78,8 @@ public struct KioskClient: Sendable {
 
     /// Sends a request and decodes a 2xx answer; anything else throws a ``KioskFailure``.
     func send<Answer: Decodable>(
-        _ method: String, _ path: String, body: (some Encodable)? = nil as String?, idempotencyKey: String? = nil, as: Answer.Type
+        _ method: String, _ path: String, body: (some Encodable)? = nil as String?, idempotencyKey: String? = nil,
+        as: Answer.Type
     ) async throws -> (value: Answer, replayed: Bool) {
         var request = HTTPClientRequest(url: base + path)
         request.method = HTTPMethod(rawValue: method)
@@ -141,7 +152,8 @@ extension KioskClient {
         let client = KioskClient(base: base, token: "", http: http)
         do {
             let answer = try await client.send(
-                "POST", "/v1/kiosk/enrol", body: KioskEnrolmentRequest(enrolmentCode: code), as: KioskEnrolmentResponse.self)
+                "POST", "/v1/kiosk/enrol", body: KioskEnrolmentRequest(enrolmentCode: code),
+                as: KioskEnrolmentResponse.self)
             return .success(answer.value.token)
         } catch let failure as KioskFailure {
             return .failure(failure)

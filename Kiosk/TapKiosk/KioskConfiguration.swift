@@ -37,7 +37,8 @@ public struct KioskConfiguration: Sendable, Equatable {
         fileKey: "TAPKIOSK_CONFIG", defaultFile: defaultConfigFile)
 
     private static let knownKeys: Set<String> = [
-        "TAPKIOSK_CONFIG", "TAPKIOSK_SERVER", "TAPKIOSK_TOKEN_FILE", "TAPKIOSK_PLAIN", "TAPKIOSK_DISPLAY_TIMEOUT_SECONDS",
+        "TAPKIOSK_CONFIG", "TAPKIOSK_SERVER", "TAPKIOSK_TOKEN_FILE", "TAPKIOSK_PLAIN",
+        "TAPKIOSK_DISPLAY_TIMEOUT_SECONDS",
         "TAPKIOSK_IDLE_TIMEOUT_SECONDS", "TAPKIOSK_POLL_INTERVAL_SECONDS", "TAPKIOSK_PUBLIC_URL", "TAPKIOSK_ENTRA_MODE",
         "TAPKIOSK_SCANNER_PREFIXES", "TAPKIOSK_SCANNER_SUFFIXES", "TAPKIOSK_USER_DOMAIN", "TAPKIOSK_ENROLMENT_CODE",
     ]
@@ -74,25 +75,33 @@ public struct KioskConfiguration: Sendable, Equatable {
 
     /// The configuration from the flags, the environment and the config file they name (or the default one).
     public static func load(flags: Flags, environment: [String: String]) throws(Problem) -> KioskConfiguration {
-        let source = try ConfigurationSource(keys: configurationKeys, explicitPath: flags.config, environment: environment)
+        let source = try ConfigurationSource(
+            keys: configurationKeys, explicitPath: flags.config, environment: environment)
         return try resolve(flags: flags, environment: environment, file: source.file)
     }
 
     /// The configuration from flags, environment and file settings.
-    public static func resolve(flags: Flags, environment: [String: String], file: [String: String]) throws(Problem) -> KioskConfiguration {
+    public static func resolve(
+        flags: Flags, environment: [String: String], file: [String: String]
+    ) throws(Problem) -> KioskConfiguration {
         let source = ConfigurationSource(environment: environment, file: file)
         func setting(_ key: String) -> String? { source.value(key) }
         guard let serverText = flags.server ?? setting("TAPKIOSK_SERVER") else {
             throw Problem("no server: set TAPKIOSK_SERVER in \(defaultConfigFile) or pass --server URL")
         }
-        guard let server = URL(string: serverText), server.scheme == "http" || server.scheme == "https", server.host != nil else {
+        guard let server = URL(string: serverText), server.scheme == "http" || server.scheme == "https",
+            server.host != nil
+        else {
             throw Problem("TAPKIOSK_SERVER must be the service's http(s) URL, e.g. https://tap.contoso.example")
         }
-        func seconds(_ key: String, default value: TimeInterval, range: ClosedRange<Int>) throws(Problem) -> TimeInterval {
+        func seconds(
+            _ key: String, default value: TimeInterval, range: ClosedRange<Int>
+        ) throws(Problem) -> TimeInterval {
             try source.integer(key, in: range).map(TimeInterval.init) ?? value
         }
         let truths = [
-            "1": true, "true": true, "yes": true, "on": true, "0": false, "false": false, "no": false, "off": false, "": false,
+            "1": true, "true": true, "yes": true, "on": true, "0": false, "false": false, "no": false, "off": false,
+            "": false,
         ]
         func flag(_ key: String) throws(Problem) -> Bool {
             try source.choice(key, truths, expected: "true or false") ?? false
@@ -100,7 +109,8 @@ public struct KioskConfiguration: Sendable, Equatable {
         func list(_ key: String) -> [String] { source.list(key) ?? [] }
         var publicURL = setting("TAPKIOSK_PUBLIC_URL") ?? serverText
         while publicURL.hasSuffix("/") { publicURL.removeLast() }
-        guard let parsedPublic = URL(string: publicURL), parsedPublic.scheme == "http" || parsedPublic.scheme == "https" else {
+        guard let parsedPublic = URL(string: publicURL), parsedPublic.scheme == "http" || parsedPublic.scheme == "https"
+        else {
             throw Problem("TAPKIOSK_PUBLIC_URL must be an http(s) URL")
         }
         let domain = setting("TAPKIOSK_USER_DOMAIN").flatMap { $0.isEmpty ? nil : $0 }
@@ -113,13 +123,16 @@ public struct KioskConfiguration: Sendable, Equatable {
             idleTimeout: try seconds("TAPKIOSK_IDLE_TIMEOUT_SECONDS", default: 120, range: 5...3600),
             pollInterval: try seconds("TAPKIOSK_POLL_INTERVAL_SECONDS", default: 5, range: 1...300),
             enrollmentPageURL: publicURL + "/enroll", isEntraMode: try flag("TAPKIOSK_ENTRA_MODE"),
-            scanner: ScannedValue(prefixes: list("TAPKIOSK_SCANNER_PREFIXES"), suffixes: list("TAPKIOSK_SCANNER_SUFFIXES"), defaultDomain: domain))
+            scanner: ScannedValue(
+                prefixes: list("TAPKIOSK_SCANNER_PREFIXES"), suffixes: list("TAPKIOSK_SCANNER_SUFFIXES"),
+                defaultDomain: domain))
     }
 
     /// The settings of the flow.
     public var settings: KioskSettings {
         KioskSettings(
-            serverName: server.host ?? server.absoluteString, enrollmentPageURL: enrollmentPageURL, isEntraMode: isEntraMode,
+            serverName: server.host ?? server.absoluteString, enrollmentPageURL: enrollmentPageURL,
+            isEntraMode: isEntraMode,
             displayTimeout: displayTimeout, idleTimeout: idleTimeout, pollInterval: pollInterval, scanner: scanner,
             showsQRCode: !plain)
     }

@@ -18,12 +18,16 @@ extension KioskMachine {
         switch (work, answer) {
         case (.checkIdentity, .operatorView(let me)):
             guard Self.kioskRoles.contains(me.role) else {
-                return retryLater(.checkIdentity, message: "This token is a \(me.role.rawValue) token; the kiosk needs a kiosk token.", factor: 6)
+                return retryLater(
+                    .checkIdentity,
+                    message: "This token is a \(me.role.rawValue) token; the kiosk needs a kiosk token.", factor: 6)
             }
             identity = me
             return begin(.loadPolicy)
         case (.loadPolicy, .policy(let policy)):
-            presets = policy.presets.map { NamedPreset(key: $0.key, preset: $0.value) }.sorted { $0.preset.title < $1.preset.title }
+            presets = policy.presets.map { NamedPreset(key: $0.key, preset: $0.value) }.sorted {
+                $0.preset.title < $1.preset.title
+            }
             goToMenu(notice: nil)
         case (.create, .session(let session, let replayed)):
             if let pass = session.pass?.temporaryAccessPass {
@@ -60,7 +64,8 @@ extension KioskMachine {
             return [.follow(session.id, lastEventID: nil)]
         case (.cancel, .session(let session, _)):
             // In Entra mode the revocation waits for Graph: follow the session until `pass.revoked` says so.
-            let revoked = !settings.isEntraMode || session.pass == nil || session.pass?.methodUsabilityReason == .revoked
+            let revoked =
+                !settings.isEntraMode || session.pass == nil || session.pass?.methodUsabilityReason == .revoked
             step = .finished(Outcome(session: session, passRevoked: revoked, enteredAt: now))
             return revoked ? [] : [.follow(session.id, lastEventID: nil)]
         default:
@@ -77,7 +82,8 @@ extension KioskMachine {
             return retryLater(.checkIdentity, message: failure.message, factor: 6)
         }
         if work.isStartup {
-            return retryLater(work, message: failure.message + " Retrying every \(Int(settings.retryInterval)) s.", factor: 1)
+            return retryLater(
+                work, message: failure.message + " Retrying every \(Int(settings.retryInterval)) s.", factor: 1)
         }
         if failure.isTransient {
             step = .retry(work, message: failure.message)

@@ -93,7 +93,8 @@ extension KioskMachine {
             step = .confirm(
                 Order(
                     request: CreateSessionRequest(
-                        scenario: .fido2Registration, userPrincipalName: user, reason: "FIDO2 key registration at the kiosk",
+                        scenario: .fido2Registration, userPrincipalName: user,
+                        reason: "FIDO2 key registration at the kiosk",
                         proofing: proofing, pass: preset.map { PassRequest(preset: $0.key) }),
                     presetTitle: preset?.preset.title, idempotencyKey: newIdempotencyKey()))
 
@@ -119,11 +120,13 @@ extension KioskMachine {
         case .live(let live):
             switch choice {
             case "0": goToMenu(notice: live.passValue == nil ? nil : "The pass was taken off the screen.")
-            case "2" where live.session.state.isReissuable: return begin(.reissue(live.session.id, idempotencyKey: newIdempotencyKey()))
+            case "2" where live.session.state.isReissuable:
+                return begin(.reissue(live.session.id, idempotencyKey: newIdempotencyKey()))
             case "3" where !live.session.state.isTerminal: step = .confirmCancel(live.session)
             case "4" where offersQRCode(live): step = .qrCode(live)
             case "": break
-            default: notice = "Type 0 for the menu\(live.session.state.isReissuable ? ", 2 to reissue" : ""), 3 to cancel."
+            default:
+                notice = "Type 0 for the menu\(live.session.state.isReissuable ? ", 2 to reissue" : ""), 3 to cancel."
             }
 
         case .qrCode(let live):

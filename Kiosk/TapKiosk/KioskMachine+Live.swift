@@ -16,7 +16,8 @@ extension KioskMachine {
                 goToMenu(
                     notice: live.passValue == nil
                         ? nil
-                        : "The pass was taken off the screen after \(Self.duration(settings.displayTimeout)); the session goes on (3 finds it).")
+                        : "The pass was taken off the screen after \(Self.duration(settings.displayTimeout)); the session goes on (3 finds it)."
+                )
                 return []
             }
             let effects = pollIfDue(&live.polling, session: live.session.id, lastEventID: live.lastEventID)
@@ -65,7 +66,9 @@ extension KioskMachine {
         switch step {
         case .live(var live):
             live.lastEventID = event.id
-            if let text = event.logText { live.log = Array((live.log + [logLine(text, at: event.time)]).suffix(Self.logLength)) }
+            if let text = event.logText {
+                live.log = Array((live.log + [logLine(text, at: event.time)]).suffix(Self.logLength))
+            }
             if let state = event.state { live.session.state = state }
             if live.session.state.isTerminal {
                 notice = nil
@@ -135,13 +138,16 @@ extension KioskMachine {
         switch step {
         case .live(var live) where live.session.id == session.id:
             if session.state != live.session.state {
-                live.log = Array((live.log + [logLine("now \(session.state.rawValue)", at: nil)]).suffix(Self.logLength))
+                live.log = Array(
+                    (live.log + [logLine("now \(session.state.rawValue)", at: nil)]).suffix(Self.logLength))
             }
             live.session = session
             if session.state.isTerminal {
                 notice = nil
                 step = .finished(
-                    Outcome(session: session, passRevoked: revoked, enteredAt: now, lastEventID: live.lastEventID, polling: live.polling))
+                    Outcome(
+                        session: session, passRevoked: revoked, enteredAt: now, lastEventID: live.lastEventID,
+                        polling: live.polling))
             } else {
                 step = .live(live)
             }

@@ -19,7 +19,8 @@ extension KioskMachine {
                 notice: notice, prompt: "Choose 1-3:")
         case .confirmQuit:
             return Screen(
-                title: "Quit the kiosk?", body: [.choice(key: "1", title: "Quit"), .text("Anything else: stay.")], notice: notice,
+                title: "Quit the kiosk?", body: [.choice(key: "1", title: "Quit"), .text("Anything else: stay.")],
+                notice: notice,
                 prompt: "Quit? (1 = yes):")
         case .enrollSerial(let platform):
             return Screen(
@@ -30,7 +31,9 @@ extension KioskMachine {
             let serial = (try? settings.scanner.serialNumber(serialText, platform: nil).get())?.value ?? serialText
             return Screen(
                 title: "Enroll \(serial) · platform",
-                body: DevicePlatform.allCases.enumerated().map { .choice(key: "\($0.offset + 1)", title: $0.element.menuTitle) },
+                body: DevicePlatform.allCases.enumerated().map {
+                    .choice(key: "\($0.offset + 1)", title: $0.element.menuTitle)
+                },
                 notice: notice, prompt: "Platform 1-\(DevicePlatform.allCases.count):")
         case .enrollUser(let device):
             return Screen(
@@ -41,7 +44,9 @@ extension KioskMachine {
             return Screen(
                 title: "Enroll \(device.serialNumber.value) for \(user.value)",
                 body: [.text("How many sign-ins does the device's setup need?")]
-                    + devicePresets.enumerated().map { .choice(key: "\($0.offset + 1)", title: $0.element.preset.title) },
+                    + devicePresets.enumerated().map {
+                        .choice(key: "\($0.offset + 1)", title: $0.element.preset.title)
+                    },
                 notice: notice, prompt: "Preset 1-\(devicePresets.count):")
         case .fido2User:
             return Screen(
@@ -52,14 +57,18 @@ extension KioskMachine {
             return Screen(
                 title: "Register a key for \(user.value)",
                 body: [
-                    .text("How was the user's identity checked, and by whom? For example: \"passport, last digits 4821, checked by Sam\"."),
+                    .text(
+                        "How was the user's identity checked, and by whom? For example: \"passport, last digits 4821, checked by Sam\"."
+                    ),
                     .text("Never type a full document number. Press Enter to skip."),
                 ],
                 notice: notice, prompt: "Proofing note (optional):")
         case .confirm(let order):
-            return Screen(title: "Check before the pass is created", body: summary(of: order) + [
-                .blank, .choice(key: "1", title: "Create the pass"), .choice(key: "2", title: "Start again"),
-            ], notice: notice, prompt: "1 or 2:")
+            return Screen(
+                title: "Check before the pass is created",
+                body: summary(of: order) + [
+                    .blank, .choice(key: "1", title: "Create the pass"), .choice(key: "2", title: "Start again"),
+                ], notice: notice, prompt: "1 or 2:")
         case .waiting(let work):
             return Screen(title: waitingTitle(work), body: [.text("Please wait…")], notice: notice, prompt: "")
         case .retry(let work, let message):
@@ -69,7 +78,8 @@ extension KioskMachine {
                     body: [.text(message), .text("Press Enter to try now.")], notice: notice, prompt: "")
             }
             return Screen(
-                title: waitingTitle(work), body: [.text(message), .choice(key: "1", title: "Try again"), .choice(key: "0", title: "Menu")],
+                title: waitingTitle(work),
+                body: [.text(message), .choice(key: "1", title: "Try again"), .choice(key: "0", title: "Menu")],
                 notice: notice, prompt: "1 or 0:")
         case .live(let live):
             return liveScreen(live)
@@ -81,11 +91,13 @@ extension KioskMachine {
         case .finished(let outcome):
             // The pass facts known here predate the ending; the title says what became of the pass.
             return Screen(
-                title: finishedTitle(outcome), body: sessionFacts(outcome.session, withPass: false), notice: notice, prompt: "Enter: menu")
+                title: finishedTitle(outcome), body: sessionFacts(outcome.session, withPass: false), notice: notice,
+                prompt: "Enter: menu")
         case .lookupQuery:
             return Screen(
                 title: "Look up a session",
-                body: [.text("Scan or type a device serial number, a user's sign-in name, or a session id.")], notice: notice,
+                body: [.text("Scan or type a device serial number, a user's sign-in name, or a session id.")],
+                notice: notice,
                 prompt: "Search (\(back)):")
         case .lookupResults(let sessions):
             return Screen(
@@ -100,11 +112,15 @@ extension KioskMachine {
             if session.state.isReissuable { body.append(.choice(key: "2", title: "Reissue the pass")) }
             if !session.state.isTerminal { body.append(.choice(key: "3", title: "Cancel the session")) }
             body.append(.choice(key: "0", title: "Menu"))
-            return Screen(title: "Session of \(session.userPrincipalName.value)", body: body, notice: notice, prompt: "Choose:")
+            return Screen(
+                title: "Session of \(session.userPrincipalName.value)", body: body, notice: notice, prompt: "Choose:")
         case .confirmCancel(let session):
             return Screen(
                 title: "Cancel the session of \(session.userPrincipalName.value)?",
-                body: [.text("Its pass dies with it."), .choice(key: "1", title: "Cancel the session"), .text("Anything else: keep it.")],
+                body: [
+                    .text("Its pass dies with it."), .choice(key: "1", title: "Cancel the session"),
+                    .text("Anything else: keep it."),
+                ],
                 notice: notice, prompt: "Cancel? (1 = yes):")
         }
     }
@@ -115,15 +131,24 @@ extension KioskMachine {
         var body: [Screen.Line] = []
         let showsPass = live.passValue != nil && [.pending, .active, .inProgress].contains(session.state)
         if let value = live.passValue, showsPass, let pass = session.pass {
-            body.append(.text("Temporary access pass for \(session.userPrincipalName.value) (\(pass.maxUses) sign-in\(pass.maxUses == 1 ? "" : "s")):"))
+            body.append(
+                .text(
+                    "Temporary access pass for \(session.userPrincipalName.value) (\(pass.maxUses) sign-in\(pass.maxUses == 1 ? "" : "s")):"
+                ))
             body.append(.pass(value))
-            body.append(.text("Expires \(Self.clockTime(pass.expirationDateTime, seconds: false)) UTC, \(countdown(to: pass.expirationDateTime))."))
+            body.append(
+                .text(
+                    "Expires \(Self.clockTime(pass.expirationDateTime, seconds: false)) UTC, \(countdown(to: pass.expirationDateTime))."
+                ))
         } else {
             body.append(.text("Session of \(session.userPrincipalName.value): \(stateText(session))."))
         }
         if session.scenario == .fido2Registration, showsPass {
             if settings.isEntraMode {
-                body.append(.text("The user signs in with this pass at https://aka.ms/mysecurityinfo and adds the security key there."))
+                body.append(
+                    .text(
+                        "The user signs in with this pass at https://aka.ms/mysecurityinfo and adds the security key there."
+                    ))
             } else {
                 body.append(.text("Open on the kiosk browser or the user's phone: \(settings.enrollmentPageURL)"))
             }
@@ -196,12 +221,15 @@ extension KioskMachine {
     /// A session's state, device, user, pass (unless stale) and id, one per line.
     func sessionFacts(_ session: SessionView, withPass: Bool = true) -> [Screen.Line] {
         var lines: [Screen.Line] = [.text("State:   \(stateText(session))")]
-        if let device = session.device { lines.append(.text("Device:  \(device.serialNumber.value) (\(device.platform.menuTitle))")) }
+        if let device = session.device {
+            lines.append(.text("Device:  \(device.serialNumber.value) (\(device.platform.menuTitle))"))
+        }
         lines.append(.text("User:    \(session.userPrincipalName.value)"))
         if withPass, let pass = session.pass {
             lines.append(
-                .text("Pass:    \(pass.methodUsabilityReason.rawValue), \(pass.usesRemaining) of \(pass.maxUses) sign-ins left, "
-                    + "expires \(Self.clockTime(pass.expirationDateTime, seconds: false)) UTC"))
+                .text(
+                    "Pass:    \(pass.methodUsabilityReason.rawValue), \(pass.usesRemaining) of \(pass.maxUses) sign-ins left, "
+                        + "expires \(Self.clockTime(pass.expirationDateTime, seconds: false)) UTC"))
         }
         lines.append(.text("Id:      \(session.id.rawValue)"))
         return lines

@@ -56,7 +56,9 @@ public enum LineInput: Equatable, Sendable {
             case UInt8(ascii: "]"), UInt8(ascii: "P"), UInt8(ascii: "_"), UInt8(ascii: "^"):
                 while index < bytes.count {
                     if bytes[index] == 0x07 { index += 1; break }
-                    if bytes[index] == 0x1B, index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\\") { index += 2; break }
+                    if bytes[index] == 0x1B, index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "\\") {
+                        index += 2; break
+                    }
                     index += 1
                 }
             case UInt8(ascii: "O"):

@@ -37,11 +37,13 @@ public struct LiveEvent: Equatable, Sendable {
     /// The event in a server-sent event, or `nil` when its data is not one.
     public init?(_ event: ServerSentEvent) {
         guard let payload = try? JSONDecoder().decode(Payload.self, from: Data(event.data.utf8)) else { return nil }
-        guard let id = payload.id ?? event.id, let type = payload.type ?? (event.type == "message" ? nil : event.type) else {
+        guard let id = payload.id ?? event.id, let type = payload.type ?? (event.type == "message" ? nil : event.type)
+        else {
             return nil
         }
         self.init(
-            id: id, type: type, time: payload.time.flatMap(WireJSON.parseTime), sessionID: payload.sessionId.flatMap(SessionID.init),
+            id: id, type: type, time: payload.time.flatMap(WireJSON.parseTime),
+            sessionID: payload.sessionId.flatMap(SessionID.init),
             state: payload.state.flatMap(SessionState.init(rawValue:)))
     }
 

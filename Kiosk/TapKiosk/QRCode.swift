@@ -19,7 +19,10 @@ public struct QRCode: Sendable, Equatable {
     /// The code for `text`, or `nil` when it is longer than version 6 holds.
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
-        guard let version = Self.levelM.indices.first(where: { Self.capacity(version: $0 + 1) >= bytes.count }).map({ $0 + 1 })
+        guard
+            let version = Self.levelM.indices.first(where: { Self.capacity(version: $0 + 1) >= bytes.count }).map({
+                $0 + 1
+            })
         else { return nil }
         let layout = Self.levelM[version - 1]
         var builder = Builder(size: 17 + 4 * version)
@@ -40,7 +43,9 @@ public struct QRCode: Sendable, Equatable {
     /// Data in byte mode, padded, split into blocks, each followed by its Reed-Solomon codewords, interleaved.
     static func codewords(_ bytes: [UInt8], layout: (data: Int, ecc: Int, blocks: Int)) -> [UInt8] {
         var bits: [Bool] = []
-        func append(_ value: Int, _ count: Int) { for shift in stride(from: count - 1, through: 0, by: -1) { bits.append((value >> shift) & 1 == 1) } }
+        func append(_ value: Int, _ count: Int) {
+            for shift in stride(from: count - 1, through: 0, by: -1) { bits.append((value >> shift) & 1 == 1) }
+        }
         append(0b0100, 4)
         append(bytes.count, 8)
         for byte in bytes { append(Int(byte), 8) }

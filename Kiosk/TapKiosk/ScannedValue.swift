@@ -56,7 +56,9 @@ public struct ScannedValue: Sendable, Equatable {
         case .some(let apple) where apple.isApple:
             guard (10...12).contains(value.count), !value.contains("-") else { return .failure(.appleFormat) }
         case .android:
-            if value.count == 15, value.allSatisfy(\.isASCIIDigit), !Self.luhnValid(value) { return .failure(.imeiCheckDigit) }
+            if value.count == 15, value.allSatisfy(\.isASCIIDigit), !Self.luhnValid(value) {
+                return .failure(.imeiCheckDigit)
+            }
         default:
             break
         }

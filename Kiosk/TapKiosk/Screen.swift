@@ -37,14 +37,15 @@ public struct Screen: Equatable, Sendable {
 
     /// All the text of the screen, for tests and the plain renderer.
     public var allText: String {
-        ([title] + body.map { line in
-            switch line {
-            case .text(let text): text
-            case .choice(let key, let title): "\(key)  \(title)"
-            case .pass(let pass): pass
-            case .picture(let rows): rows.joined(separator: "\n")
-            case .blank: ""
-            }
-        } + [notice ?? "", prompt]).joined(separator: "\n")
+        ([title]
+            + body.map { line in
+                switch line {
+                case .text(let text): text
+                case .choice(let key, let title): "\(key)  \(title)"
+                case .pass(let pass): pass
+                case .picture(let rows): rows.joined(separator: "\n")
+                case .blank: ""
+                }
+            } + [notice ?? "", prompt]).joined(separator: "\n")
     }
 }

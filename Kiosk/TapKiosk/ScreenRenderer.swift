@@ -135,5 +135,7 @@ extension Screen {
 
 extension String {
     /// The string padded with spaces to `length` characters.
-    func padding(_ length: Int) -> String { count >= length ? self + " " : self + String(repeating: " ", count: length - count) }
+    func padding(_ length: Int) -> String {
+        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
+    }
 }

@@ -27,7 +27,8 @@ public struct ServerClock: Sendable, Equatable {
             let month = months.firstIndex(of: String(parts[2])).map({ $0 + 1 })
         else { return nil }
         let clock = parts[4].split(separator: ":").compactMap { Int($0) }
-        guard clock.count == 3, (0..<24).contains(clock[0]), (0..<60).contains(clock[1]), (0...60).contains(clock[2]) else {
+        guard clock.count == 3, (0..<24).contains(clock[0]), (0..<60).contains(clock[1]), (0...60).contains(clock[2])
+        else {
             return nil
         }
         var components = DateComponents()

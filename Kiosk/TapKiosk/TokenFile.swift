@@ -16,12 +16,15 @@ public struct TokenFile: Sendable {
     /// The stored token, or `nil` when there is none yet.
     public func read() throws(Problem) -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw Problem(description: "\(path) cannot be read")
         }
         let token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         if token.isEmpty { return nil }
-        guard token.hasPrefix("tso_") else { throw Problem(description: "\(path) does not hold an operator token (tso_…)") }
+        guard token.hasPrefix("tso_") else {
+            throw Problem(description: "\(path) does not hold an operator token (tso_…)")
+        }
         return token
     }
 
@@ -30,7 +33,8 @@ public struct TokenFile: Sendable {
         let directory = (path as NSString).deletingLastPathComponent
         do {
             if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
         } catch {
             throw Problem(description: "cannot create \(directory)")

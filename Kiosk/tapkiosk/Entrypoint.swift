@@ -7,7 +7,7 @@ import TapCore
 import TapKiosk
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `tapkiosk`: the line-mode kiosk. This file is the edge: configuration, the terminal (lines in, text
@@ -28,7 +28,8 @@ struct TapKioskCommand: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: "Where the kiosk keeps its token (or TAPKIOSK_TOKEN_FILE).")
     var tokenFile: String?
     @Option(help: "The config file (or TAPKIOSK_CONFIG).") var config: String?
-    @Flag(help: "No escape sequences at all: for serial lines and dumb terminals (or TAPKIOSK_PLAIN).") var plain = false
+    @Flag(help: "No escape sequences at all: for serial lines and dumb terminals (or TAPKIOSK_PLAIN).") var plain =
+        false
 
     func run() async throws {
         let configuration: KioskConfiguration
@@ -49,14 +50,18 @@ struct TapKioskCommand: AsyncParsableCommand {
         var iterator = inputs.makeAsyncIterator()
 
         let base = configuration.server.absoluteString
-        guard let token = await obtainToken(configuration: configuration, http: http, terminal: terminal, inputs: &iterator) else {
+        guard
+            let token = await obtainToken(
+                configuration: configuration, http: http, terminal: terminal, inputs: &iterator)
+        else {
             terminal.finish()
             try? await http.shutdown()
             return
         }
         let client = KioskClient(base: base, token: token, http: http) { clock.observe(dateHeader: $0) }
         await runFlow(
-            configuration: configuration, client: client, terminal: terminal, clock: clock, inputs: &iterator, continuation: continuation)
+            configuration: configuration, client: client, terminal: terminal, clock: clock, inputs: &iterator,
+            continuation: continuation)
         terminal.finish()
         try? await http.shutdown()
     }
@@ -70,7 +75,8 @@ struct TapKioskCommand: AsyncParsableCommand {
     /// The token from the token file, or, on a kiosk's first start, from exchanging an enrolment code that the
     /// technician types (or `TAPKIOSK_ENROLMENT_CODE` holds). `nil` when the technician quits.
     func obtainToken(
-        configuration: KioskConfiguration, http: HTTPClient, terminal: Terminal, inputs iterator: inout AsyncStream<KioskInput>.Iterator
+        configuration: KioskConfiguration, http: HTTPClient, terminal: Terminal,
+        inputs iterator: inout AsyncStream<KioskInput>.Iterator
     ) async -> String? {
         let file = TokenFile(path: configuration.tokenFile)
         var notice: String?
@@ -98,7 +104,8 @@ struct TapKioskCommand: AsyncParsableCommand {
                 case .failure(.problem(_, "invalid_enrolment_code", _)):
                     notice = "That enrolment code is unknown, used or expired; check it or ask an admin for a new one."
                 case .failure(.unreachable):
-                    notice = "The service at \(configuration.settings.serverName) is not answering; type the code again to retry."
+                    notice =
+                        "The service at \(configuration.settings.serverName) is not answering; type the code again to retry."
                 case .failure(let failure):
                     notice = failure.message
                 }
@@ -108,7 +115,9 @@ struct TapKioskCommand: AsyncParsableCommand {
                     title: "TapStation kiosk · first start",
                     body: [
                         .text("This kiosk is not enrolled yet. Type the enrolment code an admin created for it"),
-                        .text("(tapstation operator create --role kiosk --enrolment-code, or the API; see docs/kiosk.md)."),
+                        .text(
+                            "(tapstation operator create --role kiosk --enrolment-code, or the API; see docs/kiosk.md)."
+                        ),
                     ],
                     notice: notice, prompt: "Enrolment code (Ctrl-D: quit):"))
             // A line is a code to try; Ctrl-D quits; anything else draws the screen again.
@@ -154,7 +163,8 @@ struct TapKioskCommand: AsyncParsableCommand {
                     follower?.cancel()
                     follower = Task {
                         await client.followEvents(
-                            of: session, lastEventID: lastEventID, opened: { continuation.yield(.streamOpened(session)) },
+                            of: session, lastEventID: lastEventID,
+                            opened: { continuation.yield(.streamOpened(session)) },
                             event: { continuation.yield(.streamEvent(session, $0)) })
                         if !Task.isCancelled { continuation.yield(.streamClosed(session)) }
                     }

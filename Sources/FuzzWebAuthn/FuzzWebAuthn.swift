@@ -8,11 +8,14 @@ import Foundation
 import WebAuthn
 
 /// A fixed, valid client data and the expectation it meets, so attestation-object inputs get past step 7.
-let clientData = Array(#"{"type":"webauthn.create","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8","origin":"http://localhost:8080"}"#.utf8)
+let clientData = Array(
+    #"{"type":"webauthn.create","challenge":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8","origin":"http://localhost:8080"}"#
+        .utf8)
 let expectation = RegistrationExpectation(
     challenge: Array(0..<32), relyingParty: RelyingParty(id: "localhost", origins: ["http://localhost:8080"]),
     requireUserVerification: false, allowedAlgorithms: COSEAlgorithm.allCases,
-    policy: AttestationPolicy(enabledFormats: Set(AttestationFormat.allCases)), now: Date(timeIntervalSince1970: 1_795_720_372))
+    policy: AttestationPolicy(enabledFormats: Set(AttestationFormat.allCases)),
+    now: Date(timeIntervalSince1970: 1_795_720_372))
 
 /// One input: selector byte, then the parser's bytes.
 func fuzzOne(_ bytes: [UInt8]) {
@@ -21,7 +24,8 @@ func fuzzOne(_ bytes: [UInt8]) {
     switch selector % 5 {
     case 0:
         // The attestation object through every registration step.
-        let response = RegistrationResponse(id: "AQID", rawID: [1, 2, 3], clientDataJSON: clientData, attestationObject: input)
+        let response = RegistrationResponse(
+            id: "AQID", rawID: [1, 2, 3], clientDataJSON: clientData, attestationObject: input)
         _ = RegistrationVerifier.verify(response, expecting: expectation)
         _ = response.unverifiedSummary
     case 1:
@@ -32,7 +36,9 @@ func fuzzOne(_ bytes: [UInt8]) {
         _ = try? AuthenticatorData(input)
     default:
         // The posted credential JSON, registration and assertion forms.
-        if let response = try? RegistrationResponse(json: input) { _ = RegistrationVerifier.verify(response, expecting: expectation) }
+        if let response = try? RegistrationResponse(json: input) {
+            _ = RegistrationVerifier.verify(response, expecting: expectation)
+        }
         _ = try? AssertionResponse(json: input)
     }
 }
@@ -44,22 +50,24 @@ public func fuzzTest(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 #if !FUZZING
-/// Without libFuzzer (a plain `swift build`): replays the corpus files or directories given as arguments.
-@main
-struct ReplayMain {
-    static func main() throws {
-        var count = 0
-        for path in CommandLine.arguments.dropFirst() {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            let files = isDirectory.boolValue
-                ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 } : [path]
-            for file in files {
-                fuzzOne(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
-                count += 1
+    /// Without libFuzzer (a plain `swift build`): replays the corpus files or directories given as arguments.
+    @main
+    struct ReplayMain {
+        static func main() throws {
+            var count = 0
+            for path in CommandLine.arguments.dropFirst() {
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
+                let files =
+                    isDirectory.boolValue
+                    ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 }
+                    : [path]
+                for file in files {
+                    fuzzOne(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
+                    count += 1
+                }
             }
+            print("replayed \(count) inputs")
         }
-        print("replayed \(count) inputs")
     }
-}
 #endif

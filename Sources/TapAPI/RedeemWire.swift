@@ -27,7 +27,9 @@ public struct RedeemedSession: Codable, Sendable, Equatable {
         scenario = session.scenario
         state = session.effectiveState(at: now)
         userPrincipalName = session.userPrincipalName
-        device = session.device.map { DeviceSummary(serialNumber: $0.serialNumber, platform: $0.platform, model: $0.model) }
+        device = session.device.map {
+            DeviceSummary(serialNumber: $0.serialNumber, platform: $0.platform, model: $0.model)
+        }
     }
 }
 

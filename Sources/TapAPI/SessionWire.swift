@@ -16,7 +16,8 @@ public struct CreateSessionRequest: Codable, Sendable, Equatable {
 
     /// Makes a request.
     public init(
-        scenario: Scenario, userPrincipalName: UserPrincipalName, device: DeviceDescription? = nil, site: SiteName? = nil,
+        scenario: Scenario, userPrincipalName: UserPrincipalName, device: DeviceDescription? = nil,
+        site: SiteName? = nil,
         reason: String? = nil, proofing: Proofing? = nil, pass: PassRequest? = nil, replaceExisting: Bool? = nil
     ) {
         self.scenario = scenario
@@ -138,7 +139,8 @@ public struct SessionView: Codable, Sendable, Equatable {
     public var entra: EntraPassView?
 
     /// The view of `session` at `now`; a pass value only in the answer that minted it.
-    public init(_ session: Session, now: Date, passValue: PassCode? = nil, externalPassValue: ExternalPassValue? = nil) {
+    public init(_ session: Session, now: Date, passValue: PassCode? = nil, externalPassValue: ExternalPassValue? = nil)
+    {
         id = session.id
         scenario = session.scenario
         state = session.effectiveState(at: now)
@@ -258,7 +260,10 @@ public struct ActorSummary: Codable, Sendable, Equatable {
     public var userPrincipalName: UserPrincipalName?
 
     /// Makes a summary.
-    public init(id: String, name: String? = nil, role: Role? = nil, site: SiteName? = nil, userPrincipalName: UserPrincipalName? = nil) {
+    public init(
+        id: String, name: String? = nil, role: Role? = nil, site: SiteName? = nil,
+        userPrincipalName: UserPrincipalName? = nil
+    ) {
         self.id = id
         self.name = name
         self.role = role

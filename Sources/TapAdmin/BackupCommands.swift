@@ -12,7 +12,10 @@ struct BackupCommand: AsyncParsableCommand {
 
     @OptionGroup var local: LocalOptions
     @Option(help: "The backup file to create (must not exist).") var to: String
-    @Flag(help: "Put the server secret inside the backup: needed to verify passes, tokens and the audit chain elsewhere, and makes the file itself a secret.")
+    @Flag(
+        help:
+            "Put the server secret inside the backup: needed to verify passes, tokens and the audit chain elsewhere, and makes the file itself a secret."
+    )
     var includeSecret = false
 
     func run() async throws {
@@ -31,9 +34,13 @@ struct BackupCommand: AsyncParsableCommand {
         }
         print("backup written to \(to) (integrity ok, mode 0600)")
         if includeSecret {
-            print("The server secret IS inside this backup: anyone with the file can verify and forge passes, tokens and audit MACs. Store it like a key.")
+            print(
+                "The server secret IS inside this backup: anyone with the file can verify and forge passes, tokens and audit MACs. Store it like a key."
+            )
         } else {
-            print("The server secret is NOT inside this backup. Keep \(dataDirectory.secretPath) safe separately: without it the backup's passes, tokens and audit chain cannot be verified.")
+            print(
+                "The server secret is NOT inside this backup. Keep \(dataDirectory.secretPath) safe separately: without it the backup's passes, tokens and audit chain cannot be verified."
+            )
         }
     }
 }
@@ -42,7 +49,8 @@ struct BackupCommand: AsyncParsableCommand {
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Check a backup's integrity and audit chain, then make it the database (the service must be stopped).")
+        abstract: "Check a backup's integrity and audit chain, then make it the database (the service must be stopped)."
+    )
 
     @OptionGroup var local: LocalOptions
     @Option(help: "The backup file made by `tapstation backup`.") var from: String
@@ -57,7 +65,9 @@ struct RestoreCommand: AsyncParsableCommand {
         let inspection = try EnrollmentStore.inspectBackup(at: from)
         guard inspection.isIntact else { return try refuse("the backup failed SQLite's integrity check") }
         guard inspection.unknownMigrations.isEmpty else {
-            return try refuse("the backup was made by a newer TapStation (migrations \(inspection.unknownMigrations.joined(separator: ", ")))")
+            return try refuse(
+                "the backup was made by a newer TapStation (migrations \(inspection.unknownMigrations.joined(separator: ", ")))"
+            )
         }
         let secret: ServerSecret
         if let text = inspection.secretFileText {
@@ -65,7 +75,9 @@ struct RestoreCommand: AsyncParsableCommand {
         } else if FileManager.default.fileExists(atPath: dataDirectory.secretPath) {
             secret = try ServerSecret.load(at: dataDirectory.secretPath)
         } else {
-            throw ConfigurationError("the backup holds no server secret and \(dataDirectory.secretPath) does not exist: restore needs the secret the backup was made under")
+            throw ConfigurationError(
+                "the backup holds no server secret and \(dataDirectory.secretPath) does not exist: restore needs the secret the backup was made under"
+            )
         }
 
         // Work on a copy beside the database, so a refusal leaves the current database untouched.
@@ -98,7 +110,8 @@ struct RestoreCommand: AsyncParsableCommand {
         try fileManager.moveItem(atPath: staging, toPath: dataDirectory.databasePath)
         if inspection.secretFileText != nil {
             if fileManager.fileExists(atPath: dataDirectory.secretPath) {
-                try fileManager.moveItem(atPath: dataDirectory.secretPath, toPath: dataDirectory.secretPath + ".before-restore-\(stamp)")
+                try fileManager.moveItem(
+                    atPath: dataDirectory.secretPath, toPath: dataDirectory.secretPath + ".before-restore-\(stamp)")
             }
             try secret.write(to: dataDirectory.secretPath)
         }
@@ -131,16 +144,20 @@ struct SecretCommand: AsyncParsableCommand {
             let old = try ServerSecret.load(at: dataDirectory.secretPath)
             let new = try old.rotated()
             // Check the chain under the old secret first: rotating over a broken chain would hide the break.
-            let before = try EnrollmentStore(path: dataDirectory.databasePath, world: .live, keyring: .live(secret: old), mode: .existing)
+            let before = try EnrollmentStore(
+                path: dataDirectory.databasePath, world: .live, keyring: .live(secret: old), mode: .existing)
             guard case .intact = try await before.verifyAudit(anchor: try dataDirectory.readAuditAnchor()) else {
                 printError("rotation refused: the audit chain does not verify now; run `tapstation audit verify`")
                 throw ExitCode(1)
             }
             try before.close()
             try new.write(to: dataDirectory.secretPath)
-            let after = try EnrollmentStore(path: dataDirectory.databasePath, world: .live, keyring: .live(secret: new), mode: .existing)
+            let after = try EnrollmentStore(
+                path: dataDirectory.databasePath, world: .live, keyring: .live(secret: new), mode: .existing)
             try await after.recordSecretRotation(from: old.currentVersion, to: new.currentVersion)
-            print("server secret rotated to version \(new.currentVersion); versions \(old.versions.map(String.init).joined(separator: ", ")) stay to verify existing passes, tokens and audit events")
+            print(
+                "server secret rotated to version \(new.currentVersion); versions \(old.versions.map(String.init).joined(separator: ", ")) stay to verify existing passes, tokens and audit events"
+            )
         }
     }
 }

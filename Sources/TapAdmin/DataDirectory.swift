@@ -78,10 +78,12 @@ public struct DataDirectory: Sendable {
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: databasePath), !fileManager.fileExists(atPath: secretPath) {
             // A new secret would silently invalidate every pass, token and the audit chain.
-            throw ConfigurationError("\(databasePath) exists but \(secretPath) is missing: restore the secret from your backup")
+            throw ConfigurationError(
+                "\(databasePath) exists but \(secretPath) is missing: restore the secret from your backup")
         }
         if mode == .existing, !FileManager.default.fileExists(atPath: secretPath) {
-            throw ConfigurationError("no server secret at \(secretPath): start `tapstation serve` or run `tapstation migrate` first")
+            throw ConfigurationError(
+                "no server secret at \(secretPath): start `tapstation serve` or run `tapstation migrate` first")
         }
         try checkPrivate(creatingDatabase: mode == .migrate)
         let (secret, created) = try ServerSecret.loadOrCreate(at: secretPath)
@@ -101,7 +103,8 @@ extension DataDirectory {
         }
         if let directoryMode = mode(path), directoryMode & 0o077 != 0 {
             throw ConfigurationError(
-                "\(path) can be read by other users (mode \(String(directoryMode, radix: 8))); run `chmod 700 \(path)` first")
+                "\(path) can be read by other users (mode \(String(directoryMode, radix: 8))); run `chmod 700 \(path)` first"
+            )
         }
         if creatingDatabase, !FileManager.default.fileExists(atPath: databasePath) {
             let descriptor = open(databasePath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
@@ -110,7 +113,8 @@ extension DataDirectory {
         for file in [databasePath, databasePath + "-wal", databasePath + "-shm"] {
             if let fileMode = mode(file), fileMode & 0o077 != 0 {
                 throw ConfigurationError(
-                    "\(file) can be read by other users (mode \(String(fileMode, radix: 8))); run `chmod 600 \(file)` first")
+                    "\(file) can be read by other users (mode \(String(fileMode, radix: 8))); run `chmod 600 \(file)` first"
+                )
             }
         }
     }

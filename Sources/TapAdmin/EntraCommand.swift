@@ -42,7 +42,9 @@ struct EntraCheck {
     var isHealthy = true
 
     /// Runs the checks: configuration, token, TAP policy (which also proves the Graph host and permission).
-    static func run(_ configuration: GraphConfiguration, http: HTTPClient, now: @escaping @Sendable () -> Date = Date.init) async -> EntraCheck {
+    static func run(
+        _ configuration: GraphConfiguration, http: HTTPClient, now: @escaping @Sendable () -> Date = Date.init
+    ) async -> EntraCheck {
         var report = EntraCheck()
         report.lines.append("tenant:         \(configuration.tenant)")
         report.lines.append("client id:      \(configuration.clientID)")
@@ -50,8 +52,10 @@ struct EntraCheck {
         case .secret:
             report.lines.append("credential:     client secret (from TAPSTATION_ENTRA_CLIENT_SECRET_FILE)")
         case .certificate(_, let certificate):
-            let thumbprint = (try? Crypto.sha1(certificate.derEncoded))?.map { String(format: "%02X", $0) }.joined() ?? "?"
-            report.lines.append("credential:     certificate, SHA-1 thumbprint \(thumbprint) (upload it to the app registration)")
+            let thumbprint =
+                (try? Crypto.sha1(certificate.derEncoded))?.map { String(format: "%02X", $0) }.joined() ?? "?"
+            report.lines.append(
+                "credential:     certificate, SHA-1 thumbprint \(thumbprint) (upload it to the app registration)")
             if let notAfter = certificate.notAfter, notAfter < now().addingTimeInterval(30 * 86_400) {
                 report.lines.append("warning:        the certificate expires \(notAfter); upload a new one before then")
             }
@@ -82,10 +86,14 @@ struct EntraCheck {
             if !limits.isEnabled {
                 report.fail(
                     "TAP policy:     the Temporary Access Pass method is disabled",
-                    hint: "enable it: Entra admin center > Protection > Authentication methods > Temporary Access Pass, and target the users")
+                    hint:
+                        "enable it: Entra admin center > Protection > Authentication methods > Temporary Access Pass, and target the users"
+                )
             }
         } catch let error as GraphError {
-            report.fail("TAP policy:     FAILED: \(error)", hint: hint(for: error, permission: "Policy.Read.AuthenticationMethod"))
+            report.fail(
+                "TAP policy:     FAILED: \(error)",
+                hint: hint(for: error, permission: "Policy.Read.AuthenticationMethod"))
         } catch {
             report.fail("TAP policy:     FAILED: \(type(of: error))", hint: nil)
         }
@@ -103,20 +111,25 @@ struct EntraCheck {
         switch error {
         case .authentication(_, let code, let message):
             if message.contains("AADSTS7000215") || message.contains("AADSTS7000222") {
-                return "the client secret is wrong or expired: make a new one and put it in TAPSTATION_ENTRA_CLIENT_SECRET_FILE"
+                return
+                    "the client secret is wrong or expired: make a new one and put it in TAPSTATION_ENTRA_CLIENT_SECRET_FILE"
             }
             if message.contains("AADSTS700027") || message.contains("AADSTS700024") {
                 return "upload this certificate to the app registration (Certificates & secrets), and check the clock"
             }
-            if message.contains("AADSTS700016") { return "no app with this client id in the tenant: check TAPSTATION_ENTRA_CLIENT_ID" }
+            if message.contains("AADSTS700016") {
+                return "no app with this client id in the tenant: check TAPSTATION_ENTRA_CLIENT_ID"
+            }
             if message.contains("AADSTS90002") { return "no such tenant: check TAPSTATION_ENTRA_TENANT_ID" }
             return "the token endpoint refused the app (\(code)); check the tenant, client id and credential"
         case .refused(403, _, _):
             return "grant the application permission \(permission ?? "needed") and grant admin consent"
         case .refused(401, _, _):
-            return "the token was refused by Graph: check TAPSTATION_ENTRA_GRAPH_HOST matches the cloud of the authority host"
+            return
+                "the token was refused by Graph: check TAPSTATION_ENTRA_GRAPH_HOST matches the cloud of the authority host"
         case .unavailable, .throttled:
-            return "check TAPSTATION_ENTRA_AUTHORITY_HOST / TAPSTATION_ENTRA_GRAPH_HOST and outbound HTTPS from this machine"
+            return
+                "check TAPSTATION_ENTRA_AUTHORITY_HOST / TAPSTATION_ENTRA_GRAPH_HOST and outbound HTTPS from this machine"
         case .refused, .malformedResponse:
             return nil
         }

@@ -32,7 +32,8 @@ public struct EntraSettings: Sendable {
     /// Reads and checks every Entra setting; the message names the key and what is wrong with it.
     static func load(_ settings: ConfigurationSource) throws -> EntraSettings {
         func required(_ key: String) throws -> String {
-            guard let value = settings.value(key, flag: nil)?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+            guard let value = settings.value(key, flag: nil)?.trimmingCharacters(in: .whitespaces), !value.isEmpty
+            else {
                 throw ConfigurationError("\(key) is required in Entra mode")
             }
             return value
@@ -40,7 +41,8 @@ public struct EntraSettings: Sendable {
         func integer(_ key: String, _ range: ClosedRange<Int>, default value: Int) throws -> Int {
             guard let text = settings.value(key, flag: nil) else { return value }
             guard let number = Int(text), range.contains(number) else {
-                throw ConfigurationError("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(text)")
+                throw ConfigurationError(
+                    "\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(text)")
             }
             return number
         }
@@ -56,7 +58,8 @@ public struct EntraSettings: Sendable {
             return url
         }
         func read(_ key: String, _ path: String) throws -> String {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
                 throw ConfigurationError("\(key): cannot read \(path)")
             }
             return text
@@ -69,18 +72,21 @@ public struct EntraSettings: Sendable {
             let mode = Int(status.st_mode) & 0o777
             guard mode & 0o077 == 0 else {
                 throw ConfigurationError(
-                    "\(key): \(path) can be read by other users (mode \(String(mode, radix: 8))); make it 0600 or 0400 (chmod 600 \(path))")
+                    "\(key): \(path) can be read by other users (mode \(String(mode, radix: 8))); make it 0600 or 0400 (chmod 600 \(path))"
+                )
             }
             return try read(key, path)
         }
 
         let tenant = try required("TAPSTATION_ENTRA_TENANT_ID")
-        guard tenant.utf8.count <= 253, tenant.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) else {
+        guard tenant.utf8.count <= 253, tenant.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." })
+        else {
             throw ConfigurationError("TAPSTATION_ENTRA_TENANT_ID must be a tenant id (a GUID) or a verified domain")
         }
         let clientID = try required("TAPSTATION_ENTRA_CLIENT_ID")
         guard UUID(uuidString: clientID) != nil else {
-            throw ConfigurationError("TAPSTATION_ENTRA_CLIENT_ID must be the app registration's application (client) id, a GUID")
+            throw ConfigurationError(
+                "TAPSTATION_ENTRA_CLIENT_ID must be the app registration's application (client) id, a GUID")
         }
         let secretFile = settings.value("TAPSTATION_ENTRA_CLIENT_SECRET_FILE", flag: nil)
         let certificateFile = settings.value("TAPSTATION_ENTRA_CERTIFICATE_FILE", flag: nil)
@@ -88,17 +94,22 @@ public struct EntraSettings: Sendable {
         let credential: GraphCredential
         switch (secretFile, certificateFile, keyFile) {
         case (let secretFile?, nil, nil):
-            let secret = try readSecret("TAPSTATION_ENTRA_CLIENT_SECRET_FILE", secretFile).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !secret.isEmpty else { throw ConfigurationError("TAPSTATION_ENTRA_CLIENT_SECRET_FILE: \(secretFile) is empty") }
+            let secret = try readSecret("TAPSTATION_ENTRA_CLIENT_SECRET_FILE", secretFile).trimmingCharacters(
+                in: .whitespacesAndNewlines)
+            guard !secret.isEmpty else {
+                throw ConfigurationError("TAPSTATION_ENTRA_CLIENT_SECRET_FILE: \(secretFile) is empty")
+            }
             credential = .secret(ClientSecret(secret))
         case (nil, let certificateFile?, let keyFile?):
             let certificate: Certificate
             do {
-                certificate = try Certificate.parsePEMBundle(try read("TAPSTATION_ENTRA_CERTIFICATE_FILE", certificateFile))[0]
+                certificate = try Certificate.parsePEMBundle(
+                    try read("TAPSTATION_ENTRA_CERTIFICATE_FILE", certificateFile))[0]
             } catch let error as ConfigurationError {
                 throw error
             } catch {
-                throw ConfigurationError("TAPSTATION_ENTRA_CERTIFICATE_FILE: \(certificateFile) holds no PEM certificate")
+                throw ConfigurationError(
+                    "TAPSTATION_ENTRA_CERTIFICATE_FILE: \(certificateFile) holds no PEM certificate")
             }
             let key: SigningKey
             do {
@@ -107,26 +118,32 @@ public struct EntraSettings: Sendable {
                 throw ConfigurationError("TAPSTATION_ENTRA_PRIVATE_KEY_FILE: \(keyFile): \(error)")
             }
             guard key.matches(certificate) else {
-                throw ConfigurationError("TAPSTATION_ENTRA_PRIVATE_KEY_FILE is not the key of TAPSTATION_ENTRA_CERTIFICATE_FILE")
+                throw ConfigurationError(
+                    "TAPSTATION_ENTRA_PRIVATE_KEY_FILE is not the key of TAPSTATION_ENTRA_CERTIFICATE_FILE")
             }
             credential = .certificate(key: key, certificate: certificate)
         case (nil, nil, nil):
             throw ConfigurationError(
-                "Entra mode needs TAPSTATION_ENTRA_CLIENT_SECRET_FILE, or TAPSTATION_ENTRA_CERTIFICATE_FILE with TAPSTATION_ENTRA_PRIVATE_KEY_FILE")
+                "Entra mode needs TAPSTATION_ENTRA_CLIENT_SECRET_FILE, or TAPSTATION_ENTRA_CERTIFICATE_FILE with TAPSTATION_ENTRA_PRIVATE_KEY_FILE"
+            )
         default:
             throw ConfigurationError(
-                "set either TAPSTATION_ENTRA_CLIENT_SECRET_FILE, or both TAPSTATION_ENTRA_CERTIFICATE_FILE and TAPSTATION_ENTRA_PRIVATE_KEY_FILE")
+                "set either TAPSTATION_ENTRA_CLIENT_SECRET_FILE, or both TAPSTATION_ENTRA_CERTIFICATE_FILE and TAPSTATION_ENTRA_PRIVATE_KEY_FILE"
+            )
         }
         let completion = settings.value("TAPSTATION_ENTRA_COMPLETION", flag: nil) ?? CompletionRule.enrolled.rawValue
         guard let rule = CompletionRule(rawValue: completion) else {
-            throw ConfigurationError("TAPSTATION_ENTRA_COMPLETION must be enrolled, enrolledAndCompliant or keyRegistered, got \(completion)")
+            throw ConfigurationError(
+                "TAPSTATION_ENTRA_COMPLETION must be enrolled, enrolledAndCompliant or keyRegistered, got \(completion)"
+            )
         }
         let poll = try integer("TAPSTATION_ENTRA_POLL_SECONDS", 5...3600, default: 15)
         let maximum = try integer("TAPSTATION_ENTRA_POLL_MAX_SECONDS", poll...86_400, default: max(poll, 300))
         return EntraSettings(
             graph: GraphConfiguration(
                 tenant: tenant, clientID: clientID, credential: credential,
-                authorityHost: try host("TAPSTATION_ENTRA_AUTHORITY_HOST", default: "https://login.microsoftonline.com"),
+                authorityHost: try host(
+                    "TAPSTATION_ENTRA_AUTHORITY_HOST", default: "https://login.microsoftonline.com"),
                 graphHost: try host("TAPSTATION_ENTRA_GRAPH_HOST", default: "https://graph.microsoft.com"),
                 requestTimeout: .seconds(try integer("TAPSTATION_ENTRA_TIMEOUT_SECONDS", 1...120, default: 15))),
             rule: rule,

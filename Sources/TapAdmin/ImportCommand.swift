@@ -24,17 +24,21 @@ extension SessionCommand {
         @OptionGroup var remote: RemoteOptions
         @Argument(help: "The CSV file.") var file: String
         @Option(help: "Passes on stdout as csv or jsonl (JSON lines).") var format: Format = .csv
-        @Option(help: "Write the passes as an HTML slip sheet to this new file instead of stdout (policy must allow paper).")
+        @Option(
+            help: "Write the passes as an HTML slip sheet to this new file instead of stdout (policy must allow paper)."
+        )
         var slips: String?
 
         func run() async throws {
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+            else {
                 throw ConfigurationError("cannot read \(file) as UTF-8 text")
             }
             let client = try remote.client()
             let policy = try await runRemote { try await client.send("GET", "v1/policy", as: Policy.self) }
             if slips != nil, policy.paperPassesAllowed != true {
-                printError("tapstation: the policy does not allow paper passes (paperPassesAllowed); nothing was created")
+                printError(
+                    "tapstation: the policy does not allow paper passes (paperPassesAllowed); nothing was created")
                 throw ExitCode(1)
             }
             if let slips, FileManager.default.fileExists(atPath: slips) {
@@ -64,12 +68,17 @@ extension SessionCommand {
                 let answer = try await runRemote {
                     try await client.send(
                         "POST", "v1/sessions/batch", body: CreateSessionBatchRequest(sessions: chunk.map(\.request)),
-                        headers: ["Idempotency-Key": "import-\(digest)-\(number)"], timeout: 300, as: SessionBatchResponse.self)
+                        headers: ["Idempotency-Key": "import-\(digest)-\(number)"], timeout: 300,
+                        as: SessionBatchResponse.self)
                 }
                 for item in answer.items where item.index < chunk.count {
                     let row = chunk[item.index]
                     if let session = item.session {
-                        if session.pass?.temporaryAccessPass != nil { delivered.append((row, session)) } else { replayed.append((row, session)) }
+                        if session.pass?.temporaryAccessPass != nil {
+                            delivered.append((row, session))
+                        } else {
+                            replayed.append((row, session))
+                        }
                     } else if let problem = item.problem {
                         refused.append((row, problem))
                     }
@@ -83,26 +92,37 @@ extension SessionCommand {
                     delivered.compactMap { row, session in
                         guard let pass = session.pass, let value = pass.temporaryAccessPass else { return nil }
                         return SlipSheet.Slip(
-                            serialNumber: session.device?.serialNumber.value ?? "", assetTag: row.request.device?.assetTag,
-                            model: row.request.device?.model, userPrincipalName: session.userPrincipalName.value, pass: value,
+                            serialNumber: session.device?.serialNumber.value ?? "",
+                            assetTag: row.request.device?.assetTag,
+                            model: row.request.device?.model, userPrincipalName: session.userPrincipalName.value,
+                            pass: value,
                             expires: pass.expirationDateTime)
                     }, title: "TapStation passes — \(URL(fileURLWithPath: file).lastPathComponent)", now: Date())
-                guard FileManager.default.createFile(atPath: slips, contents: Data(sheet.utf8), attributes: [.posixPermissions: 0o600])
+                guard
+                    FileManager.default.createFile(
+                        atPath: slips, contents: Data(sheet.utf8), attributes: [.posixPermissions: 0o600])
                 else { throw ConfigurationError("cannot write \(slips)") }
                 printError("slip sheet with \(delivered.count) pass(es) written to \(slips)")
             } else {
-                if format == .csv { print("line,serialNumber,assetTag,userPrincipalName,temporaryAccessPass,expirationDateTime,sessionId") }
+                if format == .csv {
+                    print(
+                        "line,serialNumber,assetTag,userPrincipalName,temporaryAccessPass,expirationDateTime,sessionId")
+                }
                 for (row, session) in delivered {
                     print(Self.line(row, session, format: format))
                 }
             }
             for (row, session) in replayed {
-                printError("\(file): line \(row.line): already created by an earlier run (session \(session.id)); its pass was shown then — reissue it if lost")
+                printError(
+                    "\(file): line \(row.line): already created by an earlier run (session \(session.id)); its pass was shown then — reissue it if lost"
+                )
             }
             for (row, problem) in refused {
                 printError("\(file): line \(row.line): refused: \(problem.status) \(problem.code): \(problem.detail)")
             }
-            printError("created \(delivered.count), already created \(replayed.count), refused \(refused.count) of \(rows.count)")
+            printError(
+                "created \(delivered.count), already created \(replayed.count), refused \(refused.count) of \(rows.count)"
+            )
             if !refused.isEmpty { throw ExitCode(1) }
         }
 
@@ -117,7 +137,8 @@ extension SessionCommand {
                 ].map(CSV.spreadsheetCell).joined(separator: ",")
             case .jsonl:
                 let object: [String: JSONValue] = [
-                    "line": .number(Double(row.line)), "serialNumber": .string(session.device?.serialNumber.value ?? ""),
+                    "line": .number(Double(row.line)),
+                    "serialNumber": .string(session.device?.serialNumber.value ?? ""),
                     "assetTag": row.request.device?.assetTag.map(JSONValue.string) ?? .null,
                     "userPrincipalName": .string(session.userPrincipalName.value), "temporaryAccessPass": .string(pass),
                     "expirationDateTime": .string(expires), "sessionId": .string(session.id.rawValue),

@@ -22,26 +22,36 @@ struct OperatorCommand: AsyncParsableCommand {
         @Option(help: "The person's user principal name, for a person's token.") var upn: String?
         @Option(name: .customLong("allow-subject"), help: "A subject pattern this token may issue for (repeatable).")
         var allowedSubjects: [String] = []
-        @Option(name: .customLong("allow-source"), help: "An address or CIDR block the token may be used from (repeatable).")
+        @Option(
+            name: .customLong("allow-source"), help: "An address or CIDR block the token may be used from (repeatable)."
+        )
         var allowedSources: [String] = []
         @Option(name: .customLong("expires-in-days"), help: "Days until the token expires (default: never).")
         var expiresInDays: Int?
         @Flag(
             name: .customLong("enrolment-code"),
-            help: "For a kiosk: print a one-time enrolment code (valid 1 hour) instead of the token; the kiosk exchanges it.")
+            help:
+                "For a kiosk: print a one-time enrolment code (valid 1 hour) instead of the token; the kiosk exchanges it."
+        )
         var enrolmentCode = false
 
         func validate() throws {
             guard Role(rawValue: role) != nil else {
                 throw ValidationError("--role must be one of: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            if let site, SiteName(site) == nil { throw ValidationError("--site must be 1-64 letters, digits, '-', '_', '.'") }
+            if let site, SiteName(site) == nil {
+                throw ValidationError("--site must be 1-64 letters, digits, '-', '_', '.'")
+            }
             if let upn, UserPrincipalName(upn) == nil { throw ValidationError("--upn must be a user principal name") }
             for pattern in allowedSubjects where SubjectPattern(pattern) == nil {
                 throw ValidationError("--allow-subject \(pattern) is not a subject pattern")
             }
-            if let days = expiresInDays, !(1...3650).contains(days) { throw ValidationError("--expires-in-days must be 1-3650") }
-            if enrolmentCode, role != Role.kiosk.rawValue { throw ValidationError("--enrolment-code is only for --role kiosk") }
+            if let days = expiresInDays, !(1...3650).contains(days) {
+                throw ValidationError("--expires-in-days must be 1-3650")
+            }
+            if enrolmentCode, role != Role.kiosk.rawValue {
+                throw ValidationError("--enrolment-code is only for --role kiosk")
+            }
         }
 
         func run() async throws {
@@ -54,7 +64,8 @@ struct OperatorCommand: AsyncParsableCommand {
                 expiresAt: expiresInDays.map { Date().addingTimeInterval(TimeInterval($0) * 86_400) })
             do {
                 if enrolmentCode {
-                    let grant = try await store.createKioskOperator(request, enrolmentCodeLifetime: StoreLimits.enrolmentCodeLifetime, by: nil)
+                    let grant = try await store.createKioskOperator(
+                        request, enrolmentCodeLifetime: StoreLimits.enrolmentCodeLifetime, by: nil)
                     printError(
                         "created kiosk operator \(grant.operator.identity.id); type this code at the kiosk before "
                             + "\(grant.expiresAt.formatted(Date.ISO8601FormatStyle())); it is shown only now")
@@ -62,10 +73,14 @@ struct OperatorCommand: AsyncParsableCommand {
                     return
                 }
                 let (record, token) = try await store.createOperator(request, by: nil)
-                printError("created \(record.identity.role.rawValue) operator \(record.identity.id); the token is shown only now")
+                printError(
+                    "created \(record.identity.role.rawValue) operator \(record.identity.id); the token is shown only now"
+                )
                 print(token.value)
             } catch let error as EnrollmentError {
-                if case .invalidRequest(let field, let reason) = error { throw ConfigurationError("\(field) \(reason)") }
+                if case .invalidRequest(let field, let reason) = error {
+                    throw ConfigurationError("\(field) \(reason)")
+                }
                 throw error
             }
         }
@@ -74,10 +89,12 @@ struct OperatorCommand: AsyncParsableCommand {
 
 /// `tapstation audit verify`: exit 0 when the chain is intact, 1 when it is broken.
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit log tools.", subcommands: [Verify.self, Export.self])
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Audit log tools.", subcommands: [Verify.self, Export.self])
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check the audit chain for edited, deleted or cut-off events.")
+        static let configuration = CommandConfiguration(
+            abstract: "Check the audit chain for edited, deleted or cut-off events.")
 
         @OptionGroup var local: LocalOptions
 
@@ -97,7 +114,8 @@ struct AuditCommand: AsyncParsableCommand {
     /// `tapstation audit export`: the chain as JSON lines for a SIEM, oldest first.
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write audit events as JSON lines (seq, time, type, sessionId, actor, data, mac, keyVersion) to stdout.",
+            abstract:
+                "Write audit events as JSON lines (seq, time, type, sessionId, actor, data, mac, keyVersion) to stdout.",
             discussion: "Pass the last exported seq as --after to continue where a previous export stopped.")
 
         @OptionGroup var local: LocalOptions

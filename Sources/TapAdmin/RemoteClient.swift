@@ -1,3 +1,4 @@
+import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -7,8 +8,11 @@ import TapCore
 
 /// Options of commands that talk to a running service over its API.
 struct RemoteOptions: ParsableArgumentsWithDefaults {
-    @Option(help: "The service's base URL (or TAPSTATION_SERVER), e.g. https://tap.contoso.example.") var server: String?
-    @Option(name: .customLong("token-file"), help: "A file holding an operator token (or TAPSTATION_TOKEN_FILE); never pass a token on the command line.")
+    @Option(help: "The service's base URL (or TAPSTATION_SERVER), e.g. https://tap.contoso.example.") var server:
+        String?
+    @Option(
+        name: .customLong("token-file"),
+        help: "A file holding an operator token (or TAPSTATION_TOKEN_FILE); never pass a token on the command line.")
     var tokenFile: String?
 
     /// A client for the configured service, with the token read from its file.
@@ -18,7 +22,8 @@ struct RemoteOptions: ParsableArgumentsWithDefaults {
             base.scheme == "http" || base.scheme == "https"
         else { throw ConfigurationError("--server (or TAPSTATION_SERVER) must be the service's http(s) URL") }
         guard let path = tokenFile ?? environment["TAPSTATION_TOKEN_FILE"] else {
-            throw ConfigurationError("--token-file (or TAPSTATION_TOKEN_FILE) must name a file holding an operator token")
+            throw ConfigurationError(
+                "--token-file (or TAPSTATION_TOKEN_FILE) must name a file holding an operator token")
         }
         guard let data = FileManager.default.contents(atPath: path),
             let token = String(data: data, encoding: .utf8)?.split(whereSeparator: \.isNewline).first.map(String.init),
@@ -27,8 +32,6 @@ struct RemoteOptions: ParsableArgumentsWithDefaults {
         return RemoteClient(base: base, token: token.trimmingCharacters(in: .whitespaces))
     }
 }
-
-import ArgumentParser
 
 /// Marker so the options group reads as one thing in help output.
 protocol ParsableArgumentsWithDefaults: ParsableArguments {}

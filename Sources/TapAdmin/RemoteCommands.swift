@@ -11,7 +11,9 @@ struct SessionCommand: AsyncParsableCommand {
     /// `tapstation session show ID`: the issuance trail.
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show who asked, who approved, how the person was identified, where the pass was used and when it died.")
+            abstract:
+                "Show who asked, who approved, how the person was identified, where the pass was used and when it died."
+        )
 
         @OptionGroup var remote: RemoteOptions
         @Argument(help: "The session id.") var id: String
@@ -22,7 +24,9 @@ struct SessionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let trail = try await runRemote { try await remote.client().send("GET", "v1/sessions/\(id)/trail", as: IssuanceTrail.self) }
+            let trail = try await runRemote {
+                try await remote.client().send("GET", "v1/sessions/\(id)/trail", as: IssuanceTrail.self)
+            }
             if json {
                 print(TrailText.escapingActive(String(decoding: try WireJSON.encoder().encode(trail), as: UTF8.self)))
             } else {
@@ -40,7 +44,8 @@ struct UserCommand: AsyncParsableCommand {
 
     /// `tapstation user revoke UPN --reason R`.
     struct Revoke: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel every open session of a user: their passes and session tokens die.")
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel every open session of a user: their passes and session tokens die.")
         @OptionGroup var remote: RemoteOptions
         @Argument(help: "The user principal name.") var user: String
         @Option(help: "Why (kept in the audit log).") var reason: String
@@ -50,7 +55,8 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let answer = try await runRemote {
                 try await remote.client().send(
-                    "POST", "v1/users/\(user)/revoke", body: RevokeUserRequest(reason: reason), as: RevokeUserResponse.self)
+                    "POST", "v1/users/\(user)/revoke", body: RevokeUserRequest(reason: reason),
+                    as: RevokeUserResponse.self)
             }
             print("cancelled \(answer.cancelledSessions.count) session(s) of \(user)")
             for id in answer.cancelledSessions { print("  \(id)") }
@@ -70,7 +76,8 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             let answer = try await runRemote {
                 try await remote.client().send(
-                    "PUT", "v1/users/\(user)/issuance-lock", body: IssuanceLockRequest(minutes: minutes, reason: reason),
+                    "PUT", "v1/users/\(user)/issuance-lock",
+                    body: IssuanceLockRequest(minutes: minutes, reason: reason),
                     as: IssuanceLockView.self)
             }
             print("issuance for \(answer.userPrincipalName) is locked until \(WireJSON.formatTime(answer.lockedUntil))")
@@ -86,7 +93,9 @@ struct UserCommand: AsyncParsableCommand {
         func validate() throws { try validateUser(user) }
 
         func run() async throws {
-            _ = try await runRemote { try await remote.client().send("DELETE", "v1/users/\(user)/issuance-lock", as: Empty.self) }
+            _ = try await runRemote {
+                try await remote.client().send("DELETE", "v1/users/\(user)/issuance-lock", as: Empty.self)
+            }
             print("issuance for \(user) is unlocked")
         }
     }
@@ -117,7 +126,8 @@ enum TrailText {
         let session = trail.session
         func who(_ actor: ActorSummary) -> String {
             guard let name = actor.name else { return actor.id }
-            let details = [actor.role?.rawValue, actor.userPrincipalName?.value, actor.site.map { "site \($0)" }].compactMap { $0 }
+            let details = [actor.role?.rawValue, actor.userPrincipalName?.value, actor.site.map { "site \($0)" }]
+                .compactMap { $0 }
             return details.isEmpty ? name : "\(name) (\(details.joined(separator: ", ")))"
         }
         var lines = [
@@ -126,9 +136,13 @@ enum TrailText {
             "asked by   \(who(trail.requestedBy)) at \(WireJSON.formatTime(session.createdDateTime))",
         ]
         if let reason = session.reason { lines.append("reason     \(reason)") }
-        if let device = session.device { lines.append("device     \(device.serialNumber) \(device.platform.rawValue)  \(device.enrollmentState.rawValue)") }
+        if let device = session.device {
+            lines.append(
+                "device     \(device.serialNumber) \(device.platform.rawValue)  \(device.enrollmentState.rawValue)")
+        }
         if let proofing = session.proofing {
-            let parts = [proofing.method.rawValue, proofing.reference, proofing.checkedBy.map { "checked by \($0)" }].compactMap { $0 }
+            let parts = [proofing.method.rawValue, proofing.reference, proofing.checkedBy.map { "checked by \($0)" }]
+                .compactMap { $0 }
             lines.append("identified \(parts.joined(separator: "; "))")
         } else {
             lines.append("identified (no proofing record)")
@@ -146,7 +160,9 @@ enum TrailText {
                     if case .number(let value)? = members[key] { facts.append("\(key) \(Int(value))") }
                 }
             }
-            lines.append("  \(WireJSON.formatTime(step.time))  \(step.type.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(who(step.actor))\(facts.isEmpty ? "" : "  [\(facts.joined(separator: ", "))]")")
+            lines.append(
+                "  \(WireJSON.formatTime(step.time))  \(step.type.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)) \(who(step.actor))\(facts.isEmpty ? "" : "  [\(facts.joined(separator: ", "))]")"
+            )
         }
         // Names, reasons and proofing notes come from the service (and an old database): nothing of theirs may
         // drive the terminal or start a line of its own.

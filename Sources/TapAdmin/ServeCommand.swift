@@ -32,12 +32,15 @@ struct ServeCommand: AsyncParsableCommand {
         if let problem = try await store.auditChainProblem(anchor: try dataDirectory.readAuditAnchor()) {
             throw ConfigurationError(
                 "refusing to start: \(problem). Run `tapstation audit verify --data-dir \(dataDirectory.path)`; restore the "
-                    + "database with `tapstation restore` (which renews \(dataDirectory.auditAnchorPath)) rather than by hand")
+                    + "database with `tapstation restore` (which renews \(dataDirectory.auditAnchorPath)) rather than by hand"
+            )
         }
         let synchronous = try store.synchronousLevel()
-        logger.info("storage.ready", metadata: ["path": "\(dataDirectory.databasePath)", "synchronous": "\(synchronous)"])
+        logger.info(
+            "storage.ready", metadata: ["path": "\(dataDirectory.databasePath)", "synchronous": "\(synchronous)"])
         if try await store.activeOperatorCount() == 0 {
-            let command = "swift run tapstation operator create --name admin --role admin --data-dir \(dataDirectory.path)"
+            let command =
+                "swift run tapstation operator create --name admin --role admin --data-dir \(dataDirectory.path)"
             logger.notice("no operator exists yet; create the first admin token with: \(command)")
         }
         let serverLogger = logger
@@ -54,17 +57,20 @@ struct ServeCommand: AsyncParsableCommand {
             let graph = GraphClient(configuration: entraSettings.graph, http: client, tokens: tokens, logger: logger)
             let authority = EntraPassAuthority(ledger: store, graph: graph, now: Date.init, logger: logger)
             let watcher = CompletionWatcher(
-                ledger: store, graph: graph, authority: authority, rule: entraSettings.rule, schedule: entraSettings.schedule,
+                ledger: store, graph: graph, authority: authority, rule: entraSettings.rule,
+                schedule: entraSettings.schedule,
                 now: Date.init, logger: logger)
             entra = EntraServices(authority: authority, watcher: watcher, interval: entraSettings.interval)
             logger.info(
                 "entra.mode",
                 metadata: [
-                    "entra.tenant": "\(entraSettings.graph.tenant)", "entra.credential": "\(entraSettings.graph.credential)",
+                    "entra.tenant": "\(entraSettings.graph.tenant)",
+                    "entra.credential": "\(entraSettings.graph.credential)",
                     "entra.completion": "\(entraSettings.rule.rawValue)",
                 ])
         }
-        let keeper = AuditAnchorKeeper(dataDirectory: dataDirectory, store: store, interval: .seconds(5), logger: logger)
+        let keeper = AuditAnchorKeeper(
+            dataDirectory: dataDirectory, store: store, interval: .seconds(5), logger: logger)
         do {
             try await runServer(
                 configuration: configuration, store: store, keyring: store.keyring, world: .live, logger: logger,

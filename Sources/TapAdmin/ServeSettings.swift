@@ -48,7 +48,9 @@ struct ServeSettings: Sendable {
     }
 
     /// The HTTP service's configuration: listener, limits, relying party, webhooks (`--host` and `--port` win).
-    static func serverConfiguration(settings: ConfigurationSource, host: String?, port: Int?) throws
+    static func serverConfiguration(
+        settings: ConfigurationSource, host: String?, port: Int?
+    ) throws
         -> ServerConfiguration
     {
         func integer(_ key: String, _ range: ClosedRange<Int>, flag: Int? = nil) throws -> Int? {

@@ -37,16 +37,21 @@ struct SessionImport {
                 let shown = name.isEmpty ? "(empty)" : TerminalText.sanitized(name.prefix(70))
                 return .failure(.file("line \(header.line): unknown column \(shown)"))
             }
-            guard index[name] == nil else { return .failure(.file("line \(header.line): column \(name) appears twice")) }
+            guard index[name] == nil else {
+                return .failure(.file("line \(header.line): column \(name) appears twice"))
+            }
             index[name] = position
         }
         let missing = requiredColumns.filter { index[$0] == nil }
-        guard missing.isEmpty else { return .failure(.file("line \(header.line): missing column(s) \(missing.joined(separator: ", "))")) }
+        guard missing.isEmpty else {
+            return .failure(.file("line \(header.line): missing column(s) \(missing.joined(separator: ", "))"))
+        }
 
         var rows: [Row] = []
         var bad: [BadRow] = []
         var seenSerials: [String: Int] = [:]
-        for record in lines.dropFirst() where !(record.fields.count == 1 && record.fields[0].trimmingCharacters(in: .whitespaces).isEmpty) {
+        for record in lines.dropFirst()
+        where !(record.fields.count == 1 && record.fields[0].trimmingCharacters(in: .whitespaces).isEmpty) {
             func field(_ name: String) -> String? {
                 guard let position = index[name], position < record.fields.count else { return nil }
                 let value = record.fields[position].trimmingCharacters(in: .whitespaces)
@@ -57,21 +62,30 @@ struct SessionImport {
                 problems.append("has \(record.fields.count) fields, the header has \(columns.count)")
             }
             let serial = field("serialNumber").flatMap(SerialNumber.init)
-            if serial == nil { problems.append("serialNumber \(quoted(field("serialNumber"))) is not 1-64 letters, digits and -") }
+            if serial == nil {
+                problems.append("serialNumber \(quoted(field("serialNumber"))) is not 1-64 letters, digits and -")
+            }
             let platform = field("platform").flatMap { DevicePlatform(rawValue: $0.lowercased()) }
             if platform == nil {
                 problems.append(
-                    "platform \(quoted(field("platform"))) is not one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "platform \(quoted(field("platform"))) is not one of \(DevicePlatform.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             let user = field("userPrincipalName").flatMap(UserPrincipalName.init)
-            if user == nil { problems.append("userPrincipalName \(quoted(field("userPrincipalName"))) is not local@domain") }
+            if user == nil {
+                problems.append("userPrincipalName \(quoted(field("userPrincipalName"))) is not local@domain")
+            }
             let preset = field("preset")
             if preset == nil || !presets.contains(preset!) {
-                problems.append("preset \(quoted(preset)) is not one of the policy's presets (\(presets.sorted().joined(separator: ", ")))")
+                problems.append(
+                    "preset \(quoted(preset)) is not one of the policy's presets (\(presets.sorted().joined(separator: ", ")))"
+                )
             }
             for (name, maximum) in [("model", 100), ("assetTag", 64), ("reason", 500)] {
                 if let value = field(name) {
-                    if value.unicodeScalars.count > maximum { problems.append("\(name) is longer than \(maximum) characters") }
+                    if value.unicodeScalars.count > maximum {
+                        problems.append("\(name) is longer than \(maximum) characters")
+                    }
                     if value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
                         problems.append("\(name) contains control characters")
                     }
@@ -93,7 +107,9 @@ struct SessionImport {
                     line: record.line,
                     request: CreateSessionRequest(
                         scenario: .deviceEnrollment, userPrincipalName: user,
-                        device: DeviceDescription(serialNumber: serial, platform: platform, model: field("model"), assetTag: field("assetTag")),
+                        device: DeviceDescription(
+                            serialNumber: serial, platform: platform, model: field("model"), assetTag: field("assetTag")
+                        ),
                         reason: field("reason"), pass: PassRequest(preset: preset))))
         }
         if !bad.isEmpty { return .failure(.rows(bad)) }

@@ -9,7 +9,8 @@ public struct TapStationCommand: AsyncParsableCommand {
         abstract: "Temporary access passes for device enrollment and FIDO2 key registration.",
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OperatorCommand.self, AuditCommand.self, BackupCommand.self,
-            RestoreCommand.self, SecretCommand.self, SessionCommand.self, UserCommand.self, WebAuthnCommand.self, EntraCommand.self,
+            RestoreCommand.self, SecretCommand.self, SessionCommand.self, UserCommand.self, WebAuthnCommand.self,
+            EntraCommand.self,
         ])
 
     public init() {}

@@ -11,7 +11,8 @@ struct WebAuthnCommand: ParsableCommand {
     /// `tapstation webauthn verify`: "why was my key refused?" for recorded registrations.
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Judge registration cases: JSON lines on standard input, one JSON verdict line per input line, in order.",
+            abstract:
+                "Judge registration cases: JSON lines on standard input, one JSON verdict line per input line, in order.",
             discussion: """
                 Each input line: {"rpId", "origins": [...], "challenge": base64url, "response": the registration \
                 response JSON as a browser posts it, "requireUserVerification", "allowedAlgorithms": [COSE ids], \
@@ -38,20 +39,25 @@ enum WebAuthnVerifyTool {
         do {
             input = try Input(line, now: now)
         } catch {
-            return verdict(ok: false, code: "malformed_input", detail: error.message, format: nil, aaguid: nil, attestationType: nil)
+            return verdict(
+                ok: false, code: "malformed_input", detail: error.message, format: nil, aaguid: nil,
+                attestationType: nil)
         }
         let response: RegistrationResponse
         do {
             response = try RegistrationResponse(json: input.response)
         } catch {
-            return verdict(ok: false, code: error.code, detail: error.detail, format: nil, aaguid: nil, attestationType: nil)
+            return verdict(
+                ok: false, code: error.code, detail: error.detail, format: nil, aaguid: nil, attestationType: nil)
         }
         let policy = AttestationPolicy(
-            conveyance: .direct, trustMode: input.trustMode, allowedAAGUIDs: nil, enabledFormats: Set(AttestationFormat.allCases),
+            conveyance: .direct, trustMode: input.trustMode, allowedAAGUIDs: nil,
+            enabledFormats: Set(AttestationFormat.allCases),
             anchors: input.anchors)
         let expectation = RegistrationExpectation(
             challenge: input.challenge, relyingParty: RelyingParty(id: input.rpID, origins: input.origins),
-            requireUserVerification: input.requireUserVerification, allowedAlgorithms: input.allowedAlgorithms, policy: policy,
+            requireUserVerification: input.requireUserVerification, allowedAlgorithms: input.allowedAlgorithms,
+            policy: policy,
             now: input.verifyAt)
         switch RegistrationVerifier.verify(response, expecting: expectation) {
         case .success(let credential):
@@ -60,7 +66,8 @@ enum WebAuthnVerifyTool {
                 format: credential.attestation.format.rawValue, aaguid: credential.aaguid.uuidString,
                 attestationType: credential.attestation.type.rawValue)
         case .failure(let failure):
-            return verdict(ok: false, code: failure.code, detail: failure.detail, format: response.unverifiedSummary.format,
+            return verdict(
+                ok: false, code: failure.code, detail: failure.detail, format: response.unverifiedSummary.format,
                 aaguid: response.unverifiedSummary.aaguid?.uuidString, attestationType: nil)
         }
     }
@@ -95,18 +102,24 @@ enum WebAuthnVerifyTool {
             if let unknown = object.keys.sorted().first(where: { !Self.members.contains($0) }) {
                 throw InputError(message: "unknown member \(unknown)")
             }
-            guard let rpID = object["rpId"]?.stringValue, !rpID.isEmpty else { throw InputError(message: "rpId must be a string") }
+            guard let rpID = object["rpId"]?.stringValue, !rpID.isEmpty else {
+                throw InputError(message: "rpId must be a string")
+            }
             self.rpID = rpID
             guard let origins = object["origins"]?.arrayValue, !origins.isEmpty else {
                 throw InputError(message: "origins must be a non-empty array of strings")
             }
             var originSet = Set<String>()
             for origin in origins {
-                guard let text = origin.stringValue else { throw InputError(message: "origins must be a non-empty array of strings") }
+                guard let text = origin.stringValue else {
+                    throw InputError(message: "origins must be a non-empty array of strings")
+                }
                 originSet.insert(text)
             }
             self.origins = originSet
-            guard let text = object["challenge"]?.stringValue, let challenge = Base64URL.decode(text), !challenge.isEmpty else {
+            guard let text = object["challenge"]?.stringValue, let challenge = Base64URL.decode(text),
+                !challenge.isEmpty
+            else {
                 throw InputError(message: "challenge must be unpadded base64url")
             }
             self.challenge = challenge
@@ -116,11 +129,15 @@ enum WebAuthnVerifyTool {
             default: throw InputError(message: "response must be the registration response JSON (an object)")
             }
             if let value = object["requireUserVerification"] {
-                guard let flag = value.boolValue else { throw InputError(message: "requireUserVerification must be true or false") }
+                guard let flag = value.boolValue else {
+                    throw InputError(message: "requireUserVerification must be true or false")
+                }
                 requireUserVerification = flag
             }
             if let value = object["allowedAlgorithms"] {
-                guard let list = value.arrayValue else { throw InputError(message: "allowedAlgorithms must be an array of COSE ids") }
+                guard let list = value.arrayValue else {
+                    throw InputError(message: "allowedAlgorithms must be an array of COSE ids")
+                }
                 allowedAlgorithms = try list.map { item throws(InputError) in
                     guard case .number(let number) = item, number == number.rounded(), abs(number) < 1e9,
                         let algorithm = COSEAlgorithm(rawValue: Int(number))
@@ -129,9 +146,13 @@ enum WebAuthnVerifyTool {
                 }
             }
             if let value = object["trustAnchors"] {
-                guard let list = value.arrayValue else { throw InputError(message: "trustAnchors must be an array of PEM strings") }
+                guard let list = value.arrayValue else {
+                    throw InputError(message: "trustAnchors must be an array of PEM strings")
+                }
                 for item in list {
-                    guard let pem = item.stringValue else { throw InputError(message: "trustAnchors must be an array of PEM strings") }
+                    guard let pem = item.stringValue else {
+                        throw InputError(message: "trustAnchors must be an array of PEM strings")
+                    }
                     do { anchors = try anchors.addingGeneral(pem: pem) } catch {
                         throw InputError(message: "a trust anchor is not a PEM certificate")
                     }

@@ -17,7 +17,9 @@ public struct BatchRowProblem: Sendable, Equatable, Codable {
     public var title: String?
 
     /// Makes a problem.
-    public init(status: Int, code: String, detail: String, field: String? = nil, bound: String? = nil, title: String? = nil) {
+    public init(
+        status: Int, code: String, detail: String, field: String? = nil, bound: String? = nil, title: String? = nil
+    ) {
         self.title = title
         self.status = status
         self.code = code

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a use case refused to do what it was asked. HTTP maps each case to one status and stable code.
 public enum EnrollmentError: Error, Sendable, Equatable {
     /// No such thing, or not visible to the caller.
@@ -43,8 +45,6 @@ public enum EnrollmentError: Error, Sendable, Equatable {
     /// (`challenge_replayed`, `credential_already_registered`, …), reported as `webauthn_<reason>`.
     case webAuthn(reason: String, detail: String)
 }
-
-import Foundation
 
 /// Why an approval no longer covers a pass.
 public enum ApprovalSpent: String, Sendable, Equatable {

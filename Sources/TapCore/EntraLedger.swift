@@ -117,7 +117,9 @@ public struct ProvisionedMethod: Sendable, Equatable {
     public var replacedMethodIDs: [String]
 
     /// Makes a record of a created method.
-    public init(methodID: String, startsAt: Date, lifetimeInMinutes: Int, isUsableOnce: Bool, replacedMethodIDs: [String] = []) {
+    public init(
+        methodID: String, startsAt: Date, lifetimeInMinutes: Int, isUsableOnce: Bool, replacedMethodIDs: [String] = []
+    ) {
         self.methodID = methodID
         self.startsAt = startsAt
         self.lifetimeInMinutes = lifetimeInMinutes

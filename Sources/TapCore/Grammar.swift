@@ -51,7 +51,6 @@ public struct UserPrincipalName: GrammarValue, Comparable {
         value = String(decoding: bytes.map(Self.lowercased), as: UTF8.self)
     }
 
-
     /// The part after the `@`.
     public var domain: Substring { value[value.index(after: value.firstIndex(of: "@")!)...] }
 
@@ -85,7 +84,6 @@ public struct SerialNumber: GrammarValue {
         value = String(decoding: bytes.map(uppercased), as: UTF8.self)
     }
 
-
 }
 
 /// The name of a site (a bench, a kiosk location): 1–64 lower-case ASCII letters, digits, `-`, `_` and `.`.
@@ -106,7 +104,6 @@ public struct SiteName: GrammarValue, Comparable {
         value = String(decoding: bytes.map(UserPrincipalName.lowercased), as: UTF8.self)
     }
 
-
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
 }
 
@@ -121,12 +118,11 @@ public struct SubjectPattern: GrammarValue {
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
         guard (1...128).contains(bytes.count),
-            bytes.allSatisfy({ UserPrincipalName.isLocalByte($0) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "@") })
+            bytes.allSatisfy({ UserPrincipalName.isLocalByte($0) || $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "@") }
+            )
         else { return nil }
         value = String(decoding: bytes.map(UserPrincipalName.lowercased), as: UTF8.self)
     }
-
-
 
     /// Whether `name` matches the pattern.
     public func matches(_ name: UserPrincipalName) -> Bool {

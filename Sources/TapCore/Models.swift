@@ -122,7 +122,8 @@ public struct Session: Sendable, Equatable {
     /// The state at `now`, with what time has done since the last write applied.
     public func effectiveState(at now: Date) -> SessionState {
         SessionTimeline.effectiveState(
-            state: storedState, pass: pass, completionDeadline: completionDeadline, approvalDeadline: approval?.deadline, now: now)
+            state: storedState, pass: pass, completionDeadline: completionDeadline,
+            approvalDeadline: approval?.deadline, now: now)
     }
 
     /// Approved, and the requester has not collected the first pass yet.
@@ -225,7 +226,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     public var isSessionEvent: Bool {
         switch self {
         case .sessionCreated, .sessionApproved, .sessionRejected, .passIssued, .passUsed, .passRefused, .passExpired,
-            .passLocked, .userLockedOutByStrangers, .passRevoked, .passRevocationConfirmed, .deviceEnrolled, .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
+            .passLocked, .userLockedOutByStrangers, .passRevoked, .passRevocationConfirmed, .deviceEnrolled,
+            .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,

@@ -69,4 +69,3 @@ public struct PassCode: Sendable, Equatable, CustomStringConvertible {
         Double(length) * log2(Double(alphabet.count))
     }
 }
-

@@ -30,7 +30,9 @@ public struct PassTerms: Sendable, Equatable {
     public var lockedAt: Date?
 
     /// Makes the terms of a pass.
-    public init(startsAt: Date, expiresAt: Date, maxUses: Int, uses: Int = 0, revokedAt: Date? = nil, lockedAt: Date? = nil) {
+    public init(
+        startsAt: Date, expiresAt: Date, maxUses: Int, uses: Int = 0, revokedAt: Date? = nil, lockedAt: Date? = nil
+    ) {
         self.startsAt = startsAt
         self.expiresAt = expiresAt
         self.maxUses = maxUses

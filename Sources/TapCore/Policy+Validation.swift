@@ -50,12 +50,16 @@ extension Policy {
         }
         guard case .object(let top) = patch else { return nil }
         if let key = unknown(patch, allowed: labels(Policy.standard), path: "") { return key }
-        if let defaults = top["defaults"], let key = unknown(defaults, allowed: settingKeys, path: "defaults.") { return key }
+        if let defaults = top["defaults"], let key = unknown(defaults, allowed: settingKeys, path: "defaults.") {
+            return key
+        }
         if case .object(let sites)? = top["overrides"] {
             for (site, scenarios) in sites.sorted(by: { $0.key < $1.key }) {
                 guard case .object(let byScenario) = scenarios else { continue }
                 for (scenario, settings) in byScenario.sorted(by: { $0.key < $1.key }) {
-                    if let key = unknown(settings, allowed: settingKeys, path: "overrides.\(site).\(scenario).") { return key }
+                    if let key = unknown(settings, allowed: settingKeys, path: "overrides.\(site).\(scenario).") {
+                        return key
+                    }
                 }
             }
         }
@@ -77,7 +81,8 @@ extension Policy {
             for (scenarioKey, settings) in scenarios.sorted(by: { $0.key < $1.key }) {
                 let path = "overrides.\(siteKey).\(scenarioKey)"
                 guard scenarioKey == "*" || Scenario(rawValue: scenarioKey) != nil else {
-                    return PolicyViolation(field: path, bound: "a scenario (deviceEnrollment, fido2Registration) or \"*\"")
+                    return PolicyViolation(
+                        field: path, bound: "a scenario (deviceEnrollment, fido2Registration) or \"*\"")
                 }
                 if let violation = Self.validatePartial(settings, path: path) { return violation }
             }
@@ -87,7 +92,9 @@ extension Policy {
         for site in sites {
             for scenario in Scenario.allCases {
                 let effective = effectiveSettings(site: site, scenario: scenario)
-                if let violation = Self.validateConsistency(effective, path: "effective policy for \(site)/\(scenario.rawValue)") {
+                if let violation = Self.validateConsistency(
+                    effective, path: "effective policy for \(site)/\(scenario.rawValue)")
+                {
                     return violation
                 }
             }
@@ -104,7 +111,8 @@ extension Policy {
                 return PolicyViolation(field: "\(path).maxUses", bound: Self.between(PolicyLimits.uses))
             }
             if let lifetime = preset.lifetimeInMinutes, !PolicyLimits.lifetimeInMinutes.contains(lifetime) {
-                return PolicyViolation(field: "\(path).lifetimeInMinutes", bound: Self.between(PolicyLimits.lifetimeInMinutes))
+                return PolicyViolation(
+                    field: "\(path).lifetimeInMinutes", bound: Self.between(PolicyLimits.lifetimeInMinutes))
             }
         }
         return nil
@@ -144,7 +152,10 @@ extension Policy {
             ("defaultMaxUses", settings.defaultMaxUses, PolicyLimits.uses),
             ("maximumUses", settings.maximumUses, PolicyLimits.uses),
             ("failedAttemptLimit", settings.failedAttemptLimit, PolicyLimits.failedAttempts),
-            ("completionDeadlineInMinutes", settings.completionDeadlineInMinutes, PolicyLimits.completionDeadlineInMinutes),
+            (
+                "completionDeadlineInMinutes", settings.completionDeadlineInMinutes,
+                PolicyLimits.completionDeadlineInMinutes
+            ),
             ("approvalTimeoutInMinutes", settings.approvalTimeoutInMinutes, PolicyLimits.approvalTimeoutInMinutes),
             ("passesPerOperatorPerHour", settings.passesPerOperatorPerHour, PolicyLimits.cap),
             ("passesPerOperatorPerDay", settings.passesPerOperatorPerDay, PolicyLimits.cap),
@@ -153,24 +164,29 @@ extension Policy {
             ("privilegedPassesPerDay", settings.privilegedPassesPerDay, PolicyLimits.cap),
         ]
         if let methods = settings.acceptedProofingMethods, methods.isEmpty {
-            return PolicyViolation(field: "\(path).acceptedProofingMethods", bound: "at least one method (or proofingRequired false)")
+            return PolicyViolation(
+                field: "\(path).acceptedProofingMethods", bound: "at least one method (or proofingRequired false)")
         }
         for (name, value, range) in checks {
-            if let value, !range.contains(value) { return PolicyViolation(field: "\(path).\(name)", bound: between(range)) }
+            if let value, !range.contains(value) {
+                return PolicyViolation(field: "\(path).\(name)", bound: between(range))
+            }
         }
         return nil
     }
 
     private static func validateConsistency(_ settings: EffectiveSettings, path: String) -> PolicyViolation? {
         if settings.minimumLifetimeInMinutes > settings.maximumLifetimeInMinutes {
-            return PolicyViolation(field: "\(path): minimumLifetimeInMinutes", bound: "at most maximumLifetimeInMinutes")
+            return PolicyViolation(
+                field: "\(path): minimumLifetimeInMinutes", bound: "at most maximumLifetimeInMinutes")
         }
         let lifetimes = settings.minimumLifetimeInMinutes...settings.maximumLifetimeInMinutes
         if !lifetimes.contains(settings.defaultLifetimeInMinutes) {
             return PolicyViolation(field: "\(path): defaultLifetimeInMinutes", bound: between(lifetimes))
         }
         if settings.defaultMaxUses > settings.maximumUses {
-            return PolicyViolation(field: "\(path): defaultMaxUses", bound: "at most maximumUses (\(settings.maximumUses))")
+            return PolicyViolation(
+                field: "\(path): defaultMaxUses", bound: "at most maximumUses (\(settings.maximumUses))")
         }
         return nil
     }
@@ -238,25 +254,29 @@ extension Policy {
     ) -> Result<PassPlan, PassRequestError> {
         let settings = effectiveSettings(site: site, scenario: scenario)
         guard settings.enabled else {
-            return .failure(.policy(PolicyViolation(field: "policy.enabled", bound: "true for \(site)/\(scenario.rawValue)")))
+            return .failure(
+                .policy(PolicyViolation(field: "policy.enabled", bound: "true for \(site)/\(scenario.rawValue)")))
         }
         var preset: PassPreset?
         if let name = request.preset {
             guard let found = presets[name] else {
-                return .failure(.invalid(field: "pass.preset", reason: "names no preset of the policy (\(name.prefix(64)))"))
+                return .failure(
+                    .invalid(field: "pass.preset", reason: "names no preset of the policy (\(name.prefix(64)))"))
             }
             preset = found
         }
         if let once = request.isUsableOnce, let uses = request.maxUses, once != (uses == 1) {
             return .failure(.invalid(field: "pass.isUsableOnce", reason: "disagrees with pass.maxUses"))
         }
-        let maxUses = request.maxUses ?? request.isUsableOnce.flatMap { $0 ? 1 : nil } ?? preset?.maxUses
+        let maxUses =
+            request.maxUses ?? request.isUsableOnce.flatMap { $0 ? 1 : nil } ?? preset?.maxUses
             ?? settings.defaultMaxUses
         if request.isUsableOnce == false, request.maxUses == nil, maxUses == 1 {
             return .failure(.invalid(field: "pass.isUsableOnce", reason: "false needs pass.maxUses above 1"))
         }
         guard (1...settings.maximumUses).contains(maxUses) else {
-            return .failure(.policy(PolicyViolation(field: "pass.maxUses", bound: Self.between(1...settings.maximumUses))))
+            return .failure(
+                .policy(PolicyViolation(field: "pass.maxUses", bound: Self.between(1...settings.maximumUses))))
         }
         let lifetime = request.lifetimeInMinutes ?? preset?.lifetimeInMinutes ?? settings.defaultLifetimeInMinutes
         let lifetimes = settings.minimumLifetimeInMinutes...settings.maximumLifetimeInMinutes
@@ -266,7 +286,9 @@ extension Policy {
         var startsAt = now
         if let requested = request.startDateTime {
             guard allowFutureStart else {
-                return .failure(.invalid(field: "pass.startDateTime", reason: "cannot be set on reissue: a reissued pass starts now"))
+                return .failure(
+                    .invalid(
+                        field: "pass.startDateTime", reason: "cannot be set on reissue: a reissued pass starts now"))
             }
             let latest = now.addingTimeInterval(TimeInterval(Self.maximumStartDelayInMinutes * 60))
             guard requested <= latest else {

@@ -50,7 +50,8 @@ public struct PolicySettings: Sendable, Equatable, Codable {
         defaultLifetimeInMinutes: Int? = nil, defaultLength: Int? = nil, defaultMaxUses: Int? = nil,
         maximumUses: Int? = nil, failedAttemptLimit: Int? = nil, completionDeadlineInMinutes: Int? = nil,
         proofingRequired: Bool? = nil, acceptedProofingMethods: [Proofing.Method]? = nil, approvalRequired: Bool? = nil,
-        approverProofingRequired: Bool? = nil, approvalTimeoutInMinutes: Int? = nil, passesPerOperatorPerHour: Int? = nil,
+        approverProofingRequired: Bool? = nil, approvalTimeoutInMinutes: Int? = nil,
+        passesPerOperatorPerHour: Int? = nil,
         passesPerOperatorPerDay: Int? = nil, passesPerSitePerHour: Int? = nil, passesPerSitePerDay: Int? = nil,
         privilegedPassesPerDay: Int? = nil, keyTestSignInRequired: Bool? = nil, lockOutOnlyUnusedPasses: Bool? = nil
     ) {
@@ -216,7 +217,8 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
         lockOutOnlyUnusedPasses = settings.lockOutOnlyUnusedPasses ?? false
         func cap(_ value: Int?) -> Int? { value.flatMap { $0 > 0 ? $0 : nil } }
         caps = IssuanceCaps(
-            perOperatorPerHour: cap(settings.passesPerOperatorPerHour), perOperatorPerDay: cap(settings.passesPerOperatorPerDay),
+            perOperatorPerHour: cap(settings.passesPerOperatorPerHour),
+            perOperatorPerDay: cap(settings.passesPerOperatorPerDay),
             perSitePerHour: cap(settings.passesPerSitePerHour), perSitePerDay: cap(settings.passesPerSitePerDay),
             privilegedPerDay: cap(settings.privilegedPassesPerDay))
     }
@@ -232,7 +234,8 @@ public struct IssuanceCaps: Sendable, Equatable, Codable {
 
     /// Makes caps; `nil` is no cap.
     public init(
-        perOperatorPerHour: Int? = nil, perOperatorPerDay: Int? = nil, perSitePerHour: Int? = nil, perSitePerDay: Int? = nil,
+        perOperatorPerHour: Int? = nil, perOperatorPerDay: Int? = nil, perSitePerHour: Int? = nil,
+        perSitePerDay: Int? = nil,
         privilegedPerDay: Int? = nil
     ) {
         self.perOperatorPerHour = perOperatorPerHour

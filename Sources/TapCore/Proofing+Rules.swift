@@ -1,3 +1,5 @@
+import Foundation
+
 /// What is wrong with how a person was identified, against the policy.
 public enum ProofingProblem: Error, Sendable, Equatable {
     /// Policy wants a proofing record and there is none.
@@ -19,7 +21,9 @@ extension Proofing {
         guard let proofing else { return required ? .required : nil }
         guard accepted.contains(proofing.method) else { return .methodNotAccepted(proofing.method) }
         let needsReference: Set<Method> = [.inPerson, .managerAttested, .ticket, .callback]
-        if needsReference.contains(proofing.method), (proofing.reference ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+        if needsReference.contains(proofing.method),
+            (proofing.reference ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        {
             return .referenceMissing(proofing.method)
         }
         for (field, text) in [("proofing.reference", proofing.reference), ("proofing.checkedBy", proofing.checkedBy)] {
@@ -48,5 +52,3 @@ extension Proofing {
         return longest
     }
 }
-
-import Foundation

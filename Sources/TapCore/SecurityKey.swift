@@ -108,7 +108,8 @@ public struct SecurityKey: Sendable, Equatable {
 
     /// Makes a key record.
     public init(
-        id: SecurityKeyID, key: NewSecurityKey, userPrincipalName: UserPrincipalName, site: SiteName, sessionID: SessionID,
+        id: SecurityKeyID, key: NewSecurityKey, userPrincipalName: UserPrincipalName, site: SiteName,
+        sessionID: SessionID,
         status: SecurityKeyStatus, proven: Bool, createdAt: Date, lastUsedAt: Date?
     ) {
         self.id = id

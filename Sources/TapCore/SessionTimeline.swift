@@ -30,7 +30,10 @@ public enum SessionTimeline {
     public static func effectiveState(
         state: SessionState, pass: PassTerms?, completionDeadline: Date, approvalDeadline: Date? = nil, now: Date
     ) -> SessionState {
-        dueEvents(state: state, pass: pass, completionDeadline: completionDeadline, approvalDeadline: approvalDeadline, now: now)
-            .reduce(state) { $0.applying($1) ?? $0 }
+        dueEvents(
+            state: state, pass: pass, completionDeadline: completionDeadline, approvalDeadline: approvalDeadline,
+            now: now
+        )
+        .reduce(state) { $0.applying($1) ?? $0 }
     }
 }

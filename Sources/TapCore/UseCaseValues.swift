@@ -13,7 +13,8 @@ public struct NewSession: Sendable, Equatable {
 
     /// Makes a request.
     public init(
-        scenario: Scenario, userPrincipalName: UserPrincipalName, device: DeviceDescription? = nil, site: SiteName? = nil,
+        scenario: Scenario, userPrincipalName: UserPrincipalName, device: DeviceDescription? = nil,
+        site: SiteName? = nil,
         reason: String? = nil, proofing: Proofing? = nil, pass: PassRequest = PassRequest()
     ) {
         self.scenario = scenario

@@ -89,7 +89,8 @@ public struct WebhookDelivery: Sendable, Equatable {
 
     /// Makes a delivery.
     public init(
-        id: WebhookDeliveryID, webhookID: WebhookID, eventSequence: Int64, eventType: AuditEventType, sessionID: SessionID?,
+        id: WebhookDeliveryID, webhookID: WebhookID, eventSequence: Int64, eventType: AuditEventType,
+        sessionID: SessionID?,
         payload: String, state: WebhookDeliveryState, attempts: Int, nextAttemptAt: Date?, lastAttemptAt: Date?,
         lastStatus: Int?, lastError: String?, createdAt: Date, deliveredAt: Date?
     ) {

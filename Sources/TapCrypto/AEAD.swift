@@ -6,7 +6,9 @@ private final class CipherContext {
     let pointer: OpaquePointer
 
     init() throws {
-        guard let pointer = EVP_CIPHER_CTX_new() else { throw CryptoError.drainingQueue(operation: "EVP_CIPHER_CTX_new") }
+        guard let pointer = EVP_CIPHER_CTX_new() else {
+            throw CryptoError.drainingQueue(operation: "EVP_CIPHER_CTX_new")
+        }
         self.pointer = pointer
     }
 
@@ -22,7 +24,9 @@ extension Crypto {
     /// Encrypts `plaintext` under a 32-byte `key` with AES-256-GCM and a fresh random nonce; `associatedData`
     /// is authenticated, not encrypted. The result is nonce ‖ ciphertext ‖ tag.
     public static func seal(_ plaintext: [UInt8], key: [UInt8], associatedData: [UInt8] = []) throws -> [UInt8] {
-        guard key.count == 32 else { throw CryptoError(operation: "AES-256-GCM: the key must be 32 bytes", openSSLErrors: []) }
+        guard key.count == 32 else {
+            throw CryptoError(operation: "AES-256-GCM: the key must be 32 bytes", openSSLErrors: [])
+        }
         let nonce = try randomBytes(gcmNonceCount)
         let context = try CipherContext()
         guard EVP_EncryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1,
@@ -31,14 +35,16 @@ extension Crypto {
         else { throw CryptoError.drainingQueue(operation: "EVP_EncryptInit_ex(AES-256-GCM)") }
         var length: Int32 = 0
         if !associatedData.isEmpty {
-            guard EVP_EncryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1 else {
+            guard EVP_EncryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1
+            else {
                 throw CryptoError.drainingQueue(operation: "EVP_EncryptUpdate(AAD)")
             }
         }
         var ciphertext = [UInt8](repeating: 0, count: plaintext.count + 16)
         var written: Int32 = 0
         if !plaintext.isEmpty {
-            guard EVP_EncryptUpdate(context.pointer, &ciphertext, &written, plaintext, Int32(plaintext.count)) == 1 else {
+            guard EVP_EncryptUpdate(context.pointer, &ciphertext, &written, plaintext, Int32(plaintext.count)) == 1
+            else {
                 throw CryptoError.drainingQueue(operation: "EVP_EncryptUpdate")
             }
         }
@@ -68,14 +74,16 @@ extension Crypto {
         else { throw CryptoError.drainingQueue(operation: "EVP_DecryptInit_ex(AES-256-GCM)") }
         var length: Int32 = 0
         if !associatedData.isEmpty {
-            guard EVP_DecryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1 else {
+            guard EVP_DecryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1
+            else {
                 throw CryptoError.drainingQueue(operation: "EVP_DecryptUpdate(AAD)")
             }
         }
         var plaintext = [UInt8](repeating: 0, count: ciphertext.count + 16)
         var written: Int32 = 0
         if !ciphertext.isEmpty {
-            guard EVP_DecryptUpdate(context.pointer, &plaintext, &written, ciphertext, Int32(ciphertext.count)) == 1 else {
+            guard EVP_DecryptUpdate(context.pointer, &plaintext, &written, ciphertext, Int32(ciphertext.count)) == 1
+            else {
                 throw CryptoError.drainingQueue(operation: "EVP_DecryptUpdate")
             }
         }

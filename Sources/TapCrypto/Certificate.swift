@@ -82,10 +82,14 @@ public struct Certificate: Sendable, Hashable {
     }
 
     /// The subject's attributes in order, as (OID, UTF-8 value).
-    public var subjectAttributes: [(oid: String, value: String)] { Self.attributes(of: X509_get_subject_name(storage.certificate)) }
+    public var subjectAttributes: [(oid: String, value: String)] {
+        Self.attributes(of: X509_get_subject_name(storage.certificate))
+    }
 
     /// The issuer's attributes in order, as (OID, UTF-8 value).
-    public var issuerAttributes: [(oid: String, value: String)] { Self.attributes(of: X509_get_issuer_name(storage.certificate)) }
+    public var issuerAttributes: [(oid: String, value: String)] {
+        Self.attributes(of: X509_get_issuer_name(storage.certificate))
+    }
 
     /// The values of one subject attribute type, e.g. `2.5.4.11` for OU.
     public func subjectValues(_ oid: String) -> [String] { subjectAttributes.filter { $0.oid == oid }.map(\.value) }
@@ -115,7 +119,9 @@ public struct Certificate: Sendable, Hashable {
     public var extensions: [Extension] {
         let certificate = storage.certificate
         return (0..<X509_get_ext_count(certificate)).compactMap { index in
-            guard let item = X509_get_ext(certificate, index), let data = X509_EXTENSION_get_data(item) else { return nil }
+            guard let item = X509_get_ext(certificate, index), let data = X509_EXTENSION_get_data(item) else {
+                return nil
+            }
             return Extension(
                 oid: Self.dottedOID(X509_EXTENSION_get_object(item)),
                 isCritical: X509_EXTENSION_get_critical(item) == 1,
@@ -175,7 +181,7 @@ public struct Certificate: Sendable, Hashable {
                 var attributes: [String: String] = [:]
                 for name in try DERReader.readSingle(item.value).children()
                 where name.tagClass == .contextSpecific && name.tagNumber == 4 && name.isConstructed {
-                    let inner = try name.children() // directoryName is [4] EXPLICIT Name
+                    let inner = try name.children()  // directoryName is [4] EXPLICIT Name
                     guard inner.count == 1 else { throw DERError.unexpected("directoryName holds more than one Name") }
                     for relativeName in try inner[0].children() {
                         for pair in try relativeName.children() {
@@ -208,14 +214,17 @@ public struct Certificate: Sendable, Hashable {
     public func isSigned(by issuer: Certificate) -> Bool {
         defer { ERR_clear_error() }
         guard X509_check_issued(issuer.storage.certificate, storage.certificate) == X509_V_OK,
-              let key = X509_get0_pubkey(issuer.storage.certificate) else { return false }
+            let key = X509_get0_pubkey(issuer.storage.certificate)
+        else { return false }
         return X509_verify(storage.certificate, key) == 1
     }
 
     private static func attributes(of name: OpaquePointer?) -> [(oid: String, value: String)] {
         guard let name else { return [] }
         return (0..<X509_NAME_entry_count(name)).compactMap { index in
-            guard let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry) else { return nil }
+            guard let entry = X509_NAME_get_entry(name, index), let data = X509_NAME_ENTRY_get_data(entry) else {
+                return nil
+            }
             var output: UnsafeMutablePointer<UInt8>?
             let length = ASN1_STRING_to_UTF8(&output, data)
             guard length >= 0, let output else {

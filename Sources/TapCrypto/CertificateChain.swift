@@ -30,10 +30,10 @@ public enum CertificateChain {
         guard let store = X509_STORE_new() else { return .invalid("X509_STORE_new failed") }
         defer { X509_STORE_free(store) }
         for anchor in anchors where X509_STORE_add_cert(store, anchor.storage.certificate) != 1 {
-            ERR_clear_error() // a duplicate anchor is reported as an error and is harmless
+            ERR_clear_error()  // a duplicate anchor is reported as an error and is harmless
         }
         guard let untrusted = OPENSSL_sk_new_null() else { return .invalid("OPENSSL_sk_new_null failed") }
-        defer { OPENSSL_sk_free(untrusted) } // the stack borrows the certificates; the Certificate values own them
+        defer { OPENSSL_sk_free(untrusted) }  // the stack borrows the certificates; the Certificate values own them
         for certificate in intermediates {
             _ = OPENSSL_sk_push(untrusted, UnsafeRawPointer(certificate.storage.certificate))
         }
@@ -56,7 +56,9 @@ public enum CertificateChain {
                 let pointer = OpaquePointer(OPENSSL_sk_value(chain, index))
                 return intact.first { $0.storage.certificate == pointer }
             }
-            guard let anchor = path.last, anchors.contains(anchor) else { return .invalid("path does not end at an anchor") }
+            guard let anchor = path.last, anchors.contains(anchor) else {
+                return .invalid("path does not end at an anchor")
+            }
             return .trusted(path: path, anchor: anchor)
         }
         let code = X509_STORE_CTX_get_error(context)
@@ -65,8 +67,8 @@ public enum CertificateChain {
         case X509_V_ERR_CERT_HAS_EXPIRED: return .expired(reason)
         case X509_V_ERR_CERT_NOT_YET_VALID: return .notYetValid(reason)
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
-             X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
-             X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+            X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
             return .noPathToAnchor(reason)
         default: return .invalid(reason)
         }

@@ -37,9 +37,12 @@ public struct DERElement: Sendable, Equatable {
     /// The value of a small INTEGER or ENUMERATED (up to 63 bits, non-negative).
     public func smallInteger() throws(DERError) -> Int {
         guard isUniversal(Universal.integer) || isUniversal(Universal.enumerated), !isConstructed,
-              let first = content.first else { throw .unexpected("not an INTEGER") }
+            let first = content.first
+        else { throw .unexpected("not an INTEGER") }
         guard first & 0x80 == 0 else { throw .unexpected("negative INTEGER") }
-        guard content.count == 1 || first != 0 || content[1] & 0x80 != 0 else { throw .unexpected("non-minimal INTEGER") }
+        guard content.count == 1 || first != 0 || content[1] & 0x80 != 0 else {
+            throw .unexpected("non-minimal INTEGER")
+        }
         let magnitude = content.drop { $0 == 0 }
         guard magnitude.count <= 7 else { throw .unexpected("INTEGER too large") }
         return magnitude.reduce(0) { $0 << 8 | Int($1) }
@@ -54,12 +57,15 @@ public struct DERElement: Sendable, Equatable {
     /// The dotted form of an OBJECT IDENTIFIER.
     public func objectIdentifier() throws(DERError) -> String {
         guard isUniversal(Universal.objectIdentifier), !isConstructed, !content.isEmpty,
-              content.last! & 0x80 == 0 else { throw .unexpected("not an OBJECT IDENTIFIER") }
+            content.last! & 0x80 == 0
+        else { throw .unexpected("not an OBJECT IDENTIFIER") }
         var arcs: [UInt64] = []
         var value: UInt64 = 0
         var startOfArc = true
         for byte in content {
-            guard !(startOfArc && byte == 0x80), value >> 56 == 0 else { throw .unexpected("malformed OBJECT IDENTIFIER") }
+            guard !(startOfArc && byte == 0x80), value >> 56 == 0 else {
+                throw .unexpected("malformed OBJECT IDENTIFIER")
+            }
             value = value << 7 | UInt64(byte & 0x7F)
             startOfArc = byte & 0x80 == 0
             if startOfArc {
@@ -75,7 +81,8 @@ public struct DERElement: Sendable, Equatable {
     /// The value of a BOOLEAN (DER: 0x00 or 0xFF only).
     public func boolean() throws(DERError) -> Bool {
         guard isUniversal(Universal.boolean), !isConstructed, content.count == 1,
-              content[0] == 0 || content[0] == 0xFF else { throw .unexpected("not a DER BOOLEAN") }
+            content[0] == 0 || content[0] == 0xFF
+        else { throw .unexpected("not a DER BOOLEAN") }
         return content[0] == 0xFF
     }
 }
@@ -115,7 +122,9 @@ public enum DERReader {
             var first = true
             while true {
                 let byte = try next()
-                guard !(first && byte == 0x80), number >> 56 == 0 else { throw .unexpected("malformed high tag number") }
+                guard !(first && byte == 0x80), number >> 56 == 0 else {
+                    throw .unexpected("malformed high tag number")
+                }
                 first = false
                 number = number << 7 | UInt64(byte & 0x7F)
                 if byte & 0x80 == 0 { break }

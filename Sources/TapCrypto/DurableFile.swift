@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Files that are only ever replaced whole (write, fsync, rename, fsync the directory), so that a crash leaves

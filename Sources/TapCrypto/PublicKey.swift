@@ -1,6 +1,7 @@
 import COpenSSL
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A public key held by OpenSSL, built from raw parts (COSE) or from a certificate, and able to check signatures.
@@ -25,14 +26,17 @@ public struct PublicKey: Sendable {
 
     /// An EC public key from its affine coordinates, refused unless both have the curve's exact length and the point
     /// is on the curve (and not the point at infinity).
-    public static func ellipticCurve(_ curve: EllipticCurve, x: [UInt8], y: [UInt8]) throws(PublicKeyError) -> PublicKey {
+    public static func ellipticCurve(_ curve: EllipticCurve, x: [UInt8], y: [UInt8]) throws(PublicKeyError) -> PublicKey
+    {
         guard x.count == curve.coordinateLength, y.count == curve.coordinateLength else {
             throw .malformed("coordinate length is not \(curve.coordinateLength) bytes")
         }
-        let key = try fromData(type: "EC", [
-            (OSSL_PKEY_PARAM_GROUP_NAME, .utf8(curve.rawValue)),
-            (OSSL_PKEY_PARAM_PUB_KEY, .octets([0x04] + x + y)),
-        ])
+        let key = try fromData(
+            type: "EC",
+            [
+                (OSSL_PKEY_PARAM_GROUP_NAME, .utf8(curve.rawValue)),
+                (OSSL_PKEY_PARAM_PUB_KEY, .octets([0x04] + x + y)),
+            ])
         try key.checkPublicComponents()
         return key
     }
@@ -42,20 +46,26 @@ public struct PublicKey: Sendable {
     ///
     /// `fullCheck` runs OpenSSL's SP 800-56B public-key check too, which tests that the modulus is composite and costs
     /// about 4 ms for 2048 bits. Leave it on for a key first seen; a key that passed it and was stored may skip it.
-    public static func rsa(modulus: [UInt8], exponent: [UInt8], fullCheck: Bool = true) throws(PublicKeyError) -> PublicKey {
-        guard let first = modulus.first, first != 0, let firstExponentByte = exponent.first, firstExponentByte != 0 else {
+    public static func rsa(
+        modulus: [UInt8], exponent: [UInt8], fullCheck: Bool = true
+    ) throws(PublicKeyError) -> PublicKey {
+        guard let first = modulus.first, first != 0, let firstExponentByte = exponent.first, firstExponentByte != 0
+        else {
             throw .malformed("RSA n or e is empty or has a leading zero byte")
         }
         let bits = modulus.count * 8 - first.leadingZeroBitCount
         guard rsaModulusBits.contains(bits) else { throw .unsupported("RSA modulus of \(bits) bits") }
         guard exponent.count <= 4, exponent.last! & 1 == 1,
-              exponent.reduce(UInt64(0), { $0 << 8 | UInt64($1) }) >= 3 else {
+            exponent.reduce(UInt64(0), { $0 << 8 | UInt64($1) }) >= 3
+        else {
             throw .malformed("RSA exponent must be odd, at least 3 and at most 32 bits")
         }
-        let key = try fromData(type: "RSA", [
-            (OSSL_PKEY_PARAM_RSA_N, .unsignedInteger(bigEndian: modulus)),
-            (OSSL_PKEY_PARAM_RSA_E, .unsignedInteger(bigEndian: exponent)),
-        ])
+        let key = try fromData(
+            type: "RSA",
+            [
+                (OSSL_PKEY_PARAM_RSA_N, .unsignedInteger(bigEndian: modulus)),
+                (OSSL_PKEY_PARAM_RSA_E, .unsignedInteger(bigEndian: exponent)),
+            ])
         if fullCheck { try key.checkPublicComponents() }
         return key
     }
@@ -64,7 +74,8 @@ public struct PublicKey: Sendable {
     public static func ed25519(_ raw: [UInt8]) throws(PublicKeyError) -> PublicKey {
         guard raw.count == 32 else { throw .malformed("Ed25519 key is not 32 bytes") }
         guard let key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, raw, raw.count) else {
-            throw .malformed("Ed25519 key rejected: \(CryptoError.drainingQueue(operation: "EVP_PKEY_new_raw_public_key"))")
+            throw .malformed(
+                "Ed25519 key rejected: \(CryptoError.drainingQueue(operation: "EVP_PKEY_new_raw_public_key"))")
         }
         return PublicKey(owning: key)
     }
@@ -99,7 +110,8 @@ public struct PublicKey: Sendable {
                 return .unsupported
             }
             let text = String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            return EllipticCurve.allCases.first { $0.openSSLNames.contains(text) }.map { .ellipticCurve($0) } ?? .unsupported
+            return EllipticCurve.allCases.first { $0.openSSLNames.contains(text) }.map { .ellipticCurve($0) }
+                ?? .unsupported
         case EVP_PKEY_RSA:
             return .rsa(modulusBits: Int(EVP_PKEY_get_bits(key)))
         case EVP_PKEY_ED25519:
@@ -145,13 +157,16 @@ public struct PublicKey: Sendable {
             ERR_clear_error()
         }
         var keyContext: OpaquePointer?
-        guard EVP_DigestVerifyInit(context, &keyContext, algorithm.digest?.evpMD, nil, storage.key) == 1 else { return false }
+        guard EVP_DigestVerifyInit(context, &keyContext, algorithm.digest?.evpMD, nil, storage.key) == 1 else {
+            return false
+        }
         if algorithm.isRSA {
             let padding = algorithm.isPSS ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING
             guard EVP_PKEY_CTX_set_rsa_padding(keyContext, padding) == 1 else { return false }
             if algorithm.isPSS {
                 guard EVP_PKEY_CTX_set_rsa_pss_saltlen(keyContext, RSA_PSS_SALTLEN_DIGEST) == 1,
-                      EVP_PKEY_CTX_set_rsa_mgf1_md(keyContext, algorithm.digest?.evpMD) == 1 else { return false }
+                    EVP_PKEY_CTX_set_rsa_mgf1_md(keyContext, algorithm.digest?.evpMD) == 1
+                else { return false }
             }
         }
         return EVP_DigestVerify(context, signature, signature.count, message, message.count) == 1
@@ -166,7 +181,8 @@ public struct PublicKey: Sendable {
 
     /// Builds a key from OSSL_PARAMs. OSSL_PARAM holds bare pointers, so every name and value is copied into memory
     /// that lives until OpenSSL has built the key (Swift's temporary C strings would dangle).
-    private static func fromData(type: String, _ fields: [(String, ParameterValue)]) throws(PublicKeyError) -> PublicKey {
+    private static func fromData(type: String, _ fields: [(String, ParameterValue)]) throws(PublicKeyError) -> PublicKey
+    {
         var allocations: [UnsafeMutableRawPointer] = []
         defer { allocations.forEach { free($0) } }
         func copy(_ bytes: [UInt8]) -> UnsafeMutablePointer<UInt8> {
@@ -199,7 +215,8 @@ public struct PublicKey: Sendable {
         defer { EVP_PKEY_CTX_free(context) }
         var key: OpaquePointer?
         guard EVP_PKEY_fromdata_init(context) == 1,
-              EVP_PKEY_fromdata(context, &key, publicKeySelection, &parameters) == 1, let key else {
+            EVP_PKEY_fromdata(context, &key, publicKeySelection, &parameters) == 1, let key
+        else {
             throw .malformed("OpenSSL refused the key: \(CryptoError.drainingQueue(operation: "EVP_PKEY_fromdata"))")
         }
         return PublicKey(owning: key)
@@ -213,7 +230,8 @@ public struct PublicKey: Sendable {
         }
         defer { EVP_PKEY_CTX_free(context) }
         guard EVP_PKEY_public_check(context) == 1 else {
-            throw .malformed("public key check failed: \(CryptoError.drainingQueue(operation: "EVP_PKEY_public_check"))")
+            throw .malformed(
+                "public key check failed: \(CryptoError.drainingQueue(operation: "EVP_PKEY_public_check"))")
         }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import TapCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The server secrets: one or more versions of 32 random bytes in `server.key` (mode 0600). Every MAC key
@@ -42,7 +43,8 @@ public struct ServerSecret: Sendable {
         if let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 {
             throw ServerSecretError.tooOpen(path: path, mode: mode)
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ServerSecretError.malformed("\(path) is not readable text")
         }
         return try parse(text)
@@ -51,7 +53,8 @@ public struct ServerSecret: Sendable {
     /// Parses the file format.
     public static func parse(_ text: String) throws -> ServerSecret {
         var versions: [Int: [UInt8]] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        for line in text.split(separator: "\n")
+        where !line.hasPrefix("#") && !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let fields = line.split(separator: " ")
             guard fields.count == 2, let version = Int(fields[0]), versions[version] == nil,
                 let bytes = Hex.decode(fields[1], acceptsUpperCase: false)

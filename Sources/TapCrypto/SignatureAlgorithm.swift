@@ -27,7 +27,8 @@ public enum SignatureAlgorithm: Sendable, Hashable, CaseIterable {
     var isRSA: Bool {
         switch self {
         case .rsaPKCS1SHA1, .rsaPKCS1SHA256, .rsaPKCS1SHA384, .rsaPKCS1SHA512,
-             .rsaPSSSHA256, .rsaPSSSHA384, .rsaPSSSHA512: true
+            .rsaPSSSHA256, .rsaPSSSHA384, .rsaPSSSHA512:
+            true
         default: false
         }
     }

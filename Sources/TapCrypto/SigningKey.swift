@@ -11,7 +11,9 @@ public struct SigningKey: Sendable, CustomStringConvertible {
     /// Reads the first private key in PEM text: PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE
     /// KEY`). Encrypted keys are refused: decrypt the file first.
     public init(pem text: String) throws(SigningKeyError) {
-        guard !text.contains("ENCRYPTED") else { throw .unreadable("the private key is encrypted; store it decrypted, mode 0600") }
+        guard !text.contains("ENCRYPTED") else {
+            throw .unreadable("the private key is encrypted; store it decrypted, mode 0600")
+        }
         guard let der = PEM.firstBlock(in: text, labelSuffix: "PRIVATE KEY") else {
             throw .unreadable("no PEM private key found")
         }
@@ -24,7 +26,9 @@ public struct SigningKey: Sendable, CustomStringConvertible {
             throw .unreadable("the private key could not be parsed")
         }
         storage = PKeyStorage(parsed)
-        guard EVP_PKEY_get_base_id(parsed) == EVP_PKEY_RSA else { throw .unreadable("the private key is not an RSA key") }
+        guard EVP_PKEY_get_base_id(parsed) == EVP_PKEY_RSA else {
+            throw .unreadable("the private key is not an RSA key")
+        }
         guard PublicKey.rsaModulusBits.contains(Int(EVP_PKEY_get_bits(parsed))) else {
             throw .unreadable("the RSA key must have 2048 to 8192 bits")
         }
@@ -62,7 +66,9 @@ public enum SigningKeyError: Error, Sendable, Equatable, CustomStringConvertible
     case unreadable(String)
 
     public var description: String {
-        switch self { case .unreadable(let reason): reason }
+        switch self {
+        case .unreadable(let reason): reason
+        }
     }
 }
 
@@ -87,7 +93,9 @@ enum PEM {
         while let begin = rest.range(of: "-----BEGIN ") {
             guard let labelEnd = rest.range(of: "-----", range: begin.upperBound..<rest.endIndex) else { return nil }
             let label = rest[begin.upperBound..<labelEnd.lowerBound]
-            guard let end = rest.range(of: "-----END \(label)-----", range: labelEnd.upperBound..<rest.endIndex) else { return nil }
+            guard let end = rest.range(of: "-----END \(label)-----", range: labelEnd.upperBound..<rest.endIndex) else {
+                return nil
+            }
             if label.hasSuffix(labelSuffix) {
                 let body = rest[labelEnd.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
                 return Data(base64Encoded: String(body)).map(Array.init)

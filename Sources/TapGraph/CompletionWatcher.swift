@@ -54,7 +54,8 @@ public final class CompletionWatcher: Sendable {
     let schedule: WatchSchedule
     let now: @Sendable () -> Date
     let logger: Logger
-    private let plan = NIOLockedValueBox<(next: [SessionID: (at: Date, interval: TimeInterval)], pausedUntil: Date?)>(([:], nil))
+    private let plan = NIOLockedValueBox<(next: [SessionID: (at: Date, interval: TimeInterval)], pausedUntil: Date?)>(
+        ([:], nil))
     /// The longest pause a throttled round takes, whatever `Retry-After` Graph names: a value of days (a fault
     /// or a hostile endpoint) would otherwise stop completion detection until a restart.
     static let maximumPause: TimeInterval = 3600
@@ -102,7 +103,8 @@ public final class CompletionWatcher: Sendable {
             } catch {
                 reschedule(session.sessionID, changed: false)
                 logger.warning(
-                    "entra.watch.failed", metadata: ["session.id": "\(session.sessionID)", "error.type": "\(type(of: error))"])
+                    "entra.watch.failed",
+                    metadata: ["session.id": "\(session.sessionID)", "error.type": "\(type(of: error))"])
             }
         }
         return report
@@ -116,7 +118,8 @@ public final class CompletionWatcher: Sendable {
         let current = now()
         plan.withLockedValue { state in
             let previous = state.next[id]?.interval
-            let interval = changed || previous == nil
+            let interval =
+                changed || previous == nil
                 ? schedule.initialInterval : min(schedule.maximumInterval, max(schedule.initialInterval, previous! * 2))
             state.next[id] = (current.addingTimeInterval(interval), interval)
         }
@@ -145,12 +148,16 @@ public final class CompletionWatcher: Sendable {
         return false
     }
 
-    private func completionEvidence(_ session: WatchedEntraSession, report: inout WatchReport) async throws -> CompletionEvidence? {
+    private func completionEvidence(
+        _ session: WatchedEntraSession, report: inout WatchReport
+    ) async throws -> CompletionEvidence? {
         let wantsKey = session.scenario == .fido2Registration || rule == .keyRegistered
         if !wantsKey, let serial = session.serialNumber {
             report.graphCalls += 1
             let devices = try await graph.managedDevices(serialNumber: serial)
-            guard let device = devices.first(where: { Self.completes(session, device: $0, rule: rule) }) else { return nil }
+            guard let device = devices.first(where: { Self.completes(session, device: $0, rule: rule) }) else {
+                return nil
+            }
             var facts: [String: String] = [:]
             facts["enrolledDateTime"] = device.enrolledDateTime.map(GraphJSON.formatTime)
             facts["lastSyncDateTime"] = device.lastSyncDateTime.map(GraphJSON.formatTime)
@@ -163,7 +170,9 @@ public final class CompletionWatcher: Sendable {
         guard wantsKey else { return nil }
         report.graphCalls += 1
         let keys = try await graph.fido2Methods(of: session.userPrincipalName)
-        guard let key = keys.first(where: { ($0.createdDateTime ?? .distantPast) > session.createdAt }) else { return nil }
+        guard let key = keys.first(where: { ($0.createdDateTime ?? .distantPast) > session.createdAt }) else {
+            return nil
+        }
         var facts: [String: String] = [:]
         facts["aaGuid"] = key.aaGuid
         facts["model"] = key.model

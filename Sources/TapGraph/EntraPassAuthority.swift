@@ -43,7 +43,9 @@ public final class EntraPassAuthority: PassAuthority {
 
     /// The bounds of the tenant's TAP policy, read from Graph at most every `policyLifetime`.
     public func limits() async throws -> AuthorityPassLimits {
-        if let cached = policy.withLockedValue({ $0 }), now().timeIntervalSince(cached.readAt) < policyLifetime { return cached.limits }
+        if let cached = policy.withLockedValue({ $0 }), now().timeIntervalSince(cached.readAt) < policyLifetime {
+            return cached.limits
+        }
         let limits = try await graph.temporaryAccessPassPolicy().limits
         policy.withLockedValue { $0 = (limits, now()) }
         return limits
@@ -64,7 +66,8 @@ public final class EntraPassAuthority: PassAuthority {
         case .awaitingApproval(let session): return .awaitingApproval(session)
         case .provision(let written): intent = written
         }
-        let (session, value) = try await provision(intent, by: creator, replaceExisting: replaceExisting, idempotency: idempotency)
+        let (session, value) = try await provision(
+            intent, by: creator, replaceExisting: replaceExisting, idempotency: idempotency)
         return .createdExternally(ExternallyIssuedPass(session: session, pass: value))
     }
 
@@ -84,7 +87,8 @@ public final class EntraPassAuthority: PassAuthority {
             var replaced: [String] = []
             // On reissue, the session's own earlier pass (its deletion pending) goes without asking. So does an
             // expired pass: it admits nobody, and Entra lists it until someone deletes it.
-            let own = replaceOwn ? Set(try await ledger.pendingRevocations(session: intent.sessionID).map(\.methodID)) : []
+            let own =
+                replaceOwn ? Set(try await ledger.pendingRevocations(session: intent.sessionID).map(\.methodID)) : []
             let live = existing.filter { !$0.usability(is: "Expired") && !own.contains($0.id) }
             if !existing.isEmpty {
                 guard replaceExisting || live.isEmpty else {
@@ -102,7 +106,8 @@ public final class EntraPassAuthority: PassAuthority {
                 created = try await graph.createTemporaryAccessPass(
                     for: user,
                     TemporaryAccessPassRequest(
-                        startDateTime: intent.startsLater ? intent.startsAt : nil, lifetimeInMinutes: intent.lifetimeInMinutes,
+                        startDateTime: intent.startsLater ? intent.startsAt : nil,
+                        lifetimeInMinutes: intent.lifetimeInMinutes,
                         isUsableOnce: intent.isUsableOnce))
             } catch let error as GraphError where error.requestWasRefused && error.status != 429 {
                 // Older tenants refuse a second pass instead of replacing it: one appeared since our list.
@@ -125,7 +130,8 @@ public final class EntraPassAuthority: PassAuthority {
                 _ = await revokePending(session: session.id)
                 throw EntraError.closedWhileProvisioning
             }
-            logger.info("entra.pass.created", metadata: ["session.id": "\(session.id)", "entra.method.id": "\(created.id)"])
+            logger.info(
+                "entra.pass.created", metadata: ["session.id": "\(session.id)", "entra.method.id": "\(created.id)"])
             return (session, value)
         } catch let error as GraphError {
             let known = !createSent || error.requestWasRefused
@@ -138,7 +144,9 @@ public final class EntraPassAuthority: PassAuthority {
         }
     }
 
-    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> ReissuedPass {
+    public func reissuePass(
+        _ id: SessionID, request: PassRequest, by actor: OperatorIdentity
+    ) async throws -> ReissuedPass {
         let limits: AuthorityPassLimits
         do {
             limits = try await self.limits()
@@ -148,7 +156,8 @@ public final class EntraPassAuthority: PassAuthority {
         let intent = try await ledger.beginEntraReissue(id, request: request, by: actor, limits: limits)
         // The session's own earlier pass (its revocation now pending) is replaced without asking; another
         // pass the user holds is not.
-        let (session, value) = try await provision(intent, by: actor, replaceExisting: false, replaceOwn: true, idempotency: nil)
+        let (session, value) = try await provision(
+            intent, by: actor, replaceExisting: false, replaceOwn: true, idempotency: nil)
         return .external(ExternallyIssuedPass(session: session, pass: value))
     }
 
@@ -199,7 +208,8 @@ public final class EntraPassAuthority: PassAuthority {
                 if try await reconcile(intent) { resolved += 1 }
             } catch {
                 logger.warning(
-                    "entra.reconcile.failed", metadata: ["session.id": "\(intent.sessionID)", "error.type": "\(type(of: error))"])
+                    "entra.reconcile.failed",
+                    metadata: ["session.id": "\(intent.sessionID)", "error.type": "\(type(of: error))"])
             }
         }
         return resolved
@@ -212,7 +222,8 @@ public final class EntraPassAuthority: PassAuthority {
     func reconcile(_ intent: ProvisioningIntent) async throws -> Bool {
         let methods = try await graph.temporaryAccessPasses(of: intent.userPrincipalName)
         let tracked = try await ledger.trackedEntraMethodIDs()
-        let earliest = intent.createdAt.addingTimeInterval(-120), latest = intent.createdAt.addingTimeInterval(reconciliationWindow)
+        let earliest = intent.createdAt.addingTimeInterval(-120),
+            latest = intent.createdAt.addingTimeInterval(reconciliationWindow)
         var deleted: [String] = []
         for method in methods where !tracked.contains(method.id) {
             if let created = method.createdDateTime, created < earliest || created > latest { continue }
@@ -222,7 +233,8 @@ public final class EntraPassAuthority: PassAuthority {
         if deleted.isEmpty, now().timeIntervalSince(intent.createdAt) < settleTime { return false }
         try await ledger.resolveProvisioningIntent(intent, deletedMethodIDs: deleted)
         logger.notice(
-            "entra.intent.reconciled", metadata: ["session.id": "\(intent.sessionID)", "entra.deleted": "\(deleted.count)"])
+            "entra.intent.reconciled",
+            metadata: ["session.id": "\(intent.sessionID)", "entra.deleted": "\(deleted.count)"])
         return true
     }
 
@@ -240,7 +252,8 @@ public final class EntraPassAuthority: PassAuthority {
     @discardableResult
     private func revoke(_ revocation: PendingRevocation) async -> Bool {
         do {
-            let existed = try await graph.deleteTemporaryAccessPass(of: revocation.userPrincipalName, id: revocation.methodID)
+            let existed = try await graph.deleteTemporaryAccessPass(
+                of: revocation.userPrincipalName, id: revocation.methodID)
             try await ledger.confirmRevocation(revocation, outcome: existed ? "deleted" : "alreadyGone")
             return true
         } catch {
@@ -259,7 +272,8 @@ public final class EntraPassAuthority: PassAuthority {
     static func refusal(_ error: GraphError) -> EntraError {
         switch error {
         case .refused(let status, let code, let message): .graphRefused(status: status, code: code, message: message)
-        case .authentication(_, let code, _): .graphUnavailable("the app could not get a token (\(code)); run `tapstation entra check`")
+        case .authentication(_, let code, _):
+            .graphUnavailable("the app could not get a token (\(code)); run `tapstation entra check`")
         case .throttled(let seconds): .graphUnavailable("Graph is throttling; retry after \(seconds) s")
         case .unavailable(let reason): .graphUnavailable(reason)
         case .malformedResponse(let what): .graphUnavailable("unreadable answer: \(what)")

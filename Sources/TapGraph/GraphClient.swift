@@ -16,7 +16,8 @@ public struct GraphClient: Sendable {
         configuration: GraphConfiguration, http: HTTPClient, tokens: TokenClient, logger: Logger,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) {
-        transport = GraphTransport(configuration: configuration, http: http, tokens: tokens, logger: logger, sleep: sleep)
+        transport = GraphTransport(
+            configuration: configuration, http: http, tokens: tokens, logger: logger, sleep: sleep)
     }
 
     private static func tapPath(_ user: UserPrincipalName) -> String {
@@ -45,14 +46,16 @@ public struct GraphClient: Sendable {
     ) async throws -> TemporaryAccessPassMethod {
         let body = try GraphJSON.encoder().encode(request)
         return try await transport.decode(
-            TemporaryAccessPassMethod.self, .POST, path: Self.tapPath(user), body: body, idempotent: false, expecting: [.created, .ok])
+            TemporaryAccessPassMethod.self, .POST, path: Self.tapPath(user), body: body, idempotent: false,
+            expecting: [.created, .ok])
     }
 
     /// Deletes a Temporary Access Pass: `true` when Graph deleted it, `false` when it was already gone.
     @discardableResult
     public func deleteTemporaryAccessPass(of user: UserPrincipalName, id: String) async throws -> Bool {
         do {
-            _ = try await transport.send(.DELETE, path: Self.tapPath(user) + "/" + GraphEncoding.pathSegment(id), expecting: [.noContent, .ok])
+            _ = try await transport.send(
+                .DELETE, path: Self.tapPath(user) + "/" + GraphEncoding.pathSegment(id), expecting: [.noContent, .ok])
             return true
         } catch GraphError.refused(404, _, _) {
             return false
@@ -62,7 +65,8 @@ public struct GraphClient: Sendable {
     /// Intune's records of devices with this serial number.
     public func managedDevices(serialNumber: SerialNumber) async throws -> [ManagedDevice] {
         let filter = GraphEncoding.equalsFilter("serialNumber", serialNumber.value)
-        let select = "id,serialNumber,enrolledDateTime,complianceState,deviceEnrollmentType,deviceRegistrationState,azureADDeviceId,userPrincipalName,lastSyncDateTime"
+        let select =
+            "id,serialNumber,enrolledDateTime,complianceState,deviceEnrollmentType,deviceRegistrationState,azureADDeviceId,userPrincipalName,lastSyncDateTime"
         return try await transport.list(
             ManagedDevice.self, path: "/v1.0/deviceManagement/managedDevices",
             query: [("$filter", filter), ("$select", select)])
@@ -100,7 +104,8 @@ struct GraphTransport: Sendable {
             let page = try await decode(GraphCollection<Item>.self, .GET, url: url)
             items += page.value
             // Follow a next link only to Graph itself: the token must not travel anywhere else.
-            guard let next = page.nextLink, next.hasPrefix(GraphConfiguration.trimmed(configuration.graphHost) + "/") else {
+            guard let next = page.nextLink, next.hasPrefix(GraphConfiguration.trimmed(configuration.graphHost) + "/")
+            else {
                 return items
             }
             url = next
@@ -112,7 +117,9 @@ struct GraphTransport: Sendable {
         _: T.Type, _ method: HTTPMethod, path: String, body: Data? = nil, idempotent: Bool = true,
         expecting: Set<HTTPResponseStatus> = [.ok]
     ) async throws -> T {
-        try await decode(T.self, method, url: urlString(path: path, query: []), body: body, idempotent: idempotent, expecting: expecting)
+        try await decode(
+            T.self, method, url: urlString(path: path, query: []), body: body, idempotent: idempotent,
+            expecting: expecting)
     }
 
     func decode<T: Decodable>(
@@ -128,9 +135,11 @@ struct GraphTransport: Sendable {
     }
 
     func send(
-        _ method: HTTPMethod, path: String, body: Data? = nil, idempotent: Bool = true, expecting: Set<HTTPResponseStatus>
+        _ method: HTTPMethod, path: String, body: Data? = nil, idempotent: Bool = true,
+        expecting: Set<HTTPResponseStatus>
     ) async throws -> Data {
-        try await send(method, url: urlString(path: path, query: []), body: body, idempotent: idempotent, expecting: expecting)
+        try await send(
+            method, url: urlString(path: path, query: []), body: body, idempotent: idempotent, expecting: expecting)
     }
 
     func urlString(path: String, query: [(String, String)]) -> String {
@@ -161,24 +170,33 @@ struct GraphTransport: Sendable {
             let response: HTTPClientResponse
             let data: Data
             do {
-                let answer = try await Self.fetch(request, http: http, timeout: configuration.requestTimeout, limit: 4 << 20)
+                let answer = try await Self.fetch(
+                    request, http: http, timeout: configuration.requestTimeout, limit: 4 << 20)
                 response = answer.response
                 data = Data(answer.body.readableBytesView)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
                 let reason = Self.transportReason(error)
-                logger.debug("graph.call.failed", metadata: ["graph.operation": "\(operation)", "graph.reason": "\(reason)", "graph.attempt": "\(attempt)"])
+                logger.debug(
+                    "graph.call.failed",
+                    metadata: [
+                        "graph.operation": "\(operation)", "graph.reason": "\(reason)", "graph.attempt": "\(attempt)",
+                    ])
                 guard idempotent, attempt < configuration.maximumAttempts else { throw GraphError.unavailable(reason) }
                 try await sleep(Self.backoff(attempt: attempt))
                 continue
             }
             let status = response.status
             if expecting.contains(status) { return data }
-            let retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap {
+                Int($0.trimmingCharacters(in: .whitespaces))
+            }
             logger.debug(
                 "graph.call.refused",
-                metadata: ["graph.operation": "\(operation)", "http.status": "\(status.code)", "graph.attempt": "\(attempt)"])
+                metadata: [
+                    "graph.operation": "\(operation)", "http.status": "\(status.code)", "graph.attempt": "\(attempt)",
+                ])
             switch status.code {
             case 401 where !refreshedToken:
                 // The token expired or was revoked early: fetch a new one, once.
@@ -189,7 +207,8 @@ struct GraphTransport: Sendable {
             case 429:
                 let wait = retryAfter.map { Duration.seconds($0) } ?? Self.backoff(attempt: attempt)
                 guard attempt < configuration.maximumAttempts, wait <= configuration.maximumRetryAfter else {
-                    throw GraphError.throttled(retryAfterSeconds: retryAfter ?? Int(Self.backoff(attempt: attempt).components.seconds))
+                    throw GraphError.throttled(
+                        retryAfterSeconds: retryAfter ?? Int(Self.backoff(attempt: attempt).components.seconds))
                 }
                 try await sleep(wait)
                 continue

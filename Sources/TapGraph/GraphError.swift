@@ -35,7 +35,8 @@ public enum GraphError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .refused(let status, let code, let message): "Graph answered \(status) \(code): \(message)"
-        case .authentication(let status, let code, let message): "the token endpoint answered \(status) \(code): \(message)"
+        case .authentication(let status, let code, let message):
+            "the token endpoint answered \(status) \(code): \(message)"
         case .unavailable(let reason): "Graph is unavailable: \(reason)"
         case .throttled(let seconds): "Graph is throttling requests; retry after \(seconds) s"
         case .malformedResponse(let what): "Graph's answer could not be read: \(what)"

@@ -22,7 +22,8 @@ public struct TemporaryAccessPassMethod: Decodable, Sendable, CustomStringConver
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
-        temporaryAccessPass = try container.decodeIfPresent(String.self, forKey: .temporaryAccessPass).map(ExternalPassValue.init)
+        temporaryAccessPass = try container.decodeIfPresent(String.self, forKey: .temporaryAccessPass).map(
+            ExternalPassValue.init)
         createdDateTime = try container.decodeIfPresent(Date.self, forKey: .createdDateTime)
         startDateTime = try container.decodeIfPresent(Date.self, forKey: .startDateTime)
         lifetimeInMinutes = try container.decodeIfPresent(Int.self, forKey: .lifetimeInMinutes)
@@ -105,7 +106,8 @@ public struct TemporaryAccessPassPolicy: Decodable, Sendable, Equatable {
     public var limits: AuthorityPassLimits {
         AuthorityPassLimits(
             isEnabled: state.caseInsensitiveCompare("enabled") == .orderedSame,
-            minimumLifetimeInMinutes: minimumLifetimeInMinutes ?? 10, maximumLifetimeInMinutes: maximumLifetimeInMinutes ?? 43_200,
+            minimumLifetimeInMinutes: minimumLifetimeInMinutes ?? 10,
+            maximumLifetimeInMinutes: maximumLifetimeInMinutes ?? 43_200,
             requiresUsableOnce: isUsableOnce ?? false, source: "Entra's Temporary Access Pass policy")
     }
 }
@@ -157,7 +159,8 @@ enum GraphJSON {
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
             if let date = parseTime(text) { return date }
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 time"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 time"))
         }
         return decoder
     }

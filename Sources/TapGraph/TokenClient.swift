@@ -47,9 +47,15 @@ public actor TokenClient {
             form.append(("client_secret", secret.value))
         case .certificate(let key, let certificate):
             form.append(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"))
-            form.append(("client_assertion", try Self.clientAssertion(configuration: configuration, key: key, certificate: certificate, now: issuedAt)))
+            form.append(
+                (
+                    "client_assertion",
+                    try Self.clientAssertion(
+                        configuration: configuration, key: key, certificate: certificate, now: issuedAt)
+                ))
         }
-        let body = form.map { "\(GraphEncoding.queryValue($0.0))=\(GraphEncoding.queryValue($0.1))" }.joined(separator: "&")
+        let body = form.map { "\(GraphEncoding.queryValue($0.0))=\(GraphEncoding.queryValue($0.1))" }.joined(
+            separator: "&")
         var request = HTTPClientRequest(url: configuration.tokenURL)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
@@ -58,21 +64,25 @@ public actor TokenClient {
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {
-            (response, bytes) = try await GraphTransport.fetch(request, http: http, timeout: configuration.requestTimeout, limit: 1 << 20)
+            (response, bytes) = try await GraphTransport.fetch(
+                request, http: http, timeout: configuration.requestTimeout, limit: 1 << 20)
         } catch {
-            throw GraphError.unavailable("the token endpoint could not be reached (\(GraphTransport.transportReason(error)))")
+            throw GraphError.unavailable(
+                "the token endpoint could not be reached (\(GraphTransport.transportReason(error)))")
         }
         let data = Data(bytes.readableBytesView)
         guard response.status == .ok else {
             if let refusal = try? JSONDecoder().decode(TokenErrorResponse.self, from: data) {
                 // The first line of the description: it names the AADSTS error and never holds our secret.
                 let line = refusal.errorDescription?.split(separator: "\n").first.map(String.init) ?? ""
-                throw GraphError.authentication(status: Int(response.status.code), code: refusal.error, message: String(line.prefix(300)))
+                throw GraphError.authentication(
+                    status: Int(response.status.code), code: refusal.error, message: String(line.prefix(300)))
             }
             if response.status.code >= 500 || response.status == .tooManyRequests {
                 throw GraphError.unavailable("the token endpoint answered \(response.status.code)")
             }
-            throw GraphError.authentication(status: Int(response.status.code), code: "unknown", message: "no OAuth error body")
+            throw GraphError.authentication(
+                status: Int(response.status.code), code: "unknown", message: "no OAuth error body")
         }
         guard let token = try? JSONDecoder().decode(TokenResponse.self, from: data), !token.accessToken.isEmpty else {
             throw GraphError.malformedResponse("token response without access_token and expires_in")
@@ -94,8 +104,10 @@ public actor TokenClient {
             "aud": configuration.tokenURL, "iss": configuration.clientID, "sub": configuration.clientID,
             "jti": UUID().uuidString, "nbf": seconds, "iat": seconds, "exp": seconds + 600,
         ]
-        let encodedHeader = Base64URL.encode(Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])))
-        let encodedClaims = Base64URL.encode(Array(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])))
+        let encodedHeader = Base64URL.encode(
+            Array(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])))
+        let encodedClaims = Base64URL.encode(
+            Array(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys])))
         let signingInput = "\(encodedHeader).\(encodedClaims)"
         let signature = try key.signRS256(Array(signingInput.utf8))
         return "\(signingInput).\(Base64URL.encode(signature))"

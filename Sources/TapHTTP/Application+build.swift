@@ -54,7 +54,8 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, maximumBodyBytes: Int = 64 * 1024, maximumURLBytes: Int = 8192,
         maximumHeaderBytes: Int = 16 * 1024, maximumConnections: Int = 1024, idleTimeout: Duration = .seconds(30),
-        bodyTimeout: Duration = .seconds(30), sweepInterval: Duration = .seconds(30), trustedProxies: [AddressBlock] = [],
+        bodyTimeout: Duration = .seconds(30), sweepInterval: Duration = .seconds(30),
+        trustedProxies: [AddressBlock] = [],
         redeemLimits: RedeemThrottle.Limits = RedeemThrottle.Limits(), eventHeartbeat: Duration = .seconds(15),
         eventStreamLifetime: Duration = .seconds(3600), webAuthn: WebAuthnConfiguration = WebAuthnConfiguration()
     ) {
@@ -95,7 +96,8 @@ struct AppServices: Sendable {
 /// Refused requests are counted in `refusals`, failed redeems in `throttle`; the sweeper drains both.
 public func buildRouter(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World,
-    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil, metrics: ServiceMetrics = ServiceMetrics(),
+    refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil,
+    metrics: ServiceMetrics = ServiceMetrics(),
     authority: (any PassAuthority)? = nil
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
     let authority = authority ?? LocalPassAuthority(store: store)
@@ -143,7 +145,8 @@ public func buildApplication(
     let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
     let metrics = ServiceMetrics()
     let (router, _) = buildRouter(
-        configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals, throttle: throttle,
+        configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals,
+        throttle: throttle,
         metrics: metrics, authority: entra?.authority)
     var app = Application(
         router: router,
@@ -183,7 +186,9 @@ func httpServer(_ configuration: ServerConfiguration) -> HTTPServerBuilder {
 
 /// Logs each request once: method, route, status, duration. Never the body, the query or a header.
 struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
@@ -192,7 +197,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
             metadata: [
                 "http.method": "\(request.method.rawValue)", "http.route": "\(context.endpointPath ?? "-")",
                 "http.status": "\(response.status.code)",
-                "duration.ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
+                "duration.ms":
+                    "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
             ])
         return response
     }

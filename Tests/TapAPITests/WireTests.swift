@@ -1,8 +1,8 @@
 import Foundation
-import Testing
 import TapAPI
 import TapCore
 import TapTestSupport
+import Testing
 
 @Suite("Wire format")
 struct WireTests {
@@ -37,14 +37,17 @@ struct WireTests {
         #"{"scenario": "deviceEnrollment", "userPrincipalName": 12}"#,
     ])
     func badCreateRequestsDoNotDecode(_ body: String) {
-        #expect(throws: DecodingError.self) { try WireJSON.decoder().decode(CreateSessionRequest.self, from: Data(body.utf8)) }
+        #expect(throws: DecodingError.self) {
+            try WireJSON.decoder().decode(CreateSessionRequest.self, from: Data(body.utf8))
+        }
     }
 
     @Test func passValueAppearsOnlyWhenGiven() throws {
         let now = Date(timeIntervalSince1970: 1_795_687_200)
         let terms = PassTerms(startsAt: now, expiresAt: now.addingTimeInterval(3600), maxUses: 2)
         let code = PassCode.parse("K7QM3XRPHV9T")!
-        let shown = String(decoding: try WireJSON.encoder().encode(PassView(terms, now: now, value: code)), as: UTF8.self)
+        let shown = String(
+            decoding: try WireJSON.encoder().encode(PassView(terms, now: now, value: code)), as: UTF8.self)
         let hidden = String(decoding: try WireJSON.encoder().encode(PassView(terms, now: now)), as: UTF8.self)
         #expect(shown.contains("K7QM-3XRP-HV9T"))
         #expect(!hidden.contains("temporaryAccessPass"))

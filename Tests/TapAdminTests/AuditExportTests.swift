@@ -3,6 +3,7 @@ import TapCore
 import TapStorage
 import TapTestSupport
 import Testing
+
 @testable import TapAdmin
 
 @Suite("Audit export")
@@ -25,9 +26,13 @@ struct AuditExportTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.path
         #expect(await TapStationCommand.runMain(arguments: ["migrate", "--data-dir", data]) == 0)
-        #expect(await TapStationCommand.runMain(arguments: ["operator", "create", "--name", "a", "--role", "admin", "--data-dir", data]) == 0)
+        #expect(
+            await TapStationCommand.runMain(arguments: [
+                "operator", "create", "--name", "a", "--role", "admin", "--data-dir", data,
+            ]) == 0)
         #expect(await TapStationCommand.runMain(arguments: ["audit", "export", "--data-dir", data]) == 0)
-        #expect(await TapStationCommand.runMain(arguments: ["audit", "export", "--data-dir", data, "--after", "-1"]) == 2)
+        #expect(
+            await TapStationCommand.runMain(arguments: ["audit", "export", "--data-dir", data, "--after", "-1"]) == 2)
         #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", data]) == 0)
     }
 }

@@ -3,6 +3,7 @@ import GRDB
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapAdmin
 
 @Suite("Configuration")
@@ -16,12 +17,17 @@ struct ConfigurationTests {
             TAPKIOSK_SERVER=http://tap.example
 
             """, name: "test.conf", keys: ServeSettings.keys)
-        #expect(values == ["TAPSTATION_PORT": "9090", "TAPSTATION_HOST": "0.0.0.0", "TAPKIOSK_SERVER": "http://tap.example"])
+        #expect(
+            values == [
+                "TAPSTATION_PORT": "9090", "TAPSTATION_HOST": "0.0.0.0", "TAPKIOSK_SERVER": "http://tap.example",
+            ])
     }
 
     @Test(arguments: ["TAPSTATION_PROT=1", "just words", "OTHER_KEY=1"])
     func badLinesAreRefusedWithTheirLineNumber(_ line: String) {
-        #expect(throws: ConfigurationError.self) { try ConfigurationSource.parse("# ok\n\(line)", name: "x.conf", keys: ServeSettings.keys) }
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationSource.parse("# ok\n\(line)", name: "x.conf", keys: ServeSettings.keys)
+        }
         do {
             _ = try ConfigurationSource.parse("# ok\n\(line)", name: "x.conf", keys: ServeSettings.keys)
         } catch {
@@ -33,7 +39,8 @@ struct ConfigurationTests {
         let directory = temporaryDirectory("config")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("tapstation.conf")
-        try "TAPSTATION_PORT=1111\nTAPSTATION_HOST=10.0.0.1\nTAPSTATION_DATA_DIR=/from/file\n".write(to: file, atomically: true, encoding: .utf8)
+        try "TAPSTATION_PORT=1111\nTAPSTATION_HOST=10.0.0.1\nTAPSTATION_DATA_DIR=/from/file\n".write(
+            to: file, atomically: true, encoding: .utf8)
         let settings = try ConfigurationSource.server(explicitPath: file.path, environment: ["TAPSTATION_PORT": "2222"])
         #expect(settings.value("TAPSTATION_PORT", flag: "3333") == "3333")
         #expect(settings.value("TAPSTATION_PORT", flag: nil) == "2222")
@@ -45,15 +52,19 @@ struct ConfigurationTests {
     }
 
     @Test func invalidValuesAreConfigurationErrors() throws {
-        let settings = try ConfigurationSource.server(explicitPath: nil, environment: ["TAPSTATION_PORT": "eighty", "TAPSTATION_CONFIG": "/dev/null"])
-        #expect(throws: ConfigurationError.self) { try ServeSettings.serverConfiguration(settings: settings, host: nil, port: nil) }
+        let settings = try ConfigurationSource.server(
+            explicitPath: nil, environment: ["TAPSTATION_PORT": "eighty", "TAPSTATION_CONFIG": "/dev/null"])
+        #expect(throws: ConfigurationError.self) {
+            try ServeSettings.serverConfiguration(settings: settings, host: nil, port: nil)
+        }
     }
 }
 
 @Suite("tapstation command line", .serialized)
 struct CommandLineTests {
     @Test func usageErrorsExitTwo() async {
-        #expect(await TapStationCommand.runMain(arguments: ["operator", "create", "--name", "x", "--role", "root"]) == 2)
+        #expect(
+            await TapStationCommand.runMain(arguments: ["operator", "create", "--name", "x", "--role", "root"]) == 2)
         #expect(await TapStationCommand.runMain(arguments: ["no-such-command"]) == 2)
         #expect(await TapStationCommand.runMain(arguments: ["serve", "--config", "/nonexistent/tapstation.conf"]) == 2)
     }
@@ -62,7 +73,9 @@ struct CommandLineTests {
         let directory = temporaryDirectory("cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let code = await TapStationCommand.runMain(
-            arguments: ["operator", "create", "--name", "a", "--role", "admin", "--data-dir", directory.path + "/missing"])
+            arguments: [
+                "operator", "create", "--name", "a", "--role", "admin", "--data-dir", directory.path + "/missing",
+            ])
         #expect(code == 2)
     }
 
@@ -70,8 +83,14 @@ struct CommandLineTests {
         let directory = temporaryDirectory("cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         #expect(await TapStationCommand.runMain(arguments: ["migrate", "--data-dir", directory.path]) == 0)
-        #expect(await TapStationCommand.runMain(arguments: ["operator", "create", "--name", "a", "--role", "admin", "--data-dir", directory.path]) == 0)
-        #expect(await TapStationCommand.runMain(arguments: ["operator", "create", "--name", "b", "--role", "helpdesk", "--data-dir", directory.path]) == 0)
+        #expect(
+            await TapStationCommand.runMain(arguments: [
+                "operator", "create", "--name", "a", "--role", "admin", "--data-dir", directory.path,
+            ]) == 0)
+        #expect(
+            await TapStationCommand.runMain(arguments: [
+                "operator", "create", "--name", "b", "--role", "helpdesk", "--data-dir", directory.path,
+            ]) == 0)
         #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", directory.path]) == 0)
         let queue = try DatabaseQueue(path: directory.appendingPathComponent("tapstation.sqlite").path)
         try await queue.write { db in
@@ -87,9 +106,14 @@ struct CommandLineTests {
         let directory = temporaryDirectory("cli")
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.appendingPathComponent("data").path
-        func mode(_ path: String) throws -> Int? { try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int }
+        func mode(_ path: String) throws -> Int? {
+            try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        }
         #expect(await TapStationCommand.runMain(arguments: ["migrate", "--data-dir", data]) == 0)
-        #expect(await TapStationCommand.runMain(arguments: ["operator", "create", "--name", "a", "--role", "admin", "--data-dir", data]) == 0)
+        #expect(
+            await TapStationCommand.runMain(arguments: [
+                "operator", "create", "--name", "a", "--role", "admin", "--data-dir", data,
+            ]) == 0)
         let database = data + "/tapstation.sqlite"
         #expect(try mode(database) == 0o600)
         let reader = try DatabaseQueue(path: database)  // opens the WAL files as SQLite makes them

@@ -1,6 +1,7 @@
 import Foundation
 import TapCore
 import Testing
+
 @testable import TapAdmin
 
 /// deploy/tapstation.conf.example is what an admin copies to /etc: it must parse, give a configuration the

@@ -3,6 +3,7 @@ import TapCore
 import TapHTTP
 import TapTestSupport
 import Testing
+
 @testable import TapAdmin
 
 /// `tapstation webauthn verify`: one verdict line per input line, in order, from the service's own verifier.
@@ -16,24 +17,33 @@ struct WebAuthnVerifyCommandTests {
     }
 
     static func verdict(_ line: String) throws -> [String: Any] {
-        try #require(try JSONSerialization.jsonObject(with: Data(WebAuthnVerifyTool.judge(line, now: now).utf8)) as? [String: Any])
+        try #require(
+            try JSONSerialization.jsonObject(with: Data(WebAuthnVerifyTool.judge(line, now: now).utf8))
+                as? [String: Any])
     }
 
     @Test func aGenuineRegistrationIsAcceptedWithItsFacts() throws {
         let authenticator = SoftAuthenticator()
-        let output = WebAuthnVerifyTool.judge(Self.line(authenticator.registration(challenge: Self.challenge)), now: Self.now)
-        #expect(output == #"{"ok":true,"code":null,"detail":null,"fmt":"none","aaguid":"00000000-0000-0000-0000-000000000000","attestationType":"none"}"#)
+        let output = WebAuthnVerifyTool.judge(
+            Self.line(authenticator.registration(challenge: Self.challenge)), now: Self.now)
+        #expect(
+            output
+                == #"{"ok":true,"code":null,"detail":null,"fmt":"none","aaguid":"00000000-0000-0000-0000-000000000000","attestationType":"none"}"#
+        )
     }
 
     @Test func refusalsNameTheirCodeAndWhatTheResponseClaims() throws {
         let authenticator = SoftAuthenticator()
-        let wrongOrigin = try Self.verdict(Self.line(authenticator.registration(challenge: Self.challenge), origin: "https://elsewhere.example"))
+        let wrongOrigin = try Self.verdict(
+            Self.line(authenticator.registration(challenge: Self.challenge), origin: "https://elsewhere.example"))
         #expect(wrongOrigin["ok"] as? Bool == false)
         #expect(wrongOrigin["code"] as? String == "webauthn_origin_mismatch")
         #expect(wrongOrigin["fmt"] as? String == "none")
         let noUV = try Self.verdict(Self.line(authenticator.registration(challenge: Self.challenge, flags: 0x41)))
         #expect(noUV["code"] as? String == "webauthn_user_verification_missing")
-        let anchored = try Self.verdict(Self.line(authenticator.registration(challenge: Self.challenge)).replacingOccurrences(of: "signatureOnly", with: "anchored"))
+        let anchored = try Self.verdict(
+            Self.line(authenticator.registration(challenge: Self.challenge)).replacingOccurrences(
+                of: "signatureOnly", with: "anchored"))
         #expect(anchored["code"] as? String == "webauthn_attestation_not_trusted")
     }
 
@@ -52,8 +62,10 @@ struct WebAuthnVerifyCommandTests {
 /// The `TAPSTATION_WEBAUTHN_*` settings of `serve`.
 @Suite("WebAuthn configuration")
 struct WebAuthnConfigurationTests {
-    static func configuration(_ environment: [String: String], port: Int = 8443) throws -> TapHTTP.WebAuthnConfiguration {
-        let settings = try ConfigurationSource.server(explicitPath: nil, environment: environment.merging(["TAPSTATION_CONFIG": "/dev/null"]) { a, _ in a })
+    static func configuration(_ environment: [String: String], port: Int = 8443) throws -> TapHTTP.WebAuthnConfiguration
+    {
+        let settings = try ConfigurationSource.server(
+            explicitPath: nil, environment: environment.merging(["TAPSTATION_CONFIG": "/dev/null"]) { a, _ in a })
         return try ServeSettings.webAuthnConfiguration(settings: settings, port: port)
     }
 
@@ -70,7 +82,8 @@ struct WebAuthnConfigurationTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let pem = directory.appendingPathComponent("vendor.pem")
         let body = Data(TestPKI.root).base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-        try "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----\n".write(to: pem, atomically: true, encoding: .utf8)
+        try "-----BEGIN CERTIFICATE-----\n\(body)\n-----END CERTIFICATE-----\n".write(
+            to: pem, atomically: true, encoding: .utf8)
         let configuration = try Self.configuration([
             "TAPSTATION_WEBAUTHN_RP_ID": "contoso.example", "TAPSTATION_WEBAUTHN_RP_NAME": "Contoso",
             "TAPSTATION_WEBAUTHN_ORIGINS": "https://enroll.contoso.example, https://contoso.example:8443",
@@ -81,7 +94,9 @@ struct WebAuthnConfigurationTests {
         ])
         #expect(configuration.relyingPartyName == "Contoso")
         #expect(configuration.origins == ["https://enroll.contoso.example", "https://contoso.example:8443"])
-        #expect(configuration.attestationPolicy.conveyance == .enterprise && configuration.attestationPolicy.trustMode == .anchored)
+        #expect(
+            configuration.attestationPolicy.conveyance == .enterprise
+                && configuration.attestationPolicy.trustMode == .anchored)
         #expect(configuration.attestationPolicy.anchors.general.count == 1)
         #expect(configuration.attestationPolicy.allowedAAGUIDs?.count == 1)
         #expect(configuration.challengeLifetime == 120)
@@ -89,9 +104,11 @@ struct WebAuthnConfigurationTests {
 
     @Test(arguments: [
         ["TAPSTATION_WEBAUTHN_RP_ID": "192.0.2.10"], ["TAPSTATION_WEBAUTHN_RP_ID": "contoso.example/x"],
-        ["TAPSTATION_WEBAUTHN_ORIGINS": "https://enroll.contoso.example/"], ["TAPSTATION_WEBAUTHN_ORIGINS": "enroll.contoso.example"],
+        ["TAPSTATION_WEBAUTHN_ORIGINS": "https://enroll.contoso.example/"],
+        ["TAPSTATION_WEBAUTHN_ORIGINS": "enroll.contoso.example"],
         ["TAPSTATION_WEBAUTHN_ATTESTATION": "always"], ["TAPSTATION_WEBAUTHN_TRUST_MODE": "trusting"],
-        ["TAPSTATION_WEBAUTHN_TRUST_ANCHORS": "/nonexistent.pem"], ["TAPSTATION_WEBAUTHN_ALLOWED_AAGUIDS": "not-a-uuid"],
+        ["TAPSTATION_WEBAUTHN_TRUST_ANCHORS": "/nonexistent.pem"],
+        ["TAPSTATION_WEBAUTHN_ALLOWED_AAGUIDS": "not-a-uuid"],
         ["TAPSTATION_WEBAUTHN_CHALLENGE_SECONDS": "5"],
     ])
     func badValuesAreConfigurationErrors(_ environment: [String: String]) {

@@ -1,5 +1,5 @@
-import Testing
 import TapCore
+import Testing
 
 @Suite("Hex codec")
 struct HexTests {

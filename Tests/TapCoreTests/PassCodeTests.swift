@@ -1,7 +1,7 @@
 import Foundation
-import Testing
 import TapCore
 import TapTestSupport
+import Testing
 
 @Suite("Pass codes")
 struct PassCodeTests {
@@ -23,7 +23,9 @@ struct PassCodeTests {
         let random = SeededRandom(seed: 42)
         var counts: [UInt8: Int] = [:]
         for _ in 0..<2000 {
-            for byte in PassCode.generate(length: 12, randomBytes: random.bytes).normalized.utf8 { counts[byte, default: 0] += 1 }
+            for byte in PassCode.generate(length: 12, randomBytes: random.bytes).normalized.utf8 {
+                counts[byte, default: 0] += 1
+            }
         }
         #expect(counts.count == PassCode.alphabet.count)
         let expected = 24_000.0 / Double(PassCode.alphabet.count)
@@ -56,7 +58,9 @@ struct PassCodeTests {
 
 @Suite("Input grammar")
 struct GrammarTests {
-    @Test(arguments: ["ada@contoso.example", "Ada.Lovelace@Contoso.Example", "o'brien+tap@sub.contoso.example", "a_b-c@x.y"])
+    @Test(arguments: [
+        "ada@contoso.example", "Ada.Lovelace@Contoso.Example", "o'brien+tap@sub.contoso.example", "a_b-c@x.y",
+    ])
     func acceptedUserPrincipalNames(_ text: String) {
         #expect(UserPrincipalName(text)?.value == text.lowercased())
     }
@@ -73,7 +77,9 @@ struct GrammarTests {
     @Test func serialNumbersAreUpperCasedAndBounded() {
         #expect(SerialNumber("c02xk1zzjg5h")?.value == "C02XK1ZZJG5H")
         #expect(SerialNumber("AB-12")?.value == "AB-12")
-        for bad in ["", "AB 12", "AB_12", String(repeating: "A", count: 65), "AB\n12"] { #expect(SerialNumber(bad) == nil) }
+        for bad in ["", "AB 12", "AB_12", String(repeating: "A", count: 65), "AB\n12"] {
+            #expect(SerialNumber(bad) == nil)
+        }
     }
 
     @Test func subjectPatternsMatchWithWildcards() {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TapCore
+import Testing
 
 @Suite("Policy")
 struct PolicyTests {
@@ -26,7 +26,9 @@ struct PolicyTests {
     @Test func presetThenRequestOverride() throws {
         #expect(try plan(PassRequest(preset: "apple-ade")).get().maxUses == 2)
         #expect(try plan(PassRequest(preset: "apple-ade", maxUses: 3)).get().maxUses == 3)
-        #expect(plan(PassRequest(preset: "nope")) == .failure(.invalid(field: "pass.preset", reason: "names no preset of the policy (nope)")))
+        #expect(
+            plan(PassRequest(preset: "nope"))
+                == .failure(.invalid(field: "pass.preset", reason: "names no preset of the policy (nope)")))
     }
 
     @Test func isUsableOnceMustAgreeWithMaxUses() throws {
@@ -49,13 +51,19 @@ struct PolicyTests {
         if allowed {
             #expect((try? result.get()) != nil)
         } else {
-            #expect(result == .failure(.policy(PolicyViolation(field: "pass.lifetimeInMinutes", bound: "between 10 and 480"))))
+            #expect(
+                result
+                    == .failure(.policy(PolicyViolation(field: "pass.lifetimeInMinutes", bound: "between 10 and 480"))))
         }
     }
 
     @Test func maxUsesBoundedByPolicy() {
-        #expect(plan(PassRequest(maxUses: 6)) == .failure(.policy(PolicyViolation(field: "pass.maxUses", bound: "between 1 and 5"))))
-        #expect(plan(PassRequest(maxUses: 0)) == .failure(.policy(PolicyViolation(field: "pass.maxUses", bound: "between 1 and 5"))))
+        #expect(
+            plan(PassRequest(maxUses: 6))
+                == .failure(.policy(PolicyViolation(field: "pass.maxUses", bound: "between 1 and 5"))))
+        #expect(
+            plan(PassRequest(maxUses: 0))
+                == .failure(.policy(PolicyViolation(field: "pass.maxUses", bound: "between 1 and 5"))))
     }
 
     @Test func startInTheFutureIsKeptAndAPastStartMeansNow() throws {
@@ -66,8 +74,10 @@ struct PolicyTests {
             Issue.record("start a month ahead accepted")
             return
         }
-        guard case .failure(.invalid) = Policy.standard.plan(
-            PassRequest(startDateTime: later), site: site, scenario: .deviceEnrollment, now: now, allowFutureStart: false)
+        guard
+            case .failure(.invalid) = Policy.standard.plan(
+                PassRequest(startDateTime: later), site: site, scenario: .deviceEnrollment, now: now,
+                allowFutureStart: false)
         else {
             Issue.record("future start accepted on reissue")
             return
@@ -78,7 +88,10 @@ struct PolicyTests {
         var policy = Policy.standard
         policy.overrides = [
             "*": ["deviceEnrollment": PolicySettings(defaultMaxUses: 2)],
-            "bench-hel-1": ["*": PolicySettings(defaultLifetimeInMinutes: 120), "deviceEnrollment": PolicySettings(defaultMaxUses: 3)],
+            "bench-hel-1": [
+                "*": PolicySettings(defaultLifetimeInMinutes: 120),
+                "deviceEnrollment": PolicySettings(defaultMaxUses: 3),
+            ],
         ]
         #expect(policy.validate() == nil)
         let here = policy.effectiveSettings(site: site, scenario: .deviceEnrollment)
@@ -167,7 +180,8 @@ struct IssuanceRuleTests {
 
     @Test func allowedSubjectsRestrictEveryRole() {
         let kiosk = identity(.kiosk, allowed: ["*@fabrikam.example"])
-        #expect(kiosk.mayIssue(for: UserPrincipalName("ada@contoso.example")!, privileged: []) == .outsideAllowedSubjects)
+        #expect(
+            kiosk.mayIssue(for: UserPrincipalName("ada@contoso.example")!, privileged: []) == .outsideAllowedSubjects)
         #expect(kiosk.mayIssue(for: UserPrincipalName("ada@fabrikam.example")!, privileged: []) == .allowed)
     }
 

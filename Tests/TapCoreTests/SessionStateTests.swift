@@ -1,12 +1,14 @@
 import Foundation
-import Testing
 import TapCore
+import Testing
 
 @Suite("Session state machine")
 struct SessionStateTests {
     /// Every legal transition of DESIGN.md's table; everything not listed must be refused.
     static let legal: [SessionState: [String: SessionState]] = [
-        .awaitingApproval: ["approve": .active, "approve(startsLater)": .pending, "reject": .rejected, "cancel": .cancelled],
+        .awaitingApproval: [
+            "approve": .active, "approve(startsLater)": .pending, "reject": .rejected, "cancel": .cancelled,
+        ],
         .pending: ["startTimeReached": .active, "cancel": .cancelled],
         .active: [
             "passUsed": .inProgress, "passExpired": .expired, "lockOut": .lockedOut, "complete": .completed,
@@ -76,24 +78,36 @@ struct SessionTimelineTests {
     @Test func pendingBecomesActiveThenExpired() {
         let pass = PassTerms(startsAt: start, expiresAt: start.addingTimeInterval(600), maxUses: 1)
         let deadline = start.addingTimeInterval(86_400)
-        #expect(SessionTimeline.dueEvents(state: .pending, pass: pass, completionDeadline: deadline, now: start.addingTimeInterval(-1)) == [])
-        #expect(SessionTimeline.effectiveState(state: .pending, pass: pass, completionDeadline: deadline, now: start) == .active)
         #expect(
-            SessionTimeline.dueEvents(state: .pending, pass: pass, completionDeadline: deadline, now: start.addingTimeInterval(600))
+            SessionTimeline.dueEvents(
+                state: .pending, pass: pass, completionDeadline: deadline, now: start.addingTimeInterval(-1)) == [])
+        #expect(
+            SessionTimeline.effectiveState(state: .pending, pass: pass, completionDeadline: deadline, now: start)
+                == .active)
+        #expect(
+            SessionTimeline.dueEvents(
+                state: .pending, pass: pass, completionDeadline: deadline, now: start.addingTimeInterval(600))
                 == [.startTimeReached, .passExpired])
     }
 
     @Test func inProgressOutlivesThePassUntilTheDeadline() {
         let pass = PassTerms(startsAt: start, expiresAt: start.addingTimeInterval(600), maxUses: 2, uses: 1)
         let deadline = start.addingTimeInterval(3600)
-        #expect(SessionTimeline.effectiveState(state: .inProgress, pass: pass, completionDeadline: deadline, now: start.addingTimeInterval(1200)) == .inProgress)
-        #expect(SessionTimeline.effectiveState(state: .inProgress, pass: pass, completionDeadline: deadline, now: deadline) == .abandoned)
+        #expect(
+            SessionTimeline.effectiveState(
+                state: .inProgress, pass: pass, completionDeadline: deadline, now: start.addingTimeInterval(1200))
+                == .inProgress)
+        #expect(
+            SessionTimeline.effectiveState(state: .inProgress, pass: pass, completionDeadline: deadline, now: deadline)
+                == .abandoned)
     }
 
     @Test func terminalStatesStayPut() {
         let pass = PassTerms(startsAt: start, expiresAt: start.addingTimeInterval(600), maxUses: 1)
         for state in SessionState.allCases where state.isTerminal {
-            #expect(SessionTimeline.dueEvents(state: state, pass: pass, completionDeadline: start, now: start.addingTimeInterval(1e6)) == [])
+            #expect(
+                SessionTimeline.dueEvents(
+                    state: state, pass: pass, completionDeadline: start, now: start.addingTimeInterval(1e6)) == [])
         }
     }
 }

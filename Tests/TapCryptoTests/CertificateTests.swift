@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TapTestSupport
+import Testing
+
 @testable import TapCrypto
 
 @Suite("X.509 parsing and chains to configured anchors")
@@ -11,7 +12,8 @@ struct CertificateTests {
     )
 
     private func leaf(_ spec: CertificateSpec? = nil, key: TestKey = .p256) throws -> Certificate {
-        try Certificate(derEncoded: (spec ?? leafSpec).issue(for: key, by: (TestPKI.intermediate, TestPKI.intermediateKey)))
+        try Certificate(
+            derEncoded: (spec ?? leafSpec).issue(for: key, by: (TestPKI.intermediate, TestPKI.intermediateKey)))
     }
 
     @Test func readsVersionSubjectKeyAndExtensions() throws {
@@ -24,7 +26,9 @@ struct CertificateTests {
         let aaguid = try #require(certificate.extension("1.3.6.1.4.1.45724.1.1.4"))
         #expect(!aaguid.isCritical)
         #expect(try DERReader.readSingle(aaguid.value).octetString() == Array(0..<16))
-        #expect(try certificate.basicConstraints == BasicConstraints(isCertificateAuthority: false, pathLengthConstraint: nil))
+        #expect(
+            try certificate.basicConstraints
+                == BasicConstraints(isCertificateAuthority: false, pathLengthConstraint: nil))
         #expect(try TestPKI.intermediateCertificate.basicConstraints?.isCertificateAuthority == true)
         #expect(!certificate.isSelfSigned)
         #expect(TestPKI.rootCertificate.isSelfSigned)
@@ -66,19 +70,22 @@ struct CertificateTests {
     @Test func expiryIsJudgedByTheInjectedClock() throws {
         let later = FixedTime.now.addingTimeInterval(86_400 * 400)
         let result = CertificateChain.verify(
-            leaf: try leaf(), intermediates: [TestPKI.intermediateCertificate], anchors: [TestPKI.rootCertificate], at: later
+            leaf: try leaf(), intermediates: [TestPKI.intermediateCertificate], anchors: [TestPKI.rootCertificate],
+            at: later
         )
         guard case .expired = result else { Issue.record("\(result)"); return }
     }
 
     @Test func selfSignedRootCarriedAlongIsNotAnAnchor() throws {
-        let attackerLeaf = try Certificate(derEncoded: leafSpec.issue(for: .p256, by: (TestPKI.attackerRoot, TestPKI.attackerKey)))
+        let attackerLeaf = try Certificate(
+            derEncoded: leafSpec.issue(for: .p256, by: (TestPKI.attackerRoot, TestPKI.attackerKey)))
         let attackerRoot = try Certificate(derEncoded: TestPKI.attackerRoot)
         let result = CertificateChain.verify(
             leaf: attackerLeaf, intermediates: [attackerRoot], anchors: [TestPKI.rootCertificate], at: FixedTime.now
         )
         guard case .noPathToAnchor = result else { Issue.record("\(result)"); return }
-        let none = CertificateChain.verify(leaf: attackerLeaf, intermediates: [attackerRoot], anchors: [], at: FixedTime.now)
+        let none = CertificateChain.verify(
+            leaf: attackerLeaf, intermediates: [attackerRoot], anchors: [], at: FixedTime.now)
         guard case .noPathToAnchor = none else { Issue.record("\(none)"); return }
     }
 
@@ -101,26 +108,30 @@ struct CertificateTests {
         let start = try #require((0..<intermediate.count - 5).first { Array(intermediate[$0..<$0 + 5]) == version })
         intermediate[start + 6 + Int(intermediate[start + 6])] ^= 0x01
         let result = CertificateChain.verify(
-            leaf: try leaf(), intermediates: [try Certificate(derEncoded: intermediate)], anchors: [TestPKI.rootCertificate],
+            leaf: try leaf(), intermediates: [try Certificate(derEncoded: intermediate)],
+            anchors: [TestPKI.rootCertificate],
             at: FixedTime.now
         )
         guard case .invalid = result else { Issue.record("\(result)"); return }
     }
 
     @Test func readsPEMBundlesAndRefusesBrokenOnes() throws {
-        let pem = "-----BEGIN CERTIFICATE-----\n" + Data(TestPKI.root).base64EncodedString(options: .lineLength64Characters)
+        let pem =
+            "-----BEGIN CERTIFICATE-----\n" + Data(TestPKI.root).base64EncodedString(options: .lineLength64Characters)
             + "\n-----END CERTIFICATE-----\n"
         #expect(try Certificate.parsePEMBundle(pem + pem).count == 2)
         #expect(throws: CertificateError.self) { try Certificate.parsePEMBundle("no certificate here") }
-        #expect(throws: CertificateError.self) { try Certificate.parsePEMBundle("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----") }
+        #expect(throws: CertificateError.self) {
+            try Certificate.parsePEMBundle("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----")
+        }
     }
 
     @Test func derReaderRefusesNonMinimalAndOverlongLengths() throws {
-        #expect(throws: DERError.self) { try DERReader.readSingle([0x04, 0x81, 0x01, 0x00]) } // long form for 1
-        #expect(throws: DERError.self) { try DERReader.readSingle([0x04, 0x05, 0x00]) } // longer than the input
-        #expect(throws: DERError.self) { try DERReader.readSingle([0x04, 0x80, 0x00, 0x00]) } // indefinite
-        #expect(throws: DERError.self) { try DERReader.readSingle([0x04, 0x01, 0x00, 0x00]) } // trailing
-        #expect(throws: DERError.self) { try DERReader.readSingle([0x01, 0x01, 0x01]).boolean() } // BOOLEAN not 00/FF
+        #expect(throws: DERError.self) { try DERReader.readSingle([0x04, 0x81, 0x01, 0x00]) }  // long form for 1
+        #expect(throws: DERError.self) { try DERReader.readSingle([0x04, 0x05, 0x00]) }  // longer than the input
+        #expect(throws: DERError.self) { try DERReader.readSingle([0x04, 0x80, 0x00, 0x00]) }  // indefinite
+        #expect(throws: DERError.self) { try DERReader.readSingle([0x04, 0x01, 0x00, 0x00]) }  // trailing
+        #expect(throws: DERError.self) { try DERReader.readSingle([0x01, 0x01, 0x01]).boolean() }  // BOOLEAN not 00/FF
         #expect(try DERReader.readSingle([0x06, 0x03, 0x2A, 0x86, 0x48]).objectIdentifier() == "1.2.840")
         #expect(try DERReader.readSingle([0xBF, 0x85, 0x3E, 0x02, 0x05, 0x00]).tagNumber == 702)
     }

@@ -1,5 +1,6 @@
-import Testing
 import TapTestSupport
+import Testing
+
 @testable import TapCrypto
 
 @Suite("Public keys from raw parts, and signature checks")
@@ -24,7 +25,9 @@ struct PublicKeyTests {
         y[31] ^= 0x01
         #expect(throws: PublicKeyError.self) { try PublicKey.ellipticCurve(.p256, x: x, y: y) }
         x = [UInt8](repeating: 0, count: 32)
-        #expect(throws: PublicKeyError.self) { try PublicKey.ellipticCurve(.p256, x: x, y: [UInt8](repeating: 0, count: 32)) }
+        #expect(throws: PublicKeyError.self) {
+            try PublicKey.ellipticCurve(.p256, x: x, y: [UInt8](repeating: 0, count: 32))
+        }
     }
 
     @Test func coordinatesOfTheWrongLengthAreRefused() {
@@ -68,7 +71,9 @@ struct PublicKeyTests {
 
     @Test func rsaPartsOutsideTheLimitsAreRefused() {
         let modulus = TestKey.rsa.rsaModulus
-        #expect(throws: PublicKeyError.self) { try PublicKey.rsa(modulus: Array(modulus.prefix(128)), exponent: [1, 0, 1]) }
+        #expect(throws: PublicKeyError.self) {
+            try PublicKey.rsa(modulus: Array(modulus.prefix(128)), exponent: [1, 0, 1])
+        }
         #expect(throws: PublicKeyError.self) { try PublicKey.rsa(modulus: [0] + modulus, exponent: [1, 0, 1]) }
         #expect(throws: PublicKeyError.self) { try PublicKey.rsa(modulus: modulus, exponent: [1, 0, 0]) }
         #expect(throws: PublicKeyError.self) { try PublicKey.rsa(modulus: modulus, exponent: [1]) }

@@ -65,7 +65,10 @@ public final class GraphEmulator: @unchecked Sendable {
     public private(set) var baseURL = ""
 
     /// An emulator for one tenant and app; `now` is the clock its timestamps and token expiry use.
-    public init(tenant: String = "contoso-tenant", clientID: String = "11111111-2222-3333-4444-555555555555", now: @escaping @Sendable () -> Date) {
+    public init(
+        tenant: String = "contoso-tenant", clientID: String = "11111111-2222-3333-4444-555555555555",
+        now: @escaping @Sendable () -> Date
+    ) {
         self.tenant = tenant
         self.clientID = clientID
         self.now = now
@@ -80,7 +83,9 @@ public final class GraphEmulator: @unchecked Sendable {
         let app = Application(
             responder: responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: { var logger = Logger(label: "graph-emulator"); logger.logLevel = .critical; return logger }())
+            logger: {
+                var logger = Logger(label: "graph-emulator"); logger.logLevel = .critical; return logger
+            }())
         task = Task { try await app.runService() }
         var iterator = stream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
@@ -122,13 +127,19 @@ public final class GraphEmulator: @unchecked Sendable {
     }
 
     /// The next create for this user finds a pass made in the portal a moment earlier (after our list).
-    public func raceNextCreate(for userPrincipalName: String) { lock.withLock { race = userPrincipalName.lowercased() } }
+    public func raceNextCreate(for userPrincipalName: String) {
+        lock.withLock { race = userPrincipalName.lowercased() }
+    }
 
     /// The user's pass, if any.
-    public func pass(of userPrincipalName: String) -> StoredPass? { lock.withLock { passes[userPrincipalName.lowercased()] } }
+    public func pass(of userPrincipalName: String) -> StoredPass? {
+        lock.withLock { passes[userPrincipalName.lowercased()] }
+    }
 
     /// The user signs in with their one-time pass.
-    public func usePass(of userPrincipalName: String) { lock.withLock { passes[userPrincipalName.lowercased()]?.used = true } }
+    public func usePass(of userPrincipalName: String) {
+        lock.withLock { passes[userPrincipalName.lowercased()]?.used = true }
+    }
 
     /// Intune gets a device record.
     public func addManagedDevice(
@@ -150,7 +161,8 @@ public final class GraphEmulator: @unchecked Sendable {
     public func addFido2Method(for userPrincipalName: String, createdAt: Date, model: String = "YubiKey 5 NFC") {
         lock.withLock {
             fido2[userPrincipalName.lowercased(), default: []].append([
-                "id": nextID(), "createdDateTime": Self.format(createdAt), "aaGuid": "cb69481e-8ff7-4039-93ec-0a2729a154a8",
+                "id": nextID(), "createdDateTime": Self.format(createdAt),
+                "aaGuid": "cb69481e-8ff7-4039-93ec-0a2729a154a8",
                 "model": model, "attestationLevel": "attested", "displayName": model,
             ])
         }
@@ -172,7 +184,9 @@ public final class GraphEmulator: @unchecked Sendable {
 
     /// Answers to `route` send their head at once and their body this much later (a connection that stalls
     /// half-way through an answer).
-    public func setBodyStall(_ duration: Duration, for route: Route = .any) { lock.withLock { stalls[route] = duration } }
+    public func setBodyStall(_ duration: Duration, for route: Route = .any) {
+        lock.withLock { stalls[route] = duration }
+    }
 
     /// The requests seen so far.
     public var requests: [Seen] { lock.withLock { seen } }
@@ -195,14 +209,18 @@ public final class GraphEmulator: @unchecked Sendable {
         let (path, query) = Self.split(target)
         let route = Self.route(method: method, segments: path)
         let (fault, wait, stall, isDown) = lock.withLock { () -> (Fault?, Duration, Duration, Bool) in
-            seen.append(Seen(method: method, target: target, route: route, at: now(), body: route == .token ? "" : body))
+            seen.append(
+                Seen(method: method, target: target, route: route, at: now(), body: route == .token ? "" : body))
             var hit: Fault?
             if let index = faults.firstIndex(where: { ($0.route == route || $0.route == .any) && $0.remaining > 0 }) {
                 faults[index].remaining -= 1
                 hit = faults[index]
                 if faults[index].remaining == 0 { faults.remove(at: index) }
             }
-            return (hit, delays[route] ?? delays[.any] ?? .zero, stalls[route] ?? stalls[.any] ?? .zero, down && route != .token)
+            return (
+                hit, delays[route] ?? delays[.any] ?? .zero, stalls[route] ?? stalls[.any] ?? .zero,
+                down && route != .token
+            )
         }
         var response = try await answer(
             request, route: route, method: method, path: path, query: query, body: body, fault: fault, isDown: isDown)
@@ -224,7 +242,9 @@ public final class GraphEmulator: @unchecked Sendable {
         if let fault {
             var headers: HTTPFields = [:]
             if let retryAfter = fault.retryAfter { headers[.retryAfter] = String(retryAfter) }
-            let code = fault.status == 429 ? "TooManyRequests" : fault.status == 503 ? "serviceNotAvailable" : "generalException"
+            let code =
+                fault.status == 429
+                ? "TooManyRequests" : fault.status == 503 ? "serviceNotAvailable" : "generalException"
             return Self.graphError(fault.status, code, "scripted fault", headers: headers)
         }
         if isDown { return Self.graphError(503, "serviceNotAvailable", "The service is temporarily unavailable.") }
@@ -239,7 +259,9 @@ public final class GraphEmulator: @unchecked Sendable {
         case .managedDevices: return managedDevices(query: query)
         case .fido2Methods: return withUser(path[2]) { user in Self.json(200, ["value": fido2[user] ?? []]) }
         case .tapList:
-            return withUser(path[2]) { user in Self.json(200, ["value": passes[user].map { [view($0, withValue: false)] } ?? []]) }
+            return withUser(path[2]) { user in
+                Self.json(200, ["value": passes[user].map { [view($0, withValue: false)] } ?? []])
+            }
         case .tapGet:
             return withUser(path[2]) { user in
                 guard let pass = passes[user], pass.id == path[5] else {
@@ -289,7 +311,8 @@ public final class GraphEmulator: @unchecked Sendable {
         guard (minimum...maximum).contains(lifetime) else {
             return Self.graphError(
                 400, "badRequest",
-                "The specified lifetime is outside the policy range. Lifetime must be between \(minimum) and \(maximum) minutes.")
+                "The specified lifetime is outside the policy range. Lifetime must be between \(minimum) and \(maximum) minutes."
+            )
         }
         if race == user {
             race = nil
@@ -313,12 +336,15 @@ public final class GraphEmulator: @unchecked Sendable {
     private func view(_ pass: StoredPass, withValue: Bool) -> [String: Any] {
         let current = now()
         let expires = pass.startAt.addingTimeInterval(TimeInterval(pass.lifetimeInMinutes * 60))
-        let reason = pass.used && pass.isUsableOnce ? "OneTimeUsed"
+        let reason =
+            pass.used && pass.isUsableOnce
+            ? "OneTimeUsed"
             : current < pass.startAt ? "NotYetValid" : current >= expires ? "Expired" : "EnabledByPolicy"
         return [
             "@odata.type": "#microsoft.graph.temporaryAccessPassAuthenticationMethod",
             "id": pass.id, "temporaryAccessPass": withValue ? pass.value : NSNull(),
-            "createdDateTime": Self.format(pass.createdAt, fractional: true), "startDateTime": Self.format(pass.startAt),
+            "createdDateTime": Self.format(pass.createdAt, fractional: true),
+            "startDateTime": Self.format(pass.startAt),
             "lifetimeInMinutes": pass.lifetimeInMinutes, "isUsableOnce": pass.isUsableOnce,
             "isUsable": reason == "EnabledByPolicy", "methodUsabilityReason": reason,
         ]
@@ -335,7 +361,13 @@ public final class GraphEmulator: @unchecked Sendable {
         }
         let serial = literal.replacingOccurrences(of: "''", with: "'")
         return lock.withLock {
-            Self.json(200, ["value": devices.filter { ($0["serialNumber"] as? String)?.caseInsensitiveCompare(serial) == .orderedSame }])
+            Self.json(
+                200,
+                [
+                    "value": devices.filter {
+                        ($0["serialNumber"] as? String)?.caseInsensitiveCompare(serial) == .orderedSame
+                    }
+                ])
         }
     }
 
@@ -349,15 +381,20 @@ public final class GraphEmulator: @unchecked Sendable {
         guard form["grant_type"] == "client_credentials", form["client_id"] == clientID,
             form["scope"] == "\(baseURL)/.default"
         else {
-            return Self.json(400, ["error": "invalid_request", "error_description": "AADSTS900144: bad client-credentials request."])
+            return Self.json(
+                400, ["error": "invalid_request", "error_description": "AADSTS900144: bad client-credentials request."])
         }
         let (secret, certificate) = lock.withLock { (clientSecret, self.certificate) }
         if let presented = form["client_secret"] {
-            guard let secret, presented == secret else { return refuse("invalid_client", "AADSTS7000215: Invalid client secret provided.") }
+            guard let secret, presented == secret else {
+                return refuse("invalid_client", "AADSTS7000215: Invalid client secret provided.")
+            }
         } else if let assertion = form["client_assertion"],
             form["client_assertion_type"] == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
         {
-            guard let certificate, verify(assertion, certificate: certificate, audience: "\(baseURL)/\(tenant)/oauth2/v2.0/token") else {
+            guard let certificate,
+                verify(assertion, certificate: certificate, audience: "\(baseURL)/\(tenant)/oauth2/v2.0/token")
+            else {
                 return refuse("invalid_client", "AADSTS700027: Client assertion contains an invalid signature.")
             }
         } else {
@@ -369,7 +406,8 @@ public final class GraphEmulator: @unchecked Sendable {
             tokens[token] = now().addingTimeInterval(TimeInterval(storedTokenLifetime))
             return storedTokenLifetime
         }
-        return Self.json(200, ["token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token])
+        return Self.json(
+            200, ["token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime, "access_token": token])
     }
 
     /// Checks a client assertion as Entra does: RS256 under the registered certificate, `x5t` its SHA-1
@@ -381,7 +419,8 @@ public final class GraphEmulator: @unchecked Sendable {
             let header = (try? JSONSerialization.jsonObject(with: Data(headerBytes))) as? [String: Any],
             let claims = (try? JSONSerialization.jsonObject(with: Data(claimBytes))) as? [String: Any],
             header["alg"] as? String == "RS256",
-            let thumbprint = try? Crypto.sha1(certificate.derEncoded), header["x5t"] as? String == Self.base64URLEncode(thumbprint),
+            let thumbprint = try? Crypto.sha1(certificate.derEncoded),
+            header["x5t"] as? String == Self.base64URLEncode(thumbprint),
             let key = try? certificate.publicKey,
             key.isValidSignature(signature, over: Array("\(parts[0]).\(parts[1])".utf8), algorithm: .rsaPKCS1SHA256)
         else { return false }

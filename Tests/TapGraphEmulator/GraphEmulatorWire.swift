@@ -52,7 +52,8 @@ extension GraphEmulator {
         switch (method, segments.count) {
         case ("POST", 4) where segments[1] == "oauth2": return .token
         case ("GET", 5) where segments[1] == "policies": return .policy
-        case ("GET", 3) where segments[1] == "deviceManagement" && segments[2] == "managedDevices": return .managedDevices
+        case ("GET", 3) where segments[1] == "deviceManagement" && segments[2] == "managedDevices":
+            return .managedDevices
         case ("GET", 5) where segments[1] == "users" && segments[4] == "fido2Methods": return .fido2Methods
         case (_, 5) where segments[1] == "users" && segments[4] == "temporaryAccessPassMethods":
             return method == "POST" ? .tapCreate : .tapList
@@ -90,7 +91,12 @@ extension GraphEmulator {
     static func graphError(_ status: Int, _ code: String, _ message: String, headers: HTTPFields = [:]) -> Response {
         var response = json(
             status,
-            ["error": ["code": code, "message": message, "innerError": ["request-id": UUID().uuidString, "date": format(Date())]]])
+            [
+                "error": [
+                    "code": code, "message": message,
+                    "innerError": ["request-id": UUID().uuidString, "date": format(Date())],
+                ]
+            ])
         for field in headers { response.headers.append(field) }
         return response
     }
@@ -104,7 +110,8 @@ extension GraphEmulator {
 
     static func format(_ date: Date, fractional: Bool = false) -> String {
         let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = fractional ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
+        formatter.formatOptions =
+            fractional ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]
         return formatter.string(from: date)
     }
 
@@ -121,7 +128,9 @@ extension GraphEmulator {
     }
 
     static func base64URLEncode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/", with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 }

@@ -14,6 +14,7 @@ import TapGraphEmulator
 import TapHTTP
 import TapStorage
 import TapTestSupport
+import Testing
 
 extension NIOLockedValueBox {
     /// A copy of the value, read under the lock.
@@ -43,13 +44,18 @@ final class EntraFixture: @unchecked Sendable {
 
     var databasePath: String { directory.appendingPathComponent("tapstation.sqlite").path }
 
-    init(flavour: GraphEmulator.OneTapFlavour = .replace, credential: ((GraphEmulator) -> GraphCredential)? = nil) async throws {
+    init(
+        flavour: GraphEmulator.OneTapFlavour = .replace, credential: ((GraphEmulator) -> GraphCredential)? = nil
+    ) async throws {
         directory = temporaryDirectory("entra")
         clock = TestClock()
         world = testWorld(clock: clock)
         keyring = testKeyring()
-        store = try EnrollmentStore(path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
-        let (created, token) = try await store.createOperator(NewOperator(name: "admin", role: .admin, userPrincipalName: UserPrincipalName("admin@contoso.example")), by: nil)
+        store = try EnrollmentStore(
+            path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
+        let (created, token) = try await store.createOperator(
+            NewOperator(name: "admin", role: .admin, userPrincipalName: UserPrincipalName("admin@contoso.example")),
+            by: nil)
         admin = created.identity
         adminToken = token.value
         let clock = self.clock
@@ -57,7 +63,9 @@ final class EntraFixture: @unchecked Sendable {
         emulator.flavour = flavour
         emulator.acceptSecret(secret)
         try await emulator.start()
-        for user in ["ada@contoso.example", "grace@contoso.example", "o'neil+it@contoso.example"] { emulator.addUser(user) }
+        for user in ["ada@contoso.example", "grace@contoso.example", "o'neil+it@contoso.example"] {
+            emulator.addUser(user)
+        }
         // The process-wide client needs no shutdown, so a test that fails half-way leaks nothing that crashes.
         http = HTTPClient.shared
         let lines = logLines
@@ -77,19 +85,23 @@ final class EntraFixture: @unchecked Sendable {
     ///
     /// `requestTimeout` applies to Graph calls only; the token endpoint keeps the default. A test that shortens
     /// it is about a slow Graph, and under a loaded sanitizer run a one-second token fetch times out first.
-    func restart(credential: GraphCredential? = nil, reopenStore: Bool = false, requestTimeout: Duration = .seconds(5)) throws {
+    func restart(
+        credential: GraphCredential? = nil, reopenStore: Bool = false, requestTimeout: Duration = .seconds(5)
+    ) throws {
         if reopenStore {
             store = try EnrollmentStore(path: databasePath, world: world, keyring: keyring)
         }
         func graphConfiguration(timeout: Duration) -> GraphConfiguration {
             GraphConfiguration(
-                tenant: emulator.tenant, clientID: emulator.clientID, credential: credential ?? .secret(ClientSecret(secret)),
+                tenant: emulator.tenant, clientID: emulator.clientID,
+                credential: credential ?? .secret(ClientSecret(secret)),
                 authorityHost: URL(string: emulator.baseURL)!, graphHost: URL(string: emulator.baseURL)!,
                 requestTimeout: timeout, maximumAttempts: 3, maximumRetryAfter: .seconds(10))
         }
         let configuration = graphConfiguration(timeout: requestTimeout)
         let clock = self.clock
-        let tokens = TokenClient(configuration: graphConfiguration(timeout: .seconds(5)), http: http, now: { clock.now })
+        let tokens = TokenClient(
+            configuration: graphConfiguration(timeout: .seconds(5)), http: http, now: { clock.now })
         let sleeps = self.sleeps
         graph = GraphClient(
             configuration: configuration, http: http, tokens: tokens, logger: logger,
@@ -111,14 +123,18 @@ final class EntraFixture: @unchecked Sendable {
         let (router, _) = buildRouter(
             configuration: ServerConfiguration(), store: store, keyring: keyring, world: world, authority: authority)
         return Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            logger: logger)
     }
 
     static func headers(_ token: String) -> HTTPFields {
         [.authorization: "Bearer \(token)", .contentType: "application/json"]
     }
 
-    static func deviceBody(user: String = "ada@contoso.example", serial: String = "C02XK1ZZJG5H", pass: String = #"{"maxUses": 2}"#, replace: Bool? = nil) -> String {
+    static func deviceBody(
+        user: String = "ada@contoso.example", serial: String = "C02XK1ZZJG5H", pass: String = #"{"maxUses": 2}"#,
+        replace: Bool? = nil
+    ) -> String {
         let replaceField = replace.map { #", "replaceExisting": \#($0)"# } ?? ""
         return #"""
             {"scenario": "deviceEnrollment", "userPrincipalName": "\#(user)",
@@ -132,16 +148,20 @@ final class EntraFixture: @unchecked Sendable {
 
     /// A session created through the authority (no HTTP), with its pass value.
     func create(_ request: NewSession, replaceExisting: Bool = false) async throws -> (Session, String) {
-        guard case .createdExternally(let issued) = try await authority.createSession(
-            request, by: admin, idempotency: nil, replaceExisting: replaceExisting)
+        guard
+            case .createdExternally(let issued) = try await authority.createSession(
+                request, by: admin, idempotency: nil, replaceExisting: replaceExisting)
         else { throw CancellationError() }
         return (issued.session, issued.pass.revealed)
     }
 
-    static func deviceRequest(user: String = "ada@contoso.example", serial: String = "C02XK1ZZJG5H", maxUses: Int = 2) -> NewSession {
+    static func deviceRequest(
+        user: String = "ada@contoso.example", serial: String = "C02XK1ZZJG5H", maxUses: Int = 2
+    ) -> NewSession {
         NewSession(
             scenario: .deviceEnrollment, userPrincipalName: UserPrincipalName(user)!,
-            device: DeviceDescription(serialNumber: SerialNumber(serial)!, platform: .ipados), pass: PassRequest(maxUses: maxUses))
+            device: DeviceDescription(serialNumber: SerialNumber(serial)!, platform: .ipados),
+            pass: PassRequest(maxUses: maxUses))
     }
 
     func session(_ id: SessionID) async throws -> Session {
@@ -156,8 +176,6 @@ final class EntraFixture: @unchecked Sendable {
         try await store.auditEvents(sessionID: id, limit: 100).map(\.data)
     }
 }
-
-import Testing
 
 extension TestResponse {
     func decode<T: Decodable>(_ type: T.Type) throws -> T {

@@ -24,7 +24,8 @@ extension EntraFlowTests {
             #expect(refused.problem?.field == "pass.lifetimeInMinutes")
             #expect(refused.problem?.bound == "between 60 and 480 minutes (Entra's Temporary Access Pass policy)")
             #expect(fixture.emulator.requests.allSatisfy { $0.route == .token || $0.route == .policy })
-            let list = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
+            let list = try await fixture.store.sessions(
+                matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
             #expect(list.items.isEmpty)
         }
         await fixture.cleanUp()
@@ -122,7 +123,8 @@ extension EntraFlowTests {
             #expect(down.status == .serviceUnavailable)
             #expect(down.problem?.code == "entra_unavailable")
         }
-        let sessions = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
+        let sessions = try await fixture.store.sessions(
+            matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
         #expect(sessions.items.allSatisfy { $0.storedState == .cancelled })
         await fixture.cleanUp()
     }
@@ -132,7 +134,8 @@ extension EntraFlowTests {
         let (session, _) = try await fixture.create(EntraFixture.deviceRequest())
         try await fixture.application().test(.router) { client in
             let revoked = try await client.execute(
-                uri: "/v1/users/ada@contoso.example/revoke", method: .post, headers: EntraFixture.headers(fixture.adminToken),
+                uri: "/v1/users/ada@contoso.example/revoke", method: .post,
+                headers: EntraFixture.headers(fixture.adminToken),
                 body: ByteBuffer(string: #"{"reason": "phone stolen, INC-9"}"#))
             #expect(revoked.status == .ok)
             #expect(fixture.emulator.pass(of: "ada@contoso.example") == nil)
@@ -148,7 +151,8 @@ extension EntraFlowTests {
         try await fixture.application().test(.router) { client in
             let redeem = try await client.execute(
                 uri: "/v1/redeem", method: .post, headers: [.contentType: "application/json"],
-                body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "ABCD-EFGH-JKMN"}"#))
+                body: ByteBuffer(
+                    string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "ABCD-EFGH-JKMN"}"#))
             #expect(redeem.status == .conflict)
             #expect(redeem.problem?.code == "not_in_local_mode")
             let checkIn = try await client.execute(
@@ -165,7 +169,10 @@ extension EntraFlowTests {
             // A batch would mint local passes row by row; in Entra mode each row needs Graph, not built yet.
             let batch = try await client.execute(
                 uri: "/v1/sessions/batch", method: .post, headers: EntraFixture.headers(fixture.adminToken),
-                body: ByteBuffer(string: #"{"sessions": [{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example"}]}"#))
+                body: ByteBuffer(
+                    string:
+                        #"{"sessions": [{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example"}]}"#
+                ))
             #expect(batch.problem?.code == "not_in_local_mode")
             // So would an MDM script's check-in by serial: the watcher completes from Intune and deletes the TAP.
             let (_, mdmToken) = try await fixture.store.createOperator(
@@ -195,11 +202,14 @@ extension EntraFlowTests {
         case .stalledHalfWay: fixture.emulator.setBodyStall(.seconds(4), for: .tapCreate)
         }
         // We cannot know Graph made the pass.
-        await #expect(throws: EntraError.graphUnavailable("timed out")) { _ = try await fixture.create(EntraFixture.deviceRequest()) }
+        await #expect(throws: EntraError.graphUnavailable("timed out")) {
+            _ = try await fixture.create(EntraFixture.deviceRequest())
+        }
         // The pass it made was found and deleted at once; the session is cancelled and the intent closed.
         #expect(fixture.emulator.pass(of: "ada@contoso.example") == nil)
         #expect(try await fixture.store.unresolvedProvisioningIntents().isEmpty)
-        let sessions = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
+        let sessions = try await fixture.store.sessions(
+            matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
         #expect(sessions.items.map(\.storedState) == [.cancelled])
         await fixture.cleanUp()
     }

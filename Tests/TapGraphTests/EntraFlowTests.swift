@@ -56,11 +56,15 @@ struct EntraFlowTests {
             #expect(final.pass?.temporaryAccessPass == nil)
             #expect(!read.text.contains(passValue))
         }
-        let session = try #require(try await fixture.store.sessions(
-            matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10).items.first)
-        #expect(try await fixture.auditTypes(session.id) == [
-            "session.created", "pass.issued", "device.enrolled", "session.completed", "pass.revoked", "pass.revocationConfirmed",
-        ])
+        let session = try #require(
+            try await fixture.store.sessions(
+                matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10
+            ).items.first)
+        #expect(
+            try await fixture.auditTypes(session.id) == [
+                "session.created", "pass.issued", "device.enrolled", "session.completed", "pass.revoked",
+                "pass.revocationConfirmed",
+            ])
         let revoked = try await fixture.auditData(session.id)[4]
         #expect(revoked.contains(#""revocation":"pending""#))
         try expectNeverStored(minted.current, fixture)
@@ -79,7 +83,8 @@ struct EntraFlowTests {
             #expect(fixture.emulator.pass(of: "grace@contoso.example")?.isUsableOnce == true)
 
             // A key registered before the session began does not count.
-            fixture.emulator.addFido2Method(for: "grace@contoso.example", createdAt: fixture.clock.now.addingTimeInterval(-3600))
+            fixture.emulator.addFido2Method(
+                for: "grace@contoso.example", createdAt: fixture.clock.now.addingTimeInterval(-3600))
             fixture.clock.advance(minutes: 2)
             fixture.emulator.usePass(of: "grace@contoso.example")
             var report = try await fixture.watcher.pollOnce()
@@ -140,18 +145,21 @@ struct EntraFlowTests {
 
     @Test func anExpiredTAPDoesNotBlockANewSessionAndAnIdempotentRetryGetsNoValue() async throws {
         let fixture = try await EntraFixture(flavour: .refuse)
-        let old = fixture.emulator.addPass(for: "ada@contoso.example", createdAt: fixture.clock.now.addingTimeInterval(-7200))
+        let old = fixture.emulator.addPass(
+            for: "ada@contoso.example", createdAt: fixture.clock.now.addingTimeInterval(-7200))
         try await fixture.application().test(.router) { client in
             var headers = EntraFixture.headers(fixture.adminToken)
             headers[HTTPField.Name("Idempotency-Key")!] = "order-4411"
             let created = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: headers, body: ByteBuffer(string: EntraFixture.deviceBody()))
+                uri: "/v1/sessions", method: .post, headers: headers,
+                body: ByteBuffer(string: EntraFixture.deviceBody()))
             #expect(created.status == .created)
             let value = try #require(try created.decode(SessionView.self).pass?.temporaryAccessPass)
             #expect(fixture.emulator.pass(of: "ada@contoso.example")?.id != old)
 
             let replayed = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: headers, body: ByteBuffer(string: EntraFixture.deviceBody()))
+                uri: "/v1/sessions", method: .post, headers: headers,
+                body: ByteBuffer(string: EntraFixture.deviceBody()))
             #expect(replayed.status == .created)
             #expect(replayed.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
             #expect(try replayed.decode(SessionView.self).pass?.temporaryAccessPass == nil)
@@ -162,11 +170,15 @@ struct EntraFlowTests {
     }
 
     @Test(arguments: [GraphEmulator.OneTapFlavour.replace, .refuse])
-    func aReissueReplacesTheSessionsOwnPassAndAnApprovedPassIsCollectedFromEntra(flavour: GraphEmulator.OneTapFlavour) async throws {
+    func aReissueReplacesTheSessionsOwnPassAndAnApprovedPassIsCollectedFromEntra(
+        flavour: GraphEmulator.OneTapFlavour
+    ) async throws {
         let fixture = try await EntraFixture(flavour: flavour)
         let (session, firstValue) = try await fixture.create(EntraFixture.deviceRequest())
         let first = try #require(session.entra?.methodID)
-        guard case .external(let reissued) = try await fixture.authority.reissuePass(session.id, request: PassRequest(), by: fixture.admin)
+        guard
+            case .external(let reissued) = try await fixture.authority.reissuePass(
+                session.id, request: PassRequest(), by: fixture.admin)
         else { Issue.record("not an Entra pass"); return }
         #expect(reissued.pass.revealed != firstValue)
         #expect(fixture.emulator.pass(of: "ada@contoso.example")?.id == reissued.session.entra?.methodID)
@@ -176,19 +188,25 @@ struct EntraFlowTests {
         #expect(events.filter { $0 == "pass.revocationConfirmed" }.count == 1)
 
         // Four eyes: the requester collects the approved pass, and it is made in Entra only then.
-        _ = try await fixture.store.patchPolicy(.object(["defaults": .object(["approvalRequired": true])]), by: fixture.admin)
+        _ = try await fixture.store.patchPolicy(
+            .object(["defaults": .object(["approvalRequired": true])]), by: fixture.admin)
         let (approver, _) = try await fixture.store.createOperator(
-            NewOperator(name: "abe", role: .helpdesk, userPrincipalName: UserPrincipalName("abe@contoso.example")), by: nil)
-        guard case .awaitingApproval(let waiting) = try await fixture.authority.createSession(
-            NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("grace@contoso.example")!),
-            by: fixture.admin, idempotency: nil, replaceExisting: false)
+            NewOperator(name: "abe", role: .helpdesk, userPrincipalName: UserPrincipalName("abe@contoso.example")),
+            by: nil)
+        guard
+            case .awaitingApproval(let waiting) = try await fixture.authority.createSession(
+                NewSession(
+                    scenario: .fido2Registration, userPrincipalName: UserPrincipalName("grace@contoso.example")!),
+                by: fixture.admin, idempotency: nil, replaceExisting: false)
         else { Issue.record("no approval asked"); return }
         #expect(fixture.emulator.pass(of: "grace@contoso.example") == nil)
         _ = try await fixture.store.approve(waiting.id, by: approver.identity, proofing: nil)
         await #expect(throws: EnrollmentError.notTheRequester) {
             _ = try await fixture.authority.reissuePass(waiting.id, request: PassRequest(), by: approver.identity)
         }
-        guard case .external(let collected) = try await fixture.authority.reissuePass(waiting.id, request: PassRequest(), by: fixture.admin)
+        guard
+            case .external(let collected) = try await fixture.authority.reissuePass(
+                waiting.id, request: PassRequest(), by: fixture.admin)
         else { Issue.record("not an Entra pass"); return }
         #expect(fixture.emulator.pass(of: "grace@contoso.example")?.value == collected.pass.revealed)
         #expect(collected.session.storedState == .active)
@@ -210,7 +228,8 @@ struct EntraFlowTests {
             await #expect(throws: EntraError.temporaryAccessPassExists) {
                 _ = try await fixture.create(EntraFixture.deviceRequest())
             }
-            let sessions = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
+            let sessions = try await fixture.store.sessions(
+                matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
             #expect(sessions.items.map(\.storedState) == [.cancelled])
             #expect(try await fixture.store.unresolvedProvisioningIntents().isEmpty)
         }
@@ -220,7 +239,8 @@ struct EntraFlowTests {
     @Test func anOldIntuneRecordOfTheSameSerialDoesNotCompleteANewSession() async throws {
         let fixture = try await EntraFixture()
         let before = fixture.clock.now.addingTimeInterval(-86_400 * 30)
-        fixture.emulator.addManagedDevice(serialNumber: "C02XK1ZZJG5H", enrolledAt: before, userPrincipalName: "ada@contoso.example")
+        fixture.emulator.addManagedDevice(
+            serialNumber: "C02XK1ZZJG5H", enrolledAt: before, userPrincipalName: "ada@contoso.example")
         let (session, _) = try await fixture.create(EntraFixture.deviceRequest())
         fixture.clock.advance(minutes: 5)
         // Enrolled after the session began, but by someone else: not this session's enrollment either.
@@ -232,7 +252,8 @@ struct EntraFlowTests {
         #expect(fixture.emulator.pass(of: "ada@contoso.example") != nil)
 
         // A record with no user (a userless enrollment) after the session began does complete it.
-        fixture.emulator.addManagedDevice(serialNumber: "c02xk1zzjg5h", enrolledAt: fixture.clock.now, userPrincipalName: nil)
+        fixture.emulator.addManagedDevice(
+            serialNumber: "c02xk1zzjg5h", enrolledAt: fixture.clock.now, userPrincipalName: nil)
         fixture.clock.advance(minutes: 1)
         #expect(try await fixture.watcher.pollOnce().completed == 1)
         #expect(try await fixture.session(session.id).storedState == .completed)
@@ -265,12 +286,18 @@ struct EntraFlowTests {
         #expect(fixture.emulator.pass(of: "o'neil+it@contoso.example") != nil)
         _ = try await fixture.watcher.pollOnce()
         let targets = fixture.emulator.requests.map(\.target)
-        #expect(targets.contains("/v1.0/users/o%27neil%2Bit%40contoso.example/authentication/temporaryAccessPassMethods"))
-        #expect(targets.contains { $0.hasPrefix("/v1.0/deviceManagement/managedDevices?$filter=serialNumber%20eq%20%27AB-12-CD%27&") })
+        #expect(
+            targets.contains("/v1.0/users/o%27neil%2Bit%40contoso.example/authentication/temporaryAccessPassMethods"))
+        #expect(
+            targets.contains {
+                $0.hasPrefix("/v1.0/deviceManagement/managedDevices?$filter=serialNumber%20eq%20%27AB-12-CD%27&")
+            })
         // The same user reaches Graph intact when the key path polls fido2Methods.
         _ = try await fixture.graph.fido2Methods(of: UserPrincipalName("o'neil+it@contoso.example")!)
         #expect(targets.count < fixture.emulator.requests.count)
-        #expect(fixture.emulator.requests.last?.target == "/v1.0/users/o%27neil%2Bit%40contoso.example/authentication/fido2Methods")
+        #expect(
+            fixture.emulator.requests.last?.target
+                == "/v1.0/users/o%27neil%2Bit%40contoso.example/authentication/fido2Methods")
         #expect(try await fixture.session(session.id).storedState == .active)
         await fixture.cleanUp()
     }
@@ -279,13 +306,15 @@ struct EntraFlowTests {
         let fixture = try await EntraFixture()
         // What a crash leaves: the intent committed, the pass created in Entra, Graph's answer never recorded.
         let outcome = try await fixture.store.beginEntraSession(
-            EntraFixture.deviceRequest(), by: fixture.admin, idempotency: nil, limits: try await fixture.authority.limits())
+            EntraFixture.deviceRequest(), by: fixture.admin, idempotency: nil,
+            limits: try await fixture.authority.limits())
         guard case .provision(let intent) = outcome else { Issue.record("no intent"); return }
         let created = try await fixture.graph.createTemporaryAccessPass(
             for: intent.userPrincipalName, TemporaryAccessPassRequest(lifetimeInMinutes: intent.lifetimeInMinutes))
         #expect(fixture.emulator.pass(of: "ada@contoso.example")?.id == created.id)
         // A pass another session of ours holds is tracked, and must survive the reconciliation.
-        let (other, _) = try await fixture.create(EntraFixture.deviceRequest(user: "grace@contoso.example", serial: "XYZ1"))
+        let (other, _) = try await fixture.create(
+            EntraFixture.deviceRequest(user: "grace@contoso.example", serial: "XYZ1"))
 
         try fixture.restart(reopenStore: true)
         #expect(await fixture.authority.reconcileInterruptedProvisioning() == 1)
@@ -301,7 +330,9 @@ struct EntraFlowTests {
 }
 
 /// The pass value is in no database page, no WAL frame and no log line.
-func expectNeverStored(_ passValue: String, _ fixture: EntraFixture, sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectNeverStored(
+    _ passValue: String, _ fixture: EntraFixture, sourceLocation: SourceLocation = #_sourceLocation
+) throws {
     #expect(!passValue.isEmpty, sourceLocation: sourceLocation)
     #expect(!fileContains(fixture.databasePath, passValue), sourceLocation: sourceLocation)
     let logs = fixture.logLines.current.joined(separator: "\n")

@@ -21,16 +21,18 @@ struct EntraServiceTests {
     @Test func theRunningServiceReconcilesAtStartAndCompletesSessions() async throws {
         let fixture = try await EntraFixture()
         // Left by a crash before this start: an intent, and the pass Graph made for it.
-        guard case .provision(let interrupted) = try await fixture.store.beginEntraSession(
-            EntraFixture.deviceRequest(user: "grace@contoso.example", serial: "CRASHED1"), by: fixture.admin,
-            idempotency: nil, limits: try await fixture.authority.limits())
+        guard
+            case .provision(let interrupted) = try await fixture.store.beginEntraSession(
+                EntraFixture.deviceRequest(user: "grace@contoso.example", serial: "CRASHED1"), by: fixture.admin,
+                idempotency: nil, limits: try await fixture.authority.limits())
         else { Issue.record("no intent"); return }
         _ = try await fixture.graph.createTemporaryAccessPass(
             for: interrupted.userPrincipalName, TemporaryAccessPassRequest(lifetimeInMinutes: 60))
 
         let entra = EntraServices(authority: fixture.authority, watcher: fixture.watcher, interval: .milliseconds(50))
         let app = buildApplication(
-            configuration: ServerConfiguration(host: "127.0.0.1", port: 0), store: fixture.store, keyring: fixture.keyring,
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0), store: fixture.store,
+            keyring: fixture.keyring,
             world: fixture.world, logger: fixture.logger, entra: entra)
         try await app.test(.live) { client in
             // Graph's delete comes first, then the intent is closed and its session cancelled.
@@ -54,7 +56,9 @@ struct EntraServiceTests {
     }
 
     /// Waits up to five seconds for `condition`.
-    static func eventually(_ condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    static func eventually(
+        _ condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         for _ in 0..<100 {
             if try await condition() { return }
             try await Task.sleep(for: .milliseconds(50))

@@ -22,7 +22,10 @@ struct GraphClientTests {
         let certificate = try Certificate(derEncoded: der)
         let signingKey = try SigningKey(pem: key.privateKeyPEM)
         #expect(signingKey.matches(certificate))
-        #expect(!signingKey.matches(try Certificate(derEncoded: CertificateSpec(subject: [("2.5.4.3", "other")]).issue(for: TestKey.rsaOther))))
+        #expect(
+            !signingKey.matches(
+                try Certificate(
+                    derEncoded: CertificateSpec(subject: [("2.5.4.3", "other")]).issue(for: TestKey.rsaOther))))
         #expect("\(signingKey)" == "<RSA private key>")
 
         let fixture = try await EntraFixture(credential: { emulator in
@@ -34,11 +37,14 @@ struct GraphClientTests {
         #expect(fixture.emulator.tokensIssued == 1)
 
         // A certificate Entra does not know is refused, and the error says what the token endpoint said.
-        let stranger = try Certificate(derEncoded: CertificateSpec(subject: [("2.5.4.3", "stranger")]).issue(for: TestKey.rsaOther))
+        let stranger = try Certificate(
+            derEncoded: CertificateSpec(subject: [("2.5.4.3", "stranger")]).issue(for: TestKey.rsaOther))
         fixture.emulator.acceptCertificate(stranger)
         try fixture.restart(credential: .certificate(key: signingKey, certificate: certificate))
-        await #expect(throws: GraphError.authentication(
-            status: 401, code: "invalid_client", message: "AADSTS700027: Client assertion contains an invalid signature.")
+        await #expect(
+            throws: GraphError.authentication(
+                status: 401, code: "invalid_client",
+                message: "AADSTS700027: Client assertion contains an invalid signature.")
         ) {
             _ = try await fixture.graph.temporaryAccessPassPolicy()
         }
@@ -52,7 +58,10 @@ struct GraphClientTests {
             _ = try await fixture.graph.temporaryAccessPassPolicy()
             Issue.record("a wrong secret got a token")
         } catch let error as GraphError {
-            #expect(error == .authentication(status: 401, code: "invalid_client", message: "AADSTS7000215: Invalid client secret provided."))
+            #expect(
+                error
+                    == .authentication(
+                        status: 401, code: "invalid_client", message: "AADSTS7000215: Invalid client secret provided."))
             #expect(!"\(error)".contains(fixture.secret))
             #expect(!String(reflecting: error).contains(fixture.secret))
         }
@@ -96,12 +105,14 @@ struct GraphClientTests {
     @Test func theCreatedValueIsHiddenFromDescriptions() async throws {
         let fixture = try await EntraFixture()
         let created = try await fixture.graph.createTemporaryAccessPass(
-            for: UserPrincipalName("ada@contoso.example")!, TemporaryAccessPassRequest(lifetimeInMinutes: 60, isUsableOnce: true))
+            for: UserPrincipalName("ada@contoso.example")!,
+            TemporaryAccessPassRequest(lifetimeInMinutes: 60, isUsableOnce: true))
         let value = try #require(created.temporaryAccessPass?.revealed)
         #expect(!"\(created)".contains(value))
         #expect(!String(reflecting: created.temporaryAccessPass!).contains(value))
         // Every later read shows null.
-        let read = try await fixture.graph.temporaryAccessPass(of: UserPrincipalName("ada@contoso.example")!, id: created.id)
+        let read = try await fixture.graph.temporaryAccessPass(
+            of: UserPrincipalName("ada@contoso.example")!, id: created.id)
         #expect(read?.temporaryAccessPass == nil)
         #expect(read?.usability(is: "enabledbypolicy") == true)
         await fixture.cleanUp()

@@ -8,6 +8,7 @@ import TapCore
 import TapStorage
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 @Suite("Abuse limits")
@@ -17,20 +18,23 @@ struct AbuseLimitTests {
     /// A fido2Registration session for ``user``, created by the fixture's admin.
     private static func issuePass(_ fixture: HTTPFixture) async throws -> IssuedPass {
         let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
-        guard case .created(let issued) = try await fixture.store.createSession(
-            NewSession(scenario: .fido2Registration, userPrincipalName: Self.user), by: admin)
+        guard
+            case .created(let issued) = try await fixture.store.createSession(
+                NewSession(scenario: .fido2Registration, userPrincipalName: Self.user), by: admin)
         else { throw CancellationError() }
         return issued
     }
 
     @Test func aGuesserIsThrottledBeforeEvaluationWithBackOff() async throws {
         let clock = TestClock()
-        let throttle = RedeemThrottle(limits: .init(perClientAndUser: 3, perUser: 100, perClient: 100, windowSeconds: 900), now: { clock.now })
+        let throttle = RedeemThrottle(
+            limits: .init(perClientAndUser: 3, perUser: 100, perClient: 100, windowSeconds: 900), now: { clock.now })
         for _ in 0..<2 { await throttle.recordFailure(client: "198.51.100.7", user: Self.user) }
         #expect(await throttle.retryAfter(client: "198.51.100.7", user: Self.user) == nil)
         await throttle.recordFailure(client: "198.51.100.7", user: Self.user)
         #expect(await throttle.retryAfter(client: "198.51.100.7", user: Self.user) == 2)
-        #expect(await throttle.retryAfter(client: "203.0.113.9", user: Self.user) == nil, "another client is not blocked")
+        #expect(
+            await throttle.retryAfter(client: "203.0.113.9", user: Self.user) == nil, "another client is not blocked")
         clock.advance(seconds: 2)
         await throttle.recordFailure(client: "198.51.100.7", user: Self.user)
         #expect(await throttle.retryAfter(client: "198.51.100.7", user: Self.user) == 4, "back-off doubles")
@@ -47,8 +51,9 @@ struct AbuseLimitTests {
         try await fixture.application().test(.router) { client in
             for index in 0..<30 {
                 let user = UserPrincipalName("user\(index)@contoso.example")!
-                guard case .created(let issued) = try await fixture.store.createSession(
-                    NewSession(scenario: .fido2Registration, userPrincipalName: user), by: admin)
+                guard
+                    case .created(let issued) = try await fixture.store.createSession(
+                        NewSession(scenario: .fido2Registration, userPrincipalName: user), by: admin)
                 else { throw CancellationError() }
                 let response = try await client.redeem(issued.pass.grouped, user: "\(user)")
                 #expect(response.status == .ok, "redeem \(index) from the shared address was refused")
@@ -57,7 +62,8 @@ struct AbuseLimitTests {
     }
 
     @Test func overTheLimitTheAnswerIs429AndNothingIsEvaluatedOrWritten() async throws {
-        let fixture = try await HTTPFixture(redeemLimits: .init(perClientAndUser: 3, perUser: 100, perUserBeforeDelay: 100, perClient: 100))
+        let fixture = try await HTTPFixture(
+            redeemLimits: .init(perClientAndUser: 3, perUser: 100, perUserBeforeDelay: 100, perClient: 100))
         defer { fixture.cleanUp() }
         let issued = try await Self.issuePass(fixture)
         try await fixture.application().test(.router) { client in
@@ -77,7 +83,9 @@ struct AbuseLimitTests {
     }
 
     /// Counts how many failures one client gets through in `seconds`, trying once a second whenever not blocked.
-    private func failuresGotThrough(_ throttle: RedeemThrottle, clock: TestClock, client: (Int) -> String, seconds: Int) async -> Int {
+    private func failuresGotThrough(
+        _ throttle: RedeemThrottle, clock: TestClock, client: (Int) -> String, seconds: Int
+    ) async -> Int {
         var through = 0
         for second in 0..<seconds {
             if await throttle.retryAfter(client: client(second), user: Self.user) == nil {
@@ -92,9 +100,12 @@ struct AbuseLimitTests {
     @Test func oneAddressCannotReachTheUserLockOutWithinTheWindow() async throws {
         let clock = TestClock()
         let limits = RedeemThrottle.Limits()
-        #expect(limits.perClientAndUser * 3 <= Policy.standard.defaults.failedAttemptLimit!, "the address limit is not well below the user's")
+        #expect(
+            limits.perClientAndUser * 3 <= Policy.standard.defaults.failedAttemptLimit!,
+            "the address limit is not well below the user's")
         let throttle = RedeemThrottle(limits: limits, now: { clock.now })
-        let through = await failuresGotThrough(throttle, clock: clock, client: { _ in "198.51.100.7" }, seconds: limits.windowSeconds)
+        let through = await failuresGotThrough(
+            throttle, clock: clock, client: { _ in "198.51.100.7" }, seconds: limits.windowSeconds)
         #expect(through == limits.perClientAndUser)
         #expect(through < Policy.standard.defaults.failedAttemptLimit!)
     }
@@ -105,10 +116,13 @@ struct AbuseLimitTests {
         let throttle = RedeemThrottle(limits: limits, now: { clock.now })
         // A new address out of the same /64 for every try gets no further than one address.
         let through = await failuresGotThrough(
-            throttle, clock: clock, client: { "2001:db8:1:2::\(String($0 + 1, radix: 16))" }, seconds: limits.windowSeconds)
+            throttle, clock: clock, client: { "2001:db8:1:2::\(String($0 + 1, radix: 16))" },
+            seconds: limits.windowSeconds)
         #expect(through == limits.perClientAndUser)
         #expect(await throttle.retryAfter(client: "2001:db8:1:2:ffff::1", user: Self.user) != nil)
-        #expect(await throttle.retryAfter(client: "2001:db8:1:3::1", user: Self.user) == nil, "another /64 is another network")
+        #expect(
+            await throttle.retryAfter(client: "2001:db8:1:3::1", user: Self.user) == nil,
+            "another /64 is another network")
     }
 
     @Test func eachFailureAfterTheSecondDelaysTheUsersNextAttemptLongerUntilTheLockOut() async throws {
@@ -118,12 +132,15 @@ struct AbuseLimitTests {
         // Strangers from many networks, one try each, each as soon as the user's delay allows.
         for index in 0..<9 {
             let client = "203.0.113.\(index + 1)"
-            if let wait = await throttle.retryAfter(client: client, user: Self.user) { clock.advance(seconds: Double(wait)) }
+            if let wait = await throttle.retryAfter(client: client, user: Self.user) {
+                clock.advance(seconds: Double(wait))
+            }
             await throttle.recordFailure(client: client, user: Self.user, guardsLockOut: true)
             waits.append(await throttle.retryAfter(client: "192.0.2.200", user: Self.user))
         }
         #expect(waits == [nil, 1, 2, 4, 8, 16, 32, 64, 128])
-        #expect(await throttle.retryAfter(client: "192.0.2.200", user: UserPrincipalName("bob@contoso.example")!) == nil)
+        #expect(
+            await throttle.retryAfter(client: "192.0.2.200", user: UserPrincipalName("bob@contoso.example")!) == nil)
     }
 
     @Test func theUsersDelayIsA429BeforeThePassIsEvaluated() async throws {

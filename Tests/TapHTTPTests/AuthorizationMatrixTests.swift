@@ -8,6 +8,7 @@ import TapCore
 import TapStorage
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 /// Every route of API.md's table × every kind of caller → allowed, or the exact refusal. Written from the
@@ -87,7 +88,8 @@ struct AuthorizationMatrixTests {
         "POST /v1/kiosk/enrol": #"{"enrolmentCode": "2222-3333-4444"}"#,
         "POST /v1/enrollment/device": #"{"serialNumber": "OTHER-SERIAL"}"#,
         "PATCH /v1/policy": "{}",
-        "POST /v1/sessions/batch": #"{"sessions": [{"scenario": "fido2Registration", "userPrincipalName": "batch@contoso.example"}]}"#,
+        "POST /v1/sessions/batch":
+            #"{"sessions": [{"scenario": "fido2Registration", "userPrincipalName": "batch@contoso.example"}]}"#,
         "POST /v1/webhooks": #"{"url": "https://192.0.2.10/hook"}"#,
         "POST /v1/operators": #"{"name": "matrix", "role": "auditor"}"#,
         "POST /v1/sessions/{id}/cancel": "{}",
@@ -139,7 +141,8 @@ struct AuthorizationMatrixTests {
         }
     }
 
-    static let callers: [Caller] = [.none, .expired, .revoked, .sessionToken, .otherSite, .wrongAddress] + Role.allCases.map(Caller.role)
+    static let callers: [Caller] =
+        [.none, .expired, .revoked, .sessionToken, .otherSite, .wrongAddress] + Role.allCases.map(Caller.role)
 
     static func expected(route: String, callers: Callers, caller: Caller) -> Expected {
         let forbidden = Expected.refused(.forbidden, "forbidden")
@@ -192,27 +195,33 @@ struct AuthorizationMatrixTests {
     @Test func everyRouteHasARowAndEveryCellHolds() async throws {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
-        let (_, routes) = buildRouter(configuration: fixture.configuration, store: fixture.store, keyring: fixture.keyring, world: fixture.world)
+        let (_, routes) = buildRouter(
+            configuration: fixture.configuration, store: fixture.store, keyring: fixture.keyring, world: fixture.world)
         let served = Set(routes.map(\.description))
         #expect(served.subtracting(Self.contract.keys).sorted() == [], "a route has no row in the matrix")
         #expect(Set(Self.contract.keys).subtracting(served).sorted() == [], "a row names a route that is not served")
 
         // Callers, and one session and device at site-1 for the {id} routes.
         var tokens: [Caller: String] = [.role(.admin): fixture.adminToken]
-        for role in Role.allCases where role != .admin { tokens[.role(role)] = try await fixture.token(role, site: "site-1") }
+        for role in Role.allCases where role != .admin {
+            tokens[.role(role)] = try await fixture.token(role, site: "site-1")
+        }
         tokens[.otherSite] = try await fixture.token(.kiosk, site: "site-2")
         tokens[.wrongAddress] = try await fixture.token(.helpdesk, allowedSources: ["192.0.2.0/24"])
         tokens[.expired] = try await fixture.token(.admin, expiresAt: fixture.clock.now.addingTimeInterval(1))
-        let (revoked, revokedToken) = try await fixture.store.createOperator(NewOperator(name: "gone", role: .admin), by: nil)
+        let (revoked, revokedToken) = try await fixture.store.createOperator(
+            NewOperator(name: "gone", role: .admin), by: nil)
         let admin = try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
         _ = try await fixture.store.revokeOperator(revoked.identity.id, by: admin)
         tokens[.revoked] = revokedToken.value
-        guard case .created(let target) = try await fixture.store.createSession(
-            NewSession(
-                scenario: .deviceEnrollment, userPrincipalName: UserPrincipalName("target@contoso.example")!,
-                device: DeviceDescription(serialNumber: SerialNumber("TARGET-1")!, platform: .windows), site: SiteName("site-1"),
-                pass: PassRequest(maxUses: 2)),
-            by: admin),
+        guard
+            case .created(let target) = try await fixture.store.createSession(
+                NewSession(
+                    scenario: .deviceEnrollment, userPrincipalName: UserPrincipalName("target@contoso.example")!,
+                    device: DeviceDescription(serialNumber: SerialNumber("TARGET-1")!, platform: .windows),
+                    site: SiteName("site-1"),
+                    pass: PassRequest(maxUses: 2)),
+                by: admin),
             case .admitted(_, let sessionToken) = try await fixture.store.redeem(
                 user: target.session.userPrincipalName, pass: PresentedPass(target.pass))
         else { throw CancellationError() }
@@ -226,24 +235,34 @@ struct AuthorizationMatrixTests {
             for (route, callers) in Self.contract.sorted(by: { $0.key < $1.key }) {
                 let parts = route.split(separator: " ", maxSplits: 1)
                 let method = HTTPRequest.Method(String(parts[0]))!
-                var path = String(parts[1]).replacingOccurrences(of: "{userPrincipalName}", with: "someone@contoso.example")
+                var path = String(parts[1]).replacingOccurrences(
+                    of: "{userPrincipalName}", with: "someone@contoso.example")
                 path = path.replacingOccurrences(
-                    of: "{id}", with: path.hasPrefix("/v1/devices") ? deviceID.rawValue : path.hasPrefix("/v1/operators") || path.hasPrefix("/v1/webhooks") ? "01a2188d-0000-7000-8000-000000000000" : target.session.id.rawValue)
+                    of: "{id}",
+                    with: path.hasPrefix("/v1/devices")
+                        ? deviceID.rawValue
+                        : path.hasPrefix("/v1/operators") || path.hasPrefix("/v1/webhooks")
+                            ? "01a2188d-0000-7000-8000-000000000000" : target.session.id.rawValue)
                 for caller in Self.callers {
                     var headers = HTTPFields()
                     if let token = table[caller] { headers[.authorization] = "Bearer \(token)" }
                     // A fresh user per redeem, so the failed-redeem throttle does not answer for the handler.
                     let body = Self.bodies[route]?.replacingOccurrences(of: "nobody@", with: "nobody\(cells)@")
                     if body != nil { headers[.contentType] = "application/json" }
-                    let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+                    let response = try await client.execute(
+                        uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
                     let expected = Self.expected(route: route, callers: callers, caller: caller)
                     switch expected {
                     case .allowed:
-                        #expect(!Self.refusalCodes.contains(response.problemCode ?? "") && response.status.code < 500,
-                                "\(route) as \(caller): expected allowed, got \(response.status.code) \(response.problemCode ?? "")")
+                        #expect(
+                            !Self.refusalCodes.contains(response.problemCode ?? "") && response.status.code < 500,
+                            "\(route) as \(caller): expected allowed, got \(response.status.code) \(response.problemCode ?? "")"
+                        )
                     case .refused(let status, let code):
-                        #expect(response.status == status && response.problemCode == code,
-                                "\(route) as \(caller): expected \(expected), got \(response.status.code) \(response.problemCode ?? "")")
+                        #expect(
+                            response.status == status && response.problemCode == code,
+                            "\(route) as \(caller): expected \(expected), got \(response.status.code) \(response.problemCode ?? "")"
+                        )
                     }
                     cells += 1
                 }
@@ -259,13 +278,16 @@ struct AuthorizationMatrixTests {
     @Test func aDeviceBelongsToOneSiteAndOnlyAGlobalOperatorMovesIt() async throws {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
-        let kiosk1 = try await fixture.token(.kiosk, site: "site-1"), kiosk2 = try await fixture.token(.kiosk, site: "site-2")
+        let kiosk1 = try await fixture.token(.kiosk, site: "site-1"),
+            kiosk2 = try await fixture.token(.kiosk, site: "site-2")
         try await fixture.application().test(.router) { client in
             func create(_ token: String, site: String? = nil) async throws -> TestResponse {
                 let siteField = site.map { #", "site": "\#($0)""# } ?? ""
-                let body = #"{"scenario": "deviceEnrollment", "userPrincipalName": "ada@contoso.example", "device": {"serialNumber": "SHARED-1", "platform": "windows"}\#(siteField)}"#
+                let body =
+                    #"{"scenario": "deviceEnrollment", "userPrincipalName": "ada@contoso.example", "device": {"serialNumber": "SHARED-1", "platform": "windows"}\#(siteField)}"#
                 return try await client.execute(
-                    uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(token), body: ByteBuffer(string: body))
+                    uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(token),
+                    body: ByteBuffer(string: body))
             }
             let atSite1 = try await create(kiosk1)
             #expect(atSite1.status == .created)
@@ -274,12 +296,16 @@ struct AuthorizationMatrixTests {
             let busyDetail = try busy.decode(Problem.self).detail
             #expect(!busyDetail.contains("open session") && !busyDetail.contains("site-1"))
             let id = try atSite1.decode(SessionView.self).id
-            #expect(try await client.execute(
-                uri: "/v1/sessions/\(id)/cancel", method: .post, headers: HTTPFixture.headers(kiosk1), body: ByteBuffer(string: "{}")
-            ).status == .ok)
+            #expect(
+                try await client.execute(
+                    uri: "/v1/sessions/\(id)/cancel", method: .post, headers: HTTPFixture.headers(kiosk1),
+                    body: ByteBuffer(string: "{}")
+                ).status == .ok)
             let idle = try await create(kiosk2)
             #expect(idle.status == .conflict)
-            #expect(try idle.decode(Problem.self).detail == busyDetail, "the refusal must not tell a busy device from an idle one")
+            #expect(
+                try idle.decode(Problem.self).detail == busyDetail,
+                "the refusal must not tell a busy device from an idle one")
 
             #expect(try await create(fixture.adminToken, site: "site-2").status == .created)
             #expect(try await create(kiosk1).status == .conflict)
@@ -292,21 +318,30 @@ struct AuthorizationMatrixTests {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
         func scoped(_ role: Role, _ site: String) async throws -> String {
-            try await fixture.store.createOperator(NewOperator(name: "\(role) of \(site)", role: role, site: SiteName(site)), by: nil).1.value
+            try await fixture.store.createOperator(
+                NewOperator(name: "\(role) of \(site)", role: role, site: SiteName(site)), by: nil
+            ).1.value
         }
         let siteAdmin = try await scoped(.admin, "site-1"), helpdesk1 = try await scoped(.helpdesk, "site-1")
         let helpdesk2 = try await scoped(.helpdesk, "site-2")
-        let kiosk1 = try await fixture.token(.kiosk, site: "site-1"), kiosk2 = try await fixture.token(.kiosk, site: "site-2")
+        let kiosk1 = try await fixture.token(.kiosk, site: "site-1"),
+            kiosk2 = try await fixture.token(.kiosk, site: "site-2")
         try await fixture.application().test(.router) { client in
-            func call(_ method: HTTPRequest.Method, _ path: String, _ token: String, _ body: String? = nil) async throws -> TestResponse {
+            func call(
+                _ method: HTTPRequest.Method, _ path: String, _ token: String, _ body: String? = nil
+            ) async throws -> TestResponse {
                 try await client.execute(
-                    uri: path, method: method, headers: HTTPFixture.headers(token), body: body.map { ByteBuffer(string: $0) })
+                    uri: path, method: method, headers: HTTPFixture.headers(token),
+                    body: body.map { ByteBuffer(string: $0) })
             }
             func lock(_ user: String, by token: String) async throws -> TestResponse {
-                try await call(.put, "/v1/users/\(user)/issuance-lock", token, #"{"minutes": 60, "reason": "incident"}"#)
+                try await call(
+                    .put, "/v1/users/\(user)/issuance-lock", token, #"{"minutes": 60, "reason": "incident"}"#)
             }
             func create(_ user: String, by token: String) async throws -> TestResponse {
-                try await call(.post, "/v1/sessions", token, #"{"scenario": "fido2Registration", "userPrincipalName": "\#(user)"}"#)
+                try await call(
+                    .post, "/v1/sessions", token, #"{"scenario": "fido2Registration", "userPrincipalName": "\#(user)"}"#
+                )
             }
 
             // A global admin's incident lock holds at every site, and only a global operator lifts it.
@@ -316,16 +351,20 @@ struct AuthorizationMatrixTests {
                 #expect(lifted.status == .forbidden && lifted.problemCode == "forbidden")
             }
             #expect(try await create("carol@contoso.example", by: kiosk2).problemCode == "issuance_locked")
-            #expect(try await call(.delete, "/v1/users/carol@contoso.example/issuance-lock", fixture.adminToken).status == .noContent)
+            #expect(
+                try await call(.delete, "/v1/users/carol@contoso.example/issuance-lock", fixture.adminToken).status
+                    == .noContent)
             #expect(try await create("carol@contoso.example", by: kiosk2).status == .created)
 
             // A site's lock holds at that site only, and another site cannot lift it.
             #expect(try await lock("dave@contoso.example", by: helpdesk1).status == .ok)
             #expect(try await create("dave@contoso.example", by: kiosk1).problemCode == "issuance_locked")
             #expect(try await create("dave@contoso.example", by: kiosk2).status == .created)
-            #expect(try await call(.delete, "/v1/users/dave@contoso.example/issuance-lock", helpdesk2).status == .notFound)
+            #expect(
+                try await call(.delete, "/v1/users/dave@contoso.example/issuance-lock", helpdesk2).status == .notFound)
             #expect(try await create("dave@contoso.example", by: kiosk1).problemCode == "issuance_locked")
-            #expect(try await call(.delete, "/v1/users/dave@contoso.example/issuance-lock", helpdesk1).status == .noContent)
+            #expect(
+                try await call(.delete, "/v1/users/dave@contoso.example/issuance-lock", helpdesk1).status == .noContent)
         }
     }
 }

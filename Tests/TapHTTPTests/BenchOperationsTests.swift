@@ -11,6 +11,7 @@ import TapCrypto
 import TapStorage
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 @Suite("Batches over HTTP")
@@ -31,7 +32,8 @@ struct BatchHTTPTests {
         try await fixture.application().test(.router) { client in
             let headers = HTTPFixture.headers(bench, extra: [.idempotencyKey: "cart-1"])
             let first = try await client.execute(
-                uri: "/v1/sessions/batch", method: .post, headers: headers, body: ByteBuffer(string: Self.batchBody(5, badPlatformAt: 3)))
+                uri: "/v1/sessions/batch", method: .post, headers: headers,
+                body: ByteBuffer(string: Self.batchBody(5, badPlatformAt: 3)))
             #expect(first.status.code == 207)
             let answer = try first.decode(SessionBatchResponse.self)
             #expect(answer.items.map(\.index) == [0, 1, 2, 3, 4])
@@ -42,7 +44,8 @@ struct BatchHTTPTests {
             #expect(answer.items[0].session?.pass?.maxUses == 2, "the apple-ade preset")
 
             let retry = try await client.execute(
-                uri: "/v1/sessions/batch", method: .post, headers: headers, body: ByteBuffer(string: Self.batchBody(5, badPlatformAt: 3)))
+                uri: "/v1/sessions/batch", method: .post, headers: headers,
+                body: ByteBuffer(string: Self.batchBody(5, badPlatformAt: 3)))
             #expect(retry.status.code == 207)
             #expect(retry.headers[.idempotentReplayed] == "true")
             let replayed = try retry.decode(SessionBatchResponse.self)
@@ -51,7 +54,8 @@ struct BatchHTTPTests {
             #expect(replayed.items.map { $0.session?.id } == answer.items.map { $0.session?.id })
             #expect(!retry.text.contains(answer.items[0].session!.pass!.temporaryAccessPass!))
 
-            let list = try await client.execute(uri: "/v1/sessions?limit=200", method: .get, headers: HTTPFixture.headers(bench, json: false))
+            let list = try await client.execute(
+                uri: "/v1/sessions?limit=200", method: .get, headers: HTTPFixture.headers(bench, json: false))
             #expect(try list.decode(SessionList.self).items.count == 4)
 
             let other = try await client.execute(
@@ -68,18 +72,22 @@ struct BatchHTTPTests {
         let kiosk = try await fixture.token(.kiosk)
         try await fixture.application().test(.router) { client in
             let tooMany = try await client.execute(
-                uri: "/v1/sessions/batch", method: .post, headers: HTTPFixture.headers(bench), body: ByteBuffer(string: Self.batchBody(501)))
+                uri: "/v1/sessions/batch", method: .post, headers: HTTPFixture.headers(bench),
+                body: ByteBuffer(string: Self.batchBody(501)))
             #expect(tooMany.status == .badRequest)
             #expect(tooMany.problemCode == "invalid_request")
             let empty = try await client.execute(
-                uri: "/v1/sessions/batch", method: .post, headers: HTTPFixture.headers(bench), body: ByteBuffer(string: #"{"sessions": []}"#))
+                uri: "/v1/sessions/batch", method: .post, headers: HTTPFixture.headers(bench),
+                body: ByteBuffer(string: #"{"sessions": []}"#))
             #expect(empty.status == .badRequest)
             let full = try await client.execute(
-                uri: "/v1/sessions/batch", method: .post, headers: HTTPFixture.headers(bench), body: ByteBuffer(string: Self.batchBody(500)))
+                uri: "/v1/sessions/batch", method: .post, headers: HTTPFixture.headers(bench),
+                body: ByteBuffer(string: Self.batchBody(500)))
             #expect(full.status.code == 207)
             #expect(try full.decode(SessionBatchResponse.self).items.filter { $0.status == 201 }.count == 500)
             let byKiosk = try await client.execute(
-                uri: "/v1/sessions/batch", method: .post, headers: HTTPFixture.headers(kiosk), body: ByteBuffer(string: Self.batchBody(1)))
+                uri: "/v1/sessions/batch", method: .post, headers: HTTPFixture.headers(kiosk),
+                body: ByteBuffer(string: Self.batchBody(1)))
             #expect(byKiosk.status == .forbidden)
         }
     }
@@ -96,16 +104,19 @@ struct MDMCheckInHTTPTests {
         let kiosk = try await fixture.token(.kiosk, site: "site-1")
         try await fixture.application().test(.router) { client in
             let created = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(bench), body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(bench),
+                body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
             #expect(created.status == .created)
             let session = try created.decode(SessionView.self)
             let body = ByteBuffer(string: #"{"serialNumber": "c02xk1zzjg5h", "mdmDeviceId": "intune-7"}"#)
             let elsewhere = try await client.execute(
                 uri: "/v1/enrollment/device", method: .post, headers: HTTPFixture.headers(otherMDM), body: body)
             #expect(elsewhere.status == .notFound)
-            let byKiosk = try await client.execute(uri: "/v1/enrollment/device", method: .post, headers: HTTPFixture.headers(kiosk), body: body)
+            let byKiosk = try await client.execute(
+                uri: "/v1/enrollment/device", method: .post, headers: HTTPFixture.headers(kiosk), body: body)
             #expect(byKiosk.status == .forbidden)
-            let reported = try await client.execute(uri: "/v1/enrollment/device", method: .post, headers: HTTPFixture.headers(mdm), body: body)
+            let reported = try await client.execute(
+                uri: "/v1/enrollment/device", method: .post, headers: HTTPFixture.headers(mdm), body: body)
             #expect(reported.status == .ok)
             #expect(try reported.decode(RedeemedSession.self).state == .completed)
             let after = try await fixture.store.session(session.id, visibleTo: nil)
@@ -137,7 +148,8 @@ final class WebhookReceiver: Sendable {
             }
             return Response(status: HTTPResponse.Status(code: status))
         }
-        return Application(router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
+        return Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
     }
 }
 
@@ -148,7 +160,8 @@ struct WebhookTests {
     /// Loopback allow-listed, and plain http allowed toward it: the test receiver has no certificate.
     static let settings = WebhookSettings(
         allowedNetworks: [AddressBlock("127.0.0.0/8")!], insecureHTTPAllowed: true,
-        retry: WebhookRetryPolicy(maximumAttempts: 3, firstDelaySeconds: 30, maximumDelaySeconds: 600), requestTimeout: .seconds(5))
+        retry: WebhookRetryPolicy(maximumAttempts: 3, firstDelaySeconds: 30, maximumDelaySeconds: 600),
+        requestTimeout: .seconds(5))
 
     @Test func urlsMustBeHttpsAndPublicUnlessAllowListed() async throws {
         let fixture = try await HTTPFixture()
@@ -156,8 +169,10 @@ struct WebhookTests {
         try await fixture.application().test(.router) { client in
             for (url, expected) in [
                 ("http://192.0.2.10/hook", "url must be https"),
-                ("https://127.0.0.1/hook", "loopback"), ("https://10.1.2.3/hook", "private"), ("https://169.254.169.254/x", "link-local"),
-                ("https://[::1]/hook", "loopback"), ("https://user:pw@192.0.2.10/hook", "credentials"), ("ftp://192.0.2.10/", "https"),
+                ("https://127.0.0.1/hook", "loopback"), ("https://10.1.2.3/hook", "private"),
+                ("https://169.254.169.254/x", "link-local"),
+                ("https://[::1]/hook", "loopback"), ("https://user:pw@192.0.2.10/hook", "credentials"),
+                ("ftp://192.0.2.10/", "https"),
             ] {
                 let response = try await client.execute(
                     uri: "/v1/webhooks", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
@@ -172,9 +187,13 @@ struct WebhookTests {
             #expect(good.status == .created)
             let view = try good.decode(WebhookView.self)
             #expect(view.secret?.hasPrefix("whsec_") == true, "a server-made secret is shown once")
-            let read = try await client.execute(uri: "/v1/webhooks/\(view.id)", method: .get, headers: HTTPFixture.headers(fixture.adminToken, json: false))
+            let read = try await client.execute(
+                uri: "/v1/webhooks/\(view.id)", method: .get,
+                headers: HTTPFixture.headers(fixture.adminToken, json: false))
             #expect(try read.decode(WebhookView.self).secret == nil)
-            #expect(!fileContains(fixture.directory.appendingPathComponent("tapstation.sqlite").path, view.secret!), "sealed at rest")
+            #expect(
+                !fileContains(fixture.directory.appendingPathComponent("tapstation.sqlite").path, view.secret!),
+                "sealed at rest")
         }
     }
 
@@ -189,7 +208,10 @@ struct WebhookTests {
             let (hook, pass) = try await fixture.application().test(.router) { client -> (WebhookID, String?) in
                 let created = try await client.execute(
                     uri: "/v1/webhooks", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
-                    body: ByteBuffer(string: #"{"url": "\#(url)", "secret": "\#(Self.secret)", "eventTypes": ["session.created", "pass.issued"]}"#))
+                    body: ByteBuffer(
+                        string:
+                            #"{"url": "\#(url)", "secret": "\#(Self.secret)", "eventTypes": ["session.created", "pass.issued"]}"#
+                    ))
                 #expect(created.status == .created, "\(created.text)")
                 let view = try created.decode(WebhookView.self)
                 #expect(view.secret == nil, "an admin-given secret is not echoed")
@@ -201,19 +223,27 @@ struct WebhookTests {
 
             // First attempts: the receiver is failing.
             receiver.script.withLockedValue { $0 = [500, 302] }
-            let sender = WebhookSender(store: fixture.store, keyring: fixture.keyring, world: fixture.world, settings: Self.settings, logger: logger)
+            let sender = WebhookSender(
+                store: fixture.store, keyring: fixture.keyring, world: fixture.world, settings: Self.settings,
+                logger: logger)
             #expect(try await sender.runOnce() == 2)
             #expect(try await sender.runOnce() == 0, "nothing is due before the back-off")
             var page = try await fixture.store.webhookDeliveries(hook, state: nil, after: nil, limit: 10)
             #expect(page.items.map(\.state) == [.pending, .pending])
             #expect(Set(page.items.compactMap(\.lastStatus)) == [500, 302])
-            #expect(page.items.allSatisfy { $0.attempts == 1 && $0.nextAttemptAt == fixture.clock.now.addingTimeInterval(30) })
+            #expect(
+                page.items.allSatisfy {
+                    $0.attempts == 1 && $0.nextAttemptAt == fixture.clock.now.addingTimeInterval(30)
+                })
             try await sender.shutdown()
 
             // A restart: a new store on the same file and a new sender; nothing is lost or sent twice.
             let reopened = try EnrollmentStore(
-                path: fixture.directory.appendingPathComponent("tapstation.sqlite").path, world: fixture.world, keyring: fixture.keyring)
-            let restarted = WebhookSender(store: reopened, keyring: fixture.keyring, world: fixture.world, settings: Self.settings, logger: logger)
+                path: fixture.directory.appendingPathComponent("tapstation.sqlite").path, world: fixture.world,
+                keyring: fixture.keyring)
+            let restarted = WebhookSender(
+                store: reopened, keyring: fixture.keyring, world: fixture.world, settings: Self.settings, logger: logger
+            )
             fixture.clock.advance(seconds: 31)
             #expect(try await restarted.runOnce() == 2)
             page = try await reopened.webhookDeliveries(hook, state: nil, after: nil, limit: 10)
@@ -229,13 +259,15 @@ struct WebhookTests {
                 #expect(!body.contains(try #require(pass)))
                 #expect(!body.contains("tso_") && !body.contains("tss_"))
                 let signature = try #require(request.headers[HTTPField.Name("X-TapStation-Signature")!])
-                let parts = Dictionary(uniqueKeysWithValues: signature.split(separator: ",").map { part in
-                    let pair = part.split(separator: "=", maxSplits: 1)
-                    return (String(pair[0]), String(pair[1]))
-                })
+                let parts = Dictionary(
+                    uniqueKeysWithValues: signature.split(separator: ",").map { part in
+                        let pair = part.split(separator: "=", maxSplits: 1)
+                        return (String(pair[0]), String(pair[1]))
+                    })
                 let timestamp = try #require(parts["t"])
                 #expect(Int64(timestamp) == Int64(fixture.clock.now.timeIntervalSince1970))
-                let expected = Crypto.hex(try Crypto.hmacSHA256(key: Array(Self.secret.utf8), data: Array("\(timestamp).\(body)".utf8)))
+                let expected = Crypto.hex(
+                    try Crypto.hmacSHA256(key: Array(Self.secret.utf8), data: Array("\(timestamp).\(body)".utf8)))
                 #expect(parts["v1"] == expected)
                 let event = try WireJSON.decoder().decode(WebhookEventWire.self, from: Data(body.utf8))
                 types.append(event.type.rawValue)
@@ -270,7 +302,8 @@ struct WebhookTests {
                 #expect(response.status == .ok)
                 #expect(try response.decode(WebhookDeliveryList.self).items.count == 2)
                 let all = try await client.execute(
-                    uri: "/v1/webhooks/\(hook)/deliveries", method: .get, headers: HTTPFixture.headers(fixture.adminToken, json: false))
+                    uri: "/v1/webhooks/\(hook)/deliveries", method: .get,
+                    headers: HTTPFixture.headers(fixture.adminToken, json: false))
                 #expect(try all.decode(WebhookDeliveryList.self).items.count == 4)
             }
         }
@@ -286,15 +319,19 @@ struct MetricsTests {
         let bench = try await fixture.token(.bench)
         try await fixture.application().test(.router) { client in
             _ = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(bench), body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(bench),
+                body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
             _ = try await client.execute(
                 uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
-                body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "2222-3333-4444"}"#))
+                body: ByteBuffer(
+                    string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "2222-3333-4444"}"#))
             let anonymous = try await client.execute(uri: "/metrics", method: .get)
             #expect(anonymous.status == .unauthorized, "the router test client is not on loopback")
-            let byBench = try await client.execute(uri: "/metrics", method: .get, headers: HTTPFixture.headers(bench, json: false))
+            let byBench = try await client.execute(
+                uri: "/metrics", method: .get, headers: HTTPFixture.headers(bench, json: false))
             #expect(byBench.status == .forbidden)
-            let scraped = try await client.execute(uri: "/metrics", method: .get, headers: HTTPFixture.headers(metricsToken, json: false))
+            let scraped = try await client.execute(
+                uri: "/metrics", method: .get, headers: HTTPFixture.headers(metricsToken, json: false))
             #expect(scraped.status == .ok)
             let text = scraped.text
             #expect(text.contains(#"tapstation_sessions{state="active",scenario="deviceEnrollment"} 1"#))
@@ -312,7 +349,8 @@ struct MetricsTests {
         try await fixture.application().test(.live) { client in
             let response = try await client.execute(uri: "/metrics", method: .get)
             #expect(response.status == .ok)
-            let proxied = try await client.execute(uri: "/metrics", method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"])
+            let proxied = try await client.execute(
+                uri: "/metrics", method: .get, headers: [HTTPField.Name("X-Forwarded-For")!: "203.0.113.9"])
             #expect(proxied.status == .unauthorized)
         }
     }
@@ -329,11 +367,14 @@ struct BoardTests {
         let kiosk = try await fixture.token(.kiosk, site: "bench-1")
         try await fixture.application().test(.router) { client in
             let created = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(bench), body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(bench),
+                body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
             let pass = try #require(try created.decode(SessionView.self).pass?.temporaryAccessPass)
             _ = try await client.execute(
                 uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(otherBench),
-                body: ByteBuffer(string: HTTPFixture.deviceSessionBody.replacingOccurrences(of: "C02XK1ZZJG5H", with: "ELSEWHERE-1")))
+                body: ByteBuffer(
+                    string: HTTPFixture.deviceSessionBody.replacingOccurrences(of: "C02XK1ZZJG5H", with: "ELSEWHERE-1"))
+            )
 
             let form = try await client.execute(uri: "/board", method: .get)
             #expect(form.status == .ok)
@@ -342,14 +383,18 @@ struct BoardTests {
             #expect(csp.contains("default-src 'none'") && csp.contains("script-src 'self'") && !csp.contains("unsafe"))
 
             let formHeaders: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
-            let wrong = try await client.execute(uri: "/board", method: .post, headers: formHeaders, body: ByteBuffer(string: "token=\(kiosk)"))
+            let wrong = try await client.execute(
+                uri: "/board", method: .post, headers: formHeaders, body: ByteBuffer(string: "token=\(kiosk)"))
             #expect(wrong.status == .unauthorized)
             #expect(wrong.headers[.setCookie] == nil, "only a board token signs the board in")
-            let signedIn = try await client.execute(uri: "/board", method: .post, headers: formHeaders, body: ByteBuffer(string: "token=\(board)"))
+            let signedIn = try await client.execute(
+                uri: "/board", method: .post, headers: formHeaders, body: ByteBuffer(string: "token=\(board)"))
             #expect(signedIn.status == .seeOther)
             #expect(signedIn.headers[.location] == "/board")
             let cookie = try #require(signedIn.headers[.setCookie])
-            for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/board"] { #expect(cookie.contains(attribute)) }
+            for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/board"] {
+                #expect(cookie.contains(attribute))
+            }
             let cookieHeader: HTTPFields = [.cookie: String(cookie.prefix { $0 != ";" })]
 
             let page = try await client.execute(uri: "/board", method: .get, headers: cookieHeader)
@@ -362,7 +407,8 @@ struct BoardTests {
             #expect(!data.text.contains(pass) && !data.text.contains(pass.replacingOccurrences(of: "-", with: "")))
             #expect(!data.text.contains("ada@contoso.example"), "only the name before the @")
             #expect(data.text.contains(#""lastStep":"pass.issued""#))
-            let noCookie = try await client.execute(uri: "/board/sessions", method: .get, headers: HTTPFixture.headers(board, json: false))
+            let noCookie = try await client.execute(
+                uri: "/board/sessions", method: .get, headers: HTTPFixture.headers(board, json: false))
             #expect(noCookie.status == .unauthorized, "a bearer header is not the board's way in")
             let script = try await client.execute(uri: "/board/board.js", method: .get)
             #expect(script.headers[.contentType]?.hasPrefix("text/javascript") == true)

@@ -2,10 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
 @testable import TapHTTP
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A client that sends the head of a request and then its body slowly, or not at all, over a real socket:
@@ -93,7 +94,9 @@ final class RawConnection: @unchecked Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { close(socket); throw RawConnectionError.failed("connect") }
     }
@@ -136,7 +139,8 @@ final class RawConnection: @unchecked Sendable {
             while !String(decoding: received, as: UTF8.self).contains(marker) {
                 let chunk = try self.receive()
                 guard !chunk.isEmpty else {
-                    throw RawConnectionError.failed("closed before \(marker): \(String(decoding: received, as: UTF8.self))")
+                    throw RawConnectionError.failed(
+                        "closed before \(marker): \(String(decoding: received, as: UTF8.self))")
                 }
                 received += chunk
             }
@@ -180,7 +184,8 @@ final class RawConnection: @unchecked Sendable {
         while true {
             let text = String(decoding: received, as: UTF8.self)
             if let end = text.range(of: "\r\n\r\n") {
-                let length = text[..<end.lowerBound].split(separator: "\r\n")
+                let length =
+                    text[..<end.lowerBound].split(separator: "\r\n")
                     .first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
                 if text.utf8.count - text[..<end.upperBound].utf8.count >= length { return text }

@@ -8,18 +8,31 @@ import TapCore
 import TapStorage
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 @Suite("A body that names a member twice is refused")
 struct DuplicateNameTests {
     static let bodies: [(String, String)] = [
-        ("top level", #"{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example", "userPrincipalName": "bob@contoso.example"}"#),
-        ("nested", #"""
+        (
+            "top level",
+            #"{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example", "userPrincipalName": "bob@contoso.example"}"#
+        ),
+        (
+            "nested",
+            #"""
             {"scenario": "deviceEnrollment", "userPrincipalName": "ada@contoso.example",
              "device": {"serialNumber": "C02XK1ZZJG5H", "platform": "ipados", "serialNumber": "OTHER1"}}
-            """#),
-        ("in an escape form", #"{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example", "\u0075serPrincipalName": "bob@contoso.example"}"#),
-        ("deep, both in escape forms", #"{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example", "pass": {"m\u0061xUses": 1, "\u006daxUses": 2}}"#),
+            """#
+        ),
+        (
+            "in an escape form",
+            #"{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example", "\u0075serPrincipalName": "bob@contoso.example"}"#
+        ),
+        (
+            "deep, both in escape forms",
+            #"{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example", "pass": {"m\u0061xUses": 1, "\u006daxUses": 2}}"#
+        ),
     ]
 
     @Test(arguments: bodies)
@@ -35,7 +48,8 @@ struct DuplicateNameTests {
             #expect(response.headers[.contentType] == "application/problem+json")
         }
         let admin = try #require(try await fixture.store.operators().first).identity
-        let sessions = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: admin, after: nil, limit: 10)
+        let sessions = try await fixture.store.sessions(
+            matching: SessionFilter(), visibleTo: admin, after: nil, limit: 10)
         #expect(sessions.items.isEmpty)
     }
 
@@ -46,7 +60,9 @@ struct DuplicateNameTests {
             let response = try await client.execute(
                 uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
                 body: ByteBuffer(
-                    string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "AAAA-BBBB-CCCC", "temporaryAccessPass": "K7QM-3XRP-HV9T"}"#))
+                    string:
+                        #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "AAAA-BBBB-CCCC", "temporaryAccessPass": "K7QM-3XRP-HV9T"}"#
+                ))
             #expect(response.status == .badRequest)
             #expect(response.problemCode == "invalid_json")
             #expect(try response.decode(Problem.self).detail.contains("member temporaryAccessPass twice"))

@@ -7,6 +7,7 @@ import TapAPI
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 @Suite("Device enrollment over HTTP")
@@ -23,11 +24,13 @@ struct EnrollmentFlowTests {
             #expect(session.state == .active)
             #expect(session.pass?.maxUses == 2)
 
-            let redeem = #"{"userPrincipalName": "ADA@contoso.example", "temporaryAccessPass": "\#(pass.lowercased())"}"#
+            let redeem =
+                #"{"userPrincipalName": "ADA@contoso.example", "temporaryAccessPass": "\#(pass.lowercased())"}"#
             var sessionToken = ""
             for _ in 0..<2 {
                 let response = try await client.execute(
-                    uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil), body: ByteBuffer(string: redeem))
+                    uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
+                    body: ByteBuffer(string: redeem))
                 #expect(response.status == .ok)
                 sessionToken = try response.decode(RedeemResponse.self).sessionToken
             }
@@ -51,23 +54,30 @@ struct EnrollmentFlowTests {
             #expect(final.pass?.temporaryAccessPass == nil)
 
             let audit = try await client.execute(
-                uri: "/v1/audit?sessionId=\(session.id)", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
-            #expect(try audit.decode(AuditList.self).items.map(\.type.rawValue) == [
-                "session.created", "pass.issued", "pass.used", "pass.used", "device.enrolled", "session.completed", "pass.revoked",
-            ])
+                uri: "/v1/audit?sessionId=\(session.id)", method: .get, headers: HTTPFixture.headers(fixture.adminToken)
+            )
+            #expect(
+                try audit.decode(AuditList.self).items.map(\.type.rawValue) == [
+                    "session.created", "pass.issued", "pass.used", "pass.used", "device.enrolled", "session.completed",
+                    "pass.revoked",
+                ])
             #expect(!audit.text.contains(pass))
         }
     }
 
     @Test func sixtyFourConcurrentRedeemsOfATwoUsePassAdmitExactlyTwo() async throws {
         // Throttle limits high enough that every request reaches the store: this is about atomicity.
-        let fixture = try await HTTPFixture(redeemLimits: RedeemThrottle.Limits(perClientAndUser: 1000, perUser: 1000, perUserBeforeDelay: 1000, perClient: 1000))
+        let fixture = try await HTTPFixture(
+            redeemLimits: RedeemThrottle.Limits(
+                perClientAndUser: 1000, perUser: 1000, perUserBeforeDelay: 1000, perClient: 1000))
         defer { fixture.cleanUp() }
         try await fixture.application().test(.live) { client in
             let http = LoopbackClient(port: try #require(client.port))
-            let (status, data) = try await http.send("POST", "/v1/sessions", token: fixture.adminToken, body: HTTPFixture.deviceSessionBody)
+            let (status, data) = try await http.send(
+                "POST", "/v1/sessions", token: fixture.adminToken, body: HTTPFixture.deviceSessionBody)
             #expect(status == 201)
-            let pass = try #require(try WireJSON.decoder().decode(SessionView.self, from: data).pass?.temporaryAccessPass)
+            let pass = try #require(
+                try WireJSON.decoder().decode(SessionView.self, from: data).pass?.temporaryAccessPass)
             let body = #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<64 { group.addTask { try await http.send("POST", "/v1/redeem", body: body).0 } }
@@ -84,9 +94,11 @@ struct EnrollmentFlowTests {
         try await fixture.application().test(.router) { client in
             let headers = HTTPFixture.headers(fixture.adminToken, extra: [.idempotencyKey: "bench-7-row-3"])
             let first = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: headers, body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+                uri: "/v1/sessions", method: .post, headers: headers,
+                body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
             let retry = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: headers, body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+                uri: "/v1/sessions", method: .post, headers: headers,
+                body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
             #expect(first.status == .created)
             #expect(retry.status == .created)
             #expect(retry.headers[.idempotentReplayed] == "true")
@@ -95,7 +107,8 @@ struct EnrollmentFlowTests {
             #expect(try retry.decode(SessionView.self).pass?.temporaryAccessPass == nil)
             let other = try await client.execute(
                 uri: "/v1/sessions", method: .post, headers: headers,
-                body: ByteBuffer(string: HTTPFixture.deviceSessionBody.replacingOccurrences(of: "new starter", with: "other")))
+                body: ByteBuffer(
+                    string: HTTPFixture.deviceSessionBody.replacingOccurrences(of: "new starter", with: "other")))
             #expect(other.status == .unprocessableContent)
             #expect(other.problemCode == "idempotency_conflict")
         }
@@ -109,7 +122,8 @@ struct EnrollmentFlowTests {
                 .post, "/v1/sessions", fixture.adminToken, HTTPFixture.deviceSessionBody)
             let session = try created.decode(SessionView.self)
             fixture.clock.advance(minutes: 61)
-            let read = try await client.execute(uri: "/v1/sessions/\(session.id)", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let read = try await client.execute(
+                uri: "/v1/sessions/\(session.id)", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try read.decode(SessionView.self).state == .expired)
             #expect(try read.decode(SessionView.self).pass?.methodUsabilityReason == .expired)
             let reissued = try await client.execute(
@@ -124,18 +138,22 @@ struct EnrollmentFlowTests {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
         try await fixture.application().test(.router) { client in
-            let me = try await client.execute(uri: "/v1/operators/me", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let me = try await client.execute(
+                uri: "/v1/operators/me", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             let myID = try me.decode(OperatorView.self).id
-            let selfRevoke = try await client.execute(uri: "/v1/operators/\(myID)", method: .delete, headers: HTTPFixture.headers(fixture.adminToken))
+            let selfRevoke = try await client.execute(
+                uri: "/v1/operators/\(myID)", method: .delete, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(selfRevoke.status == .conflict)
             let created = try await client.execute(
                 uri: "/v1/operators", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
                 body: ByteBuffer(string: #"{"name": "second admin", "role": "admin"}"#))
             #expect(created.status == .created)
             let second = try created.decode(CreatedOperator.self)
-            let revokeFirst = try await client.execute(uri: "/v1/operators/\(myID)", method: .delete, headers: HTTPFixture.headers(second.token))
+            let revokeFirst = try await client.execute(
+                uri: "/v1/operators/\(myID)", method: .delete, headers: HTTPFixture.headers(second.token))
             #expect(revokeFirst.status == .ok)
-            let revoked = try await client.execute(uri: "/v1/operators/me", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let revoked = try await client.execute(
+                uri: "/v1/operators/me", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(revoked.problemCode == "token_revoked")
         }
     }
@@ -147,10 +165,13 @@ struct EnrollmentFlowTests {
             func patch(_ body: String) async throws -> TestResponse {
                 try await client.execute(
                     uri: "/v1/policy", method: .patch,
-                    headers: HTTPFixture.headers(fixture.adminToken, json: false, extra: [.contentType: "application/merge-patch+json"]),
+                    headers: HTTPFixture.headers(
+                        fixture.adminToken, json: false, extra: [.contentType: "application/merge-patch+json"]),
                     body: ByteBuffer(string: body))
             }
-            let good = try await patch(#"{"defaults": {"defaultLength": 16}, "overrides": {"bench-1": {"deviceEnrollment": {"defaultMaxUses": 2}}}}"#)
+            let good = try await patch(
+                #"{"defaults": {"defaultLength": 16}, "overrides": {"bench-1": {"deviceEnrollment": {"defaultMaxUses": 2}}}}"#
+            )
             #expect(good.status == .ok)
             #expect(try good.decode(Policy.self).defaults.defaultLength == 16)
             let typo = try await patch(#"{"defaults": {"defaultLenght": 16}}"#)
@@ -158,7 +179,8 @@ struct EnrollmentFlowTests {
             let outOfRange = try await patch(#"{"defaults": {"defaultLength": 60}}"#)
             #expect(outOfRange.problemCode == "policy_violation")
             #expect(try outOfRange.decode(Problem.self).bound == "between 8 and 48")
-            let audit = try await client.execute(uri: "/v1/audit?type=policy.changed", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let audit = try await client.execute(
+                uri: "/v1/audit?type=policy.changed", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try audit.decode(AuditList.self).items.count == 1)
         }
     }

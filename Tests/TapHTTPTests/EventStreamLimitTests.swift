@@ -5,6 +5,7 @@ import TapAPI
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 /// Event streams cannot take the service down: capped per operator and in total (429 `too_many_streams` with

@@ -7,6 +7,7 @@ import TapAPI
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 /// Server-sent events over real HTTP: replay, resume, live delivery, site filtering and refusals.
@@ -29,14 +30,17 @@ struct EventStreamTests {
     }
 
     /// Creates a device session, uses its pass and checks the device in: a completed session.
-    static func completedSession(_ client: some TestClientProtocol, token: String) async throws -> (SessionView, String) {
+    static func completedSession(_ client: some TestClientProtocol, token: String) async throws -> (SessionView, String)
+    {
         let created = try await client.execute(
-            uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(token), body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
+            uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(token),
+            body: ByteBuffer(string: HTTPFixture.deviceSessionBody))
         let session = try created.decode(SessionView.self)
         let pass = try #require(session.pass?.temporaryAccessPass)
         let redeemed = try await client.execute(
             uri: "/v1/redeem", method: .post, headers: HTTPFixture.headers(nil),
-            body: ByteBuffer(string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#))
+            body: ByteBuffer(
+                string: #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#))
         let sessionToken = try redeemed.decode(RedeemResponse.self).sessionToken
         let checkIn = try await client.execute(
             uri: "/v1/enrollment/device", method: .post, headers: HTTPFixture.headers(sessionToken),
@@ -51,13 +55,16 @@ struct EventStreamTests {
         try await fixture.application().test(.router) { client in
             let (session, pass) = try await Self.completedSession(client, token: fixture.adminToken)
             let stream = try await client.execute(
-                uri: "/v1/sessions/\(session.id)/events", method: .get, headers: HTTPFixture.headers(fixture.adminToken, json: false))
+                uri: "/v1/sessions/\(session.id)/events", method: .get,
+                headers: HTTPFixture.headers(fixture.adminToken, json: false))
             #expect(stream.status == .ok)
             #expect(stream.headers[.contentType] == "text/event-stream")
             let events = try Self.events(in: stream.text)
-            #expect(events.map(\.type.rawValue) == [
-                "session.created", "pass.issued", "pass.used", "device.enrolled", "session.completed", "pass.revoked",
-            ])
+            #expect(
+                events.map(\.type.rawValue) == [
+                    "session.created", "pass.issued", "pass.used", "device.enrolled", "session.completed",
+                    "pass.revoked",
+                ])
             #expect(events.allSatisfy { $0.sessionId == session.id && $0.state == .completed })
             #expect(events.map { Int64($0.id)! } == events.map { Int64($0.id)! }.sorted())
             #expect(!stream.text.contains(pass) && !stream.text.contains(pass.replacingOccurrences(of: "-", with: "")))
@@ -79,20 +86,25 @@ struct EventStreamTests {
             let session = try created.decode(SessionView.self)
             let pass = try #require(session.pass?.temporaryAccessPass)
             let http = LoopbackClient(port: try #require(client.port))
-            let follower = Task { try await http.send("GET", "/v1/sessions/\(session.id)/events", token: fixture.adminToken) }
+            let follower = Task {
+                try await http.send("GET", "/v1/sessions/\(session.id)/events", token: fixture.adminToken)
+            }
             try await Self.waitUntil { fixture.store.feed.listenerCount == 1 }
 
             let redeem = #"{"userPrincipalName": "ada@contoso.example", "temporaryAccessPass": "\#(pass)"}"#
             let (_, redeemed) = try await http.send("POST", "/v1/redeem", body: redeem)
             let token = try WireJSON.decoder().decode(RedeemResponse.self, from: redeemed).sessionToken
-            _ = try await http.send("POST", "/v1/enrollment/device", token: token, body: #"{"serialNumber": "C02XK1ZZJG5H"}"#)
+            _ = try await http.send(
+                "POST", "/v1/enrollment/device", token: token, body: #"{"serialNumber": "C02XK1ZZJG5H"}"#)
 
             let (status, body) = try await follower.value
             #expect(status == 200)
             let events = try Self.events(in: String(decoding: body, as: UTF8.self))
-            #expect(events.map(\.type.rawValue) == [
-                "session.created", "pass.issued", "pass.used", "device.enrolled", "session.completed", "pass.revoked",
-            ])
+            #expect(
+                events.map(\.type.rawValue) == [
+                    "session.created", "pass.issued", "pass.used", "device.enrolled", "session.completed",
+                    "pass.revoked",
+                ])
             try await Self.waitUntil { fixture.store.feed.listenerCount == 0 }
         }
     }
@@ -133,14 +145,17 @@ struct EventStreamTests {
         let board = try await fixture.token(.board, site: "bench-1")
         try await fixture.application().test(.router) { client in
             let created = try await client.execute(
-                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(kiosk), body: ByteBuffer(string: Self.fido2Body("x")))
+                uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(kiosk),
+                body: ByteBuffer(string: Self.fido2Body("x")))
             let id = try created.decode(SessionView.self).id
 
             for bad in ["abc", "-1", "1.5", "99999999999999999999", ""] {
                 var headers = HTTPFixture.headers(kiosk, json: false)
                 headers[HTTPField.Name("Last-Event-ID")!] = bad
-                let response = try await client.execute(uri: "/v1/sessions/\(id)/events", method: .get, headers: headers)
-                #expect(response.status == .badRequest && response.problemCode == "invalid_request", "Last-Event-ID \(bad)")
+                let response = try await client.execute(
+                    uri: "/v1/sessions/\(id)/events", method: .get, headers: headers)
+                #expect(
+                    response.status == .badRequest && response.problemCode == "invalid_request", "Last-Event-ID \(bad)")
             }
             let foreign = try await client.execute(
                 uri: "/v1/sessions/\(id)/events", method: .get, headers: HTTPFixture.headers(otherKiosk, json: false))

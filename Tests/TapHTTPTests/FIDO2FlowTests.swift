@@ -7,18 +7,24 @@ import TapAPI
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 /// The key registration ceremony over HTTP, with a software authenticator whose answers the real verifier judges.
 @Suite("FIDO2 key registration over HTTP")
 struct FIDO2FlowTests {
     /// Creates a fido2Registration session for `user` and redeems its pass: the session id, pass and session token.
-    static func start(_ client: some TestClientProtocol, _ fixture: HTTPFixture, user: String = "ada@contoso.example")
+    static func start(
+        _ client: some TestClientProtocol, _ fixture: HTTPFixture, user: String = "ada@contoso.example"
+    )
         async throws -> (session: SessionID, pass: String, token: String)
     {
         let created = try await client.execute(
             uri: "/v1/sessions", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
-            body: ByteBuffer(string: #"{"scenario": "fido2Registration", "userPrincipalName": "\#(user)", "pass": {"preset": "fido2-key"}}"#))
+            body: ByteBuffer(
+                string:
+                    #"{"scenario": "fido2Registration", "userPrincipalName": "\#(user)", "pass": {"preset": "fido2-key"}}"#
+            ))
         #expect(created.status == .created)
         let session = try created.decode(SessionView.self)
         let pass = try #require(session.pass?.temporaryAccessPass)
@@ -32,13 +38,18 @@ struct FIDO2FlowTests {
     }
 
     /// POSTs `body` with `token` and answers the response.
-    static func post(_ client: some TestClientProtocol, _ uri: String, _ token: String, _ body: String = "{}") async throws -> TestResponse {
-        try await client.execute(uri: uri, method: .post, headers: HTTPFixture.headers(token), body: ByteBuffer(string: body))
+    static func post(
+        _ client: some TestClientProtocol, _ uri: String, _ token: String, _ body: String = "{}"
+    ) async throws -> TestResponse {
+        try await client.execute(
+            uri: uri, method: .post, headers: HTTPFixture.headers(token), body: ByteBuffer(string: body))
     }
 
     /// Sets whether a test sign-in is required, then starts a session and registers a new software key with it:
     /// the session id and the registration answer.
-    static func registerKey(_ client: some TestClientProtocol, _ fixture: HTTPFixture, testSignInRequired: Bool)
+    static func registerKey(
+        _ client: some TestClientProtocol, _ fixture: HTTPFixture, testSignInRequired: Bool
+    )
         async throws -> (session: SessionID, registered: TestResponse)
     {
         _ = try await client.execute(
@@ -71,11 +82,13 @@ struct FIDO2FlowTests {
             #expect(options.status == .ok)
             let publicKey = try Self.publicKey(options)
             #expect((publicKey["rp"] as? [String: Any])?["id"] as? String == "localhost")
-            #expect((publicKey["authenticatorSelection"] as? [String: Any])?["userVerification"] as? String == "required")
+            #expect(
+                (publicKey["authenticatorSelection"] as? [String: Any])?["userVerification"] as? String == "required")
             #expect((publicKey["user"] as? [String: Any])?["name"] as? String == "ada@contoso.example")
 
             let registered = try await Self.post(
-                client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: try Self.challenge(options)))
+                client, "/v1/enrollment/fido2", token,
+                authenticator.registration(challenge: try Self.challenge(options)))
             #expect(registered.status == .created, "\(registered.text)")
             let answer = try registered.decode(KeyRegistrationResponse.self)
             #expect(answer.testSignInRequired == false)
@@ -88,15 +101,20 @@ struct FIDO2FlowTests {
 
             // The pass is dead, and so is the session token.
             #expect(try await Self.redeem(client, user: "ada@contoso.example", pass: pass) == nil)
-            #expect(try await Self.post(client, "/v1/enrollment/fido2/options", token).problemCode == "invalid_session_token")
+            #expect(
+                try await Self.post(client, "/v1/enrollment/fido2/options", token).problemCode
+                    == "invalid_session_token")
 
-            let keys = try await client.execute(uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let keys = try await client.execute(
+                uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try keys.decode(KeyList.self).items.map(\.id) == [answer.key.id])
             let audit = try await client.execute(
                 uri: "/v1/audit?sessionId=\(session)", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
-            #expect(try audit.decode(AuditList.self).items.map(\.type.rawValue) == [
-                "session.created", "pass.issued", "pass.used", "key.registered", "session.completed", "pass.revoked",
-            ])
+            #expect(
+                try audit.decode(AuditList.self).items.map(\.type.rawValue) == [
+                    "session.created", "pass.issued", "pass.used", "key.registered", "session.completed",
+                    "pass.revoked",
+                ])
         }
     }
 
@@ -108,14 +126,18 @@ struct FIDO2FlowTests {
         try await fixture.application().test(.router) { client in
             let patch = try await client.execute(
                 uri: "/v1/policy", method: .patch, headers: HTTPFixture.headers(fixture.adminToken),
-                body: ByteBuffer(string: #"{"overrides": {"*": {"fido2Registration": {"keyTestSignInRequired": true}}}}"#))
+                body: ByteBuffer(
+                    string: #"{"overrides": {"*": {"fido2Registration": {"keyTestSignInRequired": true}}}}"#))
             #expect(patch.status == .ok, "\(patch.text)")
             let (_, pass, token) = try await Self.start(client, fixture)
             let options = try await Self.post(client, "/v1/enrollment/fido2/options", token)
             let registered = try await Self.post(
-                client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: try Self.challenge(options)))
+                client, "/v1/enrollment/fido2", token,
+                authenticator.registration(challenge: try Self.challenge(options)))
             let pending = try registered.decode(KeyRegistrationResponse.self)
-            #expect(pending.testSignInRequired && pending.key.status == .pendingProof && pending.session.state == .inProgress)
+            #expect(
+                pending.testSignInRequired && pending.key.status == .pendingProof
+                    && pending.session.state == .inProgress)
             // Not usable by the organisation's apps before it proved itself.
             let early = try await Self.post(
                 client, "/v1/assertions/options", relyingParty, #"{"userPrincipalName": "ada@contoso.example"}"#)
@@ -126,7 +148,8 @@ struct FIDO2FlowTests {
             let allowed = try #require(try Self.publicKey(proofOptions)["allowCredentials"] as? [[String: Any]])
             #expect(allowed.map { $0["id"] as? String } == [pending.key.credentialId])
             let proof = try await Self.post(
-                client, "/v1/enrollment/fido2/assertion", token, authenticator.assertion(challenge: try Self.challenge(proofOptions)))
+                client, "/v1/enrollment/fido2/assertion", token,
+                authenticator.assertion(challenge: try Self.challenge(proofOptions)))
             #expect(proof.status == .ok, "\(proof.text)")
             let proven = try proof.decode(KeyRegistrationResponse.self)
             #expect(proven.key.proven && proven.key.status == .active && proven.session.state == .completed)
@@ -140,18 +163,25 @@ struct FIDO2FlowTests {
             let verified = try await Self.post(client, "/v1/assertions/verify", relyingParty, assertion)
             #expect(verified.status == .ok, "\(verified.text)")
             let result = try verified.decode(AssertionVerification.self)
-            #expect(result.userPrincipalName.value == "ada@contoso.example" && result.signCount == 2 && result.userVerified)
+            #expect(
+                result.userPrincipalName.value == "ada@contoso.example" && result.signCount == 2 && result.userVerified)
             // The same answer again: its challenge is spent.
-            #expect(try await Self.post(client, "/v1/assertions/verify", relyingParty, assertion).problemCode == "webauthn_challenge_replayed")
+            #expect(
+                try await Self.post(client, "/v1/assertions/verify", relyingParty, assertion).problemCode
+                    == "webauthn_challenge_replayed")
             // A fresh challenge answered with a counter that did not rise: a clone.
             let again = try await Self.post(client, "/v1/assertions/options", relyingParty, "{}")
             let stale = authenticator.assertion(challenge: try Self.challenge(again), advanceCounter: false)
-            #expect(try await Self.post(client, "/v1/assertions/verify", relyingParty, stale).problemCode == "webauthn_sign_count_regressed")
+            #expect(
+                try await Self.post(client, "/v1/assertions/verify", relyingParty, stale).problemCode
+                    == "webauthn_sign_count_regressed")
             // Another site's relying party does not see the key.
             let elsewhere = try await fixture.token(.relyingParty, site: "site-2")
             let otherOptions = try await Self.post(client, "/v1/assertions/options", elsewhere, "{}")
             let foreign = authenticator.assertion(challenge: try Self.challenge(otherOptions))
-            #expect(try await Self.post(client, "/v1/assertions/verify", elsewhere, foreign).problemCode == "webauthn_credential_not_allowed")
+            #expect(
+                try await Self.post(client, "/v1/assertions/verify", elsewhere, foreign).problemCode
+                    == "webauthn_credential_not_allowed")
         }
     }
 
@@ -164,38 +194,46 @@ struct FIDO2FlowTests {
             let (_, _, otherToken) = try await Self.start(client, fixture, user: "grace@contoso.example")
 
             // Unknown challenge.
-            let unknown = try await Self.post(client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: "AAAAAAAAAAAAAAAAAAAAAA"))
+            let unknown = try await Self.post(
+                client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: "AAAAAAAAAAAAAAAAAAAAAA"))
             #expect(unknown.problemCode == "webauthn_challenge_mismatch")
 
             // Another session's challenge.
             let options = try await Self.post(client, "/v1/enrollment/fido2/options", otherToken)
-            let stolen = try await Self.post(client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: try Self.challenge(options)))
+            let stolen = try await Self.post(
+                client, "/v1/enrollment/fido2", token,
+                authenticator.registration(challenge: try Self.challenge(options)))
             #expect(stolen.problemCode == "webauthn_challenge_holder_mismatch")
 
             // A refused answer spends its challenge: the good answer after it is a replay.
             let mine = try await Self.post(client, "/v1/enrollment/fido2/options", token)
             let challenge = try Self.challenge(mine)
             authenticator.origin = "http://localhost:8081"
-            let wrongOrigin = try await Self.post(client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: challenge))
+            let wrongOrigin = try await Self.post(
+                client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: challenge))
             #expect(wrongOrigin.problemCode == "webauthn_origin_mismatch")
             authenticator.origin = "http://localhost:8080"
-            let replay = try await Self.post(client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: challenge))
+            let replay = try await Self.post(
+                client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: challenge))
             #expect(replay.problemCode == "webauthn_challenge_replayed")
 
             // An expired challenge.
             let late = try await Self.post(client, "/v1/enrollment/fido2/options", token)
             fixture.clock.advance(seconds: 301)
-            let expired = try await Self.post(client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: try Self.challenge(late)))
+            let expired = try await Self.post(
+                client, "/v1/enrollment/fido2", token, authenticator.registration(challenge: try Self.challenge(late)))
             #expect(expired.problemCode == "webauthn_challenge_expired")
 
             // A registration challenge answered by a sign-in.
             let crossed = try await Self.post(client, "/v1/enrollment/fido2/options", token)
             let wrongCeremony = try await Self.post(
-                client, "/v1/enrollment/fido2/assertion", token, authenticator.assertion(challenge: try Self.challenge(crossed)))
+                client, "/v1/enrollment/fido2/assertion", token,
+                authenticator.assertion(challenge: try Self.challenge(crossed)))
             #expect(wrongCeremony.problemCode == "webauthn_challenge_purpose_mismatch")
 
             // None of that stored anything.
-            let keys = try await client.execute(uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let keys = try await client.execute(
+                uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try keys.decode(KeyList.self).items.isEmpty)
         }
     }
@@ -207,18 +245,23 @@ struct FIDO2FlowTests {
         try await fixture.application().test(.router) { client in
             let (_, _, first) = try await Self.start(client, fixture)
             let options = try await Self.post(client, "/v1/enrollment/fido2/options", first)
-            let registered = try await Self.post(client, "/v1/enrollment/fido2", first, authenticator.registration(challenge: try Self.challenge(options)))
+            let registered = try await Self.post(
+                client, "/v1/enrollment/fido2", first,
+                authenticator.registration(challenge: try Self.challenge(options)))
             #expect(registered.status == .created)
 
             let (_, _, second) = try await Self.start(client, fixture, user: "grace@contoso.example")
             let again = try await Self.post(client, "/v1/enrollment/fido2/options", second)
-            let duplicate = try await Self.post(client, "/v1/enrollment/fido2", second, authenticator.registration(challenge: try Self.challenge(again)))
+            let duplicate = try await Self.post(
+                client, "/v1/enrollment/fido2", second, authenticator.registration(challenge: try Self.challenge(again))
+            )
             #expect(duplicate.status == .conflict)
             #expect(duplicate.problemCode == "webauthn_credential_already_registered")
 
             let long = SoftAuthenticator(credentialID: [UInt8](repeating: 7, count: 1024))
             let third = try await Self.post(client, "/v1/enrollment/fido2/options", second)
-            let tooLong = try await Self.post(client, "/v1/enrollment/fido2", second, long.registration(challenge: try Self.challenge(third)))
+            let tooLong = try await Self.post(
+                client, "/v1/enrollment/fido2", second, long.registration(challenge: try Self.challenge(third)))
             #expect(tooLong.status == .badRequest)
             #expect(tooLong.problemCode == "webauthn_credential_id_too_long")
 
@@ -228,7 +271,8 @@ struct FIDO2FlowTests {
             let list = try #require(try Self.publicKey(excluded)["excludeCredentials"] as? [[String: Any]])
             #expect(list.map { $0["id"] as? String } == [SoftAuthenticator.base64URL(authenticator.credentialID)])
 
-            let keys = try await client.execute(uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let keys = try await client.execute(
+                uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try keys.decode(KeyList.self).items.count == 1)
         }
     }
@@ -243,19 +287,23 @@ struct FIDO2FlowTests {
                 uri: "/v1/sessions/\(session)/cancel", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
                 body: ByteBuffer(string: "{}"))
             #expect(cancel.status == .ok)
-            let keys = try await client.execute(uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let keys = try await client.execute(
+                uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try keys.decode(KeyList.self).items.isEmpty)
 
             // Without a test sign-in the key stays, until an operator deletes it.
             let (_, kept) = try await Self.registerKey(client, fixture, testSignInRequired: false)
             let key = try kept.decode(KeyRegistrationResponse.self).key
             let auditor = try await fixture.token(.auditor)
-            let refused = try await client.execute(uri: "/v1/keys/\(key.id)", method: .delete, headers: HTTPFixture.headers(auditor))
+            let refused = try await client.execute(
+                uri: "/v1/keys/\(key.id)", method: .delete, headers: HTTPFixture.headers(auditor))
             #expect(refused.status == .forbidden)
             let deleted = try await client.execute(
-                uri: "/v1/keys/\(key.id)?reason=lost", method: .delete, headers: HTTPFixture.headers(fixture.adminToken))
+                uri: "/v1/keys/\(key.id)?reason=lost", method: .delete, headers: HTTPFixture.headers(fixture.adminToken)
+            )
             #expect(deleted.status == .noContent)
-            let gone = try await client.execute(uri: "/v1/keys/\(key.id)", method: .delete, headers: HTTPFixture.headers(fixture.adminToken))
+            let gone = try await client.execute(
+                uri: "/v1/keys/\(key.id)", method: .delete, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(gone.status == .notFound)
         }
     }
@@ -268,9 +316,11 @@ struct FIDO2FlowTests {
             fixture.clock.advance(minutes: 24 * 60 + 1)
             let report = try await fixture.store.sweep()
             #expect(report.sessionsAdvanced == 1)
-            let read = try await client.execute(uri: "/v1/sessions/\(session)", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let read = try await client.execute(
+                uri: "/v1/sessions/\(session)", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try read.decode(SessionView.self).state == .abandoned)
-            let keys = try await client.execute(uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let keys = try await client.execute(
+                uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try keys.decode(KeyList.self).items.isEmpty)
         }
     }
@@ -282,8 +332,14 @@ struct FIDO2FlowTests {
             let (_, _, token) = try await Self.start(client, fixture)
             let cases: [(String, String)] = [
                 ("not json", "webauthn_malformed_response"),
-                (#"{"id":"AA","rawId":"AA==","type":"public-key","response":{"clientDataJSON":"AA","attestationObject":"AA"}}"#, "webauthn_invalid_base64url"),
-                (#"{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"AA","attestationObject":"AA"}}"#, "webauthn_client_data_malformed"),
+                (
+                    #"{"id":"AA","rawId":"AA==","type":"public-key","response":{"clientDataJSON":"AA","attestationObject":"AA"}}"#,
+                    "webauthn_invalid_base64url"
+                ),
+                (
+                    #"{"id":"AA","rawId":"AA","type":"public-key","response":{"clientDataJSON":"AA","attestationObject":"AA"}}"#,
+                    "webauthn_client_data_malformed"
+                ),
             ]
             for (body, code) in cases {
                 let response = try await Self.post(client, "/v1/enrollment/fido2", token, body)
@@ -307,11 +363,17 @@ struct FIDO2FlowTests {
         let cases: [(name: String, bytes: [UInt8], code: String)] = [
             ("truncated", [0xA3, 0x63, 0x66, 0x6D], "webauthn_cbor_truncated"),
             ("nesting bomb", [UInt8](repeating: 0x81, count: 64) + [0x00], "webauthn_cbor_nesting_too_deep"),
-            ("oversized length", [0x5B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], "webauthn_cbor_length_too_large"),
+            (
+                "oversized length", [0x5B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+                "webauthn_cbor_length_too_large"
+            ),
             ("trailing bytes", [0xA0, 0x00], "webauthn_cbor_trailing_bytes"),
             ("an integer, not a map", [0x18, 0x2A], "webauthn_attestation_object_malformed"),
-            ("fmt of the wrong type", [0xA3, 0x63] + Array("fmt".utf8) + [0x01, 0x67] + Array("attStmt".utf8) + [0xA0, 0x68]
-                + Array("authData".utf8) + [0x41, 0x00], "webauthn_attestation_object_malformed"),
+            (
+                "fmt of the wrong type",
+                [0xA3, 0x63] + Array("fmt".utf8) + [0x01, 0x67] + Array("attStmt".utf8) + [0xA0, 0x68]
+                    + Array("authData".utf8) + [0x41, 0x00], "webauthn_attestation_object_malformed"
+            ),
         ]
         try await fixture.application().test(.router) { client in
             let (_, _, token) = try await Self.start(client, fixture)
@@ -321,7 +383,8 @@ struct FIDO2FlowTests {
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(genuine.utf8)) as? [String: Any])
                 let response = try #require(object["response"] as? [String: Any])
                 let forged = genuine.replacingOccurrences(
-                    of: try #require(response["attestationObject"] as? String), with: SoftAuthenticator.base64URL(bad.bytes))
+                    of: try #require(response["attestationObject"] as? String),
+                    with: SoftAuthenticator.base64URL(bad.bytes))
                 let answer = try await Self.post(client, "/v1/enrollment/fido2", token, forged)
                 #expect(answer.status == .badRequest, "\(bad.name)")
                 #expect(answer.problemCode == bad.code, "\(bad.name): \(answer.text)")
@@ -332,10 +395,14 @@ struct FIDO2FlowTests {
                 let genuine = authenticator.registration(challenge: try Self.challenge(options))
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(genuine.utf8)) as? [String: Any])
                 let response = try #require(object["response"] as? [String: Any])
-                let forged = genuine.replacingOccurrences(of: try #require(response["attestationObject"] as? String), with: attestationObject)
-                #expect(try await Self.post(client, "/v1/enrollment/fido2", token, forged).problemCode == "webauthn_invalid_base64url")
+                let forged = genuine.replacingOccurrences(
+                    of: try #require(response["attestationObject"] as? String), with: attestationObject)
+                #expect(
+                    try await Self.post(client, "/v1/enrollment/fido2", token, forged).problemCode
+                        == "webauthn_invalid_base64url")
             }
-            let keys = try await client.execute(uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let keys = try await client.execute(
+                uri: "/v1/keys", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
             #expect(try keys.decode(KeyList.self).items.isEmpty)
         }
     }

@@ -7,10 +7,11 @@ import TapAPI
 import TapCore
 import TapStorage
 import TapTestSupport
+
 @testable import TapHTTP
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The real application over a real SQLite file, with a fixed clock, and tokens for each role.
@@ -34,7 +35,8 @@ struct HTTPFixture {
         clock = TestClock()
         keyring = testKeyring()
         world = testWorld(clock: clock)
-        store = try EnrollmentStore(path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
+        store = try EnrollmentStore(
+            path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
         adminToken = try await store.createOperator(NewOperator(name: "admin", role: .admin), by: nil).1.value
         var configuration = ServerConfiguration(
             maximumBodyBytes: maximumBodyBytes, bodyTimeout: bodyTimeout, redeemLimits: redeemLimits,
@@ -46,17 +48,21 @@ struct HTTPFixture {
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 
     func application(refusals: RefusalLedger = RefusalLedger()) -> some ApplicationProtocol {
-        let (router, _) = buildRouter(configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals)
+        let (router, _) = buildRouter(
+            configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals)
         return Application(
             router: router, server: httpServer(configuration),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))
     }
 
     /// A token for `role` at `site` (global roles ignore the site).
-    func token(_ role: Role, site: String = "bench-1", expiresAt: Date? = nil, allowedSources: [String] = []) async throws -> String {
+    func token(
+        _ role: Role, site: String = "bench-1", expiresAt: Date? = nil, allowedSources: [String] = []
+    ) async throws -> String {
         try await store.createOperator(
             NewOperator(
-                name: "\(role)-\(site)", role: role, site: role.mayBeGlobal ? nil : SiteName(site), allowedSources: allowedSources,
+                name: "\(role)-\(site)", role: role, site: role.mayBeGlobal ? nil : SiteName(site),
+                allowedSources: allowedSources,
                 expiresAt: expiresAt),
             by: nil
         ).1.value

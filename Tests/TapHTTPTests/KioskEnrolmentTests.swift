@@ -8,6 +8,7 @@ import TapCore
 import TapStorage
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 @Suite("Kiosk provisioning with a one-time enrolment code")
@@ -24,29 +25,38 @@ struct KioskEnrolmentTests {
             #expect(created.status == .created)
             #expect(!created.text.contains("tso_"), "no token is handed to the admin")
             let grant = try created.decode(CreatedKioskOperator.self)
-            #expect(grant.enrolmentCode.wholeMatch(of: /[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/) != nil)
+            #expect(
+                grant.enrolmentCode.wholeMatch(of: /[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}/) != nil)
             #expect(grant.enrolmentCodeExpirationDateTime == fixture.clock.now.addingTimeInterval(3600))
 
             // Typed by a person: lower case, spaces instead of dashes.
             let typed = grant.enrolmentCode.lowercased().replacingOccurrences(of: "-", with: " ")
             let body = ByteBuffer(string: #"{"enrolmentCode": "\#(typed)"}"#)
-            let enrolled = try await client.execute(uri: "/v1/kiosk/enrol", method: .post, headers: HTTPFixture.headers(nil), body: body)
+            let enrolled = try await client.execute(
+                uri: "/v1/kiosk/enrol", method: .post, headers: HTTPFixture.headers(nil), body: body)
             #expect(enrolled.status == .ok)
             let answer = try enrolled.decode(KioskEnrolmentResponse.self)
             #expect(answer.operator.id == grant.operator.id)
-            let me = try await client.execute(uri: "/v1/operators/me", method: .get, headers: HTTPFixture.headers(answer.token))
+            let me = try await client.execute(
+                uri: "/v1/operators/me", method: .get, headers: HTTPFixture.headers(answer.token))
             #expect(me.status == .ok)
             #expect(try me.decode(OperatorView.self).role == .kiosk)
 
-            let again = try await client.execute(uri: "/v1/kiosk/enrol", method: .post, headers: HTTPFixture.headers(nil), body: body)
+            let again = try await client.execute(
+                uri: "/v1/kiosk/enrol", method: .post, headers: HTTPFixture.headers(nil), body: body)
             #expect(again.status == .unauthorized)
             #expect(again.problemCode == "invalid_enrolment_code")
 
-            let audit = try await client.execute(uri: "/v1/audit", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
-            let events = try audit.decode(AuditList.self).items.filter { $0.type == .operatorCreated || $0.type == .operatorRotated }
+            let audit = try await client.execute(
+                uri: "/v1/audit", method: .get, headers: HTTPFixture.headers(fixture.adminToken))
+            let events = try audit.decode(AuditList.self).items.filter {
+                $0.type == .operatorCreated || $0.type == .operatorRotated
+            }
             #expect(events.map(\.type).suffix(2) == [.operatorCreated, .operatorRotated])
             let normalized = grant.enrolmentCode.replacingOccurrences(of: "-", with: "")
-            #expect(!audit.text.contains(grant.enrolmentCode) && !audit.text.contains(normalized) && !audit.text.contains(answer.token))
+            #expect(
+                !audit.text.contains(grant.enrolmentCode) && !audit.text.contains(normalized)
+                    && !audit.text.contains(answer.token))
         }
     }
 
@@ -73,7 +83,8 @@ struct KioskEnrolmentTests {
     }
 
     @Test func guessingIsThrottledPerAddressBeforeAnyWork() async throws {
-        let fixture = try await HTTPFixture(redeemLimits: RedeemThrottle.Limits(perClientAndUser: 3, perUser: 100, perClient: 100))
+        let fixture = try await HTTPFixture(
+            redeemLimits: RedeemThrottle.Limits(perClientAndUser: 3, perUser: 100, perClient: 100))
         defer { fixture.cleanUp() }
         try await fixture.application().test(.router) { client in
             var statuses: [HTTPResponse.Status] = []
@@ -94,7 +105,8 @@ struct KioskEnrolmentTests {
         try await fixture.application().test(.router) { client in
             let response = try await client.execute(
                 uri: "/v1/operators", method: .post, headers: HTTPFixture.headers(fixture.adminToken),
-                body: ByteBuffer(string: #"{"name": "bench", "role": "bench", "site": "hel-1", "withEnrolmentCode": true}"#))
+                body: ByteBuffer(
+                    string: #"{"name": "bench", "role": "bench", "site": "hel-1", "withEnrolmentCode": true}"#))
             #expect(response.status == .badRequest)
             #expect(response.text.contains("withEnrolmentCode"))
         }

@@ -5,6 +5,7 @@ import Logging
 import NIOConcurrencyHelpers
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 /// Raw bytes over a real socket: a body larger than the limit from a client that writes it all before reading,

@@ -2,6 +2,7 @@ import Foundation
 import TapCore
 import TapCrypto
 import Testing
+
 @testable import TapHTTP
 
 /// The production keyring and randomness: buffered CSPRNG output and prepared HMAC keys must behave
@@ -37,7 +38,9 @@ struct LiveWorldTests {
             let key = try #require(secret.derivedKey(purpose: purpose.rawValue, version: secret.currentVersion))
             for message in ["", "a", String(repeating: "x", count: 300)] {
                 let bytes = Array(message.utf8)
-                #expect(keyring.mac(purpose, bytes, version: secret.currentVersion) == (try Crypto.hmacSHA256(key: key, data: bytes)))
+                #expect(
+                    keyring.mac(purpose, bytes, version: secret.currentVersion)
+                        == (try Crypto.hmacSHA256(key: key, data: bytes)))
             }
         }
     }

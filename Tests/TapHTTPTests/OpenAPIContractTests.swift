@@ -6,6 +6,7 @@ import NIOCore
 import TapCore
 import Testing
 import Yams
+
 @testable import TapHTTP
 
 /// The contract, `Sources/TapHTTP/API/openapi.yaml`, as the binary embeds and serves it, read with a YAML parser.
@@ -135,8 +136,9 @@ struct OpenAPISpecTests {
             }
             #expect(requirements == expected, "\(route): the spec asks for \(requirements), the router \(route.access)")
             if let roles = expected.compactMap({ $0["operatorToken"] }).first, expected.count == 1 {
-                #expect(Self.rolesSentence(operation["description"] as? String ?? "", everyRole: everyRole) == roles,
-                        "\(route): the description's Roles sentence disagrees")
+                #expect(
+                    Self.rolesSentence(operation["description"] as? String ?? "", everyRole: everyRole) == roles,
+                    "\(route): the description's Roles sentence disagrees")
             }
         }
     }

@@ -8,6 +8,7 @@ import TapCore
 import TapStorage
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 @Suite("Text an operator sets is refused when a terminal would act on it")

@@ -7,6 +7,7 @@ import TapAPI
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 /// Token rotation over HTTP (issue 21, item 12): a token in its grace period may still act, but not rotate.

@@ -10,6 +10,7 @@ import TapCore
 import TapStorage
 import TapTestSupport
 import Testing
+
 @testable import TapHTTP
 
 /// The address filter, one address form at a time, with a fixed resolver so that no test depends on DNS.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TapKiosk
 
 /// deploy/kiosk.conf.example must parse and resolve as the kiosk reads it, and name every kiosk key.

@@ -1,6 +1,7 @@
 import Foundation
 import TapAPI
 import TapCore
+
 @testable import TapKiosk
 
 /// Wire values for the flow's tests, decoded from JSON the way the service sends them.
@@ -23,7 +24,8 @@ enum Fixture {
 
     /// A session as the service shows it; `pass` is the value only a minting answer holds.
     static func session(
-        state: String = "active", scenario: String = "deviceEnrollment", pass: String? = nil, reason: String = "EnabledByPolicy",
+        state: String = "active", scenario: String = "deviceEnrollment", pass: String? = nil,
+        reason: String = "EnabledByPolicy",
         id: String = sessionID, serial: String = "C02XK1ZZJG5H", user: String = "ada@contoso.example"
     ) -> SessionView {
         let device =
@@ -58,7 +60,9 @@ enum Fixture {
     static func event(_ seq: Int, _ type: String, state: String, session: String = sessionID) -> ServerSentEvent {
         ServerSentEvent(
             id: String(seq), type: type,
-            data: #"{"id": "\#(seq)", "type": "\#(type)", "time": "2026-11-26T10:0\#(seq % 10):00Z", "sessionId": "\#(session)", "state": "\#(state)"}"#)
+            data:
+                #"{"id": "\#(seq)", "type": "\#(type)", "time": "2026-11-26T10:0\#(seq % 10):00Z", "sessionId": "\#(session)", "state": "\#(state)"}"#
+        )
     }
 
     static func line(_ text: String) -> KioskInput { .line(Array(text.utf8)) }

@@ -2,6 +2,7 @@ import Foundation
 import TapAPI
 import TapCore
 import Testing
+
 @testable import TapKiosk
 
 @Suite("Line input cleaning")
@@ -21,7 +22,9 @@ struct LineInputTests {
 
     @Test func aVeryLongLineIsRefusedWithItsLength() {
         #expect(LineInput.clean([UInt8](repeating: 0x41, count: 100_000)) == .tooLong(bytes: 100_000))
-        #expect(LineInput.clean([UInt8](repeating: 0x41, count: LineInput.maximumBytes)) != .tooLong(bytes: LineInput.maximumBytes))
+        #expect(
+            LineInput.clean([UInt8](repeating: 0x41, count: LineInput.maximumBytes))
+                != .tooLong(bytes: LineInput.maximumBytes))
     }
 
     @Test func bytesThatAreNotUTF8AreNotText() {
@@ -38,16 +41,17 @@ struct LineInputTests {
 struct ScannedValueTests {
     let scanner = ScannedValue(prefixes: ["#S#"], suffixes: ["*"], defaultDomain: "contoso.example")
 
-    @Test(arguments: [
-        ("C02XK1ZZJG5H", DevicePlatform?.none, "C02XK1ZZJG5H"),
-        ("]C1C02XK1ZZJG5H", .ipados, "C02XK1ZZJG5H"),
-        ("SC02XK1ZZJG5H", .ipados, "C02XK1ZZJG5H"),
-        ("SC02XK1ZZJG5H", .windows, "SC02XK1ZZJG5H"),
-        ("S/N: c02x k1zz jg5h", .macos, "C02XK1ZZJG5H"),
-        ("Serial: PF3ABCD-1", .windows, "PF3ABCD-1"),
-        ("#S#5CG1234XYZ*", .windows, "5CG1234XYZ"),
-        ("SH4LQ2XYZ7W", .ios, "H4LQ2XYZ7W"),
-    ] as [(String, DevicePlatform?, String)])
+    @Test(
+        arguments: [
+            ("C02XK1ZZJG5H", DevicePlatform?.none, "C02XK1ZZJG5H"),
+            ("]C1C02XK1ZZJG5H", .ipados, "C02XK1ZZJG5H"),
+            ("SC02XK1ZZJG5H", .ipados, "C02XK1ZZJG5H"),
+            ("SC02XK1ZZJG5H", .windows, "SC02XK1ZZJG5H"),
+            ("S/N: c02x k1zz jg5h", .macos, "C02XK1ZZJG5H"),
+            ("Serial: PF3ABCD-1", .windows, "PF3ABCD-1"),
+            ("#S#5CG1234XYZ*", .windows, "5CG1234XYZ"),
+            ("SH4LQ2XYZ7W", .ios, "H4LQ2XYZ7W"),
+        ] as [(String, DevicePlatform?, String)])
     func scannerDecorationIsTrimmed(input: String, platform: DevicePlatform?, expected: String) throws {
         let serial = try scanner.serialNumber(input, platform: platform).get()
         #expect(serial.value == expected)
@@ -80,7 +84,8 @@ struct ScannedValueTests {
 @Suite("Server-sent events parser")
 struct EventStreamParserTests {
     @Test func eventsSplitAnywhereComeOutWhole() {
-        let stream = "id: 41\nevent: pass.used\ndata: {\"a\":1}\n\n: keep-alive\n\nid: 42\r\nevent: pass.revoked\r\ndata: x\r\ndata: y\r\n\r\n"
+        let stream =
+            "id: 41\nevent: pass.used\ndata: {\"a\":1}\n\n: keep-alive\n\nid: 42\r\nevent: pass.revoked\r\ndata: x\r\ndata: y\r\n\r\n"
         for cut in 0..<stream.utf8.count {
             var parser = EventStreamParser()
             let bytes = Array(stream.utf8)
@@ -102,31 +107,48 @@ struct EventStreamParserTests {
 
     @Test func theIdCarriesOverAndFieldsWithoutDataDispatchNothing() {
         var parser = EventStreamParser(lastEventID: "7")
-        #expect(parser.feed(Array("event: x\n\nretry: 10\nunknown: y\ndata\n\n".utf8)) == [ServerSentEvent(id: "7", type: "message", data: "")])
+        #expect(
+            parser.feed(Array("event: x\n\nretry: 10\nunknown: y\ndata\n\n".utf8)) == [
+                ServerSentEvent(id: "7", type: "message", data: "")
+            ])
     }
 
     @Test func anOverlongLineIsDroppedNotKept() {
         var parser = EventStreamParser()
         let long = "data: " + String(repeating: "x", count: EventStreamParser.maximumLineBytes + 10) + "\n"
-        #expect(parser.feed(Array((long + "\ndata: ok\n\n").utf8)) == [ServerSentEvent(id: nil, type: "message", data: "ok")])
+        #expect(
+            parser.feed(Array((long + "\ndata: ok\n\n").utf8)) == [
+                ServerSentEvent(id: nil, type: "message", data: "ok")
+            ])
     }
 
     @Test func liveEventsDecodeTheContractAndSkipJunk() {
         let event = LiveEvent(
             ServerSentEvent(
                 id: "5", type: "pass.used",
-                data: #"{"id": "5", "type": "pass.used", "time": "2026-11-26T10:00:00Z", "sessionId": "01a21925-444c-74f2-b770-bdf4bbdf0181", "state": "inProgress", "extra": 1}"#))
-        #expect(event == LiveEvent(id: "5", type: "pass.used", time: Fixture.start, sessionID: SessionID(Fixture.sessionID), state: .inProgress))
+                data:
+                    #"{"id": "5", "type": "pass.used", "time": "2026-11-26T10:00:00Z", "sessionId": "01a21925-444c-74f2-b770-bdf4bbdf0181", "state": "inProgress", "extra": 1}"#
+            ))
+        #expect(
+            event
+                == LiveEvent(
+                    id: "5", type: "pass.used", time: Fixture.start, sessionID: SessionID(Fixture.sessionID),
+                    state: .inProgress))
         #expect(LiveEvent(ServerSentEvent(id: "6", type: "pass.used", data: "not json")) == nil)
         #expect(LiveEvent(ServerSentEvent(id: "6", type: "future.thing", data: "{}"))?.logText == "future.thing")
     }
 
     @Test func theServiceStreamEventWireDecodesIntoALiveEvent() throws {
         let wire = StreamEventWire(
-            id: "9", type: .passRevoked, time: Fixture.start, sessionId: SessionID(Fixture.sessionID)!, state: .completed)
+            id: "9", type: .passRevoked, time: Fixture.start, sessionId: SessionID(Fixture.sessionID)!,
+            state: .completed)
         let data = String(decoding: try WireJSON.encoder().encode(wire), as: UTF8.self)
         let event = LiveEvent(ServerSentEvent(id: "9", type: "pass.revoked", data: data))
-        #expect(event == LiveEvent(id: "9", type: "pass.revoked", time: Fixture.start, sessionID: SessionID(Fixture.sessionID), state: .completed))
+        #expect(
+            event
+                == LiveEvent(
+                    id: "9", type: "pass.revoked", time: Fixture.start, sessionID: SessionID(Fixture.sessionID),
+                    state: .completed))
     }
 }
 
@@ -139,7 +161,10 @@ struct ServerClockTests {
         #expect(clock.serverTime(at: Fixture.start) == Fixture.start.addingTimeInterval(3600.5))
     }
 
-    @Test(arguments: ["", "yesterday", "Thu, 26 Nov 2026 10:00:00 CET", "Thu, 26 Foo 2026 10:00:00 GMT", "Thu, 26 Nov 2026 25:00:00 GMT"])
+    @Test(arguments: [
+        "", "yesterday", "Thu, 26 Nov 2026 10:00:00 CET", "Thu, 26 Foo 2026 10:00:00 GMT",
+        "Thu, 26 Nov 2026 25:00:00 GMT",
+    ])
     func anUnreadableHeaderChangesNothing(header: String) {
         var clock = ServerClock(offset: 12)
         clock.observe(dateHeader: header, receivedAt: Fixture.start)

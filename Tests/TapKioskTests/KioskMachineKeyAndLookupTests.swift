@@ -2,6 +2,7 @@ import Foundation
 import TapAPI
 import TapCore
 import Testing
+
 @testable import TapKiosk
 
 @Suite("Kiosk flow: FIDO2 keys")
@@ -16,11 +17,16 @@ struct KioskFIDO2Tests {
             return
         }
         #expect(order.request.scenario == .fido2Registration)
-        #expect(order.request.proofing == Proofing(method: .inPerson, checkedBy: "kiosk 3", reference: "passport, last digits 4821, checked by Sam"))
+        #expect(
+            order.request.proofing
+                == Proofing(
+                    method: .inPerson, checkedBy: "kiosk 3", reference: "passport, last digits 4821, checked by Sam"))
         #expect(order.request.pass == PassRequest(preset: "fido2-key"))
         driver.type("1")
-        driver.answerLastCall(.session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
-        #expect(driver.text.contains("Open on the kiosk browser or the user's phone: https://tap.contoso.example/enroll"))
+        driver.answerLastCall(
+            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        #expect(
+            driver.text.contains("Open on the kiosk browser or the user's phone: https://tap.contoso.example/enroll"))
         #expect(driver.screen?.holdsPass == true)
         let id = SessionID(Fixture.sessionID)!
         driver.send(.streamEvent(id, Fixture.event(5, "key.registered", state: "inProgress")))
@@ -35,7 +41,8 @@ struct KioskFIDO2Tests {
         driver.type("grace@contoso.example")
         driver.type("")
         driver.type("1")
-        driver.answerLastCall(.session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        driver.answerLastCall(
+            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
         #expect(driver.screen?.prompt.contains("4 QR code") == true)
         driver.type("4")
         #expect(driver.wiped, "the pass leaves before the code is drawn")
@@ -65,7 +72,8 @@ struct KioskFIDO2Tests {
         driver.type("grace@contoso.example")
         driver.type("")
         driver.type("1")
-        driver.answerLastCall(.session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        driver.answerLastCall(
+            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
         #expect(driver.screen?.prompt.contains("QR") == false)
         driver.type("4")
         #expect(driver.screen?.holdsPass == true)
@@ -91,7 +99,8 @@ struct KioskFIDO2Tests {
         driver.type("grace@contoso.example")
         driver.type("")
         driver.type("1")
-        driver.answerLastCall(.session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        driver.answerLastCall(
+            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
         #expect(driver.text.contains("https://aka.ms/mysecurityinfo"))
         #expect(!driver.text.contains("/enroll"))
     }
@@ -119,7 +128,10 @@ struct KioskLookupTests {
         driver.type("3")
         driver.type("ada@contoso.example")
         let second = "01a21925-444c-74f2-b770-bdf4bbdf0183"
-        driver.answerLastCall(.sessions([Fixture.session(state: "expired", reason: "Expired"), Fixture.session(state: "inProgress", id: second)]))
+        driver.answerLastCall(
+            .sessions([
+                Fixture.session(state: "expired", reason: "Expired"), Fixture.session(state: "inProgress", id: second),
+            ]))
         #expect(driver.screen?.title == "2 sessions found")
         driver.type("7")
         #expect(driver.machine.notice == "Type the number of a session, or 0 for the menu.")
@@ -167,7 +179,8 @@ struct KioskLookupTests {
         driver.answerLastCall(.session(Fixture.session(state: "active"), replayed: false))
         driver.type("3")
         driver.type("yes")
-        driver.answerLastCall(.failure(.problem(status: 409, code: "invalid_state_transition", detail: "already completed")))
+        driver.answerLastCall(
+            .failure(.problem(status: 409, code: "invalid_state_transition", detail: "already completed")))
         #expect(driver.machine.step == .lookupDetail(Fixture.session(state: "active")))
         #expect(driver.machine.notice?.contains("already completed") == true)
     }

@@ -2,16 +2,21 @@ import Foundation
 import TapAPI
 import TapCore
 import Testing
+
 @testable import TapKiosk
 
 @Suite("Kiosk flow: safety and bad input")
 struct KioskSafetyTests {
-    @Test(arguments: [
-        (String(repeating: "A", count: 100_000), "That line was too long (100000 characters); scan or type it again."),
-        ("\u{FF}\u{FE}junk", nil),
-        ("9", "Type 1, 2 or 3 and press Enter."),
-        ("\u{1B}[A\u{1B}[B", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            (
+                String(repeating: "A", count: 100_000),
+                "That line was too long (100000 characters); scan or type it again."
+            ),
+            ("\u{FF}\u{FE}junk", nil),
+            ("9", "Type 1, 2 or 3 and press Enter."),
+            ("\u{1B}[A\u{1B}[B", nil),
+        ] as [(String, String?)])
     func badInputAtTheMenuLeavesOneLineAndTheMenu(input: String, message: String?) {
         var driver = Driver()
         driver.type(input)
@@ -130,7 +135,10 @@ struct KioskEntraModeTests {
         let order = try #require(KioskDeviceEnrollmentTests.ordered(&driver))
         driver.type("1")
         driver.answerLastCall(.failure(.problem(status: 409, code: "idempotency_in_progress", detail: "still running")))
-        #expect(driver.machine.step == .retry(.create(order), message: "The service is still working on the first try; try again in a moment."))
+        #expect(
+            driver.machine.step
+                == .retry(
+                    .create(order), message: "The service is still working on the first try; try again in a moment."))
     }
 }
 

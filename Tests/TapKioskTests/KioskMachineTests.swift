@@ -2,6 +2,7 @@ import Foundation
 import TapAPI
 import TapCore
 import Testing
+
 @testable import TapKiosk
 
 @Suite("Kiosk flow: start-up")
@@ -94,7 +95,8 @@ struct KioskDeviceEnrollmentTests {
     @Test func fromScanToEnrolledAndPassRevokedFollowingTheEvents() throws {
         var driver = Driver()
         let order = try #require(Self.ordered(&driver))
-        #expect(order.request.device == DeviceDescription(serialNumber: SerialNumber("C02XK1ZZJG5H")!, platform: .ipados))
+        #expect(
+            order.request.device == DeviceDescription(serialNumber: SerialNumber("C02XK1ZZJG5H")!, platform: .ipados))
         #expect(order.request.pass == PassRequest(preset: "apple-ade"))
         driver.type("1")
         #expect(driver.calls.map(\.1) == [.createSession(order.request, idempotencyKey: order.idempotencyKey)])
@@ -218,7 +220,8 @@ struct KioskDeviceEnrollmentTests {
         var driver = Driver()
         _ = try #require(Self.ordered(&driver))
         driver.type("1")
-        driver.answerLastCall(.failure(.problem(status: 403, code: "subject_not_allowed", detail: "not for this kiosk\u{1B}[2J")))
+        driver.answerLastCall(
+            .failure(.problem(status: 403, code: "subject_not_allowed", detail: "not for this kiosk\u{1B}[2J")))
         #expect(driver.machine.step == .menu)
         #expect(driver.machine.notice == "Refused (403 subject_not_allowed): not for this kiosk[2J")
     }
@@ -282,7 +285,9 @@ struct KioskDeviceEnrollmentTests {
         #expect(driver.machine.notice == ScannedValue.SerialProblem.imeiCheckDigit.message)
         #expect(driver.machine.step == .enrollSerial(platform: .android))
         driver.type("490154203237518")
-        #expect(driver.machine.step == .enrollUser(DeviceDescription(serialNumber: SerialNumber("490154203237518")!, platform: .android)))
+        #expect(
+            driver.machine.step
+                == .enrollUser(DeviceDescription(serialNumber: SerialNumber("490154203237518")!, platform: .android)))
     }
 
     @Test func anAppleSerialOfTheWrongLengthIsRefusedAndThePlatformIsKept() {
@@ -293,7 +298,9 @@ struct KioskDeviceEnrollmentTests {
         #expect(driver.machine.step == .enrollSerial(platform: .macos))
         #expect(driver.machine.notice == ScannedValue.SerialProblem.appleFormat.message)
         driver.type("C02XK1ZZJG5H")
-        #expect(driver.machine.step == .enrollUser(DeviceDescription(serialNumber: SerialNumber("C02XK1ZZJG5H")!, platform: .macos)))
+        #expect(
+            driver.machine.step
+                == .enrollUser(DeviceDescription(serialNumber: SerialNumber("C02XK1ZZJG5H")!, platform: .macos)))
     }
 
     @Test func aUserNameThatIsNotOneIsRefused() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import TapKiosk
 
 /// Expected matrices from python-qrcode 8.2 (`QRCode(error_correction=M, mask_pattern=0, border=0)`, data forced to

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
+
 @testable import TapKiosk
 
 @Suite("Rendering")
 struct RenderingTests {
     let screen = Screen(
-        title: "Enroll C02XK1ZZJG5H", body: [.text("Temporary access pass:"), .pass("K7QM-3XRP-HV9T"), .choice(key: "1", title: "Menu")],
+        title: "Enroll C02XK1ZZJG5H",
+        body: [.text("Temporary access pass:"), .pass("K7QM-3XRP-HV9T"), .choice(key: "1", title: "Menu")],
         notice: "Something happened", prompt: "Choose:")
 
     @Test func theBannerFitsEightyColumnsAndWrapsByGroups() throws {
@@ -69,7 +71,8 @@ struct KioskConfigurationTests {
         #expect(fromEnvironment.enrollmentPageURL == "https://env.example/enroll")
         #expect(fromEnvironment.tokenFile == KioskConfiguration.defaultTokenFile)
         let fromFlags = try KioskConfiguration.resolve(
-            flags: .init(server: "http://flag.example:8080/", tokenFile: "/tmp/t", plain: true), environment: environment, file: file)
+            flags: .init(server: "http://flag.example:8080/", tokenFile: "/tmp/t", plain: true),
+            environment: environment, file: file)
         #expect(fromFlags.server.absoluteString == "http://flag.example:8080/")
         #expect(fromFlags.enrollmentPageURL == "http://flag.example:8080/enroll")
         #expect(fromFlags.style == .plain)
@@ -79,16 +82,24 @@ struct KioskConfigurationTests {
     @Test(arguments: [
         ("TAPKIOSK_SERVR=https://x", "kiosk.conf:1: unknown key TAPKIOSK_SERVR"),
         ("just words", "kiosk.conf:1: not a KEY=value line"),
-        ("\nTAPKIOSK_ENROLMENT_CODE=ABCD", "kiosk.conf:2: an enrolment code does not belong in a file; type it at the kiosk"),
+        (
+            "\nTAPKIOSK_ENROLMENT_CODE=ABCD",
+            "kiosk.conf:2: an enrolment code does not belong in a file; type it at the kiosk"
+        ),
     ])
     func fileMistakesNameTheLine(text: String, message: String) {
-        #expect(throws: KioskConfiguration.Problem(message)) { try KioskConfiguration.parseFile(text, name: "kiosk.conf") }
+        #expect(throws: KioskConfiguration.Problem(message)) {
+            try KioskConfiguration.parseFile(text, name: "kiosk.conf")
+        }
     }
 
     @Test(arguments: [
         ([String: String](), "no server"),
         (["TAPKIOSK_SERVER": "ftp://x"], "TAPKIOSK_SERVER must be"),
-        (["TAPKIOSK_SERVER": "https://x", "TAPKIOSK_DISPLAY_TIMEOUT_SECONDS": "0"], "TAPKIOSK_DISPLAY_TIMEOUT_SECONDS must be"),
+        (
+            ["TAPKIOSK_SERVER": "https://x", "TAPKIOSK_DISPLAY_TIMEOUT_SECONDS": "0"],
+            "TAPKIOSK_DISPLAY_TIMEOUT_SECONDS must be"
+        ),
         (["TAPKIOSK_SERVER": "https://x", "TAPKIOSK_PLAIN": "maybe"], "TAPKIOSK_PLAIN must be true or false"),
     ])
     func badSettingsAreRefusedReadably(environment: [String: String], start: String) {
@@ -102,8 +113,12 @@ struct KioskConfigurationTests {
 
     @Test func theDefaultFileIsReadOnlyWhenItExists() {
         #expect(KioskConfiguration.configFile(flags: .init(), environment: [:], exists: { _ in false }) == nil)
-        #expect(KioskConfiguration.configFile(flags: .init(), environment: [:], exists: { _ in true }) == KioskConfiguration.defaultConfigFile)
-        #expect(KioskConfiguration.configFile(flags: .init(config: "/a"), environment: ["TAPKIOSK_CONFIG": "/b"], exists: { _ in true }) == "/a")
+        #expect(
+            KioskConfiguration.configFile(flags: .init(), environment: [:], exists: { _ in true })
+                == KioskConfiguration.defaultConfigFile)
+        #expect(
+            KioskConfiguration.configFile(
+                flags: .init(config: "/a"), environment: ["TAPKIOSK_CONFIG": "/b"], exists: { _ in true }) == "/a")
     }
 
     @Test func theTokenFileIsWrittenPrivatelyAndReadBack() throws {

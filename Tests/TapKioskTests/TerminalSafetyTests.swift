@@ -2,6 +2,7 @@ import Foundation
 import TapAPI
 import TapCore
 import Testing
+
 @testable import TapKiosk
 
 @Suite("Kiosk: text from the service cannot drive the terminal")
@@ -11,7 +12,9 @@ struct TerminalSafetyTests {
     static let hostile = "\u{1B}[2J\u{1B}[3J\u{1B}]0;owned\u{07}\u{1B}]52;c;cm0gLXJmIH4=\u{07}\rfake\u{9B}2J"
 
     /// The sequences the renderer itself writes (clear, bold, colour, reverse video, reset).
-    static let ownSequences = ["\u{1B}[H", "\u{1B}[2J", "\u{1B}[3J", "\u{1B}[1m", "\u{1B}[0m", "\u{1B}[1;33m", "\u{1B}[7m"]
+    static let ownSequences = [
+        "\u{1B}[H", "\u{1B}[2J", "\u{1B}[3J", "\u{1B}[1m", "\u{1B}[0m", "\u{1B}[1;33m", "\u{1B}[7m",
+    ]
 
     /// Drives the machine to the preset screen with a kiosk name and a preset title as the service sends them.
     static func screens() -> [Screen] {
@@ -36,7 +39,8 @@ struct TerminalSafetyTests {
 
     static func jsonEscaped(_ text: String) -> String {
         text.unicodeScalars.map { scalar in
-            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) ? String(format: "\\u%04x", scalar.value) : String(scalar)
+            scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+                ? String(format: "\\u%04x", scalar.value) : String(scalar)
         }.joined()
     }
 

@@ -1,8 +1,9 @@
 import Foundation
 import NIOConcurrencyHelpers
-import Testing
 import TapCore
 import TapTestSupport
+import Testing
+
 @testable import TapStorage
 
 @Suite("Audit chain")
@@ -12,7 +13,8 @@ struct AuditChainTests {
         let fixture = try await StoreFixture()
         let issued = try await fixture.deviceSession()
         _ = try await fixture.redeem(issued)
-        _ = try await fixture.store.checkInDevice(session: issued.session.id, serialNumber: SerialNumber("C02XK1ZZJG5H")!, mdmDeviceID: nil)
+        _ = try await fixture.store.checkInDevice(
+            session: issued.session.id, serialNumber: SerialNumber("C02XK1ZZJG5H")!, mdmDeviceID: nil)
         return fixture
     }
 
@@ -154,7 +156,14 @@ struct AuditChainTests {
         let ticks = NIOLockedValueBox(0)
         // 10:00:00.995 at the first look, and 5 ms more at every look at the clock, as a stalled writer would see it.
         let world = World(
-            now: { Date(timeIntervalSince1970: 1_795_687_200.990 + 0.005 * Double(ticks.withLockedValue { $0 += 1; return $0 })) },
+            now: {
+                Date(
+                    timeIntervalSince1970: 1_795_687_200.990 + 0.005
+                        * Double(
+                            ticks.withLockedValue {
+                                $0 += 1; return $0
+                            }))
+            },
             randomBytes: { SeededRandom().bytes($0) })
         let store = try EnrollmentStore(
             path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: testKeyring())
@@ -213,7 +222,8 @@ struct OnlineBackupTests {
         try fixture.store.backup(to: backupPath, secretFileText: nil)
         try await writers.value
         #expect(try EnrollmentStore.inspectBackup(at: backupPath).isIntact)
-        let copy = try EnrollmentStore(path: backupPath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring, mode: .existing)
+        let copy = try EnrollmentStore(
+            path: backupPath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring, mode: .existing)
         guard case .intact(let events) = try await copy.verifyAudit() else {
             Issue.record("the backup's chain does not verify")
             return
@@ -223,7 +233,10 @@ struct OnlineBackupTests {
         let page = try await copy.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 200)
         for session in page.items {
             #expect(session.pass != nil)
-            #expect(try await copy.auditEvents(sessionID: session.id, limit: 10).map(\.type) == [.sessionCreated, .passIssued])
+            #expect(
+                try await copy.auditEvents(sessionID: session.id, limit: 10).map(\.type) == [
+                    .sessionCreated, .passIssued,
+                ])
         }
     }
 }

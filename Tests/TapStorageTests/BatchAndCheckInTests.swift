@@ -2,6 +2,7 @@ import Foundation
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 @Suite("Batches and MDM check-in")
@@ -26,7 +27,8 @@ struct BatchAndCheckInTests {
         defer { fixture.cleanUp() }
         let bench = try await fixture.operatorIdentity(.bench)
         let claim = IdempotencyClaim(key: "cart-7", requestDigest: Array(repeating: 7, count: 32))
-        let first = try await fixture.store.createSessions(Self.rows(40), by: bench, idempotency: claim, describe: Self.describe)
+        let first = try await fixture.store.createSessions(
+            Self.rows(40), by: bench, idempotency: claim, describe: Self.describe)
         #expect(!first.replayed)
         let created = first.rows.compactMap { row -> IssuedPass? in
             if case .created(let issued) = row { return issued }
@@ -35,7 +37,8 @@ struct BatchAndCheckInTests {
         #expect(created.count == 40)
         // The same request again (a client that timed out and retried), twice.
         for _ in 0..<2 {
-            let again = try await fixture.store.createSessions(Self.rows(40), by: bench, idempotency: claim, describe: Self.describe)
+            let again = try await fixture.store.createSessions(
+                Self.rows(40), by: bench, idempotency: claim, describe: Self.describe)
             #expect(again.replayed)
             #expect(again.rows.count == 40)
             for (index, row) in again.rows.enumerated() {
@@ -51,7 +54,8 @@ struct BatchAndCheckInTests {
         // Another body under the same key is refused.
         await #expect(throws: EnrollmentError.idempotencyMismatch) {
             _ = try await fixture.store.createSessions(
-                Self.rows(3), by: bench, idempotency: IdempotencyClaim(key: "cart-7", requestDigest: Array(repeating: 8, count: 32)),
+                Self.rows(3), by: bench,
+                idempotency: IdempotencyClaim(key: "cart-7", requestDigest: Array(repeating: 8, count: 32)),
                 describe: Self.describe)
         }
     }
@@ -62,9 +66,11 @@ struct BatchAndCheckInTests {
         let bench = try await fixture.operatorIdentity(.bench)
         _ = try await fixture.deviceSession(serial: "CART-1", by: bench)  // CART-1 already has an open session
         var rows = Self.rows(3)
-        rows.append(.refused(BatchRowProblem(status: 400, code: "invalid_request", detail: "bad row", field: "platform")))
+        rows.append(
+            .refused(BatchRowProblem(status: 400, code: "invalid_request", detail: "bad row", field: "platform")))
         let claim = IdempotencyClaim(key: "k", requestDigest: [1])
-        let outcome = try await fixture.store.createSessions(rows, by: bench, idempotency: claim, describe: Self.describe)
+        let outcome = try await fixture.store.createSessions(
+            rows, by: bench, idempotency: claim, describe: Self.describe)
         let kinds = outcome.rows.map { row -> String in
             switch row {
             case .created: "created"
@@ -74,7 +80,8 @@ struct BatchAndCheckInTests {
             }
         }
         #expect(kinds == ["created", "refused 409", "created", "refused 400"])
-        let replay = try await fixture.store.createSessions(rows, by: bench, idempotency: claim, describe: Self.describe)
+        let replay = try await fixture.store.createSessions(
+            rows, by: bench, idempotency: claim, describe: Self.describe)
         guard case .refused(let problem) = replay.rows[3] else { Issue.record("row 3 not refused"); return }
         #expect(problem.field == "platform")
     }
@@ -92,7 +99,8 @@ struct BatchAndCheckInTests {
             _ = try await fixture.store.checkInDevice(serialNumber: serial, mdmDeviceID: nil, by: mdmElsewhere)
         }
         #expect(try await fixture.session(issued.session.id).storedState == .inProgress)
-        let completed = try await fixture.store.checkInDevice(serialNumber: serial, mdmDeviceID: "intune-1", by: mdmHere)
+        let completed = try await fixture.store.checkInDevice(
+            serialNumber: serial, mdmDeviceID: "intune-1", by: mdmHere)
         #expect(completed.storedState == .completed)
         #expect(completed.device?.enrollmentState == .enrolled)
         #expect(try await fixture.auditTypes(issued.session.id).contains("device.enrolled"))
@@ -122,7 +130,8 @@ struct RetentionTests {
         #expect(try await fixture.store.session(old.session.id, visibleTo: nil) == nil)
         #expect(try await fixture.store.session(open.session.id, visibleTo: nil) != nil)
         #expect(try await fixture.store.session(recent.session.id, visibleTo: nil) != nil)
-        #expect(try await fixture.store.auditEvents(sessionID: old.session.id, limit: 100).isEmpty, "its events were cut")
+        #expect(
+            try await fixture.store.auditEvents(sessionID: old.session.id, limit: 100).isEmpty, "its events were cut")
         guard case .intact = try await fixture.store.verifyAudit() else {
             Issue.record("the chain does not verify after a purge")
             return

@@ -3,6 +3,7 @@ import GRDB
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 /// Group commit keeps each use case's all-or-nothing: one that fails in a group rolls back alone.
@@ -54,8 +55,11 @@ struct GroupCommitTests {
             for number in 0..<100 {
                 group.addTask {
                     let request = NewSession(
-                        scenario: .deviceEnrollment, userPrincipalName: UserPrincipalName("u\(number)@contoso.example")!,
-                        device: DeviceDescription(serialNumber: SerialNumber(number.isMultiple(of: 2) ? "SN-\(number)" : "TAKEN-1")!, platform: .ipados),
+                        scenario: .deviceEnrollment,
+                        userPrincipalName: UserPrincipalName("u\(number)@contoso.example")!,
+                        device: DeviceDescription(
+                            serialNumber: SerialNumber(number.isMultiple(of: 2) ? "SN-\(number)" : "TAKEN-1")!,
+                            platform: .ipados),
                         pass: PassRequest(maxUses: 1))
                     do {
                         _ = try await fixture.store.createSession(request, by: kiosk)
@@ -69,7 +73,9 @@ struct GroupCommitTests {
         }
         #expect(created == 50)
         #expect(try await fixture.store.verifyAudit() == .intact(events: fixture.store.feed.latest))
-        let sessions = try await fixture.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") }
+        let sessions = try await fixture.store.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session")
+        }
         #expect(sessions == 51)
     }
 }

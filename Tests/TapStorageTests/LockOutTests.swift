@@ -2,6 +2,7 @@ import Foundation
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 /// The user lock-out after wrong passes (issue 21, item 5): it still protects the pass, but is costly for a

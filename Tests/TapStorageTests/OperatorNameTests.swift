@@ -2,6 +2,7 @@ import Foundation
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 @Suite("Operator names hold no terminal controls, however the operator is made")

@@ -3,6 +3,7 @@ import GRDB
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 /// An older binary must not run on a file a newer one has migrated: GRDB would skip the unknown
@@ -14,10 +15,14 @@ struct SchemaVersionTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         try fixture.tamper("INSERT INTO grdb_migrations (identifier) VALUES ('2099-01-01 from the future')")
-        let sessionsBefore = try await DatabaseQueue(path: fixture.databasePath).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session") }
+        let sessionsBefore = try await DatabaseQueue(path: fixture.databasePath).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM session")
+        }
 
         let error = #expect(throws: StorageError.self) {
-            _ = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring, mode: mode)
+            _ = try EnrollmentStore(
+                path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring, mode: mode
+            )
         }
         guard case .newerSchema(_, let migrations) = error else {
             Issue.record("expected newerSchema, got \(String(describing: error))")
@@ -26,13 +31,17 @@ struct SchemaVersionTests {
         #expect(migrations == ["2099-01-01 from the future"])
         #expect("\(error!)".contains("newer TapStation"))
         // Refusing touched nothing.
-        let sessionsAfter = try await DatabaseQueue(path: fixture.databasePath).read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM session") }
+        let sessionsAfter = try await DatabaseQueue(path: fixture.databasePath).read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM session")
+        }
         #expect(sessionsAfter == sessionsBefore)
     }
 
     @Test func aDatabaseOfThisBuildOpensAgain() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
-        _ = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring, mode: .existing)
+        _ = try EnrollmentStore(
+            path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring,
+            mode: .existing)
     }
 }

@@ -3,14 +3,18 @@ import GRDB
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 /// The storage steps of the WebAuthn ceremonies: challenges survive a restart and are spent once; keys are unique.
 @Suite("Security key storage")
 struct SecurityKeyStoreTests {
     func fido2Session(_ fixture: StoreFixture) async throws -> SessionID {
-        guard case .created(let issued) = try await fixture.store.createSession(
-            NewSession(scenario: .fido2Registration, userPrincipalName: StoreFixture.ada, pass: PassRequest(maxUses: 2)), by: fixture.admin),
+        guard
+            case .created(let issued) = try await fixture.store.createSession(
+                NewSession(
+                    scenario: .fido2Registration, userPrincipalName: StoreFixture.ada, pass: PassRequest(maxUses: 2)),
+                by: fixture.admin),
             case .admitted = try await fixture.redeem(issued)
         else { throw CancellationError() }
         return issued.session.id
@@ -18,8 +22,10 @@ struct SecurityKeyStoreTests {
 
     static func key(_ id: [UInt8]) -> NewSecurityKey {
         NewSecurityKey(
-            credentialID: id, publicKeyCOSE: [0xA0], algorithm: -7, signCount: 0, aaguid: "00000000-0000-0000-0000-000000000000",
-            userHandle: [1, 2], attestation: KeyAttestation(format: "none", type: "none", trust: "unattested"), transports: ["usb"],
+            credentialID: id, publicKeyCOSE: [0xA0], algorithm: -7, signCount: 0,
+            aaguid: "00000000-0000-0000-0000-000000000000",
+            userHandle: [1, 2], attestation: KeyAttestation(format: "none", type: "none", trust: "unattested"),
+            transports: ["usb"],
             backupEligible: false, backupState: false, userVerified: true)
     }
 
@@ -32,14 +38,20 @@ struct SecurityKeyStoreTests {
             session: session, challengeDigest: digest, freshUserHandle: [9, 9], lifetime: 300)
         #expect(start.userHandle == [9, 9] && start.existingKeys.isEmpty)
         // A new store on the same file: what a restarted server opens.
-        let restarted = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
-        let consumed = try await restarted.consumeChallenge(digest: digest, purpose: .registration, holder: .session(session))
+        let restarted = try EnrollmentStore(
+            path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
+        let consumed = try await restarted.consumeChallenge(
+            digest: digest, purpose: .registration, holder: .session(session))
         #expect(consumed.userHandle == [9, 9])
-        await #expect(throws: EnrollmentError.webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before")) {
+        await #expect(
+            throws: EnrollmentError.webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before")
+        ) {
             _ = try await restarted.consumeChallenge(digest: digest, purpose: .registration, holder: .session(session))
         }
         // Only the digest is stored.
-        let stored = try await restarted.pool.read { db in try Data.fetchOne(db, sql: "SELECT digest FROM webauthnChallenge") }
+        let stored = try await restarted.pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT digest FROM webauthnChallenge")
+        }
         #expect(stored == Data(digest))
     }
 
@@ -50,7 +62,10 @@ struct SecurityKeyStoreTests {
         let registered = try await fixture.store.registerKey(Self.key([1, 2, 3]), session: first)
         #expect(registered.session.storedState == .completed && registered.key.status == .active)
         let second = try await fido2Session(fixture)
-        await #expect(throws: EnrollmentError.webAuthn(reason: "credential_already_registered", detail: "this credential id is registered already")) {
+        await #expect(
+            throws: EnrollmentError.webAuthn(
+                reason: "credential_already_registered", detail: "this credential id is registered already")
+        ) {
             _ = try await fixture.store.registerKey(Self.key([1, 2, 3]), session: second)
         }
         let start = try await fixture.store.beginKeyRegistration(

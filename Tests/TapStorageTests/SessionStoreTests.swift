@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-import Testing
 import TapCore
 import TapTestSupport
+import Testing
+
 @testable import TapStorage
 
 @Suite("Enrollment store")
@@ -45,7 +46,8 @@ struct SessionStoreTests {
         let token = try #require(try await fixture.redeem(issued).token)
         #expect(try await fixture.store.sessionForToken(token) != nil)
         await #expect(throws: EnrollmentError.self) {
-            try await fixture.store.checkInDevice(session: issued.session.id, serialNumber: SerialNumber("OTHER")!, mdmDeviceID: nil)
+            try await fixture.store.checkInDevice(
+                session: issued.session.id, serialNumber: SerialNumber("OTHER")!, mdmDeviceID: nil)
         }
         let done = try await fixture.store.checkInDevice(
             session: issued.session.id, serialNumber: SerialNumber("c02xk1zzjg5h")!, mdmDeviceID: "mdm-1")
@@ -54,9 +56,10 @@ struct SessionStoreTests {
         #expect(done.pass?.usability(at: fixture.clock.now) == .revoked)
         #expect(try await fixture.store.sessionForToken(token) == nil)
         #expect(try await !fixture.redeem(issued).isAdmitted)
-        #expect(try await fixture.auditTypes(issued.session.id) == [
-            "session.created", "pass.issued", "pass.used", "device.enrolled", "session.completed", "pass.revoked",
-        ])
+        #expect(
+            try await fixture.auditTypes(issued.session.id) == [
+                "session.created", "pass.issued", "pass.used", "device.enrolled", "session.completed", "pass.revoked",
+            ])
     }
 
     @Test func wrongPassesLockTheUsersOpenPassesAndReissueRecovers() async throws {
@@ -102,7 +105,9 @@ struct SessionStoreTests {
         // Batches of 3: the head row is written once per batch, after events chained from the last row.
         let report = try await fixture.store.sweep(batchSize: 3)
         #expect(report.sessionsAdvanced == 7)
-        let head = try await fixture.store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1 }
+        let head = try await fixture.store.pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1
+        }
         #expect(try await fixture.store.verifyAudit() == .intact(events: head))
         #expect(fixture.store.feed.latest == head)
     }
@@ -149,7 +154,8 @@ struct SessionStoreTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let issued = try await fixture.deviceSession()
-        let cancelled = try await fixture.store.cancelSession(issued.session.id, reason: "wrong user", by: fixture.admin)
+        let cancelled = try await fixture.store.cancelSession(
+            issued.session.id, reason: "wrong user", by: fixture.admin)
         #expect(cancelled.storedState == .cancelled)
         #expect(try await !fixture.redeem(issued).isAdmitted)
         await #expect(throws: EnrollmentError.invalidStateTransition(from: .cancelled, action: "reissue")) {
@@ -182,16 +188,19 @@ struct SessionStoreTests {
         await #expect(throws: EnrollmentError.notFound("session")) {
             _ = try await fixture.store.cancelSession(issued.session.id, reason: nil, by: kiosk2)
         }
-        let foreign = NewSession(scenario: .fido2Registration, userPrincipalName: StoreFixture.ada, site: SiteName("site-2"))
+        let foreign = NewSession(
+            scenario: .fido2Registration, userPrincipalName: StoreFixture.ada, site: SiteName("site-2"))
         await #expect(throws: EnrollmentError.self) { _ = try await fixture.store.createSession(foreign, by: kiosk1) }
     }
 
     @Test func kioskCannotIssueForPrivilegedUsers() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
-        _ = try await fixture.store.patchPolicy(.object(["privilegedSubjects": .array(["admin@contoso.example"])]), by: fixture.admin)
+        _ = try await fixture.store.patchPolicy(
+            .object(["privilegedSubjects": .array(["admin@contoso.example"])]), by: fixture.admin)
         let kiosk = try await fixture.operatorIdentity(.kiosk)
-        let request = NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("ADMIN@contoso.example")!)
+        let request = NewSession(
+            scenario: .fido2Registration, userPrincipalName: UserPrincipalName("ADMIN@contoso.example")!)
         await #expect(throws: EnrollmentError.self) { _ = try await fixture.store.createSession(request, by: kiosk) }
         // An admin may ask; privileged users always need a second operator's approval (trusted issuance).
         guard case .awaitingApproval = try await fixture.store.createSession(request, by: fixture.admin) else {
@@ -206,14 +215,18 @@ struct SessionStoreTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         // A stored policy that this store has decoded and cached.
-        _ = try await fixture.store.patchPolicy(.object(["privilegedSubjects": .array(["root@contoso.example"])]), by: fixture.admin)
-        let request = NewSession(scenario: .fido2Registration, userPrincipalName: UserPrincipalName("admin@contoso.example")!)
+        _ = try await fixture.store.patchPolicy(
+            .object(["privilegedSubjects": .array(["root@contoso.example"])]), by: fixture.admin)
+        let request = NewSession(
+            scenario: .fido2Registration, userPrincipalName: UserPrincipalName("admin@contoso.example")!)
         guard case .created = try await fixture.store.createSession(request, by: fixture.admin) else {
             Issue.record("the first create needed approval before any policy change")
             return
         }
-        let other = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
-        _ = try await other.patchPolicy(.object(["privilegedSubjects": .array(["admin@contoso.example"])]), by: fixture.admin)
+        let other = try EnrollmentStore(
+            path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
+        _ = try await other.patchPolicy(
+            .object(["privilegedSubjects": .array(["admin@contoso.example"])]), by: fixture.admin)
         guard case .awaitingApproval = try await fixture.store.createSession(request, by: fixture.admin) else {
             Issue.record("the store kept the policy it had decoded before the other connection changed it")
             return
@@ -235,11 +248,17 @@ struct SessionStoreTests {
         defer { fixture.cleanUp() }
         let request = NewSession(scenario: .fido2Registration, userPrincipalName: StoreFixture.ada)
         let claim = IdempotencyClaim(key: "k-1", requestDigest: [1, 2, 3])
-        guard case .created(let first) = try await fixture.store.createSession(request, by: fixture.admin, idempotency: claim) else {
+        guard
+            case .created(let first) = try await fixture.store.createSession(
+                request, by: fixture.admin, idempotency: claim)
+        else {
             Issue.record("first create was not new")
             return
         }
-        guard case .replayed(let again) = try await fixture.store.createSession(request, by: fixture.admin, idempotency: claim) else {
+        guard
+            case .replayed(let again) = try await fixture.store.createSession(
+                request, by: fixture.admin, idempotency: claim)
+        else {
             Issue.record("retry created a second session")
             return
         }
@@ -248,7 +267,8 @@ struct SessionStoreTests {
             _ = try await fixture.store.createSession(
                 request, by: fixture.admin, idempotency: IdempotencyClaim(key: "k-1", requestDigest: [9]))
         }
-        let page = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
+        let page = try await fixture.store.sessions(
+            matching: SessionFilter(), visibleTo: fixture.admin, after: nil, limit: 10)
         #expect(page.items.count == 1)
     }
 
@@ -258,8 +278,9 @@ struct SessionStoreTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let request = NewSession(scenario: .fido2Registration, userPrincipalName: StoreFixture.ada)
-        guard case .created(let kept) = try await fixture.store.createSession(
-            request, by: fixture.admin, idempotency: IdempotencyClaim(key: "young", requestDigest: [1]))
+        guard
+            case .created(let kept) = try await fixture.store.createSession(
+                request, by: fixture.admin, idempotency: IdempotencyClaim(key: "young", requestDigest: [1]))
         else {
             Issue.record("create was not new")
             return
@@ -273,8 +294,9 @@ struct SessionStoreTests {
             """)
         let report = try await fixture.store.sweep()
         #expect(report.idempotencyKeysPurged == old)
-        guard case .replayed(let again) = try await fixture.store.createSession(
-            request, by: fixture.admin, idempotency: IdempotencyClaim(key: "young", requestDigest: [1]))
+        guard
+            case .replayed(let again) = try await fixture.store.createSession(
+                request, by: fixture.admin, idempotency: IdempotencyClaim(key: "young", requestDigest: [1]))
         else {
             Issue.record("the key younger than a day was forgotten")
             return
@@ -298,13 +320,15 @@ struct SessionStoreTests {
         var seen: [SessionID] = []
         var cursor: SessionID?
         repeat {
-            let page = try await fixture.store.sessions(matching: SessionFilter(), visibleTo: fixture.admin, after: cursor, limit: 2)
+            let page = try await fixture.store.sessions(
+                matching: SessionFilter(), visibleTo: fixture.admin, after: cursor, limit: 2)
             seen += page.items.map(\.id)
             cursor = page.nextCursor.flatMap(SessionID.init)
         } while cursor != nil
         #expect(seen == ids.reversed())
         let bySerial = try await fixture.store.sessions(
-            matching: SessionFilter(serialNumber: SerialNumber("serial-3")), visibleTo: fixture.admin, after: nil, limit: 50)
+            matching: SessionFilter(serialNumber: SerialNumber("serial-3")), visibleTo: fixture.admin, after: nil,
+            limit: 50)
         #expect(bySerial.items.map(\.id) == [ids[3]])
     }
 
@@ -318,7 +342,9 @@ struct SessionStoreTests {
         var ids: [SessionID] = []
         for index in 0..<4 { ids.append(try await fixture.deviceSession(serial: "EARLY-\(index)").session.id) }
         for index in 0..<2 {
-            ids.append(try await fixture.deviceSession(serial: "LATER-\(index)", start: clock.now.addingTimeInterval(1800)).session.id)
+            ids.append(
+                try await fixture.deviceSession(serial: "LATER-\(index)", start: clock.now.addingTimeInterval(1800))
+                    .session.id)
         }
         let redeemed = try await fixture.deviceSession(serial: "REDEEMED-0")
         #expect(try await fixture.redeem(redeemed).isAdmitted)
@@ -343,7 +369,9 @@ struct SessionStoreTests {
                 seen += page.items.map(\.id)
                 cursor = page.nextCursor.flatMap(SessionID.init)
             } while cursor != nil
-            let expected = all.filter { $0.effectiveState(at: now) == state }.map(\.id).sorted { $0.rawValue > $1.rawValue }
+            let expected = all.filter { $0.effectiveState(at: now) == state }.map(\.id).sorted {
+                $0.rawValue > $1.rawValue
+            }
             #expect(seen == expected, "\(state)")
         }
     }
@@ -351,7 +379,8 @@ struct SessionStoreTests {
     @Test func storageNeverHoldsAPassOrTokenValue() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
-        let (_, operatorToken) = try await fixture.store.createOperator(NewOperator(name: "k", role: .kiosk, site: SiteName("s")), by: fixture.admin)
+        let (_, operatorToken) = try await fixture.store.createOperator(
+            NewOperator(name: "k", role: .kiosk, site: SiteName("s")), by: fixture.admin)
         let issued = try await fixture.deviceSession()
         let sessionToken = try #require(try await fixture.redeem(issued).token)
         for secret in [issued.pass.normalized, issued.pass.grouped, operatorToken.value, sessionToken.value] {

@@ -3,6 +3,7 @@ import GRDB
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 /// The hand-written formats of the write path against the library code they replace.
@@ -30,7 +31,8 @@ struct StorageFormatTests {
     @Test func auditDataIsCompactSortedJSONThatReadsBackTheSame() throws {
         let data: [String: JSONValue] = [
             "zeta": .number(2), "alpha": .string("quote \" backslash \\ newline \n tab \t bell \u{7} é 🎉 </script>"),
-            "list": .array([.bool(true), .null, .number(-1.5), .number(1e300)]), "nested": .object(["b": .number(0), "a": .string("")]),
+            "list": .array([.bool(true), .null, .number(-1.5), .number(1e300)]),
+            "nested": .object(["b": .number(0), "a": .string("")]),
         ]
         let text = encodeAuditData(data)
         #expect(text.hasPrefix(#"{"alpha":"#))

@@ -3,6 +3,7 @@ import GRDB
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 /// The hand-written row coding of Records+RowCoding.swift keeps every field, written either way.
@@ -15,21 +16,30 @@ struct StorageRecordTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let device = DeviceRecord(
-            id: "device-1", serialNumber: "SN-1", platform: "windows", model: "Surface", assetTag: "A-1", site: "bench-1",
+            id: "device-1", serialNumber: "SN-1", platform: "windows", model: "Surface", assetTag: "A-1",
+            site: "bench-1",
             enrollmentState: "pending", mdmDeviceId: "mdm-1", lastSeenAt: Self.t2, createdAt: Self.t1)
         var session = SessionRecord(
-            id: "session-1", scenario: "deviceEnrollment", state: "active", site: "bench-1", userPrincipalName: "ada@contoso.example",
-            deviceId: "device-1", createdBy: fixture.admin.id.rawValue, reason: "why", proofing: #"{"method":"inPerson"}"#,
-            createdAt: Self.t1, updatedAt: Self.t2, completionDeadline: Self.t2, firstUsedAt: Self.t1, closedAt: Self.t2,
+            id: "session-1", scenario: "deviceEnrollment", state: "active", site: "bench-1",
+            userPrincipalName: "ada@contoso.example",
+            deviceId: "device-1", createdBy: fixture.admin.id.rawValue, reason: "why",
+            proofing: #"{"method":"inPerson"}"#,
+            createdAt: Self.t1, updatedAt: Self.t2, completionDeadline: Self.t2, firstUsedAt: Self.t1,
+            closedAt: Self.t2,
             passRequest: "{}", approval: "{}", approvalDeadline: Self.t2, privilegedSubject: true)
         var pass = PassRecord(
-            id: "pass-1", sessionId: "session-1", digest: Data([1, 2, 3]), createdAt: Self.t1, startsAt: Self.t1, expiresAt: Self.t2,
-            maxUses: 3, uses: 1, revokedAt: Self.t2, lockedAt: Self.t1, keyVersion: 2, issuedBy: fixture.admin.id.rawValue)
+            id: "pass-1", sessionId: "session-1", digest: Data([1, 2, 3]), createdAt: Self.t1, startsAt: Self.t1,
+            expiresAt: Self.t2,
+            maxUses: 3, uses: 1, revokedAt: Self.t2, lockedAt: Self.t1, keyVersion: 2,
+            issuedBy: fixture.admin.id.rawValue)
         let read = try await fixture.store.write { [session, pass] db in
             try device.insert(db)
             try session.insertRow(db)
             try pass.insertRow(db)
-            return (try DeviceRecord.find(db, "device-1"), try SessionRecord.find(db, "session-1"), try PassRecord.find(db, "pass-1"))
+            return (
+                try DeviceRecord.find(db, "device-1"), try SessionRecord.find(db, "session-1"),
+                try PassRecord.find(db, "pass-1")
+            )
         }
         #expect(read.0 == device)
         #expect(read.1 == session)
@@ -56,13 +66,17 @@ struct StorageRecordTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let session = SessionRecord(
-            id: "session-1", scenario: "fido2Registration", state: "active", site: "bench-1", userPrincipalName: "ada@contoso.example",
+            id: "session-1", scenario: "fido2Registration", state: "active", site: "bench-1",
+            userPrincipalName: "ada@contoso.example",
             deviceId: nil, createdBy: fixture.admin.id.rawValue, reason: nil, proofing: nil,
             createdAt: Self.t1, updatedAt: Self.t2, completionDeadline: Self.t2, firstUsedAt: nil, closedAt: nil,
             passRequest: nil, approval: nil, approvalDeadline: nil, privilegedSubject: false)
         let read = try await fixture.store.write { db in
             try session.insertRow(db)
-            try db.execute(sql: "UPDATE session SET createdAt = '2026-11-26 10:00', firstUsedAt = 1795698001 WHERE id = 'session-1'")
+            try db.execute(
+                sql:
+                    "UPDATE session SET createdAt = '2026-11-26 10:00', firstUsedAt = 1795698001 WHERE id = 'session-1'"
+            )
             let copied = try #require(try Row.fetchOne(db, sql: "SELECT * FROM session WHERE id = 'session-1'"))
             return (try SessionRecord.find(db, "session-1"), try SessionRecord(row: copied))
         }
@@ -82,7 +96,9 @@ struct StorageRecordTests {
                     return try SessionRecord.find(db, "session-1")
                 }
             }
-            guard case .corruptRow(let what) = error else { Issue.record("\(column): \(String(describing: error))"); continue }
+            guard case .corruptRow(let what) = error else {
+                Issue.record("\(column): \(String(describing: error))"); continue
+            }
             #expect(what.contains(column.lowercased()))
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import TapCore
 import TapTestSupport
+
 @testable import TapStorage
 
 /// A store on a real SQLite file in a temporary directory, with a fixed clock and seeded randomness.
@@ -19,13 +20,16 @@ struct StoreFixture {
         clock = TestClock()
         keyring = testKeyring()
         store = try EnrollmentStore(
-            path: directory.appendingPathComponent("tapstation.sqlite").path, world: testWorld(clock: clock), keyring: keyring)
+            path: directory.appendingPathComponent("tapstation.sqlite").path, world: testWorld(clock: clock),
+            keyring: keyring)
         admin = try await store.createOperator(NewOperator(name: "admin", role: .admin), by: nil).0.identity
     }
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 
-    func operatorIdentity(_ role: Role, site: String = "bench-1", allowed: [String] = []) async throws -> OperatorIdentity {
+    func operatorIdentity(
+        _ role: Role, site: String = "bench-1", allowed: [String] = []
+    ) async throws -> OperatorIdentity {
         try await store.createOperator(
             NewOperator(
                 name: "\(role)", role: role, site: role.mayBeGlobal ? nil : SiteName(site),
@@ -37,7 +41,8 @@ struct StoreFixture {
     static let ada = UserPrincipalName("ada@contoso.example")!
 
     func deviceSession(
-        user: UserPrincipalName = ada, serial: String = "C02XK1ZZJG5H", maxUses: Int = 2, by creator: OperatorIdentity? = nil,
+        user: UserPrincipalName = ada, serial: String = "C02XK1ZZJG5H", maxUses: Int = 2,
+        by creator: OperatorIdentity? = nil,
         start: Date? = nil
     ) async throws -> IssuedPass {
         let request = NewSession(

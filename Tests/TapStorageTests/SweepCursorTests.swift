@@ -3,6 +3,7 @@ import GRDB
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 /// After its first sweep a process reads only passes that expired since the sweep before, from an index by
@@ -15,11 +16,13 @@ struct SweepCursorTests {
         // Seven passes minted in the same second expire in the same millisecond: batches of 3 go on by pass id.
         var expiring: [SessionID] = []
         for index in 0..<7 {
-            let issued = try await fixture.deviceSession(user: UserPrincipalName("e\(index)@contoso.example")!, serial: "TIED-\(index)")
+            let issued = try await fixture.deviceSession(
+                user: UserPrincipalName("e\(index)@contoso.example")!, serial: "TIED-\(index)")
             expiring.append(issued.session.id)
         }
         // A redeemed session's pass expires too; the sweep steps over it (it is in progress, not active).
-        let redeemed = try await fixture.deviceSession(user: UserPrincipalName("r@contoso.example")!, serial: "REDEEMED")
+        let redeemed = try await fixture.deviceSession(
+            user: UserPrincipalName("r@contoso.example")!, serial: "REDEEMED")
         #expect(try await fixture.redeem(redeemed).isAdmitted)
         #expect(try await fixture.store.sweep().sessionsAdvanced == 0)  // the first sweep: nothing due yet
         #expect(fixture.store.sweepCursor.expiriesSettledThrough != nil)
@@ -66,18 +69,22 @@ struct SweepCursorTests {
         let expiresWhileStopped = try await fixture.deviceSession(serial: "WHILE-STOPPED")
         #expect(try await fixture.store.sweep().sessionsAdvanced == 0)
         // A session whose pass ran out before the cursor yet is stored active: only a walk can find it.
-        let behind = try await fixture.deviceSession(user: UserPrincipalName("behind@contoso.example")!, serial: "BEHIND")
+        let behind = try await fixture.deviceSession(
+            user: UserPrincipalName("behind@contoso.example")!, serial: "BEHIND")
         try fixture.tamper(
-            "UPDATE pass SET startsAt = '2000-01-01 00:00:00.000', expiresAt = '2000-01-01 01:00:00.000' WHERE sessionId = '\(behind.session.id)'")
+            "UPDATE pass SET startsAt = '2000-01-01 00:00:00.000', expiresAt = '2000-01-01 01:00:00.000' WHERE sessionId = '\(behind.session.id)'"
+        )
         #expect(try await fixture.store.sweep().sessionsAdvanced == 0)
 
         fixture.clock.advance(minutes: 61)
-        let restarted = try EnrollmentStore(path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
-        guard case .created(let live) = try await restarted.createSession(
-            NewSession(
-                scenario: .deviceEnrollment, userPrincipalName: UserPrincipalName("live@contoso.example")!,
-                device: DeviceDescription(serialNumber: SerialNumber("LIVE")!, platform: .ipados)),
-            by: fixture.admin)
+        let restarted = try EnrollmentStore(
+            path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: fixture.keyring)
+        guard
+            case .created(let live) = try await restarted.createSession(
+                NewSession(
+                    scenario: .deviceEnrollment, userPrincipalName: UserPrincipalName("live@contoso.example")!,
+                    device: DeviceDescription(serialNumber: SerialNumber("LIVE")!, platform: .ipados)),
+                by: fixture.admin)
         else {
             Issue.record("the new process could not create a session")
             return
@@ -105,7 +112,9 @@ struct SweepCursorTests {
                 (EnrollmentStore.activeSessionsExpiredSQL, ["", time, "100"]),
                 (EnrollmentStore.expiredAmongSQL(2), [time, "a", "b"]),
             ].map { sql, arguments in
-                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments)).map { $0["detail"] as String }
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments)).map {
+                    $0["detail"] as String
+                }
             }
         }
         #expect(plans[0].contains { $0.contains("session_approval") })

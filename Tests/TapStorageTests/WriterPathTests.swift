@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import TapCore
 import TapTestSupport
 import Testing
+
 @testable import TapStorage
 
 /// The writer's fast paths: the audit head written once per group, updates of changed columns only,
@@ -38,8 +39,10 @@ struct WriterPathTests {
         }
         #expect(outcomes == 100)
         let (events, head) = try await store.pool.read { db in
-            (try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEvent WHERE actor LIKE 'test-%'") ?? -1,
-             try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1)
+            (
+                try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEvent WHERE actor LIKE 'test-%'") ?? -1,
+                try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1
+            )
         }
         #expect(events == 100)
         let verification = try await store.verifyAudit()
@@ -70,14 +73,19 @@ struct WriterPathTests {
         defer { fixture.cleanUp() }
         try await fixture.store.write { db in
             try db.execute(sql: "CREATE TABLE scratch (id TEXT PRIMARY KEY NOT NULL, n INTEGER CHECK (n >= 0), b BLOB)")
-            try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("a"), .integer(1), .blob([1, 2])])
+            try db.executeDirect(
+                "INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("a"), .integer(1), .blob([1, 2])])
             #expect(throws: DatabaseError.self) {
-                try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("a"), .integer(2), .null])
+                try db.executeDirect(
+                    "INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("a"), .integer(2), .null])
             }
             #expect(throws: DatabaseError.self) {
-                try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("b"), .integer(-1), .null])
+                try db.executeDirect(
+                    "INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("b"), .integer(-1), .null])
             }
-            #expect(throws: DatabaseError.self) { try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("c")]) }
+            #expect(throws: DatabaseError.self) {
+                try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("c")])
+            }
             try db.executeDirect("INSERT INTO scratch (id, n, b) VALUES (?, ?, ?)", [.text("d"), .integer(4), .null])
             let rows = try Row.fetchAll(db, sql: "SELECT id, n, b FROM scratch ORDER BY id")
             #expect(rows.map { $0[0] as String } == ["a", "d"])
@@ -89,10 +97,12 @@ struct WriterPathTests {
     @Test func aRevokedOrRotatedTokenIsRefusedAtOnceDespiteTheCache() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
-        let (created, token) = try await fixture.store.createOperator(NewOperator(name: "desk", role: .helpdesk), by: fixture.admin)
+        let (created, token) = try await fixture.store.createOperator(
+            NewOperator(name: "desk", role: .helpdesk), by: fixture.admin)
         #expect(try await fixture.store.operatorForToken(token) == .valid(created))
         #expect(try await fixture.store.operatorForToken(token) == .valid(created))  // from the cache
-        let (rotated, newToken) = try await fixture.store.rotateToken(of: created.identity.id, grace: 0, by: fixture.admin)
+        let (rotated, newToken) = try await fixture.store.rotateToken(
+            of: created.identity.id, grace: 0, by: fixture.admin)
         #expect(try await fixture.store.operatorForToken(token) == .unknown)
         #expect(try await fixture.store.operatorForToken(newToken) == .valid(rotated))
         _ = try await fixture.store.revokeOperator(created.identity.id, by: fixture.admin)
@@ -102,7 +112,8 @@ struct WriterPathTests {
     @Test func aChangeMadeByAnotherProcessIsSeenWithinTheCacheLifetime() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
-        let (created, token) = try await fixture.store.createOperator(NewOperator(name: "desk", role: .helpdesk), by: fixture.admin)
+        let (created, token) = try await fixture.store.createOperator(
+            NewOperator(name: "desk", role: .helpdesk), by: fixture.admin)
         #expect(try await fixture.store.operatorForToken(token) == .valid(created))
         // The local CLI revoking on the same file: this store hears nothing of it.
         try fixture.tamper("UPDATE operator SET revokedAt = createdAt WHERE id = '\(created.identity.id.rawValue)'")
@@ -141,7 +152,9 @@ struct WriterPathTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let store = fixture.store
-        let autocheckpoint = try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+        let autocheckpoint = try await store.pool.writeWithoutTransaction { db in
+            try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
+        }
         #expect(autocheckpoint == 0)
         func fileSize() throws -> Int {
             try (FileManager.default.attributesOfItem(atPath: store.pool.path)[.size] as? Int) ?? 0
@@ -150,13 +163,20 @@ struct WriterPathTests {
         // About 2 MB of audit events: past what the database file held, so copying them must grow it.
         try await store.write { db in
             for number in 0..<2000 {
-                try store.appendAudit(db, .requestRefused, session: nil, actor: "checkpoint-\(number)-" + String(repeating: "x", count: 900))
+                try store.appendAudit(
+                    db, .requestRefused, session: nil,
+                    actor: "checkpoint-\(number)-" + String(repeating: "x", count: 900))
             }
         }
         let deadline = Date().addingTimeInterval(10)
         while try fileSize() < before + 1_000_000, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try fileSize() >= before + 1_000_000)
-        #expect(try await store.verifyAudit() == .intact(events: try await store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1 }))
+        #expect(
+            try await store.verifyAudit()
+                == .intact(
+                    events: try await store.pool.read { db in
+                        try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1
+                    }))
     }
 
     /// Under steady writes the WAL never empties by itself (commits land while the checkpointer copies), so past
@@ -172,7 +192,8 @@ struct WriterPathTests {
         func appendEvents(_ count: Int) async throws {
             try await store.write { db in
                 for number in 0..<count {
-                    try store.appendAudit(db, .requestRefused, session: nil, actor: "wal-\(number)-" + String(repeating: "x", count: 900))
+                    try store.appendAudit(
+                        db, .requestRefused, session: nil, actor: "wal-\(number)-" + String(repeating: "x", count: 900))
                 }
             }
         }
@@ -186,7 +207,12 @@ struct WriterPathTests {
         try await appendEvents(1)
         let frames = try await store.pool.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
         #expect(frames < 400)
-        #expect(try await store.verifyAudit() == .intact(events: try await store.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1 }))
+        #expect(
+            try await store.verifyAudit()
+                == .intact(
+                    events: try await store.pool.read { db in
+                        try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1
+                    }))
     }
 
     /// A writer that cannot finish (a long reader holds WAL frames) is asked again only after a second: each try
@@ -195,14 +221,18 @@ struct WriterPathTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let store = fixture.store
-        let (checkpointer, tries) = try countingCheckpointer(fixture, restartFrames: 1) { throw DatabaseError(resultCode: .SQLITE_BUSY) }
+        let (checkpointer, tries) = try countingCheckpointer(fixture, restartFrames: 1) {
+            throw DatabaseError(resultCode: .SQLITE_BUSY)
+        }
         defer { try? checkpointer.stop() }
         // Writes all along, so that no tick is skipped and every one sees a WAL past the bound.
         let until = Date().addingTimeInterval(1.5)
         var number = 0
         while Date() < until {
             number += 1
-            try await store.write { [number] db in try store.appendAudit(db, .requestRefused, session: nil, actor: "busy-\(number)") }
+            _ = try await store.write { [number] db in
+                try store.appendAudit(db, .requestRefused, session: nil, actor: "busy-\(number)")
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         // Ticks every 100 ms: without the back-off some fifteen tries.
@@ -243,7 +273,9 @@ struct WriterPathTests {
             }
         }
         await #expect(throws: StorageError.self) {
-            try await fixture.store.pool.write { db in try db.queryDirect("SELECT 'not a time'") { row in _ = try row.date(0) } }
+            try await fixture.store.pool.write { db in
+                try db.queryDirect("SELECT 'not a time'") { row in _ = try row.date(0) }
+            }
         }
     }
 }

@@ -28,23 +28,31 @@ public final class SoftAuthenticator: @unchecked Sendable {
     public func registration(challenge: String, flags: UInt8 = 0x45, type: String = "webauthn.create") -> String {
         let clientData = clientDataJSON(type: type, challenge: challenge)
         let (x, y) = key.ecCoordinates
-        let coseKey: [UInt8] = [0xA5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01] + [0x21] + Self.head(2, x.count) + x + [0x22] + Self.head(2, y.count) + y
+        let coseKey: [UInt8] =
+            [0xA5, 0x01, 0x02, 0x03, 0x26, 0x20, 0x01] + [0x21] + Self.head(2, x.count) + x + [0x22]
+            + Self.head(2, y.count) + y
         var authData = HashFunction.sha256.hash(Array(rpID.utf8)) + [flags, 0, 0, 0, 0]
-        authData += [UInt8](repeating: 0, count: 16) + [UInt8(credentialID.count >> 8), UInt8(credentialID.count & 0xFF)] + credentialID + coseKey
-        let attestationObject: [UInt8] = [0xA3] + Self.text("fmt") + Self.text("none") + Self.text("attStmt") + [0xA0]
+        authData +=
+            [UInt8](repeating: 0, count: 16) + [UInt8(credentialID.count >> 8), UInt8(credentialID.count & 0xFF)]
+            + credentialID + coseKey
+        let attestationObject: [UInt8] =
+            [0xA3] + Self.text("fmt") + Self.text("none") + Self.text("attStmt") + [0xA0]
             + Self.text("authData") + Self.head(2, authData.count) + authData
         let id = Self.base64URL(credentialID)
-        return #"{"id":"\#(id)","rawId":"\#(id)","type":"public-key","response":{"clientDataJSON":"\#(Self.base64URL(clientData))","attestationObject":"\#(Self.base64URL(attestationObject))","transports":["usb"]},"clientExtensionResults":{}}"#
+        return
+            #"{"id":"\#(id)","rawId":"\#(id)","type":"public-key","response":{"clientDataJSON":"\#(Self.base64URL(clientData))","attestationObject":"\#(Self.base64URL(attestationObject))","transports":["usb"]},"clientExtensionResults":{}}"#
     }
 
     /// The assertion response JSON answering `challenge` (base64url); the counter rises by one first.
     public func assertion(challenge: String, flags: UInt8 = 0x05, advanceCounter: Bool = true) -> String {
         if advanceCounter { signCount += 1 }
         let clientData = clientDataJSON(type: "webauthn.get", challenge: challenge)
-        let authData = HashFunction.sha256.hash(Array(rpID.utf8)) + [flags] + withUnsafeBytes(of: signCount.bigEndian, Array.init)
+        let authData =
+            HashFunction.sha256.hash(Array(rpID.utf8)) + [flags] + withUnsafeBytes(of: signCount.bigEndian, Array.init)
         let signature = key.sign(authData + HashFunction.sha256.hash(clientData))
         let id = Self.base64URL(credentialID)
-        return #"{"id":"\#(id)","rawId":"\#(id)","type":"public-key","response":{"clientDataJSON":"\#(Self.base64URL(clientData))","authenticatorData":"\#(Self.base64URL(authData))","signature":"\#(Self.base64URL(signature))"},"clientExtensionResults":{}}"#
+        return
+            #"{"id":"\#(id)","rawId":"\#(id)","type":"public-key","response":{"clientDataJSON":"\#(Self.base64URL(clientData))","authenticatorData":"\#(Self.base64URL(authData))","signature":"\#(Self.base64URL(signature))"},"clientExtensionResults":{}}"#
     }
 
     func clientDataJSON(type: String, challenge: String) -> [UInt8] {
@@ -53,8 +61,10 @@ public final class SoftAuthenticator: @unchecked Sendable {
 
     /// Base64url without padding.
     public static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/", with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 
     static func head(_ major: UInt8, _ length: Int) -> [UInt8] {

@@ -1,6 +1,8 @@
 /// A DER encoder for certificate extension values in tests.
 public enum TestDER {
-    public static func element(_ identifier: UInt8, _ content: [UInt8]) -> [UInt8] { [identifier] + length(content.count) + content }
+    public static func element(_ identifier: UInt8, _ content: [UInt8]) -> [UInt8] {
+        [identifier] + length(content.count) + content
+    }
 
     public static func length(_ count: Int) -> [UInt8] {
         if count < 0x80 { return [UInt8(count)] }

@@ -59,7 +59,8 @@ public func testKeyring(versions: [Int] = [1]) -> Keyring {
     var keys: [Int: [MACPurpose: HMACKey]] = [:]
     for version in versions {
         for purpose in MACPurpose.allCases {
-            keys[version, default: [:]][purpose] = try! HMACKey(Array(repeating: UInt8(version), count: 32) + Array(purpose.rawValue.utf8))
+            keys[version, default: [:]][purpose] = try! HMACKey(
+                Array(repeating: UInt8(version), count: 32) + Array(purpose.rawValue.utf8))
         }
     }
     let prepared = keys
@@ -76,7 +77,8 @@ public func testKeyring(versions: [Int] = [1]) -> Keyring {
 public func temporaryDirectory(_ name: String = "tapstation-test") -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
     // Private, as a data directory must be (the CLI refuses one that other users can read).
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    try! FileManager.default.createDirectory(
+        at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     return url
 }
 

@@ -1,6 +1,7 @@
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 @Suite("android-key attestation")
@@ -8,7 +9,9 @@ struct AndroidKeyAttestationTests {
     /// The test PKI's root stands in for Google's hardware attestation roots.
     private let policy = AttestationPolicy(anchors: TrustAnchors(byFormat: [.androidKey: [TestPKI.rootCertificate]]))
 
-    private func scenario(_ description: Statements.KeyDescription = .init(), leafKey: TestKey? = nil) -> RegistrationScenario {
+    private func scenario(
+        _ description: Statements.KeyDescription = .init(), leafKey: TestKey? = nil
+    ) -> RegistrationScenario {
         var scenario = RegistrationScenario()
         scenario.format = "android-key"
         scenario.statement = Statements.androidKey(description, leafKey: leafKey)
@@ -80,19 +83,26 @@ struct AndroidKeyAttestationTests {
     @Test func missingOrMalformedKeyDescriptionIsRefused() {
         var forged = scenario()
         forged.statement = { context in
-            let leaf = CertificateSpec(subject: [("CN", "no description")]).issue(for: context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
-            return [(.text("alg"), .int(-7)), (.text("sig"), .bytes(context.credentialKey.sign(context.signedData))),
-                    (.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)]))]
+            let leaf = CertificateSpec(subject: [("CN", "no description")]).issue(
+                for: context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
+            return [
+                (.text("alg"), .int(-7)), (.text("sig"), .bytes(context.credentialKey.sign(context.signedData))),
+                (.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)])),
+            ]
         }
         #expect(failure(forged) == .certificateProfileInvalid)
         forged.statement = { context in
             let spec = CertificateSpec(
                 subject: [("CN", "short description")],
-                extensions: [(WebAuthn.ObjectIdentifier.androidKeyDescription, false, TestDER.sequence([TestDER.integer(3)]))]
+                extensions: [
+                    (WebAuthn.ObjectIdentifier.androidKeyDescription, false, TestDER.sequence([TestDER.integer(3)]))
+                ]
             )
             let leaf = spec.issue(for: context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
-            return [(.text("alg"), .int(-7)), (.text("sig"), .bytes(context.credentialKey.sign(context.signedData))),
-                    (.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)]))]
+            return [
+                (.text("alg"), .int(-7)), (.text("sig"), .bytes(context.credentialKey.sign(context.signedData))),
+                (.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)])),
+            ]
         }
         #expect(failure(forged) == .androidKeyDescriptionInvalid)
     }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 @Suite("android-safetynet attestation (legacy)")

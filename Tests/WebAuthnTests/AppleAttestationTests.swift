@@ -1,18 +1,20 @@
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 @Suite("apple attestation")
 struct AppleAttestationTests {
     /// The test PKI's root stands in for Apple's (we cannot sign as Apple).
-    private let policy = AttestationPolicy(trustMode: .anchored, anchors: TrustAnchors(byFormat: [.apple: [TestPKI.rootCertificate]]))
+    private let policy = AttestationPolicy(
+        trustMode: .anchored, anchors: TrustAnchors(byFormat: [.apple: [TestPKI.rootCertificate]]))
 
     private var genuine: RegistrationScenario {
         var scenario = RegistrationScenario()
         scenario.aaguid = .zero
         scenario.format = "apple"
-        scenario.flags = 0x45 | 0x18 // passkeys are backed up
+        scenario.flags = 0x45 | 0x18  // passkeys are backed up
         scenario.statement = Statements.apple()
         return scenario
     }
@@ -44,14 +46,20 @@ struct AppleAttestationTests {
     @Test func missingOrMalformedNonceExtensionIsRefused() {
         var scenario = genuine
         scenario.statement = { context in
-            let leaf = CertificateSpec(subject: [("CN", "no nonce")]).issue(for: context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
+            let leaf = CertificateSpec(subject: [("CN", "no nonce")]).issue(
+                for: context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
             return [(.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)]))]
         }
         #expect(scenario.failure(scenario.expectation(policy: policy)) == .certificateProfileInvalid)
         scenario.statement = { context in
             let spec = CertificateSpec(
                 subject: [("CN", "bad nonce")],
-                extensions: [(WebAuthn.ObjectIdentifier.appleNonce, false, TestDER.octetString(HashFunction.sha256.hash(context.signedData)))]
+                extensions: [
+                    (
+                        WebAuthn.ObjectIdentifier.appleNonce, false,
+                        TestDER.octetString(HashFunction.sha256.hash(context.signedData))
+                    )
+                ]
             )
             let leaf = spec.issue(for: context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
             return [(.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)]))]

@@ -1,6 +1,7 @@
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 /// A genuine assertion for a registered credential; tests change one thing each.
@@ -16,17 +17,21 @@ struct AssertionScenario {
     var userHandle: [UInt8]? = [1, 2, 3]
     var signer: TestKey?
     var stored = StoredCredential(
-        id: Array(repeating: 0xC1, count: 32), publicKeyCOSE: TestKey.es256.coseKey, signCount: 7, backupEligible: false,
+        id: Array(repeating: 0xC1, count: 32), publicKeyCOSE: TestKey.es256.coseKey, signCount: 7,
+        backupEligible: false,
         userHandle: [1, 2, 3]
     )
     var expectation = AssertionExpectation(
-        challenge: Array(100..<132), relyingParty: RelyingParty(id: RegistrationScenario.rpID, origins: [RegistrationScenario.origin])
+        challenge: Array(100..<132),
+        relyingParty: RelyingParty(id: RegistrationScenario.rpID, origins: [RegistrationScenario.origin])
     )
 
     var response: AssertionResponse {
-        let clientData = Array(("{\"type\":\"\(clientDataType)\",\"challenge\":\"\(Base64URL.encode(challenge))\","
-            + "\"origin\":\"\(origin)\",\"crossOrigin\":false}").utf8)
-        let authenticatorData = HashFunction.sha256.hash(Array(rpID.utf8)) + [flags] + CBOREncoder.bigEndian(UInt64(signCount), 4)
+        let clientData = Array(
+            ("{\"type\":\"\(clientDataType)\",\"challenge\":\"\(Base64URL.encode(challenge))\","
+                + "\"origin\":\"\(origin)\",\"crossOrigin\":false}").utf8)
+        let authenticatorData =
+            HashFunction.sha256.hash(Array(rpID.utf8)) + [flags] + CBOREncoder.bigEndian(UInt64(signCount), 4)
         let signature = (signer ?? key).sign(authenticatorData + HashFunction.sha256.hash(clientData), cose: nil)
         return AssertionResponse(
             id: Base64URL.encode(credentialID), rawID: credentialID, clientDataJSON: clientData,
@@ -45,10 +50,13 @@ struct AssertionScenario {
 struct AssertionTests {
     @Test func genuineAssertionVerifiesAndReportsTheNewCounter() throws {
         let result = try AssertionScenario().verify().get()
-        #expect(result == VerifiedAssertion(
-            credentialID: Array(repeating: 0xC1, count: 32), signCount: 8, userVerified: true, backupState: false,
-            signCountRegressed: false
-        ))
+        #expect(
+            result
+                == VerifiedAssertion(
+                    credentialID: Array(repeating: 0xC1, count: 32), signCount: 8, userVerified: true,
+                    backupState: false,
+                    signCountRegressed: false
+                ))
     }
 
     @Test(arguments: [COSEAlgorithm.es384, .es512, .edDSA, .rs256, .ps256])

@@ -1,6 +1,7 @@
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 @Suite("Authenticator data and COSE keys")
@@ -57,7 +58,10 @@ struct AuthenticatorDataTests {
     @Test func aaguidTextFormIsStrict() {
         #expect(AAGUID(uuidString: "6D44BA9B-F6EC-4E33-A3B4-62A3C8B1A5F0") == RegistrationScenario.testAAGUID)
         #expect(RegistrationScenario.testAAGUID.uuidString == "6d44ba9b-f6ec-4e33-a3b4-62a3c8b1a5f0")
-        for text in ["+d44ba9b-f6ec-4e33-a3b4-62a3c8b1a5f0", "6d44ba9bf6ec4e33a3b462a3c8b1a5f0", "6d44ba9b-f6ec-4e33-a3b4-62a3c8b1a5f", ""] {
+        for text in [
+            "+d44ba9b-f6ec-4e33-a3b4-62a3c8b1a5f0", "6d44ba9bf6ec4e33a3b462a3c8b1a5f0",
+            "6d44ba9b-f6ec-4e33-a3b4-62a3c8b1a5f", "",
+        ] {
             #expect(AAGUID(uuidString: text) == nil)
         }
     }
@@ -104,7 +108,7 @@ struct AuthenticatorDataTests {
         broken[0] = 0xA3
         scenario.coseKeyOverride = broken
         #expect(scenario.failure() == .authenticatorDataTrailingBytes)
-        scenario.flags = 0x45 | 0x80 // with ED set the leftover entry is not an extensions map either
+        scenario.flags = 0x45 | 0x80  // with ED set the leftover entry is not an extensions map either
         #expect(scenario.failure() == .extensionsMalformed)
     }
 
@@ -154,7 +158,9 @@ struct AuthenticatorDataTests {
     }
 
     @Test func coseKeyCarryingPrivateOrUnknownParametersIsRefused() {
-        #expect(coseFailure(TestKey.es256.cosePairs + [(.int(-4), .bytes([UInt8](repeating: 1, count: 32)))]) == .publicKeyMalformed)
+        #expect(
+            coseFailure(TestKey.es256.cosePairs + [(.int(-4), .bytes([UInt8](repeating: 1, count: 32)))])
+                == .publicKeyMalformed)
         #expect(coseFailure(TestKey.es256.cosePairs + [(.int(99), .int(1))]) == .publicKeyMalformed)
         #expect(coseFailure(TestKey.es256.cosePairs + [(.text("x"), .int(1))]) == .publicKeyMalformed)
     }

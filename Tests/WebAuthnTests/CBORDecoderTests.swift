@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebAuthn
 
 @Suite("Strict CBOR decoder")
@@ -28,10 +29,10 @@ struct CBORDecoderTests {
 
     @Test(arguments: [
         ([0xA1, 0x01] as [UInt8], CBORError.truncated),
-        ([0x5A, 0xFF, 0xFF, 0xFF, 0xF0, 0x00], CBORError.lengthTooLarge), // a 4 GiB byte string in 6 bytes
-        ([0x9B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], CBORError.lengthTooLarge), // 2^64 - 1 elements
-        ([0xBA, 0x00, 0x10, 0x00, 0x00, 0x01, 0x01], CBORError.lengthTooLarge), // a million pairs
-        ([0x58, 0x20, 0x01], CBORError.truncated), // 32 bytes declared, 1 present
+        ([0x5A, 0xFF, 0xFF, 0xFF, 0xF0, 0x00], CBORError.lengthTooLarge),  // a 4 GiB byte string in 6 bytes
+        ([0x9B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF], CBORError.lengthTooLarge),  // 2^64 - 1 elements
+        ([0xBA, 0x00, 0x10, 0x00, 0x00, 0x01, 0x01], CBORError.lengthTooLarge),  // a million pairs
+        ([0x58, 0x20, 0x01], CBORError.truncated),  // 32 bytes declared, 1 present
         ([0x01, 0x00], CBORError.trailingBytes),
         ([0xA2, 0x01, 0x01, 0x01, 0x02], CBORError.duplicateMapKey),
         ([0xBF, 0x61, 0x61, 0x01, 0x61, 0x61, 0x02, 0xFF], CBORError.duplicateMapKey),
@@ -45,12 +46,12 @@ struct CBORDecoderTests {
 
     @Test func refusesOtherMalformedItems() {
         for bytes: [UInt8] in [
-            [0x62, 0xC3, 0x28], // invalid UTF-8
-            [0x5F, 0x61, 0x61, 0xFF], // text chunk inside a byte string
-            [0x5F, 0x5F, 0xFF, 0xFF], // nested indefinite chunk
-            [0xF8, 0x10], // two-byte simple value below 32
-            [0x1F], // indefinite integer
-            [0xDF, 0x01], // indefinite tag
+            [0x62, 0xC3, 0x28],  // invalid UTF-8
+            [0x5F, 0x61, 0x61, 0xFF],  // text chunk inside a byte string
+            [0x5F, 0x5F, 0xFF, 0xFF],  // nested indefinite chunk
+            [0xF8, 0x10],  // two-byte simple value below 32
+            [0x1F],  // indefinite integer
+            [0xDF, 0x01],  // indefinite tag
         ] {
             #expect(throws: CBORError.self) { try decode(bytes) }
         }
@@ -79,7 +80,9 @@ struct CBORDecoderTests {
     }
 
     @Test func roundTripsWhatTheTestEncoderWrites() throws {
-        let value = CBOR.pairs([(.text("fmt"), .text("none")), (.int(-7), .array([.bytes([1]), .null, .boolean(false)]))])
+        let value = CBOR.pairs([
+            (.text("fmt"), .text("none")), (.int(-7), .array([.bytes([1]), .null, .boolean(false)])),
+        ])
         #expect(try decode(CBOREncoder.encode(value)) == value)
     }
 }
@@ -100,7 +103,8 @@ struct EncodingTests {
     }
 
     @Test func jsonParsesWhatBrowsersSend() throws {
-        let text = "\u{FEFF}{\"type\":\"webauthn.create\",\"origin\":\"https:\\/\\/a.example\",\"n\":[1,-2.5e3,true,null],"
+        let text =
+            "\u{FEFF}{\"type\":\"webauthn.create\",\"origin\":\"https:\\/\\/a.example\",\"n\":[1,-2.5e3,true,null],"
             + "\"other_keys_can_be_added_here\":\"do not compare clientDataJSON against a template\",\"u\":\"\\u00e9\\ud83d\\ude00\"}"
         let value = try StrictJSON.parse(Array(text.utf8))
         #expect(value["origin"]?.stringValue == "https://a.example")

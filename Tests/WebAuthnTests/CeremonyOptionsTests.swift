@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WebAuthn
 
 @Suite("Creation and request options (Level 3 JSON)")
@@ -26,10 +27,12 @@ struct CeremonyOptionsTests {
     }
 
     @Test func requestOptionsNameTheAllowedKeys() throws {
-        let options = RequestOptions(relyingParty: relyingParty, challenge: [7], allowCredentials: [CredentialDescriptor(id: [1])])
+        let options = RequestOptions(
+            relyingParty: relyingParty, challenge: [7], allowCredentials: [CredentialDescriptor(id: [1])])
         let text = String(decoding: options.json.serialized, as: UTF8.self)
-        #expect(text == #"{"allowCredentials":[{"id":"AQ","type":"public-key"}],"challenge":"Bw","rpId":"example.org","#
-            + #""timeout":300000,"userVerification":"required"}"#)
+        #expect(
+            text == #"{"allowCredentials":[{"id":"AQ","type":"public-key"}],"challenge":"Bw","rpId":"example.org","#
+                + #""timeout":300000,"userVerification":"required"}"#)
     }
 
     @Test func serializationEscapesControlCharactersAndRoundTrips() throws {

@@ -1,14 +1,17 @@
 import Foundation
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 /// Registrations and assertions made by a real browser verify, and stay refused when changed.
 @Suite("Real-browser vectors (headless Chromium)")
 struct ChromiumVectorTests {
-    private func expectation(_ vector: ChromiumVector, policy: AttestationPolicy = AttestationPolicy(),
-                             now: Date? = nil) -> RegistrationExpectation {
+    private func expectation(
+        _ vector: ChromiumVector, policy: AttestationPolicy = AttestationPolicy(),
+        now: Date? = nil
+    ) -> RegistrationExpectation {
         RegistrationExpectation(
             challenge: vector.registrationChallenge,
             relyingParty: RelyingParty(id: "localhost", origins: [vector.origin]),
@@ -30,7 +33,9 @@ struct ChromiumVectorTests {
             #expect(credential.attestation.format == .packed)
             #expect(credential.attestation.type == .basic)
             #expect(credential.attestation.trust == .unanchored)
-            let expected: [String: COSEAlgorithm] = ["packedES256": .es256, "packedRS256": .rs256, "packedEdDSA": .edDSA]
+            let expected: [String: COSEAlgorithm] = [
+                "packedES256": .es256, "packedRS256": .rs256, "packedEdDSA": .edDSA,
+            ]
             #expect(credential.algorithm == expected[name])
         case "noneES256":
             #expect(credential.attestation.format == .none)
@@ -49,12 +54,13 @@ struct ChromiumVectorTests {
         let vector = try #require(ChromiumVector.all.first { $0.name == name })
         let relyingParty = RelyingParty(id: "localhost", origins: [vector.origin])
         let registered = try StrictJSON.parse(Array(vector.registrationJSON.utf8))
-        let algorithms: [COSEAlgorithm] = switch name {
-        case "packedES256": [.es256, .rs256, .edDSA]
-        case "packedRS256": [.rs256]
-        case "packedEdDSA": [.edDSA]
-        default: [.es256]
-        }
+        let algorithms: [COSEAlgorithm] =
+            switch name {
+            case "packedES256": [.es256, .rs256, .edDSA]
+            case "packedRS256": [.rs256]
+            case "packedEdDSA": [.edDSA]
+            default: [.es256]
+            }
         let creation = CreationOptions(
             relyingParty: relyingParty, relyingPartyName: "TapStation", userHandle: [1, 2, 3, 4],
             userName: "ada@contoso.example", userDisplayName: "Ada", challenge: vector.registrationChallenge,
@@ -82,7 +88,9 @@ struct ChromiumVectorTests {
             challenge: vector.assertionChallenge, relyingParty: RelyingParty(id: "localhost", origins: [vector.origin]),
             requireUserVerification: vector.userVerificationRequired, allowedCredentialIDs: [credential.id]
         )
-        let verified = try AssertionVerifier.verify(assertion, credential: StoredCredential(credential), expecting: expectation).get()
+        let verified = try AssertionVerifier.verify(
+            assertion, credential: StoredCredential(credential), expecting: expectation
+        ).get()
         #expect(verified.credentialID == credential.id)
         // Replaying the same assertion against the updated counter is refused (unless the authenticator keeps none).
         var stored = StoredCredential(credential)
@@ -115,7 +123,8 @@ struct ChromiumVectorTests {
         let vector = try #require(ChromiumVector.all.first { $0.name == name })
         let response = try RegistrationResponse(json: Array(vector.registrationJSON.utf8))
         guard case .map(let object) = try CBORDecoder.decode(response.attestationObject),
-              let authData = object[text: "authData"]?.byteString else { Issue.record("no authData"); return }
+            let authData = object[text: "authData"]?.byteString
+        else { Issue.record("no authData"); return }
         // The rpIdHash and the credential id are checked in every format; packed also signs the counter and the
         // AAGUID (none signs nothing, fido-u2f signs neither). Flipping any such byte must never be accepted.
         let signedEverywhere = name.hasPrefix("packed") ? Array(33..<53) : []

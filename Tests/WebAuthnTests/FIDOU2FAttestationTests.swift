@@ -1,6 +1,7 @@
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 @Suite("fido-u2f attestation")
@@ -26,7 +27,8 @@ struct FIDOU2FAttestationTests {
     }
 
     @Test func anchoredWhenItsIssuerIsConfigured() throws {
-        let policy = AttestationPolicy(trustMode: .anchored, anchors: TrustAnchors(byFormat: [.fidoU2F: [TestPKI.intermediateCertificate]]))
+        let policy = AttestationPolicy(
+            trustMode: .anchored, anchors: TrustAnchors(byFormat: [.fidoU2F: [TestPKI.intermediateCertificate]]))
         let credential = try genuine.verify(genuine.expectation(policy: policy)).get()
         guard case .anchored = credential.attestation.trust else { Issue.record("not anchored"); return }
     }
@@ -42,7 +44,10 @@ struct FIDOU2FAttestationTests {
         scenario.statement = { context in
             let (x, y) = context.credentialKey.ecCoordinates
             let message: [UInt8] = [0x00] + context.rpIDHash + context.clientDataHash + [1, 2, 3] + [0x04] + x + y
-            return [(.text("sig"), .bytes(Self.attestationKey.sign(message))), (.text("x5c"), .array([.bytes(Self.certificate)]))]
+            return [
+                (.text("sig"), .bytes(Self.attestationKey.sign(message))),
+                (.text("x5c"), .array([.bytes(Self.certificate)])),
+            ]
         }
         #expect(scenario.failure() == .signatureInvalid)
     }
@@ -58,7 +63,8 @@ struct FIDOU2FAttestationTests {
     }
 
     @Test func attestationKeyNotOnP256IsRefused() {
-        let certificate = CertificateSpec(subject: [("CN", "P-384 U2F")]).issue(for: .es384, by: (TestPKI.intermediate, TestPKI.intermediateKey))
+        let certificate = CertificateSpec(subject: [("CN", "P-384 U2F")]).issue(
+            for: .es384, by: (TestPKI.intermediate, TestPKI.intermediateKey))
         var scenario = genuine
         scenario.statement = Statements.fidoU2F(signer: .es384, certificate: certificate)
         #expect(scenario.failure() == .certificateProfileInvalid)
@@ -67,7 +73,9 @@ struct FIDOU2FAttestationTests {
     @Test func credentialKeyNotOnP256IsRefused() {
         var scenario = genuine
         scenario.credentialKey = .edDSA
-        scenario.statement = { _ in [(.text("sig"), .bytes([0x30, 0x00])), (.text("x5c"), .array([.bytes(Self.certificate)]))] }
+        scenario.statement = { _ in
+            [(.text("sig"), .bytes([0x30, 0x00])), (.text("x5c"), .array([.bytes(Self.certificate)]))]
+        }
         #expect(scenario.failure() == .publicKeyUnsupported)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 @Suite("packed attestation")
@@ -13,7 +14,9 @@ struct PackedAttestationTests {
         return scenario
     }
 
-    private func withChain(_ spec: CertificateSpec = .packedLeaf(aaguid: RegistrationScenario.testAAGUID)) -> RegistrationScenario {
+    private func withChain(
+        _ spec: CertificateSpec = .packedLeaf(aaguid: RegistrationScenario.testAAGUID)
+    ) -> RegistrationScenario {
         var scenario = RegistrationScenario()
         scenario.format = "packed"
         scenario.statement = Statements.packedChain(spec)
@@ -41,7 +44,13 @@ struct PackedAttestationTests {
     @Test func selfAttestationOverOtherClientDataIsRefused() {
         var scenario = selfAttested
         scenario.statement = { context in
-            [(.text("alg"), .int(-7)), (.text("sig"), .bytes(context.credentialKey.sign(context.authenticatorData + [UInt8](repeating: 0, count: 32))))]
+            [
+                (.text("alg"), .int(-7)),
+                (
+                    .text("sig"),
+                    .bytes(context.credentialKey.sign(context.authenticatorData + [UInt8](repeating: 0, count: 32)))
+                ),
+            ]
         }
         #expect(scenario.failure() == .signatureInvalid)
     }
@@ -49,12 +58,16 @@ struct PackedAttestationTests {
     // Case 1: r = s = 0.
     @Test func ecdsaZeroSignatureIsRefused() {
         var scenario = selfAttested
-        scenario.statement = { _ in [(.text("alg"), .int(-7)), (.text("sig"), .bytes([0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00]))] }
+        scenario.statement = { _ in
+            [(.text("alg"), .int(-7)), (.text("sig"), .bytes([0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00]))]
+        }
         #expect(scenario.failure() == .signatureInvalid)
         var chained = withChain()
         chained.statement = { _ in
-            [(.text("alg"), .int(-7)), (.text("sig"), .bytes([0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00])),
-             (.text("x5c"), .array([.bytes(Statements.packedLeaf()), .bytes(TestPKI.intermediate)]))]
+            [
+                (.text("alg"), .int(-7)), (.text("sig"), .bytes([0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00])),
+                (.text("x5c"), .array([.bytes(Statements.packedLeaf()), .bytes(TestPKI.intermediate)])),
+            ]
         }
         #expect(chained.failure() == .signatureInvalid)
     }
@@ -91,9 +104,12 @@ struct PackedAttestationTests {
     @Test func chainToAConfiguredRootIsAnchored() throws {
         let credential = try withChain().verify().get()
         #expect(credential.attestation.type == .basic)
-        #expect(credential.attestation.trust == .anchored(
-            fingerprint: TestPKI.rootCertificate.sha256Fingerprint.hexString, subject: "C=SE, O=Test Vendor AB, CN=Test Attestation Root"
-        ))
+        #expect(
+            credential.attestation.trust
+                == .anchored(
+                    fingerprint: TestPKI.rootCertificate.sha256Fingerprint.hexString,
+                    subject: "C=SE, O=Test Vendor AB, CN=Test Attestation Root"
+                ))
         #expect(credential.attestation.certificates.count == 2)
         #expect(credential.attestation.certificates[1] == TestPKI.intermediate)
     }
@@ -102,16 +118,21 @@ struct PackedAttestationTests {
         let scenario = withChain()
         let credential = try scenario.verify(scenario.expectation(policy: AttestationPolicy())).get()
         #expect(credential.attestation.trust == .unanchored)
-        #expect(scenario.failure(scenario.expectation(policy: AttestationPolicy(trustMode: .anchored))) == .chainUntrusted)
-        let anchored = AttestationPolicy(trustMode: .anchored, anchors: TrustAnchors(general: [TestPKI.rootCertificate]))
+        #expect(
+            scenario.failure(scenario.expectation(policy: AttestationPolicy(trustMode: .anchored))) == .chainUntrusted)
+        let anchored = AttestationPolicy(
+            trustMode: .anchored, anchors: TrustAnchors(general: [TestPKI.rootCertificate]))
         #expect(scenario.failure(scenario.expectation(policy: anchored)) == nil)
     }
 
     @Test func anIntermediateMayBeTheConfiguredAnchor() throws {
         let scenario = withChain()
-        let policy = AttestationPolicy(trustMode: .anchored, anchors: TrustAnchors(general: [TestPKI.intermediateCertificate]))
+        let policy = AttestationPolicy(
+            trustMode: .anchored, anchors: TrustAnchors(general: [TestPKI.intermediateCertificate]))
         let credential = try scenario.verify(scenario.expectation(policy: policy)).get()
-        guard case .anchored(let fingerprint, _) = credential.attestation.trust else { Issue.record("not anchored"); return }
+        guard case .anchored(let fingerprint, _) = credential.attestation.trust else {
+            Issue.record("not anchored"); return
+        }
         #expect(fingerprint == TestPKI.intermediateCertificate.sha256Fingerprint.hexString)
     }
 
@@ -123,10 +144,12 @@ struct PackedAttestationTests {
         var scenario = RegistrationScenario()
         scenario.format = "packed"
         scenario.statement = Statements.packed(signer: attackerLeafKey, chain: [leaf, TestPKI.attackerRoot])
-        let anchored = AttestationPolicy(trustMode: .anchored, anchors: TrustAnchors(general: [TestPKI.rootCertificate]))
+        let anchored = AttestationPolicy(
+            trustMode: .anchored, anchors: TrustAnchors(general: [TestPKI.rootCertificate]))
         #expect(scenario.failure(scenario.expectation(policy: anchored)) == .chainUntrusted)
         // An anchor known for this AAGUID must be reached even in signatureOnly mode.
-        let scoped = AttestationPolicy(anchors: TrustAnchors(byAAGUID: [RegistrationScenario.testAAGUID: [TestPKI.rootCertificate]]))
+        let scoped = AttestationPolicy(
+            anchors: TrustAnchors(byAAGUID: [RegistrationScenario.testAAGUID: [TestPKI.rootCertificate]]))
         #expect(scenario.failure(scenario.expectation(policy: scoped)) == .chainUntrusted)
         #expect(withChain().failure(withChain().expectation(policy: scoped)) == nil)
     }
@@ -134,7 +157,8 @@ struct PackedAttestationTests {
     @Test func x5cWhoseCertificatesDoNotChainIsRefused() {
         var scenario = RegistrationScenario()
         scenario.format = "packed"
-        scenario.statement = Statements.packed(signer: Statements.packedLeafKey, chain: [Statements.packedLeaf(), TestPKI.attackerRoot])
+        scenario.statement = Statements.packed(
+            signer: Statements.packedLeafKey, chain: [Statements.packedLeaf(), TestPKI.attackerRoot])
         #expect(scenario.failure(scenario.expectation(policy: AttestationPolicy())) == .chainUntrusted)
     }
 
@@ -144,8 +168,10 @@ struct PackedAttestationTests {
         scenario.statement = { context in
             var signature = Statements.packedLeafKey.sign(context.signedData)
             signature[signature.count - 3] ^= 0x01
-            return [(.text("alg"), .int(-7)), (.text("sig"), .bytes(signature)),
-                    (.text("x5c"), .array([.bytes(Statements.packedLeaf()), .bytes(TestPKI.intermediate)]))]
+            return [
+                (.text("alg"), .int(-7)), (.text("sig"), .bytes(signature)),
+                (.text("x5c"), .array([.bytes(Statements.packedLeaf()), .bytes(TestPKI.intermediate)])),
+            ]
         }
         #expect(scenario.failure() == .signatureInvalid)
     }
@@ -153,14 +179,16 @@ struct PackedAttestationTests {
     @Test func signatureByAnotherKeyThanTheLeafIsRefused() {
         var scenario = RegistrationScenario()
         scenario.format = "packed"
-        scenario.statement = Statements.packed(signer: .es256Other, chain: [Statements.packedLeaf(), TestPKI.intermediate])
+        scenario.statement = Statements.packed(
+            signer: .es256Other, chain: [Statements.packedLeaf(), TestPKI.intermediate])
         #expect(scenario.failure() == .signatureInvalid)
     }
 
     @Test func statementAlgorithmThatDoesNotFitTheLeafKeyIsRefused() {
         var scenario = RegistrationScenario()
         scenario.format = "packed"
-        scenario.statement = Statements.packed(signer: Statements.packedLeafKey, chain: [Statements.packedLeaf(), TestPKI.intermediate], algorithm: .es384)
+        scenario.statement = Statements.packed(
+            signer: Statements.packedLeafKey, chain: [Statements.packedLeaf(), TestPKI.intermediate], algorithm: .es384)
         #expect(scenario.failure() == .signatureInvalid)
     }
 
@@ -195,7 +223,9 @@ struct PackedAttestationTests {
         version1.version = 1
         version1.isCA = nil
         for spec in [wrongUnit, noCountry, lowerCountry, noOrganization, noCommonName, twoUnits, authority, version1] {
-            #expect(withChain(spec).failure() == .certificateProfileInvalid, "\(spec.subject) CA=\(String(describing: spec.isCA)) v\(spec.version)")
+            #expect(
+                withChain(spec).failure() == .certificateProfileInvalid,
+                "\(spec.subject) CA=\(String(describing: spec.isCA)) v\(spec.version)")
         }
     }
 
@@ -209,7 +239,9 @@ struct PackedAttestationTests {
         let other = AAGUID(uuidString: "00000000-0000-0000-0000-0000000000aa")!
         #expect(withChain(.packedLeaf(aaguid: other)).failure() == .aaguidMismatch)
         var critical = CertificateSpec.packedLeaf()
-        critical.extensions = [(WebAuthn.ObjectIdentifier.fidoAAGUID, true, TestDER.octetString(RegistrationScenario.testAAGUID.bytes))]
+        critical.extensions = [
+            (WebAuthn.ObjectIdentifier.fidoAAGUID, true, TestDER.octetString(RegistrationScenario.testAAGUID.bytes))
+        ]
         #expect(withChain(critical).failure() == .certificateProfileInvalid)
         var notOctets = CertificateSpec.packedLeaf()
         notOctets.extensions = [(WebAuthn.ObjectIdentifier.fidoAAGUID, false, TestDER.utf8String("6d44ba9b"))]
@@ -233,8 +265,13 @@ struct PackedAttestationTests {
     @Test func overlongX5CIsRefused() {
         var scenario = withChain()
         scenario.statement = { context in
-            [(.text("alg"), .int(-7)), (.text("sig"), .bytes(Statements.packedLeafKey.sign(context.signedData))),
-             (.text("x5c"), .array([.bytes(Statements.packedLeaf())] + Array(repeating: .bytes(TestPKI.intermediate), count: 8)))]
+            [
+                (.text("alg"), .int(-7)), (.text("sig"), .bytes(Statements.packedLeafKey.sign(context.signedData))),
+                (
+                    .text("x5c"),
+                    .array([.bytes(Statements.packedLeaf())] + Array(repeating: .bytes(TestPKI.intermediate), count: 8))
+                ),
+            ]
         }
         #expect(scenario.failure() == .attestationStatementMalformed)
     }
@@ -242,8 +279,10 @@ struct PackedAttestationTests {
     @Test func garbageCertificateIsMalformed() {
         var scenario = withChain()
         scenario.statement = { context in
-            [(.text("alg"), .int(-7)), (.text("sig"), .bytes(Statements.packedLeafKey.sign(context.signedData))),
-             (.text("x5c"), .array([.bytes(Array(Statements.packedLeaf().dropLast()))]))]
+            [
+                (.text("alg"), .int(-7)), (.text("sig"), .bytes(Statements.packedLeafKey.sign(context.signedData))),
+                (.text("x5c"), .array([.bytes(Array(Statements.packedLeaf().dropLast()))])),
+            ]
         }
         #expect(scenario.failure() == .certificateMalformed)
     }

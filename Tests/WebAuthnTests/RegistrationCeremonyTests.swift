@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 /// The checks every registration runs before and around the format's procedure, shown on `none` attestations.
@@ -18,7 +19,9 @@ struct RegistrationCeremonyTests {
         #expect(credential.userVerified)
         #expect(!credential.backupEligible && !credential.backupState)
         #expect(credential.transports == ["usb"])
-        #expect(credential.attestation == AttestationFacts(format: .none, type: .none, trust: .unattested, certificates: []))
+        #expect(
+            credential.attestation == AttestationFacts(format: .none, type: .none, trust: .unattested, certificates: [])
+        )
     }
 
     // Input hygiene and the 19 cases of the notes, one reason code each.
@@ -59,7 +62,8 @@ struct RegistrationCeremonyTests {
 
     @Test(arguments: [
         "https://login.example.org/", "https://login.example.org:443", "https://login.example.org#frag",
-        "http://login.example.org", "https://LOGIN.example.org", "https://evil.login.example.org", "https://example.org",
+        "http://login.example.org", "https://LOGIN.example.org", "https://evil.login.example.org",
+        "https://example.org",
         "https://login.example.org.evil.test", "null",
     ])
     func originNearMissesAreRefused(_ origin: String) {
@@ -96,8 +100,10 @@ struct RegistrationCeremonyTests {
 
     @Test func extraClientDataMembersAndEscapedSlashesAreTolerated() {
         var scenario = genuine
-        scenario.clientDataOverride = Array(("{\"type\":\"webauthn.create\",\"challenge\":\"\(Base64URL.encode(Array(0..<32)))\","
-            + "\"origin\":\"https:\\/\\/login.example.org\",\"other_keys_can_be_added_here\":\"x\",\"tokenBinding\":{\"status\":\"x\"}}").utf8)
+        scenario.clientDataOverride = Array(
+            ("{\"type\":\"webauthn.create\",\"challenge\":\"\(Base64URL.encode(Array(0..<32)))\","
+                + "\"origin\":\"https:\\/\\/login.example.org\",\"other_keys_can_be_added_here\":\"x\",\"tokenBinding\":{\"status\":\"x\"}}")
+                .utf8)
         #expect(scenario.failure() == nil)
     }
 
@@ -184,7 +190,7 @@ struct RegistrationCeremonyTests {
     // Case 10: the attestation object of the wrong CBOR type, truncated, or with unexpected members.
     @Test(arguments: [
         ([0x01] as [UInt8], WebAuthnFailure.Reason.attestationObjectMalformed),
-        ([0x64, 0x6E, 0x6F, 0x6E, 0x65], .attestationObjectMalformed), // "none"
+        ([0x64, 0x6E, 0x6F, 0x6E, 0x65], .attestationObjectMalformed),  // "none"
         ([0x80], .attestationObjectMalformed),
         ([0xF6], .attestationObjectMalformed),
         ([], .cborTruncated),
@@ -212,8 +218,10 @@ struct RegistrationCeremonyTests {
             .pairs([(.text("fmt"), .text("none")), (.text("attStmt"), .array([])), (.text("authData"), .bytes(data))]),
             .pairs([(.text("fmt"), .text("none")), (.text("attStmt"), .pairs([])), (.text("authData"), .text("x"))]),
             .pairs([(.text("fmt"), .text("none")), (.text("attStmt"), .pairs([]))]),
-            .pairs([(.text("fmt"), .text("none")), (.text("attStmt"), .pairs([])), (.text("authData"), .bytes(data)),
-                    (.text("epAtt"), .boolean(true))]),
+            .pairs([
+                (.text("fmt"), .text("none")), (.text("attStmt"), .pairs([])), (.text("authData"), .bytes(data)),
+                (.text("epAtt"), .boolean(true)),
+            ]),
         ]
         for variant in variants {
             var scenario = genuine
@@ -258,9 +266,12 @@ struct RegistrationCeremonyTests {
     @Test func reverificationComparesTheStoredPublicKey() {
         let expectation = genuine.expectation()
         #expect(throws: Never.self) {
-            try RegistrationVerifier.reverify(genuine.response, expecting: expectation, storedPublicKeyCOSE: TestKey.es256.coseKey).get()
+            try RegistrationVerifier.reverify(
+                genuine.response, expecting: expectation, storedPublicKeyCOSE: TestKey.es256.coseKey
+            ).get()
         }
-        let result = RegistrationVerifier.reverify(genuine.response, expecting: expectation, storedPublicKeyCOSE: TestKey.es256Other.coseKey)
+        let result = RegistrationVerifier.reverify(
+            genuine.response, expecting: expectation, storedPublicKeyCOSE: TestKey.es256Other.coseKey)
         #expect(result.failureReason == .publicKeyMismatch)
     }
 
@@ -268,7 +279,9 @@ struct RegistrationCeremonyTests {
         var scenario = genuine
         scenario.rpID = "evil.test"
         #expect(scenario.failure() == .rpIDMismatch)
-        #expect(scenario.response.unverifiedSummary == UnverifiedAttestationSummary(format: "none", aaguid: RegistrationScenario.testAAGUID))
+        #expect(
+            scenario.response.unverifiedSummary
+                == UnverifiedAttestationSummary(format: "none", aaguid: RegistrationScenario.testAAGUID))
         scenario.attestationObjectOverride = [0x01]
         #expect(scenario.response.unverifiedSummary == UnverifiedAttestationSummary(format: nil, aaguid: nil))
     }
@@ -276,7 +289,10 @@ struct RegistrationCeremonyTests {
     @Test func everyReasonCodeIsDistinctAndPrefixed() {
         let codes = WebAuthnFailure.Reason.allCases.map { WebAuthnFailure($0).code }
         #expect(Set(codes).count == codes.count)
-        #expect(codes.allSatisfy { $0.hasPrefix("webauthn_") && $0.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" } })
+        #expect(
+            codes.allSatisfy {
+                $0.hasPrefix("webauthn_") && $0.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" }
+            })
     }
 
     private func reason(_ response: RegistrationResponse) -> WebAuthnFailure.Reason? {

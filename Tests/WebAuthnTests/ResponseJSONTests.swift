@@ -1,26 +1,30 @@
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 @Suite("Responses in the WebAuthn JSON form")
 struct ResponseJSONTests {
-    private func json(id: String? = nil, rawID: String? = nil, clientData: String? = nil, transports: String = "[\"usb\",\"nfc\"]") -> [UInt8] {
+    private func json(
+        id: String? = nil, rawID: String? = nil, clientData: String? = nil, transports: String = "[\"usb\",\"nfc\"]"
+    ) -> [UInt8] {
         let scenario = RegistrationScenario()
         let text = """
-        {"id":"\(id ?? Base64URL.encode(scenario.credentialID))","rawId":"\(rawID ?? Base64URL.encode(scenario.credentialID))",\
-        "type":"public-key","authenticatorAttachment":"cross-platform","clientExtensionResults":{"credProps":{"rk":true}},\
-        "response":{"clientDataJSON":"\(clientData ?? Base64URL.encode(scenario.clientDataJSON))",\
-        "attestationObject":"\(Base64URL.encode(scenario.attestationObject))","transports":\(transports),\
-        "publicKeyAlgorithm":-7}}
-        """
+            {"id":"\(id ?? Base64URL.encode(scenario.credentialID))","rawId":"\(rawID ?? Base64URL.encode(scenario.credentialID))",\
+            "type":"public-key","authenticatorAttachment":"cross-platform","clientExtensionResults":{"credProps":{"rk":true}},\
+            "response":{"clientDataJSON":"\(clientData ?? Base64URL.encode(scenario.clientDataJSON))",\
+            "attestationObject":"\(Base64URL.encode(scenario.attestationObject))","transports":\(transports),\
+            "publicKeyAlgorithm":-7}}
+            """
         return Array(text.utf8)
     }
 
     @Test func browserJSONParsesAndVerifies() throws {
         let response = try RegistrationResponse(json: json())
         #expect(response.transports == ["usb", "nfc"])
-        let credential = try RegistrationVerifier.verify(response, expecting: RegistrationScenario().expectation()).get()
+        let credential = try RegistrationVerifier.verify(response, expecting: RegistrationScenario().expectation())
+            .get()
         #expect(credential.transports == ["usb", "nfc"])
     }
 
@@ -37,7 +41,9 @@ struct ResponseJSONTests {
     }
 
     @Test func missingMembersOrWrongTypesAreRefused() {
-        for text in ["{}", "[]", "{\"id\":1}", "{\"id\":\"a\",\"rawId\":\"AA\",\"type\":\"public-key\",\"response\":[]}"] {
+        for text in [
+            "{}", "[]", "{\"id\":1}", "{\"id\":\"a\",\"rawId\":\"AA\",\"type\":\"public-key\",\"response\":[]}",
+        ] {
             do {
                 _ = try RegistrationResponse(json: Array(text.utf8))
                 Issue.record("accepted \(text)")
@@ -50,21 +56,25 @@ struct ResponseJSONTests {
 
     @Test func oversizedBodyIsRefusedBeforeParsing() {
         let big = Array("{\"pad\":\"".utf8) + [UInt8](repeating: 0x41, count: 70_000) + Array("\"}".utf8)
-        #expect(throws: WebAuthnFailure(.malformedResponse, "response is too large")) { try RegistrationResponse(json: big) }
+        #expect(throws: WebAuthnFailure(.malformedResponse, "response is too large")) {
+            try RegistrationResponse(json: big)
+        }
     }
 
     @Test func assertionJSONParses() throws {
         let scenario = AssertionScenario()
         let response = scenario.response
         let text = """
-        {"id":"\(response.id)","rawId":"\(Base64URL.encode(response.rawID))","type":"public-key",\
-        "response":{"clientDataJSON":"\(Base64URL.encode(response.clientDataJSON))",\
-        "authenticatorData":"\(Base64URL.encode(response.authenticatorData))",\
-        "signature":"\(Base64URL.encode(response.signature))","userHandle":null}}
-        """
+            {"id":"\(response.id)","rawId":"\(Base64URL.encode(response.rawID))","type":"public-key",\
+            "response":{"clientDataJSON":"\(Base64URL.encode(response.clientDataJSON))",\
+            "authenticatorData":"\(Base64URL.encode(response.authenticatorData))",\
+            "signature":"\(Base64URL.encode(response.signature))","userHandle":null}}
+            """
         let parsed = try AssertionResponse(json: Array(text.utf8))
         #expect(parsed.userHandle == nil)
-        #expect(AssertionVerifier.verify(parsed, credential: scenario.stored, expecting: scenario.expectation).failureReason == nil)
+        #expect(
+            AssertionVerifier.verify(parsed, credential: scenario.stored, expecting: scenario.expectation).failureReason
+                == nil)
     }
 }
 

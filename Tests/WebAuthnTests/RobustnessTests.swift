@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 /// Damaged input of every kind is refused with a reason, never a crash or a hang (a crash would end the test
@@ -28,8 +29,9 @@ struct RobustnessTests {
         let genuine = scenario.response
         // Anchored mode: a flip inside a certificate may stop the chain from reaching the anchor; signatureOnly
         // would then accept it as `unanchored`, which is what an attacker-made chain gets anyway.
-        let policy = AttestationPolicy(trustMode: name == "none" ? .signatureOnly : .anchored,
-                                       anchors: TrustAnchors(general: [TestPKI.rootCertificate]))
+        let policy = AttestationPolicy(
+            trustMode: name == "none" ? .signatureOnly : .anchored,
+            anchors: TrustAnchors(general: [TestPKI.rootCertificate]))
         let expectation = scenario.expectation(policy: policy)
         #expect(RegistrationVerifier.verify(genuine, expecting: expectation).failureReason == nil)
         let object = genuine.attestationObject
@@ -43,7 +45,9 @@ struct RobustnessTests {
         for index in stride(from: 0, to: object.count, by: object.count > 400 ? 3 : 1) {
             var damaged = genuine
             damaged.attestationObject[index] ^= 0x80
-            if RegistrationVerifier.verify(damaged, expecting: expectation).failureReason == nil { accepted.append(index) }
+            if RegistrationVerifier.verify(damaged, expecting: expectation).failureReason == nil {
+                accepted.append(index)
+            }
             _ = damaged.unverifiedSummary
         }
         // `none` signs nothing: its counter and AAGUID (authData bytes 33..<53) may change undetected, nothing else.
@@ -60,7 +64,9 @@ struct RobustnessTests {
         for _ in 0..<2000 {
             var bytes = genuine.attestationObject
             switch generator.next() % 3 {
-            case 0: bytes.insert(UInt8(truncatingIfNeeded: generator.next()), at: Int(generator.next() % UInt64(bytes.count)))
+            case 0:
+                bytes.insert(
+                    UInt8(truncatingIfNeeded: generator.next()), at: Int(generator.next() % UInt64(bytes.count)))
             case 1: bytes.remove(at: Int(generator.next() % UInt64(bytes.count)))
             default:
                 let index = Int(generator.next() % UInt64(bytes.count))
@@ -80,9 +86,10 @@ struct RobustnessTests {
             damaged.clientDataJSON = Array(genuine.clientDataJSON.prefix(length))
             #expect(RegistrationVerifier.verify(damaged, expecting: scenario.expectation()).failureReason != nil)
         }
-        let json = Array(("{\"id\":\"\(genuine.id)\",\"rawId\":\"\(genuine.id)\",\"type\":\"public-key\",\"response\":{"
-            + "\"clientDataJSON\":\"\(Base64URL.encode(genuine.clientDataJSON))\","
-            + "\"attestationObject\":\"\(Base64URL.encode(genuine.attestationObject))\"}}").utf8)
+        let json = Array(
+            ("{\"id\":\"\(genuine.id)\",\"rawId\":\"\(genuine.id)\",\"type\":\"public-key\",\"response\":{"
+                + "\"clientDataJSON\":\"\(Base64URL.encode(genuine.clientDataJSON))\","
+                + "\"attestationObject\":\"\(Base64URL.encode(genuine.attestationObject))\"}}").utf8)
         #expect(throws: Never.self) { try RegistrationResponse(json: json) }
         for length in 0..<json.count {
             #expect(throws: WebAuthnFailure.self) { try RegistrationResponse(json: Array(json.prefix(length))) }
@@ -95,7 +102,9 @@ struct RobustnessTests {
         for length in 0..<genuine.authenticatorData.count {
             var damaged = genuine
             damaged.authenticatorData = Array(genuine.authenticatorData.prefix(length))
-            #expect(AssertionVerifier.verify(damaged, credential: scenario.stored, expecting: scenario.expectation).failureReason != nil)
+            #expect(
+                AssertionVerifier.verify(damaged, credential: scenario.stored, expecting: scenario.expectation)
+                    .failureReason != nil)
         }
     }
 }

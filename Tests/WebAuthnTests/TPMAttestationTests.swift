@@ -1,6 +1,7 @@
-import Testing
 import TapCrypto
 import TapTestSupport
+import Testing
+
 @testable import WebAuthn
 
 @Suite("tpm attestation")
@@ -31,7 +32,7 @@ struct TPMAttestationTests {
             bytes.replaceSubrange(12..<14, with: [0x00, 0x18, 0x00, 0x0B])
         }
         #expect(scenario(statement, key: .es256).failure() == nil)
-        statement.editPubArea = { bytes in bytes.replaceSubrange(10..<12, with: [0x00, 0x06]) } // symmetric AES
+        statement.editPubArea = { bytes in bytes.replaceSubrange(10..<12, with: [0x00, 0x06]) }  // symmetric AES
         #expect(scenario(statement, key: .es256).failure() == .tpmStructureInvalid)
     }
 
@@ -58,7 +59,7 @@ struct TPMAttestationTests {
         var statement = TPMStatement()
         statement.extraData = { _ in HashFunction.sha256.hash([9]) }
         #expect(scenario(statement).failure() == .nonceMismatch)
-        statement.extraData = { context in HashFunction.sha1.hash(context.signedData) } // the wrong digest for RS256
+        statement.extraData = { context in HashFunction.sha1.hash(context.signedData) }  // the wrong digest for RS256
         #expect(scenario(statement).failure() == .nonceMismatch)
     }
 

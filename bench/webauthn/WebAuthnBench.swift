@@ -22,34 +22,43 @@ struct WebAuthnBench {
     static func main() throws {
         let seconds = CommandLine.arguments.dropFirst().first.flatMap(Double.init) ?? 2
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        let vectors = try JSONDecoder().decode([Vector].self, from: Data(contentsOf: here.appendingPathComponent("vectors.json")))
+        let vectors = try JSONDecoder().decode(
+            [Vector].self, from: Data(contentsOf: here.appendingPathComponent("vectors.json")))
         print("case                              format      verifications/s   µs each")
         for vector in vectors {
             let rp = RelyingParty(id: "localhost", origins: [vector.origin])
             let now = Date(timeIntervalSince1970: vector.recordedAt)
             let registration = try RegistrationResponse(json: Array(vector.registrationJSON.utf8))
             let expectation = RegistrationExpectation(
-                challenge: vector.registrationChallenge, relyingParty: rp, requireUserVerification: vector.userVerificationRequired,
+                challenge: vector.registrationChallenge, relyingParty: rp,
+                requireUserVerification: vector.userVerificationRequired,
                 allowedAlgorithms: COSEAlgorithm.allCases, policy: AttestationPolicy(), now: now)
-            guard case .success(let credential) = RegistrationVerifier.verify(registration, expecting: expectation) else {
+            guard case .success(let credential) = RegistrationVerifier.verify(registration, expecting: expectation)
+            else {
                 fatalError("\(vector.name) does not verify")
             }
             // Parsing the posted JSON is part of what the service does per request, so it is timed too.
             let registrationJSON = Array(vector.registrationJSON.utf8)
             let rate = measure(seconds) {
                 let response = try! RegistrationResponse(json: registrationJSON)
-                guard case .success = RegistrationVerifier.verify(response, expecting: expectation) else { fatalError() }
+                guard case .success = RegistrationVerifier.verify(response, expecting: expectation) else {
+                    fatalError()
+                }
             }
             report("registration \(vector.name)", credential.attestation.format.rawValue, rate)
 
             let assertionJSON = Array(vector.assertionJSON.utf8)
             let stored = StoredCredential(credential)
             let assertionExpectation = AssertionExpectation(
-                challenge: vector.assertionChallenge, relyingParty: rp, requireUserVerification: vector.userVerificationRequired,
+                challenge: vector.assertionChallenge, relyingParty: rp,
+                requireUserVerification: vector.userVerificationRequired,
                 signCountPolicy: .flag)
             let assertionRate = measure(seconds) {
                 let response = try! AssertionResponse(json: assertionJSON)
-                guard case .success = AssertionVerifier.verify(response, credential: stored, expecting: assertionExpectation) else { fatalError() }
+                guard
+                    case .success = AssertionVerifier.verify(
+                        response, credential: stored, expecting: assertionExpectation)
+                else { fatalError() }
             }
             report("assertion \(vector.name)", "-", assertionRate)
         }

@@ -81,7 +81,9 @@ public struct ConfigurationSource: Sendable {
     }
 
     /// The value looked up (lowercased) in `choices`, or `nil` when the key is not set; `expected` says what to set.
-    public func choice<Value>(_ key: String, _ choices: [String: Value], expected: String) throws(ConfigurationError)
+    public func choice<Value>(
+        _ key: String, _ choices: [String: Value], expected: String
+    ) throws(ConfigurationError)
         -> Value?
     {
         guard let text = value(key) else { return nil }
@@ -119,7 +121,9 @@ public struct ConfigurationSource: Sendable {
 
     /// Parses config file text; a malformed line, an unknown key or a key that does not belong in a file is
     /// refused with the file's name and the line number.
-    public static func parse(_ text: String, name: String, keys: ConfigurationKeys) throws(ConfigurationError)
+    public static func parse(
+        _ text: String, name: String, keys: ConfigurationKeys
+    ) throws(ConfigurationError)
         -> [String: String]
     {
         var values: [String: String] = [:]

@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
-import Logging
 import Hummingbird
+import Logging
 import NIOCore
 import TapAPI
 import TapCore
@@ -29,11 +29,17 @@ struct APIError: Error {
         headers: [.wwwAuthenticate: "Bearer"])
     static let invalidPass = APIError(
         status: .unauthorized, code: .invalidPass, detail: "the user principal name and pass do not admit a sign-in")
-    static func forbidden(_ detail: String) -> APIError { APIError(status: .forbidden, code: .forbidden, detail: detail) }
-    static func notFound(_ what: String) -> APIError { APIError(status: .notFound, code: .notFound, detail: "no such \(what)") }
+    static func forbidden(_ detail: String) -> APIError {
+        APIError(status: .forbidden, code: .forbidden, detail: detail)
+    }
+    static func notFound(_ what: String) -> APIError {
+        APIError(status: .notFound, code: .notFound, detail: "no such \(what)")
+    }
     static let notInLocalMode = APIError(
         status: .conflict, code: .notInLocalMode,
-        detail: "this server's pass authority is Entra: users sign in at Microsoft, and redeem, session tokens and /enroll are not used")
+        detail:
+            "this server's pass authority is Entra: users sign in at Microsoft, and redeem, session tokens and /enroll are not used"
+    )
 
     /// The Entra authority's refusals. Graph's own code and message are shown: they name what to fix in the
     /// tenant (a policy range, a missing permission, an unknown user) and never hold a secret.
@@ -42,17 +48,21 @@ struct APIError: Error {
         case .temporaryAccessPassExists:
             self.init(
                 status: .conflict, code: .entraTAPExists,
-                detail: "the user already has an Entra Temporary Access Pass; send \"replaceExisting\": true to replace it")
+                detail:
+                    "the user already has an Entra Temporary Access Pass; send \"replaceExisting\": true to replace it")
         case .graphRefused(let status, let code, let message):
-            let mapped: HTTPResponse.Status = switch status {
-            case 404: .notFound
-            case 403: .badGateway
-            default: .unprocessableContent
-            }
-            self.init(status: mapped, code: .entraRefused, detail: "Microsoft Graph answered \(status) \(code): \(message)")
+            let mapped: HTTPResponse.Status =
+                switch status {
+                case 404: .notFound
+                case 403: .badGateway
+                default: .unprocessableContent
+                }
+            self.init(
+                status: mapped, code: .entraRefused, detail: "Microsoft Graph answered \(status) \(code): \(message)")
         case .graphUnavailable(let reason):
             self.init(
-                status: .serviceUnavailable, code: .entraUnavailable, detail: "Microsoft Graph is unavailable: \(reason)",
+                status: .serviceUnavailable, code: .entraUnavailable,
+                detail: "Microsoft Graph is unavailable: \(reason)",
                 headers: [.retryAfter: "30"])
         case .closedWhileProvisioning:
             self.init(
@@ -65,7 +75,8 @@ struct APIError: Error {
     /// fixed text written here (the verifier's own detail goes to the debug log only).
     static func webAuthn(reason: String, detail: String) -> APIError {
         let status: HTTPResponse.Status = reason == "credential_already_registered" ? .conflict : .badRequest
-        let text = webAuthnDetails[reason]
+        let text =
+            webAuthnDetails[reason]
             ?? "the security key's answer was refused (\(reason.replacingOccurrences(of: "_", with: " ")))"
         return APIError(status: status, familyCode: ProblemCode.webAuthnPrefix + reason, detail: text)
     }
@@ -85,12 +96,14 @@ struct APIError: Error {
         status: HTTPResponse.Status, code: ProblemCode, detail: String, field: String? = nil, bound: String? = nil,
         headers: HTTPFields = [:]
     ) {
-        self.init(status: status, familyCode: code.rawValue, detail: detail, field: field, bound: bound, headers: headers)
+        self.init(
+            status: status, familyCode: code.rawValue, detail: detail, field: field, bound: bound, headers: headers)
     }
 
     /// A refusal whose code is a family member (`webauthn_<reason>`, `http_<status>`) rather than a fixed case.
     fileprivate init(
-        status: HTTPResponse.Status, familyCode code: String, detail: String, field: String? = nil, bound: String? = nil,
+        status: HTTPResponse.Status, familyCode code: String, detail: String, field: String? = nil,
+        bound: String? = nil,
         headers: HTTPFields = [:]
     ) {
         self.status = status
@@ -105,7 +118,9 @@ struct APIError: Error {
         switch error {
         case .notFound(let what): self = .notFound(what)
         case .invalidStateTransition(let from, let action):
-            self.init(status: .conflict, code: .invalidStateTransition, detail: "cannot \(action) a session that is \(from.rawValue)")
+            self.init(
+                status: .conflict, code: .invalidStateTransition,
+                detail: "cannot \(action) a session that is \(from.rawValue)")
         case .conflict(let detail): self.init(status: .conflict, code: .conflict, detail: detail)
         case .invalidRequest(let field, let reason): self = .invalidRequest("\(field) \(reason)", field: field)
         case .policy(let violation):
@@ -122,11 +137,13 @@ struct APIError: Error {
             self.init(
                 status: .conflict, code: .newerTokenExists,
                 detail:
-                    "this token was replaced by a rotation and only works until its grace period ends; rotate with the newest token")
+                    "this token was replaced by a rotation and only works until its grace period ends; rotate with the newest token"
+            )
         case .proofing(.required):
             self.init(
                 status: .unprocessableContent, code: .proofingRequired,
-                detail: "policy requires a proofing record: how the person was identified, and by whom", field: "proofing")
+                detail: "policy requires a proofing record: how the person was identified, and by whom",
+                field: "proofing")
         case .proofing(.methodNotAccepted(let method)):
             self.init(
                 status: .unprocessableContent, code: .proofingMethodNotAccepted,
@@ -144,11 +161,13 @@ struct APIError: Error {
                 detail: "issuance for this user is locked until \(WireJSON.formatTime(until))")
         case .issuanceCapReached(let cap, let limit):
             self.init(
-                status: .tooManyRequests, code: .issuanceCapReached, detail: "the policy's \(cap) cap (\(limit)) is reached",
+                status: .tooManyRequests, code: .issuanceCapReached,
+                detail: "the policy's \(cap) cap (\(limit)) is reached",
                 field: cap, bound: "at most \(limit)")
         case .approvalRequired:
             self.init(
-                status: .conflict, code: .approvalRequired, detail: "this session waits for a second operator's approval")
+                status: .conflict, code: .approvalRequired,
+                detail: "this session waits for a second operator's approval")
         case .approvalSpent(.collected):
             self.init(
                 status: .conflict, code: .approvalRequired,
@@ -160,7 +179,8 @@ struct APIError: Error {
                 detail: "the approval was not collected within the approval timeout: "
                     + "cancel the session and ask again for a new approval")
         case .selfApproval:
-            self.init(status: .forbidden, code: .selfApproval, detail: "the person who asked for a pass cannot approve it")
+            self.init(
+                status: .forbidden, code: .selfApproval, detail: "the person who asked for a pass cannot approve it")
         case .tiedApproval:
             self.init(
                 status: .forbidden, code: .selfApproval,
@@ -181,7 +201,8 @@ struct APIError: Error {
 
     var problem: Problem {
         Problem(
-            status: Int(status.code), code: code, title: status.reasonPhrase, detail: detail, field: field, bound: bound)
+            status: Int(status.code), code: code, title: status.reasonPhrase, detail: detail, field: field, bound: bound
+        )
     }
 
     func response() -> Response {
@@ -199,7 +220,9 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     /// The registered routes, to tell "no such route" (404) from "not with this method" (405).
     let routes: RouteTable
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && context.endpointPath == "NotFound" {
@@ -209,15 +232,20 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             refusal.headers[.allow] = allowed.joined(separator: ", ")
             return refusal.response()
         } catch let error as APIError {
-            context.logger.debug("request.refused", metadata: ["http.status": "\(error.status.code)", "problem.code": "\(error.code)"])
+            context.logger.debug(
+                "request.refused", metadata: ["http.status": "\(error.status.code)", "problem.code": "\(error.code)"])
             return error.response()
         } catch let error as EnrollmentError {
             let apiError = APIError(error)
-            context.logger.debug("request.refused", metadata: ["http.status": "\(apiError.status.code)", "problem.code": "\(apiError.code)"])
+            context.logger.debug(
+                "request.refused",
+                metadata: ["http.status": "\(apiError.status.code)", "problem.code": "\(apiError.code)"])
             return apiError.response()
         } catch let error as EntraError {
             let apiError = APIError(error)
-            let metadata: Logger.Metadata = ["http.status": "\(apiError.status.code)", "problem.code": "\(apiError.code)"]
+            let metadata: Logger.Metadata = [
+                "http.status": "\(apiError.status.code)", "problem.code": "\(apiError.code)",
+            ]
             if apiError.status.code >= 500 {
                 context.logger.error("request.failed", metadata: metadata)
             } else {
@@ -228,22 +256,31 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.mapFrameworkError(error.status).response()
         } catch let error where JSONBody.isUnreadableFraming(error) {
             // A body the parser could not frame, read by a handler other than `JSONBody`'s: the client's fault.
-            context.logger.debug("request.refused", metadata: ["http.status": "400", "problem.code": "\(ProblemCode.invalidRequest.rawValue)"])
+            context.logger.debug(
+                "request.refused",
+                metadata: ["http.status": "400", "problem.code": "\(ProblemCode.invalidRequest.rawValue)"])
             return JSONBody.unreadableFraming.response()
         } catch {
             // Logged once, by type only: a database error's text can hold values from the request.
             context.logger.error("request.failed", metadata: ["error.type": "\(type(of: error))"])
-            return APIError(status: .internalServerError, code: .internalError, detail: "the server could not complete the request").response()
+            return APIError(
+                status: .internalServerError, code: .internalError, detail: "the server could not complete the request"
+            ).response()
         }
     }
 
     static func mapFrameworkError(_ status: HTTPResponse.Status) -> APIError {
         switch status {
         case .notFound: APIError(status: .notFound, code: .notFound, detail: "no such route")
-        case .methodNotAllowed: APIError(status: .methodNotAllowed, code: .methodNotAllowed, detail: "this route does not take that method")
-        case .contentTooLarge: APIError(status: .contentTooLarge, code: .payloadTooLarge, detail: "the request body is too large")
+        case .methodNotAllowed:
+            APIError(status: .methodNotAllowed, code: .methodNotAllowed, detail: "this route does not take that method")
+        case .contentTooLarge:
+            APIError(status: .contentTooLarge, code: .payloadTooLarge, detail: "the request body is too large")
         case .badRequest: APIError.invalidRequest("the request could not be read")
-        default: APIError(status: status, familyCode: ProblemCode.httpStatusPrefix + "\(status.code)", detail: status.reasonPhrase)
+        default:
+            APIError(
+                status: status, familyCode: ProblemCode.httpStatusPrefix + "\(status.code)", detail: status.reasonPhrase
+            )
         }
     }
 }

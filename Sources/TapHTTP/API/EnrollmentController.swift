@@ -11,7 +11,8 @@ struct EnrollmentController {
 
     func register(_ routes: RouteTable) {
         routes.add(.post, "/v1/redeem", .anyone, handler: redeem)
-        routes.add(.post, "/v1/enrollment/device", .sessionTokenOrOperators(.deviceEnrollment, [.mdm]), handler: checkIn)
+        routes.add(
+            .post, "/v1/enrollment/device", .sessionTokenOrOperators(.deviceEnrollment, [.mdm]), handler: checkIn)
     }
 
     /// Every failure is the same 401 `invalid_pass`, and does the same work: a pass that cannot even be
@@ -36,7 +37,9 @@ struct EnrollmentController {
             await services.throttle.recordFailure(client: client, user: user, guardsLockOut: true)
             throw APIError.invalidPass
         }
-        switch try await services.store.redeem(user: user, pass: PresentedPass(body.temporaryAccessPass), client: client) {
+        switch try await services.store.redeem(
+            user: user, pass: PresentedPass(body.temporaryAccessPass), client: client)
+        {
         case .refused:
             services.metrics.redeemed(.refused)
             await services.throttle.recordFailure(client: client, user: user, guardsLockOut: true)
@@ -55,8 +58,10 @@ struct EnrollmentController {
 
     /// The device reports with its session token; an MDM-side script (an `mdm` token) reports by serial
     /// number, for the open session of that device in its own site.
-    @Sendable func checkIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let (body, _) = try await JSONBody.decode(DeviceCheckInRequest.self, from: request, limits: services.configuration)
+    @Sendable func checkIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
+        let (body, _) = try await JSONBody.decode(
+            DeviceCheckInRequest.self, from: request, limits: services.configuration)
         try checkText(body.mdmDeviceId, field: "mdmDeviceId", maximum: 128)
         let completed: Session
         if case .operator(let record) = caller {

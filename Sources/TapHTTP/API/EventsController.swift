@@ -19,31 +19,38 @@ struct EventsController {
 
     /// Without `Last-Event-ID` the stream starts with the session's whole history; it ends once the session
     /// is closed and every event up to that point was sent.
-    @Sendable func sessionEvents(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func sessionEvents(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let id: SessionID = try context.pathID(naming: "session")
         let viewer = try caller.operatorIdentity
         guard let session = try await services.store.session(id, visibleTo: viewer) else {
             throw APIError.notFound("session")
         }
         let after = try Self.lastEventID(request) ?? 0
-        let (lease, tokenInForce) = try Self.admit(viewer, token: Authenticator.bearerToken(request), services: services)
+        let (lease, tokenInForce) = try Self.admit(
+            viewer, token: Authenticator.bearerToken(request), services: services)
         let stream = EventStream(
             store: services.store, session: id, site: nil, after: after,
-            closedState: session.storedState.isTerminal ? session.storedState : nil, configuration: services.configuration,
+            closedState: session.storedState.isTerminal ? session.storedState : nil,
+            configuration: services.configuration,
             lease: lease, tokenInForce: tokenInForce)
         return stream.response()
     }
 
     /// A site's events from now on (or after `Last-Event-ID`). A site-scoped token sees its own site only;
     /// a global one may name a site or, naming none, follow every site.
-    @Sendable func siteEvents(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func siteEvents(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let viewer = try caller.operatorIdentity
         let named = try QueryReader(request).value("site", SiteName.init)
         if let own = viewer.site, let named, named != own {
             throw APIError.forbidden("this token belongs to site \(own.value)")
         }
         let after = try Self.lastEventID(request) ?? services.store.feed.latest
-        let (lease, tokenInForce) = try Self.admit(viewer, token: Authenticator.bearerToken(request), services: services)
+        let (lease, tokenInForce) = try Self.admit(
+            viewer, token: Authenticator.bearerToken(request), services: services)
         let stream = EventStream(
             store: services.store, session: nil, site: viewer.site ?? named, after: after, closedState: nil,
             configuration: services.configuration, lease: lease, tokenInForce: tokenInForce)
@@ -74,7 +81,8 @@ struct EventsController {
     static func lastEventID(_ request: Request) throws -> Int64? {
         guard let text = request.headers[lastEventIDField] else { return nil }
         guard text.utf8.count <= 19, text.allSatisfy(\.isASCIIDigit), let value = Int64(text) else {
-            throw APIError.invalidRequest("Last-Event-ID must be the id of an event this server sent", field: "Last-Event-ID")
+            throw APIError.invalidRequest(
+                "Last-Event-ID must be the id of an event this server sent", field: "Last-Event-ID")
         }
         return value
     }
@@ -183,7 +191,8 @@ struct EventStream: Sendable {
 
     static func frame(_ event: SessionFeedEvent, encoder: JSONEncoder) throws -> String {
         let wire = StreamEventWire(
-            id: String(event.sequence), type: event.type, time: event.time, sessionId: event.sessionID, state: event.sessionState)
+            id: String(event.sequence), type: event.type, time: event.time, sessionId: event.sessionID,
+            state: event.sessionState)
         let json = String(decoding: try encoder.encode(wire), as: UTF8.self)
         return "id: \(event.sequence)\nevent: \(event.type.rawValue)\ndata: \(json)\n\n"
     }

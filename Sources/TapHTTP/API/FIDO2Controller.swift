@@ -24,25 +24,35 @@ struct FIDO2Controller {
     }
 
     /// Creation options (WebAuthn Level 3 JSON) with a fresh challenge bound to this session.
-    @Sendable func creationOptions(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func creationOptions(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let session = try caller.session
         let challenge = try await freshChallenge(request)
         let start = try await services.store.beginKeyRegistration(
-            session: session.id, challengeDigest: HashFunction.sha256.hash(challenge), freshUserHandle: services.world.randomBytes(16),
+            session: session.id, challengeDigest: HashFunction.sha256.hash(challenge),
+            freshUserHandle: services.world.randomBytes(16),
             lifetime: webAuthn.challengeLifetime)
         let options = CreationOptions(
-            relyingParty: webAuthn.relyingParty, relyingPartyName: webAuthn.relyingPartyName, userHandle: start.userHandle,
-            userName: start.userPrincipalName.value, userDisplayName: start.userPrincipalName.value, challenge: challenge,
+            relyingParty: webAuthn.relyingParty, relyingPartyName: webAuthn.relyingPartyName,
+            userHandle: start.userHandle,
+            userName: start.userPrincipalName.value, userDisplayName: start.userPrincipalName.value,
+            challenge: challenge,
             algorithms: COSEAlgorithm.recommended,
-            excludeCredentials: start.existingKeys.map { CredentialDescriptor(id: $0.credentialID, transports: $0.transports) },
-            attestation: webAuthn.attestationPolicy.conveyance, userVerification: "required", residentKey: "discouraged",
+            excludeCredentials: start.existingKeys.map {
+                CredentialDescriptor(id: $0.credentialID, transports: $0.transports)
+            },
+            attestation: webAuthn.attestationPolicy.conveyance, userVerification: "required",
+            residentKey: "discouraged",
             timeoutMilliseconds: webAuthn.timeoutMilliseconds)
         return optionsResponse(options.json)
     }
 
     /// Verifies the browser's registration response, stores the key and, unless a test sign-in is due, completes
     /// the session (revoking the pass).
-    @Sendable func registerKey(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func registerKey(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let session = try caller.session
         let (response, challenge) = try await posted(RegistrationResponse.self, request, context)
         let consumed = try await services.store.consumeChallenge(
@@ -60,18 +70,22 @@ struct FIDO2Controller {
         context.logger.info(
             "key.registered",
             metadata: [
-                "session.id": "\(session.id)", "key.id": "\(registration.key.id)", "key.format": "\(credential.attestation.format.rawValue)",
+                "session.id": "\(session.id)", "key.id": "\(registration.key.id)",
+                "key.format": "\(credential.attestation.format.rawValue)",
                 "key.trust": "\(credential.attestation.trust.name)",
             ])
         return try answer(registration, status: .created)
     }
 
     /// Request options for the test sign-in with the key this session registered.
-    @Sendable func testSignInOptions(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func testSignInOptions(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let session = try caller.session
         let challenge = try await freshChallenge(request)
         let keys = try await services.store.beginTestSignIn(
-            session: session.id, challengeDigest: HashFunction.sha256.hash(challenge), lifetime: webAuthn.challengeLifetime)
+            session: session.id, challengeDigest: HashFunction.sha256.hash(challenge),
+            lifetime: webAuthn.challengeLifetime)
         let options = RequestOptions(
             relyingParty: webAuthn.relyingParty, challenge: challenge,
             allowCredentials: keys.map { CredentialDescriptor(id: $0.credentialID, transports: $0.transports) },
@@ -80,7 +94,9 @@ struct FIDO2Controller {
     }
 
     /// Verifies the test sign-in; the key becomes active and proven, and the session completes.
-    @Sendable func testSignIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func testSignIn(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let session = try caller.session
         let (response, challenge) = try await posted(AssertionResponse.self, request, context)
         _ = try await services.store.consumeChallenge(
@@ -88,7 +104,9 @@ struct FIDO2Controller {
         guard let key = try await services.store.securityKey(credentialID: response.rawID), key.sessionID == session.id,
             key.status == .pendingProof
         else {
-            throw refusal(WebAuthnFailure(.credentialNotAllowed, "not a key of this session waiting for its test sign-in"), context)
+            throw refusal(
+                WebAuthnFailure(.credentialNotAllowed, "not a key of this session waiting for its test sign-in"),
+                context)
         }
         let verified = try verifyAssertion(response, key: key, challenge: challenge, context: context)
         let registration = try await services.store.proveKey(
@@ -146,13 +164,15 @@ struct FIDO2Controller {
     }
 
     func refusal(_ failure: WebAuthnFailure, _ context: TapRequestContext) -> APIError {
-        context.logger.debug("webauthn.refused", metadata: ["webauthn.code": "\(failure.code)", "webauthn.detail": "\(failure.detail)"])
+        context.logger.debug(
+            "webauthn.refused", metadata: ["webauthn.code": "\(failure.code)", "webauthn.detail": "\(failure.detail)"])
         return APIError.webAuthn(reason: failure.reason.rawValue, detail: failure.detail)
     }
 
     func optionsResponse(_ options: WebAuthn.JSONValue) -> Response {
         let expires = WireJSON.formatTime(services.world.now().addingTimeInterval(webAuthn.challengeLifetime))
-        var body = Array(#"{"challengeExpirationDateTime":""#.utf8) + Array(expires.utf8) + Array(#"","publicKey":"#.utf8)
+        var body =
+            Array(#"{"challengeExpirationDateTime":""#.utf8) + Array(expires.utf8) + Array(#"","publicKey":"#.utf8)
         body += options.serialized
         body += Array("}".utf8)
         return Response(
@@ -163,7 +183,8 @@ struct FIDO2Controller {
     func answer(_ registration: KeyRegistration, status: HTTPResponse.Status) throws -> Response {
         try JSONBody.response(
             KeyRegistrationResponse(
-                key: KeyView(registration.key), session: RedeemedSession(registration.session, now: services.world.now()),
+                key: KeyView(registration.key),
+                session: RedeemedSession(registration.session, now: services.world.now()),
                 testSignInRequired: registration.testSignInRequired),
             status: status)
     }
@@ -200,14 +221,18 @@ extension NewSecurityKey {
         let certificates = credential.attestation.certificates
         let leafSubject = certificates.first.flatMap { try? Certificate(derEncoded: $0) }?.subjectSummary
         self.init(
-            credentialID: credential.id, publicKeyCOSE: credential.publicKeyCOSE, algorithm: credential.algorithm.rawValue,
+            credentialID: credential.id, publicKeyCOSE: credential.publicKeyCOSE,
+            algorithm: credential.algorithm.rawValue,
             signCount: credential.signCount, aaguid: credential.aaguid.uuidString, userHandle: userHandle,
             attestation: KeyAttestation(
                 format: credential.attestation.format.rawValue, type: credential.attestation.type.rawValue,
-                trust: credential.attestation.trust.name, anchorFingerprint: credential.attestation.trust.anchorFingerprint,
+                trust: credential.attestation.trust.name,
+                anchorFingerprint: credential.attestation.trust.anchorFingerprint,
                 anchorSubject: credential.attestation.trust.anchorSubject,
-                certificateFingerprints: certificates.map { Crypto.hex(HashFunction.sha256.hash($0)) }, leafSubject: leafSubject),
-            transports: credential.transports, backupEligible: credential.backupEligible, backupState: credential.backupState,
+                certificateFingerprints: certificates.map { Crypto.hex(HashFunction.sha256.hash($0)) },
+                leafSubject: leafSubject),
+            transports: credential.transports, backupEligible: credential.backupEligible,
+            backupState: credential.backupState,
             userVerified: credential.userVerified)
     }
 }

@@ -19,29 +19,36 @@ struct IncidentController {
         routes.add(.delete, "/v1/users/{userPrincipalName}/issuance-lock", .operators(approvers), handler: unlockUser)
     }
 
-    @Sendable func approvals(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func approvals(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let now = services.world.now()
         let waiting = try await services.store.pendingApprovals(visibleTo: try caller.operatorIdentity)
         return try JSONBody.response(SessionList(items: waiting.map { SessionView($0, now: now) }, nextCursor: nil))
     }
 
-    @Sendable func approve(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func approve(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
         let approver = try caller.operatorIdentity
         let (body, _) = try await JSONBody.decode(ApproveRequest.self, from: request, limits: services.configuration)
         try checkText(body.proofing?.checkedBy, field: "proofing.checkedBy", maximum: 200)
         try checkText(body.proofing?.reference, field: "proofing.reference", maximum: 200)
-        let session = try await services.store.approve(try context.pathID(naming: "session") as SessionID, by: approver, proofing: body.proofing)
+        let session = try await services.store.approve(
+            try context.pathID(naming: "session") as SessionID, by: approver, proofing: body.proofing)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
     @Sendable func reject(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let approver = try caller.operatorIdentity
         let body = try await reasonedBody(RejectRequest.self, request)
-        let session = try await services.store.reject(try context.pathID(naming: "session") as SessionID, by: approver, reason: body.reason)
+        let session = try await services.store.reject(
+            try context.pathID(naming: "session") as SessionID, by: approver, reason: body.reason)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
-    @Sendable func revokeUser(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func revokeUser(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let actor = try caller.operatorIdentity
         let body = try await reasonedBody(RevokeUserRequest.self, request)
         let cancelled = try await services.store.revokeEverything(of: try user(context), reason: body.reason, by: actor)
@@ -50,7 +57,8 @@ struct IncidentController {
         return try JSONBody.response(RevokeUserResponse(cancelledSessions: cancelled))
     }
 
-    @Sendable func lockUser(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func lockUser(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
         let actor = try caller.operatorIdentity
         let body = try await reasonedBody(IssuanceLockRequest.self, request)
         guard (1...43_200).contains(body.minutes) else {
@@ -62,7 +70,9 @@ struct IncidentController {
         return try JSONBody.response(IssuanceLockView(userPrincipalName: user, lockedUntil: until, reason: body.reason))
     }
 
-    @Sendable func unlockUser(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func unlockUser(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         guard try await services.store.unlockIssuance(for: try user(context), by: try caller.operatorIdentity) else {
             throw APIError.notFound("issuance lock for this user")
         }
@@ -81,9 +91,10 @@ struct IncidentController {
         return body
     }
 
-
     private func user(_ context: TapRequestContext) throws -> UserPrincipalName {
-        guard let text = context.parameters.get("userPrincipalName")?.removingPercentEncoding, let user = UserPrincipalName(text) else {
+        guard let text = context.parameters.get("userPrincipalName")?.removingPercentEncoding,
+            let user = UserPrincipalName(text)
+        else {
             throw APIError.invalidRequest("the path must name a user principal name", field: "userPrincipalName")
         }
         return user

@@ -39,9 +39,12 @@ struct KeysController {
     }
 
     /// Request options for a sign-in at one of the organisation's apps, with a challenge bound to this token.
-    @Sendable func assertionOptions(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func assertionOptions(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let actor = try caller.operatorIdentity
-        let (body, _) = try await JSONBody.decode(AssertionOptionsRequest.self, from: request, limits: services.configuration)
+        let (body, _) = try await JSONBody.decode(
+            AssertionOptionsRequest.self, from: request, limits: services.configuration)
         var user: UserPrincipalName?
         if let text = body.userPrincipalName {
             guard let parsed = UserPrincipalName(text) else {
@@ -52,7 +55,8 @@ struct KeysController {
         }
         let challenge = services.world.randomBytes(32)
         let keys = try await services.store.beginAssertion(
-            by: actor, user: user, challengeDigest: HashFunction.sha256.hash(challenge), lifetime: webAuthn.challengeLifetime)
+            by: actor, user: user, challengeDigest: HashFunction.sha256.hash(challenge),
+            lifetime: webAuthn.challengeLifetime)
         let options = RequestOptions(
             relyingParty: webAuthn.relyingParty, challenge: challenge,
             allowCredentials: keys.map { CredentialDescriptor(id: $0.credentialID, transports: $0.transports) },
@@ -74,10 +78,12 @@ struct KeysController {
         guard let key = try await services.store.securityKey(credentialID: response.rawID), key.status == .active,
             actor.canSee(site: key.site), consumed.userPrincipalName.map({ $0 == key.userPrincipalName }) ?? true
         else {
-            throw ceremony.refusal(WebAuthnFailure(.credentialNotAllowed, "no active key with this id for this token or user"), context)
+            throw ceremony.refusal(
+                WebAuthnFailure(.credentialNotAllowed, "no active key with this id for this token or user"), context)
         }
         let verified = try ceremony.verifyAssertion(response, key: key, challenge: challenge, context: context)
-        let updated = try await services.store.recordSignIn(key.id, signCount: verified.signCount, backupState: verified.backupState)
+        let updated = try await services.store.recordSignIn(
+            key.id, signCount: verified.signCount, backupState: verified.backupState)
         return try JSONBody.response(AssertionVerification(key: updated, userVerified: verified.userVerified))
     }
 }

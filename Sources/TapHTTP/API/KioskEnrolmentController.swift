@@ -27,7 +27,8 @@ struct KioskEnrolmentController {
                 status: .tooManyRequests, code: .rateLimited, detail: "too many failed attempts; retry in \(wait) s",
                 headers: [.retryAfter: String(wait)])
         }
-        let (body, _) = try await JSONBody.decode(KioskEnrolmentRequest.self, from: request, limits: services.configuration)
+        let (body, _) = try await JSONBody.decode(
+            KioskEnrolmentRequest.self, from: request, limits: services.configuration)
         guard body.enrolmentCode.utf8.count <= 200,
             let exchanged = try await services.store.exchangeKioskEnrolmentCode(body.enrolmentCode)
         else {
@@ -54,7 +55,8 @@ extension OperatorsController {
             enrolmentCodeLifetime: StoreLimits.enrolmentCodeLifetime, by: creator)
         return try JSONBody.response(
             CreatedKioskOperator(
-                operator: OperatorView(grant.operator), enrolmentCode: grant.code, enrolmentCodeExpirationDateTime: grant.expiresAt),
+                operator: OperatorView(grant.operator), enrolmentCode: grant.code,
+                enrolmentCodeExpirationDateTime: grant.expiresAt),
             status: .created, headers: [.location: "/v1/operators/\(grant.operator.identity.id)"])
     }
 }

@@ -16,7 +16,8 @@ struct MetricsController {
     /// Without a token, only a client on loopback is served: the connected peer must be loopback and the
     /// request must not have come through a proxy (a reverse proxy on the same host would otherwise make
     /// every client look local). With a token, it must be a `metrics` (or admin) token.
-    @Sendable func metrics(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func metrics(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
         if request.headers[.authorization] != nil {
             let access = Access.operators([.metrics, .admin])
             let caller = try await services.authenticator.identify(request, access: access)

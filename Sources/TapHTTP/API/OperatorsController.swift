@@ -19,7 +19,9 @@ struct OperatorsController {
     }
 
     /// Any operator can replace its own token; the old one keeps working for the grace period.
-    @Sendable func rotateOwn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func rotateOwn(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let actor = try caller.operatorIdentity
         return try await rotate(actor.id, request: request, actor: actor)
     }
@@ -31,7 +33,8 @@ struct OperatorsController {
     }
 
     private func rotate(_ id: OperatorID, request: Request, actor: OperatorIdentity) async throws -> Response {
-        let (body, _) = try await JSONBody.decode(RotateTokenRequest.self, from: request, limits: services.configuration)
+        let (body, _) = try await JSONBody.decode(
+            RotateTokenRequest.self, from: request, limits: services.configuration)
         let graceMinutes = body.graceMinutes ?? 60
         guard (0...10_080).contains(graceMinutes) else {
             throw APIError.invalidRequest("graceMinutes must be from 0 to 10080 (7 days)", field: "graceMinutes")
@@ -58,13 +61,15 @@ struct OperatorsController {
             OperatorList(
                 items: visible.map { record in
                     let count = counts[record.identity.id]
-                    return OperatorView(record, issuance: IssuanceCount(lastHour: count?.lastHour ?? 0, lastDay: count?.lastDay ?? 0))
+                    return OperatorView(
+                        record, issuance: IssuanceCount(lastHour: count?.lastHour ?? 0, lastDay: count?.lastDay ?? 0))
                 }))
     }
 
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let creator = try caller.operatorIdentity
-        let (body, _) = try await JSONBody.decode(CreateOperatorRequest.self, from: request, limits: services.configuration)
+        let (body, _) = try await JSONBody.decode(
+            CreateOperatorRequest.self, from: request, limits: services.configuration)
         try checkText(body.name, field: "name", maximum: 100)
         if let own = creator.site, body.site != own {
             throw APIError.forbidden("an admin of site \(own) can only create operators of that site")
@@ -91,7 +96,9 @@ struct OperatorsController {
     }
 
     /// The operator named in the path, when `actor` may manage it: a site admin only manages its own site's.
-    private func targetOperator(_ context: TapRequestContext, visibleTo actor: OperatorIdentity) async throws -> OperatorID {
+    private func targetOperator(
+        _ context: TapRequestContext, visibleTo actor: OperatorIdentity
+    ) async throws -> OperatorID {
         let id: OperatorID = try context.pathID(naming: "operator")
         if let own = actor.site {
             let target = try await services.store.operators().first { $0.identity.id == id }

@@ -17,11 +17,13 @@ struct ReadController {
         routes.add(.patch, "/v1/policy", .operators([.admin]), handler: patchPolicy)
     }
 
-    @Sendable func devices(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func devices(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
         let viewer = try caller.operatorIdentity
         let query = QueryReader(request)
         let page = try await services.store.devices(
-            serialNumber: try query.value("serialNumber", SerialNumber.init), site: try query.value("site", SiteName.init),
+            serialNumber: try query.value("serialNumber", SerialNumber.init),
+            site: try query.value("site", SiteName.init),
             visibleTo: viewer, after: try query.value("cursor", DeviceID.init), limit: try query.limit())
         return try JSONBody.response(DeviceList(items: page.items.map(DeviceView.init), nextCursor: page.nextCursor))
     }
@@ -51,7 +53,9 @@ struct ReadController {
         try JSONBody.response(try await services.store.policy())
     }
 
-    @Sendable func patchPolicy(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func patchPolicy(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let actor = try caller.operatorIdentity
         if actor.site != nil { throw APIError.forbidden("only a global admin may change the policy") }
         let (patch, _) = try await JSONBody.decode(JSONValue.self, from: request, limits: services.configuration)

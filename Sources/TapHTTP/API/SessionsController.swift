@@ -24,38 +24,47 @@ struct SessionsController {
     /// The issuance trail: the session, who asked, and every step of the audit chain for it, with names.
     @Sendable func trail(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let viewer = try caller.operatorIdentity
-        guard let session = try await services.store.session(try context.pathID(naming: "session") as SessionID, visibleTo: viewer) else {
+        guard
+            let session = try await services.store.session(
+                try context.pathID(naming: "session") as SessionID, visibleTo: viewer)
+        else {
             throw APIError.notFound("session")
         }
         let events = try await services.store.auditEvents(
             sessionID: session.id, site: nil, since: nil, until: nil, type: nil, after: nil, limit: 1000)
         let operators = Dictionary(
-            try await services.store.operators().map { ($0.identity.id.rawValue, $0.identity) }, uniquingKeysWith: { first, _ in first })
+            try await services.store.operators().map { ($0.identity.id.rawValue, $0.identity) },
+            uniquingKeysWith: { first, _ in first })
         func actor(_ id: String) -> ActorSummary {
             guard let identity = operators[id] else { return ActorSummary(id: id) }
             return ActorSummary(
-                id: id, name: identity.name, role: identity.role, site: identity.site, userPrincipalName: identity.userPrincipalName)
+                id: id, name: identity.name, role: identity.role, site: identity.site,
+                userPrincipalName: identity.userPrincipalName)
         }
         let steps = events.map { event in
             TrailStep(time: event.time, type: event.type, actor: actor(event.actor), data: AuditEventView(event).data)
         }
         return try JSONBody.response(
             IssuanceTrail(
-                session: SessionView(session, now: services.world.now()), requestedBy: actor(session.createdBy.rawValue),
+                session: SessionView(session, now: services.world.now()),
+                requestedBy: actor(session.createdBy.rawValue),
                 steps: steps))
     }
 
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let creator = try caller.operatorIdentity
-        let (body, bytes) = try await JSONBody.decode(CreateSessionRequest.self, from: request, limits: services.configuration)
+        let (body, bytes) = try await JSONBody.decode(
+            CreateSessionRequest.self, from: request, limits: services.configuration)
         let newSession = try Self.validate(body)
         let replaceExisting = body.replaceExisting ?? false
         guard let key = request.headers[.idempotencyKey] else {
             return try await created(
-                services.authority.createSession(newSession, by: creator, idempotency: nil, replaceExisting: replaceExisting))
+                services.authority.createSession(
+                    newSession, by: creator, idempotency: nil, replaceExisting: replaceExisting))
         }
         guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-            throw APIError.invalidRequest("Idempotency-Key must be 1 to 200 visible ASCII characters", field: "Idempotency-Key")
+            throw APIError.invalidRequest(
+                "Idempotency-Key must be 1 to 200 visible ASCII characters", field: "Idempotency-Key")
         }
         guard await services.idempotencyGate.claim(key, operatorID: creator.id.rawValue) else {
             throw APIError(
@@ -76,7 +85,9 @@ struct SessionsController {
     }
 
     /// Many creates in one request: each row answered on its own (207), one `Idempotency-Key` for the whole.
-    @Sendable func createBatch(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func createBatch(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let creator = try caller.operatorIdentity
         try JSONBody.checkContentType(request)
         let limits = services.configuration
@@ -84,7 +95,8 @@ struct SessionsController {
         let envelope = try JSONBody.decode(BatchEnvelope.self, bytes: bytes)
         guard (1...StoreLimits.maximumBatchRows).contains(envelope.sessions.count) else {
             throw APIError.invalidRequest(
-                "sessions must hold 1 to \(StoreLimits.maximumBatchRows) rows, got \(envelope.sessions.count)", field: "sessions")
+                "sessions must hold 1 to \(StoreLimits.maximumBatchRows) rows, got \(envelope.sessions.count)",
+                field: "sessions")
         }
         // Each row is read and checked on its own, so that one bad row is that row's refusal, not the batch's.
         let encoder = WireJSON.encoder()
@@ -95,14 +107,17 @@ struct SessionsController {
             } catch {
                 return .refused(
                     Self.rowProblem(error)
-                        ?? BatchRowProblem(status: 400, code: ProblemCode.invalidRequest.rawValue, detail: "the row could not be read", title: "Bad Request"))
+                        ?? BatchRowProblem(
+                            status: 400, code: ProblemCode.invalidRequest.rawValue, detail: "the row could not be read",
+                            title: "Bad Request"))
             }
         }
         var claim: IdempotencyClaim?
         let gateKey: String?
         if let key = request.headers[.idempotencyKey] {
             guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
-                throw APIError.invalidRequest("Idempotency-Key must be 1 to 200 visible ASCII characters", field: "Idempotency-Key")
+                throw APIError.invalidRequest(
+                    "Idempotency-Key must be 1 to 200 visible ASCII characters", field: "Idempotency-Key")
             }
             gateKey = "batch\u{1F}\(key)"
             guard await services.idempotencyGate.claim(gateKey!, operatorID: creator.id.rawValue) else {
@@ -117,7 +132,8 @@ struct SessionsController {
         let outcome: Result<BatchOutcome, any Error>
         do {
             outcome = .success(
-                try await services.store.createSessions(rows, by: creator, idempotency: claim, describe: { Self.rowProblem($0) }))
+                try await services.store.createSessions(
+                    rows, by: creator, idempotency: claim, describe: { Self.rowProblem($0) }))
         } catch {
             outcome = .failure(error)
         }
@@ -127,7 +143,8 @@ struct SessionsController {
         let items = batch.rows.enumerated().map { index, row -> SessionBatchItem in
             switch row {
             case .created(let issued):
-                SessionBatchItem(index: index, status: 201, session: SessionView(issued.session, now: now, passValue: issued.pass))
+                SessionBatchItem(
+                    index: index, status: 201, session: SessionView(issued.session, now: now, passValue: issued.pass))
             case .awaitingApproval(let session), .replayed(let session):
                 SessionBatchItem(index: index, status: 201, session: SessionView(session, now: now))
             case .refused(let problem):
@@ -207,34 +224,44 @@ struct SessionsController {
             userPrincipalName: try query.value("userPrincipalName", UserPrincipalName.init),
             serialNumber: try query.value("serialNumber", SerialNumber.init))
         let page = try await services.store.sessions(
-            matching: filter, visibleTo: viewer, after: try query.value("cursor", SessionID.init), limit: try query.limit())
+            matching: filter, visibleTo: viewer, after: try query.value("cursor", SessionID.init),
+            limit: try query.limit())
         let now = services.world.now()
-        return try JSONBody.response(SessionList(items: page.items.map { SessionView($0, now: now) }, nextCursor: page.nextCursor))
+        return try JSONBody.response(
+            SessionList(items: page.items.map { SessionView($0, now: now) }, nextCursor: page.nextCursor))
     }
 
     @Sendable func get(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let viewer = try caller.operatorIdentity
-        guard let session = try await services.store.session(try context.pathID(naming: "session") as SessionID, visibleTo: viewer) else {
+        guard
+            let session = try await services.store.session(
+                try context.pathID(naming: "session") as SessionID, visibleTo: viewer)
+        else {
             throw APIError.notFound("session")
         }
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 
-    @Sendable func reissue(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func reissue(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
         let actor = try caller.operatorIdentity
         let id = try context.pathID(naming: "session") as SessionID
         let (body, _) = try await JSONBody.decode(PassRequest.self, from: request, limits: services.configuration)
         let now = services.world.now()
         switch try await services.authority.reissuePass(id, request: body, by: actor) {
         case .local(let issued):
-            return try JSONBody.response(SessionView(issued.session, now: now, passValue: issued.pass), status: .created)
+            return try JSONBody.response(
+                SessionView(issued.session, now: now, passValue: issued.pass), status: .created)
         case .external(let issued):
-            return try JSONBody.response(SessionView(issued.session, now: now, externalPassValue: issued.pass), status: .created)
+            return try JSONBody.response(
+                SessionView(issued.session, now: now, externalPassValue: issued.pass), status: .created)
         }
     }
 
-    @Sendable func complete(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let session = try await services.authority.completeSession(try context.pathID(naming: "session") as SessionID, by: try caller.operatorIdentity)
+    @Sendable func complete(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
+        let session = try await services.authority.completeSession(
+            try context.pathID(naming: "session") as SessionID, by: try caller.operatorIdentity)
         return try JSONBody.response(SessionView(session, now: services.world.now()))
     }
 

@@ -22,7 +22,8 @@ struct WebhooksController {
 
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
-        let (body, _) = try await JSONBody.decode(CreateWebhookRequest.self, from: request, limits: services.configuration)
+        let (body, _) = try await JSONBody.decode(
+            CreateWebhookRequest.self, from: request, limits: services.configuration)
         // A site admin's webhook is its site's, whether it names the site or not; every site's events, or
         // another site's, are not its to send anywhere.
         let site: SiteName?
@@ -55,7 +56,8 @@ struct WebhooksController {
         }
         let sealed = try WebhookSecrets.seal(secret, keyring: services.keyring)
         let webhook = try await services.store.createWebhook(
-            url: body.url, eventTypes: Array(Set(types)).sorted { $0.rawValue < $1.rawValue }, description: body.description,
+            url: body.url, eventTypes: Array(Set(types)).sorted { $0.rawValue < $1.rawValue },
+            description: body.description,
             secret: sealed, site: site, by: actor)
         return try JSONBody.response(
             WebhookView(webhook, secret: shown), status: .created, headers: [.location: "/v1/webhooks/\(webhook.id)"])
@@ -82,7 +84,9 @@ struct WebhooksController {
         return Response(status: .noContent)
     }
 
-    @Sendable func deliveries(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func deliveries(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
         let id: WebhookID = try context.pathID(naming: "webhook")
         let query = QueryReader(request)
         let state = try query.value("state", WebhookDeliveryState.init(rawValue:))
@@ -92,6 +96,7 @@ struct WebhooksController {
             throw APIError.notFound("webhook")
         }
         let page = try await services.store.webhookDeliveries(id, state: state, after: cursor, limit: limit)
-        return try JSONBody.response(WebhookDeliveryList(items: page.items.map(WebhookDeliveryView.init), nextCursor: page.nextCursor))
+        return try JSONBody.response(
+            WebhookDeliveryList(items: page.items.map(WebhookDeliveryView.init), nextCursor: page.nextCursor))
     }
 }

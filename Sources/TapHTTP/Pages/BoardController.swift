@@ -21,8 +21,12 @@ struct BoardController {
         routes.add(.get, "/board", .anyone, handler: page)
         routes.add(.post, "/board", .anyone, handler: signIn)
         routes.add(.post, "/board/sign-out", .anyone, handler: signOut)
-        routes.add(.get, "/board/board.css", .anyone) { _, _, _ in Self.asset(BoardAssets.css, type: "text/css; charset=utf-8") }
-        routes.add(.get, "/board/board.js", .anyone) { _, _, _ in Self.asset(BoardAssets.script, type: "text/javascript; charset=utf-8") }
+        routes.add(.get, "/board/board.css", .anyone) { _, _, _ in
+            Self.asset(BoardAssets.css, type: "text/css; charset=utf-8")
+        }
+        routes.add(.get, "/board/board.js", .anyone) { _, _, _ in
+            Self.asset(BoardAssets.script, type: "text/javascript; charset=utf-8")
+        }
         routes.add(.get, "/board/sessions", .anyone, handler: sessions)
         routes.add(.get, "/board/events", .anyone, handler: events)
     }
@@ -40,7 +44,8 @@ struct BoardController {
         let form = Self.formFields(String(decoding: bytes, as: UTF8.self))
         let refused = Self.html(
             BoardAssets.signInPage(error: "That is not a working board token."), status: .unauthorized)
-        guard let text = form["token"]?.trimmingCharacters(in: .whitespacesAndNewlines), let token = BearerToken.parse(text),
+        guard let text = form["token"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+            let token = BearerToken.parse(text),
             token.kind == .operatorToken, case .valid(let found) = try await services.store.operatorForToken(token),
             found.identity.role == .board, found.identity.site != nil
         else { return refused }
@@ -51,7 +56,8 @@ struct BoardController {
         return Response(status: .seeOther, headers: headers)
     }
 
-    @Sendable func signOut(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func signOut(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
         var headers = Self.securityHeaders
         headers[.location] = "/board"
         headers[.setCookie] = "\(Self.cookieName)=; Path=/board; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
@@ -59,7 +65,8 @@ struct BoardController {
     }
 
     /// The site's open sessions as the page shows them.
-    @Sendable func sessions(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+    @Sendable func sessions(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
         let board = try await requireBoard(request, context: context)
         let now = services.world.now()
         let entries = try await services.store.boardEntries(site: try requireSite(board), limit: 300)
@@ -75,13 +82,15 @@ struct BoardController {
                 default: nil
                 }
             return BoardRow(
-                id: session.id.rawValue, serialNumber: session.device?.serialNumber.value, assetTag: session.device?.assetTag,
+                id: session.id.rawValue, serialNumber: session.device?.serialNumber.value,
+                assetTag: session.device?.assetTag,
                 model: session.device?.model, platform: session.device?.platform.rawValue,
                 user: String(session.userPrincipalName.value.prefix { $0 != "@" }), scenario: session.scenario.rawValue,
                 state: state.rawValue, deadline: deadline.map(WireJSON.formatTime), lastStep: entry.lastStep?.rawValue,
                 lastStepTime: entry.lastStepAt.map(WireJSON.formatTime))
         }
-        var response = try JSONBody.response(BoardSnapshot(site: try requireSite(board).value, now: WireJSON.formatTime(now), sessions: rows))
+        var response = try JSONBody.response(
+            BoardSnapshot(site: try requireSite(board).value, now: WireJSON.formatTime(now), sessions: rows))
         for field in Self.securityHeaders { response.headers[field.name] = field.value }
         return response
     }
@@ -116,7 +125,8 @@ struct BoardController {
 
     private func requireBoard(_ request: Request, context: TapRequestContext) async throws -> OperatorIdentity {
         guard let board = try await boardOperator(request, context: context) else {
-            throw APIError(status: .unauthorized, code: .unauthorized, detail: "sign in to the board at /board with a board token")
+            throw APIError(
+                status: .unauthorized, code: .unauthorized, detail: "sign in to the board at /board with a board token")
         }
         return board
     }

@@ -26,7 +26,8 @@ struct EnrollPage {
                 HTTPField.Name("Content-Security-Policy")!: Self.contentSecurityPolicy(nonce: nonce),
                 HTTPField.Name("X-Content-Type-Options")!: "nosniff", HTTPField.Name("Referrer-Policy")!: "no-referrer",
                 HTTPField.Name("X-Frame-Options")!: "DENY",
-                HTTPField.Name("Permissions-Policy")!: "publickey-credentials-create=(self), publickey-credentials-get=(self)",
+                HTTPField.Name("Permissions-Policy")!:
+                    "publickey-credentials-create=(self), publickey-credentials-get=(self)",
             ],
             body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
@@ -38,163 +39,163 @@ struct EnrollPage {
     }
 
     static let template = #"""
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>Register your security key - TapStation</title>
-<style nonce="{{NONCE}}">
-body { font-family: system-ui, sans-serif; max-width: 34rem; margin: 0 auto; padding: 1rem; line-height: 1.5; }
-label { display: block; margin-top: 1rem; font-weight: 600; }
-input { font-size: 1.2rem; width: 100%; box-sizing: border-box; padding: .6rem; margin-top: .25rem; }
-button { font-size: 1.2rem; margin-top: 1.25rem; padding: .7rem 1.4rem; }
-#status { margin-top: 1.5rem; padding: .8rem; border-radius: .3rem; }
-#status[data-state="working"] { background: #eef3fb; }
-#status[data-state="done"] { background: #e6f4ea; border: 2px solid #1e7b34; }
-#status[data-state="error"] { background: #fdecea; border: 2px solid #b3261e; }
-</style>
-</head>
-<body>
-<main>
-<h1>Register your security key</h1>
-<p>Sign in with your user name and the temporary access pass you were given. Then touch your security key
-when your browser asks, and follow its prompts (for example, enter the key's PIN).</p>
-<noscript><p><strong>This page needs JavaScript to talk to your security key.</strong></p></noscript>
-<form id="enroll" autocomplete="off">
-<label for="upn">User name (like ada@contoso.example)</label>
-<input id="upn" name="upn" type="email" autocomplete="username" autocapitalize="none" spellcheck="false" required>
-<label for="pass">Temporary access pass</label>
-<input id="pass" name="pass" type="text" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required>
-<button id="start" type="submit">Register my key</button>
-</form>
-<div id="status" role="status" aria-live="polite" data-state="idle"></div>
-</main>
-<script nonce="{{NONCE}}">
-"use strict";
-(function () {
-  const form = document.getElementById("enroll");
-  const status = document.getElementById("status");
-  const button = document.getElementById("start");
-  let token = null;  // kept after a successful sign-in, so a retry does not use the pass again
-  const messages = {
-    invalid_pass: "That user name and pass do not work. Check both and try again, or ask the help desk for a new pass.",
-    rate_limited: "Too many tries. Wait a few minutes, then try again.",
-    invalid_session_token: "Your sign-in has ended. Sign in again with your pass.",
-    webauthn_credential_already_registered: "This security key is registered already.",
-    webauthn_user_verification_missing: "The key did not check your PIN or fingerprint. Use a key with a PIN or fingerprint.",
-    webauthn_attestation_not_trusted: "This kind of security key is not accepted here. Ask the help desk which keys to use.",
-    webauthn_aaguid_not_allowed: "This model of security key is not accepted here. Ask the help desk which keys to use.",
-    webauthn_challenge_expired: "That took too long. Press the button to try again."
-  };
-  function show(state, text) {
-    status.dataset.state = state;
-    status.textContent = text;
-  }
-  function fromB64url(text) {
-    const base = text.replace(/-/g, "+").replace(/_/g, "/");
-    const raw = atob(base + "===".slice((base.length + 3) % 4));
-    const bytes = new Uint8Array(raw.length);
-    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
-    return bytes.buffer;
-  }
-  function toB64url(buffer) {
-    const bytes = new Uint8Array(buffer);
-    let raw = "";
-    for (let i = 0; i < bytes.length; i++) raw += String.fromCharCode(bytes[i]);
-    return btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-  }
-  function descriptors(list) {
-    return (list || []).map(function (d) { return Object.assign({}, d, { id: fromB64url(d.id) }); });
-  }
-  function creationOptions(json) {
-    if (PublicKeyCredential.parseCreationOptionsFromJSON) return PublicKeyCredential.parseCreationOptionsFromJSON(json);
-    return Object.assign({}, json, {
-      challenge: fromB64url(json.challenge),
-      user: Object.assign({}, json.user, { id: fromB64url(json.user.id) }),
-      excludeCredentials: descriptors(json.excludeCredentials)
-    });
-  }
-  function requestOptions(json) {
-    if (PublicKeyCredential.parseRequestOptionsFromJSON) return PublicKeyCredential.parseRequestOptionsFromJSON(json);
-    return Object.assign({}, json, { challenge: fromB64url(json.challenge), allowCredentials: descriptors(json.allowCredentials) });
-  }
-  function credentialJSON(credential) {
-    if (typeof credential.toJSON === "function") return credential.toJSON();
-    const r = credential.response;
-    const response = { clientDataJSON: toB64url(r.clientDataJSON) };
-    if (r.attestationObject) {
-      response.attestationObject = toB64url(r.attestationObject);
-      response.transports = typeof r.getTransports === "function" ? r.getTransports() : [];
-    } else {
-      response.authenticatorData = toB64url(r.authenticatorData);
-      response.signature = toB64url(r.signature);
-      if (r.userHandle) response.userHandle = toB64url(r.userHandle);
-    }
-    return { id: credential.id, rawId: toB64url(credential.rawId), type: credential.type, response: response,
-             clientExtensionResults: {} };
-  }
-  async function call(path, body, token) {
-    const headers = { "Content-Type": "application/json" };
-    if (token) headers.Authorization = "Bearer " + token;
-    const reply = await fetch(path, { method: "POST", headers: headers, body: JSON.stringify(body || {}),
-                                      credentials: "omit", cache: "no-store" });
-    const data = await reply.json().catch(function () { return {}; });
-    if (!reply.ok) {
-      const error = new Error(messages[data.code] || data.detail || ("The server answered " + reply.status + "."));
-      error.code = data.code || ("http_" + reply.status);
-      throw error;
-    }
-    return data;
-  }
-  function browserMessage(error) {
-    if (error.name === "NotAllowedError") return "The security key was not used, or the request was cancelled or timed out. Press the button to try again.";
-    if (error.name === "InvalidStateError") return "This security key is registered for you already.";
-    if (error.name === "SecurityError") return "This page's address does not match the organisation's settings. Tell the help desk.";
-    return null;
-  }
-  form.addEventListener("submit", async function (event) {
-    event.preventDefault();
-    if (!window.PublicKeyCredential || !navigator.credentials) {
-      show("error", "This browser cannot register security keys. Use a current browser.");
-      return;
-    }
-    const upn = document.getElementById("upn").value.trim();
-    const passField = document.getElementById("pass");
-    button.disabled = true;
-    try {
-      if (!token) {
-        show("working", "Signing in...");
-        const redeemed = await call("/v1/redeem", { userPrincipalName: upn, temporaryAccessPass: passField.value });
-        token = redeemed.sessionToken;
-      }
-      passField.value = "";
-      passField.required = false;
-      show("working", "Touch your security key now, and follow your browser's prompts.");
-      const creation = await call("/v1/enrollment/fido2/options", {}, token);
-      const created = await navigator.credentials.create({ publicKey: creationOptions(creation.publicKey) });
-      show("working", "Checking your key...");
-      const registered = await call("/v1/enrollment/fido2", credentialJSON(created), token);
-      if (registered.testSignInRequired) {
-        show("working", "Key registered. Now prove it: touch your security key once more.");
-        const request = await call("/v1/enrollment/fido2/assertion/options", {}, token);
-        const asserted = await navigator.credentials.get({ publicKey: requestOptions(request.publicKey) });
-        await call("/v1/enrollment/fido2/assertion", credentialJSON(asserted), token);
-      }
-      form.hidden = true;
-      show("done", "Done. Your security key is registered. Your pass no longer works: from now on, sign in with your key.");
-    } catch (error) {
-      passField.value = "";
-      if (error.code === "invalid_session_token") { token = null; passField.required = true; }
-      show("error", (browserMessage(error) || error.message || "Something went wrong.") + (error.code ? " (" + error.code + ")" : ""));
-    } finally {
-      button.disabled = false;
-    }
-  });
-})();
-</script>
-</body>
-</html>
-"""#
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>Register your security key - TapStation</title>
+        <style nonce="{{NONCE}}">
+        body { font-family: system-ui, sans-serif; max-width: 34rem; margin: 0 auto; padding: 1rem; line-height: 1.5; }
+        label { display: block; margin-top: 1rem; font-weight: 600; }
+        input { font-size: 1.2rem; width: 100%; box-sizing: border-box; padding: .6rem; margin-top: .25rem; }
+        button { font-size: 1.2rem; margin-top: 1.25rem; padding: .7rem 1.4rem; }
+        #status { margin-top: 1.5rem; padding: .8rem; border-radius: .3rem; }
+        #status[data-state="working"] { background: #eef3fb; }
+        #status[data-state="done"] { background: #e6f4ea; border: 2px solid #1e7b34; }
+        #status[data-state="error"] { background: #fdecea; border: 2px solid #b3261e; }
+        </style>
+        </head>
+        <body>
+        <main>
+        <h1>Register your security key</h1>
+        <p>Sign in with your user name and the temporary access pass you were given. Then touch your security key
+        when your browser asks, and follow its prompts (for example, enter the key's PIN).</p>
+        <noscript><p><strong>This page needs JavaScript to talk to your security key.</strong></p></noscript>
+        <form id="enroll" autocomplete="off">
+        <label for="upn">User name (like ada@contoso.example)</label>
+        <input id="upn" name="upn" type="email" autocomplete="username" autocapitalize="none" spellcheck="false" required>
+        <label for="pass">Temporary access pass</label>
+        <input id="pass" name="pass" type="text" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required>
+        <button id="start" type="submit">Register my key</button>
+        </form>
+        <div id="status" role="status" aria-live="polite" data-state="idle"></div>
+        </main>
+        <script nonce="{{NONCE}}">
+        "use strict";
+        (function () {
+          const form = document.getElementById("enroll");
+          const status = document.getElementById("status");
+          const button = document.getElementById("start");
+          let token = null;  // kept after a successful sign-in, so a retry does not use the pass again
+          const messages = {
+            invalid_pass: "That user name and pass do not work. Check both and try again, or ask the help desk for a new pass.",
+            rate_limited: "Too many tries. Wait a few minutes, then try again.",
+            invalid_session_token: "Your sign-in has ended. Sign in again with your pass.",
+            webauthn_credential_already_registered: "This security key is registered already.",
+            webauthn_user_verification_missing: "The key did not check your PIN or fingerprint. Use a key with a PIN or fingerprint.",
+            webauthn_attestation_not_trusted: "This kind of security key is not accepted here. Ask the help desk which keys to use.",
+            webauthn_aaguid_not_allowed: "This model of security key is not accepted here. Ask the help desk which keys to use.",
+            webauthn_challenge_expired: "That took too long. Press the button to try again."
+          };
+          function show(state, text) {
+            status.dataset.state = state;
+            status.textContent = text;
+          }
+          function fromB64url(text) {
+            const base = text.replace(/-/g, "+").replace(/_/g, "/");
+            const raw = atob(base + "===".slice((base.length + 3) % 4));
+            const bytes = new Uint8Array(raw.length);
+            for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+            return bytes.buffer;
+          }
+          function toB64url(buffer) {
+            const bytes = new Uint8Array(buffer);
+            let raw = "";
+            for (let i = 0; i < bytes.length; i++) raw += String.fromCharCode(bytes[i]);
+            return btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+          }
+          function descriptors(list) {
+            return (list || []).map(function (d) { return Object.assign({}, d, { id: fromB64url(d.id) }); });
+          }
+          function creationOptions(json) {
+            if (PublicKeyCredential.parseCreationOptionsFromJSON) return PublicKeyCredential.parseCreationOptionsFromJSON(json);
+            return Object.assign({}, json, {
+              challenge: fromB64url(json.challenge),
+              user: Object.assign({}, json.user, { id: fromB64url(json.user.id) }),
+              excludeCredentials: descriptors(json.excludeCredentials)
+            });
+          }
+          function requestOptions(json) {
+            if (PublicKeyCredential.parseRequestOptionsFromJSON) return PublicKeyCredential.parseRequestOptionsFromJSON(json);
+            return Object.assign({}, json, { challenge: fromB64url(json.challenge), allowCredentials: descriptors(json.allowCredentials) });
+          }
+          function credentialJSON(credential) {
+            if (typeof credential.toJSON === "function") return credential.toJSON();
+            const r = credential.response;
+            const response = { clientDataJSON: toB64url(r.clientDataJSON) };
+            if (r.attestationObject) {
+              response.attestationObject = toB64url(r.attestationObject);
+              response.transports = typeof r.getTransports === "function" ? r.getTransports() : [];
+            } else {
+              response.authenticatorData = toB64url(r.authenticatorData);
+              response.signature = toB64url(r.signature);
+              if (r.userHandle) response.userHandle = toB64url(r.userHandle);
+            }
+            return { id: credential.id, rawId: toB64url(credential.rawId), type: credential.type, response: response,
+                     clientExtensionResults: {} };
+          }
+          async function call(path, body, token) {
+            const headers = { "Content-Type": "application/json" };
+            if (token) headers.Authorization = "Bearer " + token;
+            const reply = await fetch(path, { method: "POST", headers: headers, body: JSON.stringify(body || {}),
+                                              credentials: "omit", cache: "no-store" });
+            const data = await reply.json().catch(function () { return {}; });
+            if (!reply.ok) {
+              const error = new Error(messages[data.code] || data.detail || ("The server answered " + reply.status + "."));
+              error.code = data.code || ("http_" + reply.status);
+              throw error;
+            }
+            return data;
+          }
+          function browserMessage(error) {
+            if (error.name === "NotAllowedError") return "The security key was not used, or the request was cancelled or timed out. Press the button to try again.";
+            if (error.name === "InvalidStateError") return "This security key is registered for you already.";
+            if (error.name === "SecurityError") return "This page's address does not match the organisation's settings. Tell the help desk.";
+            return null;
+          }
+          form.addEventListener("submit", async function (event) {
+            event.preventDefault();
+            if (!window.PublicKeyCredential || !navigator.credentials) {
+              show("error", "This browser cannot register security keys. Use a current browser.");
+              return;
+            }
+            const upn = document.getElementById("upn").value.trim();
+            const passField = document.getElementById("pass");
+            button.disabled = true;
+            try {
+              if (!token) {
+                show("working", "Signing in...");
+                const redeemed = await call("/v1/redeem", { userPrincipalName: upn, temporaryAccessPass: passField.value });
+                token = redeemed.sessionToken;
+              }
+              passField.value = "";
+              passField.required = false;
+              show("working", "Touch your security key now, and follow your browser's prompts.");
+              const creation = await call("/v1/enrollment/fido2/options", {}, token);
+              const created = await navigator.credentials.create({ publicKey: creationOptions(creation.publicKey) });
+              show("working", "Checking your key...");
+              const registered = await call("/v1/enrollment/fido2", credentialJSON(created), token);
+              if (registered.testSignInRequired) {
+                show("working", "Key registered. Now prove it: touch your security key once more.");
+                const request = await call("/v1/enrollment/fido2/assertion/options", {}, token);
+                const asserted = await navigator.credentials.get({ publicKey: requestOptions(request.publicKey) });
+                await call("/v1/enrollment/fido2/assertion", credentialJSON(asserted), token);
+              }
+              form.hidden = true;
+              show("done", "Done. Your security key is registered. Your pass no longer works: from now on, sign in with your key.");
+            } catch (error) {
+              passField.value = "";
+              if (error.code === "invalid_session_token") { token = null; passField.required = true; }
+              show("error", (browserMessage(error) || error.message || "Something went wrong.") + (error.code ? " (" + error.code + ")" : ""));
+            } finally {
+              button.disabled = false;
+            }
+          });
+        })();
+        </script>
+        </body>
+        </html>
+        """#
 }

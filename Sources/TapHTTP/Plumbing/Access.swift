@@ -90,12 +90,16 @@ struct Authenticator: Sendable {
         }
         switch token.kind {
         case .operatorToken:
-            guard takesOperators else { throw APIError.forbidden("this route takes the session token that redeeming a pass returned") }
+            guard takesOperators else {
+                throw APIError.forbidden("this route takes the session token that redeeming a pass returned")
+            }
             switch try await store.operatorForToken(token) {
             case .valid(let found): return .operator(found)
             case .unknown: throw APIError.unauthorized
-            case .expired: throw APIError(status: .unauthorized, code: .tokenExpired, detail: "this operator token has expired")
-            case .revoked: throw APIError(status: .unauthorized, code: .tokenRevoked, detail: "this operator token was revoked")
+            case .expired:
+                throw APIError(status: .unauthorized, code: .tokenExpired, detail: "this operator token has expired")
+            case .revoked:
+                throw APIError(status: .unauthorized, code: .tokenRevoked, detail: "this operator token was revoked")
             }
         case .sessionToken:
             guard takesSessions else { throw APIError.forbidden("a session token cannot call operator routes") }
@@ -113,17 +117,25 @@ struct Authenticator: Sendable {
         switch (access, caller) {
         case (.anyone, _):
             return
-        case (.operators(let roles), .operator(let record)), (.sessionTokenOrOperators(_, let roles), .operator(let record)):
+        case (.operators(let roles), .operator(let record)),
+            (.sessionTokenOrOperators(_, let roles), .operator(let record)):
             if !record.allowedSources.isEmpty {
-                guard record.allowedSources.contains(where: { AddressBlock($0)?.contains(context.clientAddress) == true }) else {
-                    throw APIError(status: .forbidden, code: .sourceNotAllowed, detail: "this token may not be used from this address")
+                guard
+                    record.allowedSources.contains(where: { AddressBlock($0)?.contains(context.clientAddress) == true })
+                else {
+                    throw APIError(
+                        status: .forbidden, code: .sourceNotAllowed,
+                        detail: "this token may not be used from this address")
                 }
             }
             guard roles.contains(record.identity.role) else {
                 throw APIError.forbidden("a \(record.identity.role.rawValue) token may not do this")
             }
-        case (.sessionToken(let scenario), .session(let session)), (.sessionTokenOrOperators(let scenario, _), .session(let session)):
-            guard session.scenario == scenario else { throw APIError.forbidden("this session token is for \(session.scenario.rawValue)") }
+        case (.sessionToken(let scenario), .session(let session)),
+            (.sessionTokenOrOperators(let scenario, _), .session(let session)):
+            guard session.scenario == scenario else {
+                throw APIError.forbidden("this session token is for \(session.scenario.rawValue)")
+            }
         default:
             throw APIError.unauthorized
         }
@@ -142,7 +154,8 @@ final class RouteTable: @unchecked Sendable {
     let passAuthority: PassAuthorityMode
 
     init(
-        router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger, metrics: ServiceMetrics,
+        router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger,
+        metrics: ServiceMetrics,
         passAuthority: PassAuthorityMode = .local
     ) {
         self.router = router

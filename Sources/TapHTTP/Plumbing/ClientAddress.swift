@@ -35,7 +35,8 @@ struct ClientAddressMiddleware: RouterMiddleware {
         _ request: Request, context: TapRequestContext, next: (Request, TapRequestContext) async throws -> Response
     ) async throws -> Response {
         guard request.uri.description.utf8.count <= maximumURLBytes else {
-            throw APIError(status: .uriTooLong, code: .uriTooLong, detail: "the URL is longer than \(maximumURLBytes) bytes")
+            throw APIError(
+                status: .uriTooLong, code: .uriTooLong, detail: "the URL is longer than \(maximumURLBytes) bytes")
         }
         var context = context
         context.clientAddress = resolver.resolve(

@@ -19,7 +19,8 @@ enum JSONBody {
         } catch is NIOTooManyBytesError {
             throw tooLarge(limit)
         } catch is RequestBodyTimeout {
-            throw APIError(status: .requestTimeout, code: .requestTimeout, detail: "the request body did not arrive in time")
+            throw APIError(
+                status: .requestTimeout, code: .requestTimeout, detail: "the request body did not arrive in time")
         } catch is HTTPParserError {
             throw unreadableFraming
         }
@@ -41,14 +42,17 @@ enum JSONBody {
     }
 
     /// Decodes a JSON body of type `T`; an empty body decodes as `{}` when `T` allows it.
-    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limits: ServerConfiguration) async throws -> (T, [UInt8]) {
+    static func decode<T: Decodable>(
+        _ type: T.Type, from request: Request, limits: ServerConfiguration
+    ) async throws -> (T, [UInt8]) {
         try checkContentType(request)
         let bytes = try await bytes(of: request, limit: limits.maximumBodyBytes)
         return (try decode(type, bytes: bytes), bytes)
     }
 
     static func decode<T: Decodable>(_ type: T.Type, bytes: [UInt8]) throws -> T {
-        let data = bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) ? Data("{}".utf8) : Data(bytes)
+        let data =
+            bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) ? Data("{}".utf8) : Data(bytes)
         if let name = JSONDuplicateNames.firstDuplicate(in: bytes) { throw duplicateName(name) }
         do {
             return try WireJSON.decoder().decode(type, from: data)
@@ -88,20 +92,24 @@ enum JSONBody {
     /// Turns a decoding failure into a refusal that names the field, without echoing the input.
     static func describe(_ error: DecodingError) -> APIError {
         func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+            codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+                .replacingOccurrences(of: ".[", with: "[")
         }
         switch error {
         case .dataCorrupted(let context) where context.codingPath.isEmpty:
             return APIError(status: .badRequest, code: .invalidJSON, detail: "the body is not valid JSON")
         case .dataCorrupted(let context):
             let field = path(context.codingPath)
-            return .invalidRequest("\(field): \(context.debugDescription.hasPrefix("Cannot initialize") ? "unknown value" : context.debugDescription)", field: field)
+            return .invalidRequest(
+                "\(field): \(context.debugDescription.hasPrefix("Cannot initialize") ? "unknown value" : context.debugDescription)",
+                field: field)
         case .keyNotFound(let key, let context):
             let field = path(context.codingPath + [key])
             return .invalidRequest("\(field) is required", field: field)
         case .typeMismatch(let type, let context):
             let field = path(context.codingPath)
-            return .invalidRequest("\(field.isEmpty ? "body" : field) must be \(describe(type))", field: field.isEmpty ? nil : field)
+            return .invalidRequest(
+                "\(field.isEmpty ? "body" : field) must be \(describe(type))", field: field.isEmpty ? nil : field)
         case .valueNotFound(let type, let context):
             let field = path(context.codingPath)
             return .invalidRequest("\(field) must be \(describe(type)), not null", field: field)
@@ -121,7 +129,9 @@ enum JSONBody {
     }
 
     /// A JSON answer.
-    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+    static func response<T: Encodable>(
+        _ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]
+    ) throws -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
@@ -148,7 +158,9 @@ struct QueryReader {
 
     func value<T>(_ name: String, _ parse: (String) -> T?) throws -> T? {
         guard let text = parameters[name] else { return nil }
-        guard let value = parse(text) else { throw APIError.invalidRequest("query parameter \(name) has an invalid value", field: name) }
+        guard let value = parse(text) else {
+            throw APIError.invalidRequest("query parameter \(name) has an invalid value", field: name)
+        }
         return value
     }
 
@@ -163,7 +175,9 @@ struct QueryReader {
 func checkText(_ text: String?, field: String, maximum: Int) throws {
     guard let text else { return }
     // Counted in Unicode scalars, as JSON Schema's maxLength counts: combining marks cannot slip past.
-    guard text.unicodeScalars.count <= maximum else { throw APIError.invalidRequest("\(field) is longer than \(maximum) characters", field: field) }
+    guard text.unicodeScalars.count <= maximum else {
+        throw APIError.invalidRequest("\(field) is longer than \(maximum) characters", field: field)
+    }
     // The shared terminal rule: also bidi overrides, which reorder what the next operator reads.
     guard !TerminalText.containsActive(text) else {
         throw APIError.invalidRequest("\(field) must not contain control characters", field: field)

@@ -91,11 +91,12 @@ public actor RedeemThrottle {
             var entry = entries[key] ?? Entry(failures: [], blockedUntil: nil)
             entry.failures = entry.failures.filter { $0 > windowStart } + [current]
             let count = entry.failures.count
-            let limit = switch scope {
-            case .clientAndUser: limits.perClientAndUser
-            case .user: limits.perUser
-            case .client: limits.perClient
-            }
+            let limit =
+                switch scope {
+                case .clientAndUser: limits.perClientAndUser
+                case .user: limits.perUser
+                case .client: limits.perClient
+                }
             var backOff = 0.0
             if count >= limit {
                 // 2 s, 4 s, 8 s ... for each failure past the limit, never longer than the window.
@@ -124,7 +125,8 @@ public actor RedeemThrottle {
         let current = now()
         let windowStart = current.addingTimeInterval(-TimeInterval(limits.windowSeconds))
         entries = entries.filter { _, entry in
-            (entry.failures.last.map { $0 > windowStart } ?? false) || (entry.blockedUntil.map { $0 > current } ?? false)
+            (entry.failures.last.map { $0 > windowStart } ?? false)
+                || (entry.blockedUntil.map { $0 > current } ?? false)
         }
     }
 
@@ -134,7 +136,9 @@ public actor RedeemThrottle {
     private func evictOldest(before windowStart: Date) {
         prune()
         guard entries.count >= limits.maximumKeys else { return }
-        let oldest = entries.sorted { ($0.value.failures.last ?? .distantPast) < ($1.value.failures.last ?? .distantPast) }
+        let oldest = entries.sorted {
+            ($0.value.failures.last ?? .distantPast) < ($1.value.failures.last ?? .distantPast)
+        }
         for (key, _) in oldest.prefix(entries.count - limits.maximumKeys + 1) { entries.removeValue(forKey: key) }
     }
 }

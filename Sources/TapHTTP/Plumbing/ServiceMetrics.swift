@@ -20,15 +20,19 @@ public final class ServiceMetrics: Sendable {
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(10),
     ]
 
-    private static var latency: MetricNameDescriptor { MetricNameDescriptor(
-        namespace: "tapstation", metricName: "request_duration", unitName: "seconds",
-        helpText: "Time from a request's arrival at its route to its answer, by route.") }
+    private static var latency: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "tapstation", metricName: "request_duration", unitName: "seconds",
+            helpText: "Time from a request's arrival at its route to its answer, by route.")
+    }
 
     /// Makes an empty set of metrics.
     public init() {
         let redeems = MetricNameDescriptor(
             namespace: "tapstation", metricName: "redeems", unitName: "total",
-            helpText: "Redeem attempts by outcome (refused: wrong, expired, used or unknown; throttled: over an abuse limit).")
+            helpText:
+                "Redeem attempts by outcome (refused: wrong, expired, used or unknown; throttled: over an abuse limit)."
+        )
         redeemAdmitted = registry.makeCounter(descriptor: redeems, labels: [("outcome", "admitted")])
         redeemRefused = registry.makeCounter(descriptor: redeems, labels: [("outcome", "refused")])
         redeemThrottled = registry.makeCounter(descriptor: redeems, labels: [("outcome", "throttled")])
@@ -47,7 +51,8 @@ public final class ServiceMetrics: Sendable {
 
     /// The latency histogram of one route, made when the route is registered.
     func latencyHistogram(method: String, path: String) -> DurationHistogram {
-        registry.makeDurationHistogram(descriptor: Self.latency, labels: [("method", method), ("route", path)], buckets: Self.latencyBuckets)
+        registry.makeDurationHistogram(
+            descriptor: Self.latency, labels: [("method", method), ("route", path)], buckets: Self.latencyBuckets)
     }
 
     /// Notes that a sweep finished now.
@@ -67,7 +72,8 @@ public final class ServiceMetrics: Sendable {
         for group in store.sessions.sorted(by: { ($0.state, $0.scenario) < ($1.state, $1.scenario) }) {
             line("tapstation_sessions", [("state", group.state), ("scenario", group.scenario)], group.count)
         }
-        text += "# HELP tapstation_lockouts_total Passes locked after too many failed redeems.\n# TYPE tapstation_lockouts_total counter\n"
+        text +=
+            "# HELP tapstation_lockouts_total Passes locked after too many failed redeems.\n# TYPE tapstation_lockouts_total counter\n"
         line("tapstation_lockouts_total", [], lockedPasses)
         text += "# HELP tapstation_sweeper_lag_seconds Seconds since the expiry sweeper last finished a run.\n"
         text += "# TYPE tapstation_sweeper_lag_seconds gauge\n"

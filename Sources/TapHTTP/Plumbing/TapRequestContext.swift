@@ -1,6 +1,6 @@
 import Hummingbird
-import TapCore
 import NIOCore
+import TapCore
 
 /// Per-request facts: Hummingbird's core storage plus the peer's address, for token source binding.
 public struct TapRequestContext: RequestContext, RemoteAddressRequestContext {

@@ -56,7 +56,10 @@ public struct EntraWatcherService: Service {
                     if report.completed > 0 || report.markedInProgress > 0 {
                         logger.info(
                             "entra.watch.round",
-                            metadata: ["entra.completed": "\(report.completed)", "entra.inProgress": "\(report.markedInProgress)"])
+                            metadata: [
+                                "entra.completed": "\(report.completed)",
+                                "entra.inProgress": "\(report.markedInProgress)",
+                            ])
                     }
                 } catch is CancellationError {
                     break
@@ -64,7 +67,9 @@ public struct EntraWatcherService: Service {
                     logger.error("entra.watch.failed", metadata: ["error.type": "\(type(of: error))"])
                 }
                 let confirmed = await entra.authority.retryPendingRevocations()
-                if confirmed > 0 { logger.info("entra.revocations.confirmed", metadata: ["entra.confirmed": "\(confirmed)"]) }
+                if confirmed > 0 {
+                    logger.info("entra.revocations.confirmed", metadata: ["entra.confirmed": "\(confirmed)"])
+                }
                 await entra.authority.reconcileInterruptedProvisioning()
                 try? await Task.sleep(for: entra.interval)
             }

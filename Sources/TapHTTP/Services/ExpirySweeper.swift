@@ -17,7 +17,8 @@ public struct ExpirySweeper: Service {
     /// Makes a sweeper that runs every `interval`; it also writes the refusals counted in `refusals` and
     /// forgets throttle keys whose window has passed. Each finished sweep is noted in `metrics` (its lag).
     public init(
-        store: any MaintenanceStore & AuditStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration, logger: Logger,
+        store: any MaintenanceStore & AuditStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration,
+        logger: Logger,
         metrics: ServiceMetrics? = nil, retentionDays: Int? = nil
     ) {
         self.retentionDays = retentionDays
@@ -43,7 +44,10 @@ public struct ExpirySweeper: Service {
                         if purged != PurgeReport() {
                             logger.info(
                                 "retention.purged",
-                                metadata: ["retention.sessions": "\(purged.sessions)", "retention.auditEvents": "\(purged.auditEvents)"])
+                                metadata: [
+                                    "retention.sessions": "\(purged.sessions)",
+                                    "retention.auditEvents": "\(purged.auditEvents)",
+                                ])
                         }
                     }
                     let report = try await store.sweep(batchSize: 100)
@@ -54,7 +58,8 @@ public struct ExpirySweeper: Service {
                         logger.info(
                             "sweep.finished",
                             metadata: [
-                                "sweep.sessions": "\(report.sessionsAdvanced)", "sweep.refusals": "\(report.refusalsReported)",
+                                "sweep.sessions": "\(report.sessionsAdvanced)",
+                                "sweep.refusals": "\(report.refusalsReported)",
                                 "sweep.idempotencyKeys": "\(report.idempotencyKeysPurged)",
                             ])
                     }

@@ -16,9 +16,12 @@ enum WebhookSecrets {
     private static let associatedData = Array("tapstation webhook secret".utf8)
 
     static func seal(_ secret: String, keyring: Keyring) throws -> SealedSecret {
-        guard let key = keyring.mac(.webhookSecret, label) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+        guard let key = keyring.mac(.webhookSecret, label) else {
+            throw StorageError.unknownKeyVersion(keyring.currentVersion)
+        }
         return SealedSecret(
-            sealed: try Crypto.seal(Array(secret.utf8), key: key, associatedData: associatedData), keyVersion: keyring.currentVersion)
+            sealed: try Crypto.seal(Array(secret.utf8), key: key, associatedData: associatedData),
+            keyVersion: keyring.currentVersion)
     }
 
     static func open(_ sealed: SealedSecret, keyring: Keyring) throws -> [UInt8]? {
@@ -147,15 +150,21 @@ public final class WebhookSender: Service, Sendable {
         let now = world.now()
         switch outcome {
         case .delivered(let status):
-            try await store.recordWebhookAttempt(delivery.id, delivered: true, status: status, error: nil, nextAttemptAt: nil)
-            logger.debug("webhook.delivered", metadata: ["webhook.delivery": "\(delivery.id)", "http.status": "\(status)"])
+            try await store.recordWebhookAttempt(
+                delivery.id, delivered: true, status: status, error: nil, nextAttemptAt: nil)
+            logger.debug(
+                "webhook.delivered", metadata: ["webhook.delivery": "\(delivery.id)", "http.status": "\(status)"])
         case .failed(let status, let reason):
             let next = settings.retry.nextAttempt(after: delivery.attempts + 1, now: now)
-            try await store.recordWebhookAttempt(delivery.id, delivered: false, status: status, error: reason, nextAttemptAt: next)
+            try await store.recordWebhookAttempt(
+                delivery.id, delivered: false, status: status, error: reason, nextAttemptAt: next)
             if next == nil {
-                logger.warning("webhook.dead_lettered", metadata: ["webhook.delivery": "\(delivery.id)", "webhook.id": "\(delivery.webhookID)"])
+                logger.warning(
+                    "webhook.dead_lettered",
+                    metadata: ["webhook.delivery": "\(delivery.id)", "webhook.id": "\(delivery.webhookID)"])
             } else {
-                logger.info("webhook.failed", metadata: ["webhook.delivery": "\(delivery.id)", "webhook.reason": "\(reason)"])
+                logger.info(
+                    "webhook.failed", metadata: ["webhook.delivery": "\(delivery.id)", "webhook.reason": "\(reason)"])
             }
         }
     }
@@ -187,7 +196,8 @@ public final class WebhookSender: Service, Sendable {
         do {
             let timestamp = Int64(world.now().timeIntervalSince1970)
             request.headers.add(
-                name: "X-TapStation-Signature", value: try WebhookSecrets.signature(secret: secret, timestamp: timestamp, body: due.delivery.payload))
+                name: "X-TapStation-Signature",
+                value: try WebhookSecrets.signature(secret: secret, timestamp: timestamp, body: due.delivery.payload))
         } catch {
             return .failed(nil, "the signature could not be made")
         }
@@ -198,7 +208,8 @@ public final class WebhookSender: Service, Sendable {
             eventLoopGroupProvider: .singleton, configuration: clientConfiguration(for: destination, url: due.url))
         let outcome: Outcome
         do {
-            let response = try await client.execute(request, timeout: .seconds(Int64(settings.requestTimeout.components.seconds)))
+            let response = try await client.execute(
+                request, timeout: .seconds(Int64(settings.requestTimeout.components.seconds)))
             // Read (and drop) at most a little of the answer.
             _ = try? await response.body.collect(upTo: 64 * 1024)
             let status = Int(response.status.code)

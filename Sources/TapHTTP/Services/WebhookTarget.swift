@@ -3,7 +3,7 @@ import TapCore
 import TapStorage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where webhooks may be sent, and how deliveries are retried. docs/configuration.md documents each.
@@ -33,7 +33,8 @@ public struct WebhookSettings: Sendable {
 
     /// Makes settings with the documented defaults.
     public init(
-        allowedNetworks: [AddressBlock] = [], insecureHTTPAllowed: Bool = false, retry: WebhookRetryPolicy = WebhookRetryPolicy(),
+        allowedNetworks: [AddressBlock] = [], insecureHTTPAllowed: Bool = false,
+        retry: WebhookRetryPolicy = WebhookRetryPolicy(),
         requestTimeout: Duration = .seconds(10), pollInterval: Duration = .seconds(2)
     ) {
         self.allowedNetworks = allowedNetworks
@@ -79,7 +80,8 @@ struct WebhookTarget {
 
     /// Checks a URL and every address its host resolves to (with the settings' resolver).
     static func check(_ url: String, settings: WebhookSettings) -> Verdict {
-        guard url.utf8.count <= 2048, let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+        guard url.utf8.count <= 2048, let components = URLComponents(string: url),
+            let scheme = components.scheme?.lowercased(),
             let host = components.host, !host.isEmpty
         else { return .refused("url must be an absolute https URL") }
         guard components.user == nil, components.password == nil else {
@@ -126,8 +128,12 @@ struct WebhookTarget {
         var cursor: UnsafeMutablePointer<addrinfo>? = first
         while let entry = cursor {
             var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(entry.pointee.ai_addr, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
-                addresses.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            if getnameinfo(
+                entry.pointee.ai_addr, entry.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0,
+                NI_NUMERICHOST) == 0
+            {
+                addresses.append(
+                    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             }
             cursor = entry.pointee.ai_next
         }

@@ -73,7 +73,10 @@ extension Database {
         let handle = statement.sqliteStatement
         sqlite3_reset(handle)
         guard Int(sqlite3_bind_parameter_count(handle)) == values.count else {
-            throw DatabaseError(resultCode: .SQLITE_RANGE, message: "expected \(sqlite3_bind_parameter_count(handle)) values, got \(values.count)", sql: sqlText(handle))
+            throw DatabaseError(
+                resultCode: .SQLITE_RANGE,
+                message: "expected \(sqlite3_bind_parameter_count(handle)) values, got \(values.count)",
+                sql: sqlText(handle))
         }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
@@ -82,7 +85,9 @@ extension Database {
             case .text(let text): code = sqlite3_bind_text(handle, index, text, -1, Self.transient)
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
             case .blob(let bytes):
-                code = bytes.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient) }
+                code = bytes.withUnsafeBytes {
+                    sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient)
+                }
             case .null: code = sqlite3_bind_null(handle, index)
             }
             guard code == SQLITE_OK else { throw directError(code, handle) }
@@ -91,7 +96,9 @@ extension Database {
     }
 
     private func directError(_ code: Int32, _ handle: OpaquePointer) -> DatabaseError {
-        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sqlText(handle))
+        DatabaseError(
+            resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)),
+            sql: sqlText(handle))
     }
 
     /// SQLite copies bound text and blobs (SQLITE_TRANSIENT), so Swift's buffers may go right after binding.
@@ -112,8 +119,12 @@ struct DirectRow {
     }
 
     func text(_ index: Int) throws -> String {
-        guard !isNull(index), let bytes = sqlite3_column_text(handle, Int32(index)) else { throw missing(index, "text") }
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, Int32(index)))), as: UTF8.self)
+        guard !isNull(index), let bytes = sqlite3_column_text(handle, Int32(index)) else {
+            throw missing(index, "text")
+        }
+        return String(
+            decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, Int32(index)))),
+            as: UTF8.self)
     }
 
     /// Whether the column holds exactly `other`'s UTF-8, compared where SQLite keeps it (no String made).

@@ -83,8 +83,10 @@ public struct EnrollmentStore: Sendable {
         let chain = AuditChainState()
         self.auditChain = chain
         self.groupCommit = GroupCommit(
-            pool: pool, aroundGroup: { db, useCases in try Self.deferringAuditHead(db, chain: chain, keyring: keyring, useCases) })
-        let feed = AuditFeed(latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
+            pool: pool,
+            aroundGroup: { db, useCases in try Self.deferringAuditHead(db, chain: chain, keyring: keyring, useCases) })
+        let feed = AuditFeed(
+            latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
         pool.add(transactionObserver: AuditCommitObserver(chain: chain, feed: feed), extent: .databaseLifetime)
         self.feed = feed
     }
@@ -131,7 +133,8 @@ public struct EnrollmentStore: Sendable {
         let now = world.now()
         return try await pool.read { db in
             try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM operator WHERE revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
+                db,
+                sql: "SELECT COUNT(*) FROM operator WHERE revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
                 arguments: [now]) ?? 0
         }
     }
@@ -141,7 +144,9 @@ public struct EnrollmentStore: Sendable {
 final class PolicyCache: Sendable {
     private let state: NIOLockedValueBox<(document: String, policy: Policy)?>
     init(_ initial: (document: String, policy: Policy)?) { state = NIOLockedValueBox(initial) }
-    func withLock<R>(_ body: (inout (document: String, policy: Policy)?) -> R) -> R { state.withLockedValue { body(&$0) } }
+    func withLock<R>(_ body: (inout (document: String, policy: Policy)?) -> R) -> R {
+        state.withLockedValue { body(&$0) }
+    }
 }
 
 /// What the database says about itself.

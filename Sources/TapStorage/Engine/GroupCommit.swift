@@ -100,7 +100,9 @@ private final class PendingWrite: @unchecked Sendable {
     private let run: (Database) -> Bool
     private let answer: (_ commitError: (any Error)?) -> Void
 
-    init<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, _ continuation: CheckedContinuation<T, any Error>) {
+    init<T: Sendable>(
+        _ body: @escaping @Sendable (Database) throws -> T, _ continuation: CheckedContinuation<T, any Error>
+    ) {
         // Written by `run`, read by `answer`, both on the writer queue, one after the other.
         let outcome = OutcomeBox<T>()
         run = { db in

@@ -99,7 +99,8 @@ extension SessionRecord {
     /// The policy settings in force for this session's site and scenario.
     func settings(in policy: Policy) throws -> EffectiveSettings {
         policy.effectiveSettings(
-            site: try parse(SiteName(site), "session.site"), scenario: try parse(Scenario(rawValue: scenario), "session.scenario"))
+            site: try parse(SiteName(site), "session.site"),
+            scenario: try parse(Scenario(rawValue: scenario), "session.scenario"))
     }
 
     var sessionState: SessionState {
@@ -131,7 +132,9 @@ extension OperatorRecord {
             id: try parse(OperatorID(id), "operator.id"), name: name,
             role: try parse(Role(rawValue: role), "operator.role"),
             site: try site.map { try parse(SiteName($0), "operator.site") },
-            userPrincipalName: try userPrincipalName.map { try parse(UserPrincipalName($0), "operator.userPrincipalName") },
+            userPrincipalName: try userPrincipalName.map {
+                try parse(UserPrincipalName($0), "operator.userPrincipalName")
+            },
             allowedSubjects: try decodeJSON([SubjectPattern].self, allowedSubjects, what: "operator.allowedSubjects"))
         return Operator(
             identity: identity, createdAt: createdAt,
@@ -158,7 +161,8 @@ extension EnrollmentStore {
             deviceIDs.isEmpty
             ? []
             : try DeviceRecord.fetchAll(
-                db.varyingStatement(sql: "SELECT * FROM device WHERE id IN (\(databaseQuestionMarks(count: deviceIDs.count)))"),
+                db.varyingStatement(
+                    sql: "SELECT * FROM device WHERE id IN (\(databaseQuestionMarks(count: deviceIDs.count)))"),
                 arguments: StatementArguments(deviceIDs))
         let devicesByID = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sessionIDs = records.map(\.id)
@@ -166,7 +170,9 @@ extension EnrollmentStore {
         var latestPass: [String: PassRecord] = [:]
         try db.queryDirect(
             db.varyingStatement(
-                sql: "SELECT \(passColumns) FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"),
+                sql:
+                    "SELECT \(passColumns) FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"
+            ),
             sessionIDs.map(\.directValue)
         ) { row in
             let pass = try PassRecord(direct: row, startingAt: 0)
@@ -188,7 +194,8 @@ extension EnrollmentStore {
         guard let record = found else { return nil }
         let device = try record.deviceId.flatMap { try DeviceRecord.find(db, $0) }
         var pass: PassRecord?
-        try db.queryDirect(latestPassSQL, [.text(record.id)]) { row in pass = try PassRecord(direct: row, startingAt: 0) }
+        try db.queryDirect(latestPassSQL, [.text(record.id)]) { row in pass = try PassRecord(direct: row, startingAt: 0)
+        }
         var session = try record.domain(device: device, pass: pass)
         session.entra = try entraStatus(of: pass, db: db)
         return session
@@ -207,7 +214,8 @@ extension EnrollmentStore {
 }
 
 /// Splits a `LIMIT limit + 1` result into a page and its cursor: the extra row only says that more exist.
-func pageOf<Record>(_ records: [Record], limit: Int, id: (Record) -> String) -> (records: [Record], nextCursor: String?) {
+func pageOf<Record>(_ records: [Record], limit: Int, id: (Record) -> String) -> (records: [Record], nextCursor: String?)
+{
     guard records.count > limit else { return (records, nil) }
     let page = Array(records.prefix(limit))
     return (page, page.last.map(id))

@@ -13,137 +13,138 @@ enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("2026-11-26 initial schema") { db in
-            try db.execute(sql: """
-                CREATE TABLE operator (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    name TEXT NOT NULL,
-                    role TEXT NOT NULL CHECK (role IN ('admin','helpdesk','bench','kiosk','auditor','mdm','relyingParty','metrics','board')),
-                    site TEXT,
-                    userPrincipalName TEXT,
-                    tokenDigest BLOB NOT NULL UNIQUE,
-                    allowedSubjects TEXT NOT NULL DEFAULT '[]',
-                    allowedSources TEXT NOT NULL DEFAULT '[]',
-                    createdAt DATETIME NOT NULL,
-                    createdBy TEXT REFERENCES operator(id),
-                    expiresAt DATETIME,
-                    revokedAt DATETIME,
-                    CHECK (site IS NOT NULL OR role IN ('admin','helpdesk','auditor'))
-                );
+            try db.execute(
+                sql: """
+                    CREATE TABLE operator (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('admin','helpdesk','bench','kiosk','auditor','mdm','relyingParty','metrics','board')),
+                        site TEXT,
+                        userPrincipalName TEXT,
+                        tokenDigest BLOB NOT NULL UNIQUE,
+                        allowedSubjects TEXT NOT NULL DEFAULT '[]',
+                        allowedSources TEXT NOT NULL DEFAULT '[]',
+                        createdAt DATETIME NOT NULL,
+                        createdBy TEXT REFERENCES operator(id),
+                        expiresAt DATETIME,
+                        revokedAt DATETIME,
+                        CHECK (site IS NOT NULL OR role IN ('admin','helpdesk','auditor'))
+                    );
 
-                CREATE TABLE device (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    serialNumber TEXT NOT NULL,
-                    platform TEXT NOT NULL CHECK (platform IN ('ios','ipados','android','windows','macos','linux','other')),
-                    model TEXT,
-                    assetTag TEXT,
-                    site TEXT NOT NULL,
-                    enrollmentState TEXT NOT NULL CHECK (enrollmentState IN ('pending','enrolling','enrolled','failed','retired')),
-                    mdmDeviceId TEXT,
-                    lastSeenAt DATETIME,
-                    createdAt DATETIME NOT NULL,
-                    UNIQUE (serialNumber, platform)
-                );
-                CREATE INDEX device_site ON device(site, id);
+                    CREATE TABLE device (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        serialNumber TEXT NOT NULL,
+                        platform TEXT NOT NULL CHECK (platform IN ('ios','ipados','android','windows','macos','linux','other')),
+                        model TEXT,
+                        assetTag TEXT,
+                        site TEXT NOT NULL,
+                        enrollmentState TEXT NOT NULL CHECK (enrollmentState IN ('pending','enrolling','enrolled','failed','retired')),
+                        mdmDeviceId TEXT,
+                        lastSeenAt DATETIME,
+                        createdAt DATETIME NOT NULL,
+                        UNIQUE (serialNumber, platform)
+                    );
+                    CREATE INDEX device_site ON device(site, id);
 
-                CREATE TABLE session (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    scenario TEXT NOT NULL CHECK (scenario IN ('deviceEnrollment','fido2Registration')),
-                    state TEXT NOT NULL CHECK (state IN ('awaitingApproval','pending','active','inProgress','expired',
-                                                         'lockedOut','completed','cancelled','rejected','abandoned')),
-                    site TEXT NOT NULL,
-                    userPrincipalName TEXT NOT NULL,
-                    deviceId TEXT REFERENCES device(id),
-                    createdBy TEXT NOT NULL REFERENCES operator(id),
-                    reason TEXT,
-                    proofing TEXT,
-                    createdAt DATETIME NOT NULL,
-                    updatedAt DATETIME NOT NULL,
-                    completionDeadline DATETIME NOT NULL,
-                    firstUsedAt DATETIME,
-                    closedAt DATETIME,
-                    CHECK (scenario = 'fido2Registration' OR deviceId IS NOT NULL)
-                );
-                CREATE INDEX session_user ON session(userPrincipalName, state);
-                CREATE INDEX session_site ON session(site, id);
-                CREATE INDEX session_state ON session(state, id);
-                CREATE INDEX session_device ON session(deviceId, state);
+                    CREATE TABLE session (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        scenario TEXT NOT NULL CHECK (scenario IN ('deviceEnrollment','fido2Registration')),
+                        state TEXT NOT NULL CHECK (state IN ('awaitingApproval','pending','active','inProgress','expired',
+                                                             'lockedOut','completed','cancelled','rejected','abandoned')),
+                        site TEXT NOT NULL,
+                        userPrincipalName TEXT NOT NULL,
+                        deviceId TEXT REFERENCES device(id),
+                        createdBy TEXT NOT NULL REFERENCES operator(id),
+                        reason TEXT,
+                        proofing TEXT,
+                        createdAt DATETIME NOT NULL,
+                        updatedAt DATETIME NOT NULL,
+                        completionDeadline DATETIME NOT NULL,
+                        firstUsedAt DATETIME,
+                        closedAt DATETIME,
+                        CHECK (scenario = 'fido2Registration' OR deviceId IS NOT NULL)
+                    );
+                    CREATE INDEX session_user ON session(userPrincipalName, state);
+                    CREATE INDEX session_site ON session(site, id);
+                    CREATE INDEX session_state ON session(state, id);
+                    CREATE INDEX session_device ON session(deviceId, state);
 
-                CREATE TABLE pass (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    sessionId TEXT NOT NULL REFERENCES session(id),
-                    digest BLOB NOT NULL,
-                    createdAt DATETIME NOT NULL,
-                    startsAt DATETIME NOT NULL,
-                    expiresAt DATETIME NOT NULL,
-                    maxUses INTEGER NOT NULL CHECK (maxUses >= 1),
-                    uses INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0 AND uses <= maxUses),
-                    revokedAt DATETIME,
-                    lockedAt DATETIME,
-                    CHECK (expiresAt > startsAt)
-                );
-                -- At most one live (not revoked) pass per session.
-                CREATE UNIQUE INDEX pass_live ON pass(sessionId) WHERE revokedAt IS NULL;
-                CREATE INDEX pass_session ON pass(sessionId);
+                    CREATE TABLE pass (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        sessionId TEXT NOT NULL REFERENCES session(id),
+                        digest BLOB NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        startsAt DATETIME NOT NULL,
+                        expiresAt DATETIME NOT NULL,
+                        maxUses INTEGER NOT NULL CHECK (maxUses >= 1),
+                        uses INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0 AND uses <= maxUses),
+                        revokedAt DATETIME,
+                        lockedAt DATETIME,
+                        CHECK (expiresAt > startsAt)
+                    );
+                    -- At most one live (not revoked) pass per session.
+                    CREATE UNIQUE INDEX pass_live ON pass(sessionId) WHERE revokedAt IS NULL;
+                    CREATE INDEX pass_session ON pass(sessionId);
 
-                CREATE TABLE sessionToken (
-                    digest BLOB PRIMARY KEY NOT NULL,
-                    sessionId TEXT NOT NULL REFERENCES session(id),
-                    createdAt DATETIME NOT NULL,
-                    expiresAt DATETIME NOT NULL,
-                    revokedAt DATETIME
-                );
-                CREATE INDEX sessionToken_session ON sessionToken(sessionId);
+                    CREATE TABLE sessionToken (
+                        digest BLOB PRIMARY KEY NOT NULL,
+                        sessionId TEXT NOT NULL REFERENCES session(id),
+                        createdAt DATETIME NOT NULL,
+                        expiresAt DATETIME NOT NULL,
+                        revokedAt DATETIME
+                    );
+                    CREATE INDEX sessionToken_session ON sessionToken(sessionId);
 
-                CREATE TABLE redeemFailure (
-                    userPrincipalName TEXT PRIMARY KEY NOT NULL,
-                    count INTEGER NOT NULL,
-                    unreported INTEGER NOT NULL,
-                    firstAt DATETIME NOT NULL,
-                    lastAt DATETIME NOT NULL
-                );
+                    CREATE TABLE redeemFailure (
+                        userPrincipalName TEXT PRIMARY KEY NOT NULL,
+                        count INTEGER NOT NULL,
+                        unreported INTEGER NOT NULL,
+                        firstAt DATETIME NOT NULL,
+                        lastAt DATETIME NOT NULL
+                    );
 
-                CREATE TABLE idempotencyKey (
-                    operatorId TEXT NOT NULL REFERENCES operator(id),
-                    key TEXT NOT NULL,
-                    requestDigest BLOB NOT NULL,
-                    sessionId TEXT NOT NULL REFERENCES session(id),
-                    createdAt DATETIME NOT NULL,
-                    PRIMARY KEY (operatorId, key)
-                );
-                CREATE INDEX idempotencyKey_age ON idempotencyKey(createdAt);
+                    CREATE TABLE idempotencyKey (
+                        operatorId TEXT NOT NULL REFERENCES operator(id),
+                        key TEXT NOT NULL,
+                        requestDigest BLOB NOT NULL,
+                        sessionId TEXT NOT NULL REFERENCES session(id),
+                        createdAt DATETIME NOT NULL,
+                        PRIMARY KEY (operatorId, key)
+                    );
+                    CREATE INDEX idempotencyKey_age ON idempotencyKey(createdAt);
 
-                CREATE TABLE auditEvent (
-                    seq INTEGER PRIMARY KEY NOT NULL,
-                    time DATETIME NOT NULL,
-                    type TEXT NOT NULL,
-                    sessionId TEXT,
-                    actor TEXT NOT NULL,
-                    data TEXT NOT NULL,
-                    mac BLOB NOT NULL
-                );
-                CREATE INDEX auditEvent_session ON auditEvent(sessionId, seq);
-                CREATE INDEX auditEvent_time ON auditEvent(time);
-                -- Append-only: the application never updates or deletes an event. Someone with the file can
-                -- drop these triggers; the HMAC chain is what detects that.
-                CREATE TRIGGER auditEvent_no_update BEFORE UPDATE ON auditEvent
-                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
-                CREATE TRIGGER auditEvent_no_delete BEFORE DELETE ON auditEvent
-                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                    CREATE TABLE auditEvent (
+                        seq INTEGER PRIMARY KEY NOT NULL,
+                        time DATETIME NOT NULL,
+                        type TEXT NOT NULL,
+                        sessionId TEXT,
+                        actor TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        mac BLOB NOT NULL
+                    );
+                    CREATE INDEX auditEvent_session ON auditEvent(sessionId, seq);
+                    CREATE INDEX auditEvent_time ON auditEvent(time);
+                    -- Append-only: the application never updates or deletes an event. Someone with the file can
+                    -- drop these triggers; the HMAC chain is what detects that.
+                    CREATE TRIGGER auditEvent_no_update BEFORE UPDATE ON auditEvent
+                        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                    CREATE TRIGGER auditEvent_no_delete BEFORE DELETE ON auditEvent
+                        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
 
-                CREATE TABLE auditHead (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    seq INTEGER NOT NULL,
-                    mac BLOB NOT NULL,
-                    headMac BLOB NOT NULL
-                );
+                    CREATE TABLE auditHead (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        seq INTEGER NOT NULL,
+                        mac BLOB NOT NULL,
+                        headMac BLOB NOT NULL
+                    );
 
-                CREATE TABLE policy (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    document TEXT NOT NULL,
-                    updatedAt DATETIME NOT NULL,
-                    updatedBy TEXT
-                );
-                """)
+                    CREATE TABLE policy (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        document TEXT NOT NULL,
+                        updatedAt DATETIME NOT NULL,
+                        updatedBy TEXT
+                    );
+                    """)
         }
         migrator.registerMigration("2026-11-26 secret versions on every digest") { db in
             // Which server secret version made each stored MAC, so that a rotation keeps old ones verifiable.
@@ -152,40 +153,42 @@ enum Migrations {
             }
         }
         migrator.registerMigration("2026-11-26 trusted issuance") { db in
-            try db.execute(sql: """
-                ALTER TABLE session ADD COLUMN passRequest TEXT;
-                ALTER TABLE session ADD COLUMN approval TEXT;
-                ALTER TABLE session ADD COLUMN approvalDeadline DATETIME;
-                ALTER TABLE session ADD COLUMN privilegedSubject BOOLEAN NOT NULL DEFAULT 0;
-                CREATE INDEX session_approval ON session(state, approvalDeadline) WHERE state = 'awaitingApproval';
-                ALTER TABLE pass ADD COLUMN issuedBy TEXT REFERENCES operator(id);
-                CREATE INDEX pass_issuer ON pass(issuedBy, createdAt);
-                CREATE INDEX pass_created ON pass(createdAt);
-                ALTER TABLE operator ADD COLUMN previousTokenDigest BLOB;
-                ALTER TABLE operator ADD COLUMN previousTokenKeyVersion INTEGER;
-                ALTER TABLE operator ADD COLUMN previousTokenExpiresAt DATETIME;
-                CREATE INDEX operator_previous_token ON operator(previousTokenDigest);
-                CREATE TABLE issuanceLock (
-                    userPrincipalName TEXT PRIMARY KEY NOT NULL,
-                    lockedUntil DATETIME NOT NULL,
-                    reason TEXT NOT NULL,
-                    lockedBy TEXT NOT NULL REFERENCES operator(id),
-                    createdAt DATETIME NOT NULL
-                );
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE session ADD COLUMN passRequest TEXT;
+                    ALTER TABLE session ADD COLUMN approval TEXT;
+                    ALTER TABLE session ADD COLUMN approvalDeadline DATETIME;
+                    ALTER TABLE session ADD COLUMN privilegedSubject BOOLEAN NOT NULL DEFAULT 0;
+                    CREATE INDEX session_approval ON session(state, approvalDeadline) WHERE state = 'awaitingApproval';
+                    ALTER TABLE pass ADD COLUMN issuedBy TEXT REFERENCES operator(id);
+                    CREATE INDEX pass_issuer ON pass(issuedBy, createdAt);
+                    CREATE INDEX pass_created ON pass(createdAt);
+                    ALTER TABLE operator ADD COLUMN previousTokenDigest BLOB;
+                    ALTER TABLE operator ADD COLUMN previousTokenKeyVersion INTEGER;
+                    ALTER TABLE operator ADD COLUMN previousTokenExpiresAt DATETIME;
+                    CREATE INDEX operator_previous_token ON operator(previousTokenDigest);
+                    CREATE TABLE issuanceLock (
+                        userPrincipalName TEXT PRIMARY KEY NOT NULL,
+                        lockedUntil DATETIME NOT NULL,
+                        reason TEXT NOT NULL,
+                        lockedBy TEXT NOT NULL REFERENCES operator(id),
+                        createdAt DATETIME NOT NULL
+                    );
+                    """)
         }
         migrator.registerMigration("2026-11-26 kiosk enrolment codes") { db in
             // One-time codes a new kiosk exchanges for its operator token; only a MAC of each is kept.
-            try db.execute(sql: """
-                CREATE TABLE kioskEnrolmentCode (
-                    operatorId TEXT PRIMARY KEY NOT NULL REFERENCES operator(id),
-                    digest BLOB NOT NULL UNIQUE,
-                    keyVersion INTEGER NOT NULL,
-                    createdAt DATETIME NOT NULL,
-                    expiresAt DATETIME NOT NULL,
-                    usedAt DATETIME
-                );
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE kioskEnrolmentCode (
+                        operatorId TEXT PRIMARY KEY NOT NULL REFERENCES operator(id),
+                        digest BLOB NOT NULL UNIQUE,
+                        keyVersion INTEGER NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        expiresAt DATETIME NOT NULL,
+                        usedAt DATETIME
+                    );
+                    """)
         }
         migrator.registerMigration("2026-11-26 site and state listing index") { db in
             // A bench lead's list (its site, one state) was a scan of the site's sessions; bench/scale found
@@ -196,165 +199,170 @@ enum Migrations {
             // Registered FIDO2 keys, and the challenges of ceremonies under way. A challenge is stored as its
             // SHA-256 only, single-use (usedAt) and expiring, bound to a session or to a relying-party token,
             // so a restart keeps it valid and a database reader cannot answer it.
-            try db.execute(sql: """
-                CREATE TABLE securityKey (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    credentialId BLOB NOT NULL UNIQUE CHECK (length(credentialId) BETWEEN 1 AND 1023),
-                    userPrincipalName TEXT NOT NULL,
-                    userHandle BLOB NOT NULL,
-                    site TEXT NOT NULL,
-                    -- The session that registered it; no foreign key, because a key outlives its session
-                    -- when retention purges closed sessions.
-                    sessionId TEXT NOT NULL,
-                    publicKey BLOB NOT NULL,
-                    algorithm INTEGER NOT NULL,
-                    signCount INTEGER NOT NULL CHECK (signCount >= 0),
-                    aaguid TEXT NOT NULL,
-                    attestationFormat TEXT NOT NULL,
-                    attestationType TEXT NOT NULL,
-                    attestationTrust TEXT NOT NULL,
-                    attestation TEXT NOT NULL,
-                    transports TEXT NOT NULL DEFAULT '[]',
-                    backupEligible BOOLEAN NOT NULL,
-                    backupState BOOLEAN NOT NULL,
-                    userVerified BOOLEAN NOT NULL,
-                    status TEXT NOT NULL CHECK (status IN ('pendingProof','active')),
-                    proven BOOLEAN NOT NULL DEFAULT 0,
-                    createdAt DATETIME NOT NULL,
-                    lastUsedAt DATETIME
-                );
-                CREATE INDEX securityKey_user ON securityKey(userPrincipalName, id);
-                CREATE INDEX securityKey_session ON securityKey(sessionId);
-                CREATE INDEX securityKey_site ON securityKey(site, id);
+            try db.execute(
+                sql: """
+                    CREATE TABLE securityKey (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        credentialId BLOB NOT NULL UNIQUE CHECK (length(credentialId) BETWEEN 1 AND 1023),
+                        userPrincipalName TEXT NOT NULL,
+                        userHandle BLOB NOT NULL,
+                        site TEXT NOT NULL,
+                        -- The session that registered it; no foreign key, because a key outlives its session
+                        -- when retention purges closed sessions.
+                        sessionId TEXT NOT NULL,
+                        publicKey BLOB NOT NULL,
+                        algorithm INTEGER NOT NULL,
+                        signCount INTEGER NOT NULL CHECK (signCount >= 0),
+                        aaguid TEXT NOT NULL,
+                        attestationFormat TEXT NOT NULL,
+                        attestationType TEXT NOT NULL,
+                        attestationTrust TEXT NOT NULL,
+                        attestation TEXT NOT NULL,
+                        transports TEXT NOT NULL DEFAULT '[]',
+                        backupEligible BOOLEAN NOT NULL,
+                        backupState BOOLEAN NOT NULL,
+                        userVerified BOOLEAN NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('pendingProof','active')),
+                        proven BOOLEAN NOT NULL DEFAULT 0,
+                        createdAt DATETIME NOT NULL,
+                        lastUsedAt DATETIME
+                    );
+                    CREATE INDEX securityKey_user ON securityKey(userPrincipalName, id);
+                    CREATE INDEX securityKey_session ON securityKey(sessionId);
+                    CREATE INDEX securityKey_site ON securityKey(site, id);
 
-                CREATE TABLE webauthnChallenge (
-                    digest BLOB PRIMARY KEY NOT NULL,
-                    purpose TEXT NOT NULL CHECK (purpose IN ('registration','testSignIn','assertion')),
-                    sessionId TEXT REFERENCES session(id),
-                    operatorId TEXT REFERENCES operator(id),
-                    userPrincipalName TEXT,
-                    userHandle BLOB,
-                    createdAt DATETIME NOT NULL,
-                    expiresAt DATETIME NOT NULL,
-                    usedAt DATETIME,
-                    CHECK ((sessionId IS NULL) <> (operatorId IS NULL))
-                );
-                CREATE INDEX webauthnChallenge_expiry ON webauthnChallenge(expiresAt);
-                """)
+                    CREATE TABLE webauthnChallenge (
+                        digest BLOB PRIMARY KEY NOT NULL,
+                        purpose TEXT NOT NULL CHECK (purpose IN ('registration','testSignIn','assertion')),
+                        sessionId TEXT REFERENCES session(id),
+                        operatorId TEXT REFERENCES operator(id),
+                        userPrincipalName TEXT,
+                        userHandle BLOB,
+                        createdAt DATETIME NOT NULL,
+                        expiresAt DATETIME NOT NULL,
+                        usedAt DATETIME,
+                        CHECK ((sessionId IS NULL) <> (operatorId IS NULL))
+                    );
+                    CREATE INDEX webauthnChallenge_expiry ON webauthnChallenge(expiresAt);
+                    """)
         }
         migrator.registerMigration("2026-11-26 batches and webhooks") { db in
             // A batch's idempotency key answers a replay row by row: the session created, or the refusal.
             // Webhook secrets are sealed under a key derived from the server secret; deliveries are an
             // outbox filled from the audit log behind a stored cursor, so a restart loses none.
-            try db.execute(sql: """
-                CREATE TABLE batchIdempotencyKey (
-                    operatorId TEXT NOT NULL REFERENCES operator(id),
-                    key TEXT NOT NULL,
-                    requestDigest BLOB NOT NULL,
-                    items TEXT NOT NULL,
-                    createdAt DATETIME NOT NULL,
-                    PRIMARY KEY (operatorId, key)
-                );
-                CREATE INDEX batchIdempotencyKey_age ON batchIdempotencyKey(createdAt);
+            try db.execute(
+                sql: """
+                    CREATE TABLE batchIdempotencyKey (
+                        operatorId TEXT NOT NULL REFERENCES operator(id),
+                        key TEXT NOT NULL,
+                        requestDigest BLOB NOT NULL,
+                        items TEXT NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        PRIMARY KEY (operatorId, key)
+                    );
+                    CREATE INDEX batchIdempotencyKey_age ON batchIdempotencyKey(createdAt);
 
-                CREATE TABLE webhook (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    url TEXT NOT NULL,
-                    eventTypes TEXT NOT NULL,
-                    description TEXT,
-                    secret BLOB NOT NULL,
-                    secretKeyVersion INTEGER NOT NULL,
-                    createdAt DATETIME NOT NULL,
-                    createdBy TEXT NOT NULL REFERENCES operator(id),
-                    deletedAt DATETIME
-                );
+                    CREATE TABLE webhook (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        eventTypes TEXT NOT NULL,
+                        description TEXT,
+                        secret BLOB NOT NULL,
+                        secretKeyVersion INTEGER NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        createdBy TEXT NOT NULL REFERENCES operator(id),
+                        deletedAt DATETIME
+                    );
 
-                CREATE TABLE webhookDelivery (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    webhookId TEXT NOT NULL REFERENCES webhook(id),
-                    eventSeq INTEGER NOT NULL,
-                    eventType TEXT NOT NULL,
-                    sessionId TEXT,
-                    payload TEXT NOT NULL,
-                    state TEXT NOT NULL CHECK (state IN ('pending','delivered','deadLetter','cancelled')),
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    nextAttemptAt DATETIME,
-                    lastAttemptAt DATETIME,
-                    lastStatus INTEGER,
-                    lastError TEXT,
-                    createdAt DATETIME NOT NULL,
-                    deliveredAt DATETIME,
-                    UNIQUE (webhookId, eventSeq)
-                );
-                CREATE INDEX webhookDelivery_due ON webhookDelivery(nextAttemptAt) WHERE state = 'pending';
-                CREATE INDEX webhookDelivery_webhook ON webhookDelivery(webhookId, id);
+                    CREATE TABLE webhookDelivery (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        webhookId TEXT NOT NULL REFERENCES webhook(id),
+                        eventSeq INTEGER NOT NULL,
+                        eventType TEXT NOT NULL,
+                        sessionId TEXT,
+                        payload TEXT NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending','delivered','deadLetter','cancelled')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        nextAttemptAt DATETIME,
+                        lastAttemptAt DATETIME,
+                        lastStatus INTEGER,
+                        lastError TEXT,
+                        createdAt DATETIME NOT NULL,
+                        deliveredAt DATETIME,
+                        UNIQUE (webhookId, eventSeq)
+                    );
+                    CREATE INDEX webhookDelivery_due ON webhookDelivery(nextAttemptAt) WHERE state = 'pending';
+                    CREATE INDEX webhookDelivery_webhook ON webhookDelivery(webhookId, id);
 
-                CREATE TABLE webhookCursor (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    seq INTEGER NOT NULL
-                );
-                INSERT INTO webhookCursor (id, seq) VALUES (1, COALESCE((SELECT seq FROM auditHead WHERE id = 1), 0));
-                """)
+                    CREATE TABLE webhookCursor (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        seq INTEGER NOT NULL
+                    );
+                    INSERT INTO webhookCursor (id, seq) VALUES (1, COALESCE((SELECT seq FROM auditHead WHERE id = 1), 0));
+                    """)
         }
         migrator.registerMigration("2026-11-26 retention checkpoint") { db in
             // Retention cuts a prefix off the audit chain: the checkpoint holds the MAC of the last event cut
             // (under its own MAC), verification starts from it, and only events at or before it may go.
-            try db.execute(sql: """
-                CREATE TABLE auditCheckpoint (
-                    id INTEGER PRIMARY KEY CHECK (id = 1),
-                    seq INTEGER NOT NULL,
-                    mac BLOB NOT NULL,
-                    checkpointMac BLOB NOT NULL,
-                    keyVersion INTEGER NOT NULL,
-                    createdAt DATETIME NOT NULL
-                );
-                DROP TRIGGER auditEvent_no_delete;
-                CREATE TRIGGER auditEvent_no_delete BEFORE DELETE ON auditEvent
-                    WHEN OLD.seq > COALESCE((SELECT seq FROM auditCheckpoint WHERE id = 1), 0)
-                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
-                CREATE INDEX session_closed ON session(closedAt) WHERE closedAt IS NOT NULL;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE auditCheckpoint (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        seq INTEGER NOT NULL,
+                        mac BLOB NOT NULL,
+                        checkpointMac BLOB NOT NULL,
+                        keyVersion INTEGER NOT NULL,
+                        createdAt DATETIME NOT NULL
+                    );
+                    DROP TRIGGER auditEvent_no_delete;
+                    CREATE TRIGGER auditEvent_no_delete BEFORE DELETE ON auditEvent
+                        WHEN OLD.seq > COALESCE((SELECT seq FROM auditCheckpoint WHERE id = 1), 0)
+                        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                    CREATE INDEX session_closed ON session(closedAt) WHERE closedAt IS NOT NULL;
+                    """)
         }
         migrator.registerMigration("2026-11-27 entra passes") { db in
             // Entra mode: one row per pass Graph is asked for. Written as an intent before the Graph call, so
             // that a crash between Graph's create and our commit is found and reconciled at start-up; the
             // revocation is `pending` from the transaction that closes the session until Graph confirms the
             // delete. The pass value is not here, nor in `pass` (whose digest is empty for these rows).
-            try db.execute(sql: """
-                CREATE TABLE entraPass (
-                    passId TEXT PRIMARY KEY NOT NULL REFERENCES pass(id),
-                    sessionId TEXT NOT NULL REFERENCES session(id),
-                    userPrincipalName TEXT NOT NULL,
-                    methodId TEXT,
-                    provisioning TEXT NOT NULL CHECK (provisioning IN ('provisioning','issued','failed')),
-                    revocation TEXT CHECK (revocation IN ('pending','confirmed')),
-                    isUsableOnce BOOLEAN NOT NULL,
-                    startsLater BOOLEAN NOT NULL,
-                    createdAt DATETIME NOT NULL,
-                    revocationAttempts INTEGER NOT NULL DEFAULT 0,
-                    revocationRetryAt DATETIME,
-                    revocationConfirmedAt DATETIME,
-                    lastError TEXT,
-                    CHECK (provisioning != 'issued' OR methodId IS NOT NULL),
-                    CHECK (revocation IS NULL OR methodId IS NOT NULL)
-                );
-                CREATE UNIQUE INDEX entraPass_method ON entraPass(methodId) WHERE methodId IS NOT NULL;
-                CREATE INDEX entraPass_session ON entraPass(sessionId);
-                CREATE INDEX entraPass_open_intent ON entraPass(createdAt) WHERE provisioning = 'provisioning';
-                CREATE INDEX entraPass_pending ON entraPass(createdAt) WHERE revocation = 'pending';
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE entraPass (
+                        passId TEXT PRIMARY KEY NOT NULL REFERENCES pass(id),
+                        sessionId TEXT NOT NULL REFERENCES session(id),
+                        userPrincipalName TEXT NOT NULL,
+                        methodId TEXT,
+                        provisioning TEXT NOT NULL CHECK (provisioning IN ('provisioning','issued','failed')),
+                        revocation TEXT CHECK (revocation IN ('pending','confirmed')),
+                        isUsableOnce BOOLEAN NOT NULL,
+                        startsLater BOOLEAN NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        revocationAttempts INTEGER NOT NULL DEFAULT 0,
+                        revocationRetryAt DATETIME,
+                        revocationConfirmedAt DATETIME,
+                        lastError TEXT,
+                        CHECK (provisioning != 'issued' OR methodId IS NOT NULL),
+                        CHECK (revocation IS NULL OR methodId IS NOT NULL)
+                    );
+                    CREATE UNIQUE INDEX entraPass_method ON entraPass(methodId) WHERE methodId IS NOT NULL;
+                    CREATE INDEX entraPass_session ON entraPass(sessionId);
+                    CREATE INDEX entraPass_open_intent ON entraPass(createdAt) WHERE provisioning = 'provisioning';
+                    CREATE INDEX entraPass_pending ON entraPass(createdAt) WHERE revocation = 'pending';
+                    """)
         }
         migrator.registerMigration("2026-11-27 session indexes by id, not state") { db in
             // The user and device indexes held the state too, so every state change (each redeem,
             // completion, sweep) moved an entry in each: more pages written per write. Ordered by id
             // instead, they never change after insert and serve the user and serial filters' id-ordered
             // pages; the few sessions of one user or device are filtered by state from their rows.
-            try db.execute(sql: """
-                DROP INDEX session_user;
-                CREATE INDEX session_user ON session(userPrincipalName, id);
-                DROP INDEX session_device;
-                CREATE INDEX session_device ON session(deviceId, id);
-                """)
+            try db.execute(
+                sql: """
+                    DROP INDEX session_user;
+                    CREATE INDEX session_user ON session(userPrincipalName, id);
+                    DROP INDEX session_device;
+                    CREATE INDEX session_device ON session(deviceId, id);
+                    """)
         }
         migrator.registerMigration("2026-11-27 live passes by expiry") { db in
             // The sweep found expired passes by walking every active session, once per sweep even with
@@ -367,21 +375,22 @@ enum Migrations {
             // or one site (a site-scoped operator's), so that a site's help desk can neither lift a global
             // incident lock nor lock the user out at other sites. Locks from before stay global: that is what
             // they were.
-            try db.execute(sql: """
-                CREATE TABLE issuanceLockByScope (
-                    userPrincipalName TEXT NOT NULL,
-                    site TEXT NOT NULL,
-                    lockedUntil DATETIME NOT NULL,
-                    reason TEXT NOT NULL,
-                    lockedBy TEXT NOT NULL REFERENCES operator(id),
-                    createdAt DATETIME NOT NULL,
-                    PRIMARY KEY (userPrincipalName, site)
-                );
-                INSERT INTO issuanceLockByScope (userPrincipalName, site, lockedUntil, reason, lockedBy, createdAt)
-                    SELECT userPrincipalName, '', lockedUntil, reason, lockedBy, createdAt FROM issuanceLock;
-                DROP TABLE issuanceLock;
-                ALTER TABLE issuanceLockByScope RENAME TO issuanceLock;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE issuanceLockByScope (
+                        userPrincipalName TEXT NOT NULL,
+                        site TEXT NOT NULL,
+                        lockedUntil DATETIME NOT NULL,
+                        reason TEXT NOT NULL,
+                        lockedBy TEXT NOT NULL REFERENCES operator(id),
+                        createdAt DATETIME NOT NULL,
+                        PRIMARY KEY (userPrincipalName, site)
+                    );
+                    INSERT INTO issuanceLockByScope (userPrincipalName, site, lockedUntil, reason, lockedBy, createdAt)
+                        SELECT userPrincipalName, '', lockedUntil, reason, lockedBy, createdAt FROM issuanceLock;
+                    DROP TABLE issuanceLock;
+                    ALTER TABLE issuanceLockByScope RENAME TO issuanceLock;
+                    """)
         }
         migrator.registerMigration("2026-12-05 webhooks by site") { db in
             // A webhook belongs to one site (a site admin's) or to none (a global admin's, every site's

@@ -103,7 +103,9 @@ struct PassRecord: StoredRecord, Equatable {
     var issuedBy: String?
 
     var terms: PassTerms {
-        PassTerms(startsAt: startsAt, expiresAt: expiresAt, maxUses: maxUses, uses: uses, revokedAt: revokedAt, lockedAt: lockedAt)
+        PassTerms(
+            startsAt: startsAt, expiresAt: expiresAt, maxUses: maxUses, uses: uses, revokedAt: revokedAt,
+            lockedAt: lockedAt)
     }
 }
 

@@ -27,6 +27,7 @@ extension StoredRecord {
 
     /// Deletes the row with this key, if there is one.
     static func delete(_ db: Database, _ key: some DatabaseValueConvertible) throws {
-        try db.cachedStatement(sql: "DELETE FROM \"\(databaseTableName)\" WHERE \"\(keyColumn)\" = ?").execute(arguments: [key])
+        try db.cachedStatement(sql: "DELETE FROM \"\(databaseTableName)\" WHERE \"\(keyColumn)\" = ?").execute(
+            arguments: [key])
     }
 }

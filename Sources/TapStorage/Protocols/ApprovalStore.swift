@@ -22,6 +22,8 @@ public protocol ApprovalStore: Sendable {
     func unlockIssuance(for user: UserPrincipalName, by actor: OperatorIdentity) async throws -> Bool
 
     /// Cancels every open session of `user` that `actor` may see, killing their passes and tokens; returns them.
-    func revokeEverything(of user: UserPrincipalName, reason: String, by actor: OperatorIdentity) async throws
+    func revokeEverything(
+        of user: UserPrincipalName, reason: String, by actor: OperatorIdentity
+    ) async throws
         -> [SessionID]
 }

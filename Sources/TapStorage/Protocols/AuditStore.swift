@@ -18,7 +18,9 @@ public protocol AuditStore: Sendable {
     ) async throws -> [AuditEvent]
 
     /// Session-level events after `sequence`, for one session or site or all, for the event streams.
-    func sessionEvents(after sequence: Int64, session: SessionID?, site: SiteName?, limit: Int) async throws
+    func sessionEvents(
+        after sequence: Int64, session: SessionID?, site: SiteName?, limit: Int
+    ) async throws
         -> [SessionFeedEvent]
 
     /// Writes one aggregated `request.refused` event per (caller, code, route).

@@ -16,6 +16,8 @@ public protocol DeviceStore: Sendable {
     func checkInDevice(session id: SessionID, serialNumber: SerialNumber, mdmDeviceID: String?) async throws -> Session
 
     /// An MDM script reports a device of its site enrolled: that device's open session completes.
-    func checkInDevice(serialNumber: SerialNumber, mdmDeviceID: String?, by actor: OperatorIdentity) async throws
+    func checkInDevice(
+        serialNumber: SerialNumber, mdmDeviceID: String?, by actor: OperatorIdentity
+    ) async throws
         -> Session
 }

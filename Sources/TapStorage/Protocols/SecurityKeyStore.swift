@@ -11,7 +11,9 @@ public protocol SecurityKeyStore: Sendable {
     ) async throws -> RegistrationStart
 
     /// Stores a test sign-in challenge for the session's new key and returns the keys that may answer it.
-    func beginTestSignIn(session id: SessionID, challengeDigest: [UInt8], lifetime: TimeInterval) async throws
+    func beginTestSignIn(
+        session id: SessionID, challengeDigest: [UInt8], lifetime: TimeInterval
+    ) async throws
         -> [KeyDescriptor]
 
     /// Stores an assertion challenge for a relying party and returns the keys it may be answered with.
@@ -20,7 +22,9 @@ public protocol SecurityKeyStore: Sendable {
     ) async throws -> [KeyDescriptor]
 
     /// Spends a stored challenge once; a second call with the same digest is refused.
-    func consumeChallenge(digest: [UInt8], purpose: ChallengePurpose, holder: ChallengeHolder) async throws
+    func consumeChallenge(
+        digest: [UInt8], purpose: ChallengePurpose, holder: ChallengeHolder
+    ) async throws
         -> ConsumedChallenge
 
     /// Records a verified new key for the session's user.
@@ -30,7 +34,9 @@ public protocol SecurityKeyStore: Sendable {
     func securityKey(credentialID: [UInt8]) async throws -> SecurityKey?
 
     /// Records the test sign-in that proved the session's new key.
-    func proveKey(_ keyID: SecurityKeyID, session id: SessionID, signCount: UInt32, backupState: Bool) async throws
+    func proveKey(
+        _ keyID: SecurityKeyID, session id: SessionID, signCount: UInt32, backupState: Bool
+    ) async throws
         -> KeyRegistration
 
     /// Records a verified sign-in with a key (its new sign count and backup state).

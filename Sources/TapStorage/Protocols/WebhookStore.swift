@@ -22,6 +22,7 @@ public protocol WebhookStore: Sendable {
     func deleteWebhook(_ id: WebhookID, site: SiteName?, by actor: OperatorIdentity) async throws
 
     /// Turns up to `chunk` new session events into deliveries, exactly once each; returns how many were queued.
+    @discardableResult
     func fillWebhookOutbox(chunk: Int) async throws -> Int
 
     /// How far the outbox has fallen behind the audit log (0: caught up).

@@ -21,7 +21,9 @@ public struct AuditAnchor: Sendable, Equatable {
 
     /// The anchor of `sequence` and `mac`, signed with the keyring's current version.
     public init?(sequence: Int64, mac: [UInt8], keyring: Keyring) {
-        guard let anchorMAC = keyring.mac(.audit, Self.message(sequence, mac), version: keyring.currentVersion) else { return nil }
+        guard let anchorMAC = keyring.mac(.audit, Self.message(sequence, mac), version: keyring.currentVersion) else {
+            return nil
+        }
         self.init(sequence: sequence, mac: mac, keyVersion: keyring.currentVersion, anchorMAC: anchorMAC)
     }
 
@@ -63,7 +65,8 @@ public struct AuditAnchor: Sendable, Equatable {
             fields[String(parts[0])] = String(parts[1])
         }
         guard let sequence = fields["sequence"].flatMap({ Int64($0) }), sequence >= 0,
-            let mac = fields["mac"].flatMap({ Hex.decode($0) }), let keyVersion = fields["keyVersion"].flatMap({ Int($0) }),
+            let mac = fields["mac"].flatMap({ Hex.decode($0) }),
+            let keyVersion = fields["keyVersion"].flatMap({ Int($0) }),
             let anchorMAC = fields["anchorMac"].flatMap({ Hex.decode($0) })
         else { return nil }
         self.init(sequence: sequence, mac: mac, keyVersion: keyVersion, anchorMAC: anchorMAC)
@@ -96,10 +99,12 @@ extension EnrollmentStore {
         if let anchor {
             guard anchor.isAuthentic(under: keyring) else { return "the audit anchor file was altered" }
             if anchor.sequence > (checkpointSequence ?? 0) {
-                let mac = try Data.fetchOne(db, sql: "SELECT mac FROM auditEvent WHERE seq = ?", arguments: [anchor.sequence])
+                let mac = try Data.fetchOne(
+                    db, sql: "SELECT mac FROM auditEvent WHERE seq = ?", arguments: [anchor.sequence])
                 guard let mac else {
                     let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM auditEvent") ?? checkpointSequence ?? 0
-                    return "the chain ends at event \(last) but its anchor records event \(anchor.sequence): events were deleted or the log was restarted"
+                    return
+                        "the chain ends at event \(last) but its anchor records event \(anchor.sequence): events were deleted or the log was restarted"
                 }
                 guard keyring.constantTimeEqual(Array(mac), anchor.mac) else {
                     return "event \(anchor.sequence) is not the one its anchor records: the chain was rewritten"

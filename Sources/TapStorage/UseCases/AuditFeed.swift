@@ -86,7 +86,9 @@ final class AuditCommitObserver: TransactionObserver, @unchecked Sendable {
     func databaseDidCommit(_ db: Database) {
         guard chain.appended else { return }
         chain.appended = false
-        if let head = try? Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM auditHead")) { feed.committed(upTo: head) }
+        if let head = try? Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM auditHead")) {
+            feed.committed(upTo: head)
+        }
     }
 
     func databaseDidRollback(_ db: Database) {

@@ -13,7 +13,8 @@ extension EnrollmentStore {
                 sql += " AND site = ?"
                 arguments += [site.value]
             }
-            return try Self.sessions(try SessionRecord.fetchAll(db, sql: sql + " ORDER BY id LIMIT 500", arguments: arguments), db: db)
+            return try Self.sessions(
+                try SessionRecord.fetchAll(db, sql: sql + " ORDER BY id LIMIT 500", arguments: arguments), db: db)
         }
     }
 
@@ -27,10 +28,13 @@ extension EnrollmentStore {
             {
                 throw EnrollmentError.proofing(problem)
             }
-            let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
+            let asked = try loaded.record.passRequest.map {
+                try decodeJSON(PassRequest.self, $0, what: "session.passRequest")
+            }
             let startsLater = (asked?.startDateTime).map { $0 > now } ?? false
             try self.apply(.approve(startsLater: startsLater), to: &loaded.record, action: "approve", now: now)
-            try self.recordDecision(&loaded.record, .approved, by: approver.id, proofing: proofing, reason: nil, now: now, db: db)
+            try self.recordDecision(
+                &loaded.record, .approved, by: approver.id, proofing: proofing, reason: nil, now: now, db: db)
         }
     }
 
@@ -38,7 +42,8 @@ extension EnrollmentStore {
     public func reject(_ id: SessionID, by approver: OperatorIdentity, reason: String) async throws -> Session {
         try await decide(id, by: approver) { loaded, _, now, db in
             try self.apply(.reject, to: &loaded.record, action: "reject", now: now)
-            try self.recordDecision(&loaded.record, .rejected, by: approver.id, proofing: nil, reason: reason, now: now, db: db)
+            try self.recordDecision(
+                &loaded.record, .rejected, by: approver.id, proofing: nil, reason: reason, now: now, db: db)
         }
     }
 
@@ -57,7 +62,8 @@ extension EnrollmentStore {
             }
             let settings = try loaded.record.settings(in: try loadPolicy(db))
             if let requester, let approverRecord = try OperatorRecord.find(db, approver.id.rawValue),
-                Self.areTied(requester, approverRecord, window: TimeInterval(settings.approvalTimeoutInMinutes * 60), now: now)
+                Self.areTied(
+                    requester, approverRecord, window: TimeInterval(settings.approvalTimeoutInMinutes * 60), now: now)
             {
                 throw EnrollmentError.tiedApproval
             }
@@ -72,7 +78,9 @@ extension EnrollmentStore {
     /// one operator created both and the newer is younger than the approval window (a fresh pair of puppets).
     /// Operators made at the server's console (`tapstation operator create`, no creator) are not tied by that:
     /// whoever has that shell holds the database and the server secret, which four-eyes cannot guard against.
-    static func areTied(_ requester: OperatorRecord, _ approver: OperatorRecord, window: TimeInterval, now: Date) -> Bool {
+    static func areTied(
+        _ requester: OperatorRecord, _ approver: OperatorRecord, window: TimeInterval, now: Date
+    ) -> Bool {
         if approver.createdBy == requester.id || requester.createdBy == approver.id { return true }
         guard let creator = approver.createdBy, creator == requester.createdBy else { return false }
         return now.timeIntervalSince(max(requester.createdAt, approver.createdAt)) < window
@@ -83,7 +91,8 @@ extension EnrollmentStore {
         _ record: inout SessionRecord, _ decision: Approval.Decision, by approver: OperatorID?, proofing: Proofing?,
         reason: String?, now: Date, db: Database
     ) throws {
-        var approval = try record.approval.map { try decodeJSON(Approval.self, $0, what: "session.approval") }
+        var approval =
+            try record.approval.map { try decodeJSON(Approval.self, $0, what: "session.approval") }
             ?? Approval(deadline: now)
         approval.decision = decision
         approval.decidedBy = approver
@@ -110,7 +119,8 @@ extension EnrollmentStore {
 
     /// Refuses when the user is locked out of issuance at `site`, by a lock on every site or on that one.
     func checkIssuanceLock(_ user: UserPrincipalName, site: SiteName, now: Date, db: Database) throws {
-        let sql = "SELECT MAX(lockedUntil) FROM issuanceLock WHERE userPrincipalName = ? AND site IN ('', ?) AND lockedUntil > ?"
+        let sql =
+            "SELECT MAX(lockedUntil) FROM issuanceLock WHERE userPrincipalName = ? AND site IN ('', ?) AND lockedUntil > ?"
         if let until = try Date.fetchOne(db.cachedStatement(sql: sql), arguments: [user.value, site.value, now]) {
             throw EnrollmentError.issuanceLocked(until: until)
         }
@@ -118,23 +128,43 @@ extension EnrollmentStore {
 
     /// Refuses when minting one more pass would pass a cap. Counted inside the write transaction, so under
     /// any concurrency exactly the cap succeeds.
-    func checkCaps(_ caps: IssuanceCaps, issuer: OperatorID, site: SiteName, privileged: Bool, now: Date, db: Database) throws {
+    func checkCaps(
+        _ caps: IssuanceCaps, issuer: OperatorID, site: SiteName, privileged: Bool, now: Date, db: Database
+    ) throws {
         // Times as stored text, built only for the caps that are set: this runs in every create.
-        let hourAgo = UTCTime.text(now.addingTimeInterval(-3600)), dayAgo = UTCTime.text(now.addingTimeInterval(-86_400))
+        let hourAgo = UTCTime.text(now.addingTimeInterval(-3600)),
+            dayAgo = UTCTime.text(now.addingTimeInterval(-86_400))
         func count(_ condition: String, _ arguments: StatementArguments) throws -> Int {
             let sql = "SELECT COUNT(*) FROM pass JOIN session ON session.id = pass.sessionId WHERE \(condition)"
             return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
         }
         let checks: [(String, Int?, String, () -> StatementArguments)] = [
-            ("passesPerOperatorPerHour", caps.perOperatorPerHour, "pass.issuedBy = ? AND pass.createdAt > ?", { [issuer.rawValue, hourAgo] }),
-            ("passesPerOperatorPerDay", caps.perOperatorPerDay, "pass.issuedBy = ? AND pass.createdAt > ?", { [issuer.rawValue, dayAgo] }),
-            ("passesPerSitePerHour", caps.perSitePerHour, "session.site = ? AND pass.createdAt > ?", { [site.value, hourAgo] }),
-            ("passesPerSitePerDay", caps.perSitePerDay, "session.site = ? AND pass.createdAt > ?", { [site.value, dayAgo] }),
-            ("privilegedPassesPerDay", privileged ? caps.privilegedPerDay : nil, "session.privilegedSubject = 1 AND pass.createdAt > ?", { [dayAgo] }),
+            (
+                "passesPerOperatorPerHour", caps.perOperatorPerHour, "pass.issuedBy = ? AND pass.createdAt > ?",
+                { [issuer.rawValue, hourAgo] }
+            ),
+            (
+                "passesPerOperatorPerDay", caps.perOperatorPerDay, "pass.issuedBy = ? AND pass.createdAt > ?",
+                { [issuer.rawValue, dayAgo] }
+            ),
+            (
+                "passesPerSitePerHour", caps.perSitePerHour, "session.site = ? AND pass.createdAt > ?",
+                { [site.value, hourAgo] }
+            ),
+            (
+                "passesPerSitePerDay", caps.perSitePerDay, "session.site = ? AND pass.createdAt > ?",
+                { [site.value, dayAgo] }
+            ),
+            (
+                "privilegedPassesPerDay", privileged ? caps.privilegedPerDay : nil,
+                "session.privilegedSubject = 1 AND pass.createdAt > ?", { [dayAgo] }
+            ),
         ]
         for (name, limit, condition, arguments) in checks {
             guard let limit else { continue }
-            if try count(condition, arguments()) >= limit { throw EnrollmentError.issuanceCapReached(cap: name, limit: limit) }
+            if try count(condition, arguments()) >= limit {
+                throw EnrollmentError.issuanceCapReached(cap: name, limit: limit)
+            }
         }
     }
 
@@ -161,11 +191,14 @@ extension EnrollmentStore {
 
     /// Locks a user out of issuance until a time (replacing an earlier lock of the same scope), audited. The lock
     /// has the actor's scope: every site for a global operator, the operator's own site otherwise.
-    public func lockIssuance(for user: UserPrincipalName, until: Date, reason: String, by actor: OperatorIdentity) async throws {
+    public func lockIssuance(
+        for user: UserPrincipalName, until: Date, reason: String, by actor: OperatorIdentity
+    ) async throws {
         try await write { db in
             let site = actor.site?.value ?? IssuanceLockRecord.everySite
             try IssuanceLockRecord(
-                userPrincipalName: user.value, site: site, lockedUntil: until, reason: reason, lockedBy: actor.id.rawValue,
+                userPrincipalName: user.value, site: site, lockedUntil: until, reason: reason,
+                lockedBy: actor.id.rawValue,
                 createdAt: world.now()
             ).save(db)
             try appendAudit(
@@ -184,11 +217,15 @@ extension EnrollmentStore {
         try await write { db in
             let now = world.now()
             if let site = actor.site {
-                let globalSQL = "SELECT COUNT(*) FROM issuanceLock WHERE userPrincipalName = ? AND site = '' AND lockedUntil > ?"
+                let globalSQL =
+                    "SELECT COUNT(*) FROM issuanceLock WHERE userPrincipalName = ? AND site = '' AND lockedUntil > ?"
                 if try Int.fetchOne(db, sql: globalSQL, arguments: [user.value, now]) ?? 0 > 0 {
-                    throw EnrollmentError.forbidden("this user's issuance lock was set for every site; only a global operator lifts it")
+                    throw EnrollmentError.forbidden(
+                        "this user's issuance lock was set for every site; only a global operator lifts it")
                 }
-                try db.execute(sql: "DELETE FROM issuanceLock WHERE userPrincipalName = ? AND site = ?", arguments: [user.value, site.value])
+                try db.execute(
+                    sql: "DELETE FROM issuanceLock WHERE userPrincipalName = ? AND site = ?",
+                    arguments: [user.value, site.value])
             } else {
                 try db.execute(sql: "DELETE FROM issuanceLock WHERE userPrincipalName = ?", arguments: [user.value])
             }
@@ -202,10 +239,13 @@ extension EnrollmentStore {
 
     /// Cancels every open session of a user that `actor` may see, in one transaction: every live pass and
     /// session token of theirs dies. Returns the cancelled sessions.
-    public func revokeEverything(of user: UserPrincipalName, reason: String, by actor: OperatorIdentity) async throws -> [SessionID] {
+    public func revokeEverything(
+        of user: UserPrincipalName, reason: String, by actor: OperatorIdentity
+    ) async throws -> [SessionID] {
         try await write { db in
             let now = world.currentSecond()
-            var sql = "SELECT * FROM session WHERE userPrincipalName = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"
+            var sql =
+                "SELECT * FROM session WHERE userPrincipalName = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"
             var arguments: StatementArguments = [user.value]
             if let site = actor.site {
                 sql += " AND site = ?"
@@ -217,8 +257,9 @@ extension EnrollmentStore {
                 try settle(&loaded, now: now, db: db)
                 guard try !loaded.record.sessionState.isTerminal else { continue }
                 try apply(.cancel, to: &loaded.record, action: "cancel", now: now)
-                try close(&loaded, event: .sessionCancelled, actor: actor.id.rawValue, now: now, db: db,
-                          data: ["reason": .string(reason), "revokeAll": .bool(true)])
+                try close(
+                    &loaded, event: .sessionCancelled, actor: actor.id.rawValue, now: now, db: db,
+                    data: ["reason": .string(reason), "revokeAll": .bool(true)])
                 cancelled.append(try parse(SessionID(record.id), "session.id"))
             }
             return cancelled

@@ -19,7 +19,8 @@ extension EnrollmentStore {
         let tail = try deferringHead ? (Self.lastAuditEvent(db) ?? Self.auditHead(db)) : Self.auditHead(db)
         let sequence: Int64 = (tail?.sequence ?? 0) + 1
         var record = AuditEventRecord(
-            seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session, actor: actor,
+            seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session,
+            actor: actor,
             data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
         record.mac = Data(try sign(Self.auditMessage(record, previousMAC: tail?.mac ?? []), version: record.keyVersion))
         // Prepared once per connection and run directly: every write use case appends one or two events.
@@ -60,11 +61,13 @@ extension EnrollmentStore {
         guard let headMAC = keyring.mac(.audit, headMessage(sequence, mac), version: keyring.currentVersion) else {
             throw StorageError.unknownKeyVersion(keyring.currentVersion)
         }
-        try db.cachedStatement(sql: """
-            INSERT INTO auditHead (id, seq, mac, headMac, keyVersion) VALUES (1, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, headMac = excluded.headMac,
-                keyVersion = excluded.keyVersion
-            """).execute(arguments: [sequence, Data(mac), Data(headMAC), keyring.currentVersion])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO auditHead (id, seq, mac, headMac, keyVersion) VALUES (1, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, headMac = excluded.headMac,
+                    keyVersion = excluded.keyVersion
+                """
+        ).execute(arguments: [sequence, Data(mac), Data(headMAC), keyring.currentVersion])
     }
 
     private static func auditHead(_ db: Database) throws -> (sequence: Int64, mac: [UInt8])? {
@@ -84,7 +87,9 @@ extension EnrollmentStore {
     }
 
     private func sign(_ message: [UInt8], version: Int) throws -> [UInt8] {
-        guard let mac = keyring.mac(.audit, message, version: version) else { throw StorageError.unknownKeyVersion(version) }
+        guard let mac = keyring.mac(.audit, message, version: version) else {
+            throw StorageError.unknownKeyVersion(version)
+        }
         return mac
     }
 
@@ -127,7 +132,9 @@ extension EnrollmentStore {
         var previousMAC: [UInt8] = []
         var expected: Int64 = 1
         // After a retention purge the chain starts at its checkpoint, whose own MAC must hold.
-        if let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, mac, checkpointMac, keyVersion FROM auditCheckpoint WHERE id = 1") {
+        if let checkpoint = try Row.fetchOne(
+            db, sql: "SELECT seq, mac, checkpointMac, keyVersion FROM auditCheckpoint WHERE id = 1")
+        {
             let (sequence, mac): (Int64, [UInt8]) = (checkpoint[0], Array(checkpoint[1] as Data))
             guard let expectedMAC = keyring.mac(.audit, Self.checkpointMessage(sequence, mac), version: checkpoint[3]),
                 keyring.constantTimeEqual(expectedMAC, Array(checkpoint[2] as Data))
@@ -142,7 +149,9 @@ extension EnrollmentStore {
             if record.seq != expected {
                 return .broken(sequence: expected, reason: "event \(expected) is missing (next is \(record.seq))")
             }
-            guard let mac = keyring.mac(.audit, Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion),
+            guard
+                let mac = keyring.mac(
+                    .audit, Self.auditMessage(record, previousMAC: previousMAC), version: record.keyVersion),
                 keyring.constantTimeEqual(mac, Array(record.mac))
             else {
                 return .broken(sequence: record.seq, reason: "event \(record.seq) was altered or its predecessor was")
@@ -172,7 +181,8 @@ extension EnrollmentStore {
     /// Events in chain order, filtered; `after` is the last sequence the caller has seen. With `site`, only
     /// events of that site's sessions.
     public func auditEvents(
-        sessionID: SessionID? = nil, site: SiteName? = nil, since: Date? = nil, until: Date? = nil, type: AuditEventType? = nil,
+        sessionID: SessionID? = nil, site: SiteName? = nil, since: Date? = nil, until: Date? = nil,
+        type: AuditEventType? = nil,
         after: Int64? = nil, limit: Int
     ) async throws -> [AuditEvent] {
         try await pool.read { db in
@@ -216,7 +226,10 @@ extension EnrollmentStore {
         for refusal in refusals {
             try appendAudit(
                 db, .requestRefused, session: nil, actor: refusal.actor,
-                data: ["code": .string(refusal.code), "route": .string(refusal.route), "count": .number(Double(refusal.count))])
+                data: [
+                    "code": .string(refusal.code), "route": .string(refusal.route),
+                    "count": .number(Double(refusal.count)),
+                ])
         }
     }
 }

@@ -34,7 +34,8 @@ extension EnrollmentStore {
             }
             if let auditAnchor {
                 try db.execute(sql: "CREATE TABLE backupAuditAnchor (fileText TEXT NOT NULL)")
-                try db.execute(sql: "INSERT INTO backupAuditAnchor (fileText) VALUES (?)", arguments: [auditAnchor.fileText])
+                try db.execute(
+                    sql: "INSERT INTO backupAuditAnchor (fileText) VALUES (?)", arguments: [auditAnchor.fileText])
             }
         }
         // A backup is one self-contained file: fold the WAL in and leave rollback-journal mode.
@@ -51,7 +52,8 @@ extension EnrollmentStore {
         return try queue.read { db in
             let integrity = try String.fetchAll(db, sql: "PRAGMA integrity_check")
             let hasSecret = try db.tableExists("backupSecret")
-            let anchorText = try db.tableExists("backupAuditAnchor")
+            let anchorText =
+                try db.tableExists("backupAuditAnchor")
                 ? try String.fetchOne(db, sql: "SELECT fileText FROM backupAuditAnchor") : nil
             return BackupInspection(
                 isIntact: integrity == ["ok"],
@@ -80,7 +82,7 @@ extension EnrollmentStore {
 extension EnrollmentStore {
     /// Records that the server secret moved to a new version (the event is MACed with the new one).
     public func recordSecretRotation(from oldVersion: Int, to newVersion: Int) async throws {
-        try await pool.write { db in
+        _ = try await pool.write { db in
             try appendAudit(
                 db, .secretRotated, session: nil, actor: "local-cli",
                 data: ["fromVersion": .number(Double(oldVersion)), "toVersion": .number(Double(newVersion))])

@@ -19,7 +19,8 @@ extension EnrollmentStore {
         try await write { db in
             if let idempotency,
                 let earlier = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT requestDigest, items FROM batchIdempotencyKey WHERE operatorId = ? AND key = ?"),
+                    db.cachedStatement(
+                        sql: "SELECT requestDigest, items FROM batchIdempotencyKey WHERE operatorId = ? AND key = ?"),
                     arguments: [creator.id.rawValue, idempotency.key])
             {
                 guard keyring.constantTimeEqual(Array(earlier[0] as Data), idempotency.requestDigest) else {
@@ -49,7 +50,8 @@ extension EnrollmentStore {
                         }
                         switch outcome {
                         case .created(let issued): outcomes.append(.created(issued))
-                        case .awaitingApproval(let session), .replayed(let session): outcomes.append(.awaitingApproval(session))
+                        case .awaitingApproval(let session), .replayed(let session):
+                            outcomes.append(.awaitingApproval(session))
                         // A local create never answers `createdExternally`; batches are refused in Entra mode.
                         case .createdExternally, nil: throw GroupCommitError.transactionAborted
                         }
@@ -63,12 +65,14 @@ extension EnrollmentStore {
                 let items = outcomes.map { outcome -> StoredBatchItem in
                     switch outcome {
                     case .created(let issued): StoredBatchItem(sessionId: issued.session.id.rawValue, problem: nil)
-                    case .awaitingApproval(let session), .replayed(let session): StoredBatchItem(sessionId: session.id.rawValue, problem: nil)
+                    case .awaitingApproval(let session), .replayed(let session):
+                        StoredBatchItem(sessionId: session.id.rawValue, problem: nil)
                     case .refused(let problem): StoredBatchItem(sessionId: nil, problem: problem)
                     }
                 }
                 try db.execute(
-                    sql: "INSERT INTO batchIdempotencyKey (operatorId, key, requestDigest, items, createdAt) VALUES (?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT INTO batchIdempotencyKey (operatorId, key, requestDigest, items, createdAt) VALUES (?, ?, ?, ?, ?)",
                     arguments: [
                         creator.id.rawValue, idempotency.key, Data(idempotency.requestDigest), encodeJSON(items),
                         UTCTime.text(world.currentSecond()),

@@ -23,7 +23,9 @@ extension EnrollmentStore {
                 arguments: [site.value, limit])
             let sessions = try Self.sessions(records, db: db)
             let last = try db.cachedStatement(
-                sql: "SELECT type, time FROM auditEvent WHERE sessionId = ? AND type NOT IN ('request.refused') ORDER BY seq DESC LIMIT 1")
+                sql:
+                    "SELECT type, time FROM auditEvent WHERE sessionId = ? AND type NOT IN ('request.refused') ORDER BY seq DESC LIMIT 1"
+            )
             return try sessions.map { session in
                 let row = try Row.fetchOne(last, arguments: [session.id.rawValue])
                 return BoardEntry(

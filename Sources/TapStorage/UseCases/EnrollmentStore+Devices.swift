@@ -5,7 +5,8 @@ import TapCore
 extension EnrollmentStore {
     /// A page of devices visible to `viewer`, newest first.
     public func devices(
-        serialNumber: SerialNumber?, site: SiteName?, visibleTo viewer: OperatorIdentity, after cursor: DeviceID?, limit: Int
+        serialNumber: SerialNumber?, site: SiteName?, visibleTo viewer: OperatorIdentity, after cursor: DeviceID?,
+        limit: Int
     ) async throws -> Page<Device> {
         try await pool.read { db in
             let request = DeviceRecord.all()

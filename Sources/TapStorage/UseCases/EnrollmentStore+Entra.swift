@@ -15,7 +15,8 @@ extension EnrollmentStore: EntraLedger {
                 return .awaitingApproval(try new.record.domain(device: new.device, pass: nil))
             }
             try checkCaps(
-                new.settings.caps, issuer: creator.id, site: new.site, privileged: new.isPrivileged, now: new.now, db: db)
+                new.settings.caps, issuer: creator.id, site: new.site, privileged: new.isPrivileged, now: new.now,
+                db: db)
             return .provision(
                 try insertProvisioningIntent(for: new.record, plan: new.plan, issuer: creator.id, now: new.now, db: db))
         }
@@ -73,10 +74,12 @@ extension EnrollmentStore: EntraLedger {
             try appendAudit(
                 db, .passIssued, session: intent.sessionID.rawValue, actor: pass.issuedBy ?? "system",
                 data: [
-                    "passId": .string(pass.id), "authority": "entra", "userPrincipalName": .string(entra.userPrincipalName),
+                    "passId": .string(pass.id), "authority": "entra",
+                    "userPrincipalName": .string(entra.userPrincipalName),
                     "entraMethodId": .string(method.methodID), "isUsableOnce": .bool(method.isUsableOnce),
                     "usesCounted": .bool(false), "maxUses": .number(Double(pass.maxUses)),
-                    "lifetimeInMinutes": .number(Double(method.lifetimeInMinutes)), "startDateTime": auditTime(pass.startsAt),
+                    "lifetimeInMinutes": .number(Double(method.lifetimeInMinutes)),
+                    "startDateTime": auditTime(pass.startsAt),
                     "replacedEntraMethodIds": .array(method.replacedMethodIDs.map(JSONValue.string)),
                 ])
             if let idempotency, let issuer = pass.issuedBy, pass.revokedAt == nil {
@@ -114,7 +117,8 @@ extension EnrollmentStore: EntraLedger {
             guard var entra = try EntraPassRecord.find(db, intent.passID.rawValue), entra.provisioning == "provisioning"
             else { return }
             entra.provisioning = EntraPassStatus.Provisioning.failed.rawValue
-            entra.lastError = "reconciled after an interrupted create; deleted \(deletedMethodIDs.count) pass(es) in Entra"
+            entra.lastError =
+                "reconciled after an interrupted create; deleted \(deletedMethodIDs.count) pass(es) in Entra"
             try entra.update(db)
             try cancelIfOpen(
                 intent.sessionID.rawValue, reason: "entra: the pass's creation was interrupted; nobody saw its value",
@@ -124,14 +128,20 @@ extension EnrollmentStore: EntraLedger {
 
     public func trackedEntraMethodIDs() async throws -> Set<String> {
         try await pool.read { db in
-            Set(try String.fetchAll(
-                db, sql: "SELECT methodId FROM entraPass WHERE methodId IS NOT NULL AND (revocation IS NULL OR revocation = 'pending')"))
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql:
+                        "SELECT methodId FROM entraPass WHERE methodId IS NOT NULL AND (revocation IS NULL OR revocation = 'pending')"
+                ))
         }
     }
 
     public func supersedeEntraPass(methodID: String, by actor: OperatorIdentity) async throws -> PendingRevocation? {
         try await write { db in
-            guard let entra = try EntraPassRecord.fetchOne(db, sql: "SELECT * FROM entraPass WHERE methodId = ?", arguments: [methodID])
+            guard
+                let entra = try EntraPassRecord.fetchOne(
+                    db, sql: "SELECT * FROM entraPass WHERE methodId = ?", arguments: [methodID])
             else { return nil }
             if entra.revocation == nil {
                 try cancelIfOpen(
@@ -148,7 +158,8 @@ extension EnrollmentStore: EntraLedger {
             let rows: [EntraPassRecord]
             if let session {
                 rows = try EntraPassRecord.fetchAll(
-                    db, sql: "SELECT * FROM entraPass WHERE revocation = 'pending' AND sessionId = ?", arguments: [session.rawValue])
+                    db, sql: "SELECT * FROM entraPass WHERE revocation = 'pending' AND sessionId = ?",
+                    arguments: [session.rawValue])
             } else {
                 rows = try EntraPassRecord.fetchAll(
                     db, sql: "SELECT * FROM entraPass WHERE revocation = 'pending' ORDER BY createdAt")
@@ -159,7 +170,9 @@ extension EnrollmentStore: EntraLedger {
 
     public func confirmRevocation(_ revocation: PendingRevocation, outcome: String) async throws {
         try await write { db in
-            guard var row = try EntraPassRecord.find(db, revocation.passID.rawValue), row.revocation == "pending" else { return }
+            guard var row = try EntraPassRecord.find(db, revocation.passID.rawValue), row.revocation == "pending" else {
+                return
+            }
             row.revocation = EntraPassStatus.Revocation.confirmed.rawValue
             row.revocationConfirmedAt = world.currentSecond()
             row.revocationAttempts += 1
@@ -168,7 +181,8 @@ extension EnrollmentStore: EntraLedger {
             try appendAudit(
                 db, .passRevocationConfirmed, session: row.sessionId, actor: "system",
                 data: [
-                    "passId": .string(row.passId), "entraMethodId": .string(row.methodId ?? ""), "outcome": .string(outcome),
+                    "passId": .string(row.passId), "entraMethodId": .string(row.methodId ?? ""),
+                    "outcome": .string(outcome),
                     "attempts": .number(Double(row.revocationAttempts)),
                 ])
         }
@@ -176,7 +190,9 @@ extension EnrollmentStore: EntraLedger {
 
     public func noteRevocationFailure(_ revocation: PendingRevocation, reason: String, retryAt: Date) async throws {
         try await write { db in
-            guard var row = try EntraPassRecord.find(db, revocation.passID.rawValue), row.revocation == "pending" else { return }
+            guard var row = try EntraPassRecord.find(db, revocation.passID.rawValue), row.revocation == "pending" else {
+                return
+            }
             row.revocationAttempts += 1
             row.revocationRetryAt = retryAt
             row.lastError = reason
@@ -203,7 +219,8 @@ extension EnrollmentStore: EntraLedger {
                 WatchedEntraSession(
                     sessionID: try parse(SessionID(row["id"] as String), "session.id"),
                     scenario: try parse(Scenario(rawValue: row["scenario"]), "session.scenario"),
-                    userPrincipalName: try parse(UserPrincipalName(row["userPrincipalName"] as String), "session.userPrincipalName"),
+                    userPrincipalName: try parse(
+                        UserPrincipalName(row["userPrincipalName"] as String), "session.userPrincipalName"),
                     serialNumber: (row["serialNumber"] as String?).flatMap(SerialNumber.init),
                     createdAt: row["createdAt"], methodID: row["methodId"], isUsableOnce: row["isUsableOnce"],
                     storedState: try parse(SessionState(rawValue: row["state"]), "session.state"))
@@ -222,7 +239,8 @@ extension EnrollmentStore: EntraLedger {
             try pass.updateRow(db)
             let settings = try loaded.record.settings(in: try loadPolicy(db))
             loaded.record.firstUsedAt = now
-            loaded.record.completionDeadline = now.addingTimeInterval(TimeInterval(settings.completionDeadlineInMinutes * 60))
+            loaded.record.completionDeadline = now.addingTimeInterval(
+                TimeInterval(settings.completionDeadlineInMinutes * 60))
             if let deviceID = loaded.record.deviceId {
                 try db.execute(
                     sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?",
@@ -302,7 +320,8 @@ extension EnrollmentStore: EntraLedger {
             sessionID: try parse(SessionID(row.sessionId), "entraPass.sessionId"),
             userPrincipalName: try parse(UserPrincipalName(row.userPrincipalName), "entraPass.userPrincipalName"),
             createdAt: row.createdAt, startsAt: pass.startsAt,
-            lifetimeInMinutes: Int(pass.expiresAt.timeIntervalSince(pass.startsAt) / 60), isUsableOnce: row.isUsableOnce,
+            lifetimeInMinutes: Int(pass.expiresAt.timeIntervalSince(pass.startsAt) / 60),
+            isUsableOnce: row.isUsableOnce,
             startsLater: row.startsLater)
     }
 
@@ -332,7 +351,9 @@ public struct LocalPassAuthority: PassAuthority {
         try await store.createSession(request, by: creator, idempotency: idempotency)
     }
 
-    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> ReissuedPass {
+    public func reissuePass(
+        _ id: SessionID, request: PassRequest, by actor: OperatorIdentity
+    ) async throws -> ReissuedPass {
         .local(try await store.reissuePass(id, request: request, by: actor))
     }
 

@@ -18,7 +18,9 @@ extension EnrollmentStore {
 
     /// Session events after `sequence`, oldest first, of one session or of one site's sessions (or of all
     /// sites when both are nil). Reads go by the audit sequence, so the cost is the events returned.
-    public func sessionEvents(after sequence: Int64, session: SessionID?, site: SiteName?, limit: Int) async throws -> [SessionFeedEvent] {
+    public func sessionEvents(
+        after sequence: Int64, session: SessionID?, site: SiteName?, limit: Int
+    ) async throws -> [SessionFeedEvent] {
         var sql = """
             SELECT a.seq, a.time, a.type, a.sessionId, s.state FROM auditEvent a JOIN session s ON s.id = a.sessionId
             WHERE a.seq > ? AND a.type IN (\(Self.sessionEventTypes))

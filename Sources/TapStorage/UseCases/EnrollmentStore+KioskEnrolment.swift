@@ -42,12 +42,15 @@ extension EnrollmentStore {
             let now = world.currentSecond()
             let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
             let code = PassCode.generate(length: Self.enrolmentCodeLength, randomBytes: world.randomBytes)
-            guard let tokenDigest = keyring.tokenDigest(unknownToken), let codeDigest = enrolmentCodeDigest(code.normalized, version: nil)
+            guard let tokenDigest = keyring.tokenDigest(unknownToken),
+                let codeDigest = enrolmentCodeDigest(code.normalized, version: nil)
             else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
             let record = OperatorRecord(
-                id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue, site: request.site?.value,
+                id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue,
+                site: request.site?.value,
                 userPrincipalName: request.userPrincipalName?.value, tokenDigest: Data(tokenDigest),
-                allowedSubjects: encodeJSON(request.allowedSubjects), allowedSources: encodeJSON(request.allowedSources),
+                allowedSubjects: encodeJSON(request.allowedSubjects),
+                allowedSources: encodeJSON(request.allowedSources),
                 createdAt: now, createdBy: creator?.id.rawValue, expiresAt: request.expiresAt, revokedAt: nil,
                 keyVersion: keyring.currentVersion)
             try record.insert(db)
@@ -72,19 +75,25 @@ extension EnrollmentStore {
     public func exchangeKioskEnrolmentCode(_ presented: String) async throws -> (Operator, BearerToken)? {
         // A malformed code is MACed like any other, so its refusal takes as long as a wrong one's.
         let text = PassCode.parse(presented)?.normalized ?? "unparseable:" + presented
-        let digests = keyring.versions.compactMap { version in enrolmentCodeDigest(text, version: version).map { (version, Data($0)) } }
+        let digests = keyring.versions.compactMap { version in
+            enrolmentCodeDigest(text, version: version).map { (version, Data($0)) }
+        }
         let enrolled = try await pool.write { db -> (Operator, BearerToken)? in
             let now = world.currentSecond()
             var found: KioskEnrolmentCodeRecord?
             for (version, digest) in digests {
-                found = try KioskEnrolmentCodeRecord.fetchOne(
-                    db, sql: "SELECT * FROM kioskEnrolmentCode WHERE digest = ? AND keyVersion = ?", arguments: [digest, version]) ?? found
+                found =
+                    try KioskEnrolmentCodeRecord.fetchOne(
+                        db, sql: "SELECT * FROM kioskEnrolmentCode WHERE digest = ? AND keyVersion = ?",
+                        arguments: [digest, version]) ?? found
             }
             guard var code = found, code.usedAt == nil, code.expiresAt > now,
                 var record = try OperatorRecord.find(db, code.operatorId), record.revokedAt == nil
             else { return nil }
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
-            guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+            guard let digest = keyring.tokenDigest(token) else {
+                throw StorageError.unknownKeyVersion(keyring.currentVersion)
+            }
             record.tokenDigest = Data(digest)
             record.keyVersion = keyring.currentVersion
             try record.update(db)

@@ -34,11 +34,14 @@ struct LoadedSession {
 extension EnrollmentStore {
     /// Mints a pass for a session: the first pass of an approved request (collected by the operator who asked,
     /// once), or a fresh pass for a session whose pass expired, locked, or must be replaced (the old one dies).
-    public func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> IssuedPass {
+    public func reissuePass(
+        _ id: SessionID, request: PassRequest, by actor: OperatorIdentity
+    ) async throws -> IssuedPass {
         try await write { db in
             let now = world.currentSecond()
             let (loaded, plan) = try prepareReissue(id, request: request, by: actor, limits: nil, now: now, db: db)
-            let (code, _) = try mintPass(plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
+            let (code, _) = try mintPass(
+                plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
             try RedeemFailureRecord.delete(db, loaded.record.userPrincipalName)
             return IssuedPass(session: try parse(try Self.session(id: id.rawValue, db: db), "session"), pass: code)
         }
@@ -48,7 +51,8 @@ extension EnrollmentStore {
     /// old pass revoked, the session row given the new plan. `limits` are an outside authority's bounds on the
     /// pass (Entra's policy).
     func prepareReissue(
-        _ id: SessionID, request: PassRequest, by actor: OperatorIdentity, limits: AuthorityPassLimits?, now: Date, db: Database
+        _ id: SessionID, request: PassRequest, by actor: OperatorIdentity, limits: AuthorityPassLimits?, now: Date,
+        db: Database
     ) throws -> (LoadedSession, PassPlan) {
         var loaded = try loadForChange(id, visibleTo: actor, db: db)
         try settle(&loaded, now: now, db: db)
@@ -69,18 +73,22 @@ extension EnrollmentStore {
             if let decidedAt = session.approval?.decidedAt, now >= decidedAt.addingTimeInterval(window) {
                 throw EnrollmentError.approvalSpent(.lapsed)
             }
-            let asked = try loaded.record.passRequest.map { try decodeJSON(PassRequest.self, $0, what: "session.passRequest") }
+            let asked = try loaded.record.passRequest.map {
+                try decodeJSON(PassRequest.self, $0, what: "session.passRequest")
+            }
             plan = try Self.planOrThrow(policy.plan(asked ?? PassRequest(), site: site, scenario: scenario, now: now))
         } else {
             // Four-eyes guards every pass of the session, not only the first: whoever reissues (the approver,
             // another issuer, a kiosk) would otherwise mint a fresh pass that nobody approved.
             if session.approval != nil { throw EnrollmentError.approvalSpent(.collected) }
-            plan = try Self.planOrThrow(policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
+            plan = try Self.planOrThrow(
+                policy.plan(request, site: site, scenario: scenario, now: now, allowFutureStart: false))
             try apply(.reissue, to: &loaded.record, action: "reissue", now: now)
             try revokeLivePass(&loaded, reason: "reissued", actor: actor.id.rawValue, now: now, db: db)
         }
         if let violation = limits?.violation(of: plan) { throw EnrollmentError.policy(violation) }
-        try checkCaps(settings.caps, issuer: actor.id, site: site, privileged: session.isPrivilegedSubject, now: now, db: db)
+        try checkCaps(
+            settings.caps, issuer: actor.id, site: site, privileged: session.isPrivilegedSubject, now: now, db: db)
         loaded.record.completionDeadline = plan.plannedCompletionDeadline
         loaded.record.passRequest = nil
         if collecting, plan.startsAt <= now, loaded.record.state == SessionState.pending.rawValue {
@@ -97,8 +105,9 @@ extension EnrollmentStore {
             var loaded = try loadForChange(id, visibleTo: actor, db: db)
             try settle(&loaded, now: now, db: db)
             try apply(.cancel, to: &loaded.record, action: "cancel", now: now)
-            try close(&loaded, event: .sessionCancelled, actor: actor.id.rawValue, now: now, db: db,
-                      data: ["reason": reason.map(JSONValue.string) ?? .null])
+            try close(
+                &loaded, event: .sessionCancelled, actor: actor.id.rawValue, now: now, db: db,
+                data: ["reason": reason.map(JSONValue.string) ?? .null])
             return try parse(try Self.session(id: id.rawValue, db: db), "session")
         }
     }
@@ -111,7 +120,8 @@ extension EnrollmentStore {
             try settle(&loaded, now: now, db: db)
             try apply(.complete, to: &loaded.record, action: "complete", now: now)
             try markDeviceEnrolled(loaded.record, mdmDeviceID: nil, actor: actor.id.rawValue, now: now, db: db)
-            try close(&loaded, event: .sessionCompleted, actor: actor.id.rawValue, now: now, db: db, data: ["by": "operator"])
+            try close(
+                &loaded, event: .sessionCompleted, actor: actor.id.rawValue, now: now, db: db, data: ["by": "operator"])
             return try parse(try Self.session(id: id.rawValue, db: db), "session")
         }
     }
@@ -131,17 +141,20 @@ extension EnrollmentStore {
             guard loaded.record.scenario == Scenario.deviceEnrollment.rawValue,
                 let deviceID = loaded.record.deviceId, let device = try DeviceRecord.find(db, deviceID)
             else {
-                throw EnrollmentError.invalidRequest(field: "serialNumber", reason: "cannot be checked in: this session enrolls no device")
+                throw EnrollmentError.invalidRequest(
+                    field: "serialNumber", reason: "cannot be checked in: this session enrolls no device")
             }
             guard device.serialNumber == serialNumber.value else {
                 throw EnrollmentError.conflict("serial number \(serialNumber) is not this session's device")
             }
             guard try loaded.record.sessionState == .inProgress else {
-                throw EnrollmentError.invalidStateTransition(from: try loaded.record.sessionState, action: "device check-in")
+                throw EnrollmentError.invalidStateTransition(
+                    from: try loaded.record.sessionState, action: "device check-in")
             }
             try apply(.complete, to: &loaded.record, action: "device check-in", now: now)
             try markDeviceEnrolled(loaded.record, mdmDeviceID: mdmDeviceID, actor: "session-token", now: now, db: db)
-            try close(&loaded, event: .sessionCompleted, actor: "session-token", now: now, db: db, data: ["by": "device"])
+            try close(
+                &loaded, event: .sessionCompleted, actor: "session-token", now: now, db: db, data: ["by": "device"])
             return try parse(try Self.session(id: id.rawValue, db: db), "session")
         }
     }
@@ -173,7 +186,8 @@ extension EnrollmentStore {
             }
             try apply(.complete, to: &loaded.record, action: "device check-in", now: now)
             try markDeviceEnrolled(loaded.record, mdmDeviceID: mdmDeviceID, actor: actor.id.rawValue, now: now, db: db)
-            try close(&loaded, event: .sessionCompleted, actor: actor.id.rawValue, now: now, db: db, data: ["by": "mdm"])
+            try close(
+                &loaded, event: .sessionCompleted, actor: actor.id.rawValue, now: now, db: db, data: ["by": "mdm"])
             return try parse(try Self.session(id: record.id, db: db), "session")
         }
     }
@@ -188,7 +202,9 @@ extension EnrollmentStore {
     }
 
     func livePass(of sessionID: String, db: Database) throws -> PassRecord? {
-        try PassRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM pass WHERE sessionId = ? AND revokedAt IS NULL"), arguments: [sessionID])
+        try PassRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM pass WHERE sessionId = ? AND revokedAt IS NULL"),
+            arguments: [sessionID])
     }
 
     func apply(_ event: SessionEvent, to record: inout SessionRecord, action: String, now: Date) throws {
@@ -204,7 +220,8 @@ extension EnrollmentStore {
     func settle(_ loaded: inout LoadedSession, now: Date, db: Database) throws {
         let events = SessionTimeline.dueEvents(
             state: try loaded.record.sessionState, pass: loaded.pass?.terms,
-            completionDeadline: loaded.record.completionDeadline, approvalDeadline: loaded.record.approvalDeadline, now: now)
+            completionDeadline: loaded.record.completionDeadline, approvalDeadline: loaded.record.approvalDeadline,
+            now: now)
         guard !events.isEmpty else { return }
         for event in events {
             try apply(event, to: &loaded.record, action: event.description, now: now)
@@ -212,10 +229,14 @@ extension EnrollmentStore {
             case .passExpired:
                 try appendAudit(db, .passExpired, session: loaded.record.id, actor: "system")
             case .reject:
-                try recordDecision(&loaded.record, .rejected, by: nil, proofing: nil, reason: "timeout", now: now, db: db)
+                try recordDecision(
+                    &loaded.record, .rejected, by: nil, proofing: nil, reason: "timeout", now: now, db: db)
             case .deadlinePassed:
                 if let deviceID = loaded.record.deviceId {
-                    try db.cachedStatement(sql: "UPDATE device SET enrollmentState = 'failed' WHERE id = ? AND enrollmentState = 'enrolling'").execute(arguments: [deviceID])
+                    try db.cachedStatement(
+                        sql:
+                            "UPDATE device SET enrollmentState = 'failed' WHERE id = ? AND enrollmentState = 'enrolling'"
+                    ).execute(arguments: [deviceID])
                 }
                 try close(&loaded, event: .sessionAbandoned, actor: "system", now: now, db: db)
             default:
@@ -234,9 +255,12 @@ extension EnrollmentStore {
         try loaded.saveRecord(db)
         try appendAudit(db, event, session: loaded.record.id, actor: actor, data: data)
         try revokeLivePass(&loaded, reason: event.rawValue, actor: actor, now: now, db: db)
-        try db.cachedStatement(sql: "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL").execute(arguments: [UTCTime.text(now), loaded.record.id])
+        try db.cachedStatement(sql: "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL")
+            .execute(arguments: [UTCTime.text(now), loaded.record.id])
         // A key that was still to prove itself when its session ended is not kept (issue 3).
-        if loaded.record.scenario == Scenario.fido2Registration.rawValue { try deleteUnprovenKeys(of: loaded.record.id, db: db) }
+        if loaded.record.scenario == Scenario.fido2Registration.rawValue {
+            try deleteUnprovenKeys(of: loaded.record.id, db: db)
+        }
     }
 
     func revokeLivePass(_ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: Database) throws {
@@ -254,7 +278,9 @@ extension EnrollmentStore {
         try appendAudit(db, .passRevoked, session: loaded.record.id, actor: actor, data: data)
     }
 
-    func markDeviceEnrolled(_ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: Database) throws {
+    func markDeviceEnrolled(
+        _ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: Database
+    ) throws {
         guard let deviceID = session.deviceId, var device = try DeviceRecord.find(db, deviceID) else { return }
         device.enrollmentState = EnrollmentState.enrolled.rawValue
         device.mdmDeviceId = mdmDeviceID ?? device.mdmDeviceId
@@ -262,6 +288,8 @@ extension EnrollmentStore {
         try device.update(db)
         try appendAudit(
             db, .deviceEnrolled, session: session.id, actor: actor,
-            data: ["serialNumber": .string(device.serialNumber), "mdmDeviceId": mdmDeviceID.map(JSONValue.string) ?? .null])
+            data: [
+                "serialNumber": .string(device.serialNumber), "mdmDeviceId": mdmDeviceID.map(JSONValue.string) ?? .null,
+            ])
     }
 }

@@ -24,23 +24,31 @@ public struct StoreMetrics: Sendable, Equatable {
 extension EnrollmentStore {
     /// Passes locked after too many failed redeems (a counter: it only grows, until retention purges).
     public func lockedPassCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pass WHERE lockedAt IS NOT NULL") ?? 0 }
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pass WHERE lockedAt IS NOT NULL") ?? 0
+        }
     }
 
     /// Counts for the metrics endpoint, in one read.
     public func metrics() async throws -> StoreMetrics {
         try await pool.read { db in
-            let sessions = try Row.fetchAll(db, sql: "SELECT state, scenario, COUNT(*) FROM session GROUP BY state, scenario").map {
+            let sessions = try Row.fetchAll(
+                db, sql: "SELECT state, scenario, COUNT(*) FROM session GROUP BY state, scenario"
+            ).map {
                 StoreMetrics.SessionCount(state: $0[0], scenario: $0[1], count: $0[2])
             }
             let deliveries = try Row.fetchAll(
-                db, sql: "SELECT state, COUNT(*) FROM webhookDelivery WHERE state IN ('pending','deadLetter') GROUP BY state")
+                db,
+                sql:
+                    "SELECT state, COUNT(*) FROM webhookDelivery WHERE state IN ('pending','deadLetter') GROUP BY state"
+            )
             var counts: [String: Int] = [:]
             for row in deliveries { counts[row[0]] = row[1] }
             let cursor = try Int64.fetchOne(db, sql: "SELECT seq FROM webhookCursor WHERE id = 1") ?? 0
             let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
             return StoreMetrics(
-                sessions: sessions, webhookBacklog: counts["pending"] ?? 0, webhookDeadLetters: counts["deadLetter"] ?? 0,
+                sessions: sessions, webhookBacklog: counts["pending"] ?? 0,
+                webhookDeadLetters: counts["deadLetter"] ?? 0,
                 webhookOutboxLag: max(head - cursor, 0))
         }
     }

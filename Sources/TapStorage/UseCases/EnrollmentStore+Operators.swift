@@ -49,10 +49,13 @@ extension EnrollmentStore {
             throw EnrollmentError.invalidRequest(field: "name", reason: "must not contain control characters")
         }
         if request.site == nil, !request.role.mayBeGlobal {
-            throw EnrollmentError.invalidRequest(field: "site", reason: "is required: a \(request.role.rawValue) token belongs to one site")
+            throw EnrollmentError.invalidRequest(
+                field: "site", reason: "is required: a \(request.role.rawValue) token belongs to one site")
         }
         for source in request.allowedSources where AddressBlock(source) == nil {
-            throw EnrollmentError.invalidRequest(field: "allowedSources", reason: "must hold IP addresses or CIDR blocks (\(source.prefix(64)) is neither)")
+            throw EnrollmentError.invalidRequest(
+                field: "allowedSources",
+                reason: "must hold IP addresses or CIDR blocks (\(source.prefix(64)) is neither)")
         }
         if let expiresAt = request.expiresAt, expiresAt <= world.now() {
             throw EnrollmentError.invalidRequest(field: "expirationDateTime", reason: "must be in the future")
@@ -61,12 +64,16 @@ extension EnrollmentStore {
     }
 
     /// `creator` is `nil` for the bootstrap admin made by the local CLI.
-    public func createOperator(_ request: NewOperator, by creator: OperatorIdentity?) async throws -> (Operator, BearerToken) {
+    public func createOperator(
+        _ request: NewOperator, by creator: OperatorIdentity?
+    ) async throws -> (Operator, BearerToken) {
         let trimmedName = try checkNewOperator(request)
         return try await pool.write { db in
             let now = world.currentSecond()
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
-            guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+            guard let digest = keyring.tokenDigest(token) else {
+                throw StorageError.unknownKeyVersion(keyring.currentVersion)
+            }
             let record = OperatorRecord(
                 id: (world.newID() as OperatorID).rawValue, name: trimmedName, role: request.role.rawValue,
                 site: request.site?.value, userPrincipalName: request.userPrincipalName?.value,
@@ -87,8 +94,12 @@ extension EnrollmentStore {
     /// Finds the operator a token belongs to, under whichever secret version made its digest.
     public func operatorForToken(_ token: BearerToken) async throws -> OperatorLookup {
         let now = world.now()
-        let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
-        guard let cacheKey = digests.first(where: { $0.0 == keyring.currentVersion })?.1 ?? digests.first?.1 else { return .unknown }
+        let digests = keyring.versions.compactMap { version in
+            keyring.tokenDigest(token, version: version).map { (version, Data($0)) }
+        }
+        guard let cacheKey = digests.first(where: { $0.0 == keyring.currentVersion })?.1 ?? digests.first?.1 else {
+            return .unknown
+        }
         if let cached = operatorTokens.lookup(cacheKey, now: now) { return .valid(cached) }
         let generation = operatorTokens.generation
         let nowText = UTCTime.text(now)
@@ -101,7 +112,9 @@ extension EnrollmentStore {
             // Statements prepared once per connection.
             let current = try db.cachedStatement(sql: "SELECT * FROM operator WHERE tokenDigest = ? AND keyVersion = ?")
             let previous = try db.cachedStatement(
-                sql: "SELECT * FROM operator WHERE previousTokenDigest = ? AND previousTokenKeyVersion = ? AND previousTokenExpiresAt > ?")
+                sql:
+                    "SELECT * FROM operator WHERE previousTokenDigest = ? AND previousTokenKeyVersion = ? AND previousTokenExpiresAt > ?"
+            )
             for (version, digest) in digests {
                 if let record = try OperatorRecord.fetchOne(current, arguments: [digest, version]) {
                     found = record
@@ -142,15 +155,18 @@ extension EnrollmentStore {
             }
             guard record.revokedAt == nil else { throw EnrollmentError.conflict("operator is already revoked") }
             if record.role == Role.admin.rawValue {
-                let admins = try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM operator WHERE role = 'admin' AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
-                    arguments: [now]) ?? 0
+                let admins =
+                    try Int.fetchOne(
+                        db,
+                        sql:
+                            "SELECT COUNT(*) FROM operator WHERE role = 'admin' AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
+                        arguments: [now]) ?? 0
                 guard admins > 1 else { throw EnrollmentError.conflict("this is the last admin; create another first") }
             }
             record.revokedAt = now
             try record.update(db)
-            try appendAudit(db, .operatorRevoked, session: nil, actor: actor.id.rawValue, data: ["operatorId": .string(record.id)])
+            try appendAudit(
+                db, .operatorRevoked, session: nil, actor: actor.id.rawValue, data: ["operatorId": .string(record.id)])
             return try record.domain()
         }
         operatorTokens.invalidate()
@@ -181,7 +197,9 @@ extension EnrollmentStore {
                 throw EnrollmentError.notFound("operator")
             }
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
-            guard let digest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+            guard let digest = keyring.tokenDigest(token) else {
+                throw StorageError.unknownKeyVersion(keyring.currentVersion)
+            }
             record.previousTokenDigest = record.tokenDigest
             record.previousTokenKeyVersion = record.keyVersion
             record.previousTokenExpiresAt = now.addingTimeInterval(grace)

@@ -54,7 +54,8 @@ extension EnrollmentStore {
                 throw EnrollmentError.invalidRequest(field: field, reason: "must not contain control characters")
             }
             if let violation = updated.validate() { throw EnrollmentError.policy(violation) }
-            try PolicyRecord(id: 1, document: encodeJSON(updated), updatedAt: world.now(), updatedBy: actor.id.rawValue).save(db)
+            try PolicyRecord(id: 1, document: encodeJSON(updated), updatedAt: world.now(), updatedBy: actor.id.rawValue)
+                .save(db)
             try appendAudit(db, .policyChanged, session: nil, actor: actor.id.rawValue, data: ["patch": patch])
             return updated
         }

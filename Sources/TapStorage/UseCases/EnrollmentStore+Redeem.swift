@@ -9,13 +9,19 @@ extension EnrollmentStore {
     /// Every refusal does the same work (one MAC per live pass of the user, at least one) and the
     /// same single write (the user's failure counter), so unknown user, wrong pass, expired pass and used
     /// pass cannot be told apart by answer or timing. At the policy's limit, the user's open passes lock.
-    public func redeem(user: UserPrincipalName, pass presented: PresentedPass, client: String? = nil) async throws -> RedeemOutcome {
+    public func redeem(
+        user: UserPrincipalName, pass presented: PresentedPass, client: String? = nil
+    ) async throws -> RedeemOutcome {
         // The MACs and the session token are computed before the transaction: the writer is the one thing
         // every write waits for, so it only compares. A digest per secret version, for every redeem alike.
         let presentedDigests = Dictionary(
-            uniqueKeysWithValues: keyring.versions.compactMap { version in keyring.passDigest(presented, for: user, version: version).map { (version, $0) } })
+            uniqueKeysWithValues: keyring.versions.compactMap { version in
+                keyring.passDigest(presented, for: user, version: version).map { (version, $0) }
+            })
         let token = BearerToken.generate(.sessionToken, randomBytes: world.randomBytes)
-        guard let tokenDigest = keyring.tokenDigest(token) else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+        guard let tokenDigest = keyring.tokenDigest(token) else {
+            throw StorageError.unknownKeyVersion(keyring.currentVersion)
+        }
         return try await write { db in
             let now = world.currentSecond()
             // Each live pass of the user with its session, in one statement.
@@ -39,20 +45,23 @@ extension EnrollmentStore {
             {
                 var loaded = LoadedSession(record: record, pass: matched)
                 let effective = SessionTimeline.effectiveState(
-                    state: try record.sessionState, pass: matched.terms, completionDeadline: record.completionDeadline, now: now)
+                    state: try record.sessionState, pass: matched.terms, completionDeadline: record.completionDeadline,
+                    now: now)
                 let enabled = try record.settings(in: policy).enabled
                 if effective == .active || effective == .inProgress,
                     matched.terms.usability(at: now, policyEnabled: enabled).isUsable
                 {
                     try settle(&loaded, now: now, db: db)
                     let admitted = try admit(
-                        &loaded, user: user, client: client, policy: policy, hadFailures: failures != nil, now: now, db: db)
+                        &loaded, user: user, client: client, policy: policy, hadFailures: failures != nil, now: now,
+                        db: db)
                     try storeSessionToken(tokenDigest, for: loaded, now: now, db: db)
                     return .admitted(admitted, token)
                 }
             }
             try recordFailure(
-                user: user, client: client, previous: failures, limit: limit, candidates: sessionRecords, policy: policy,
+                user: user, client: client, previous: failures, limit: limit, candidates: sessionRecords,
+                policy: policy,
                 now: now, db: db)
             return .refused
         }
@@ -69,7 +78,8 @@ extension EnrollmentStore {
     /// The lowest failed-attempt limit among the policies of the user's sessions.
     private func failedAttemptLimit(for sessions: [SessionRecord], policy: Policy) throws -> Int {
         let limits = try sessions.map { try $0.settings(in: policy).failedAttemptLimit }
-        return limits.min() ?? policy.effectiveSettings(site: .defaultSite, scenario: .deviceEnrollment).failedAttemptLimit
+        return limits.min()
+            ?? policy.effectiveSettings(site: .defaultSite, scenario: .deviceEnrollment).failedAttemptLimit
     }
 
     /// Whether the user's failures still let a matching pass in: below the limit; or, where the policy locks only
@@ -82,7 +92,8 @@ extension EnrollmentStore {
     }
 
     private func admit(
-        _ loaded: inout LoadedSession, user: UserPrincipalName, client: String?, policy: Policy, hadFailures: Bool, now: Date,
+        _ loaded: inout LoadedSession, user: UserPrincipalName, client: String?, policy: Policy, hadFailures: Bool,
+        now: Date,
         db: Database
     ) throws -> Session {
         guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
@@ -93,9 +104,12 @@ extension EnrollmentStore {
             let settings = try loaded.record.settings(in: policy)
             loaded.record.firstUsedAt = now
             // The completion deadline runs from the first sign-in: that is when enrollment starts.
-            loaded.record.completionDeadline = now.addingTimeInterval(TimeInterval(settings.completionDeadlineInMinutes * 60))
+            loaded.record.completionDeadline = now.addingTimeInterval(
+                TimeInterval(settings.completionDeadlineInMinutes * 60))
             if let deviceID = loaded.record.deviceId {
-                try db.cachedStatement(sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?").execute(arguments: [UTCTime.text(now), deviceID])
+                try db.cachedStatement(
+                    sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?"
+                ).execute(arguments: [UTCTime.text(now), deviceID])
             }
         }
         try apply(.passUsed, to: &loaded.record, action: "redeem", now: now)
@@ -103,7 +117,8 @@ extension EnrollmentStore {
         try appendAudit(
             db, .passUsed, session: loaded.record.id, actor: "redeem",
             data: [
-                "passId": .string(pass.id), "uses": .number(Double(pass.uses)), "usesRemaining": .number(Double(pass.maxUses - pass.uses)),
+                "passId": .string(pass.id), "uses": .number(Double(pass.uses)),
+                "usesRemaining": .number(Double(pass.maxUses - pass.uses)),
                 "clientAddress": client.map(JSONValue.string) ?? .null,
             ])
         if hadFailures { try RedeemFailureRecord.delete(db, user.value) }
@@ -114,7 +129,8 @@ extension EnrollmentStore {
 
     private func storeSessionToken(_ digest: [UInt8], for loaded: LoadedSession, now: Date, db: Database) throws {
         try SessionTokenRecord(
-            digest: Data(digest), sessionId: loaded.record.id, createdAt: now, expiresAt: loaded.record.completionDeadline,
+            digest: Data(digest), sessionId: loaded.record.id, createdAt: now,
+            expiresAt: loaded.record.completionDeadline,
             revokedAt: nil, keyVersion: keyring.currentVersion
         ).insertRow(db)
     }
@@ -123,7 +139,9 @@ extension EnrollmentStore {
         user: UserPrincipalName, client: String?, previous: RedeemFailureRecord?, limit: Int,
         candidates: [SessionRecord], policy: Policy, now: Date, db: Database
     ) throws {
-        var failures = previous ?? RedeemFailureRecord(userPrincipalName: user.value, count: 0, unreported: 0, firstAt: now, lastAt: now)
+        var failures =
+            previous
+            ?? RedeemFailureRecord(userPrincipalName: user.value, count: 0, unreported: 0, firstAt: now, lastAt: now)
         failures.count += 1
         failures.unreported += 1
         failures.lastAt = now
@@ -145,7 +163,8 @@ extension EnrollmentStore {
         for record in candidates {
             var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
             let effective = SessionTimeline.effectiveState(
-                state: try record.sessionState, pass: loaded.pass?.terms, completionDeadline: record.completionDeadline, now: now)
+                state: try record.sessionState, pass: loaded.pass?.terms, completionDeadline: record.completionDeadline,
+                now: now)
             guard effective == .active || effective == .inProgress, var pass = loaded.pass else { continue }
             if pass.uses > 0, try record.settings(in: policy).lockOutOnlyUnusedPasses { continue }
             try settle(&loaded, now: now, db: db)
@@ -197,7 +216,9 @@ extension EnrollmentStore {
     /// session's completion deadline, and the session under way.
     public func sessionForToken(_ token: BearerToken) async throws -> Session? {
         let now = world.now()
-        let digests = keyring.versions.compactMap { version in keyring.tokenDigest(token, version: version).map { (version, Data($0)) } }
+        let digests = keyring.versions.compactMap { version in
+            keyring.tokenDigest(token, version: version).map { (version, Data($0)) }
+        }
         // No transaction, as for operator tokens: the token row and its session each come from a committed
         // state, and a session closed in between is caught by the use case's own checks in its transaction.
         return try await pool.unsafeRead { db in
@@ -206,7 +227,8 @@ extension EnrollmentStore {
                 if let record = try SessionTokenRecord.find(db, digest), record.keyVersion == version { found = record }
             }
             guard let token = found, token.revokedAt == nil, token.expiresAt > now,
-                let session = try Self.session(id: token.sessionId, db: db), session.effectiveState(at: now) == .inProgress
+                let session = try Self.session(id: token.sessionId, db: db),
+                session.effectiveState(at: now) == .inProgress
             else { return nil }
             return session
         }

@@ -39,8 +39,11 @@ extension EnrollmentStore {
                 let placeholders = databaseQuestionMarks(count: ids.count)
                 let arguments = StatementArguments(ids)
                 // An Entra pass whose deletion Graph has not confirmed keeps its session (above): it is still tracked.
-                for table in ["sessionToken", "entraPass", "pass", "idempotencyKey", "webhookDelivery", "webauthnChallenge"] {
-                    try db.execute(sql: "DELETE FROM \(table) WHERE sessionId IN (\(placeholders))", arguments: arguments)
+                for table in [
+                    "sessionToken", "entraPass", "pass", "idempotencyKey", "webhookDelivery", "webauthnChallenge",
+                ] {
+                    try db.execute(
+                        sql: "DELETE FROM \(table) WHERE sessionId IN (\(placeholders))", arguments: arguments)
                 }
                 try db.execute(sql: "DELETE FROM session WHERE id IN (\(placeholders))", arguments: arguments)
                 return ids.count
@@ -52,20 +55,23 @@ extension EnrollmentStore {
             let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
             let checkpoint = try Int64.fetchOne(db, sql: "SELECT seq FROM auditCheckpoint WHERE id = 1") ?? 0
             // The first event that must stay: one of a session that still exists, or one inside the window.
-            let keepFrom = try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(seq) FROM auditEvent
-                    WHERE seq > ? AND (time >= ? OR (sessionId IS NOT NULL AND sessionId IN (SELECT id FROM session)))
-                    """,
-                arguments: [checkpoint, cutoffText]) ?? (head + 1)
+            let keepFrom =
+                try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT MIN(seq) FROM auditEvent
+                        WHERE seq > ? AND (time >= ? OR (sessionId IS NOT NULL AND sessionId IN (SELECT id FROM session)))
+                        """,
+                    arguments: [checkpoint, cutoffText]) ?? (head + 1)
             let cut = keepFrom - 1
             guard cut > checkpoint else { return 0 }
-            guard let mac = try Data.fetchOne(db, sql: "SELECT mac FROM auditEvent WHERE seq = ?", arguments: [cut]) else {
+            guard let mac = try Data.fetchOne(db, sql: "SELECT mac FROM auditEvent WHERE seq = ?", arguments: [cut])
+            else {
                 throw StorageError.corruptRow("auditEvent \(cut)")
             }
             let version = keyring.currentVersion
-            guard let checkpointMAC = keyring.mac(.audit, Self.checkpointMessage(cut, Array(mac)), version: version) else {
+            guard let checkpointMAC = keyring.mac(.audit, Self.checkpointMessage(cut, Array(mac)), version: version)
+            else {
                 throw StorageError.unknownKeyVersion(version)
             }
             try db.execute(
@@ -80,11 +86,12 @@ extension EnrollmentStore {
         }
         if report != PurgeReport() {
             let report = report
-            try await pool.write { db in
+            _ = try await pool.write { db in
                 try appendAudit(
                     db, .sessionsPurged, session: nil, actor: "system",
                     data: [
-                        "sessions": .number(Double(report.sessions)), "auditEvents": .number(Double(report.auditEvents)),
+                        "sessions": .number(Double(report.sessions)),
+                        "auditEvents": .number(Double(report.auditEvents)),
                         "closedBefore": auditTime(cutoff),
                     ])
             }
@@ -104,7 +111,8 @@ extension EnrollmentStore {
                 db, sql: "SELECT * FROM auditEvent WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit]
             ).map { record in
                 AuditExportRecord(
-                    sequence: record.seq, time: record.time, type: record.type, sessionID: record.sessionId, actor: record.actor,
+                    sequence: record.seq, time: record.time, type: record.type, sessionID: record.sessionId,
+                    actor: record.actor,
                     data: record.data, mac: Array(record.mac), keyVersion: record.keyVersion)
             }
         }
@@ -124,7 +132,8 @@ public struct AuditExportRecord: Sendable {
 
     /// Makes a record.
     public init(
-        sequence: Int64, time: Date, type: String, sessionID: String?, actor: String, data: String, mac: [UInt8], keyVersion: Int
+        sequence: Int64, time: Date, type: String, sessionID: String?, actor: String, data: String, mac: [UInt8],
+        keyVersion: Int
     ) {
         self.sequence = sequence
         self.time = time

@@ -19,7 +19,8 @@ extension EnrollmentStore {
             let handle = keys.first.map { Array($0.userHandle) } ?? freshUserHandle
             try insertChallenge(
                 NewChallenge(
-                    digest: challengeDigest, purpose: .registration, holder: .session(id), expiresAt: now.addingTimeInterval(lifetime),
+                    digest: challengeDigest, purpose: .registration, holder: .session(id),
+                    expiresAt: now.addingTimeInterval(lifetime),
                     userPrincipalName: UserPrincipalName(record.userPrincipalName), userHandle: handle),
                 now: now, db: db)
             return RegistrationStart(
@@ -30,15 +31,21 @@ extension EnrollmentStore {
 
     /// Starts the test sign-in of a session's key that waits for one: remembers the challenge and answers the
     /// keys that may answer it.
-    public func beginTestSignIn(session id: SessionID, challengeDigest: [UInt8], lifetime: TimeInterval) async throws -> [KeyDescriptor] {
+    public func beginTestSignIn(
+        session id: SessionID, challengeDigest: [UInt8], lifetime: TimeInterval
+    ) async throws -> [KeyDescriptor] {
         try await write { db in
             let now = world.now()
             let record = try fido2SessionUnderWay(id, action: "start a test sign-in", now: now, db: db)
-            let pending = try SecurityKeyRecord.keys(status: "pendingProof").matching("sessionId", id.rawValue).fetchAll(db)
-            guard !pending.isEmpty else { throw EnrollmentError.conflict("no key of this session waits for a test sign-in") }
+            let pending = try SecurityKeyRecord.keys(status: "pendingProof").matching("sessionId", id.rawValue)
+                .fetchAll(db)
+            guard !pending.isEmpty else {
+                throw EnrollmentError.conflict("no key of this session waits for a test sign-in")
+            }
             try insertChallenge(
                 NewChallenge(
-                    digest: challengeDigest, purpose: .testSignIn, holder: .session(id), expiresAt: now.addingTimeInterval(lifetime),
+                    digest: challengeDigest, purpose: .testSignIn, holder: .session(id),
+                    expiresAt: now.addingTimeInterval(lifetime),
                     userPrincipalName: UserPrincipalName(record.userPrincipalName)),
                 now: now, db: db)
             return try pending.map { try $0.descriptor() }
@@ -66,20 +73,28 @@ extension EnrollmentStore {
     /// (`challenge_holder_mismatch`), for another ceremony (`challenge_purpose_mismatch`), used before
     /// (`challenge_replayed`) or expired (`challenge_expired`). A challenge is used up by its first answer,
     /// whatever the verdict, and the consumption commits on its own, so a refused answer cannot be retried.
-    public func consumeChallenge(digest: [UInt8], purpose: ChallengePurpose, holder: ChallengeHolder) async throws -> ConsumedChallenge {
+    public func consumeChallenge(
+        digest: [UInt8], purpose: ChallengePurpose, holder: ChallengeHolder
+    ) async throws -> ConsumedChallenge {
         let outcome: Result<ConsumedChallenge, EnrollmentError> = try await write { db in
             let now = world.now()
             guard var record = try ChallengeRecord.find(db, Data(digest)) else {
-                return .failure(.webAuthn(reason: "challenge_mismatch", detail: "the challenge was not issued by this server"))
+                return .failure(
+                    .webAuthn(reason: "challenge_mismatch", detail: "the challenge was not issued by this server"))
             }
             switch holder {
             case .session(let id) where record.sessionId == id.rawValue: break
             case .relyingParty(let id) where record.operatorId == id.rawValue: break
             default:
-                return .failure(.webAuthn(reason: "challenge_holder_mismatch", detail: "the challenge was issued to another session or token"))
+                return .failure(
+                    .webAuthn(
+                        reason: "challenge_holder_mismatch",
+                        detail: "the challenge was issued to another session or token"))
             }
             guard record.purpose == purpose.rawValue else {
-                return .failure(.webAuthn(reason: "challenge_purpose_mismatch", detail: "the challenge was issued for another ceremony"))
+                return .failure(
+                    .webAuthn(
+                        reason: "challenge_purpose_mismatch", detail: "the challenge was issued for another ceremony"))
             }
             guard record.usedAt == nil else {
                 return .failure(.webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before"))
@@ -103,36 +118,45 @@ extension EnrollmentStore {
         try await write { db in
             let now = world.currentSecond()
             guard (1...1023).contains(key.credentialID.count) else {
-                throw EnrollmentError.webAuthn(reason: "credential_id_too_long", detail: "credential ids are 1 to 1023 bytes")
+                throw EnrollmentError.webAuthn(
+                    reason: "credential_id_too_long", detail: "credential ids are 1 to 1023 bytes")
             }
             guard try SecurityKeyRecord.registered(credentialID: key.credentialID, db) == nil
             else {
-                throw EnrollmentError.webAuthn(reason: "credential_already_registered", detail: "this credential id is registered already")
+                throw EnrollmentError.webAuthn(
+                    reason: "credential_already_registered", detail: "this credential id is registered already")
             }
             var loaded = LoadedSession(
-                record: try fido2SessionUnderWay(id, action: "register a key", now: now, db: db), pass: try livePass(of: id.rawValue, db: db))
+                record: try fido2SessionUnderWay(id, action: "register a key", now: now, db: db),
+                pass: try livePass(of: id.rawValue, db: db))
             let policy = try loadPolicy(db)
             let testSignInRequired = try loaded.record.settings(in: policy).keyTestSignInRequired
             let record = SecurityKeyRecord(
                 id: world.newID(SecurityKeyEntity.self).rawValue, credentialId: Data(key.credentialID),
-                userPrincipalName: loaded.record.userPrincipalName, userHandle: Data(key.userHandle), site: loaded.record.site,
-                sessionId: id.rawValue, publicKey: Data(key.publicKeyCOSE), algorithm: key.algorithm, signCount: Int64(key.signCount),
+                userPrincipalName: loaded.record.userPrincipalName, userHandle: Data(key.userHandle),
+                site: loaded.record.site,
+                sessionId: id.rawValue, publicKey: Data(key.publicKeyCOSE), algorithm: key.algorithm,
+                signCount: Int64(key.signCount),
                 aaguid: key.aaguid, attestationFormat: key.attestation.format, attestationType: key.attestation.type,
-                attestationTrust: key.attestation.trust, attestation: encodeJSON(key.attestation), transports: encodeJSON(key.transports),
+                attestationTrust: key.attestation.trust, attestation: encodeJSON(key.attestation),
+                transports: encodeJSON(key.transports),
                 backupEligible: key.backupEligible, backupState: key.backupState, userVerified: key.userVerified,
-                status: testSignInRequired ? SecurityKeyStatus.pendingProof.rawValue : SecurityKeyStatus.active.rawValue,
+                status: testSignInRequired
+                    ? SecurityKeyStatus.pendingProof.rawValue : SecurityKeyStatus.active.rawValue,
                 proven: false, createdAt: now, lastUsedAt: nil)
             try record.insert(db)
             try appendAudit(
                 db, .keyRegistered, session: id.rawValue, actor: "session-token",
                 data: [
-                    "keyId": .string(record.id), "aaguid": .string(key.aaguid), "format": .string(key.attestation.format),
+                    "keyId": .string(record.id), "aaguid": .string(key.aaguid),
+                    "format": .string(key.attestation.format),
                     "attestationType": .string(key.attestation.type), "trust": .string(key.attestation.trust),
                     "testSignInRequired": .bool(testSignInRequired),
                 ])
             if !testSignInRequired {
                 try apply(.complete, to: &loaded.record, action: "complete", now: now)
-                try close(&loaded, event: .sessionCompleted, actor: "session-token", now: now, db: db, data: ["by": "key"])
+                try close(
+                    &loaded, event: .sessionCompleted, actor: "session-token", now: now, db: db, data: ["by": "key"])
             }
             return KeyRegistration(
                 key: try record.domain(), session: try parse(try Self.session(id: id.rawValue, db: db), "session"),
@@ -149,11 +173,14 @@ extension EnrollmentStore {
 
     /// Records a verified test sign-in: the key becomes active and proven, its counter is persisted, and the
     /// session completes (its pass and session tokens die), in one transaction.
-    public func proveKey(_ keyID: SecurityKeyID, session id: SessionID, signCount: UInt32, backupState: Bool) async throws -> KeyRegistration {
+    public func proveKey(
+        _ keyID: SecurityKeyID, session id: SessionID, signCount: UInt32, backupState: Bool
+    ) async throws -> KeyRegistration {
         try await write { db in
             let now = world.currentSecond()
             var loaded = LoadedSession(
-                record: try fido2SessionUnderWay(id, action: "prove a key", now: now, db: db), pass: try livePass(of: id.rawValue, db: db))
+                record: try fido2SessionUnderWay(id, action: "prove a key", now: now, db: db),
+                pass: try livePass(of: id.rawValue, db: db))
             guard var key = try SecurityKeyRecord.find(db, keyID.rawValue), key.sessionId == id.rawValue,
                 key.status == SecurityKeyStatus.pendingProof.rawValue
             else { throw EnrollmentError.conflict("this key does not wait for a test sign-in in this session") }
@@ -163,18 +190,22 @@ extension EnrollmentStore {
             key.backupState = backupState
             key.lastUsedAt = now
             try key.update(db)
-            try appendAudit(db, .keyVerified, session: id.rawValue, actor: "session-token", data: ["keyId": .string(key.id)])
+            try appendAudit(
+                db, .keyVerified, session: id.rawValue, actor: "session-token", data: ["keyId": .string(key.id)])
             try apply(.complete, to: &loaded.record, action: "complete", now: now)
             try close(&loaded, event: .sessionCompleted, actor: "session-token", now: now, db: db, data: ["by": "key"])
             return KeyRegistration(
-                key: try key.domain(), session: try parse(try Self.session(id: id.rawValue, db: db), "session"), testSignInRequired: false)
+                key: try key.domain(), session: try parse(try Self.session(id: id.rawValue, db: db), "session"),
+                testSignInRequired: false)
         }
     }
 
     /// Persists what a verified sign-in of an organisation's app changed: the counter (never lowered) and BS.
     public func recordSignIn(_ keyID: SecurityKeyID, signCount: UInt32, backupState: Bool) async throws -> SecurityKey {
         try await write { db in
-            guard var key = try SecurityKeyRecord.find(db, keyID.rawValue) else { throw EnrollmentError.notFound("key") }
+            guard var key = try SecurityKeyRecord.find(db, keyID.rawValue) else {
+                throw EnrollmentError.notFound("key")
+            }
             key.signCount = max(key.signCount, Int64(signCount))
             key.backupState = backupState
             key.lastUsedAt = world.currentSecond()
@@ -197,9 +228,12 @@ extension EnrollmentStore {
     }
 
     /// Deletes a key (lost, stolen, or the user left); audited as `key.deleted`.
-    public func deleteSecurityKey(_ id: SecurityKeyID, reason: String?, by actor: OperatorIdentity) async throws -> SecurityKey {
+    public func deleteSecurityKey(
+        _ id: SecurityKeyID, reason: String?, by actor: OperatorIdentity
+    ) async throws -> SecurityKey {
         try await write { db in
-            guard let record = try SecurityKeyRecord.find(db, id.rawValue), let site = SiteName(record.site), actor.canSee(site: site)
+            guard let record = try SecurityKeyRecord.find(db, id.rawValue), let site = SiteName(record.site),
+                actor.canSee(site: site)
             else { throw EnrollmentError.notFound("key") }
             let key = try record.domain()
             try SecurityKeyRecord.delete(db, id.rawValue)
@@ -235,26 +269,33 @@ extension EnrollmentStore {
         case .relyingParty(let id): operatorID = id.rawValue
         }
         try ChallengeRecord(
-            digest: Data(challenge.digest), purpose: challenge.purpose.rawValue, sessionId: sessionID, operatorId: operatorID,
-            userPrincipalName: challenge.userPrincipalName?.value, userHandle: challenge.userHandle.map { Data($0) }, createdAt: now,
+            digest: Data(challenge.digest), purpose: challenge.purpose.rawValue, sessionId: sessionID,
+            operatorId: operatorID,
+            userPrincipalName: challenge.userPrincipalName?.value, userHandle: challenge.userHandle.map { Data($0) },
+            createdAt: now,
             expiresAt: challenge.expiresAt, usedAt: nil
         ).insert(db)
     }
 
-    func activeKeys(of user: UserPrincipalName, visibleTo actor: OperatorIdentity, db: Database) throws -> [SecurityKeyRecord] {
+    func activeKeys(
+        of user: UserPrincipalName, visibleTo actor: OperatorIdentity, db: Database
+    ) throws -> [SecurityKeyRecord] {
         try SecurityKeyRecord.keys(status: "active")
             .matching("userPrincipalName", user.value).matching("site", actor.site?.value).fetchAll(db)
     }
 
     /// Deletes the keys of a session that never proved themselves: called whenever a session closes.
     func deleteUnprovenKeys(of sessionID: String, db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM securityKey WHERE sessionId = ? AND status = 'pendingProof'").execute(arguments: [sessionID])
+        try db.cachedStatement(sql: "DELETE FROM securityKey WHERE sessionId = ? AND status = 'pendingProof'").execute(
+            arguments: [sessionID])
     }
 }
 
 extension SecurityKeyRecord {
     func descriptor() throws -> KeyDescriptor {
-        KeyDescriptor(credentialID: Array(credentialId), transports: try decodeJSON([String].self, transports, what: "securityKey.transports"))
+        KeyDescriptor(
+            credentialID: Array(credentialId),
+            transports: try decodeJSON([String].self, transports, what: "securityKey.transports"))
     }
 
     func domain() throws -> SecurityKey {
@@ -264,11 +305,14 @@ extension SecurityKeyRecord {
                 credentialID: Array(credentialId), publicKeyCOSE: Array(publicKey), algorithm: algorithm,
                 signCount: UInt32(clamping: signCount), aaguid: aaguid, userHandle: Array(userHandle),
                 attestation: try decodeJSON(KeyAttestation.self, attestation, what: "securityKey.attestation"),
-                transports: try decodeJSON([String].self, transports, what: "securityKey.transports"), backupEligible: backupEligible,
+                transports: try decodeJSON([String].self, transports, what: "securityKey.transports"),
+                backupEligible: backupEligible,
                 backupState: backupState, userVerified: userVerified),
             userPrincipalName: try parse(UserPrincipalName(userPrincipalName), "securityKey.userPrincipalName"),
-            site: try parse(SiteName(site), "securityKey.site"), sessionID: try parse(SessionID(sessionId), "securityKey.sessionId"),
-            status: try parse(SecurityKeyStatus(rawValue: status), "securityKey.status"), proven: proven, createdAt: createdAt,
+            site: try parse(SiteName(site), "securityKey.site"),
+            sessionID: try parse(SessionID(sessionId), "securityKey.sessionId"),
+            status: try parse(SecurityKeyStatus(rawValue: status), "securityKey.status"), proven: proven,
+            createdAt: createdAt,
             lastUsedAt: lastUsedAt)
     }
 }

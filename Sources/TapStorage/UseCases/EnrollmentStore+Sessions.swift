@@ -20,7 +20,8 @@ extension EnrollmentStore {
                 case .awaitingApproval(let session), .replayed(let session): sessionID = session.id
                 }
                 try IdempotencyRecord(
-                    operatorId: creator.id.rawValue, key: idempotency.key, requestDigest: Data(idempotency.requestDigest),
+                    operatorId: creator.id.rawValue, key: idempotency.key,
+                    requestDigest: Data(idempotency.requestDigest),
                     sessionId: sessionID.rawValue, createdAt: world.currentSecond()
                 ).insert(db)
             }
@@ -30,7 +31,9 @@ extension EnrollmentStore {
 
     /// The session an earlier create with this idempotency key made, or `nil` when the key is new; the same key
     /// with another request body is refused.
-    func idempotentReplay(of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: Database) throws -> Session? {
+    func idempotentReplay(
+        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: Database
+    ) throws -> Session? {
         guard let idempotency,
             let earlier = try IdempotencyRecord.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM idempotencyKey WHERE operatorId = ? AND key = ?"),
@@ -49,8 +52,11 @@ extension EnrollmentStore {
         var code: PassCode?
         var pass: PassRecord?
         if !new.needsApproval {
-            try checkCaps(new.settings.caps, issuer: creator.id, site: new.site, privileged: new.isPrivileged, now: new.now, db: db)
-            (code, pass) = try mintPass(plan: new.plan, session: new.record, issuer: creator.id.rawValue, now: new.now, db: db)
+            try checkCaps(
+                new.settings.caps, issuer: creator.id, site: new.site, privileged: new.isPrivileged, now: new.now,
+                db: db)
+            (code, pass) = try mintPass(
+                plan: new.plan, session: new.record, issuer: creator.id.rawValue, now: new.now, db: db)
             // A fresh pass starts with a clean slate of failed attempts for its user.
             try RedeemFailureRecord.delete(db, new.record.userPrincipalName)
         }
@@ -92,7 +98,8 @@ extension EnrollmentStore {
         let device = try request.device.map { try upsertDevice($0, site: site, movedBy: creator, now: now, db: db) }
 
         let sessionID: SessionID = world.newID()
-        let approval = needsApproval
+        let approval =
+            needsApproval
             ? Approval(deadline: now.addingTimeInterval(TimeInterval(settings.approvalTimeoutInMinutes * 60))) : nil
         let initialState: SessionState = needsApproval ? .awaitingApproval : (plan.startsAt > now ? .pending : .active)
         let session = SessionRecord(
@@ -143,7 +150,8 @@ extension EnrollmentStore {
     static func planOrThrow(_ result: Result<PassPlan, PassRequestError>) throws -> PassPlan {
         switch result {
         case .success(let plan): return plan
-        case .failure(.invalid(let field, let reason)): throw EnrollmentError.invalidRequest(field: field, reason: reason)
+        case .failure(.invalid(let field, let reason)):
+            throw EnrollmentError.invalidRequest(field: field, reason: reason)
         case .failure(.policy(let violation)): throw EnrollmentError.policy(violation)
         }
     }
@@ -155,17 +163,25 @@ extension EnrollmentStore {
     private func upsertDevice(
         _ description: DeviceDescription, site: SiteName, movedBy creator: OperatorIdentity, now: Date, db: Database
     ) throws -> DeviceRecord {
-        if var existing = try DeviceRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM device WHERE serialNumber = ? AND platform = ?"), arguments: [description.serialNumber.value, description.platform.rawValue])
+        if var existing = try DeviceRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM device WHERE serialNumber = ? AND platform = ?"),
+            arguments: [description.serialNumber.value, description.platform.rawValue])
         {
             if existing.site != site.value, creator.site != nil {
                 throw EnrollmentError.conflict(
                     "device \(description.serialNumber) belongs to another site; "
                         + "an operator of every site moves it by creating its session here")
             }
-            let open = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM session WHERE deviceId = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"), arguments: [existing.id]) ?? 0
+            let open =
+                try Int.fetchOne(
+                    db.cachedStatement(
+                        sql:
+                            "SELECT COUNT(*) FROM session WHERE deviceId = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"
+                    ), arguments: [existing.id]) ?? 0
             // Two open sessions for one device would race each other to complete it.
             guard open == 0 else {
-                throw EnrollmentError.conflict("device \(description.serialNumber) already has an open session; cancel it first")
+                throw EnrollmentError.conflict(
+                    "device \(description.serialNumber) already has an open session; cancel it first")
             }
             existing.model = description.model ?? existing.model
             existing.assetTag = description.assetTag ?? existing.assetTag
@@ -185,7 +201,9 @@ extension EnrollmentStore {
 
     /// Mints a pass for `session` under `plan`, stores only its digest, and returns the value.
     @discardableResult
-    func mintPass(plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: Database) throws -> (PassCode, PassRecord) {
+    func mintPass(
+        plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: Database
+    ) throws -> (PassCode, PassRecord) {
         let user = try parse(UserPrincipalName(session.userPrincipalName), "session.userPrincipalName")
         let code = PassCode.generate(length: plan.length, randomBytes: world.randomBytes)
         guard let digest = keyring.passDigest(PresentedPass(code), for: user) else {
@@ -228,7 +246,9 @@ extension EnrollmentStore {
         var arguments: [DirectValue] = []
         if let site = viewer.site { conditions.append("session.site = ?"); arguments.append(.text(site.value)) }
         if let site = filter.site { conditions.append("session.site = ?"); arguments.append(.text(site.value)) }
-        if let scenario = filter.scenario { conditions.append("session.scenario = ?"); arguments.append(.text(scenario.rawValue)) }
+        if let scenario = filter.scenario {
+            conditions.append("session.scenario = ?"); arguments.append(.text(scenario.rawValue))
+        }
         if let user = filter.userPrincipalName {
             conditions.append("session.userPrincipalName = ?"); arguments.append(.text(user.value))
         }

@@ -28,8 +28,11 @@ extension EnrollmentStore {
             let (advanced, lastNow) = try await settleInBatches(batchSize) { db, now, limit in
                 let after = position.withLockedValue { $0 }
                 let batch = try Self.dueSessions(
-                    db, Self.expiriesDueSQL, [now.directValue, .text(after.expiresAt), .text(after.passID), limit.directValue])
-                if let last = batch.last?.pass { position.withLockedValue { $0 = (UTCTime.text(last.expiresAt), last.id) } }
+                    db, Self.expiriesDueSQL,
+                    [now.directValue, .text(after.expiresAt), .text(after.passID), limit.directValue])
+                if let last = batch.last?.pass {
+                    position.withLockedValue { $0 = (UTCTime.text(last.expiresAt), last.id) }
+                }
                 return batch
             }
             report.sessionsAdvanced += advanced
@@ -137,7 +140,9 @@ extension EnrollmentStore {
                 var moved = 0
                 try Self.deferringAuditHead(db, chain: auditChain, keyring: keyring) {
                     for id in ids {
-                        guard let record = try SessionRecord.find(db, id), record.state == SessionState.inProgress.rawValue else { continue }
+                        guard let record = try SessionRecord.find(db, id),
+                            record.state == SessionState.inProgress.rawValue
+                        else { continue }
                         var loaded = LoadedSession(record: record, pass: try livePass(of: id, db: db))
                         try settle(&loaded, now: now, db: db)
                         if loaded.record.state != record.state { moved += 1 }
@@ -185,7 +190,8 @@ extension EnrollmentStore {
         return batch
     }
 
-    private static let sessionAndPassColumns = SessionRecord.selection(of: "session") + ", " + PassRecord.selection(of: "pass")
+    private static let sessionAndPassColumns =
+        SessionRecord.selection(of: "session") + ", " + PassRecord.selection(of: "pass")
 
     /// Sessions that waited too long for approval, or whose pass was to start. One branch per stored state,
     /// each read from an index that holds only that state's sessions or starts with the state: as one OR,

@@ -49,7 +49,8 @@ extension EnrollmentStore {
     /// One webhook that is not deleted; with `site`, only when it is that site's (others are not found).
     public func webhook(_ id: WebhookID, site: SiteName? = nil) async throws -> Webhook? {
         try await pool.read { db in
-            try Self.liveWebhooks.matching("id", id.rawValue).matching("site", site?.value).fetchOne(db).map(Self.webhook)
+            try Self.liveWebhooks.matching("id", id.rawValue).matching("site", site?.value).fetchOne(db).map(
+                Self.webhook)
         }
     }
 
@@ -77,9 +78,11 @@ extension EnrollmentStore {
                 arguments: [UTCTime.text(now), id.rawValue, site?.value, site?.value])
             guard db.changesCount == 1 else { throw EnrollmentError.notFound("webhook") }
             try db.execute(
-                sql: "UPDATE webhookDelivery SET state = 'cancelled', nextAttemptAt = NULL WHERE webhookId = ? AND state = 'pending'",
+                sql:
+                    "UPDATE webhookDelivery SET state = 'cancelled', nextAttemptAt = NULL WHERE webhookId = ? AND state = 'pending'",
                 arguments: [id.rawValue])
-            try appendAudit(db, .webhookDeleted, session: nil, actor: actor.id.rawValue, data: ["webhookId": .string(id.rawValue)])
+            try appendAudit(
+                db, .webhookDeleted, session: nil, actor: actor.id.rawValue, data: ["webhookId": .string(id.rawValue)])
         }
     }
 
@@ -102,7 +105,8 @@ extension EnrollmentStore {
     public func fillWebhookOutbox(chunk: Int = 500) async throws -> Int {
         // A read first: the sender polls, and an idle service should not take the writer every few seconds.
         guard try await webhookOutboxLag() > 0 else { return 0 }
-        let sessionTypes = AuditEventType.allCases.filter(\.isSessionEvent).map { "'\($0.rawValue)'" }.joined(separator: ",")
+        let sessionTypes = AuditEventType.allCases.filter(\.isSessionEvent).map { "'\($0.rawValue)'" }.joined(
+            separator: ",")
         return try await pool.write { db -> Int in
             let cursor = try Int64.fetchOne(db, sql: "SELECT seq FROM webhookCursor WHERE id = 1") ?? 0
             let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
@@ -136,7 +140,8 @@ extension EnrollmentStore {
                             VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT DO NOTHING
                             """,
                         arguments: [
-                            (world.newID() as WebhookDeliveryID).rawValue, hook.id.rawValue, event[0] as Int64, type.rawValue,
+                            (world.newID() as WebhookDeliveryID).rawValue, hook.id.rawValue, event[0] as Int64,
+                            type.rawValue,
                             event[3] as String, body, UTCTime.text(now), UTCTime.text(now),
                         ])
                     queued += db.changesCount
@@ -222,9 +227,11 @@ extension EnrollmentStore {
         WebhookDelivery(
             id: try parse(WebhookDeliveryID(row["id"] as String), "webhookDelivery.id"),
             webhookID: try parse(WebhookID(row["webhookId"] as String), "webhookDelivery.webhookId"),
-            eventSequence: row["eventSeq"], eventType: try parse(AuditEventType(rawValue: row["eventType"]), "webhookDelivery.eventType"),
+            eventSequence: row["eventSeq"],
+            eventType: try parse(AuditEventType(rawValue: row["eventType"]), "webhookDelivery.eventType"),
             sessionID: (row["sessionId"] as String?).flatMap(SessionID.init), payload: row["payload"],
-            state: try parse(WebhookDeliveryState(rawValue: row["state"]), "webhookDelivery.state"), attempts: row["attempts"],
+            state: try parse(WebhookDeliveryState(rawValue: row["state"]), "webhookDelivery.state"),
+            attempts: row["attempts"],
             nextAttemptAt: row["nextAttemptAt"], lastAttemptAt: row["lastAttemptAt"], lastStatus: row["lastStatus"],
             lastError: row["lastError"], createdAt: row["createdAt"], deliveredAt: row["deliveredAt"])
     }

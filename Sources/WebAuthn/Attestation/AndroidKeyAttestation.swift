@@ -49,7 +49,8 @@ enum AndroidKeyAttestation {
         do {
             fields = try DERReader.readSingle(der).children()
             guard fields.count >= 8, fields[6].isUniversal(DERElement.Universal.sequence),
-                  fields[7].isUniversal(DERElement.Universal.sequence) else {
+                fields[7].isUniversal(DERElement.Universal.sequence)
+            else {
                 throw DERError.unexpected("KeyDescription has the wrong shape")
             }
             softwareEnforced = try fields[6].children()
@@ -73,11 +74,16 @@ enum AndroidKeyAttestation {
         let purpose = hardwareEnforced.first { $0.tagClass == .contextSpecific && $0.tagNumber == Tag.purpose }
         do {
             guard let origin, try origin.children().count == 1,
-                  try origin.children()[0].smallInteger() == originGenerated else {
+                try origin.children()[0].smallInteger() == originGenerated
+            else {
                 throw invalid("hardware-enforced origin is not GENERATED")
             }
-            guard let purpose, try purpose.children().count == 1 else { throw invalid("hardware-enforced purpose missing") }
-            let purposes = try purpose.children()[0].children().map { element throws(DERError) in try element.smallInteger() }
+            guard let purpose, try purpose.children().count == 1 else {
+                throw invalid("hardware-enforced purpose missing")
+            }
+            let purposes = try purpose.children()[0].children().map { element throws(DERError) in
+                try element.smallInteger()
+            }
             guard purposes == [purposeSign] else { throw invalid("hardware-enforced purpose is not exactly SIGN") }
         } catch let error as WebAuthnFailure {
             throw error

@@ -27,7 +27,8 @@ enum AppleAttestation {
             throw WebAuthnFailure(.certificateMalformed, "apple: nonce extension: \(error)")
         }
         guard Crypto.constantTimeEqual(nonce, HashFunction.sha256.hash(input.signedData)) else {
-            throw WebAuthnFailure(.nonceMismatch, "apple: nonce differs from SHA-256(authenticatorData ‖ clientDataHash)")
+            throw WebAuthnFailure(
+                .nonceMismatch, "apple: nonce differs from SHA-256(authenticatorData ‖ clientDataHash)")
         }
         guard try leaf.attestationKey(format: .apple).isSameKey(as: input.credentialKey.key) else {
             throw WebAuthnFailure(.publicKeyMismatch, "apple: certificate key is not the credential key")

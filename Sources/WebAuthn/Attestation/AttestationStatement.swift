@@ -91,7 +91,8 @@ extension CBORMap {
         }
         // Real paths hold two to four certificates; a long list only costs parsing and signature checks.
         guard items.count <= Self.maximumCertificates else {
-            throw WebAuthnFailure(.attestationStatementMalformed, "\(format.rawValue): x5c holds \(items.count) certificates")
+            throw WebAuthnFailure(
+                .attestationStatementMalformed, "\(format.rawValue): x5c holds \(items.count) certificates")
         }
         var certificates: [Certificate] = []
         for item in items {
@@ -147,7 +148,8 @@ extension Certificate {
             throw WebAuthnFailure(.certificateMalformed, "\(format.rawValue): AAGUID extension is not 16 bytes")
         }
         guard value == aaguid.bytes else {
-            throw WebAuthnFailure(.aaguidMismatch, "\(format.rawValue): certificate AAGUID differs from authenticator data")
+            throw WebAuthnFailure(
+                .aaguidMismatch, "\(format.rawValue): certificate AAGUID differs from authenticator data")
         }
     }
 }

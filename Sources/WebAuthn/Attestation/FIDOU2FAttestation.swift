@@ -22,10 +22,12 @@ enum FIDOU2FAttestation {
         guard input.credential.aaguid == .zero else {
             throw WebAuthnFailure(.aaguidMismatch, "fido-u2f: AAGUID is not zero")
         }
-        let message: [UInt8] = [0x00] + input.authenticatorData.rpIDHash + input.clientDataHash
+        let message: [UInt8] =
+            [0x00] + input.authenticatorData.rpIDHash + input.clientDataHash
             + input.credential.credentialID + [0x04] + x + y
         guard key.isValidSignature(signature, over: message, algorithm: .ecdsaP256SHA256) else {
-            throw WebAuthnFailure(.signatureInvalid, "fido-u2f: signature does not verify with the attestation certificate")
+            throw WebAuthnFailure(
+                .signatureInvalid, "fido-u2f: signature does not verify with the attestation certificate")
         }
         try certificates[0].requireNotCertificateAuthority(format: .fidoU2F)
         return StatementResult(type: .basic, certificates: certificates)

@@ -12,7 +12,8 @@ enum PackedAttestation {
                 throw WebAuthnFailure(.attestationAlgorithmMismatch, "packed self: alg differs from the credential's")
             }
             guard input.credentialKey.isValidSignature(signature, over: input.signedData) else {
-                throw WebAuthnFailure(.signatureInvalid, "packed self: signature does not verify with the credential key")
+                throw WebAuthnFailure(
+                    .signatureInvalid, "packed self: signature does not verify with the credential key")
             }
             return StatementResult(type: .selfAttestation, certificates: [])
         }
@@ -20,7 +21,8 @@ enum PackedAttestation {
         let leaf = certificates[0]
         let key = try leaf.attestationKey(format: .packed)
         guard key.isValidSignature(signature, over: input.signedData, algorithm: algorithm.signatureAlgorithm) else {
-            throw WebAuthnFailure(.signatureInvalid, "packed: signature does not verify with the attestation certificate")
+            throw WebAuthnFailure(
+                .signatureInvalid, "packed: signature does not verify with the attestation certificate")
         }
         try checkCertificateProfile(leaf)
         try leaf.requireMatchingAAGUIDExtension(input.credential.aaguid, format: .packed)
@@ -29,11 +31,14 @@ enum PackedAttestation {
 
     /// §8.2.1: version 3; subject C (two letters), O, OU = "Authenticator Attestation" and CN; not a CA.
     static func checkCertificateProfile(_ certificate: Certificate) throws(WebAuthnFailure) {
-        func invalid(_ detail: String) -> WebAuthnFailure { WebAuthnFailure(.certificateProfileInvalid, "packed: \(detail)") }
+        func invalid(_ detail: String) -> WebAuthnFailure {
+            WebAuthnFailure(.certificateProfileInvalid, "packed: \(detail)")
+        }
         guard certificate.version == 3 else { throw invalid("certificate is not X.509 v3") }
         let country = certificate.subjectValues(NameAttribute.country)
         guard country.count == 1, country[0].utf8.count == 2,
-              country[0].utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) else {
+            country[0].utf8.allSatisfy({ (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) })
+        else {
             throw invalid("subject C is not one ISO 3166 code")
         }
         let organization = certificate.subjectValues(NameAttribute.organization)

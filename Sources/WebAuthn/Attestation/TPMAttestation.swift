@@ -24,7 +24,8 @@ enum TPMAttestation {
         let certInfo = try TPMCertifyInfo(certInfoBytes)
         let expectedExtraData = algorithm.hashFunction.hash(input.signedData)
         guard Crypto.constantTimeEqual(certInfo.extraData, expectedExtraData) else {
-            throw WebAuthnFailure(.nonceMismatch, "tpm: extraData is not the hash of authenticatorData ‖ clientDataHash")
+            throw WebAuthnFailure(
+                .nonceMismatch, "tpm: extraData is not the hash of authenticatorData ‖ clientDataHash")
         }
         guard let nameHash = TPMConstant.hashFunction(pubArea.nameAlgorithm) else {
             throw WebAuthnFailure(.tpmStructureInvalid, "tpm: unknown nameAlg \(pubArea.nameAlgorithm)")
@@ -37,7 +38,8 @@ enum TPMAttestation {
         let leaf = certificates[0]
         let key = try leaf.attestationKey(format: .tpm)
         guard key.isValidSignature(signature, over: certInfoBytes, algorithm: algorithm.signatureAlgorithm) else {
-            throw WebAuthnFailure(.signatureInvalid, "tpm: signature over certInfo does not verify with the AIK certificate")
+            throw WebAuthnFailure(
+                .signatureInvalid, "tpm: signature over certInfo does not verify with the AIK certificate")
         }
         try checkCertificateProfile(leaf)
         try leaf.requireMatchingAAGUIDExtension(input.credential.aaguid, format: .tpm)
@@ -59,7 +61,9 @@ enum TPMAttestation {
     /// §8.3.1: v3, empty subject, a SAN naming the TPM's manufacturer (a registered TCG vendor), model and version,
     /// the tcg-kp-AIKCertificate EKU, and not a CA. Other extensions and EKUs are tolerated.
     static func checkCertificateProfile(_ certificate: Certificate) throws(WebAuthnFailure) {
-        func invalid(_ detail: String) -> WebAuthnFailure { WebAuthnFailure(.certificateProfileInvalid, "tpm: \(detail)") }
+        func invalid(_ detail: String) -> WebAuthnFailure {
+            WebAuthnFailure(.certificateProfileInvalid, "tpm: \(detail)")
+        }
         guard certificate.version == 3 else { throw invalid("AIK certificate is not X.509 v3") }
         guard certificate.subjectAttributes.isEmpty else { throw invalid("AIK certificate subject is not empty") }
         let attributes: [String: String]
@@ -74,11 +78,14 @@ enum TPMAttestation {
             throw WebAuthnFailure(.certificateMalformed, "tpm: \(error)")
         }
         guard let manufacturer = attributes[ObjectIdentifier.tpmManufacturer],
-              attributes[ObjectIdentifier.tpmModel]?.isEmpty == false,
-              attributes[ObjectIdentifier.tpmVersion]?.isEmpty == false else {
+            attributes[ObjectIdentifier.tpmModel]?.isEmpty == false,
+            attributes[ObjectIdentifier.tpmVersion]?.isEmpty == false
+        else {
             throw invalid("SAN lacks TPM manufacturer, model or version")
         }
-        guard manufacturer.hasPrefix("id:"), TPMVendor.registered.contains(String(manufacturer.dropFirst(3)).uppercased()) else {
+        guard manufacturer.hasPrefix("id:"),
+            TPMVendor.registered.contains(String(manufacturer.dropFirst(3)).uppercased())
+        else {
             throw invalid("TPM manufacturer \(manufacturer) is not a registered TCG vendor id")
         }
         let usages: [String]?

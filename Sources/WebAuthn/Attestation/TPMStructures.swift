@@ -69,21 +69,21 @@ struct TPMPublicArea {
         var reader = TPMReader(bytes)
         let type = try reader.uint16()
         nameAlgorithm = try reader.uint16()
-        _ = try reader.uint32() // objectAttributes
-        _ = try reader.sized() // authPolicy
+        _ = try reader.uint32()  // objectAttributes
+        _ = try reader.sized()  // authPolicy
         let symmetric = try reader.uint16()
         guard symmetric == TPMConstant.algorithmNull else {
             throw WebAuthnFailure(.tpmStructureInvalid, "tpm: pubArea of a storage key (symmetric algorithm set)")
         }
-        if try reader.uint16() != TPMConstant.algorithmNull { _ = try reader.uint16() } // scheme, then its hash
+        if try reader.uint16() != TPMConstant.algorithmNull { _ = try reader.uint16() }  // scheme, then its hash
         switch type {
         case TPMConstant.algorithmRSA:
-            _ = try reader.uint16() // keyBits
+            _ = try reader.uint16()  // keyBits
             let exponent = try reader.uint32()
             key = .rsa(modulus: try reader.sized(), exponent: exponent == 0 ? 65537 : exponent)
         case TPMConstant.algorithmECC:
             let curve = try reader.uint16()
-            if try reader.uint16() != TPMConstant.algorithmNull { _ = try reader.uint16() } // kdf, then its hash
+            if try reader.uint16() != TPMConstant.algorithmNull { _ = try reader.uint16() }  // kdf, then its hash
             let x = try reader.sized()
             key = .ecc(curve: curve, x: x, y: try reader.sized())
         default:
@@ -106,12 +106,12 @@ struct TPMCertifyInfo {
         guard try reader.uint16() == TPMConstant.attestCertify else {
             throw WebAuthnFailure(.tpmStructureInvalid, "tpm: certInfo type is not TPM_ST_ATTEST_CERTIFY")
         }
-        _ = try reader.sized() // qualifiedSigner
+        _ = try reader.sized()  // qualifiedSigner
         extraData = try reader.sized()
-        _ = try reader.take(17) // clockInfo: clock, resetCount, restartCount, safe
-        _ = try reader.take(8) // firmwareVersion
+        _ = try reader.take(17)  // clockInfo: clock, resetCount, restartCount, safe
+        _ = try reader.take(8)  // firmwareVersion
         attestedName = try reader.sized()
-        _ = try reader.sized() // qualifiedName
+        _ = try reader.sized()  // qualifiedName
         guard reader.isAtEnd else { throw WebAuthnFailure(.tpmStructureInvalid, "tpm: bytes after certInfo") }
     }
 }

@@ -56,7 +56,9 @@ public struct StoredCredential: Sendable {
     /// The user handle the credential was registered for, when known.
     public var userHandle: [UInt8]?
 
-    public init(id: [UInt8], publicKeyCOSE: [UInt8], signCount: UInt32, backupEligible: Bool, userHandle: [UInt8]? = nil) {
+    public init(
+        id: [UInt8], publicKeyCOSE: [UInt8], signCount: UInt32, backupEligible: Bool, userHandle: [UInt8]? = nil
+    ) {
         self.id = id
         self.publicKeyCOSE = publicKeyCOSE
         self.signCount = signCount
@@ -136,19 +138,23 @@ public enum AssertionVerifier {
     private static func run(
         _ response: AssertionResponse, _ credential: StoredCredential, _ expectation: AssertionExpectation
     ) throws(WebAuthnFailure) -> VerifiedAssertion {
-        guard response.type == "public-key" else { throw WebAuthnFailure(.credentialTypeInvalid, "type is not public-key") }
+        guard response.type == "public-key" else {
+            throw WebAuthnFailure(.credentialTypeInvalid, "type is not public-key")
+        }
         guard response.id == Base64URL.encode(response.rawID) else {
             throw WebAuthnFailure(.idRawIDMismatch, "id is not the base64url of rawId")
         }
         // Steps 5-6: the credential is one we offered and the one we looked up; the user handle is its owner's.
         if !expectation.allowedCredentialIDs.isEmpty,
-           !expectation.allowedCredentialIDs.contains(where: { Crypto.constantTimeEqual($0, response.rawID) }) {
+            !expectation.allowedCredentialIDs.contains(where: { Crypto.constantTimeEqual($0, response.rawID) })
+        {
             throw WebAuthnFailure(.credentialNotAllowed, "credential was not in allowCredentials")
         }
         guard Crypto.constantTimeEqual(response.rawID, credential.id) else {
             throw WebAuthnFailure(.credentialNotAllowed, "rawId is not the stored credential's id")
         }
-        if let handle = response.userHandle, let owner = credential.userHandle, !Crypto.constantTimeEqual(handle, owner) {
+        if let handle = response.userHandle, let owner = credential.userHandle, !Crypto.constantTimeEqual(handle, owner)
+        {
             throw WebAuthnFailure(.userHandleMismatch, "userHandle is not the credential owner's")
         }
 
@@ -181,7 +187,8 @@ public enum AssertionVerifier {
         let newCount = authenticatorData.signCount
         let regressed = (newCount != 0 || credential.signCount != 0) && newCount <= credential.signCount
         if regressed, expectation.signCountPolicy == .refuse {
-            throw WebAuthnFailure(.signCountRegressed, "counter \(newCount) is not above the stored \(credential.signCount)")
+            throw WebAuthnFailure(
+                .signCountRegressed, "counter \(newCount) is not above the stored \(credential.signCount)")
         }
         return VerifiedAssertion(
             credentialID: credential.id, signCount: max(newCount, credential.signCount),

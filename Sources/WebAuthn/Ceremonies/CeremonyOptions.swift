@@ -73,9 +73,10 @@ public struct CreationOptions: Sendable {
                 "displayName": .string(userDisplayName),
             ]),
             "challenge": .string(Base64URL.encode(challenge)),
-            "pubKeyCredParams": .array(algorithms.map {
-                .object(["type": .string("public-key"), "alg": .number(Double($0.rawValue))])
-            }),
+            "pubKeyCredParams": .array(
+                algorithms.map {
+                    .object(["type": .string("public-key"), "alg": .number(Double($0.rawValue))])
+                }),
             "timeout": .number(Double(timeoutMilliseconds)),
             "excludeCredentials": .array(excludeCredentials.map(\.json)),
             "authenticatorSelection": .object([

@@ -45,7 +45,9 @@ public struct AttestationFacts: Sendable, Equatable {
         case anchored(fingerprint: String, subject: String)
 
         /// The anchor's SHA-256 fingerprint (lower-case hex), when the chain reached one.
-        public var anchorFingerprint: String? { if case .anchored(let fingerprint, _) = self { fingerprint } else { nil } }
+        public var anchorFingerprint: String? {
+            if case .anchored(let fingerprint, _) = self { fingerprint } else { nil }
+        }
 
         /// The anchor's subject, when the chain reached one.
         public var anchorSubject: String? { if case .anchored(_, let subject) = self { subject } else { nil } }

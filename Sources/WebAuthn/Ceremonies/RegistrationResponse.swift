@@ -106,7 +106,9 @@ enum ResponseJSON {
         guard let items = value.arrayValue else { throw WebAuthnFailure(.malformedResponse, "\(name) is not an array") }
         var strings: [String] = []
         for item in items {
-            guard let text = item.stringValue else { throw WebAuthnFailure(.malformedResponse, "\(name) holds a non-string") }
+            guard let text = item.stringValue else {
+                throw WebAuthnFailure(.malformedResponse, "\(name) holds a non-string")
+            }
             strings.append(text)
         }
         return strings

@@ -54,7 +54,8 @@ public enum RegistrationVerifier {
         verify(response, expecting: expectation).flatMap { credential in
             Crypto.constantTimeEqual(credential.publicKeyCOSE, storedPublicKeyCOSE)
                 ? .success(credential)
-                : .failure(WebAuthnFailure(.publicKeyMismatch, "authenticator data holds another key than the stored one"))
+                : .failure(
+                    WebAuthnFailure(.publicKeyMismatch, "authenticator data holds another key than the stored one"))
         }
     }
 
@@ -62,7 +63,9 @@ public enum RegistrationVerifier {
         _ response: RegistrationResponse, _ expectation: RegistrationExpectation
     ) throws(WebAuthnFailure) -> RegisteredCredential {
         // Input hygiene.
-        guard response.type == "public-key" else { throw WebAuthnFailure(.credentialTypeInvalid, "type is not public-key") }
+        guard response.type == "public-key" else {
+            throw WebAuthnFailure(.credentialTypeInvalid, "type is not public-key")
+        }
         guard response.id == Base64URL.encode(response.rawID) else {
             throw WebAuthnFailure(.idRawIDMismatch, "id is not the base64url of rawId")
         }
@@ -81,12 +84,14 @@ public enum RegistrationVerifier {
         }
 
         // Steps 9-14: RP ID hash and flags.
-        try checkRelyingPartyAndFlags(authenticatorData, expectation.relyingParty, uvRequired: expectation.requireUserVerification)
+        try checkRelyingPartyAndFlags(
+            authenticatorData, expectation.relyingParty, uvRequired: expectation.requireUserVerification)
 
         // Step 15: credential key algorithm and well-formedness.
         let credentialKey = try CredentialPublicKey(map: credential.publicKeyMap, encoded: credential.publicKeyCOSE)
         guard expectation.allowedAlgorithms.contains(credentialKey.algorithm) else {
-            throw WebAuthnFailure(.algorithmNotAllowed, "credential algorithm \(credentialKey.algorithm.rawValue) was not offered")
+            throw WebAuthnFailure(
+                .algorithmNotAllowed, "credential algorithm \(credentialKey.algorithm.rawValue) was not offered")
         }
 
         // Step 16: the format, case-sensitively.
@@ -115,7 +120,8 @@ public enum RegistrationVerifier {
 
         // Steps 18-19: trust.
         let trust = try TrustAssessment.assess(
-            result, format: attestationFormat, aaguid: credential.aaguid, policy: expectation.policy, now: expectation.now
+            result, format: attestationFormat, aaguid: credential.aaguid, policy: expectation.policy,
+            now: expectation.now
         )
         if let allowed = expectation.policy.allowedAAGUIDs, !allowed.contains(credential.aaguid) {
             throw WebAuthnFailure(.aaguidNotAllowed, "authenticator model \(credential.aaguid) is not allowed")
@@ -176,7 +182,9 @@ public enum RegistrationVerifier {
         guard Crypto.constantTimeEqual(data.rpIDHash, relyingParty.idHash) else {
             throw WebAuthnFailure(.rpIDMismatch, "rpIdHash is not SHA-256 of \(relyingParty.id)")
         }
-        guard data.flags.contains(.userPresent) else { throw WebAuthnFailure(.userPresenceMissing, "UP flag is not set") }
+        guard data.flags.contains(.userPresent) else {
+            throw WebAuthnFailure(.userPresenceMissing, "UP flag is not set")
+        }
         if uvRequired, !data.flags.contains(.userVerified) {
             throw WebAuthnFailure(.userVerificationMissing, "UV flag is not set")
         }

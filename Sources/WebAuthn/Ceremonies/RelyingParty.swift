@@ -35,7 +35,8 @@ public struct RelyingParty: Sendable {
                 throw WebAuthnFailure(.crossOriginNotAllowed, "ceremony ran in a cross-origin frame")
             }
             guard let topOrigin = clientData.topOrigin, allowedTopOrigins.contains(topOrigin) else {
-                throw WebAuthnFailure(.topOriginNotAllowed, "top origin \(clientData.topOrigin ?? "(none)") is not allowed")
+                throw WebAuthnFailure(
+                    .topOriginNotAllowed, "top origin \(clientData.topOrigin ?? "(none)") is not allowed")
             }
         } else if let topOrigin = clientData.topOrigin {
             // Step 6: a top origin without crossOrigin is inconsistent client data; refuse it all the same.

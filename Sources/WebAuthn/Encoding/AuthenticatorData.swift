@@ -52,7 +52,8 @@ public struct AuthenticatorData: Sendable {
             let idLength = Int(bytes[position + 16]) << 8 | Int(bytes[position + 17])
             position += 18
             guard idLength <= bytes.count - position else {
-                throw WebAuthnFailure(.credentialIDLengthInvalid, "credential id length \(idLength) exceeds the data left")
+                throw WebAuthnFailure(
+                    .credentialIDLengthInvalid, "credential id length \(idLength) exceeds the data left")
             }
             guard idLength <= Self.maximumCredentialIDLength else {
                 throw WebAuthnFailure(.credentialIDTooLong, "credential id of \(idLength) bytes")
@@ -86,7 +87,9 @@ public struct AuthenticatorData: Sendable {
             } catch {
                 throw WebAuthnFailure(error, while: "authenticator extensions")
             }
-            guard let map = item.mapValue else { throw WebAuthnFailure(.extensionsMalformed, "extensions are not a map") }
+            guard let map = item.mapValue else {
+                throw WebAuthnFailure(.extensionsMalformed, "extensions are not a map")
+            }
             extensions = map
         } else {
             extensions = nil

@@ -2,7 +2,8 @@
 /// no whitespace, no characters from the standard alphabet, and no non-zero bits left over in the last character.
 public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-    private static let values: [UInt8: UInt8] = Dictionary(uniqueKeysWithValues: alphabet.enumerated().map { ($1, UInt8($0)) })
+    private static let values: [UInt8: UInt8] = Dictionary(
+        uniqueKeysWithValues: alphabet.enumerated().map { ($1, UInt8($0)) })
 
     /// Encodes `bytes` without padding.
     public static func encode(_ bytes: [UInt8]) -> String {
@@ -12,7 +13,9 @@ public enum Base64URL {
         while index < bytes.count {
             let chunk = bytes[index..<min(index + 3, bytes.count)]
             let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
-            for position in 0..<(chunk.count + 1) { out.append(alphabet[Int(value >> (18 - 6 * UInt32(position)) & 0x3F)]) }
+            for position in 0..<(chunk.count + 1) {
+                out.append(alphabet[Int(value >> (18 - 6 * UInt32(position)) & 0x3F)])
+            }
             index += 3
         }
         return String(decoding: out, as: UTF8.self)

@@ -53,7 +53,9 @@ public struct CBORMap: Sendable, Hashable {
     /// The value for a text key.
     public subscript(text key: String) -> CBOR? { self[.text(key)] }
     /// The value for an integer key (COSE labels).
-    public subscript(label: Int) -> CBOR? { self[label >= 0 ? .unsigned(UInt64(label)) : .negative(UInt64(-1 - label))] }
+    public subscript(label: Int) -> CBOR? {
+        self[label >= 0 ? .unsigned(UInt64(label)) : .negative(UInt64(-1 - label))]
+    }
 
     /// The keys, in encoded order.
     public var keys: [CBOR] { entries.map(\.key) }

@@ -108,7 +108,9 @@ public enum CBORDecoder {
                 return .bytes(try string(major: 2, length: length))
             case 3:
                 let utf8 = try string(major: 3, length: length)
-                guard let text = String(validating: utf8, as: UTF8.self) else { throw .malformed("text string is not UTF-8") }
+                guard let text = String(validating: utf8, as: UTF8.self) else {
+                    throw .malformed("text string is not UTF-8")
+                }
                 return .text(text)
             case 4:
                 var elements: [CBOR] = []

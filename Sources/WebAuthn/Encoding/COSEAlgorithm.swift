@@ -16,7 +16,9 @@ public enum COSEAlgorithm: Int, Sendable, Hashable, CaseIterable, Codable {
     case rs1 = -65535
 
     /// What a relying party offers by default: everything but SHA-1.
-    public static let recommended: [COSEAlgorithm] = [.es256, .edDSA, .es384, .es512, .ps256, .ps384, .ps512, .rs256, .rs384, .rs512]
+    public static let recommended: [COSEAlgorithm] = [
+        .es256, .edDSA, .es384, .es512, .ps256, .ps384, .ps512, .rs256, .rs384, .rs512,
+    ]
 
     /// The signature scheme TapCrypto checks.
     public var signatureAlgorithm: SignatureAlgorithm {

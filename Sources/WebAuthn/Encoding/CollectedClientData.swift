@@ -24,7 +24,8 @@ public struct CollectedClientData: Sendable {
         }
         guard json.objectValue != nil else { throw WebAuthnFailure(.clientDataMalformed, "not a JSON object") }
         guard let type = json["type"]?.stringValue, let challenge = json["challenge"]?.stringValue,
-              let origin = json["origin"]?.stringValue else {
+            let origin = json["origin"]?.stringValue
+        else {
             throw WebAuthnFailure(.clientDataMalformed, "type, challenge or origin missing or not a string")
         }
         if let value = json["crossOrigin"], value.boolValue == nil {

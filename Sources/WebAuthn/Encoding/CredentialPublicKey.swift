@@ -21,8 +21,8 @@ public struct CredentialPublicKey: Sendable {
 
     private enum Label {
         static let keyType = 1, keyID = 2, algorithm = 3
-        static let curve = -1, x = -2, y = -3, privateKey = -4 // EC2 and OKP
-        static let modulus = -1, exponent = -2 // RSA
+        static let curve = -1, x = -2, y = -3, privateKey = -4  // EC2 and OKP
+        static let modulus = -1, exponent = -2  // RSA
     }
 
     /// Parses and checks a COSE_Key: `kty` and `alg` must agree, the curve must be the algorithm's, coordinates
@@ -53,12 +53,16 @@ public struct CredentialPublicKey: Sendable {
     init(map: CBORMap, encoded: [UInt8], fullRSACheck: Bool = true) throws(WebAuthnFailure) {
         func malformed(_ detail: String) -> WebAuthnFailure { WebAuthnFailure(.publicKeyMalformed, detail) }
         guard let keyType = map[Label.keyType]?.integer else { throw malformed("kty missing or not an integer") }
-        guard let algorithmValue = map[Label.algorithm]?.integer else { throw malformed("alg missing or not an integer") }
+        guard let algorithmValue = map[Label.algorithm]?.integer else {
+            throw malformed("alg missing or not an integer")
+        }
         guard let algorithm = COSEAlgorithm(rawValue: algorithmValue) else {
             throw WebAuthnFailure(.publicKeyUnsupported, "COSE algorithm \(algorithmValue)")
         }
         func bytes(_ label: Int) throws(WebAuthnFailure) -> [UInt8] {
-            guard let value = map[label]?.byteString else { throw malformed("label \(label) missing or not a byte string") }
+            guard let value = map[label]?.byteString else {
+                throw malformed("label \(label) missing or not a byte string")
+            }
             return value
         }
         let allowedLabels: Set<Int>
@@ -67,14 +71,18 @@ public struct CredentialPublicKey: Sendable {
         case (2, .es256), (2, .es384), (2, .es512):
             let expectedCurve: (id: Int, curve: EllipticCurve) =
                 algorithm == .es256 ? (1, .p256) : algorithm == .es384 ? (2, .p384) : (3, .p521)
-            guard map[Label.curve]?.integer == expectedCurve.id else { throw malformed("crv does not match \(algorithm)") }
+            guard map[Label.curve]?.integer == expectedCurve.id else {
+                throw malformed("crv does not match \(algorithm)")
+            }
             parameters = .ec2(curve: expectedCurve.curve, x: try bytes(Label.x), y: try bytes(Label.y))
             allowedLabels = [Label.keyType, Label.keyID, Label.algorithm, Label.curve, Label.x, Label.y]
         case (3, .rs256), (3, .rs384), (3, .rs512), (3, .ps256), (3, .ps384), (3, .ps512), (3, .rs1):
             parameters = .rsa(modulus: try bytes(Label.modulus), exponent: try bytes(Label.exponent))
             allowedLabels = [Label.keyType, Label.keyID, Label.algorithm, Label.modulus, Label.exponent]
         case (1, .edDSA):
-            guard map[Label.curve]?.integer == 6 else { throw WebAuthnFailure(.publicKeyUnsupported, "OKP curve is not Ed25519") }
+            guard map[Label.curve]?.integer == 6 else {
+                throw WebAuthnFailure(.publicKeyUnsupported, "OKP curve is not Ed25519")
+            }
             parameters = .okp(x: try bytes(Label.x))
             allowedLabels = [Label.keyType, Label.keyID, Label.algorithm, Label.curve, Label.x]
         case (1, _), (2, _), (3, _):
@@ -91,7 +99,8 @@ public struct CredentialPublicKey: Sendable {
         do {
             switch parameters {
             case .ec2(let curve, let x, let y): key = try .ellipticCurve(curve, x: x, y: y)
-            case .rsa(let modulus, let exponent): key = try .rsa(modulus: modulus, exponent: exponent, fullCheck: fullRSACheck)
+            case .rsa(let modulus, let exponent):
+                key = try .rsa(modulus: modulus, exponent: exponent, fullCheck: fullRSACheck)
             case .okp(let x): key = try .ed25519(x)
             }
         } catch {

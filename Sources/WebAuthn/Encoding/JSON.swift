@@ -33,7 +33,8 @@ public enum StrictJSON {
     /// Parses UTF-8 `bytes` (a leading byte-order mark is skipped, as WebAuthn's UTF-8 decode does).
     public static func parse(_ bytes: [UInt8], maximumDepth: Int = 32) throws(ParseError) -> JSONValue {
         guard String(validating: bytes, as: UTF8.self) != nil else { throw ParseError(message: "not UTF-8", offset: 0) }
-        var parser = Parser(bytes: bytes, position: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0, maximumDepth: maximumDepth)
+        var parser = Parser(
+            bytes: bytes, position: bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0, maximumDepth: maximumDepth)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -56,7 +57,9 @@ public enum StrictJSON {
 
         mutating func expect(_ literal: String) throws(ParseError) {
             let expected = Array(literal.utf8)
-            guard bytes.count - position >= expected.count, Array(bytes[position..<position + expected.count]) == expected else {
+            guard bytes.count - position >= expected.count,
+                Array(bytes[position..<position + expected.count]) == expected
+            else {
                 throw error("expected \(literal)")
             }
             position += expected.count
@@ -117,7 +120,9 @@ public enum StrictJSON {
             var scalars = String.UnicodeScalarView()
             var run: [UInt8] = []
             func flush() {
-                if !run.isEmpty { scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars); run = [] }
+                if !run.isEmpty {
+                    scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars); run = []
+                }
             }
             while true {
                 guard let byte = current else { throw error("unterminated string") }
@@ -190,7 +195,9 @@ public enum StrictJSON {
                 if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
                 guard digits() > 0 else { throw error("invalid number") }
             }
-            guard let value = Double(String(decoding: bytes[start..<position], as: UTF8.self)) else { throw error("invalid number") }
+            guard let value = Double(String(decoding: bytes[start..<position], as: UTF8.self)) else {
+                throw error("invalid number")
+            }
             return .number(value)
         }
 

@@ -24,7 +24,9 @@ public struct TrustAnchors: Sendable {
         func load(_ pems: [String]) -> [Certificate] {
             pems.flatMap { pem in
                 // Compiled-in constants, checked by a test; a failure here is a build defect.
-                guard let certificates = try? Certificate.parsePEMBundle(pem) else { fatalError("shipped root does not parse") }
+                guard let certificates = try? Certificate.parsePEMBundle(pem) else {
+                    fatalError("shipped root does not parse")
+                }
                 return certificates
             }
         }

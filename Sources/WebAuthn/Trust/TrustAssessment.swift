@@ -8,7 +8,9 @@ enum TrustAssessment {
     ) throws(WebAuthnFailure) -> AttestationFacts.Trust {
         guard let leaf = result.certificates.first else {
             guard policy.trustMode == .signatureOnly else {
-                throw WebAuthnFailure(.attestationNotTrusted, "\(result.type.rawValue) attestation proves nothing about the authenticator")
+                throw WebAuthnFailure(
+                    .attestationNotTrusted, "\(result.type.rawValue) attestation proves nothing about the authenticator"
+                )
             }
             return result.type == .selfAttestation ? .selfAttested : .unattested
         }
@@ -45,7 +47,8 @@ enum TrustAssessment {
             switch certificate.validity(at: now) {
             case .valid: continue
             case .expired:
-                throw WebAuthnFailure(.certificateExpired, "\(certificate.subjectSummary) expired before the verification time")
+                throw WebAuthnFailure(
+                    .certificateExpired, "\(certificate.subjectSummary) expired before the verification time")
             case .notYetValid:
                 throw WebAuthnFailure(.certificateNotYetValid, "\(certificate.subjectSummary) is not valid yet")
             }
@@ -55,8 +58,10 @@ enum TrustAssessment {
     /// Each x5c certificate must be signed by the next one: a path that does not even hang together is refused
     /// before any anchor is looked at.
     private static func checkInternalSignatures(_ certificates: [Certificate]) throws(WebAuthnFailure) {
-        for (certificate, issuer) in zip(certificates, certificates.dropFirst()) where !certificate.isSigned(by: issuer) {
-            throw WebAuthnFailure(.chainUntrusted, "x5c: \(certificate.subjectSummary) is not signed by the next certificate")
+        for (certificate, issuer) in zip(certificates, certificates.dropFirst()) where !certificate.isSigned(by: issuer)
+        {
+            throw WebAuthnFailure(
+                .chainUntrusted, "x5c: \(certificate.subjectSummary) is not signed by the next certificate")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TapCrypto
 import TapTestSupport
+
 @testable import WebAuthn
 
 /// What a statement builder sees: the signed bytes of this ceremony.
@@ -27,7 +28,7 @@ struct RegistrationScenario {
     /// Appended inside the client data object, e.g. `,"crossOrigin":true`.
     var extraClientData = ""
     var clientDataOverride: [UInt8]?
-    var flags: UInt8 = 0x45 // UP | UV | AT
+    var flags: UInt8 = 0x45  // UP | UV | AT
     var signCount: UInt32 = 0
     var aaguid = RegistrationScenario.testAAGUID
     var credentialID: [UInt8] = Array(repeating: 0xC1, count: 32)
@@ -44,8 +45,10 @@ struct RegistrationScenario {
     var transports = ["usb"]
 
     var clientDataJSON: [UInt8] {
-        clientDataOverride ?? Array(("{\"type\":\"\(clientDataType)\",\"challenge\":\"\(Base64URL.encode(challenge))\","
-            + "\"origin\":\"\(origin)\"\(extraClientData)}").utf8)
+        clientDataOverride
+            ?? Array(
+                ("{\"type\":\"\(clientDataType)\",\"challenge\":\"\(Base64URL.encode(challenge))\","
+                    + "\"origin\":\"\(origin)\"\(extraClientData)}").utf8)
     }
 
     var authenticatorData: [UInt8] {
@@ -68,11 +71,12 @@ struct RegistrationScenario {
             authenticatorData: data, clientDataHash: HashFunction.sha256.hash(clientDataJSON),
             credentialKey: credentialKey, credentialID: credentialID, rpIDHash: Array(data.prefix(32))
         )
-        return CBOREncoder.encode(.pairs([
-            (.text("fmt"), .text(format)),
-            (.text("attStmt"), .pairs(statement(context))),
-            (.text("authData"), .bytes(data)),
-        ]))
+        return CBOREncoder.encode(
+            .pairs([
+                (.text("fmt"), .text(format)),
+                (.text("attStmt"), .pairs(statement(context))),
+                (.text("authData"), .bytes(data)),
+            ]))
     }
 
     var response: RegistrationResponse {
@@ -92,7 +96,8 @@ struct RegistrationScenario {
         RegistrationExpectation(
             challenge: Array(0..<32),
             relyingParty: RelyingParty(id: Self.rpID, origins: [Self.origin]),
-            requireUserVerification: requireUserVerification, allowedAlgorithms: allowedAlgorithms, policy: policy, now: now
+            requireUserVerification: requireUserVerification, allowedAlgorithms: allowedAlgorithms, policy: policy,
+            now: now
         )
     }
 
@@ -112,8 +117,10 @@ struct RegistrationScenario {
 enum Statements {
     /// packed self attestation: the credential key signs.
     static func packedSelf(_ context: CeremonyContext) -> [(CBOR, CBOR)] {
-        [(.text("alg"), .int(context.credentialKey.algorithm.rawValue)),
-         (.text("sig"), .bytes(context.credentialKey.sign(context.signedData)))]
+        [
+            (.text("alg"), .int(context.credentialKey.algorithm.rawValue)),
+            (.text("sig"), .bytes(context.credentialKey.sign(context.signedData))),
+        ]
     }
 
     /// packed with x5c: `signer` signs as `algorithm`; `chain` is sent as x5c.
@@ -121,9 +128,11 @@ enum Statements {
         signer: TestKey, chain: [[UInt8]], algorithm: COSEAlgorithm? = nil
     ) -> (CeremonyContext) -> [(CBOR, CBOR)] {
         { context in
-            [(.text("alg"), .int((algorithm ?? signer.algorithm).rawValue)),
-             (.text("sig"), .bytes(signer.sign(context.signedData, cose: algorithm))),
-             (.text("x5c"), .array(chain.map { .bytes($0) }))]
+            [
+                (.text("alg"), .int((algorithm ?? signer.algorithm).rawValue)),
+                (.text("sig"), .bytes(signer.sign(context.signedData, cose: algorithm))),
+                (.text("x5c"), .array(chain.map { .bytes($0) })),
+            ]
         }
     }
 
@@ -132,7 +141,9 @@ enum Statements {
     static func packedLeaf(_ spec: CertificateSpec = .packedLeaf(aaguid: RegistrationScenario.testAAGUID)) -> [UInt8] {
         spec.issue(for: packedLeafKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
     }
-    static func packedChain(_ spec: CertificateSpec = .packedLeaf(aaguid: RegistrationScenario.testAAGUID)) -> (CeremonyContext) -> [(CBOR, CBOR)] {
+    static func packedChain(
+        _ spec: CertificateSpec = .packedLeaf(aaguid: RegistrationScenario.testAAGUID)
+    ) -> (CeremonyContext) -> [(CBOR, CBOR)] {
         packed(signer: packedLeafKey, chain: [packedLeaf(spec), TestPKI.intermediate])
     }
 
@@ -140,9 +151,12 @@ enum Statements {
     static func fidoU2F(signer: TestKey, certificate: [UInt8]) -> (CeremonyContext) -> [(CBOR, CBOR)] {
         { context in
             let (x, y) = context.credentialKey.ecCoordinates
-            let message: [UInt8] = [0x00] + context.rpIDHash + context.clientDataHash + context.credentialID + [0x04] + x + y
-            return [(.text("sig"), .bytes(signer.sign(message, cose: .es256))),
-                    (.text("x5c"), .array([.bytes(certificate)]))]
+            let message: [UInt8] =
+                [0x00] + context.rpIDHash + context.clientDataHash + context.credentialID + [0x04] + x + y
+            return [
+                (.text("sig"), .bytes(signer.sign(message, cose: .es256))),
+                (.text("x5c"), .array([.bytes(certificate)])),
+            ]
         }
     }
 
@@ -153,10 +167,18 @@ enum Statements {
         { context in
             let value = nonce?(context) ?? HashFunction.sha256.hash(context.signedData)
             let spec = CertificateSpec(
-                subject: [("CN", "test credential"), ("OU", "AAA Certification"), ("O", "Apple Inc."), ("ST", "California")],
-                extensions: [(WebAuthn.ObjectIdentifier.appleNonce, false, TestDER.sequence([TestDER.explicit(1, TestDER.octetString(value))]))]
+                subject: [
+                    ("CN", "test credential"), ("OU", "AAA Certification"), ("O", "Apple Inc."), ("ST", "California"),
+                ],
+                extensions: [
+                    (
+                        WebAuthn.ObjectIdentifier.appleNonce, false,
+                        TestDER.sequence([TestDER.explicit(1, TestDER.octetString(value))])
+                    )
+                ]
             )
-            let leaf = spec.issue(for: leafKey ?? context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
+            let leaf = spec.issue(
+                for: leafKey ?? context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
             return [(.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)]))]
         }
     }
@@ -191,10 +213,13 @@ enum Statements {
                 subject: [("CN", "Android Keystore Key")],
                 extensions: [(WebAuthn.ObjectIdentifier.androidKeyDescription, false, description.encode(context))]
             )
-            let leaf = spec.issue(for: leafKey ?? context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
-            return [(.text("alg"), .int(context.credentialKey.algorithm.rawValue)),
-                    (.text("sig"), .bytes(context.credentialKey.sign(context.signedData))),
-                    (.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)]))]
+            let leaf = spec.issue(
+                for: leafKey ?? context.credentialKey, by: (TestPKI.intermediate, TestPKI.intermediateKey))
+            return [
+                (.text("alg"), .int(context.credentialKey.algorithm.rawValue)),
+                (.text("sig"), .bytes(context.credentialKey.sign(context.signedData))),
+                (.text("x5c"), .array([.bytes(leaf), .bytes(TestPKI.intermediate)])),
+            ]
         }
     }
 }

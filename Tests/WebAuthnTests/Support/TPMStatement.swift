@@ -1,6 +1,7 @@
 import Foundation
 import TapCrypto
 import TapTestSupport
+
 @testable import WebAuthn
 
 /// Builds TPM 2.0 attestation statements: pubArea for the credential key, certInfo certifying it, an AIK
@@ -40,12 +41,20 @@ struct TPMStatement {
     /// The AIK certificate's TestDER.
     func aikCertificate() -> [UInt8] {
         let directoryName = TestDER.sequence([
-            TestDER.set([TestDER.sequence([TestDER.oid(WebAuthn.ObjectIdentifier.tpmManufacturer), TestDER.utf8String(manufacturer)])]),
-            TestDER.set([TestDER.sequence([TestDER.oid(WebAuthn.ObjectIdentifier.tpmModel), TestDER.utf8String("NPCT6xx")])]),
-            TestDER.set([TestDER.sequence([TestDER.oid(WebAuthn.ObjectIdentifier.tpmVersion), TestDER.utf8String("id:13")])]),
+            TestDER.set([
+                TestDER.sequence([
+                    TestDER.oid(WebAuthn.ObjectIdentifier.tpmManufacturer), TestDER.utf8String(manufacturer),
+                ])
+            ]),
+            TestDER.set([
+                TestDER.sequence([TestDER.oid(WebAuthn.ObjectIdentifier.tpmModel), TestDER.utf8String("NPCT6xx")])
+            ]),
+            TestDER.set([
+                TestDER.sequence([TestDER.oid(WebAuthn.ObjectIdentifier.tpmVersion), TestDER.utf8String("id:13")])
+            ]),
         ])
         var extensions: [(String, Bool, [UInt8])] = [
-            ("2.5.29.37", false, TestDER.sequence(extendedKeyUsage.map(TestDER.oid))),
+            ("2.5.29.37", false, TestDER.sequence(extendedKeyUsage.map(TestDER.oid)))
         ]
         if includeAlternativeName {
             extensions.append(("2.5.29.17", true, TestDER.sequence([TestDER.explicit(4, directoryName)])))
@@ -64,10 +73,12 @@ struct TPMStatement {
             let name = Self.u16(0x000B) + HashFunction.sha256.hash(pubArea)
             let extra = extraData?(context) ?? algorithm.hashFunction.hash(context.signedData)
             var certInfo = CBOREncoder.bigEndian(UInt64(magic), 4) + Self.u16(0x8017)
-            certInfo += Self.sized([0x00, 0x0B] + [UInt8](repeating: 0x5A, count: 32)) // qualifiedSigner
+            certInfo += Self.sized([0x00, 0x0B] + [UInt8](repeating: 0x5A, count: 32))  // qualifiedSigner
             certInfo += Self.sized(extra)
             certInfo += [UInt8](repeating: 0x01, count: 17) + [UInt8](repeating: 0x02, count: 8)
-            certInfo += Self.sized(attestedName?(name) ?? name) + Self.sized([0x00, 0x0B] + [UInt8](repeating: 0x6B, count: 32))
+            certInfo +=
+                Self.sized(attestedName?(name) ?? name)
+                + Self.sized([0x00, 0x0B] + [UInt8](repeating: 0x6B, count: 32))
             return [
                 (.text("ver"), .text(version)),
                 (.text("alg"), .int(algorithm.rawValue)),

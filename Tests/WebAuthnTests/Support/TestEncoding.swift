@@ -9,7 +9,8 @@ enum CBOREncoder {
         case .bytes(let value): return head(2, UInt64(value.count)) + value
         case .text(let value): return head(3, UInt64(value.utf8.count)) + Array(value.utf8)
         case .array(let items): return head(4, UInt64(items.count)) + items.flatMap(encode)
-        case .map(let map): return head(5, UInt64(map.entries.count)) + map.entries.flatMap { encode($0.key) + encode($0.value) }
+        case .map(let map):
+            return head(5, UInt64(map.entries.count)) + map.entries.flatMap { encode($0.key) + encode($0.value) }
         case .tagged(let tag, let inner): return head(6, tag) + encode(inner)
         case .boolean(let value): return [value ? 0xF5 : 0xF4]
         case .null: return [0xF6]
@@ -41,6 +42,7 @@ extension CBOR {
     static func int(_ value: Int) -> CBOR { value >= 0 ? .unsigned(UInt64(value)) : .negative(UInt64(-1 - value)) }
 
     /// A map from (key, value) pairs in order.
-    static func pairs(_ pairs: [(CBOR, CBOR)]) -> CBOR { .map(CBORMap(entries: pairs.map { CBORMap.Entry(key: $0.0, value: $0.1) })) }
+    static func pairs(_ pairs: [(CBOR, CBOR)]) -> CBOR {
+        .map(CBORMap(entries: pairs.map { CBORMap.Entry(key: $0.0, value: $0.1) }))
+    }
 }
-
