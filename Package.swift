@@ -2,6 +2,13 @@
 // TapStation: temporary access passes for device enrollment and FIDO2 key registration.
 import PackageDescription
 
+/// An HTTP client on NIO: AsyncHTTPClient and the NIO types its requests and responses are made of.
+let httpClient: [Target.Dependency] = [.asyncHTTPClient, .nioCore, .nioHTTP1]
+/// What a test target needs to serve or drive a Hummingbird application and read what it logged.
+let appTesting: [Target.Dependency] = [
+    .hummingbirdTesting, .hummingbird, .httpTypes, .nioCore, .nioConcurrencyHelpers, .logging,
+]
+
 let package = Package(
     name: "TapStation",
     platforms: [.macOS(.v15)],
@@ -39,62 +46,43 @@ let package = Package(
         .target(
             name: "TapStorage",
             dependencies: [
-                "TapCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "TapCore", .grdb,
                 // SQLite's C API, for the few statements every write runs (see DirectStatement.swift).
-                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .grdbSQLite,
                 // NIOLockedValueBox, the one lock type (docs/decisions.md).
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .nioConcurrencyHelpers,
             ]
         ),
         // Microsoft Graph: the token client, the typed Graph client and the Entra pass authority.
         .target(
             name: "TapGraph",
-            dependencies: [
-                "TapCore", "TapCrypto",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+            dependencies: ["TapCore", "TapCrypto", .logging, .nioConcurrencyHelpers] + httpClient
         ),
         .target(
             name: "TapHTTP",
             dependencies: [
                 "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn", "TapGraph",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .hummingbird, .hummingbirdCore, .httpTypes, .nioCore, .nioConcurrencyHelpers, .logging,
+                .serviceLifecycle,
                 // The webhook sender: no redirects, its own timeouts.
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .asyncHTTPClient,
+                .prometheus, .nioHTTPTypes,
                 // HTTPParserError: a request the parser cannot frame is a 400, not a 500.
-                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .nioHTTP1,
             ],
             // The API contract, compiled into the binary (no Bundle: the static release build has none).
             resources: [.embedInCode("API/openapi.yaml")]
         ),
         .target(
             name: "TapAdmin",
+            // The HTTP client serves the remote commands and `entra check`: URLSession would drag libcurl into the
+            // static build.
             dependencies: [
                 "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph", "WebAuthn",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                // The remote commands' and `entra check`'s client: URLSession would drag libcurl into the static build.
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ]
+                .argumentParser, .logging, .serviceLifecycle,
+            ] + httpClient
         ),
-        .executableTarget(
-            name: "tapstation", dependencies: ["TapAdmin", .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "tapstation", dependencies: ["TapAdmin", .logging]),
         // libFuzzer harness over the WebAuthn parsers (scripts/fuzz-webauthn); a plain build replays a corpus.
         .executableTarget(name: "FuzzWebAuthn", dependencies: ["WebAuthn"]),
         // Verifications per second per attestation format (bench/README.md); run it with `-c release`.
@@ -104,32 +92,19 @@ let package = Package(
         // The line-mode kiosk: the flow as a state machine, rendering and the API client; talks HTTP only.
         .target(
             name: "TapKiosk",
-            dependencies: [
-                "TapAPI", "TapCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["TapAPI", "TapCore"] + httpClient,
             path: "Kiosk/TapKiosk"
         ),
         .executableTarget(
             name: "tapkiosk",
-            dependencies: [
-                "TapKiosk", "TapCore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
+            dependencies: ["TapKiosk", "TapCore", .argumentParser, .asyncHTTPClient, .nioConcurrencyHelpers],
             path: "Kiosk/tapkiosk"
         ),
 
         // Fixed clock, seeded randomness, a real keyring, and test keys and certificates made with OpenSSL.
         .target(
             name: "TapTestSupport",
-            dependencies: [
-                "TapCore", "TapCrypto", "COpenSSL", .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
+            dependencies: ["TapCore", "TapCrypto", "COpenSSL", .logging, .nioConcurrencyHelpers],
             path: "Tests/TapTestSupport"
         ),
         .testTarget(name: "TapCryptoTests", dependencies: ["TapCrypto", "TapCore", "TapTestSupport"]),
@@ -142,60 +117,54 @@ let package = Package(
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapCore", "TapTestSupport"]),
         .testTarget(
             name: "TapStorageTests",
-            dependencies: [
-                "TapStorage", "TapCore", "TapTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ]
+            dependencies: ["TapStorage", "TapCore", "TapTestSupport", .grdb, .nioConcurrencyHelpers]
         ),
         .testTarget(
             name: "TapHTTPTests",
             dependencies: [
-                "TapHTTP", "TapTestSupport", "TapAPI", "TapCore", "TapCrypto", "TapStorage",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Yams", package: "Yams"),
-            ]
+                "TapHTTP", "TapTestSupport", "TapAPI", "TapCore", "TapCrypto", "TapStorage", .grdb, .yams,
+            ] + appTesting
         ),
         .testTarget(
             name: "TapAdminTests",
             dependencies: [
                 "TapAdmin", "TapTestSupport", "TapAPI", "TapCore", "TapCrypto", "TapHTTP", "TapStorage",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .hummingbirdTesting, .hummingbird, .grdb,
             ]
         ),
         .testTarget(name: "TapKioskTests", dependencies: ["TapKiosk", "TapAPI", "TapCore"]),
         // An Entra ID / Microsoft Graph emulator written from the documented contract, served over loopback.
         .target(
             name: "TapGraphEmulator",
-            dependencies: [
-                "TapCrypto", .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-            ],
+            dependencies: ["TapCrypto", .hummingbird, .logging, .httpTypes, .nioCore, .nioConcurrencyHelpers],
             path: "Tests/TapGraphEmulator"
         ),
         .testTarget(
             name: "TapGraphTests",
             dependencies: [
                 "TapGraph", "TapGraphEmulator", "TapStorage", "TapHTTP", "TapAPI", "TapAdmin", "TapTestSupport",
-                "TapCore", "TapCrypto",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+                "TapCore", "TapCrypto", .asyncHTTPClient,
+            ] + appTesting
         ),
     ]
 )
+
+// The other packages' products, named once so that each target's list says in a word what it uses.
+extension Target.Dependency {
+    static let argumentParser = product(name: "ArgumentParser", package: "swift-argument-parser")
+    static let asyncHTTPClient = product(name: "AsyncHTTPClient", package: "async-http-client")
+    static let grdb = product(name: "GRDB", package: "GRDB.swift")
+    static let grdbSQLite = product(name: "GRDBSQLite", package: "GRDB.swift")
+    static let httpTypes = product(name: "HTTPTypes", package: "swift-http-types")
+    static let hummingbird = product(name: "Hummingbird", package: "hummingbird")
+    static let hummingbirdCore = product(name: "HummingbirdCore", package: "hummingbird")
+    static let hummingbirdTesting = product(name: "HummingbirdTesting", package: "hummingbird")
+    static let logging = product(name: "Logging", package: "swift-log")
+    static let nioConcurrencyHelpers = product(name: "NIOConcurrencyHelpers", package: "swift-nio")
+    static let nioCore = product(name: "NIOCore", package: "swift-nio")
+    static let nioHTTP1 = product(name: "NIOHTTP1", package: "swift-nio")
+    static let nioHTTPTypes = product(name: "NIOHTTPTypes", package: "swift-nio-extras")
+    static let prometheus = product(name: "Prometheus", package: "swift-prometheus")
+    static let serviceLifecycle = product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+    static let yams = product(name: "Yams", package: "Yams")
+}

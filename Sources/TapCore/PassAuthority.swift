@@ -67,16 +67,7 @@ public struct ExternalPassValue: Sendable, CustomStringConvertible, CustomDebugS
 }
 
 /// A session with the value of the pass an outside authority created for it.
-public struct ExternallyIssuedPass: Sendable {
-    public var session: Session
-    public var pass: ExternalPassValue
-
-    /// Pairs a session with its pass value.
-    public init(session: Session, pass: ExternalPassValue) {
-        self.session = session
-        self.pass = pass
-    }
-}
+public typealias ExternallyIssuedPass = MintedPass<ExternalPassValue>
 
 /// Where an Entra pass stands: whether Graph created it, and whether its deletion is confirmed.
 public struct EntraPassStatus: Sendable, Equatable {

@@ -39,17 +39,21 @@ public struct IdempotencyClaim: Sendable, Equatable {
     }
 }
 
-/// A session together with the pass value minted for it; the value exists only here.
-public struct IssuedPass: Sendable {
+/// A session together with the pass value minted for it, by us or by an outside authority; the value exists
+/// only here.
+public struct MintedPass<Value: Sendable>: Sendable {
     public var session: Session
-    public var pass: PassCode
+    public var pass: Value
 
     /// Pairs a session with its new pass.
-    public init(session: Session, pass: PassCode) {
+    public init(session: Session, pass: Value) {
         self.session = session
         self.pass = pass
     }
 }
+
+/// A session together with the pass value we minted for it, in our alphabet.
+public typealias IssuedPass = MintedPass<PassCode>
 
 /// The outcome of creating a session.
 public enum CreateOutcome: Sendable {

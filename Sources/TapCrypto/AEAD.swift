@@ -29,25 +29,9 @@ extension Crypto {
         }
         let nonce = try randomBytes(gcmNonceCount)
         let context = try CipherContext()
-        guard EVP_EncryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1,
-            EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(gcmNonceCount), nil) == 1,
-            EVP_EncryptInit_ex(context.pointer, nil, nil, key, nonce) == 1
-        else { throw CryptoError.drainingQueue(operation: "EVP_EncryptInit_ex(AES-256-GCM)") }
-        var length: Int32 = 0
-        if !associatedData.isEmpty {
-            guard EVP_EncryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1
-            else {
-                throw CryptoError.drainingQueue(operation: "EVP_EncryptUpdate(AAD)")
-            }
-        }
         var ciphertext = [UInt8](repeating: 0, count: plaintext.count + 16)
-        var written: Int32 = 0
-        if !plaintext.isEmpty {
-            guard EVP_EncryptUpdate(context.pointer, &ciphertext, &written, plaintext, Int32(plaintext.count)) == 1
-            else {
-                throw CryptoError.drainingQueue(operation: "EVP_EncryptUpdate")
-            }
-        }
+        let written = try gcmUpdate(
+            context, .encrypt, key: key, nonce: nonce, associatedData: associatedData, plaintext, into: &ciphertext)
         var final: Int32 = 0
         let finalOK = ciphertext.withUnsafeMutableBufferPointer { buffer in
             EVP_EncryptFinal_ex(context.pointer, buffer.baseAddress! + Int(written), &final) == 1
@@ -68,25 +52,9 @@ extension Crypto {
         let ciphertext = Array(sealed.dropFirst(gcmNonceCount).dropLast(gcmTagCount))
         var tag = Array(sealed.suffix(gcmTagCount))
         let context = try CipherContext()
-        guard EVP_DecryptInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil) == 1,
-            EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(gcmNonceCount), nil) == 1,
-            EVP_DecryptInit_ex(context.pointer, nil, nil, key, nonce) == 1
-        else { throw CryptoError.drainingQueue(operation: "EVP_DecryptInit_ex(AES-256-GCM)") }
-        var length: Int32 = 0
-        if !associatedData.isEmpty {
-            guard EVP_DecryptUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1
-            else {
-                throw CryptoError.drainingQueue(operation: "EVP_DecryptUpdate(AAD)")
-            }
-        }
         var plaintext = [UInt8](repeating: 0, count: ciphertext.count + 16)
-        var written: Int32 = 0
-        if !ciphertext.isEmpty {
-            guard EVP_DecryptUpdate(context.pointer, &plaintext, &written, ciphertext, Int32(ciphertext.count)) == 1
-            else {
-                throw CryptoError.drainingQueue(operation: "EVP_DecryptUpdate")
-            }
-        }
+        let written = try gcmUpdate(
+            context, .decrypt, key: key, nonce: nonce, associatedData: associatedData, ciphertext, into: &plaintext)
         guard EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_TAG, Int32(gcmTagCount), &tag) == 1 else {
             throw CryptoError.drainingQueue(operation: "EVP_CTRL_GCM_SET_TAG")
         }
@@ -97,6 +65,43 @@ extension Crypto {
         ERR_clear_error()
         guard verified else { return nil }
         return Array(plaintext.prefix(Int(written + final)))
+    }
+
+    /// Which way an AES-256-GCM context runs; the raw value is `EVP_CipherInit_ex`'s `enc` argument.
+    private enum GCMDirection: Int32 {
+        case decrypt = 0
+        case encrypt = 1
+
+        /// `Encrypt` or `Decrypt`, so errors name the call as OpenSSL documents it.
+        var verb: String { self == .encrypt ? "Encrypt" : "Decrypt" }
+    }
+
+    /// Sets `context` up for AES-256-GCM in `direction` under `key` and `nonce`, feeds it `associatedData`,
+    /// then runs `input` through it into `output` (which has room for it); returns the bytes written, after
+    /// which the caller makes the final call and handles the tag.
+    private static func gcmUpdate(
+        _ context: CipherContext, _ direction: GCMDirection, key: [UInt8], nonce: [UInt8],
+        associatedData: [UInt8], _ input: [UInt8], into output: inout [UInt8]
+    ) throws -> Int32 {
+        let verb = direction.verb
+        guard EVP_CipherInit_ex(context.pointer, EVP_aes_256_gcm(), nil, nil, nil, direction.rawValue) == 1,
+            EVP_CIPHER_CTX_ctrl(context.pointer, EVP_CTRL_GCM_SET_IVLEN, Int32(gcmNonceCount), nil) == 1,
+            EVP_CipherInit_ex(context.pointer, nil, nil, key, nonce, direction.rawValue) == 1
+        else { throw CryptoError.drainingQueue(operation: "EVP_\(verb)Init_ex(AES-256-GCM)") }
+        var length: Int32 = 0
+        if !associatedData.isEmpty {
+            guard EVP_CipherUpdate(context.pointer, nil, &length, associatedData, Int32(associatedData.count)) == 1
+            else {
+                throw CryptoError.drainingQueue(operation: "EVP_\(verb)Update(AAD)")
+            }
+        }
+        var written: Int32 = 0
+        if !input.isEmpty {
+            guard EVP_CipherUpdate(context.pointer, &output, &written, input, Int32(input.count)) == 1 else {
+                throw CryptoError.drainingQueue(operation: "EVP_\(verb)Update")
+            }
+        }
+        return written
     }
 
     /// Lower-case hex of `bytes`.

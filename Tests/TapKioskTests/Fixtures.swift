@@ -119,6 +119,38 @@ struct Driver {
         effects.reversed().compactMap { if case .show(let screen, _) = $0 { screen } else { nil } }.first
     }
 
+    /// From the menu, asks for a key registration for grace@contoso.example with `note` as the proofing note; the
+    /// order on the confirmation screen, or nil when the machine is not there.
+    @discardableResult
+    mutating func orderKeyRegistration(note: String = "") -> KioskMachine.Order? {
+        type("2")
+        type("grace@contoso.example")
+        type(note)
+        guard case .confirm(let order) = machine.step else { return nil }
+        return order
+    }
+
+    /// From the menu, asks for a key registration for grace@contoso.example without a proofing note, and answers
+    /// with the minted session: its pass is on screen.
+    mutating func mintKeyRegistration() {
+        orderKeyRegistration()
+        confirmKeyRegistration()
+    }
+
+    /// Confirms the key registration on screen and answers with the minted session: its pass is on screen.
+    mutating func confirmKeyRegistration() {
+        type("1")
+        answerLastCall(
+            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+    }
+
+    /// From the menu, looks the fixture's session up by its id and answers with it in `state`.
+    mutating func lookUpSession(state: String) {
+        type("3")
+        type(Fixture.sessionID)
+        answerLastCall(.session(Fixture.session(state: state), replayed: false))
+    }
+
     var text: String { machine.screen().allText }
     var wiped: Bool { effects.contains(.wipe) }
 }

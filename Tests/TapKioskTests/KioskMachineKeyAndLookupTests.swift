@@ -9,22 +9,15 @@ import Testing
 struct KioskFIDO2Tests {
     @Test func aKeyRegistrationShowsThePassAndTheEnrollmentPage() throws {
         var driver = Driver()
-        driver.type("2")
-        driver.type("grace@contoso.example")
-        driver.type("passport, last digits 4821, checked by Sam")
-        guard case .confirm(let order) = driver.machine.step else {
-            Issue.record("expected the confirmation, got \(driver.machine.step)")
-            return
-        }
+        let ordered = driver.orderKeyRegistration(note: "passport, last digits 4821, checked by Sam")
+        let order = try #require(ordered)
         #expect(order.request.scenario == .fido2Registration)
         #expect(
             order.request.proofing
                 == Proofing(
                     method: .inPerson, checkedBy: "kiosk 3", reference: "passport, last digits 4821, checked by Sam"))
         #expect(order.request.pass == PassRequest(preset: "fido2-key"))
-        driver.type("1")
-        driver.answerLastCall(
-            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        driver.confirmKeyRegistration()
         #expect(
             driver.text.contains("Open on the kiosk browser or the user's phone: https://tap.contoso.example/enroll"))
         #expect(driver.screen?.holdsPass == true)
@@ -37,12 +30,7 @@ struct KioskFIDO2Tests {
 
     @Test func theAddressAsAQRCodeNeverShowsWithThePassAndTheSessionIsStillFollowed() throws {
         var driver = Driver()
-        driver.type("2")
-        driver.type("grace@contoso.example")
-        driver.type("")
-        driver.type("1")
-        driver.answerLastCall(
-            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        driver.mintKeyRegistration()
         #expect(driver.screen?.prompt.contains("4 QR code") == true)
         driver.type("4")
         #expect(driver.wiped, "the pass leaves before the code is drawn")
@@ -68,26 +56,16 @@ struct KioskFIDO2Tests {
         var settings = Fixture.settings
         settings.showsQRCode = false
         var driver = Driver(settings: settings)
-        driver.type("2")
-        driver.type("grace@contoso.example")
-        driver.type("")
-        driver.type("1")
-        driver.answerLastCall(
-            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        driver.mintKeyRegistration()
         #expect(driver.screen?.prompt.contains("QR") == false)
         driver.type("4")
         #expect(driver.screen?.holdsPass == true)
     }
 
-    @Test func theProofingNoteIsOptional() {
+    @Test func theProofingNoteIsOptional() throws {
         var driver = Driver()
-        driver.type("2")
-        driver.type("grace@contoso.example")
-        driver.type("")
-        guard case .confirm(let order) = driver.machine.step else {
-            Issue.record("expected the confirmation")
-            return
-        }
+        let ordered = driver.orderKeyRegistration(note: "")
+        let order = try #require(ordered)
         #expect(order.request.proofing == nil)
     }
 
@@ -95,12 +73,7 @@ struct KioskFIDO2Tests {
         var settings = Fixture.settings
         settings.isEntraMode = true
         var driver = Driver(settings: settings)
-        driver.type("2")
-        driver.type("grace@contoso.example")
-        driver.type("")
-        driver.type("1")
-        driver.answerLastCall(
-            .session(Fixture.session(scenario: "fido2Registration", pass: "K7QM-3XRP-HV9T"), replayed: false))
+        driver.mintKeyRegistration()
         #expect(driver.text.contains("https://aka.ms/mysecurityinfo"))
         #expect(!driver.text.contains("/enroll"))
     }
@@ -149,9 +122,7 @@ struct KioskLookupTests {
 
     @Test func aSessionUnderWayCannotBeReissuedButCanBeFollowedOrCancelled() {
         var driver = Driver()
-        driver.type("3")
-        driver.type(Fixture.sessionID)
-        driver.answerLastCall(.session(Fixture.session(state: "inProgress"), replayed: false))
+        driver.lookUpSession(state: "inProgress")
         #expect(!driver.text.contains("Reissue"))
         driver.type("2")
         #expect(driver.machine.notice == "Type one of the numbers shown.")
@@ -174,9 +145,7 @@ struct KioskLookupTests {
 
     @Test func aFailedCancelKeepsTheSessionOnScreen() {
         var driver = Driver()
-        driver.type("3")
-        driver.type(Fixture.sessionID)
-        driver.answerLastCall(.session(Fixture.session(state: "active"), replayed: false))
+        driver.lookUpSession(state: "active")
         driver.type("3")
         driver.type("yes")
         driver.answerLastCall(

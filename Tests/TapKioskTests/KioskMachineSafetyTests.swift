@@ -49,9 +49,7 @@ struct KioskSafetyTests {
 
     @Test func theFinishedScreenTimesOutToo() {
         var driver = Driver()
-        driver.type("3")
-        driver.type(Fixture.sessionID)
-        driver.answerLastCall(.session(Fixture.session(state: "active"), replayed: false))
+        driver.lookUpSession(state: "active")
         driver.type("3")
         driver.type("1")
         driver.answerLastCall(.session(Fixture.session(state: "cancelled", reason: "Revoked"), replayed: false))
@@ -117,9 +115,7 @@ struct KioskEntraModeTests {
         var settings = Fixture.settings
         settings.isEntraMode = true
         var driver = Driver(settings: settings)
-        driver.type("3")
-        driver.type(Fixture.sessionID)
-        driver.answerLastCall(.session(Fixture.session(state: "active"), replayed: false))
+        driver.lookUpSession(state: "active")
         driver.type("3")
         driver.type("1")
         driver.answerLastCall(.session(Fixture.session(state: "cancelled"), replayed: false))

@@ -54,9 +54,8 @@ struct FIDO2Controller {
         _ request: Request, _ context: TapRequestContext, _ caller: Caller
     ) async throws -> Response {
         let session = try caller.session
-        let (response, challenge) = try await posted(RegistrationResponse.self, request, context)
-        let consumed = try await services.store.consumeChallenge(
-            digest: HashFunction.sha256.hash(challenge), purpose: .registration, holder: .session(session.id))
+        let (response, challenge, consumed) = try await posted(
+            RegistrationResponse.self, purpose: .registration, holder: .session(session.id), request, context)
         let expectation = RegistrationExpectation(
             challenge: challenge, relyingParty: webAuthn.relyingParty, requireUserVerification: true,
             allowedAlgorithms: COSEAlgorithm.recommended, policy: webAuthn.attestationPolicy, now: services.world.now())
@@ -86,11 +85,7 @@ struct FIDO2Controller {
         let keys = try await services.store.beginTestSignIn(
             session: session.id, challengeDigest: HashFunction.sha256.hash(challenge),
             lifetime: webAuthn.challengeLifetime)
-        let options = RequestOptions(
-            relyingParty: webAuthn.relyingParty, challenge: challenge,
-            allowCredentials: keys.map { CredentialDescriptor(id: $0.credentialID, transports: $0.transports) },
-            userVerification: "required", timeoutMilliseconds: webAuthn.timeoutMilliseconds)
-        return optionsResponse(options.json)
+        return assertionOptionsResponse(challenge: challenge, allowing: keys)
     }
 
     /// Verifies the test sign-in; the key becomes active and proven, and the session completes.
@@ -98,9 +93,8 @@ struct FIDO2Controller {
         _ request: Request, _ context: TapRequestContext, _ caller: Caller
     ) async throws -> Response {
         let session = try caller.session
-        let (response, challenge) = try await posted(AssertionResponse.self, request, context)
-        _ = try await services.store.consumeChallenge(
-            digest: HashFunction.sha256.hash(challenge), purpose: .testSignIn, holder: .session(session.id))
+        let (response, challenge, _) = try await posted(
+            AssertionResponse.self, purpose: .testSignIn, holder: .session(session.id), request, context)
         guard let key = try await services.store.securityKey(credentialID: response.rawID), key.sessionID == session.id,
             key.status == .pendingProof
         else {
@@ -123,14 +117,28 @@ struct FIDO2Controller {
         return services.world.randomBytes(32)
     }
 
-    /// The credential the browser posted and the challenge its client data names.
+    /// The credential the browser posted and the challenge its client data names, which is spent here, once, for
+    /// `purpose` by `holder`.
     func posted<Credential: PostedCredential>(
-        _ type: Credential.Type, _ request: Request, _ context: TapRequestContext
-    ) async throws -> (Credential, challenge: [UInt8]) {
+        _ type: Credential.Type, purpose: ChallengePurpose, holder: ChallengeHolder, _ request: Request,
+        _ context: TapRequestContext
+    ) async throws -> (Credential, challenge: [UInt8], consumed: ConsumedChallenge) {
         let body = try await rawBody(request)
         let credential: Credential
         do { credential = try Credential(json: body) } catch { throw refusal(error, context) }
-        return (credential, try challengeBytes(credential.clientDataJSON, context))
+        let challenge = try challengeBytes(credential.clientDataJSON, context)
+        let consumed = try await services.store.consumeChallenge(
+            digest: HashFunction.sha256.hash(challenge), purpose: purpose, holder: holder)
+        return (credential, challenge, consumed)
+    }
+
+    /// Request options (WebAuthn Level 3 JSON) for an assertion with `challenge` that one of `keys` may answer.
+    func assertionOptionsResponse(challenge: [UInt8], allowing keys: [KeyDescriptor]) -> Response {
+        let options = RequestOptions(
+            relyingParty: webAuthn.relyingParty, challenge: challenge,
+            allowCredentials: keys.map { CredentialDescriptor(id: $0.credentialID, transports: $0.transports) },
+            userVerification: "required", timeoutMilliseconds: webAuthn.timeoutMilliseconds)
+        return optionsResponse(options.json)
     }
 
     func verifyAssertion(

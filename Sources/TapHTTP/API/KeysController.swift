@@ -57,11 +57,7 @@ struct KeysController {
         let keys = try await services.store.beginAssertion(
             by: actor, user: user, challengeDigest: HashFunction.sha256.hash(challenge),
             lifetime: webAuthn.challengeLifetime)
-        let options = RequestOptions(
-            relyingParty: webAuthn.relyingParty, challenge: challenge,
-            allowCredentials: keys.map { CredentialDescriptor(id: $0.credentialID, transports: $0.transports) },
-            userVerification: "required", timeoutMilliseconds: webAuthn.timeoutMilliseconds)
-        return FIDO2Controller(services: services).optionsResponse(options.json)
+        return FIDO2Controller(services: services).assertionOptionsResponse(challenge: challenge, allowing: keys)
     }
 
     /// Verifies a sign-in: the key is registered, active and visible to this token, the challenge is this token's,
@@ -69,12 +65,8 @@ struct KeysController {
     @Sendable func verify(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
         let ceremony = FIDO2Controller(services: services)
-        let body = try await ceremony.rawBody(request)
-        let response: AssertionResponse
-        do { response = try AssertionResponse(json: body) } catch { throw ceremony.refusal(error, context) }
-        let challenge = try ceremony.challengeBytes(response.clientDataJSON, context)
-        let consumed = try await services.store.consumeChallenge(
-            digest: HashFunction.sha256.hash(challenge), purpose: .assertion, holder: .relyingParty(actor.id))
+        let (response, challenge, consumed) = try await ceremony.posted(
+            AssertionResponse.self, purpose: .assertion, holder: .relyingParty(actor.id), request, context)
         guard let key = try await services.store.securityKey(credentialID: response.rawID), key.status == .active,
             actor.canSee(site: key.site), consumed.userPrincipalName.map({ $0 == key.userPrincipalName }) ?? true
         else {

@@ -23,13 +23,7 @@ struct SessionsController {
 
     /// The issuance trail: the session, who asked, and every step of the audit chain for it, with names.
     @Sendable func trail(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let viewer = try caller.operatorIdentity
-        guard
-            let session = try await services.store.session(
-                try context.pathID(naming: "session") as SessionID, visibleTo: viewer)
-        else {
-            throw APIError.notFound("session")
-        }
+        let session = try await pathSession(context, caller)
         let events = try await services.store.auditEvents(
             sessionID: session.id, site: nil, since: nil, until: nil, type: nil, after: nil, limit: 1000)
         let operators = Dictionary(
@@ -232,6 +226,12 @@ struct SessionsController {
     }
 
     @Sendable func get(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let session = try await pathSession(context, caller)
+        return try JSONBody.response(SessionView(session, now: services.world.now()))
+    }
+
+    /// The session the path names, when the caller may see it; otherwise not found.
+    func pathSession(_ context: TapRequestContext, _ caller: Caller) async throws -> Session {
         let viewer = try caller.operatorIdentity
         guard
             let session = try await services.store.session(
@@ -239,7 +239,7 @@ struct SessionsController {
         else {
             throw APIError.notFound("session")
         }
-        return try JSONBody.response(SessionView(session, now: services.world.now()))
+        return session
     }
 
     @Sendable func reissue(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response

@@ -47,10 +47,8 @@ struct SingleUseConformanceTests {
     func aChallengeIsConsumedOnceUnderConcurrency(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
-        let session = try await fixture.fido2SessionUnderWay()
-        let digest = [UInt8](repeating: 0xC4, count: 32)
-        let start = try await fixture.store.beginKeyRegistration(
-            session: session, challengeDigest: digest, freshUserHandle: [7, 7], lifetime: 300)
+        let (session, digest, start) = try await fixture.registrationChallenge(
+            filledWith: 0xC4, freshUserHandle: [7, 7])
         #expect(start.userHandle == [7, 7])
         let consumed = try await countConcurrent(16) { _ in
             do {
@@ -63,44 +61,26 @@ struct SingleUseConformanceTests {
             }
         }
         #expect(consumed == 1)
-        await #expect(throws: EnrollmentError.self) {
-            _ = try await fixture.store.consumeChallenge(
-                digest: digest, purpose: .registration, holder: .session(session))
-        }
+        await fixture.expectRefused(digest, purpose: .registration, holder: .session(session))
     }
 
     @Test(arguments: StoreFactory.all)
     func aChallengeIsRefusedToAnotherHolderOrPurpose(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
-        let session = try await fixture.fido2SessionUnderWay()
+        let (session, digest, _) = try await fixture.registrationChallenge(filledWith: 0x5A)
         let other = try await fixture.fido2SessionUnderWay(user: try #require(UserPrincipalName("bob@contoso.example")))
-        let digest = [UInt8](repeating: 0x5A, count: 32)
-        _ = try await fixture.store.beginKeyRegistration(
-            session: session, challengeDigest: digest, freshUserHandle: [1], lifetime: 300)
-        await #expect(throws: EnrollmentError.self) {
-            _ = try await fixture.store.consumeChallenge(
-                digest: digest, purpose: .registration, holder: .session(other))
-        }
-        await #expect(throws: EnrollmentError.self) {
-            _ = try await fixture.store.consumeChallenge(
-                digest: digest, purpose: .testSignIn, holder: .session(session))
-        }
+        await fixture.expectRefused(digest, purpose: .registration, holder: .session(other))
+        await fixture.expectRefused(digest, purpose: .testSignIn, holder: .session(session))
     }
 
     @Test(arguments: StoreFactory.all)
     func anExpiredChallengeIsRefused(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
-        let session = try await fixture.fido2SessionUnderWay()
-        let digest = [UInt8](repeating: 0x11, count: 32)
-        _ = try await fixture.store.beginKeyRegistration(
-            session: session, challengeDigest: digest, freshUserHandle: [1], lifetime: 60)
+        let (session, digest, _) = try await fixture.registrationChallenge(filledWith: 0x11, lifetime: 60)
         fixture.clock.advance(seconds: 61)
-        await #expect(throws: EnrollmentError.self) {
-            _ = try await fixture.store.consumeChallenge(
-                digest: digest, purpose: .registration, holder: .session(session))
-        }
+        await fixture.expectRefused(digest, purpose: .registration, holder: .session(session))
     }
 
     @Test(arguments: StoreFactory.all)
@@ -135,5 +115,29 @@ struct SingleUseConformanceTests {
             by: fixture.admin)
         fixture.clock.advance(seconds: 601)
         #expect(try await fixture.store.exchangeKioskEnrolmentCode(grant.code) == nil)
+    }
+}
+
+extension ConformanceFixture {
+    /// A FIDO2 session under way holding a registration challenge whose digest is 32 bytes of `fill`, answerable
+    /// for `lifetime` seconds.
+    fileprivate func registrationChallenge(
+        filledWith fill: UInt8, freshUserHandle: [UInt8] = [1], lifetime: TimeInterval = 300
+    ) async throws -> (session: SessionID, digest: [UInt8], start: RegistrationStart) {
+        let session = try await fido2SessionUnderWay()
+        let digest = [UInt8](repeating: fill, count: 32)
+        let start = try await store.beginKeyRegistration(
+            session: session, challengeDigest: digest, freshUserHandle: freshUserHandle, lifetime: lifetime)
+        return (session, digest, start)
+    }
+
+    /// Expects the challenge with `digest` not to be spent for `purpose` by `holder`.
+    fileprivate func expectRefused(
+        _ digest: [UInt8], purpose: ChallengePurpose, holder: ChallengeHolder,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
+        await #expect(throws: EnrollmentError.self, sourceLocation: sourceLocation) {
+            _ = try await store.consumeChallenge(digest: digest, purpose: purpose, holder: holder)
+        }
     }
 }
