@@ -48,10 +48,7 @@ extension OperatorsController {
     /// `POST /v1/operators` with `withEnrolmentCode`: a kiosk operator and a one-time code, no token.
     func createWithEnrolmentCode(_ body: CreateOperatorRequest, creator: OperatorIdentity) async throws -> Response {
         let grant = try await services.store.createKioskOperator(
-            NewOperator(
-                name: body.name, role: body.role, site: body.site, userPrincipalName: body.userPrincipalName,
-                allowedSubjects: body.allowedSubjects ?? [], allowedSources: body.allowedSources ?? [],
-                expiresAt: body.expirationDateTime),
+            body.newOperator,
             enrolmentCodeLifetime: StoreLimits.enrolmentCodeLifetime, by: creator)
         return try JSONBody.response(
             CreatedKioskOperator(

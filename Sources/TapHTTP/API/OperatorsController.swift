@@ -76,10 +76,7 @@ struct OperatorsController {
         }
         if body.withEnrolmentCode == true { return try await createWithEnrolmentCode(body, creator: creator) }
         let (record, token) = try await services.store.createOperator(
-            NewOperator(
-                name: body.name, role: body.role, site: body.site, userPrincipalName: body.userPrincipalName,
-                allowedSubjects: body.allowedSubjects ?? [], allowedSources: body.allowedSources ?? [],
-                expiresAt: body.expirationDateTime),
+            body.newOperator,
             by: creator)
         return try JSONBody.response(
             CreatedOperator(operator: OperatorView(record), token: token.value), status: .created,
@@ -105,5 +102,14 @@ struct OperatorsController {
             guard let target, target.identity.site == own else { throw APIError.notFound("operator") }
         }
         return id
+    }
+}
+
+extension CreateOperatorRequest {
+    /// What the store is asked to create, with the lists the request may leave out made empty.
+    var newOperator: NewOperator {
+        NewOperator(
+            name: name, role: role, site: site, userPrincipalName: userPrincipalName,
+            allowedSubjects: allowedSubjects ?? [], allowedSources: allowedSources ?? [], expiresAt: expirationDateTime)
     }
 }
