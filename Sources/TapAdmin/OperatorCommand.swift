@@ -8,7 +8,7 @@ import TapStorage
 /// `tapstation operator ...`: local token administration (works while `serve` runs).
 struct OperatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "operator", abstract: "Manage operator tokens.", subcommands: [Create.self])
+        commandName: "operator", abstract: "Manage operator tokens.", subcommands: [Create.self, Invite.self])
 
     /// `tapstation operator create`: prints the new token alone on stdout, once.
     struct Create: AsyncParsableCommand {

@@ -37,6 +37,7 @@ struct ServeSettings: Sendable {
         "TAPSTATION_MAX_BATCH_BODY_BYTES", "TAPSTATION_WEBHOOK_ALLOWED_NETWORKS", "TAPSTATION_WEBHOOK_ALLOW_HTTP",
         "TAPSTATION_WEBHOOK_MAX_ATTEMPTS", "TAPSTATION_WEBHOOK_TIMEOUT_SECONDS", "TAPSTATION_WEBHOOKS_PAUSED",
         "TAPSTATION_RETENTION_DAYS", "TAPSTATION_MAX_EVENT_STREAMS", "TAPSTATION_MAX_EVENT_STREAMS_PER_OPERATOR",
+        "TAPSTATION_CONSOLE_IDLE_MINUTES", "TAPSTATION_CONSOLE_SESSION_HOURS", "TAPSTATION_CONSOLE_INVITATION_HOURS",
     ]
 
     /// Reads and checks every setting of `serve`; the message of a refusal names the key and why.
@@ -105,6 +106,15 @@ struct ServeSettings: Sendable {
             }
         }
         configuration.webAuthn = try webAuthnConfiguration(settings: settings, port: configuration.port)
+        if let minutes = try integer("TAPSTATION_CONSOLE_IDLE_MINUTES", 1...1440) {
+            configuration.console.idleTimeout = TimeInterval(minutes * 60)
+        }
+        if let hours = try integer("TAPSTATION_CONSOLE_SESSION_HOURS", 1...168) {
+            configuration.console.absoluteLifetime = TimeInterval(hours * 3600)
+        }
+        if let hours = try integer("TAPSTATION_CONSOLE_INVITATION_HOURS", 1...168) {
+            configuration.console.invitationLifetime = TimeInterval(hours * 3600)
+        }
         configuration.retentionDays = try integer("TAPSTATION_RETENTION_DAYS", 2...36_500)
         configuration.maximumBatchBodyBytes =
             try integer("TAPSTATION_MAX_BATCH_BODY_BYTES", 1024...67_108_864) ?? configuration.maximumBatchBodyBytes

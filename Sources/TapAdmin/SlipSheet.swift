@@ -23,7 +23,7 @@ enum SlipSheet {
             <meta charset="utf-8">
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
             <meta name="referrer" content="no-referrer">
-            <title>\(escape(title))</title>
+            <title>\(HTMLText.escape(title))</title>
             <style>
             @page { size: A4; margin: 12mm; }
             * { box-sizing: border-box; }
@@ -42,20 +42,20 @@ enum SlipSheet {
             </style>
             </head>
             <body>
-            <header><strong>\(escape(title))</strong><span>\(slips.count) device(s) · printed \(WireJSON.formatTime(now)) · shred after use</span></header>
+            <header><strong>\(HTMLText.escape(title))</strong><span>\(slips.count) device(s) · printed \(WireJSON.formatTime(now)) · shred after use</span></header>
             <main class="sheet">
 
             """
         for slip in slips {
             html += """
                 <section class="slip">
-                <h2>\(escape(slip.serialNumber))</h2>
-                <div class="pass">\(escape(slip.pass))</div>
+                <h2>\(HTMLText.escape(slip.serialNumber))</h2>
+                <div class="pass">\(HTMLText.escape(slip.pass))</div>
                 <dl>
-                <dt>User</dt><dd>\(escape(slip.userPrincipalName))</dd>
-                <dt>Asset tag</dt><dd>\(escape(slip.assetTag ?? "—"))</dd>
-                <dt>Model</dt><dd>\(escape(slip.model ?? "—"))</dd>
-                <dt>Expires</dt><dd>\(escape(WireJSON.formatTime(slip.expires)))</dd>
+                <dt>User</dt><dd>\(HTMLText.escape(slip.userPrincipalName))</dd>
+                <dt>Asset tag</dt><dd>\(HTMLText.escape(slip.assetTag ?? "—"))</dd>
+                <dt>Model</dt><dd>\(HTMLText.escape(slip.model ?? "—"))</dd>
+                <dt>Expires</dt><dd>\(HTMLText.escape(WireJSON.formatTime(slip.expires)))</dd>
                 </dl>
                 <p class="note">Type the pass when the device asks for the user's password. It stops working once the device has enrolled.</p>
                 </section>
@@ -64,20 +64,5 @@ enum SlipSheet {
         }
         html += "</main>\n</body>\n</html>\n"
         return html
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
     }
 }

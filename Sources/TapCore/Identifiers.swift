@@ -83,6 +83,11 @@ public enum WebhookEntity {}
 /// Tag for webhook delivery ids.
 public enum WebhookDeliveryEntity {}
 
+/// Tag for a person's console passkey ids.
+public enum OperatorPasskeyEntity {}
+/// Tag for console (browser) session ids.
+public enum ConsoleSessionEntity {}
+
 /// The id of an enrollment session.
 public typealias SessionID = Identifier<SessionEntity>
 /// The id of a device record.

@@ -220,6 +220,14 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case webhookCreated = "webhook.created"
     case webhookDeleted = "webhook.deleted"
     case sessionsPurged = "sessions.purged"
+    /// A person invited to the console: an operator with no working token and a one-time invitation code.
+    case operatorInvited = "operator.invited"
+    /// A person registered a passkey for the console (with an invitation code).
+    case operatorPasskeyRegistered = "operator.passkeyRegistered"
+    /// A person signed in to the console; `data.method` says how.
+    case consoleSignedIn = "console.signedIn"
+    /// A person signed out of the console.
+    case consoleSignedOut = "console.signedOut"
 
     /// Whether the event belongs to API.md's session vocabulary, the one that server-sent events and
     /// webhooks carry; the rest (operators, policy, secrets, refusals) stays in the audit log.
@@ -231,7 +239,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,
-            .operatorRotated, .requestRefused, .keyDeleted, .webhookCreated, .webhookDeleted, .sessionsPurged:
+            .operatorRotated, .requestRefused, .keyDeleted, .webhookCreated, .webhookDeleted, .sessionsPurged,
+            .operatorInvited, .operatorPasskeyRegistered, .consoleSignedIn, .consoleSignedOut:
             false
         }
     }

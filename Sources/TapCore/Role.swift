@@ -10,6 +10,14 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         }
     }
 
+    /// Roles held by people, who may work in the operator console; the others are machines with tokens.
+    public var isPerson: Bool {
+        switch self {
+        case .admin, .helpdesk, .auditor: true
+        default: false
+        }
+    }
+
     /// Roles whose tokens sit on unattended devices and so may not mint passes for privileged users.
     public var isUnattendedIssuer: Bool { self == .kiosk || self == .bench }
 }

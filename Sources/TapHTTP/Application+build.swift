@@ -49,6 +49,8 @@ public struct ServerConfiguration: Sendable {
     public var retentionDays: Int?
     /// Webhook delivery: which addresses may be targeted, retries, timeouts.
     public var webhooks = WebhookSettings()
+    /// The operator console's session and invitation lifetimes.
+    public var console = ConsoleSettings()
 
     /// Makes a configuration with the documented defaults.
     public init(
@@ -131,6 +133,8 @@ public func buildRouter(
     WebhooksController(services: services).register(table)
     MetricsController(services: services).register(table)
     BoardController(services: services).register(table)
+    ConsoleSignInController(services: services).register(table)
+    ConsoleHomeController(services: services).register(table)
     return (router, table.routes)
 }
 

@@ -27,6 +27,9 @@ struct AuthorizationMatrixTests {
         case metricsScrape
         /// The board's data: a cookie, which no caller here has.
         case boardCookie
+        /// A console form or ceremony: only from the console's own origin, which no caller here sends, whatever
+        /// its token (a bearer token is never a console credential).
+        case consoleOrigin
     }
 
     /// API.md's route table.
@@ -50,6 +53,11 @@ struct AuthorizationMatrixTests {
         "GET /metrics": .metricsScrape,
         "GET /board": .anyone, "POST /board": .anyone, "POST /board/sign-out": .anyone, "GET /board/board.css": .anyone,
         "GET /board/board.js": .anyone, "GET /board/sessions": .boardCookie, "GET /board/events": .boardCookie,
+        "GET /console": .anyone, "GET /console/sign-in": .anyone, "GET /console/invitation": .anyone,
+        "GET /console/console.css": .anyone, "GET /console/console.js": .anyone,
+        "POST /console/sign-in/options": .consoleOrigin, "POST /console/sign-in": .consoleOrigin,
+        "POST /console/invitation/options": .consoleOrigin, "POST /console/invitation": .consoleOrigin,
+        "POST /console/sign-out": .consoleOrigin,
         "GET /v1/devices": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/devices/{id}": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/audit": .operators([.admin, .auditor]),
@@ -168,6 +176,8 @@ struct AuthorizationMatrixTests {
             }
         case .boardCookie:
             return .refused(.unauthorized, "unauthorized")
+        case .consoleOrigin:
+            return .refused(.forbidden, "origin_not_allowed")
         case .metricsScrape:
             switch caller {
             case .none: return .refused(.unauthorized, "unauthorized")

@@ -121,9 +121,11 @@ struct OpenAPISpecTests {
             let expected: [[String: Set<String>]]
             switch route.access {
             case .anyone:
-                // No credential, or one the handler itself checks: the board's cookie, or a token that `/metrics`
+                // No credential, or one the handler itself checks: the board's or the console's cookie, or a token that `/metrics`
                 // takes from anywhere but loopback (`{}` in the list says "or none").
-                let noneOrCookie = requirements.allSatisfy { Array($0.keys) == ["boardCookie"] }
+                let noneOrCookie = requirements.allSatisfy {
+                    [["boardCookie"], ["consoleCookie"]].contains(Array($0.keys))
+                }
                 let optional = requirements.contains { $0.isEmpty }
                 #expect(noneOrCookie || optional, "\(route) is open to anyone, the spec asks for \(requirements)")
                 continue

@@ -44,15 +44,19 @@ public final class SoftAuthenticator: @unchecked Sendable {
     }
 
     /// The assertion response JSON answering `challenge` (base64url); the counter rises by one first.
-    public func assertion(challenge: String, flags: UInt8 = 0x05, advanceCounter: Bool = true) -> String {
+    /// With `userHandle`, the answer names its owner, as a discoverable credential's must.
+    public func assertion(
+        challenge: String, flags: UInt8 = 0x05, advanceCounter: Bool = true, userHandle: [UInt8]? = nil
+    ) -> String {
         if advanceCounter { signCount += 1 }
         let clientData = clientDataJSON(type: "webauthn.get", challenge: challenge)
         let authData =
             HashFunction.sha256.hash(Array(rpID.utf8)) + [flags] + withUnsafeBytes(of: signCount.bigEndian, Array.init)
         let signature = key.sign(authData + HashFunction.sha256.hash(clientData))
         let id = Self.base64URL(credentialID)
+        let handle = userHandle.map { #","userHandle":""# + Self.base64URL($0) + "\"" } ?? ""
         return
-            #"{"id":"\#(id)","rawId":"\#(id)","type":"public-key","response":{"clientDataJSON":"\#(Self.base64URL(clientData))","authenticatorData":"\#(Self.base64URL(authData))","signature":"\#(Self.base64URL(signature))"},"clientExtensionResults":{}}"#
+            #"{"id":"\#(id)","rawId":"\#(id)","type":"public-key","response":{"clientDataJSON":"\#(Self.base64URL(clientData))","authenticatorData":"\#(Self.base64URL(authData))","signature":"\#(Self.base64URL(signature))"\#(handle)},"clientExtensionResults":{}}"#
     }
 
     func clientDataJSON(type: String, challenge: String) -> [UInt8] {

@@ -15,6 +15,8 @@ enum ProblemCode: String, CaseIterable, Sendable {
     case invalidSessionToken = "invalid_session_token"
     case invalidPass = "invalid_pass"
     case invalidEnrolmentCode = "invalid_enrolment_code"
+    case invalidInvitation = "invalid_invitation"
+    case consoleSignInRefused = "console_sign_in_refused"
     // 403
     case forbidden
     case sourceNotAllowed = "source_not_allowed"
@@ -22,6 +24,8 @@ enum ProblemCode: String, CaseIterable, Sendable {
     case selfApproval = "self_approval"
     case approverNotAPerson = "approver_not_a_person"
     case notTheRequester = "not_the_requester"
+    case originNotAllowed = "origin_not_allowed"
+    case csrfTokenInvalid = "csrf_token_invalid"
     // 404, 405, 408
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"

@@ -22,10 +22,10 @@ struct BoardController {
         routes.add(.post, "/board", .anyone, handler: signIn)
         routes.add(.post, "/board/sign-out", .anyone, handler: signOut)
         routes.add(.get, "/board/board.css", .anyone) { _, _, _ in
-            Self.asset(BoardAssets.css, type: "text/css; charset=utf-8")
+            PageResponse.asset(BoardAssets.css, type: "text/css; charset=utf-8")
         }
         routes.add(.get, "/board/board.js", .anyone) { _, _, _ in
-            Self.asset(BoardAssets.script, type: "text/javascript; charset=utf-8")
+            PageResponse.asset(BoardAssets.script, type: "text/javascript; charset=utf-8")
         }
         routes.add(.get, "/board/sessions", .anyone, handler: sessions)
         routes.add(.get, "/board/events", .anyone, handler: events)
@@ -34,22 +34,22 @@ struct BoardController {
     /// The sign-in form, or the board when the cookie holds a working board token.
     @Sendable func page(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         guard let board = try await boardOperator(request, context: context) else {
-            return Self.html(BoardAssets.signInPage(error: nil), status: .ok)
+            return PageResponse.html(BoardAssets.signInPage(error: nil), status: .ok)
         }
-        return Self.html(BoardAssets.boardPage(site: board.site?.value ?? ""), status: .ok)
+        return PageResponse.html(BoardAssets.boardPage(site: board.site?.value ?? ""), status: .ok)
     }
 
     @Sendable func signIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let bytes = try await JSONBody.bytes(of: request, limit: 4096)
-        let form = Self.formFields(String(decoding: bytes, as: UTF8.self))
-        let refused = Self.html(
+        let form = PageResponse.formFields(String(decoding: bytes, as: UTF8.self))
+        let refused = PageResponse.html(
             BoardAssets.signInPage(error: "That is not a working board token."), status: .unauthorized)
         guard let text = form["token"]?.trimmingCharacters(in: .whitespacesAndNewlines),
             let token = BearerToken.parse(text),
             token.kind == .operatorToken, case .valid(let found) = try await services.store.operatorForToken(token),
             found.identity.role == .board, found.identity.site != nil
         else { return refused }
-        var headers = Self.securityHeaders
+        var headers = PageResponse.securityHeaders
         headers[.location] = "/board"
         headers[.setCookie] =
             "\(Self.cookieName)=\(token.value); Path=/board; Max-Age=\(Self.cookieSeconds); HttpOnly; Secure; SameSite=Strict"
@@ -58,7 +58,7 @@ struct BoardController {
 
     @Sendable func signOut(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
     {
-        var headers = Self.securityHeaders
+        var headers = PageResponse.securityHeaders
         headers[.location] = "/board"
         headers[.setCookie] = "\(Self.cookieName)=; Path=/board; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
         return Response(status: .seeOther, headers: headers)
@@ -91,7 +91,7 @@ struct BoardController {
         }
         var response = try JSONBody.response(
             BoardSnapshot(site: try requireSite(board).value, now: WireJSON.formatTime(now), sessions: rows))
-        for field in Self.securityHeaders { response.headers[field.name] = field.value }
+        for field in PageResponse.securityHeaders { response.headers[field.name] = field.value }
         return response
     }
 
@@ -100,7 +100,7 @@ struct BoardController {
         let board = try await requireBoard(request, context: context)
         let site = try requireSite(board)
         let after = try EventsController.lastEventID(request) ?? services.store.feed.latest
-        let token = Self.cookie(Self.cookieName, in: request).flatMap(BearerToken.parse)
+        let token = PageResponse.cookie(Self.cookieName, in: request).flatMap(BearerToken.parse)
         let (lease, tokenInForce) = try EventsController.admit(board, token: token, services: services)
         let stream = EventStream(
             store: services.store, session: nil, site: site, after: after, closedState: nil,
@@ -111,7 +111,7 @@ struct BoardController {
     // MARK: The cookie
 
     private func boardOperator(_ request: Request, context: TapRequestContext) async throws -> OperatorIdentity? {
-        guard let value = Self.cookie(Self.cookieName, in: request), let token = BearerToken.parse(value),
+        guard let value = PageResponse.cookie(Self.cookieName, in: request), let token = BearerToken.parse(value),
             token.kind == .operatorToken, case .valid(let found) = try await services.store.operatorForToken(token),
             found.identity.role == .board
         else { return nil }
@@ -135,52 +135,6 @@ struct BoardController {
         guard let site = board.site else { throw APIError.forbidden("a board token belongs to one site") }
         return site
     }
-
-    static func cookie(_ name: String, in request: Request) -> String? {
-        for header in request.headers[values: .cookie] {
-            for part in header.split(separator: ";") {
-                let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if pair.count == 2, pair[0] == name { return pair[1] }
-            }
-        }
-        return nil
-    }
-
-    static func formFields(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            if parts.count == 2 { fields[parts[0]] = parts[1] }
-        }
-        return fields
-    }
-
-    // MARK: Answers
-
-    /// Nothing from elsewhere, no inline script or style, no framing, no referrer.
-    static let securityHeaders: HTTPFields = [
-        .contentSecurityPolicy:
-            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        .cacheControl: "no-store",
-        HTTPField.Name("Referrer-Policy")!: "no-referrer",
-        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-        HTTPField.Name("X-Frame-Options")!: "DENY",
-    ]
-
-    static func html(_ text: String, status: HTTPResponse.Status) -> Response {
-        var headers = securityHeaders
-        headers[.contentType] = "text/html; charset=utf-8"
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    static func asset(_ text: String, type: String) -> Response {
-        var headers = securityHeaders
-        headers[.contentType] = type
-        headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
-    }
 }
 
 /// `GET /board/sessions`.
@@ -203,8 +157,4 @@ private struct BoardRow: Encodable {
     var deadline: String?
     var lastStep: String?
     var lastStepTime: String?
-}
-
-extension HTTPField.Name {
-    fileprivate static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
 }

@@ -269,6 +269,68 @@ enum Migrations {
             // can tell whether strangers caused it (`user.lockedOutByStrangers`).
             try db.execute(sql: "ALTER TABLE redeemFailure ADD COLUMN addresses TEXT NOT NULL DEFAULT ''")
         }
+        migrator.registerMigration("2026-12-06 console sign-in") { db in
+            // People in the operator console (issue 23). An invitation is a one-time code, stored as its MAC,
+            // that lets an invited person register their first passkey. Operator passkeys are a population of
+            // their own: a user's security key never signs an operator in. Console challenges are stored as
+            // their SHA-256, single-use and expiring like the users' ones. A console session is the cookie's
+            // MAC with an idle and an absolute end; `role` is the operator's role when it began, so a changed
+            // role ends it.
+            try db.execute(
+                sql: """
+                    CREATE TABLE consoleInvitation (
+                        operatorId TEXT PRIMARY KEY NOT NULL REFERENCES operator(id),
+                        digest BLOB NOT NULL UNIQUE,
+                        keyVersion INTEGER NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        expiresAt DATETIME NOT NULL,
+                        usedAt DATETIME
+                    );
+                    CREATE TABLE operatorPasskey (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        operatorId TEXT NOT NULL REFERENCES operator(id),
+                        credentialId BLOB NOT NULL UNIQUE CHECK (length(credentialId) BETWEEN 1 AND 1023),
+                        userHandle BLOB NOT NULL,
+                        publicKey BLOB NOT NULL,
+                        algorithm INTEGER NOT NULL,
+                        signCount INTEGER NOT NULL CHECK (signCount >= 0),
+                        aaguid TEXT NOT NULL,
+                        attestationFormat TEXT NOT NULL,
+                        attestationTrust TEXT NOT NULL,
+                        transports TEXT NOT NULL DEFAULT '[]',
+                        backupEligible BOOLEAN NOT NULL,
+                        backupState BOOLEAN NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        lastUsedAt DATETIME
+                    );
+                    CREATE INDEX operatorPasskey_operator ON operatorPasskey(operatorId);
+                    CREATE TABLE consoleChallenge (
+                        digest BLOB PRIMARY KEY NOT NULL,
+                        purpose TEXT NOT NULL CHECK (purpose IN ('registration','signIn')),
+                        operatorId TEXT REFERENCES operator(id),
+                        createdAt DATETIME NOT NULL,
+                        expiresAt DATETIME NOT NULL,
+                        usedAt DATETIME,
+                        CHECK ((purpose = 'registration') = (operatorId IS NOT NULL))
+                    );
+                    CREATE INDEX consoleChallenge_expiry ON consoleChallenge(expiresAt);
+                    CREATE TABLE consoleSession (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        digest BLOB NOT NULL UNIQUE,
+                        keyVersion INTEGER NOT NULL,
+                        operatorId TEXT NOT NULL REFERENCES operator(id),
+                        role TEXT NOT NULL,
+                        method TEXT NOT NULL CHECK (method IN ('passkey','oidc')),
+                        createdAt DATETIME NOT NULL,
+                        lastSeenAt DATETIME NOT NULL,
+                        idleExpiresAt DATETIME NOT NULL,
+                        expiresAt DATETIME NOT NULL,
+                        provenAt DATETIME NOT NULL,
+                        endedAt DATETIME
+                    );
+                    CREATE INDEX consoleSession_operator ON consoleSession(operatorId);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,121 @@
+/// The console's one stylesheet and one script, served from `/console/` (the CSP allows nothing inline and
+/// nothing from elsewhere).
+enum ConsoleAssets {
+    static let css = """
+        *, *::before, *::after { box-sizing: border-box; }
+        body { margin: 0; font-family: system-ui, sans-serif; line-height: 1.5; color: #1b1b1b; background: #fff; }
+        .bar { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .6rem 1rem;
+          background: #123b63; color: #fff; }
+        .bar a, .bar .home { color: #fff; font-weight: 700; text-decoration: none; }
+        .bar .who { flex: 1; }
+        .bar button { background: #fff; color: #123b63; border: 0; }
+        main { max-width: 60rem; margin: 0 auto; padding: 1rem; }
+        h1 { font-size: 1.6rem; } h2 { font-size: 1.25rem; margin-top: 2rem; } h3 { font-size: 1.05rem; }
+        label { display: block; margin-top: 1rem; font-weight: 600; }
+        input { font-size: 1.1rem; width: 100%; max-width: 24rem; padding: .5rem; margin-top: .25rem;
+          border: 2px solid #555; border-radius: .25rem; }
+        button { font-size: 1rem; padding: .55rem 1.1rem; border-radius: .25rem; border: 2px solid #123b63;
+          background: #fff; color: #123b63; cursor: pointer; }
+        button.primary { background: #123b63; color: #fff; margin-top: 1rem; }
+        button:disabled { opacity: .6; cursor: progress; }
+        a { color: #0b4f8a; }
+        :focus-visible { outline: 3px solid #c75000; outline-offset: 2px; }
+        .help { color: #444; margin: .25rem 0 0; font-size: .95rem; }
+        .problem, #status[data-state="error"] { background: #fdecea; border: 2px solid #b3261e; padding: .7rem;
+          border-radius: .25rem; }
+        #status[data-state="working"] { background: #eef3fb; padding: .7rem; border-radius: .25rem; }
+        #status[data-state="done"] { background: #e6f4ea; border: 2px solid #1e7b34; padding: .7rem;
+          border-radius: .25rem; }
+        table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .95rem; }
+        th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #ccc; vertical-align: top; }
+        .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+        @media (max-width: 40rem) {
+          table, thead, tbody, tr, th, td { display: block; }
+          thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+          tr { border-bottom: 2px solid #ccc; padding: .4rem 0; } td { border: 0; padding: .1rem 0; }
+        }
+
+        """
+
+    static let script = #"""
+        "use strict";
+        (function () {
+          const status = document.getElementById("status");
+          const messages = {
+            invalid_invitation: "That invitation code does not work: it may be mistyped, used already, or expired. Ask an administrator for a new one.",
+            console_sign_in_refused: "This passkey does not sign anyone in here. Use the passkey you registered for TapStation, or ask an administrator.",
+            origin_not_allowed: "This page's address is not the console's. Open the console from its usual address.",
+            webauthn_user_verification_missing: "Your passkey did not check your PIN, fingerprint or face. Use one that does.",
+            webauthn_credential_already_registered: "This passkey is registered already. Sign in with it instead.",
+            webauthn_challenge_expired: "That took too long. Try again.",
+            rate_limited: "Too many tries. Wait a few minutes, then try again."
+          };
+          function show(state, text) {
+            if (!status) return;
+            status.dataset.state = state;
+            status.textContent = text;
+          }
+          function browserMessage(error) {
+            if (error.name === "NotAllowedError") return "The passkey was not used, or the request was cancelled or timed out. Try again.";
+            if (error.name === "InvalidStateError") return "This passkey is registered already. Sign in with it instead.";
+            if (error.name === "SecurityError") return "This page's address does not match the organisation's settings. Tell an administrator.";
+            return "Something went wrong: " + (error.message || error.name) + ". Try again.";
+          }
+          async function post(path, body) {
+            const reply = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" },
+                                              body: JSON.stringify(body || {}), credentials: "same-origin", cache: "no-store" });
+            const data = await reply.json().catch(function () { return {}; });
+            if (!reply.ok) {
+              const error = new Error(messages[data.code] || data.detail || ("The server answered " + reply.status + "."));
+              error.code = data.code || ("http_" + reply.status);
+              throw error;
+            }
+            return data;
+          }
+          function supported() {
+            if (window.PublicKeyCredential && PublicKeyCredential.parseRequestOptionsFromJSON) return true;
+            show("error", "This browser cannot use passkeys here. Use a current Chrome, Edge, Safari or Firefox.");
+            return false;
+          }
+          async function run(button, work) {
+            if (!supported()) return;
+            button.disabled = true;
+            show("working", "Follow your browser: touch your security key, or unlock the passkey on your phone or computer.");
+            try {
+              const done = await work();
+              show("done", "Signed in. Opening the console…");
+              window.location.assign(done.location);
+            } catch (error) {
+              show("error", error.code ? error.message : browserMessage(error));
+            } finally {
+              button.disabled = false;
+            }
+          }
+          const signIn = document.getElementById("passkey-sign-in");
+          if (signIn) {
+            signIn.addEventListener("click", function () {
+              run(signIn, async function () {
+                const options = await post("/console/sign-in/options", {});
+                const credential = await navigator.credentials.get({
+                  publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey) });
+                return post("/console/sign-in", credential.toJSON());
+              });
+            });
+          }
+          const invitation = document.getElementById("invitation");
+          if (invitation) {
+            invitation.addEventListener("submit", function (event) {
+              event.preventDefault();
+              const code = document.getElementById("code").value.trim();
+              run(invitation.querySelector("button"), async function () {
+                const options = await post("/console/invitation/options", { code: code });
+                const credential = await navigator.credentials.create({
+                  publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey) });
+                return post("/console/invitation", { code: code, credential: credential.toJSON() });
+              });
+            });
+          }
+        })();
+
+        """#
+}

@@ -1,0 +1,87 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TapCore
+import TapStorage
+
+/// The console's door: the session cookie, each session's CSRF token, and the `Origin` every unsafe request
+/// must come from.
+///
+/// The cookie is `__Host-` prefixed (so no other host or path can set or shadow it), `Secure`, `HttpOnly` and
+/// `SameSite=Strict`; its value is 256 random bits that storage keeps only as a MAC.
+struct ConsoleGate {
+    let services: AppServices
+
+    static let cookieName = "__Host-tapstation_console"
+
+    /// The live console session the request's cookie stands for, if any.
+    func signedIn(_ request: Request) async throws -> ConsoleSession? {
+        guard let cookie = PageResponse.cookie(Self.cookieName, in: request) else { return nil }
+        return try await services.store.consoleSession(
+            cookie: cookie, idleTimeout: services.configuration.console.idleTimeout)
+    }
+
+    /// The live console session, or a refusal that sends a page back to sign-in.
+    func requireSignedIn(_ request: Request) async throws -> ConsoleSession {
+        guard let session = try await signedIn(request) else {
+            throw APIError(
+                status: .unauthorized, code: .unauthorized, detail: "sign in to the console at /console/sign-in")
+        }
+        return session
+    }
+
+    /// Refuses an unsafe request that does not come from the console's own pages. A browser names the page's
+    /// origin in `Origin`, except that a form posted from a page with `Referrer-Policy: no-referrer` (every
+    /// console page) says `Origin: null`; then the Fetch Metadata header `Sec-Fetch-Site`, which no page can
+    /// set, must say `same-origin`. A request with neither (not a browser) is refused.
+    func checkOrigin(_ request: Request) throws {
+        let origin = request.headers[.origin]
+        let allowed: Bool
+        if let origin, origin != "null" {
+            allowed = services.configuration.webAuthn.origins.contains(origin)
+        } else {
+            allowed = request.headers[Self.fetchSite] == "same-origin"
+        }
+        guard allowed else {
+            throw APIError(
+                status: .forbidden, code: .originNotAllowed,
+                detail: "this request did not come from the console's own pages")
+        }
+    }
+
+    static let fetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
+    /// The session's CSRF token: a MAC of its id under the server secret, so it needs no storage and a database
+    /// reader cannot forge it.
+    func csrfToken(for session: ConsoleSession) -> String {
+        let mac = services.keyring.mac(.operatorToken, Array("console-csrf\n\(session.id)".utf8)) ?? []
+        return Hex.encode(mac)
+    }
+
+    /// Refuses an unsafe request whose CSRF token is not its session's.
+    func checkCSRF(_ presented: String?, session: ConsoleSession) throws {
+        let expected = Array(csrfToken(for: session).utf8)
+        guard let presented, services.keyring.constantTimeEqual(Array(presented.utf8), expected) else {
+            throw APIError(
+                status: .forbidden, code: .csrfTokenInvalid,
+                detail: "this form is out of date or was not made by the console; reload the page")
+        }
+    }
+
+    /// The `Set-Cookie` value that hands a browser its new session.
+    func sessionCookie(_ signIn: ConsoleSignIn) -> String {
+        let seconds = max(0, Int(signIn.session.expiresAt.timeIntervalSince(services.world.now())))
+        return "\(Self.cookieName)=\(signIn.cookie); Path=/; Max-Age=\(seconds); HttpOnly; Secure; SameSite=Strict"
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie.
+    static let clearedCookie = "\(cookieName)=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict"
+
+    /// A redirect to another console page.
+    static func redirect(to location: String, cookie: String? = nil) -> Response {
+        var headers = PageResponse.securityHeaders
+        headers[.location] = location
+        if let cookie { headers[.setCookie] = cookie }
+        return Response(status: .seeOther, headers: headers)
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import TapAPI
+import TapCore
+import TapStorage
+
+/// The console's HTML: one layout, plain words, no inline script or style (the CSP forbids both). Every value
+/// that came from a person or a request goes through ``HTMLText/escape(_:)``.
+enum ConsolePages {
+    /// Who is signed in, for the header and the sign-out form.
+    struct Person {
+        var name: String
+        var role: String
+        var site: String?
+        var csrfToken: String
+    }
+
+    static func layout(title: String, person: Person?, main: String) -> String {
+        let header: String
+        if let person {
+            let scope = person.site.map { "site \(HTMLText.escape($0))" } ?? "every site"
+            header = """
+                <header class="bar">
+                <a class="home" href="/console">TapStation</a>
+                <span class="who">\(HTMLText.escape(person.name)) · \(HTMLText.escape(person.role)) · \(scope)</span>
+                <form method="post" action="/console/sign-out" class="sign-out">
+                <input type="hidden" name="csrf" value="\(HTMLText.escape(person.csrfToken))">
+                <button type="submit">Sign out</button>
+                </form>
+                </header>
+                """
+        } else {
+            header = "<header class=\"bar\"><span class=\"home\">TapStation</span></header>"
+        }
+        let csrfMeta = person.map { "<meta name=\"csrf-token\" content=\"\(HTMLText.escape($0.csrfToken))\">" } ?? ""
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="referrer" content="no-referrer">\(csrfMeta)
+            <title>\(HTMLText.escape(title)) — TapStation console</title>
+            <link rel="stylesheet" href="/console/console.css"><script src="/console/console.js" defer></script></head>
+            <body>
+            \(header)
+            <main id="main">
+            \(main)
+            </main>
+            </body>
+            </html>
+
+            """
+    }
+
+    static func signIn(problem: String?) -> String {
+        layout(
+            title: "Sign in", person: nil,
+            main: """
+                <h1>Sign in</h1>
+                <p>Use the passkey you registered for TapStation: your security key, your phone or this computer.</p>
+                \(alert(problem))
+                <p><button id="passkey-sign-in" type="button" class="primary">Sign in with a passkey</button></p>
+                <div id="status" role="status" aria-live="polite"></div>
+                <h2>First time here?</h2>
+                <p>If an administrator invited you, <a href="/console/invitation">register your passkey with your
+                invitation code</a>.</p>
+                """)
+    }
+
+    static func invitation() -> String {
+        layout(
+            title: "Register your passkey", person: nil,
+            main: """
+                <h1>Register your passkey</h1>
+                <p>Type the invitation code an administrator gave you. Then follow your browser: it will ask you to
+                touch your security key, or to use your phone or this computer's screen lock.</p>
+                <form id="invitation" autocomplete="off">
+                <label for="code">Invitation code</label>
+                <input id="code" name="code" type="text" required autocapitalize="characters" spellcheck="false"
+                 autocomplete="one-time-code" inputmode="text" aria-describedby="code-help">
+                <p id="code-help" class="help">Twelve letters and digits, like K7QM-3XRP-HV9T. It works once.</p>
+                <button type="submit" class="primary">Register my passkey</button>
+                </form>
+                <div id="status" role="status" aria-live="polite"></div>
+                <p><a href="/console/sign-in">Back to sign-in</a></p>
+                """)
+    }
+
+    static func home(
+        person: Person, me: OperatorID, approvals: [Session], open: [(SessionState, [Session], more: Bool)], now: Date
+    ) -> String {
+        let mine = approvals.filter { $0.createdBy == me }
+        let others = approvals.filter { $0.createdBy != me }
+        var main = "<h1>What waits for you</h1>\n<section aria-labelledby=\"approvals\">"
+        main += "<h2 id=\"approvals\">Approvals you may decide (\(others.count))</h2>\n"
+        main +=
+            others.isEmpty
+            ? "<p>Nothing to approve.</p>\n" : sessionTable(others, caption: "Approvals you may decide", now: now)
+        main += "</section>\n<section aria-labelledby=\"asked\">"
+        main += "<h2 id=\"asked\">Your requests waiting for another person (\(mine.count))</h2>\n"
+        main +=
+            mine.isEmpty
+            ? "<p>None.</p>\n" : sessionTable(mine, caption: "Your requests waiting for approval", now: now)
+        main += "</section>\n<section aria-labelledby=\"open\"><h2 id=\"open\">Open sessions</h2>\n"
+        for (state, sessions, more) in open {
+            let count = "\(sessions.count)\(more ? "+" : "")"
+            main += "<h3>\(HTMLText.escape(label(state))) (\(count))</h3>\n"
+            main +=
+                sessions.isEmpty
+                ? "<p>None.</p>\n" : sessionTable(sessions, caption: label(state), now: now)
+        }
+        main += "</section>\n"
+        return layout(title: "Home", person: person, main: main)
+    }
+
+    // MARK: Pieces
+
+    static func alert(_ problem: String?) -> String {
+        problem.map { "<p class=\"problem\" role=\"alert\">\(HTMLText.escape($0))</p>" } ?? ""
+    }
+
+    static func sessionTable(_ sessions: [Session], caption: String, now: Date) -> String {
+        var html = "<table><caption class=\"visually-hidden\">\(HTMLText.escape(caption))</caption>\n"
+        html += "<thead><tr><th scope=\"col\">User</th><th scope=\"col\">What</th><th scope=\"col\">Site</th>"
+        html +=
+            "<th scope=\"col\">Device</th><th scope=\"col\">Created</th><th scope=\"col\">Reason</th></tr></thead>\n"
+        html += "<tbody>\n"
+        for session in sessions {
+            html += "<tr><td>\(HTMLText.escape(session.userPrincipalName.value))</td>"
+            html += "<td>\(HTMLText.escape(label(session.scenario)))</td>"
+            html += "<td>\(HTMLText.escape(session.site.value))</td>"
+            html += "<td>\(HTMLText.escape(session.device?.serialNumber.value ?? "—"))</td>"
+            html += "<td><time datetime=\"\(WireJSON.formatTime(session.createdAt))\">"
+            html += "\(HTMLText.escape(age(of: session.createdAt, now: now)))</time></td>"
+            html += "<td>\(HTMLText.escape(session.reason ?? "—"))</td></tr>\n"
+        }
+        return html + "</tbody></table>\n"
+    }
+
+    static func label(_ state: SessionState) -> String {
+        switch state {
+        case .awaitingApproval: "Waiting for approval"
+        case .pending: "Starting later"
+        case .active: "Pass ready to use"
+        case .inProgress: "Enrollment under way"
+        case .expired: "Pass expired"
+        case .lockedOut: "Locked out"
+        case .completed: "Completed"
+        case .cancelled: "Cancelled"
+        case .rejected: "Rejected"
+        case .abandoned: "Abandoned"
+        }
+    }
+
+    static func label(_ scenario: Scenario) -> String {
+        switch scenario {
+        case .deviceEnrollment: "Device enrollment"
+        case .fido2Registration: "Security key"
+        }
+    }
+
+    /// "just now", "12 min ago", "3 h ago", "2 days ago".
+    static func age(of date: Date, now: Date) -> String {
+        let seconds = max(0, Int(now.timeIntervalSince(date)))
+        switch seconds {
+        case ..<60: return "just now"
+        case ..<3600: return "\(seconds / 60) min ago"
+        case ..<86_400: return "\(seconds / 3600) h ago"
+        default: return "\(seconds / 86_400) days ago"
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import Foundation
+
+/// How long console sessions and invitations live (docs/configuration.md, `TAPSTATION_CONSOLE_*`).
+public struct ConsoleSettings: Sendable, Equatable {
+    /// A console session ends after this long without a request.
+    public var idleTimeout: TimeInterval = 30 * 60
+    /// A console session ends this long after sign-in, however busy.
+    public var absoluteLifetime: TimeInterval = 12 * 3600
+    /// How long an invitation code may be used to register a first passkey.
+    public var invitationLifetime: TimeInterval = 24 * 3600
+
+    /// Makes settings with the documented defaults.
+    public init() {}
+}

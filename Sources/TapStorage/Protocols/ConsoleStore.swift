@@ -1,0 +1,126 @@
+import Foundation
+import TapCore
+
+/// People in the operator console: invitations, their passkeys, the challenges of their ceremonies, and their
+/// browser sessions.
+///
+/// Codes and cookies are returned once, by the call that made them; the store keeps only their MACs. The
+/// WebAuthn verification itself happens outside the store, between spending a challenge and recording its result.
+public protocol ConsoleStore: Sendable {
+    /// Invites a person (admin, helpdesk or auditor, with a user principal name): the operator is made with no
+    /// working token, and a one-time invitation code lets them register their first passkey.
+    func invitePerson(
+        _ request: NewOperator, codeLifetime: TimeInterval, by creator: OperatorIdentity?
+    ) async throws -> PersonInvitation
+
+    /// The operator an unspent, unexpired invitation code stands for, and a registration challenge stored for
+    /// them; `nil` for every kind of refusal, so a guesser learns nothing.
+    func beginPasskeyRegistration(
+        invitationCode: String, challengeDigest: [UInt8], lifetime: TimeInterval
+    ) async throws -> Operator?
+
+    /// Stores a sign-in challenge that any operator passkey may answer (discoverable credentials).
+    func beginConsoleSignIn(challengeDigest: [UInt8], lifetime: TimeInterval) async throws
+
+    /// Spends a console challenge once; the operator it was stored for (registration) or `nil` (sign-in).
+    /// Throws `webauthn_challenge_*` refusals for an unknown, used, expired or wrong-purpose challenge.
+    func consumeConsoleChallenge(digest: [UInt8], purpose: ConsoleChallengePurpose) async throws -> OperatorID?
+
+    /// Spends the invitation code, stores the verified passkey and opens a console session, in one transaction;
+    /// `nil` when the code no longer stands for `operatorID` (used, expired, revoked meanwhile).
+    func registerOperatorPasskey(
+        _ key: NewSecurityKey, invitationCode: String, operator operatorID: OperatorID, terms: ConsoleSessionTerms
+    ) async throws -> ConsoleSignIn?
+
+    /// The operator passkey with this credential id.
+    func operatorPasskey(credentialID: [UInt8]) async throws -> OperatorPasskey?
+
+    /// Records a verified sign-in with a passkey (its counter and backup state) and opens a console session;
+    /// `nil` when its operator is revoked, expired, or no longer a person's role.
+    func signIn(
+        with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool, terms: ConsoleSessionTerms
+    ) async throws -> ConsoleSignIn?
+
+    /// The console session a cookie stands for, moving its idle end on; `nil` when the cookie is unknown, the
+    /// session ended, idled out or lived its whole life, or its operator was revoked or changed role.
+    func consoleSession(cookie: String, idleTimeout: TimeInterval) async throws -> ConsoleSession?
+
+    /// Ends the session a cookie stands for (sign-out); `false` when there was no live one.
+    func endConsoleSession(cookie: String) async throws -> Bool
+
+    /// The passkeys of one operator, oldest first.
+    func operatorPasskeys(of operatorID: OperatorID) async throws -> [OperatorPasskey]
+}
+
+/// What a console challenge is for.
+public enum ConsoleChallengePurpose: String, Sendable, Codable {
+    /// Registering an invited person's passkey (bound to that operator).
+    case registration
+    /// Signing in with any operator passkey.
+    case signIn
+}
+
+/// A person just invited to the console.
+public struct PersonInvitation: Sendable {
+    public var `operator`: Operator
+    /// The code in groups of four (`K7QM-3XRP-HV9T`), returned once; storage keeps its MAC.
+    public var code: String
+    public var expiresAt: Date
+}
+
+/// How a console session is begun and how long it may live (from policy or configuration).
+public struct ConsoleSessionTerms: Sendable, Equatable {
+    /// How the person proved who they are.
+    public var method: ConsoleSignInMethod
+    /// How long the session lives without a request.
+    public var idleTimeout: TimeInterval
+    /// How long it lives at most, however busy.
+    public var absoluteLifetime: TimeInterval
+
+    /// Makes terms.
+    public init(method: ConsoleSignInMethod, idleTimeout: TimeInterval, absoluteLifetime: TimeInterval) {
+        self.method = method
+        self.idleTimeout = idleTimeout
+        self.absoluteLifetime = absoluteLifetime
+    }
+}
+
+/// How a person signed in to the console.
+public enum ConsoleSignInMethod: String, Sendable, Codable {
+    case passkey, oidc
+}
+
+/// A console session just opened: the cookie value, returned once.
+public struct ConsoleSignIn: Sendable {
+    public var session: ConsoleSession
+    /// The cookie's value; storage keeps its MAC.
+    public var cookie: String
+}
+
+/// A live console session and the person it stands for.
+public struct ConsoleSession: Sendable, Equatable {
+    public var id: String
+    public var `operator`: Operator
+    public var method: ConsoleSignInMethod
+    public var createdAt: Date
+    /// When the person last proved who they are (sign-in, or a later step-up).
+    public var provenAt: Date
+    /// The absolute end.
+    public var expiresAt: Date
+}
+
+/// A passkey a person signs in to the console with.
+public struct OperatorPasskey: Sendable, Equatable {
+    public var id: String
+    public var operatorID: OperatorID
+    public var credentialID: [UInt8]
+    public var userHandle: [UInt8]
+    public var publicKeyCOSE: [UInt8]
+    public var signCount: UInt32
+    public var backupEligible: Bool
+    public var aaguid: String
+    public var attestationFormat: String
+    public var attestationTrust: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+}

@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// The operator console's people: invitations and passkeys (sessions are in EnrollmentStore+ConsoleSessions).
+extension EnrollmentStore {
+    /// Symbols in an invitation code: the pass alphabet, as easy to read out over the phone (59 bits).
+    static let invitationCodeLength = 12
+
+    public func invitePerson(
+        _ request: NewOperator, codeLifetime: TimeInterval, by creator: OperatorIdentity?
+    ) async throws -> PersonInvitation {
+        guard request.role.isPerson else {
+            throw EnrollmentError.invalidRequest(
+                field: "role", reason: "must be admin, helpdesk or auditor: only people sign in to the console")
+        }
+        guard let upn = request.userPrincipalName else {
+            throw EnrollmentError.invalidRequest(field: "userPrincipalName", reason: "is required for a person")
+        }
+        let name = try checkNewOperator(request)
+        return try await pool.write { db in
+            let now = world.currentSecond()
+            // The operator's token is made and thrown away: a person works through the console, and an admin
+            // who wants them to hold a token too rotates one for them.
+            let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+            let code = PassCode.generate(length: Self.invitationCodeLength, randomBytes: world.randomBytes)
+            guard let tokenDigest = keyring.tokenDigest(unknownToken),
+                let codeDigest = invitationCodeDigest(code.normalized, version: nil)
+            else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
+            let record = OperatorRecord(
+                id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue,
+                site: request.site?.value, userPrincipalName: upn.value, tokenDigest: Data(tokenDigest),
+                allowedSubjects: encodeJSON(request.allowedSubjects),
+                allowedSources: encodeJSON(request.allowedSources),
+                createdAt: now, createdBy: creator?.id.rawValue, expiresAt: request.expiresAt, revokedAt: nil,
+                keyVersion: keyring.currentVersion)
+            try record.insert(db)
+            let expiresAt = now.addingTimeInterval(codeLifetime)
+            try ConsoleInvitationRecord(
+                operatorId: record.id, digest: Data(codeDigest), keyVersion: keyring.currentVersion, createdAt: now,
+                expiresAt: expiresAt, usedAt: nil
+            ).insert(db)
+            try appendAudit(
+                db, .operatorInvited, session: nil, actor: creator?.id.rawValue ?? "local-cli",
+                data: [
+                    "operatorId": .string(record.id), "name": .string(record.name), "role": .string(record.role),
+                    "site": record.site.map(JSONValue.string) ?? .null, "userPrincipalName": .string(upn.value),
+                    "invitationExpiresAt": auditTime(expiresAt),
+                ])
+            return PersonInvitation(operator: try record.domain(), code: code.grouped, expiresAt: expiresAt)
+        }
+    }
+
+    public func beginPasskeyRegistration(
+        invitationCode: String, challengeDigest: [UInt8], lifetime: TimeInterval
+    ) async throws -> Operator? {
+        let digests = invitationDigests(invitationCode)
+        return try await pool.write { db in
+            let now = world.now()
+            guard let (_, record) = try liveInvitation(digests, now: now, db) else { return nil }
+            try ConsoleChallengeRecord(
+                digest: Data(challengeDigest), purpose: ConsoleChallengePurpose.registration.rawValue,
+                operatorId: record.id, createdAt: now, expiresAt: now.addingTimeInterval(lifetime), usedAt: nil
+            ).insert(db)
+            return try record.domain()
+        }
+    }
+
+    public func beginConsoleSignIn(challengeDigest: [UInt8], lifetime: TimeInterval) async throws {
+        try await pool.write { db in
+            let now = world.now()
+            try ConsoleChallengeRecord(
+                digest: Data(challengeDigest), purpose: ConsoleChallengePurpose.signIn.rawValue, operatorId: nil,
+                createdAt: now, expiresAt: now.addingTimeInterval(lifetime), usedAt: nil
+            ).insert(db)
+        }
+    }
+
+    public func consumeConsoleChallenge(
+        digest: [UInt8], purpose: ConsoleChallengePurpose
+    ) async throws -> OperatorID? {
+        let outcome: Result<OperatorID?, EnrollmentError> = try await pool.write { db in
+            let now = world.now()
+            guard var record = try ConsoleChallengeRecord.find(db, Data(digest)) else {
+                return .failure(
+                    .webAuthn(reason: "challenge_mismatch", detail: "the challenge was not issued by this server"))
+            }
+            guard record.purpose == purpose.rawValue else {
+                return .failure(
+                    .webAuthn(
+                        reason: "challenge_purpose_mismatch", detail: "the challenge was issued for another ceremony"))
+            }
+            guard record.usedAt == nil else {
+                return .failure(.webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before"))
+            }
+            record.usedAt = now
+            try record.update(db)
+            guard record.expiresAt > now else {
+                return .failure(.webAuthn(reason: "challenge_expired", detail: "the challenge expired"))
+            }
+            return .success(try record.operatorId.map { try parse(OperatorID($0), "consoleChallenge.operatorId") })
+        }
+        return try outcome.get()
+    }
+
+    public func registerOperatorPasskey(
+        _ key: NewSecurityKey, invitationCode: String, operator operatorID: OperatorID, terms: ConsoleSessionTerms
+    ) async throws -> ConsoleSignIn? {
+        guard (1...1023).contains(key.credentialID.count) else {
+            throw EnrollmentError.webAuthn(
+                reason: "credential_id_too_long", detail: "credential ids are 1 to 1023 bytes")
+        }
+        let digests = invitationDigests(invitationCode)
+        return try await pool.write { db -> ConsoleSignIn? in
+            let now = world.currentSecond()
+            guard case (var invitation, let person)? = try liveInvitation(digests, now: now, db),
+                person.id == operatorID.rawValue
+            else { return nil }
+            let taken =
+                try OperatorPasskeyRecord.filter(Column("credentialId") == Data(key.credentialID)).fetchCount(db) > 0
+                || SecurityKeyRecord.registered(credentialID: key.credentialID, db) != nil
+            guard !taken else {
+                throw EnrollmentError.webAuthn(
+                    reason: "credential_already_registered", detail: "this credential id is registered already")
+            }
+            invitation.usedAt = now
+            try invitation.update(db)
+            let passkey = OperatorPasskeyRecord(
+                id: world.newID(OperatorPasskeyEntity.self).rawValue, operatorId: person.id,
+                credentialId: Data(key.credentialID),
+                userHandle: Data(key.userHandle), publicKey: Data(key.publicKeyCOSE), algorithm: key.algorithm,
+                signCount: Int64(key.signCount), aaguid: key.aaguid, attestationFormat: key.attestation.format,
+                attestationTrust: key.attestation.trust, transports: encodeJSON(key.transports),
+                backupEligible: key.backupEligible, backupState: key.backupState, createdAt: now, lastUsedAt: now)
+            try passkey.insert(db)
+            try appendAudit(
+                db, .operatorPasskeyRegistered, session: nil, actor: person.id,
+                data: [
+                    "operatorId": .string(person.id), "passkeyId": .string(passkey.id), "aaguid": .string(key.aaguid),
+                    "format": .string(key.attestation.format), "trust": .string(key.attestation.trust),
+                    "via": .string("invitation"),
+                ])
+            return try openConsoleSession(for: person, terms: terms, now: now, db)
+        }
+    }
+
+    public func operatorPasskey(credentialID: [UInt8]) async throws -> OperatorPasskey? {
+        try await pool.read { db in
+            try OperatorPasskeyRecord.filter(Column("credentialId") == Data(credentialID)).fetchOne(db)?.domain()
+        }
+    }
+
+    public func signIn(
+        with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool, terms: ConsoleSessionTerms
+    ) async throws -> ConsoleSignIn? {
+        try await pool.write { db -> ConsoleSignIn? in
+            let now = world.currentSecond()
+            guard var record = try OperatorPasskeyRecord.find(db, passkey.id),
+                let person = try OperatorRecord.find(db, record.operatorId)
+            else { return nil }
+            record.signCount = Int64(signCount)
+            record.backupState = backupState
+            record.lastUsedAt = now
+            try record.update(db)
+            return try openConsoleSession(for: person, terms: terms, now: now, db)
+        }
+    }
+
+    public func operatorPasskeys(of operatorID: OperatorID) async throws -> [OperatorPasskey] {
+        try await pool.read { db in
+            try OperatorPasskeyRecord.filter(Column("operatorId") == operatorID.rawValue).order(Column("createdAt"))
+                .fetchAll(db).map { try $0.domain() }
+        }
+    }
+
+    // MARK: Invitation codes
+
+    /// The MAC of an invitation code under the operator-token key, with its own label so that it can never stand
+    /// for a token's or a kiosk enrolment code's MAC.
+    private func invitationCodeDigest(_ normalized: String, version: Int?) -> [UInt8]? {
+        keyring.mac(.operatorToken, Array("console-invitation\n\(normalized)".utf8), version: version)
+    }
+
+    /// The code's MAC under every secret version; a malformed code is MACed like any other, so its refusal
+    /// takes as long as a wrong one's.
+    private func invitationDigests(_ presented: String) -> [(Int, Data)] {
+        let text = PassCode.parse(presented)?.normalized ?? "unparseable:" + presented
+        return keyring.versions.compactMap { version in
+            invitationCodeDigest(text, version: version).map { (version, Data($0)) }
+        }
+    }
+
+    /// The unspent, unexpired invitation among `digests` and its person, when the person may still sign in.
+    private func liveInvitation(
+        _ digests: [(Int, Data)], now: Date, _ db: Database
+    ) throws -> (ConsoleInvitationRecord, OperatorRecord)? {
+        var found: ConsoleInvitationRecord?
+        for (version, digest) in digests {
+            found =
+                try ConsoleInvitationRecord.filter(Column("digest") == digest && Column("keyVersion") == version)
+                .fetchOne(db) ?? found
+        }
+        guard let invitation = found, invitation.usedAt == nil, invitation.expiresAt > now,
+            let person = try OperatorRecord.find(db, invitation.operatorId), Self.maySignIn(person, now: now)
+        else { return nil }
+        return (invitation, person)
+    }
+
+    /// Whether an operator may hold a console session now: a person's role, not revoked, not expired.
+    static func maySignIn(_ person: OperatorRecord, now: Date) -> Bool {
+        guard let role = Role(rawValue: person.role), role.isPerson, person.revokedAt == nil else { return false }
+        if let expiresAt = person.expiresAt, expiresAt <= now { return false }
+        return true
+    }
+}

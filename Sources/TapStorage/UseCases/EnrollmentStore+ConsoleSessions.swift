@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// Console (browser) sessions: opened by a sign-in, found by their cookie, ended by sign-out, idling, their
+/// absolute end, or a change to the person behind them.
+extension EnrollmentStore {
+    /// How long the idle end may lag behind: a session seen less than this long ago is not written again, so a
+    /// page with an event stream and a few calls costs one write a minute, not one per request.
+    static let consoleTouchInterval: TimeInterval = 60
+
+    /// Opens a console session for `person` inside the caller's transaction; `nil` when they may not sign in.
+    func openConsoleSession(
+        for person: OperatorRecord, terms: ConsoleSessionTerms, now: Date, _ db: Database
+    ) throws -> ConsoleSignIn? {
+        guard Self.maySignIn(person, now: now) else { return nil }
+        let cookie = Hex.encode(world.randomBytes(32))
+        guard let digest = consoleCookieDigest(cookie, version: nil) else {
+            throw StorageError.unknownKeyVersion(keyring.currentVersion)
+        }
+        let record = ConsoleSessionRecord(
+            id: world.newID(ConsoleSessionEntity.self).rawValue, digest: Data(digest),
+            keyVersion: keyring.currentVersion, operatorId: person.id, role: person.role, method: terms.method.rawValue,
+            createdAt: now, lastSeenAt: now, idleExpiresAt: now.addingTimeInterval(terms.idleTimeout),
+            expiresAt: now.addingTimeInterval(terms.absoluteLifetime), provenAt: now, endedAt: nil)
+        try record.insert(db)
+        try appendAudit(
+            db, .consoleSignedIn, session: nil, actor: person.id,
+            data: ["operatorId": .string(person.id), "method": .string(terms.method.rawValue), "channel": "console"])
+        return ConsoleSignIn(session: try record.domain(operator: person), cookie: cookie)
+    }
+
+    public func consoleSession(cookie: String, idleTimeout: TimeInterval) async throws -> ConsoleSession? {
+        let digests = consoleCookieDigests(cookie)
+        guard !digests.isEmpty else { return nil }
+        let now = world.now()
+        let found = try await pool.read { db -> (ConsoleSessionRecord, OperatorRecord)? in
+            guard let record = try Self.consoleSessionRecord(digests, db),
+                let person = try OperatorRecord.find(db, record.operatorId)
+            else { return nil }
+            return (record, person)
+        }
+        guard let (record, person) = found, record.endedAt == nil, record.idleExpiresAt > now, record.expiresAt > now,
+            Self.maySignIn(person, now: now), person.role == record.role
+        else { return nil }
+        if now.timeIntervalSince(record.lastSeenAt) >= Self.consoleTouchInterval {
+            try await pool.write { db in
+                try db.execute(
+                    sql: "UPDATE consoleSession SET lastSeenAt = ?, idleExpiresAt = ? WHERE id = ? AND endedAt IS NULL",
+                    arguments: [UTCTime.text(now), UTCTime.text(now.addingTimeInterval(idleTimeout)), record.id])
+            }
+        }
+        return try record.domain(operator: person)
+    }
+
+    public func endConsoleSession(cookie: String) async throws -> Bool {
+        let digests = consoleCookieDigests(cookie)
+        guard !digests.isEmpty else { return false }
+        return try await pool.write { db in
+            let now = world.currentSecond()
+            guard var record = try Self.consoleSessionRecord(digests, db), record.endedAt == nil else { return false }
+            record.endedAt = now
+            try record.update(db)
+            try appendAudit(
+                db, .consoleSignedOut, session: nil, actor: record.operatorId,
+                data: ["operatorId": .string(record.operatorId), "channel": "console"])
+            return true
+        }
+    }
+
+    // MARK: The cookie's MAC
+
+    /// The MAC of a console cookie under the operator-token key, with its own label so that it can never stand
+    /// for a token's MAC.
+    private func consoleCookieDigest(_ cookie: String, version: Int?) -> [UInt8]? {
+        keyring.mac(.operatorToken, Array("console-session\n\(cookie)".utf8), version: version)
+    }
+
+    /// The cookie's MAC under every secret version; empty for a value that cannot be one of ours.
+    private func consoleCookieDigests(_ cookie: String) -> [(Int, Data)] {
+        guard cookie.utf8.count == 64, Hex.decode(cookie, acceptsUpperCase: false) != nil else { return [] }
+        return keyring.versions.compactMap { version in
+            consoleCookieDigest(cookie, version: version).map { (version, Data($0)) }
+        }
+    }
+
+    private static func consoleSessionRecord(_ digests: [(Int, Data)], _ db: Database) throws -> ConsoleSessionRecord? {
+        for (version, digest) in digests {
+            if let record = try ConsoleSessionRecord.filter(
+                Column("digest") == digest && Column("keyVersion") == version
+            )
+            .fetchOne(db) {
+                return record
+            }
+        }
+        return nil
+    }
+}
