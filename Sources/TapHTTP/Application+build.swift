@@ -135,6 +135,8 @@ public func buildRouter(
     BoardController(services: services).register(table)
     ConsoleSignInController(services: services).register(table)
     ConsoleHomeController(services: services).register(table)
+    ConsoleSessionsController(services: services).register(table)
+    ConsoleApprovalsController(services: services).register(table)
     return (router, table.routes)
 }
 

@@ -27,6 +27,8 @@ struct AuthorizationMatrixTests {
         case metricsScrape
         /// The board's data: a cookie, which no caller here has.
         case boardCookie
+        /// A console page's data: the console cookie, which no caller here has.
+        case consoleCookie
         /// A console form or ceremony: only from the console's own origin, which no caller here sends, whatever
         /// its token (a bearer token is never a console credential).
         case consoleOrigin
@@ -57,7 +59,12 @@ struct AuthorizationMatrixTests {
         "GET /console/console.css": .anyone, "GET /console/console.js": .anyone,
         "POST /console/sign-in/options": .consoleOrigin, "POST /console/sign-in": .consoleOrigin,
         "POST /console/invitation/options": .consoleOrigin, "POST /console/invitation": .consoleOrigin,
-        "POST /console/sign-out": .consoleOrigin,
+        "POST /console/sign-out": .consoleOrigin, "GET /console/new": .anyone, "POST /console/new": .consoleOrigin,
+        "GET /console/find": .anyone, "GET /console/sessions/{id}": .anyone,
+        "POST /console/sessions/{id}/pass": .consoleOrigin, "POST /console/sessions/{id}/cancel": .consoleOrigin,
+        "GET /console/sessions/{id}/events": .consoleCookie, "GET /console/approvals": .anyone,
+        "POST /console/approvals/{id}/approve": .consoleOrigin, "POST /console/approvals/{id}/reject": .consoleOrigin,
+        "POST /console/step-up/options": .consoleOrigin, "POST /console/step-up": .consoleOrigin,
         "GET /v1/devices": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/devices/{id}": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),
         "GET /v1/audit": .operators([.admin, .auditor]),
@@ -174,7 +181,7 @@ struct AuthorizationMatrixTests {
             case .sessionToken, .role(.mdm): return .allowed
             default: return forbidden
             }
-        case .boardCookie:
+        case .boardCookie, .consoleCookie:
             return .refused(.unauthorized, "unauthorized")
         case .consoleOrigin:
             return .refused(.forbidden, "origin_not_allowed")

@@ -41,6 +41,13 @@ public protocol ConsoleStore: Sendable {
         with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool, terms: ConsoleSessionTerms
     ) async throws -> ConsoleSignIn?
 
+    /// Records a fresh passkey proof in a live console session (a step-up before a sensitive action): the
+    /// passkey's counter, and the session's `provenAt`; `false` when the session ended or the passkey is not its
+    /// person's.
+    func stepUp(
+        consoleSession id: String, with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool
+    ) async throws -> Bool
+
     /// The console session a cookie stands for, moving its idle end on; `nil` when the cookie is unknown, the
     /// session ended, idled out or lived its whole life, or its operator was revoked or changed role.
     func consoleSession(cookie: String, idleTimeout: TimeInterval) async throws -> ConsoleSession?

@@ -53,6 +53,25 @@ extension EnrollmentStore {
         return try record.domain(operator: person)
     }
 
+    public func stepUp(
+        consoleSession id: String, with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool
+    ) async throws -> Bool {
+        try await pool.write { db in
+            let now = world.currentSecond()
+            guard var session = try ConsoleSessionRecord.find(db, id), session.endedAt == nil, session.expiresAt > now,
+                session.operatorId == passkey.operatorID.rawValue,
+                var key = try OperatorPasskeyRecord.find(db, passkey.id)
+            else { return false }
+            key.signCount = Int64(signCount)
+            key.backupState = backupState
+            key.lastUsedAt = now
+            try key.update(db)
+            session.provenAt = now
+            try session.update(db)
+            return true
+        }
+    }
+
     public func endConsoleSession(cookie: String) async throws -> Bool {
         let digests = consoleCookieDigests(cookie)
         guard !digests.isEmpty else { return false }

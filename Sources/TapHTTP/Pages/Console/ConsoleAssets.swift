@@ -28,6 +28,20 @@ enum ConsoleAssets {
           border-radius: .25rem; }
         table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; font-size: .95rem; }
         th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #ccc; vertical-align: top; }
+        nav a { margin-right: .8rem; }
+        fieldset { border: 0; padding: 0; margin: 1rem 0 0; } legend { font-weight: 600; }
+        label.choice { font-weight: 400; margin-top: .3rem; }
+        select { font-size: 1rem; padding: .45rem; margin-top: .25rem; max-width: 24rem; width: 100%; }
+        .field-error { color: #a31a12; font-weight: 600; margin: .25rem 0 0; }
+        .pass-box { border: 3px solid #123b63; border-radius: .4rem; padding: 1rem; margin: 1rem 0; }
+        .pass { font: 700 2.4rem/1.2 ui-monospace, monospace; letter-spacing: .12em; word-break: break-all; }
+        .pass-box[data-hidden="true"] .pass { font: 600 1.1rem/1.4 system-ui, sans-serif; letter-spacing: 0; }
+        dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+        dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
+        form.inline { margin: .75rem 0; } form.find input, form.find select { max-width: 20rem; }
+        article.approval { border-top: 2px solid #ccc; padding-top: .5rem; }
+        #timeline li { margin: .2rem 0; }
+        @media print { .bar, form, #timeline, h2, dl.facts, #pass-label { display: none; } }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         @media (max-width: 40rem) {
           table, thead, tbody, tr, th, td { display: block; }
@@ -112,6 +126,89 @@ enum ConsoleAssets {
                 const credential = await navigator.credentials.create({
                   publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey) });
                 return post("/console/invitation", { code: code, credential: credential.toJSON() });
+              });
+            });
+          }
+          const csrf = document.querySelector('meta[name="csrf-token"]');
+          const stepUp = document.getElementById("step-up");
+          if (stepUp) {
+            stepUp.addEventListener("click", async function () {
+              if (!supported()) return;
+              stepUp.disabled = true;
+              show("working", "Touch your security key, or unlock your passkey.");
+              try {
+                const headers = { "Content-Type": "application/json", "X-CSRF-Token": csrf ? csrf.content : "" };
+                const call = async function (path, body) {
+                  const reply = await fetch(path, { method: "POST", headers: headers, body: JSON.stringify(body),
+                                                    credentials: "same-origin", cache: "no-store" });
+                  const data = await reply.json().catch(function () { return {}; });
+                  if (!reply.ok) { const e = new Error(messages[data.code] || data.detail); e.code = data.code; throw e; }
+                  return data;
+                };
+                const options = await call("/console/step-up/options", {});
+                const credential = await navigator.credentials.get({
+                  publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey) });
+                await call("/console/step-up", credential.toJSON());
+                show("done", "Confirmed. You can approve now.");
+                window.location.reload();
+              } catch (error) {
+                show("error", error.code ? error.message : browserMessage(error));
+              } finally {
+                stepUp.disabled = false;
+              }
+            });
+          }
+          const passBox = document.getElementById("pass-box");
+          if (passBox) {
+            let left = parseInt(passBox.dataset.hideAfter, 10) || 120;
+            const countdown = document.getElementById("pass-countdown");
+            const hide = function () {
+              document.getElementById("pass-value").textContent = "Hidden. If the person did not get it, make a new pass.";
+              passBox.dataset.hidden = "true";
+              const print = document.getElementById("print-pass");
+              if (print) print.remove();
+            };
+            const timer = window.setInterval(function () {
+              left -= 1;
+              if (countdown) countdown.textContent = String(Math.max(left, 0));
+              if (left <= 0) { window.clearInterval(timer); hide(); }
+            }, 1000);
+            const print = document.getElementById("print-pass");
+            if (print) print.addEventListener("click", function () { window.print(); });
+          }
+          const timeline = document.getElementById("timeline");
+          if (timeline && window.EventSource) {
+            const words = {
+              "session.created": "Session created", "session.approved": "Approved", "session.rejected": "Rejected",
+              "pass.issued": "Pass made", "pass.used": "Pass used to sign in", "pass.refused": "A wrong pass was typed",
+              "pass.expired": "Pass expired", "pass.locked": "Pass locked after wrong tries", "pass.revoked": "Pass revoked",
+              "device.enrolled": "Device enrolled", "key.registered": "Security key registered",
+              "key.verified": "Security key proven", "session.completed": "Completed",
+              "session.cancelled": "Cancelled", "session.abandoned": "Abandoned"
+            };
+            const states = { awaitingApproval: "Waiting for approval", pending: "Starting later",
+                             active: "Pass ready to use", inProgress: "Enrollment under way", expired: "Pass expired",
+                             lockedOut: "Locked out", completed: "Completed", cancelled: "Cancelled",
+                             rejected: "Rejected", abandoned: "Abandoned" };
+            const source = new EventSource(timeline.dataset.events);
+            Object.keys(words).forEach(function (type) {
+              source.addEventListener(type, function (message) {
+                let event = {};
+                try { event = JSON.parse(message.data); } catch (e) { event = {}; }
+                const when = event.time ? new Date(event.time).toLocaleTimeString() : "";
+                const item = document.createElement("li");
+                item.dataset.type = type;
+                item.textContent = (when ? when + " — " : "") + words[type];
+                timeline.appendChild(item);
+                const state = document.getElementById("session-state");
+                if (state && states[event.state]) state.textContent = states[event.state];
+                if (type === "session.completed" || type === "pass.revoked") {
+                  const value = document.getElementById("pass-value");
+                  if (value && !passBox.dataset.hidden) {
+                    value.textContent = "Used up: the pass no longer works.";
+                    passBox.dataset.hidden = "true";
+                  }
+                }
               });
             });
           }

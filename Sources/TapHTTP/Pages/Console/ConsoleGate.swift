@@ -21,6 +21,42 @@ struct ConsoleGate {
             cookie: cookie, idleTimeout: services.configuration.console.idleTimeout)
     }
 
+    /// A form posted by a signed-in person from the console's own page, with its fields; `nil` when nobody is
+    /// signed in (the caller answers ``signInRedirect``). A wrong origin or CSRF token is a refusal.
+    func form(_ request: Request, limit: Int = 16 * 1024) async throws -> (ConsoleSession, [String: String])? {
+        try checkOrigin(request)
+        guard let session = try await signedIn(request) else { return nil }
+        let bytes = try await JSONBody.bytes(of: request, limit: limit)
+        let fields = PageResponse.formFields(String(decoding: bytes, as: UTF8.self))
+        try checkCSRF(fields["csrf"], session: session)
+        return (session, fields)
+    }
+
+    /// Whether the person proved who they are recently enough for a sensitive action.
+    func isFreshlyProven(_ session: ConsoleSession) -> Bool {
+        services.world.now().timeIntervalSince(session.provenAt) <= services.configuration.console.stepUpAge
+    }
+
+    /// A JSON request from a signed-in person's page script: the console's origin, and the CSRF token in
+    /// `X-CSRF-Token` (from the page's `csrf-token` meta element).
+    func scriptCall(_ request: Request) async throws -> ConsoleSession {
+        try checkOrigin(request)
+        let session = try await requireSignedIn(request)
+        try checkCSRF(request.headers[Self.csrfHeader], session: session)
+        return session
+    }
+
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    /// The header's facts about the signed-in person.
+    func person(_ session: ConsoleSession) -> ConsolePages.Person {
+        let me = session.operator.identity
+        return ConsolePages.Person(
+            name: me.name, role: me.role.rawValue, site: me.site?.value, csrfToken: csrfToken(for: session))
+    }
+
+    static let signInRedirect = redirect(to: "/console/sign-in")
+
     /// The live console session, or a refusal that sends a page back to sign-in.
     func requireSignedIn(_ request: Request) async throws -> ConsoleSession {
         guard let session = try await signedIn(request) else {

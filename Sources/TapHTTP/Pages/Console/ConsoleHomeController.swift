@@ -22,7 +22,7 @@ struct ConsoleHomeController {
 
     @Sendable func home(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         guard let session = try await gate.signedIn(request) else {
-            return ConsoleGate.redirect(to: "/console/sign-in")
+            return ConsoleGate.signInRedirect
         }
         let me = session.operator.identity
         let approvals = try await services.store.pendingApprovals(visibleTo: me)
@@ -32,10 +32,8 @@ struct ConsoleHomeController {
                 matching: SessionFilter(state: state), visibleTo: me, after: nil, limit: Self.rowsPerState)
             open.append((state, page.items, page.nextCursor != nil))
         }
-        let person = ConsolePages.Person(
-            name: me.name, role: me.role.rawValue, site: me.site?.value, csrfToken: gate.csrfToken(for: session))
         let html = ConsolePages.home(
-            person: person, me: me.id, approvals: approvals, open: open, now: services.world.now())
+            person: gate.person(session), me: me.id, approvals: approvals, open: open, now: services.world.now())
         return PageResponse.html(html, status: .ok)
     }
 }

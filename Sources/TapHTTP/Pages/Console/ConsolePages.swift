@@ -21,6 +21,8 @@ enum ConsolePages {
             header = """
                 <header class="bar">
                 <a class="home" href="/console">TapStation</a>
+                <nav aria-label="Console"><a href="/console/new">New pass</a> <a href="/console/find">Find</a>
+                <a href="/console/approvals">Approvals</a></nav>
                 <span class="who">\(HTMLText.escape(person.name)) · \(HTMLText.escape(person.role)) · \(scope)</span>
                 <form method="post" action="/console/sign-out" class="sign-out">
                 <input type="hidden" name="csrf" value="\(HTMLText.escape(person.csrfToken))">
@@ -124,7 +126,8 @@ enum ConsolePages {
             "<th scope=\"col\">Device</th><th scope=\"col\">Created</th><th scope=\"col\">Reason</th></tr></thead>\n"
         html += "<tbody>\n"
         for session in sessions {
-            html += "<tr><td>\(HTMLText.escape(session.userPrincipalName.value))</td>"
+            html += "<tr><td><a href=\"/console/sessions/\(session.id)\">"
+            html += "\(HTMLText.escape(session.userPrincipalName.value))</a></td>"
             html += "<td>\(HTMLText.escape(label(session.scenario)))</td>"
             html += "<td>\(HTMLText.escape(session.site.value))</td>"
             html += "<td>\(HTMLText.escape(session.device?.serialNumber.value ?? "—"))</td>"

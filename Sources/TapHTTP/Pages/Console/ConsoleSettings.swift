@@ -8,6 +8,8 @@ public struct ConsoleSettings: Sendable, Equatable {
     public var absoluteLifetime: TimeInterval = 12 * 3600
     /// How long an invitation code may be used to register a first passkey.
     public var invitationLifetime: TimeInterval = 24 * 3600
+    /// Approving a pass (and, later, every admin action) needs a passkey proof at most this old.
+    public var stepUpAge: TimeInterval = 5 * 60
 
     /// Makes settings with the documented defaults.
     public init() {}

@@ -29,6 +29,8 @@ struct ConsoleSignInController {
         routes.add(.post, "/console/invitation/options", .anyone, handler: invitationOptions)
         routes.add(.post, "/console/invitation", .anyone, handler: acceptInvitation)
         routes.add(.post, "/console/sign-out", .anyone, handler: signOut)
+        routes.add(.post, "/console/step-up/options", .anyone, handler: stepUpOptions)
+        routes.add(.post, "/console/step-up", .anyone, handler: stepUp)
         routes.add(.get, "/console/console.css", .anyone) { _, _, _ in
             PageResponse.asset(ConsoleAssets.css, type: "text/css; charset=utf-8")
         }
@@ -70,6 +72,52 @@ struct ConsoleSignInController {
     /// Verifies a passkey sign-in and hands the browser its session cookie.
     @Sendable func signIn(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         try gate.checkOrigin(request)
+        let (passkey, verified) = try await verifiedPasskey(request, context)
+        guard
+            let signedIn = try await services.store.signIn(
+                with: passkey, signCount: verified.signCount, backupState: verified.backupState,
+                terms: terms(.passkey))
+        else { throw Self.signInRefused }
+        context.logger.info(
+            "console.signedIn",
+            metadata: ["operator.id": "\(signedIn.session.operator.identity.id)", "method": "passkey"])
+        return try welcome(signedIn)
+    }
+
+    /// Request options for a step-up: one of the signed-in person's own passkeys.
+    @Sendable func stepUpOptions(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws
+        -> Response
+    {
+        let session = try await gate.scriptCall(request)
+        let challenge = try await ceremony.freshChallenge(request)
+        try await services.store.beginConsoleSignIn(
+            challengeDigest: HashFunction.sha256.hash(challenge), lifetime: webAuthn.challengeLifetime)
+        let mine = try await services.store.operatorPasskeys(of: session.operator.identity.id)
+        return ceremony.assertionOptionsResponse(
+            challenge: challenge, allowing: mine.map { KeyDescriptor(credentialID: $0.credentialID, transports: []) })
+    }
+
+    /// Verifies the step-up: a passkey of the signed-in person, touched now.
+    @Sendable func stepUp(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let session = try await gate.scriptCall(request)
+        let (passkey, verified) = try await verifiedPasskey(request, context)
+        guard
+            try await services.store.stepUp(
+                consoleSession: session.id, with: passkey, signCount: verified.signCount,
+                backupState: verified.backupState)
+        else { throw Self.signInRefused }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"proven":true}"#)))
+    }
+
+    /// The operator passkey a posted assertion was made with, checked by the verifier against a console
+    /// challenge; refuses an unknown passkey or one whose answer does not name its owner.
+    func verifiedPasskey(
+        _ request: Request, _ context: TapRequestContext
+    ) async throws -> (OperatorPasskey, VerifiedAssertion) {
         let body = try await ceremony.rawBody(request)
         let response: AssertionResponse
         do { response = try AssertionResponse(json: body) } catch { throw ceremony.refusal(error, context) }
@@ -87,20 +135,10 @@ struct ConsoleSignInController {
         let expectation = AssertionExpectation(
             challenge: challenge, relyingParty: webAuthn.relyingParty, requireUserVerification: true,
             allowedCredentialIDs: [], signCountPolicy: .refuse)
-        let verified: VerifiedAssertion
         switch AssertionVerifier.verify(response, credential: stored, expecting: expectation) {
-        case .success(let result): verified = result
+        case .success(let verified): return (passkey, verified)
         case .failure(let failure): throw ceremony.refusal(failure, context)
         }
-        guard
-            let signedIn = try await services.store.signIn(
-                with: passkey, signCount: verified.signCount, backupState: verified.backupState,
-                terms: terms(.passkey))
-        else { throw Self.signInRefused }
-        context.logger.info(
-            "console.signedIn",
-            metadata: ["operator.id": "\(signedIn.session.operator.identity.id)", "method": "passkey"])
-        return try welcome(signedIn)
     }
 
     /// Creation options for an invited person's first passkey: resident key and user verification required.
