@@ -165,6 +165,7 @@ enum ConsoleAssets {
             const hide = function () {
               document.getElementById("pass-value").textContent = "Hidden. If the person did not get it, make a new pass.";
               passBox.dataset.hidden = "true";
+              document.getElementById("pass-label").textContent = "The pass is no longer shown.";
               const print = document.getElementById("print-pass");
               if (print) print.remove();
             };
@@ -207,6 +208,7 @@ enum ConsoleAssets {
                   if (value && !passBox.dataset.hidden) {
                     value.textContent = "Used up: the pass no longer works.";
                     passBox.dataset.hidden = "true";
+                    document.getElementById("pass-label").textContent = "The enrollment is done.";
                   }
                 }
               });
