@@ -58,10 +58,13 @@ let package = Package(
             name: "TapGraph",
             dependencies: ["TapCore", "TapCrypto", .logging, .nioConcurrencyHelpers] + httpClient
         ),
+        // Single sign-on for the console: the OpenID provider's discovery, keys and code flow, and the ID token
+        // verifier (WebAuthn for its strict JSON and base64url, TapCrypto for the signatures).
+        .target(name: "TapOIDC", dependencies: ["TapCore", "TapCrypto", "WebAuthn"] + httpClient),
         .target(
             name: "TapHTTP",
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn", "TapGraph",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn", "TapGraph", "TapOIDC",
                 .hummingbird, .hummingbirdCore, .httpTypes, .nioCore, .nioConcurrencyHelpers, .logging,
                 .serviceLifecycle,
                 // The webhook sender: no redirects, its own timeouts.
@@ -114,6 +117,7 @@ let package = Package(
             exclude: ["Vectors/record-chromium.py", "Vectors/README.md"]
         ),
         .testTarget(name: "TapCoreTests", dependencies: ["TapCore", "TapTestSupport"]),
+        .testTarget(name: "TapOIDCTests", dependencies: ["TapOIDC", "TapCore", "TapCrypto", "WebAuthn", "TapTestSupport"]),
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapCore", "TapTestSupport"]),
         .testTarget(
             name: "TapStorageTests",
