@@ -81,7 +81,7 @@ let package = Package(
             // The HTTP client serves the remote commands and `entra check`: URLSession would drag libcurl into the
             // static build.
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph", "WebAuthn",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph", "WebAuthn", "TapOIDC",
                 .argumentParser, .logging, .serviceLifecycle,
             ] + httpClient
         ),

@@ -57,26 +57,8 @@ public struct EntraSettings: Sendable {
             }
             return url
         }
-        func read(_ key: String, _ path: String) throws -> String {
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-            else {
-                throw ConfigurationError("\(key): cannot read \(path)")
-            }
-            return text
-        }
-        // A credential is refused when group or others may read it, as server.key is: a secret readable by any
-        // account on the host is not a secret. `stat` follows links (systemd credentials, mounted secrets).
-        func readSecret(_ key: String, _ path: String) throws -> String {
-            var status = stat()
-            guard stat(path, &status) == 0 else { throw ConfigurationError("\(key): cannot read \(path)") }
-            let mode = Int(status.st_mode) & 0o777
-            guard mode & 0o077 == 0 else {
-                throw ConfigurationError(
-                    "\(key): \(path) can be read by other users (mode \(String(mode, radix: 8))); make it 0600 or 0400 (chmod 600 \(path))"
-                )
-            }
-            return try read(key, path)
-        }
+        let read = SecretFile.readText
+        let readSecret = SecretFile.readSecret
 
         let tenant = try required("TAPSTATION_ENTRA_TENANT_ID")
         guard tenant.utf8.count <= 253, tenant.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." })

@@ -5,6 +5,7 @@ import Logging
 import TapCore
 import TapGraph
 import TapHTTP
+import TapOIDC
 import TapStorage
 
 /// `tapstation serve`: runs the HTTP API and the expiry sweeper until SIGTERM or SIGINT.
@@ -69,12 +70,25 @@ struct ServeCommand: AsyncParsableCommand {
                     "entra.completion": "\(entraSettings.rule.rawValue)",
                 ])
         }
+        // Console single sign-on: the provider is called with the same no-redirect client.
+        var singleSignOn: OpenIDProvider?
+        if let oidc = settings.singleSignOn {
+            let client =
+                http
+                ?? HTTPClient(
+                    eventLoopGroupProvider: .singleton,
+                    configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+            http = client
+            singleSignOn = OpenIDProvider(settings: oidc, http: client)
+            logger.info(
+                "console.sso", metadata: ["oidc.issuer": "\(oidc.issuer)", "oidc.mappings": "\(oidc.mappings.count)"])
+        }
         let keeper = AuditAnchorKeeper(
             dataDirectory: dataDirectory, store: store, interval: .seconds(5), logger: logger)
         do {
             try await runServer(
                 configuration: configuration, store: store, keyring: store.keyring, world: .live, logger: logger,
-                entra: entra, additionalServices: [keeper],
+                entra: entra, singleSignOn: singleSignOn, additionalServices: [keeper],
                 onServerRunning: { port in serverLogger.notice("listening on http://\(configuration.host):\(port)") })
         } catch {
             try? await http?.shutdown()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import TapCore
 import TapHTTP
+import TapOIDC
 import TapStorage
 import WebAuthn
 
@@ -16,10 +17,13 @@ struct ServeSettings: Sendable {
     var dataDirectory: DataDirectory
     /// Entra mode's settings; `nil` in local mode.
     var entra: EntraSettings?
+    /// The console's single sign-on; `nil` when no OpenID provider is configured.
+    var singleSignOn: OIDCSettings?
 
     /// Keys `tapstation` reads; any other `TAPSTATION_` key in a file is a typo and refused.
     static let keys = ConfigurationKeys(
-        prefix: "TAPSTATION_", known: serverKeys.union(EntraSettings.keys), otherPrefixes: ["TAPKIOSK_"],
+        prefix: "TAPSTATION_", known: serverKeys.union(EntraSettings.keys).union(SingleSignOnSettings.keys),
+        otherPrefixes: ["TAPKIOSK_"],
         fileKey: "TAPSTATION_CONFIG", defaultFile: "/etc/tapstation/tapstation.conf")
 
     private static let serverKeys: Set<String> = [
@@ -46,6 +50,10 @@ struct ServeSettings: Sendable {
         logLevel = try Self.logLevel(settings)
         self.dataDirectory = dataDirectory
         entra = try EntraSettings.mode(settings) == .entra ? EntraSettings.load(settings) : nil
+        singleSignOn = try SingleSignOnSettings.load(settings, origin: server.webAuthn.origins.sorted().first)
+        if let label = settings.value("TAPSTATION_OIDC_LABEL", flag: nil), !label.isEmpty {
+            server.console.singleSignOnLabel = String(label.prefix(60))
+        }
     }
 
     /// The HTTP service's configuration: listener, limits, relying party, webhooks (`--host` and `--port` win).

@@ -228,6 +228,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case consoleSignedIn = "console.signedIn"
     /// A person signed out of the console.
     case consoleSignedOut = "console.signedOut"
+    /// A console sign-in was refused (a single sign-on's error, replayed state, bad token, unmapped person).
+    case consoleSignInRefused = "console.signInRefused"
 
     /// Whether the event belongs to API.md's session vocabulary, the one that server-sent events and
     /// webhooks carry; the rest (operators, policy, secrets, refusals) stays in the audit log.
@@ -240,7 +242,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,
             .operatorRotated, .requestRefused, .keyDeleted, .webhookCreated, .webhookDeleted, .sessionsPurged,
-            .operatorInvited, .operatorPasskeyRegistered, .consoleSignedIn, .consoleSignedOut:
+            .operatorInvited, .operatorPasskeyRegistered, .consoleSignedIn, .consoleSignedOut, .consoleSignInRefused:
             false
         }
     }

@@ -6,6 +6,7 @@ import NIOCore
 import ServiceLifecycle
 import TapCore
 import TapGraph
+import TapOIDC
 import TapStorage
 import WebAuthn
 
@@ -92,6 +93,8 @@ struct AppServices: Sendable {
     let authority: any PassAuthority
     /// The open event streams: their caps, and ending a revoked operator's at once.
     let streams: EventStreamRegistry
+    /// The organisation's OpenID provider, when console single sign-on is configured.
+    let singleSignOn: OpenIDProvider?
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
@@ -100,7 +103,7 @@ public func buildRouter(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World,
     refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil,
     metrics: ServiceMetrics = ServiceMetrics(),
-    authority: (any PassAuthority)? = nil
+    authority: (any PassAuthority)? = nil, singleSignOn: OpenIDProvider? = nil
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
     let authority = authority ?? LocalPassAuthority(store: store)
     let services = AppServices(
@@ -108,7 +111,8 @@ public func buildRouter(
         refusals: refusals, throttle: throttle ?? RedeemThrottle(limits: configuration.redeemLimits, now: world.now),
         metrics: metrics, authority: authority,
         streams: EventStreamRegistry(
-            perOperator: configuration.maximumEventStreamsPerOperator, total: configuration.maximumEventStreams))
+            perOperator: configuration.maximumEventStreamsPerOperator, total: configuration.maximumEventStreams),
+        singleSignOn: singleSignOn)
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable(
         router: router, authenticator: Authenticator(store: store), refusals: refusals, metrics: metrics,
@@ -137,6 +141,7 @@ public func buildRouter(
     ConsoleHomeController(services: services).register(table)
     ConsoleSessionsController(services: services).register(table)
     ConsoleApprovalsController(services: services).register(table)
+    ConsoleSingleSignOnController(services: services).register(table)
     return (router, table.routes)
 }
 
@@ -144,7 +149,7 @@ public func buildRouter(
 /// to run as one service group.
 public func buildApplication(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World, logger: Logger,
-    entra: EntraServices? = nil, additionalServices: [any Service] = [],
+    entra: EntraServices? = nil, singleSignOn: OpenIDProvider? = nil, additionalServices: [any Service] = [],
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
@@ -153,7 +158,7 @@ public func buildApplication(
     let (router, _) = buildRouter(
         configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals,
         throttle: throttle,
-        metrics: metrics, authority: entra?.authority)
+        metrics: metrics, authority: entra?.authority, singleSignOn: singleSignOn)
     var app = Application(
         router: router,
         server: httpServer(configuration),

@@ -48,7 +48,9 @@ public struct IDTokenExpectation: Sendable {
 /// Checks a compact-serialised ID token (JWS) against a key set and an expectation; its claims when it holds.
 public enum IDTokenVerifier {
     /// Signature algorithms this verifier implements, all asymmetric.
-    public static let supportedAlgorithms: Set<String> = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
+    public static let supportedAlgorithms: Set<String> = [
+        "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
+    ]
 
     public static func verify(
         _ token: String, keys: JSONWebKeySet, expecting expectation: IDTokenExpectation
@@ -64,14 +66,17 @@ public enum IDTokenVerifier {
         else {
             throw IDTokenFailure(.algorithmNotAllowed, "alg \(header["alg"]?.stringValue ?? "missing") is not accepted")
         }
-        guard header["crit"] == nil else { throw IDTokenFailure(.malformed, "crit header parameters are not understood") }
+        guard header["crit"] == nil else {
+            throw IDTokenFailure(.malformed, "crit header parameters are not understood")
+        }
         let candidates = keys.candidates(keyID: header["kid"]?.stringValue, algorithm: name)
         guard !candidates.isEmpty else {
             throw IDTokenFailure(.unknownKey, "no key \(header["kid"]?.stringValue ?? "(no kid)") for \(name)")
         }
         let signed = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
         let encoded = name.hasPrefix("ES") ? derSignature(raw: signature, curve: algorithm.requiredCurve) : signature
-        guard let encoded, candidates.contains(where: { $0.publicKey.isValidSignature(encoded, over: signed, algorithm: algorithm) })
+        guard let encoded,
+            candidates.contains(where: { $0.publicKey.isValidSignature(encoded, over: signed, algorithm: algorithm) })
         else { throw IDTokenFailure(.badSignature, "the signature does not verify") }
         try checkClaims(claims, expectation)
         return claims
@@ -81,7 +86,8 @@ public enum IDTokenVerifier {
         guard claims["iss"]?.stringValue == expected.issuer else {
             throw IDTokenFailure(.wrongIssuer, "iss is not \(expected.issuer)")
         }
-        let audiences = claims["aud"]?.stringValue.map { [$0] } ?? claims["aud"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let audiences =
+            claims["aud"]?.stringValue.map { [$0] } ?? claims["aud"]?.arrayValue?.compactMap(\.stringValue) ?? []
         guard audiences.contains(expected.clientID) else {
             throw IDTokenFailure(.wrongAudience, "aud does not name this client")
         }

@@ -38,7 +38,9 @@ public struct JSONWebKeySet: Sendable {
         switch entry["kty"]?.stringValue {
         case "RSA":
             // A key published by the provider is checked once here, when the set is fetched.
-            publicKey = bytes("n").flatMap { n in bytes("e").flatMap { e in try? PublicKey.rsa(modulus: n, exponent: e) } }
+            publicKey = bytes("n").flatMap { n in
+                bytes("e").flatMap { e in try? PublicKey.rsa(modulus: n, exponent: e) }
+            }
         case "EC":
             let curve: EllipticCurve? =
                 switch entry["crv"]?.stringValue {

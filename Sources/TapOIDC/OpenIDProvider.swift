@@ -37,20 +37,27 @@ public actor OpenIDProvider {
     }
 
     /// The URL that starts a sign-in at the provider (authorization code flow, S256 PKCE).
-    public func authorizationURL(state: String, nonce: String, codeVerifier: String) async throws -> String {
+    /// `freshWithin` (a step-up) asks the provider to authenticate the person again (`max_age`).
+    public func authorizationURL(
+        state: String, nonce: String, codeVerifier: String, freshWithin: Int? = nil
+    ) async throws -> String {
         let endpoints = try await discovery()
         var items = [
             ("response_type", "code"), ("client_id", settings.clientID), ("redirect_uri", settings.redirectURI),
             ("scope", (["openid"] + settings.scopes).joined(separator: " ")), ("state", state), ("nonce", nonce),
             ("code_challenge", Self.codeChallenge(codeVerifier)), ("code_challenge_method", "S256"),
         ]
-        if let age = settings.maximumAuthenticationAge { items.append(("max_age", String(Int(age)))) }
+        if let age = freshWithin.map({ _ in 0 }) ?? settings.maximumAuthenticationAge.map({ Int($0) }) {
+            items.append(("max_age", String(age)))
+        }
         let query = items.map { "\(Self.formEncoded($0.0))=\(Self.formEncoded($0.1))" }.joined(separator: "&")
         return endpoints.authorization + (endpoints.authorization.contains("?") ? "&" : "?") + query
     }
 
     /// Exchanges an authorization code for its ID token, and verifies the token; its claims.
-    public func signIn(code: String, codeVerifier: String, nonce: String) async throws -> WebAuthn.JSONValue {
+    public func signIn(
+        code: String, codeVerifier: String, nonce: String, freshWithin: Int? = nil
+    ) async throws -> WebAuthn.JSONValue {
         let endpoints = try await discovery()
         let form = [
             ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", settings.redirectURI),
@@ -63,7 +70,8 @@ public actor OpenIDProvider {
         let credentials = Self.formEncoded(settings.clientID) + ":" + Self.formEncoded(settings.clientSecret)
         request.headers.add(name: "Authorization", value: "Basic " + Data(credentials.utf8).base64EncodedString())
         request.body = .bytes(
-            ByteBuffer(string: form.map { "\(Self.formEncoded($0.0))=\(Self.formEncoded($0.1))" }.joined(separator: "&")))
+            ByteBuffer(
+                string: form.map { "\(Self.formEncoded($0.0))=\(Self.formEncoded($0.1))" }.joined(separator: "&")))
         let (status, body) = try await fetch(request)
         guard let answer = try? StrictJSON.parse(body) else {
             throw OIDCError.unavailable("the token endpoint answered \(status.code) without JSON")
@@ -72,20 +80,20 @@ public actor OpenIDProvider {
             let error = answer["error"]?.stringValue ?? "http_\(status.code)"
             throw OIDCError.refused(error)
         }
-        return try await verify(idToken, nonce: nonce)
+        return try await verify(idToken, nonce: nonce, freshWithin: freshWithin)
     }
 
     /// Verifies an ID token; a token signed by a key we do not hold yet makes us fetch the key set again once.
-    public func verify(_ idToken: String, nonce: String) async throws -> WebAuthn.JSONValue {
+    public func verify(_ idToken: String, nonce: String, freshWithin: Int? = nil) async throws -> WebAuthn.JSONValue {
         var expectation = IDTokenExpectation(
             issuer: settings.issuer, clientID: settings.clientID, nonce: nonce, now: now())
         expectation.algorithms = settings.algorithms
-        expectation.maximumAuthenticationAge = settings.maximumAuthenticationAge
+        expectation.maximumAuthenticationAge = freshWithin.map(TimeInterval.init) ?? settings.maximumAuthenticationAge
         expectation.requiredAuthenticationMethods = settings.requiredAuthenticationMethods
         let keys = try await signingKeys(refresh: false)
         do {
             return try IDTokenVerifier.verify(idToken, keys: keys, expecting: expectation)
-        } catch where error.reason == .unknownKey {
+        } catch  where error.reason == .unknownKey {
             let fresh = try await signingKeys(refresh: true)
             do { return try IDTokenVerifier.verify(idToken, keys: fresh, expecting: expectation) } catch {
                 throw OIDCError.token(error)

@@ -46,7 +46,8 @@ struct IDTokenVerifierTests {
 
     /// A compact JWS of `claims` with `header`, signed by `key` (ECDSA as JWS wants it: r and s side by side).
     static func token(
-        _ claims: [String: WebAuthn.JSONValue], header: [String: WebAuthn.JSONValue] = ["alg": "RS256", "kid": "rsa-1"],
+        _ claims: [String: WebAuthn.JSONValue],
+        header: [String: WebAuthn.JSONValue] = ["alg": "RS256", "kid": "rsa-1"],
         key: TestKey = TestKey.rsa, algorithm: SignatureAlgorithm = .rsaPKCS1SHA256
     ) -> String {
         let signingInput =
@@ -74,7 +75,9 @@ struct IDTokenVerifierTests {
         IDTokenExpectation(issuer: issuer, clientID: "tapstation", nonce: "n-0S6_WzA2Mj", now: now)
     }
 
-    static func refusal(_ token: String, _ expectation: IDTokenExpectation = expectation()) throws -> IDTokenFailure.Reason? {
+    static func refusal(
+        _ token: String, _ expectation: IDTokenExpectation = expectation()
+    ) throws -> IDTokenFailure.Reason? {
         let keys = try keySet
         do {
             _ = try IDTokenVerifier.verify(token, keys: keys, expecting: expectation)
@@ -85,9 +88,11 @@ struct IDTokenVerifierTests {
     }
 
     @Test func tokensSignedByTheProvidersRSAAndECKeysAreAccepted() throws {
-        let rsa = try IDTokenVerifier.verify(Self.token(Self.claims()), keys: try Self.keySet, expecting: Self.expectation())
+        let rsa = try IDTokenVerifier.verify(
+            Self.token(Self.claims()), keys: try Self.keySet, expecting: Self.expectation())
         #expect(rsa["preferred_username"]?.stringValue == "grace@contoso.example")
-        let ec = Self.token(Self.claims(), header: ["alg": "ES256", "kid": "ec-1"], key: TestKey.p256, algorithm: .ecdsaP256SHA256)
+        let ec = Self.token(
+            Self.claims(), header: ["alg": "ES256", "kid": "ec-1"], key: TestKey.p256, algorithm: .ecdsaP256SHA256)
         #expect(try Self.refusal(ec) == nil)
         let pss = Self.token(Self.claims(), header: ["alg": "PS256", "kid": "rsa-1"], algorithm: .rsaPSSSHA256)
         #expect(try Self.refusal(pss) == nil)
@@ -115,7 +120,8 @@ struct IDTokenVerifierTests {
     }
 
     @Test func anUnknownKeyOrATamperedTokenIsRefused() throws {
-        #expect(try Self.refusal(Self.token(Self.claims(), header: ["alg": "RS256", "kid": "rotated-away"])) == .unknownKey)
+        #expect(
+            try Self.refusal(Self.token(Self.claims(), header: ["alg": "RS256", "kid": "rotated-away"])) == .unknownKey)
         let other = Self.token(Self.claims(), key: TestKey.rsaOther)
         #expect(try Self.refusal(other) == .badSignature)
         let parts = Self.token(Self.claims()).split(separator: ".").map(String.init)
@@ -148,7 +154,8 @@ struct IDTokenVerifierTests {
         var expectation = Self.expectation()
         expectation.maximumAuthenticationAge = 300
         expectation.requiredAuthenticationMethods = ["mfa", "http://schemas.microsoft.com/claims/multipleauthn"]
-        let old = Self.token(Self.claims(["auth_time": .number(Self.now.timeIntervalSince1970 - 3600), "amr": ["mfa"]]))
+        let old = Self.token(
+            Self.claims(["auth_time": .number(Self.now.timeIntervalSince1970 - 3600), "amr": ["mfa"]]))
         #expect(try Self.refusal(old, expectation) == .authenticationTooOld)
         let passwordOnly = Self.token(Self.claims(["amr": ["pwd"]]))
         #expect(try Self.refusal(passwordOnly, expectation) == .mfaMissing)
@@ -160,7 +167,9 @@ struct IDTokenVerifierTests {
     @Test func duplicateClaimNamesAreRefused() throws {
         let header = Base64URL.encode(Array(#"{"alg":"RS256","kid":"rsa-1"}"#.utf8))
         let payload = Base64URL.encode(
-            Array(#"{"iss":"\#(Self.issuer)","aud":"tapstation","aud":"evil","exp":1800000600,"iat":1799999990,"nonce":"n-0S6_WzA2Mj"}"#.utf8))
+            Array(
+                #"{"iss":"\#(Self.issuer)","aud":"tapstation","aud":"evil","exp":1800000600,"iat":1799999990,"nonce":"n-0S6_WzA2Mj"}"#
+                    .utf8))
         let signature = TestKey.rsa.sign(Array((header + "." + payload).utf8))
         #expect(try Self.refusal(header + "." + payload + "." + Base64URL.encode(signature)) == .malformed)
     }
@@ -179,7 +188,8 @@ struct IDTokenVerifierTests {
         #expect(ClaimMapping("=admin") == nil)
         #expect(ClaimMapping("x=admin@not a site") == nil)
         var settings = OIDCSettings(
-            issuer: Self.issuer, clientID: "tapstation", clientSecret: "s", redirectURI: "https://tap/console/sso/callback")
+            issuer: Self.issuer, clientID: "tapstation", clientSecret: "s",
+            redirectURI: "https://tap/console/sso/callback")
         settings.mappings = ["tap-admins=admin", "tap-helpdesk=helpdesk"].compactMap(ClaimMapping.init)
         let claims = WebAuthn.JSONValue.object(Self.claims())
         #expect(settings.mapping(for: claims)?.role == .helpdesk)

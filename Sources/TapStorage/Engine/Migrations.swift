@@ -275,7 +275,9 @@ enum Migrations {
             // their own: a user's security key never signs an operator in. Console challenges are stored as
             // their SHA-256, single-use and expiring like the users' ones. A console session is the cookie's
             // MAC with an idle and an absolute end; `role` is the operator's role when it began, so a changed
-            // role ends it.
+            // role ends it. A single sign-on under way is its state's SHA-256 with the nonce and PKCE verifier it
+            // sent (single-use, minutes long); a person who signs in by SSO is found again by the provider's
+            // issuer and subject, never by a name or an e-mail address that can be reassigned.
             try db.execute(
                 sql: """
                     CREATE TABLE consoleInvitation (
@@ -329,6 +331,21 @@ enum Migrations {
                         endedAt DATETIME
                     );
                     CREATE INDEX consoleSession_operator ON consoleSession(operatorId);
+                    CREATE TABLE consoleLogin (
+                        stateDigest BLOB PRIMARY KEY NOT NULL,
+                        nonce TEXT NOT NULL,
+                        codeVerifier TEXT NOT NULL,
+                        freshWithin INTEGER,
+                        createdAt DATETIME NOT NULL,
+                        expiresAt DATETIME NOT NULL,
+                        usedAt DATETIME
+                    );
+                    CREATE TABLE consoleIdentity (
+                        issuer TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        operatorId TEXT NOT NULL REFERENCES operator(id),
+                        PRIMARY KEY (issuer, subject)
+                    );
                     """)
         }
         return migrator

@@ -78,3 +78,25 @@ struct ConsoleSessionRecord: StoredRecord {
             provenAt: provenAt, expiresAt: expiresAt)
     }
 }
+
+/// One row of `consoleLogin`: a single sign-on under way, found by its state's SHA-256.
+struct ConsoleLoginRecord: StoredRecord {
+    static let databaseTableName = "consoleLogin"
+    static let keyColumn = "stateDigest"
+    var stateDigest: Data
+    var nonce: String
+    var codeVerifier: String
+    /// For a step-up: the provider's `auth_time` must be at most this many seconds old.
+    var freshWithin: Int?
+    var createdAt: Date
+    var expiresAt: Date
+    var usedAt: Date?
+}
+
+/// One row of `consoleIdentity`: the operator a provider's subject signs in as.
+struct ConsoleIdentityRecord: StoredRecord {
+    static let databaseTableName = "consoleIdentity"
+    var issuer: String
+    var subject: String
+    var operatorId: String
+}

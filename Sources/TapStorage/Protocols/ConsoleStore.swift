@@ -55,6 +55,21 @@ public protocol ConsoleStore: Sendable {
     /// Ends the session a cookie stands for (sign-out); `false` when there was no live one.
     func endConsoleSession(cookie: String) async throws -> Bool
 
+    /// Remembers a single sign-on just sent to the provider (its state's digest, nonce and PKCE verifier; for a
+    /// step-up, how fresh the provider's authentication must be).
+    func beginSingleSignOn(_ login: SingleSignOnStart, lifetime: TimeInterval) async throws
+
+    /// Spends a single sign-on's state once; what began it, or `nil` when unknown, spent or expired.
+    func consumeSingleSignOn(stateDigest: [UInt8]) async throws -> SingleSignOnStart?
+
+    /// Signs in a person the provider vouched for, as the operator their issuer and subject map to: the same
+    /// one while their role and site stay, a new one (the old one revoked, its sessions ended) when the claim
+    /// mapping gives another; `nil` when that operator was revoked by an admin.
+    func signInWithSingleSignOn(_ person: SingleSignOnPerson, terms: ConsoleSessionTerms) async throws -> ConsoleSignIn?
+
+    /// Audits a refused console sign-in (`console.signInRefused`): how, why, and whom it named if anyone.
+    func recordConsoleRefusal(method: ConsoleSignInMethod, reason: String, subject: String?) async throws
+
     /// The passkeys of one operator, oldest first.
     func operatorPasskeys(of operatorID: OperatorID) async throws -> [OperatorPasskey]
 }
@@ -130,4 +145,42 @@ public struct OperatorPasskey: Sendable, Equatable {
     public var attestationTrust: String
     public var createdAt: Date
     public var lastUsedAt: Date?
+}
+
+/// A person as the OpenID provider vouched for them, with the role and site the claim mapping gave.
+public struct SingleSignOnPerson: Sendable, Equatable {
+    public var issuer: String
+    public var subject: String
+    public var userPrincipalName: UserPrincipalName
+    public var name: String
+    public var role: Role
+    public var site: SiteName?
+
+    public init(
+        issuer: String, subject: String, userPrincipalName: UserPrincipalName, name: String, role: Role,
+        site: SiteName?
+    ) {
+        self.issuer = issuer
+        self.subject = subject
+        self.userPrincipalName = userPrincipalName
+        self.name = name
+        self.role = role
+        self.site = site
+    }
+}
+
+/// A single sign-on sent to the provider, as its callback needs it back.
+public struct SingleSignOnStart: Sendable, Equatable {
+    public var stateDigest: [UInt8]
+    public var nonce: String
+    public var codeVerifier: String
+    /// For a step-up: `auth_time` must be at most this many seconds old.
+    public var freshWithin: Int?
+
+    public init(stateDigest: [UInt8], nonce: String, codeVerifier: String, freshWithin: Int? = nil) {
+        self.stateDigest = stateDigest
+        self.nonce = nonce
+        self.codeVerifier = codeVerifier
+        self.freshWithin = freshWithin
+    }
 }

@@ -75,7 +75,9 @@ struct ConsoleApprovalsController {
         let waiting = try await services.store.pendingApprovals(visibleTo: me)
         let html = ConsolePages.approvals(
             person: gate.person(session), me: me.id, waiting: waiting, problem: problem,
-            stepUp: stepUp || !gate.isFreshlyProven(session), now: services.world.now())
+            stepUp: stepUp || !gate.isFreshlyProven(session),
+            singleSignOn: services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel,
+            now: services.world.now())
         return PageResponse.html(html, status: status)
     }
 }

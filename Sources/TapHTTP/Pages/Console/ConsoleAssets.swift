@@ -16,7 +16,9 @@ enum ConsoleAssets {
           border: 2px solid #555; border-radius: .25rem; }
         button { font-size: 1rem; padding: .55rem 1.1rem; border-radius: .25rem; border: 2px solid #123b63;
           background: #fff; color: #123b63; cursor: pointer; }
-        button.primary { background: #123b63; color: #fff; margin-top: 1rem; }
+        button.primary, a.button.primary { background: #123b63; color: #fff; margin-top: 1rem; }
+        a.button { display: inline-block; padding: .55rem 1.1rem; border-radius: .25rem; text-decoration: none;
+          border: 2px solid #123b63; font-size: 1rem; }
         button:disabled { opacity: .6; cursor: progress; }
         a { color: #0b4f8a; }
         :focus-visible { outline: 3px solid #c75000; outline-offset: 2px; }

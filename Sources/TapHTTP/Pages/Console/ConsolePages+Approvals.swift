@@ -4,7 +4,8 @@ import TapCore
 /// The approvals queue page.
 extension ConsolePages {
     static func approvals(
-        person: Person, me: OperatorID, waiting: [Session], problem: String?, stepUp: Bool, now: Date
+        person: Person, me: OperatorID, waiting: [Session], problem: String?, stepUp: Bool, singleSignOn: String?,
+        now: Date
     ) -> String {
         let mine = waiting.filter { $0.createdBy == me }
         let others = waiting.filter { $0.createdBy != me }
@@ -16,6 +17,7 @@ extension ConsolePages {
                 <h2 id="step-up-title">Confirm it is you</h2>
                 <p>Approving a pass asks for your passkey again when you last used it more than a few minutes ago.</p>
                 <button id="step-up" type="button" class="primary">Confirm with my passkey</button>
+                \(singleSignOn.map { "<p><a class=\"button\" href=\"/console/sso?fresh=1\">Confirm with \(HTMLText.escape($0))</a></p>" } ?? "")
                 <div id="status" role="status" aria-live="polite"></div>
                 </section>
 

@@ -52,18 +52,65 @@ enum ConsolePages {
             """
     }
 
-    static func signIn(problem: String?) -> String {
-        layout(
+    /// `singleSignOn` names the organisation's sign-in when it is configured.
+    static func signIn(problem: String?, singleSignOn: String?) -> String {
+        let sso = singleSignOn.map {
+            "<p><a class=\"button primary\" id=\"sso-sign-in\" href=\"/console/sso\">Sign in with \(HTMLText.escape($0))</a></p>"
+        }
+        return layout(
             title: "Sign in", person: nil,
             main: """
                 <h1>Sign in</h1>
-                <p>Use the passkey you registered for TapStation: your security key, your phone or this computer.</p>
                 \(alert(problem))
+                \(sso ?? "")
+                <p>Or use the passkey you registered for TapStation: your security key, your phone or this computer.</p>
                 <p><button id="passkey-sign-in" type="button" class="primary">Sign in with a passkey</button></p>
                 <div id="status" role="status" aria-live="polite"></div>
                 <h2>First time here?</h2>
                 <p>If an administrator invited you, <a href="/console/invitation">register your passkey with your
                 invitation code</a>.</p>
+                """)
+    }
+
+    /// After a single sign-on: moves on to the console by itself (a same-site navigation, so the new cookie goes).
+    static func signedInBySingleSignOn() -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/console">
+        <meta name="referrer" content="no-referrer"><title>Signed in — TapStation console</title>
+        <link rel="stylesheet" href="/console/console.css"></head>
+        <body><main id="main"><h1>Signed in</h1><p><a href="/console">Open the console</a>.</p></main></body>
+        </html>
+
+        """
+    }
+
+    /// Why a single sign-on was refused, in words for the person in front of it.
+    static func signInRefused(reason: String) -> String {
+        let words: String
+        switch reason {
+        case "no_role_mapping":
+            words =
+                "Your account is not given a TapStation role. Ask your administrator to add you to one of the "
+                + "groups that TapStation's settings map to a role."
+        case "no_user_name": words = "Your organisation's sign-in did not say who you are (no user name claim)."
+        case "operator_revoked": words = "Your access to TapStation was revoked. Ask your administrator."
+        case "state_unknown_or_replayed":
+            words = "This sign-in link was used already or is too old. Start again from the sign-in page."
+        case "provider_unavailable": words = "Your organisation's sign-in service could not be reached. Try again soon."
+        case let other where other.hasPrefix("provider_error:"):
+            words = "Your organisation's sign-in service did not sign you in (\(other.dropFirst(15)))."
+        default: words = "Your organisation's sign-in could not be checked, so TapStation did not sign you in."
+        }
+        return layout(
+            title: "Not signed in", person: nil,
+            main: """
+                <h1>Not signed in</h1>
+                \(alert(words))
+                <p class="help">Reason: <code>\(HTMLText.escape(reason))</code> (an administrator finds it in the audit log
+                as <code>console.signInRefused</code>).</p>
+                <p><a href="/console/sign-in">Back to sign-in</a></p>
                 """)
     }
 

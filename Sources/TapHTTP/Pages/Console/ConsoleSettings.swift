@@ -11,6 +11,9 @@ public struct ConsoleSettings: Sendable, Equatable {
     /// Approving a pass (and, later, every admin action) needs a passkey proof at most this old.
     public var stepUpAge: TimeInterval = 5 * 60
 
+    /// What the sign-in page's single sign-on button names (`Sign in with …`), when single sign-on is configured.
+    public var singleSignOnLabel = "your organisation's account"
+
     /// Makes settings with the documented defaults.
     public init() {}
 }

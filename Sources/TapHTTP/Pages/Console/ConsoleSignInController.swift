@@ -45,7 +45,8 @@ struct ConsoleSignInController {
         -> Response
     {
         if try await gate.signedIn(request) != nil { return ConsoleGate.redirect(to: "/console") }
-        return PageResponse.html(ConsolePages.signIn(problem: nil), status: .ok)
+        let label = services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel
+        return PageResponse.html(ConsolePages.signIn(problem: nil, singleSignOn: label), status: .ok)
     }
 
     @Sendable func invitationPage(
