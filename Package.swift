@@ -117,7 +117,8 @@ let package = Package(
             exclude: ["Vectors/record-chromium.py", "Vectors/README.md"]
         ),
         .testTarget(name: "TapCoreTests", dependencies: ["TapCore", "TapTestSupport"]),
-        .testTarget(name: "TapOIDCTests", dependencies: ["TapOIDC", "TapCore", "TapCrypto", "WebAuthn", "TapTestSupport"]),
+        .testTarget(
+            name: "TapOIDCTests", dependencies: ["TapOIDC", "TapCore", "TapCrypto", "WebAuthn", "TapTestSupport"]),
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapCore", "TapTestSupport"]),
         .testTarget(
             name: "TapStorageTests",
