@@ -20,21 +20,12 @@ extension EnrollmentStore {
         let name = try checkNewOperator(request)
         return try await pool.write { db in
             let now = world.currentSecond()
-            // The operator's token is made and thrown away: a person works through the console, and an admin
-            // who wants them to hold a token too rotates one for them.
-            let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+            // A person works through the console; an admin who wants them to hold a token too rotates one.
             let code = PassCode.generate(length: Self.invitationCodeLength, randomBytes: world.randomBytes)
-            guard let tokenDigest = keyring.tokenDigest(unknownToken),
-                let codeDigest = invitationCodeDigest(code.normalized, version: nil)
-            else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
-            let record = OperatorRecord(
-                id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue,
-                site: request.site?.value, userPrincipalName: upn.value, tokenDigest: Data(tokenDigest),
-                allowedSubjects: encodeJSON(request.allowedSubjects),
-                allowedSources: encodeJSON(request.allowedSources),
-                createdAt: now, createdBy: creator?.id.rawValue, expiresAt: request.expiresAt, revokedAt: nil,
-                keyVersion: keyring.currentVersion)
-            try record.insert(db)
+            guard let codeDigest = invitationCodeDigest(code.normalized, version: nil) else {
+                throw StorageError.unknownKeyVersion(keyring.currentVersion)
+            }
+            let record = try insertOperatorWithoutToken(request, name: name, createdBy: creator?.id, now: now, db)
             let expiresAt = now.addingTimeInterval(codeLifetime)
             try ConsoleInvitationRecord(
                 operatorId: record.id, digest: Data(codeDigest), keyVersion: keyring.currentVersion, createdAt: now,
@@ -85,19 +76,14 @@ extension EnrollmentStore {
                 return .failure(
                     .webAuthn(reason: "challenge_mismatch", detail: "the challenge was not issued by this server"))
             }
-            guard record.purpose == purpose.rawValue else {
-                return .failure(
-                    .webAuthn(
-                        reason: "challenge_purpose_mismatch", detail: "the challenge was issued for another ceremony"))
+            let verdict = Self.judgeChallenge(
+                purposeMatches: record.purpose == purpose.rawValue, usedAt: record.usedAt, expiresAt: record.expiresAt,
+                now: now)
+            if verdict.spend {
+                record.usedAt = now
+                try record.update(db)
             }
-            guard record.usedAt == nil else {
-                return .failure(.webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before"))
-            }
-            record.usedAt = now
-            try record.update(db)
-            guard record.expiresAt > now else {
-                return .failure(.webAuthn(reason: "challenge_expired", detail: "the challenge expired"))
-            }
+            if let refusal = verdict.refusal { return .failure(refusal) }
             return .success(try record.operatorId.map { try parse(OperatorID($0), "consoleChallenge.operatorId") })
         }
         return try outcome.get()

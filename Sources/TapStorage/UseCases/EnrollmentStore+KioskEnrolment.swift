@@ -40,20 +40,11 @@ extension EnrollmentStore {
         let name = try checkNewOperator(request)
         return try await pool.write { db in
             let now = world.currentSecond()
-            let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
             let code = PassCode.generate(length: Self.enrolmentCodeLength, randomBytes: world.randomBytes)
-            guard let tokenDigest = keyring.tokenDigest(unknownToken),
-                let codeDigest = enrolmentCodeDigest(code.normalized, version: nil)
-            else { throw StorageError.unknownKeyVersion(keyring.currentVersion) }
-            let record = OperatorRecord(
-                id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue,
-                site: request.site?.value,
-                userPrincipalName: request.userPrincipalName?.value, tokenDigest: Data(tokenDigest),
-                allowedSubjects: encodeJSON(request.allowedSubjects),
-                allowedSources: encodeJSON(request.allowedSources),
-                createdAt: now, createdBy: creator?.id.rawValue, expiresAt: request.expiresAt, revokedAt: nil,
-                keyVersion: keyring.currentVersion)
-            try record.insert(db)
+            guard let codeDigest = enrolmentCodeDigest(code.normalized, version: nil) else {
+                throw StorageError.unknownKeyVersion(keyring.currentVersion)
+            }
+            let record = try insertOperatorWithoutToken(request, name: name, createdBy: creator?.id, now: now, db)
             let expiresAt = now.addingTimeInterval(enrolmentCodeLifetime)
             try KioskEnrolmentCodeRecord(
                 operatorId: record.id, digest: Data(codeDigest), keyVersion: keyring.currentVersion, createdAt: now,
@@ -107,6 +98,25 @@ extension EnrollmentStore {
         // The operator's previous token died with this change.
         if enrolled != nil { operatorTokens.invalidate() }
         return enrolled
+    }
+
+    /// Inserts an operator whose token is made and thrown away here, so nobody holds a working one: a kiosk until
+    /// it exchanges its enrolment code, a person who works through the console.
+    func insertOperatorWithoutToken(
+        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: Database
+    ) throws -> OperatorRecord {
+        let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+        guard let tokenDigest = keyring.tokenDigest(unknownToken) else {
+            throw StorageError.unknownKeyVersion(keyring.currentVersion)
+        }
+        let record = OperatorRecord(
+            id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue,
+            site: request.site?.value, userPrincipalName: request.userPrincipalName?.value,
+            tokenDigest: Data(tokenDigest), allowedSubjects: encodeJSON(request.allowedSubjects),
+            allowedSources: encodeJSON(request.allowedSources), createdAt: now, createdBy: createdBy?.rawValue,
+            expiresAt: request.expiresAt, revokedAt: nil, keyVersion: keyring.currentVersion)
+        try record.insert(db)
+        return record
     }
 
     /// The MAC of an enrolment code, under the operator-token key with its own label so it can never stand

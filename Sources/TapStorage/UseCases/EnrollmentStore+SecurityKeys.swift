@@ -91,25 +91,41 @@ extension EnrollmentStore {
                         reason: "challenge_holder_mismatch",
                         detail: "the challenge was issued to another session or token"))
             }
-            guard record.purpose == purpose.rawValue else {
-                return .failure(
-                    .webAuthn(
-                        reason: "challenge_purpose_mismatch", detail: "the challenge was issued for another ceremony"))
+            let verdict = Self.judgeChallenge(
+                purposeMatches: record.purpose == purpose.rawValue, usedAt: record.usedAt, expiresAt: record.expiresAt,
+                now: now)
+            if verdict.spend {
+                record.usedAt = now
+                try record.update(db)
             }
-            guard record.usedAt == nil else {
-                return .failure(.webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before"))
-            }
-            record.usedAt = now
-            try record.update(db)
-            guard record.expiresAt > now else {
-                return .failure(.webAuthn(reason: "challenge_expired", detail: "the challenge expired"))
-            }
+            if let refusal = verdict.refusal { return .failure(refusal) }
             return .success(
                 ConsumedChallenge(
                     purpose: purpose, userPrincipalName: record.userPrincipalName.flatMap(UserPrincipalName.init),
                     userHandle: record.userHandle.map(Array.init)))
         }
         return try outcome.get()
+    }
+
+    /// Judges a stored challenge in the order every ceremony checks: another ceremony's, answered before,
+    /// expired. An unused one of the right ceremony is spent even when it expired, so a late answer cannot be
+    /// retried either.
+    static func judgeChallenge(
+        purposeMatches: Bool, usedAt: Date?, expiresAt: Date, now: Date
+    ) -> (spend: Bool, refusal: EnrollmentError?) {
+        guard purposeMatches else {
+            return (
+                false,
+                .webAuthn(reason: "challenge_purpose_mismatch", detail: "the challenge was issued for another ceremony")
+            )
+        }
+        guard usedAt == nil else {
+            return (false, .webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before"))
+        }
+        guard expiresAt > now else {
+            return (true, .webAuthn(reason: "challenge_expired", detail: "the challenge expired"))
+        }
+        return (true, nil)
     }
 
     /// Stores a verified key for a session under way. Without a required test sign-in the session completes in

@@ -67,16 +67,10 @@ extension EnrollmentStore {
                     revokedOne = true
                 }
             }
-            let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
-            guard let tokenDigest = keyring.tokenDigest(unknownToken) else {
-                throw StorageError.unknownKeyVersion(keyring.currentVersion)
-            }
-            let record = OperatorRecord(
-                id: (world.newID() as OperatorID).rawValue, name: name, role: person.role.rawValue,
-                site: person.site?.value, userPrincipalName: person.userPrincipalName.value,
-                tokenDigest: Data(tokenDigest), allowedSubjects: "[]", allowedSources: "[]", createdAt: now,
-                createdBy: nil, expiresAt: nil, revokedAt: nil, keyVersion: keyring.currentVersion)
-            try record.insert(db)
+            let record = try insertOperatorWithoutToken(
+                NewOperator(
+                    name: name, role: person.role, site: person.site, userPrincipalName: person.userPrincipalName),
+                name: name, createdBy: nil, now: now, db)
             try appendAudit(
                 db, .operatorCreated, session: nil, actor: "sso",
                 data: [
