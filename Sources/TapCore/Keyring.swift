@@ -39,6 +39,12 @@ public struct Keyring: Sendable {
         macFunction(purpose, version ?? currentVersion, message)
     }
 
+    /// `message`'s MAC under every secret version this keyring holds, to find a row whichever version made it
+    /// (codes and cookies handed out before a rotation).
+    public func macsUnderEveryVersion(_ purpose: MACPurpose, _ message: [UInt8]) -> [(version: Int, mac: [UInt8])] {
+        versions.compactMap { version in mac(purpose, message, version: version).map { (version, $0) } }
+    }
+
     /// The stored digest of a pass: bound to its user, so a pass is worthless for anyone else.
     public func passDigest(_ pass: PresentedPass, for user: UserPrincipalName, version: Int? = nil) -> [UInt8]? {
         mac(.pass, Array("\(user.value)\n\(pass.text)".utf8), version: version)

@@ -48,9 +48,11 @@ public protocol ConsoleStore: Sendable {
         consoleSession id: String, with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool
     ) async throws -> Bool
 
-    /// The console session a cookie stands for, moving its idle end on; `nil` when the cookie is unknown, the
-    /// session ended, idled out or lived its whole life, or its operator was revoked or changed role.
-    func consoleSession(cookie: String, idleTimeout: TimeInterval) async throws -> ConsoleSession?
+    /// The console session a cookie stands for, moving its idle end `idleTimeout` on (a request by the person);
+    /// with `nil`, only whether it still lives (an open event stream must not keep an idle person signed in).
+    /// `nil` when the cookie is unknown, the session ended, idled out or lived its whole life, or its operator was
+    /// revoked or changed role.
+    func consoleSession(cookie: String, idleTimeout: TimeInterval?) async throws -> ConsoleSession?
 
     /// Ends the session a cookie stands for (sign-out); `false` when there was no live one.
     func endConsoleSession(cookie: String) async throws -> Bool

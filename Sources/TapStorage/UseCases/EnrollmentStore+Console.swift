@@ -164,15 +164,19 @@ extension EnrollmentStore {
     /// The MAC of an invitation code under the operator-token key, with its own label so that it can never stand
     /// for a token's or a kiosk enrolment code's MAC.
     private func invitationCodeDigest(_ normalized: String, version: Int?) -> [UInt8]? {
-        keyring.mac(.operatorToken, Array("console-invitation\n\(normalized)".utf8), version: version)
+        keyring.mac(.operatorToken, Self.invitationCodeMessage(normalized), version: version)
+    }
+
+    private static func invitationCodeMessage(_ normalized: String) -> [UInt8] {
+        Array("console-invitation\n\(normalized)".utf8)
     }
 
     /// The code's MAC under every secret version; a malformed code is MACed like any other, so its refusal
     /// takes as long as a wrong one's.
     private func invitationDigests(_ presented: String) -> [(Int, Data)] {
         let text = PassCode.parse(presented)?.normalized ?? "unparseable:" + presented
-        return keyring.versions.compactMap { version in
-            invitationCodeDigest(text, version: version).map { (version, Data($0)) }
+        return keyring.macsUnderEveryVersion(.operatorToken, Self.invitationCodeMessage(text)).map {
+            ($0.version, Data($0.mac))
         }
     }
 

@@ -30,7 +30,7 @@ extension EnrollmentStore {
         return ConsoleSignIn(session: try record.domain(operator: person), cookie: cookie)
     }
 
-    public func consoleSession(cookie: String, idleTimeout: TimeInterval) async throws -> ConsoleSession? {
+    public func consoleSession(cookie: String, idleTimeout: TimeInterval?) async throws -> ConsoleSession? {
         let digests = consoleCookieDigests(cookie)
         guard !digests.isEmpty else { return nil }
         let now = world.now()
@@ -43,7 +43,7 @@ extension EnrollmentStore {
         guard let (record, person) = found, record.endedAt == nil, record.idleExpiresAt > now, record.expiresAt > now,
             Self.maySignIn(person, now: now), person.role == record.role
         else { return nil }
-        if now.timeIntervalSince(record.lastSeenAt) >= Self.consoleTouchInterval {
+        if let idleTimeout, now.timeIntervalSince(record.lastSeenAt) >= Self.consoleTouchInterval {
             try await pool.write { db in
                 try db.execute(
                     sql: "UPDATE consoleSession SET lastSeenAt = ?, idleExpiresAt = ? WHERE id = ? AND endedAt IS NULL",
@@ -92,14 +92,16 @@ extension EnrollmentStore {
     /// The MAC of a console cookie under the operator-token key, with its own label so that it can never stand
     /// for a token's MAC.
     private func consoleCookieDigest(_ cookie: String, version: Int?) -> [UInt8]? {
-        keyring.mac(.operatorToken, Array("console-session\n\(cookie)".utf8), version: version)
+        keyring.mac(.operatorToken, Self.cookieMessage(cookie), version: version)
     }
+
+    private static func cookieMessage(_ cookie: String) -> [UInt8] { Array("console-session\n\(cookie)".utf8) }
 
     /// The cookie's MAC under every secret version; empty for a value that cannot be one of ours.
     private func consoleCookieDigests(_ cookie: String) -> [(Int, Data)] {
         guard cookie.utf8.count == 64, Hex.decode(cookie, acceptsUpperCase: false) != nil else { return [] }
-        return keyring.versions.compactMap { version in
-            consoleCookieDigest(cookie, version: version).map { (version, Data($0)) }
+        return keyring.macsUnderEveryVersion(.operatorToken, Self.cookieMessage(cookie)).map {
+            ($0.version, Data($0.mac))
         }
     }
 

@@ -66,8 +66,8 @@ extension EnrollmentStore {
     public func exchangeKioskEnrolmentCode(_ presented: String) async throws -> (Operator, BearerToken)? {
         // A malformed code is MACed like any other, so its refusal takes as long as a wrong one's.
         let text = PassCode.parse(presented)?.normalized ?? "unparseable:" + presented
-        let digests = keyring.versions.compactMap { version in
-            enrolmentCodeDigest(text, version: version).map { (version, Data($0)) }
+        let digests = keyring.macsUnderEveryVersion(.operatorToken, Self.enrolmentCodeMessage(text)).map {
+            ($0.version, Data($0.mac))
         }
         let enrolled = try await pool.write { db -> (Operator, BearerToken)? in
             let now = world.currentSecond()
@@ -122,6 +122,10 @@ extension EnrollmentStore {
     /// The MAC of an enrolment code, under the operator-token key with its own label so it can never stand
     /// for a token's MAC.
     private func enrolmentCodeDigest(_ normalized: String, version: Int?) -> [UInt8]? {
-        keyring.mac(.operatorToken, Array("kiosk-enrolment-code\n\(normalized)".utf8), version: version)
+        keyring.mac(.operatorToken, Self.enrolmentCodeMessage(normalized), version: version)
+    }
+
+    private static func enrolmentCodeMessage(_ normalized: String) -> [UInt8] {
+        Array("kiosk-enrolment-code\n\(normalized)".utf8)
     }
 }

@@ -147,7 +147,7 @@ struct ConsoleSessionsController {
         return ConsoleGate.redirect(to: "/console/sessions/\(id)")
     }
 
-    /// The session's events for its page's timeline; ends with the console session.
+    /// The session's events for its page's timeline; ends with the console session, which it does not keep alive.
     @Sendable func events(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         guard let signedIn = try await gate.signedIn(request),
             let cookie = PageResponse.cookie(ConsoleGate.cookieName, in: request)
@@ -155,13 +155,12 @@ struct ConsoleSessionsController {
         let session = try await visibleSession(context, signedIn)
         let lease = try services.streams.admit(signedIn.operator.identity.id)
         let store = services.store
-        let idle = services.configuration.console.idleTimeout
         let stream = EventStream(
             store: services.store, session: session.id, site: nil,
             after: try EventsController.lastEventID(request) ?? 0,
             closedState: session.storedState.isTerminal ? session.storedState : nil,
             configuration: services.configuration, lease: lease,
-            tokenInForce: { (try? await store.consoleSession(cookie: cookie, idleTimeout: idle)) != nil })
+            tokenInForce: { (try? await store.consoleSession(cookie: cookie, idleTimeout: nil)) != nil })
         return stream.response()
     }
 

@@ -70,7 +70,7 @@ struct ConsoleSingleSignOnController {
             let login = try await services.store.consumeSingleSignOn(
                 stateDigest: HashFunction.sha256.hash(Array(state.utf8)))
         else { return try await refused("state_unknown_or_replayed", status: .badRequest, context) }
-        let claims: WebAuthnJSON
+        let claims: WebAuthn.JSONValue
         do {
             claims = try await provider.signIn(
                 code: code, codeVerifier: login.codeVerifier, nonce: login.nonce, freshWithin: login.freshWithin)
@@ -121,5 +121,3 @@ struct ConsoleSingleSignOnController {
         return PageResponse.html(ConsolePages.signInRefused(reason: reason), status: status)
     }
 }
-
-typealias WebAuthnJSON = WebAuthn.JSONValue
