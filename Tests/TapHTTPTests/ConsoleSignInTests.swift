@@ -124,6 +124,16 @@ struct ConsoleSignInTests {
                 body: ByteBuffer(string: "csrf=\(csrf)"))
             #expect(crossSite.status == .forbidden)
             #expect(String(buffer: crossSite.body).contains("origin_not_allowed"))
+            #expect(crossSite.headers[.contentType] == "application/problem+json")
+            // A person's browser navigating (a form post is one) gets a page with the same status and code.
+            var navigating = Self.headers(cookie: cookie, origin: "https://evil.example", form: true)
+            navigating[ConsoleRefusalPage.fetchMode] = "navigate"
+            let page = try await client.execute(
+                uri: "/console/sign-out", method: .post, headers: navigating, body: ByteBuffer(string: "csrf=\(csrf)"))
+            #expect(page.status == .forbidden)
+            #expect(page.headers[.contentType]?.hasPrefix("text/html") == true)
+            let pageText = String(buffer: page.body)
+            #expect(pageText.contains("<title>") && pageText.contains("<code>origin_not_allowed</code>"))
             let out = try await client.execute(
                 uri: "/console/sign-out", method: .post, headers: Self.headers(cookie: cookie, form: true),
                 body: ByteBuffer(string: "csrf=\(csrf)"))

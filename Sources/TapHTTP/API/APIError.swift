@@ -234,13 +234,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             context.logger.debug(
                 "request.refused", metadata: ["http.status": "\(error.status.code)", "problem.code": "\(error.code)"])
-            return error.response()
+            return Self.answer(error, to: request)
         } catch let error as EnrollmentError {
             let apiError = APIError(error)
             context.logger.debug(
                 "request.refused",
                 metadata: ["http.status": "\(apiError.status.code)", "problem.code": "\(apiError.code)"])
-            return apiError.response()
+            return Self.answer(apiError, to: request)
         } catch let error as EntraError {
             let apiError = APIError(error)
             let metadata: Logger.Metadata = [
@@ -251,7 +251,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             } else {
                 context.logger.debug("request.refused", metadata: metadata)
             }
-            return apiError.response()
+            return Self.answer(apiError, to: request)
         } catch let error as HTTPError {
             return Self.mapFrameworkError(error.status).response()
         } catch let error where JSONBody.isUnreadableFraming(error) {
@@ -263,10 +263,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             // Logged once, by type only: a database error's text can hold values from the request.
             context.logger.error("request.failed", metadata: ["error.type": "\(type(of: error))"])
-            return APIError(
-                status: .internalServerError, code: .internalError, detail: "the server could not complete the request"
-            ).response()
+            let failure = APIError(
+                status: .internalServerError, code: .internalError, detail: "the server could not complete the request")
+            return Self.answer(failure, to: request)
         }
+    }
+
+    /// A person's browser on a console page gets a page; everyone else the problem document.
+    static func answer(_ problem: APIError, to request: Request) -> Response {
+        ConsoleRefusalPage.response(for: problem, request: request) ?? problem.response()
     }
 
     static func mapFrameworkError(_ status: HTTPResponse.Status) -> APIError {
