@@ -119,6 +119,7 @@ public func buildRouter(
         passAuthority: authority.mode)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: table))
+    router.add(middleware: ConsoleChannelMiddleware())
     router.add(
         middleware: ClientAddressMiddleware(
             resolver: ClientAddressResolver(trustedProxies: configuration.trustedProxies),

@@ -103,6 +103,13 @@ struct ConsoleWorkTests {
             let id = try #require(sessions.items.first?.id)
             let sessionPage = try await Self.get(client, "/console/sessions/\(id)", grace.cookie)
             #expect(sessionPage.contains("Enrollment under way") && !sessionPage.contains(pass))
+            // Grace's writes are audited as hers, from the console; the device's redeem (the API) says no channel.
+            let events = try await fixture.store.auditEvents(
+                sessionID: id, site: nil, since: nil, until: nil, type: nil, after: nil, limit: 20)
+            let console = events.filter { $0.data.contains(#""channel":"console""#) }.map(\.type)
+            #expect(console == [.sessionCreated, .passIssued], "\(events.map { ($0.type, $0.data) })")
+            #expect(events.filter { $0.type == .passIssued }.allSatisfy { $0.actor == grace.id.rawValue })
+            #expect(events.contains { $0.type == .passUsed && !$0.data.contains("channel") })
         }
     }
 

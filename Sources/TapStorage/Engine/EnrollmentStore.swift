@@ -111,7 +111,13 @@ public struct EnrollmentStore: Sendable {
     /// once that transaction is durable. Request-path use cases go through here; bulk jobs (sweep, backup,
     /// migrations) use the pool directly and take turns with the groups.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await groupCommit.write(body)
+        // The request's channel is read here, in its task; the body runs later on the writer's queue.
+        guard let channel = AuditChannel.current else { return try await groupCommit.write(body) }
+        return try await groupCommit.write { [auditChain] db in
+            auditChain.channel = channel
+            defer { auditChain.channel = nil }
+            return try body(db)
+        }
     }
 
     /// Facts for `/readyz` and diagnostics.

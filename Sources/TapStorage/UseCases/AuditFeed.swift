@@ -1,5 +1,6 @@
 import GRDB
 import NIOConcurrencyHelpers
+import TapCore
 
 /// Tells listeners, after each commit, how far the audit chain has grown, so that event streams wake
 /// up when there is something to read instead of polling the database.
@@ -64,6 +65,8 @@ final class AuditChainState: @unchecked Sendable {
     var headBehind = false
     /// Events were appended since the last commit or rollback (possibly undone by a savepoint since).
     var appended = false
+    /// The channel of the use case running on the writer now, added to the data of the events it appends.
+    var channel: AuditChannel?
 }
 
 /// Tells the feed the chain head after each commit that appended audit events. It observes no row changes

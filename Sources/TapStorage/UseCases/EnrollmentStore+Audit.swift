@@ -21,7 +21,8 @@ extension EnrollmentStore {
         var record = AuditEventRecord(
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session,
             actor: actor,
-            data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
+            data: encodeAuditData(auditChain.channel.map { data.merging(["channel": .string($0.rawValue)]) { $1 } } ?? data),
+            mac: Data(), keyVersion: keyring.currentVersion)
         record.mac = Data(try sign(Self.auditMessage(record, previousMAC: tail?.mac ?? []), version: record.keyVersion))
         // Prepared once per connection and run directly: every write use case appends one or two events.
         try record.insertRow(db)
