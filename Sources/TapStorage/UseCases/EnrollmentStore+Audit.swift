@@ -18,11 +18,12 @@ extension EnrollmentStore {
         let deferringHead = auditChain.deferringHead
         let tail = try deferringHead ? (Self.lastAuditEvent(db) ?? Self.auditHead(db)) : Self.auditHead(db)
         let sequence: Int64 = (tail?.sequence ?? 0) + 1
+        var data = data
+        if let channel = auditChain.channel { data["channel"] = .string(channel.rawValue) }
         var record = AuditEventRecord(
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session,
             actor: actor,
-            data: encodeAuditData(auditChain.channel.map { data.merging(["channel": .string($0.rawValue)]) { $1 } } ?? data),
-            mac: Data(), keyVersion: keyring.currentVersion)
+            data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
         record.mac = Data(try sign(Self.auditMessage(record, previousMAC: tail?.mac ?? []), version: record.keyVersion))
         // Prepared once per connection and run directly: every write use case appends one or two events.
         try record.insertRow(db)
