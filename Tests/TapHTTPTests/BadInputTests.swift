@@ -186,7 +186,7 @@ struct BadInputTests {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
         _ = try await fixture.store.patchPolicy(
-            .object(["privilegedSubjects": .array(["global.admin@contoso.example"])]), by: adminIdentity(fixture))
+            .object(["privilegedSubjects": .array(["global.admin@contoso.example"])]), by: fixture.adminIdentity())
         var tokens: [String: String] = [
             "admin": fixture.adminToken, "kiosk": try await fixture.token(.kiosk, site: "site-1"),
             "auditor": try await fixture.token(.auditor), "unknown": "tso_" + String(repeating: "a", count: 32),
@@ -195,10 +195,10 @@ struct BadInputTests {
         ]
         let (revokedOperator, revokedToken) = try await fixture.store.createOperator(
             NewOperator(name: "gone", role: .helpdesk), by: nil)
-        _ = try await fixture.store.revokeOperator(revokedOperator.identity.id, by: adminIdentity(fixture))
+        _ = try await fixture.store.revokeOperator(revokedOperator.identity.id, by: fixture.adminIdentity())
         tokens["revoked"] = revokedToken.value
         // A session of another site, and a session token of an enrollment under way.
-        let admin = try await adminIdentity(fixture)
+        let admin = try await fixture.adminIdentity()
         guard
             case .created(let other) = try await fixture.store.createSession(
                 NewSession(
@@ -236,10 +236,6 @@ struct BadInputTests {
             }
         }
         #expect(try await snapshot(fixture) == before, "a refused request changed stored data")
-    }
-
-    private func adminIdentity(_ fixture: HTTPFixture) async throws -> OperatorIdentity {
-        try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
     }
 
     /// Counts of every table that a request could change (the audit log included).

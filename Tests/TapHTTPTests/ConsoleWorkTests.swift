@@ -221,4 +221,45 @@ struct ConsoleWorkTests {
             #expect(bearer.status == .unauthorized)
         }
     }
+
+    /// The console gives nobody more than their bearer token would: an auditor reads sessions but makes no pass,
+    /// decides no approval and cancels nothing, and the pages offer none of it.
+    @Test func anAuditorReadsButMayNotIssueApproveOrCancel() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.router) { client in
+            let grace = try await Self.signIn(client, fixture, upn: "grace@contoso.example")
+            let made = try await Self.form(client, "/console/new", grace, Self.deviceFields)
+            #expect(made.status == .created)
+            let alan = try await Self.signIn(client, fixture, upn: "alan@contoso.example", role: .auditor)
+            let home = try await Self.get(client, "/console", alan.cookie)
+            #expect(!home.contains(#"href="/console/new""#) && !home.contains(#"href="/console/approvals""#))
+            #expect(!home.contains("Approvals you may decide"))
+            let found = try await Self.get(client, "/console/find?user=ada%40contoso.example", alan.cookie)
+            #expect(found.contains("ada@contoso.example"))
+            let id = try #require(
+                try await fixture.store.sessions(
+                    matching: SessionFilter(), visibleTo: try await fixture.adminIdentity(), after: nil, limit: 1
+                ).items.first?.id)
+            let page = try await Self.get(client, "/console/sessions/\(id)", alan.cookie)
+            #expect(page.contains("ada@contoso.example") && !page.contains("/cancel"))
+
+            let form = try await client.execute(
+                uri: "/console/new", method: .get, headers: [.cookie: Self.cookieHeader(alan.cookie)])
+            #expect(form.status == .forbidden)
+            for (uri, fields) in [
+                ("/console/new", Self.deviceFields), ("/console/sessions/\(id)/cancel", ["reason": "no"]),
+                ("/console/sessions/\(id)/pass", [:]), ("/console/approvals/\(id)/approve", [:]),
+                ("/console/approvals/\(id)/reject", ["reason": "no"]),
+            ] {
+                let refused = try await Self.form(client, uri, alan, fields)
+                #expect(refused.status == .forbidden, "\(uri) answered \(refused.status)")
+            }
+            let approvals = try await client.execute(
+                uri: "/console/approvals", method: .get, headers: [.cookie: Self.cookieHeader(alan.cookie)])
+            #expect(approvals.status == .forbidden)
+            let still = try await fixture.store.session(id, visibleTo: try await fixture.adminIdentity())
+            #expect(still?.effectiveState(at: fixture.clock.now) != .cancelled)
+        }
+    }
 }

@@ -7,6 +7,7 @@ import TapAPI
 import TapCore
 import TapStorage
 import TapTestSupport
+import Testing
 
 @testable import TapHTTP
 
@@ -23,6 +24,11 @@ struct HTTPFixture {
     let world: World
     let adminToken: String
     let configuration: ServerConfiguration
+
+    /// The identity of the operator `adminToken` stands for.
+    func adminIdentity() async throws -> OperatorIdentity {
+        try #require(try await store.operators().first { $0.identity.name == "admin" }).identity
+    }
 
     /// Event streams end after `eventStreamLifetime`, short by default so that a test reading a whole
     /// response from a stream that would stay open (a site's, or an open session's) gets it.

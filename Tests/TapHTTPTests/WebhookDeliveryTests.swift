@@ -144,15 +144,11 @@ final class Gate: Sendable {
 }
 
 extension WebhookTests {
-    static func admin(_ fixture: HTTPFixture) async throws -> OperatorIdentity {
-        try await fixture.store.operators().first { $0.identity.name == "admin" }!.identity
-    }
-
     /// Registers a webhook in the store directly (no URL check: the sender's own check is what is tested).
     static func hook(_ fixture: HTTPFixture, _ url: String, site: SiteName? = nil) async throws -> WebhookID {
         try await fixture.store.createWebhook(
             url: url, eventTypes: [.sessionCreated], description: nil,
-            secret: try WebhookSecrets.seal(secret, keyring: fixture.keyring), site: site, by: try await admin(fixture)
+            secret: try WebhookSecrets.seal(secret, keyring: fixture.keyring), site: site, by: try await fixture.adminIdentity()
         ).id
     }
 
@@ -161,7 +157,7 @@ extension WebhookTests {
             NewSession(
                 scenario: .fido2Registration, userPrincipalName: UserPrincipalName("\(user)@contoso.example")!,
                 site: site.map { SiteName($0)! }),
-            by: try await admin(fixture))
+            by: try await fixture.adminIdentity())
     }
 
     static func sender(_ fixture: HTTPFixture, _ settings: WebhookSettings) -> WebhookSender {
@@ -222,7 +218,7 @@ extension WebhookTests {
             let hook = try await Self.hook(fixture, "http://127.0.0.1:\(try #require(receiverClient.port))/hook")
             for user in ["one", "two", "three"] { try await Self.session(fixture, user) }
             // The admin deletes the webhook while its first delivery is in flight and two more are queued.
-            let admin = try await Self.admin(fixture)
+            let admin = try await fixture.adminIdentity()
             let store = fixture.store
             receiver.onReceive.withLockedValue {
                 $0 = { try await store.deleteWebhook(hook, by: admin) }

@@ -10,7 +10,7 @@ struct IncidentController {
     let services: AppServices
 
     func register(_ routes: RouteTable) {
-        let approvers: Set<Role> = [.admin, .helpdesk]
+        let approvers = Set<Role>.approvers
         routes.add(.get, "/v1/approvals", .operators(approvers), handler: approvals)
         routes.add(.post, "/v1/approvals/{id}/approve", .operators(approvers), handler: approve)
         routes.add(.post, "/v1/approvals/{id}/reject", .operators(approvers), handler: reject)

@@ -21,6 +21,7 @@ struct ConsoleApprovalsController {
 
     @Sendable func queue(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        try ConsoleGate.authorize(session, .approvers, to: "decide approvals")
         return try await page(session, problem: nil, status: .ok)
     }
 
@@ -30,6 +31,7 @@ struct ConsoleApprovalsController {
         -> Response
     {
         guard let (session, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        try ConsoleGate.authorize(session, .approvers, to: "decide approvals")
         guard gate.isFreshlyProven(session) else {
             return try await page(
                 session, problem: "Confirm it is you with your passkey first, then approve again.", status: .forbidden,
@@ -53,6 +55,7 @@ struct ConsoleApprovalsController {
 
     @Sendable func reject(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         guard let (session, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        try ConsoleGate.authorize(session, .approvers, to: "decide approvals")
         let id = try context.pathID(naming: "session") as SessionID
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespaces) ?? ""
         do {

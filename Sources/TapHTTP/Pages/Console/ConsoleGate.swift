@@ -57,6 +57,15 @@ struct ConsoleGate {
 
     static let signInRedirect = redirect(to: "/console/sign-in")
 
+    /// Refuses a person whose role the API would refuse for the same action (the role sets are the API's), so
+    /// that signing in to the console gives nobody more than their bearer token would.
+    static func authorize(_ session: ConsoleSession, _ roles: Set<Role>, to action: String) throws {
+        let role = session.operator.identity.role
+        guard roles.contains(role) else {
+            throw APIError.forbidden("your role (\(role.rawValue)) may not \(action)")
+        }
+    }
+
     /// The live console session, or a refusal that sends a page back to sign-in.
     func requireSignedIn(_ request: Request) async throws -> ConsoleSession {
         guard let session = try await signedIn(request) else {

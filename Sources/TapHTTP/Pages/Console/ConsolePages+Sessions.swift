@@ -104,7 +104,7 @@ extension ConsolePages {
             <button type="submit" class="primary">Collect the pass</button></form>
             """ : ""
         let cancel =
-            session.effectiveState(at: now).isTerminal
+            session.effectiveState(at: now).isTerminal || !person.mayIssue
             ? ""
             : """
             <form method="post" action="/console/sessions/\(session.id)/cancel" class="inline">

@@ -12,6 +12,10 @@ enum ConsolePages {
         var role: String
         var site: String?
         var csrfToken: String
+
+        /// What the role may do here, as the API would allow it; the pages offer nothing else.
+        var mayIssue: Bool { Role(rawValue: role).map(Set<Role>.issuers.contains) ?? false }
+        var mayApprove: Bool { Role(rawValue: role).map(Set<Role>.approvers.contains) ?? false }
     }
 
     static func layout(title: String, person: Person?, main: String) -> String {
@@ -21,8 +25,9 @@ enum ConsolePages {
             header = """
                 <header class="bar">
                 <a class="home" href="/console">TapStation</a>
-                <nav aria-label="Console"><a href="/console/new">New pass</a> <a href="/console/find">Find</a>
-                <a href="/console/approvals">Approvals</a></nav>
+                <nav aria-label="Console">\(person.mayIssue ? "<a href=\"/console/new\">New pass</a> " : "")\
+                <a href="/console/find">Find</a>\(person.mayApprove ? " <a href=\"/console/approvals\">Approvals</a>" : "")\
+                </nav>
                 <span class="who">\(HTMLText.escape(person.name)) · \(HTMLText.escape(person.role)) · \(scope)</span>
                 <form method="post" action="/console/sign-out" class="sign-out">
                 <input type="hidden" name="csrf" value="\(HTMLText.escape(person.csrfToken))">
@@ -138,12 +143,16 @@ enum ConsolePages {
     ) -> String {
         let mine = approvals.filter { $0.createdBy == me }
         let others = approvals.filter { $0.createdBy != me }
-        var main = "<h1>What waits for you</h1>\n<section aria-labelledby=\"approvals\">"
-        main += "<h2 id=\"approvals\">Approvals you may decide (\(others.count))</h2>\n"
-        main +=
-            others.isEmpty
-            ? "<p>Nothing to approve.</p>\n" : sessionTable(others, caption: "Approvals you may decide", now: now)
-        main += "</section>\n<section aria-labelledby=\"asked\">"
+        var main = "<h1>What waits for you</h1>\n"
+        if person.mayApprove {
+            main += "<section aria-labelledby=\"approvals\">"
+            main += "<h2 id=\"approvals\">Approvals you may decide (\(others.count))</h2>\n"
+            main +=
+                others.isEmpty
+                ? "<p>Nothing to approve.</p>\n" : sessionTable(others, caption: "Approvals you may decide", now: now)
+            main += "</section>\n"
+        }
+        main += "<section aria-labelledby=\"asked\">"
         main += "<h2 id=\"asked\">Your requests waiting for another person (\(mine.count))</h2>\n"
         main +=
             mine.isEmpty

@@ -34,6 +34,7 @@ struct ConsoleSessionsController {
         -> Response
     {
         guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        try ConsoleGate.authorize(session, .issuers, to: "make passes")
         let html = ConsolePages.newPass(
             person: gate.person(session), form: ConsolePages.NewPassForm(), presets: try await presets())
         return PageResponse.html(html, status: .ok)
@@ -45,6 +46,7 @@ struct ConsoleSessionsController {
         -> Response
     {
         guard let (session, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        try ConsoleGate.authorize(session, .issuers, to: "make passes")
         var form = ConsolePages.NewPassForm(fields: fields)
         let me = session.operator.identity
         do {
@@ -113,7 +115,8 @@ struct ConsoleSessionsController {
         let session = try await visibleSession(context, signedIn)
         let now = services.world.now()
         let canCollect =
-            session.createdBy == signedIn.operator.identity.id && session.approval?.decidedAt != nil
+            Set<Role>.issuers.contains(signedIn.operator.identity.role)
+            && session.createdBy == signedIn.operator.identity.id && session.approval?.decidedAt != nil
             && session.pass == nil && !session.effectiveState(at: now).isTerminal
         let html = ConsolePages.session(
             person: gate.person(signedIn), session: session, canCollect: canCollect, now: now)
@@ -127,6 +130,7 @@ struct ConsoleSessionsController {
         -> Response
     {
         guard let (signedIn, _) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        try ConsoleGate.authorize(signedIn, .issuers, to: "collect passes")
         let id = try context.pathID(naming: "session") as SessionID
         let now = services.world.now()
         switch try await services.authority.reissuePass(id, request: PassRequest(), by: signedIn.operator.identity) {
@@ -139,6 +143,7 @@ struct ConsoleSessionsController {
 
     @Sendable func cancel(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         guard let (signedIn, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        try ConsoleGate.authorize(signedIn, .issuers, to: "cancel sessions")
         let id = try context.pathID(naming: "session") as SessionID
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespaces) ?? ""
         try checkText(reason, field: "reason", maximum: 500)
