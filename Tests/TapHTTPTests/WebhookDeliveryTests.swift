@@ -148,7 +148,8 @@ extension WebhookTests {
     static func hook(_ fixture: HTTPFixture, _ url: String, site: SiteName? = nil) async throws -> WebhookID {
         try await fixture.store.createWebhook(
             url: url, eventTypes: [.sessionCreated], description: nil,
-            secret: try WebhookSecrets.seal(secret, keyring: fixture.keyring), site: site, by: try await fixture.adminIdentity()
+            secret: try WebhookSecrets.seal(secret, keyring: fixture.keyring), site: site,
+            by: try await fixture.adminIdentity()
         ).id
     }
 
