@@ -142,6 +142,7 @@ public func buildRouter(
     ConsoleHomeController(services: services).register(table)
     ConsoleSessionsController(services: services).register(table)
     ConsoleApprovalsController(services: services).register(table)
+    ConsoleUsersController(services: services).register(table)
     ConsoleSingleSignOnController(services: services).register(table)
     return (router, table.routes)
 }

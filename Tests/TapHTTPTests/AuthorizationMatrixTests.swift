@@ -65,6 +65,10 @@ struct AuthorizationMatrixTests {
         "GET /console/sessions/{id}/events": .consoleCookie, "GET /console/approvals": .anyone,
         "POST /console/approvals/{id}/approve": .consoleOrigin, "POST /console/approvals/{id}/reject": .consoleOrigin,
         "POST /console/step-up/options": .consoleOrigin, "POST /console/step-up": .consoleOrigin,
+        "GET /console/users/{userPrincipalName}": .anyone,
+        "POST /console/users/{userPrincipalName}/revoke": .consoleOrigin,
+        "POST /console/users/{userPrincipalName}/lock": .consoleOrigin,
+        "POST /console/users/{userPrincipalName}/unlock": .consoleOrigin,
         // Open to anyone; without a configured provider (as here) they answer 404.
         "GET /console/sso": .anyone, "GET /console/sso/callback": .anyone,
         "GET /v1/devices": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),

@@ -14,7 +14,7 @@ struct KeysController {
     var webAuthn: WebAuthnConfiguration { services.configuration.webAuthn }
 
     func register(_ routes: RouteTable) {
-        routes.add(.get, "/v1/keys", .operators([.admin, .helpdesk, .auditor]), handler: list)
+        routes.add(.get, "/v1/keys", .operators(.keyReaders), handler: list)
         routes.add(.delete, "/v1/keys/{id}", .operators([.admin, .helpdesk]), handler: delete)
         routes.add(.post, "/v1/assertions/options", .operators([.relyingParty]), handler: assertionOptions)
         routes.add(.post, "/v1/assertions/verify", .operators([.relyingParty]), handler: verify)

@@ -243,6 +243,7 @@ extension Set where Element == Role {
     /// Batches are a bench's and the help desk's tool; a kiosk issues one device at a time.
     static let batchIssuers: Set<Role> = [.admin, .helpdesk, .bench]
     static let sessionReaders: Set<Role> = [.admin, .helpdesk, .bench, .kiosk, .auditor]
+    static let keyReaders: Set<Role> = [.admin, .helpdesk, .auditor]
     /// Four-eyes approvers, who also hold the incident tools (revoke everything of a user, issuance locks).
     static let approvers: Set<Role> = [.admin, .helpdesk]
     /// Session readers, and the read-only wall board of one site.

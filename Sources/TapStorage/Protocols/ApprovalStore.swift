@@ -18,6 +18,9 @@ public protocol ApprovalStore: Sendable {
     /// Forbids issuing passes for `user` until `until`.
     func lockIssuance(for user: UserPrincipalName, until: Date, reason: String, by actor: OperatorIdentity) async throws
 
+    /// The user's issuance locks in force that `viewer` may see (a site's own and every-site ones), newest first.
+    func issuanceLocks(for user: UserPrincipalName, visibleTo viewer: OperatorIdentity) async throws -> [IssuanceLock]
+
     /// Lifts an issuance lock; `false` when there was none.
     func unlockIssuance(for user: UserPrincipalName, by actor: OperatorIdentity) async throws -> Bool
 
@@ -26,4 +29,20 @@ public protocol ApprovalStore: Sendable {
         of user: UserPrincipalName, reason: String, by actor: OperatorIdentity
     ) async throws
         -> [SessionID]
+}
+
+/// A user's issuance lock in force: no pass for them until `lockedUntil`.
+public struct IssuanceLock: Sendable, Equatable {
+    /// The site it holds at, or `nil` for every site (set by a global operator).
+    public var site: SiteName?
+    public var lockedUntil: Date
+    public var reason: String
+    public var lockedBy: OperatorID?
+
+    public init(site: SiteName?, lockedUntil: Date, reason: String, lockedBy: OperatorID?) {
+        self.site = site
+        self.lockedUntil = lockedUntil
+        self.reason = reason
+        self.lockedBy = lockedBy
+    }
 }

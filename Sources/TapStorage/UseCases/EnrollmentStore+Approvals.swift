@@ -210,6 +210,25 @@ extension EnrollmentStore {
         }
     }
 
+    /// The user's locks in force that `viewer` may see: a site-scoped viewer sees its site's and every-site ones.
+    public func issuanceLocks(
+        for user: UserPrincipalName, visibleTo viewer: OperatorIdentity
+    ) async throws -> [IssuanceLock] {
+        let now = world.now()
+        return try await pool.read { db in
+            var request = IssuanceLockRecord.filter(Column("userPrincipalName") == user.value)
+                .filter(Column("lockedUntil") > now)
+            if let site = viewer.site {
+                request = request.filter([site.value, IssuanceLockRecord.everySite].contains(Column("site")))
+            }
+            return try request.order(Column("createdAt").desc).fetchAll(db).map { record in
+                IssuanceLock(
+                    site: record.site == IssuanceLockRecord.everySite ? nil : SiteName(record.site),
+                    lockedUntil: record.lockedUntil, reason: record.reason, lockedBy: OperatorID(record.lockedBy))
+            }
+        }
+    }
+
     /// Lifts a user's issuance locks that `actor` may lift; false when there was none. A global operator lifts
     /// the user's locks at every scope; a site-scoped one only its own site's, and is refused when the user is
     /// locked by a global operator (that incident lock is not the site's to lift).

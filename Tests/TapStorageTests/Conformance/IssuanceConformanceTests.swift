@@ -141,4 +141,32 @@ struct IssuanceConformanceTests {
             for secret in secrets { #expect(!text.contains(secret), "a pass value in \(type(of: answer))") }
         }
     }
+
+    /// A user's locks in force, as each operator may see them: a site's own and every-site ones; none once lapsed.
+    @Test(arguments: StoreFactory.all)
+    func aUsersIssuanceLocksAreSeenByScopeUntilTheyLapse(_ factory: StoreFactory) async throws {
+        let fixture = try await ConformanceFixture(factory)
+        defer { fixture.cleanUp() }
+        let store = fixture.store
+        let ada = ConformanceFixture.ada
+        let (siteDesk, _) = try await store.createOperator(
+            NewOperator(name: "desk 1", role: .helpdesk, site: SiteName("bench-1")), by: fixture.admin)
+        let (otherDesk, _) = try await store.createOperator(
+            NewOperator(name: "desk 2", role: .helpdesk, site: SiteName("bench-2")), by: fixture.admin)
+        let now = fixture.clock.now
+        try await store.lockIssuance(
+            for: ada, until: now.addingTimeInterval(600), reason: "lost phone", by: siteDesk.identity)
+        try await store.lockIssuance(
+            for: ada, until: now.addingTimeInterval(3600), reason: "incident 7", by: fixture.admin)
+        let everything = try await store.issuanceLocks(for: ada, visibleTo: fixture.admin)
+        #expect(Set(everything.map(\.reason)) == ["lost phone", "incident 7"])
+        #expect(everything.first { $0.reason == "lost phone" }?.site == SiteName("bench-1"))
+        let seenAtOtherSite = try await store.issuanceLocks(for: ada, visibleTo: otherDesk.identity)
+        #expect(seenAtOtherSite.map(\.reason) == ["incident 7"] && seenAtOtherSite.first?.site == nil)
+        #expect(
+            try await store.issuanceLocks(for: UserPrincipalName("bob@contoso.example")!, visibleTo: fixture.admin)
+                .isEmpty)
+        fixture.clock.advance(minutes: 11)
+        #expect(try await store.issuanceLocks(for: ada, visibleTo: siteDesk.identity).map(\.reason) == ["incident 7"])
+    }
 }

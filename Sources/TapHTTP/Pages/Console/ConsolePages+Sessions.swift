@@ -116,7 +116,9 @@ extension ConsolePages {
         return layout(
             title: "Session \(session.userPrincipalName.value)", person: person,
             main: """
-                <h1>\(HTMLText.escape(label(session.scenario))) for \(HTMLText.escape(session.userPrincipalName.value))</h1>
+                <h1>\(HTMLText.escape(label(session.scenario))) for \
+                <a href="\(HTMLText.escape(ConsoleUsersController.path(session.userPrincipalName)))">\
+                \(HTMLText.escape(session.userPrincipalName.value))</a></h1>
                 \(sessionFacts(session, now: now))
                 \(collect)
                 \(timeline(session))
@@ -180,11 +182,22 @@ extension ConsolePages {
                 <label for="f-serial">Serial number</label><input id="f-serial" name="serial" value="\(value("serial"))">
                 <label for="f-id">Session id</label><input id="f-id" name="id" value="\(value("id"))">
                 <label for="f-site">Site</label><input id="f-site" name="site" value="\(value("site"))">
+                <label for="f-before">Created on or before</label>\
+                <input id="f-before" name="before" type="date" value="\(value("before"))">
                 <label for="f-state">State</label><select id="f-state" name="state"><option value="">Any</option>\(states)</select>
                 <button type="submit" class="primary">Find</button>
                 </form>
+                \(userLink(query["user"]))
                 \(sessions.isEmpty ? "<p>No session matches.</p>" : sessionTable(sessions, caption: "Sessions found", now: now))
                 \(next)
                 """)
+    }
+
+    /// A link to the user's page when the search named a user.
+    private static func userLink(_ text: String?) -> String {
+        guard let user = text.flatMap(UserPrincipalName.init) else { return "" }
+        return
+            "<p><a href=\"\(HTMLText.escape(ConsoleUsersController.path(user)))\">\(HTMLText.escape(user.value))'s page: "
+            + "keys, issuance locks and incident tools</a></p>"
     }
 }

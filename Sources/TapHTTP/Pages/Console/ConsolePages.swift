@@ -177,7 +177,8 @@ enum ConsolePages {
 
     static func sessionTable(_ sessions: [Session], caption: String, now: Date) -> String {
         var html = "<table><caption class=\"visually-hidden\">\(HTMLText.escape(caption))</caption>\n"
-        html += "<thead><tr><th scope=\"col\">User</th><th scope=\"col\">What</th><th scope=\"col\">Site</th>"
+        html += "<thead><tr><th scope=\"col\">User</th><th scope=\"col\">What</th><th scope=\"col\">State</th>"
+        html += "<th scope=\"col\">Site</th>"
         html +=
             "<th scope=\"col\">Device</th><th scope=\"col\">Created</th><th scope=\"col\">Reason</th></tr></thead>\n"
         html += "<tbody>\n"
@@ -185,6 +186,7 @@ enum ConsolePages {
             html += "<tr><td><a href=\"/console/sessions/\(session.id)\">"
             html += "\(HTMLText.escape(session.userPrincipalName.value))</a></td>"
             html += "<td>\(HTMLText.escape(label(session.scenario)))</td>"
+            html += "<td>\(HTMLText.escape(label(session.effectiveState(at: now))))</td>"
             html += "<td>\(HTMLText.escape(session.site.value))</td>"
             html += "<td>\(HTMLText.escape(session.device?.serialNumber.value ?? "—"))</td>"
             html += "<td><time datetime=\"\(WireJSON.formatTime(session.createdAt))\">"

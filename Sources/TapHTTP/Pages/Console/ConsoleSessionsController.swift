@@ -90,15 +90,17 @@ struct ConsoleSessionsController {
             state: text("state").flatMap(SessionState.init(rawValue:)), site: text("site").flatMap(SiteName.init),
             userPrincipalName: text("user").flatMap(UserPrincipalName.init),
             serialNumber: text("serial").flatMap(SerialNumber.init))
+        let before = text("before").flatMap(Self.firstIDAfterDay)
         let unreadable =
-            (text("user") != nil && filter.userPrincipalName == nil)
+            (text("before") != nil && before == nil)
+            || (text("user") != nil && filter.userPrincipalName == nil)
             || (text("serial") != nil && filter.serialNumber == nil) || (text("site") != nil && filter.site == nil)
             || (text("id") != nil)
         let page =
             unreadable
             ? Page<Session>(items: [], nextCursor: nil)
             : try await services.store.sessions(
-                matching: filter, visibleTo: me, after: text("cursor").flatMap(SessionID.init),
+                matching: filter, visibleTo: me, after: text("cursor").flatMap(SessionID.init) ?? before,
                 limit: Self.findPageSize)
         let html = ConsolePages.find(
             person: gate.person(session), query: query, sessions: page.items, nextCursor: page.nextCursor,
@@ -188,6 +190,19 @@ struct ConsoleSessionsController {
             let session = try await services.store.session(id, visibleTo: signedIn.operator.identity)
         else { throw APIError.notFound("session") }
         return session
+    }
+
+    /// The smallest id a session made after the day `yyyy-MM-dd` (UTC) can have: ids begin with their creation
+    /// time, so every session made on or before that day sorts below it, and it serves as the page's cursor.
+    static func firstIDAfterDay(_ text: String) -> SessionID? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, text.count == 10,
+            let day = DateComponents(
+                calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: parts[0],
+                month: parts[1], day: parts[2]
+            ).date, (1...12).contains(parts[1]), (1...31).contains(parts[2])
+        else { return nil }
+        return SessionID(time: day.addingTimeInterval(86_400), random: [UInt8](repeating: 0, count: 10))
     }
 
     private func presets() async throws -> [String] {
