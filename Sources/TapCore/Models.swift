@@ -224,6 +224,10 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case operatorInvited = "operator.invited"
     /// A person registered a passkey for the console (with an invitation code).
     case operatorPasskeyRegistered = "operator.passkeyRegistered"
+    /// A person removed one of their own console passkeys.
+    case operatorPasskeyRemoved = "operator.passkeyRemoved"
+    /// An admin removed every console passkey of a person (a lost key) and gave them a new invitation code.
+    case operatorPasskeysReset = "operator.passkeysReset"
     /// A person signed in to the console; `data.method` says how.
     case consoleSignedIn = "console.signedIn"
     /// A person signed out of the console.
@@ -242,7 +246,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             true
         case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,
             .operatorRotated, .requestRefused, .keyDeleted, .webhookCreated, .webhookDeleted, .sessionsPurged,
-            .operatorInvited, .operatorPasskeyRegistered, .consoleSignedIn, .consoleSignedOut, .consoleSignInRefused:
+            .operatorInvited, .operatorPasskeyRegistered, .operatorPasskeyRemoved, .operatorPasskeysReset,
+            .consoleSignedIn, .consoleSignedOut, .consoleSignInRefused:
             false
         }
     }

@@ -74,6 +74,18 @@ public protocol ConsoleStore: Sendable {
 
     /// The passkeys of one operator, oldest first.
     func operatorPasskeys(of operatorID: OperatorID) async throws -> [OperatorPasskey]
+
+    /// A new one-time invitation code for a person who already exists, replacing any earlier one: to add a
+    /// passkey (`resettingPasskeys: false`, the person for themself), or, by an admin when a key is lost, after
+    /// removing every passkey of theirs and ending their console sessions (`operator.passkeysReset`). A site
+    /// admin reaches only its site's people.
+    func renewInvitation(
+        of operatorID: OperatorID, resettingPasskeys: Bool, codeLifetime: TimeInterval, by actor: OperatorIdentity
+    ) async throws -> PersonInvitation
+
+    /// Removes one of the person's own passkeys (`operator.passkeyRemoved`); refuses their last one, which would
+    /// leave them no way in but an admin's reset.
+    func removeOperatorPasskey(_ passkeyID: String, by person: OperatorIdentity) async throws
 }
 
 /// What a console challenge is for.

@@ -21,16 +21,8 @@ extension EnrollmentStore {
         return try await pool.write { db in
             let now = world.currentSecond()
             // A person works through the console; an admin who wants them to hold a token too rotates one.
-            let code = PassCode.generate(length: Self.invitationCodeLength, randomBytes: world.randomBytes)
-            guard let codeDigest = invitationCodeDigest(code.normalized, version: nil) else {
-                throw StorageError.unknownKeyVersion(keyring.currentVersion)
-            }
             let record = try insertOperatorWithoutToken(request, name: name, createdBy: creator?.id, now: now, db)
-            let expiresAt = now.addingTimeInterval(codeLifetime)
-            try ConsoleInvitationRecord(
-                operatorId: record.id, digest: Data(codeDigest), keyVersion: keyring.currentVersion, createdAt: now,
-                expiresAt: expiresAt, usedAt: nil
-            ).insert(db)
+            let (code, expiresAt) = try storeInvitation(for: record.id, lifetime: codeLifetime, now: now, db)
             try appendAudit(
                 db, .operatorInvited, session: nil, actor: creator?.id.rawValue ?? "local-cli",
                 data: [
@@ -38,8 +30,25 @@ extension EnrollmentStore {
                     "site": record.site.map(JSONValue.string) ?? .null, "userPrincipalName": .string(upn.value),
                     "invitationExpiresAt": auditTime(expiresAt),
                 ])
-            return PersonInvitation(operator: try record.domain(), code: code.grouped, expiresAt: expiresAt)
+            return PersonInvitation(operator: try record.domain(), code: code, expiresAt: expiresAt)
         }
+    }
+
+    /// A new invitation code for the operator, replacing any earlier one (one row per person); the code grouped
+    /// for reading out, shown once, and when it expires.
+    func storeInvitation(
+        for operatorID: String, lifetime: TimeInterval, now: Date, _ db: Database
+    ) throws -> (code: String, expiresAt: Date) {
+        let code = PassCode.generate(length: Self.invitationCodeLength, randomBytes: world.randomBytes)
+        guard let digest = invitationCodeDigest(code.normalized, version: nil) else {
+            throw StorageError.unknownKeyVersion(keyring.currentVersion)
+        }
+        let expiresAt = now.addingTimeInterval(lifetime)
+        try ConsoleInvitationRecord(
+            operatorId: operatorID, digest: Data(digest), keyVersion: keyring.currentVersion, createdAt: now,
+            expiresAt: expiresAt, usedAt: nil
+        ).save(db)
+        return (code.grouped, expiresAt)
     }
 
     public func beginPasskeyRegistration(
