@@ -31,17 +31,24 @@ struct ConsoleWorkTests {
         let invitation = try await fixture.store.invitePerson(
             NewOperator(name: upn, role: role, userPrincipalName: UserPrincipalName(upn)), codeLifetime: 3600,
             by: nil)
-        let options = try await ConsoleSignInTests.post(
-            client, "/console/invitation/options", #"{"code": "\#(invitation.code)"}"#)
-        let credential = key.registration(challenge: try FIDO2FlowTests.challenge(options))
-        let registered = try await ConsoleSignInTests.post(
-            client, "/console/invitation", #"{"code": "\#(invitation.code)", "credential": \#(credential)}"#)
+        let registered = try await registerPasskey(client, code: invitation.code, key: key)
         #expect(registered.status == .ok)
         let cookie = try ConsoleSignInTests.cookie(registered)
         let home = try await get(client, "/console", cookie)
         let csrf = try #require(
             home.firstRange(of: #"name="csrf" value=""#).map { String(home[$0.upperBound...].prefix { $0 != "\"" }) })
         return Person(id: invitation.operator.identity.id, cookie: cookie, csrf: csrf, key: key)
+    }
+
+    /// Registers `key` as a passkey with an invitation code, as the invitation page's script does.
+    static func registerPasskey(
+        _ client: some TestClientProtocol, code: String, key: SoftAuthenticator
+    ) async throws -> TestResponse {
+        let options = try await ConsoleSignInTests.post(
+            client, "/console/invitation/options", #"{"code": "\#(code)"}"#)
+        let credential = key.registration(challenge: try FIDO2FlowTests.challenge(options))
+        return try await ConsoleSignInTests.post(
+            client, "/console/invitation", #"{"code": "\#(code)", "credential": \#(credential)}"#)
     }
 
     static func get(_ client: some TestClientProtocol, _ uri: String, _ cookie: String) async throws -> String {

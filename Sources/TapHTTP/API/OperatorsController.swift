@@ -16,6 +16,44 @@ struct OperatorsController {
         routes.add(.delete, "/v1/operators/{id}", .operators([.admin]), handler: revoke)
         routes.add(.post, "/v1/operators/me/rotate", .operators(.allOperators), handler: rotateOwn)
         routes.add(.post, "/v1/operators/{id}/rotate", .operators([.admin]), handler: rotate)
+        routes.add(.post, "/v1/operators/invitations", .operators([.admin]), handler: invite)
+        routes.add(.post, "/v1/operators/{id}/passkeys/reset", .operators([.admin]), handler: resetPasskeys)
+    }
+
+    /// Invites a person to the console: an operator with no token, and a one-time code shown only here.
+    @Sendable func invite(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let creator = try caller.operatorIdentity
+        let (body, _) = try await JSONBody.decode(
+            CreateInvitationRequest.self, from: request, limits: services.configuration)
+        try checkText(body.name, field: "name", maximum: 100)
+        if let own = creator.site, body.site != own {
+            throw APIError.forbidden("an admin of site \(own) can only invite people of that site")
+        }
+        let invitation = try await services.store.invitePerson(
+            NewOperator(name: body.name, role: body.role, site: body.site, userPrincipalName: body.userPrincipalName),
+            codeLifetime: services.configuration.console.invitationLifetime, by: creator)
+        return try JSONBody.response(
+            invitationView(invitation), status: .created,
+            headers: [.location: "/v1/operators/\(invitation.operator.identity.id)"])
+    }
+
+    /// A lost key: every console passkey of the person removed, their console sessions ended, a new code.
+    @Sendable func resetPasskeys(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        let id = try await targetOperator(context, visibleTo: actor)
+        let invitation = try await services.store.renewInvitation(
+            of: id, resettingPasskeys: true, codeLifetime: services.configuration.console.invitationLifetime,
+            by: actor)
+        return try JSONBody.response(invitationView(invitation))
+    }
+
+    private func invitationView(_ invitation: PersonInvitation) -> InvitationView {
+        InvitationView(
+            operator: OperatorView(invitation.operator), invitationCode: invitation.code,
+            expirationDateTime: invitation.expiresAt,
+            url: services.configuration.webAuthn.origins.first.map { $0 + "/console/invitation" })
     }
 
     /// Any operator can replace its own token; the old one keeps working for the grace period.

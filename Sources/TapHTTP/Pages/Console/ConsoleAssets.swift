@@ -42,6 +42,9 @@ enum ConsoleAssets {
         dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
         form.inline { margin: .75rem 0; } form.find input, form.find select { max-width: 20rem; }
         article.approval { border-top: 2px solid #ccc; padding-top: .5rem; }
+        .notice { background: #e6f4ea; border: 2px solid #1e7b34; padding: .7rem; border-radius: .25rem; }
+        section.danger { border-top: 3px solid #b3261e; margin-top: 2rem; }
+        button.danger { border-color: #b3261e; color: #a31a12; }
         #timeline li { margin: .2rem 0; }
         @media print { .bar, form, #timeline, h2, dl.facts, #pass-label { display: none; } }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
@@ -151,7 +154,7 @@ enum ConsoleAssets {
                 const credential = await navigator.credentials.get({
                   publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey) });
                 await call("/console/step-up", credential.toJSON());
-                show("done", "Confirmed. You can approve now.");
+                show("done", "Confirmed.");
                 window.location.reload();
               } catch (error) {
                 show("error", error.code ? error.message : browserMessage(error));

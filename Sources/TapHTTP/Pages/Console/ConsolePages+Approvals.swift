@@ -12,16 +12,7 @@ extension ConsolePages {
         let csrf = HTMLText.escape(person.csrfToken)
         var main = "<h1>Approvals</h1>\n\(alert(problem))\n"
         if stepUp {
-            main += """
-                <section class="step-up" aria-labelledby="step-up-title">
-                <h2 id="step-up-title">Confirm it is you</h2>
-                <p>Approving a pass asks for your passkey again when you last used it more than a few minutes ago.</p>
-                <button id="step-up" type="button" class="primary">Confirm with my passkey</button>
-                \(singleSignOn.map { "<p><a class=\"button\" href=\"/console/sso?fresh=1\">Confirm with \(HTMLText.escape($0))</a></p>" } ?? "")
-                <div id="status" role="status" aria-live="polite"></div>
-                </section>
-
-                """
+            main += stepUpSection(what: "Approving a pass", singleSignOn: singleSignOn)
         }
         main += "<h2>Waiting for your decision (\(others.count))</h2>\n"
         if others.isEmpty { main += "<p>Nothing to approve.</p>\n" }

@@ -28,7 +28,8 @@ enum ConsolePages {
                 <nav aria-label="Console">\(person.mayIssue ? "<a href=\"/console/new\">New pass</a> " : "")\
                 <a href="/console/find">Find</a>\(person.mayApprove ? " <a href=\"/console/approvals\">Approvals</a>" : "")\
                 </nav>
-                <span class="who">\(HTMLText.escape(person.name)) · \(HTMLText.escape(person.role)) · \(scope)</span>
+                <a class="who" href="/console/passkeys" title="Your passkeys">\
+                \(HTMLText.escape(person.name)) · \(HTMLText.escape(person.role)) · \(scope)</a>
                 <form method="post" action="/console/sign-out" class="sign-out">
                 <input type="hidden" name="csrf" value="\(HTMLText.escape(person.csrfToken))">
                 <button type="submit">Sign out</button>
@@ -119,7 +120,8 @@ enum ConsolePages {
                 """)
     }
 
-    static func invitation() -> String {
+    /// `code` fills the field in, for a signed-in person adding a passkey with a code made for them just now.
+    static func invitation(code: String? = nil) -> String {
         layout(
             title: "Register your passkey", person: nil,
             main: """
@@ -129,7 +131,8 @@ enum ConsolePages {
                 <form id="invitation" autocomplete="off">
                 <label for="code">Invitation code</label>
                 <input id="code" name="code" type="text" required autocapitalize="characters" spellcheck="false"
-                 autocomplete="one-time-code" inputmode="text" aria-describedby="code-help">
+                 autocomplete="one-time-code" inputmode="text" aria-describedby="code-help"\
+                \(code.map { " value=\"\(HTMLText.escape($0))\"" } ?? "")>
                 <p id="code-help" class="help">Twelve letters and digits, like K7QM-3XRP-HV9T. It works once.</p>
                 <button type="submit" class="primary">Register my passkey</button>
                 </form>
@@ -170,6 +173,23 @@ enum ConsolePages {
     }
 
     // MARK: Pieces
+
+    /// Asks for a fresh proof (a passkey touch, or a new round with the organisation's sign-in) before `what`.
+    static func stepUpSection(what: String, singleSignOn: String?) -> String {
+        let sso = singleSignOn.map {
+            "<p><a class=\"button\" href=\"/console/sso?fresh=1\">Confirm with \(HTMLText.escape($0))</a></p>"
+        }
+        return """
+            <section class="step-up" aria-labelledby="step-up-title">
+            <h2 id="step-up-title">Confirm it is you</h2>
+            <p>\(HTMLText.escape(what)) asks for your passkey again when you last used it more than a few minutes ago.</p>
+            <button id="step-up" type="button" class="primary">Confirm with my passkey</button>
+            \(sso ?? "")
+            <div id="status" role="status" aria-live="polite"></div>
+            </section>
+
+            """
+    }
 
     static func alert(_ problem: String?) -> String {
         problem.map { "<p class=\"problem\" role=\"alert\">\(HTMLText.escape($0))</p>" } ?? ""
