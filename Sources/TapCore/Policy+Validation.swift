@@ -73,6 +73,11 @@ extension Policy {
 
     /// Checks every field and every override combination; returns the first violation found.
     public func validate() -> PolicyViolation? {
+        if let roles = consoleOnlyRoles, !Set(roles).isSubset(of: Self.rolesThatMayBeConsoleOnly) {
+            return PolicyViolation(
+                field: "consoleOnlyRoles",
+                bound: "helpdesk or auditor (admins keep their tokens until the console has the admin pages)")
+        }
         if let violation = Self.validateComplete(defaults, path: "defaults") { return violation }
         for (siteKey, scenarios) in overrides.sorted(by: { $0.key < $1.key }) {
             guard siteKey == "*" || SiteName(siteKey)?.value == siteKey else {

@@ -136,18 +136,27 @@ public struct Policy: Sendable, Equatable, Codable {
     /// Whether a batch's passes may be printed on a slip sheet; absent means no (a printed pass outlives
     /// the screen that showed it).
     public var paperPassesAllowed: Bool?
+    /// People's roles whose bearer tokens are refused (403 `console_only`): they act only through a signed-in
+    /// console session, with its passkey or single sign-on, step-up and CSRF checks. Absent means none.
+    public var consoleOnlyRoles: [Role]?
 
     /// Makes a policy.
     public init(
         defaults: PolicySettings, overrides: [String: [String: PolicySettings]] = [:],
-        presets: [String: PassPreset] = [:], privilegedSubjects: [SubjectPattern] = [], paperPassesAllowed: Bool? = nil
+        presets: [String: PassPreset] = [:], privilegedSubjects: [SubjectPattern] = [], paperPassesAllowed: Bool? = nil,
+        consoleOnlyRoles: [Role]? = nil
     ) {
         self.defaults = defaults
         self.overrides = overrides
         self.presets = presets
         self.privilegedSubjects = privilegedSubjects
         self.paperPassesAllowed = paperPassesAllowed
+        self.consoleOnlyRoles = consoleOnlyRoles
     }
+
+    /// The roles ``consoleOnlyRoles`` may name. Not `admin` yet: until the console has the admin pages (policy,
+    /// operators, webhooks), an admin without a token could not switch this back or do an admin's work.
+    public static let rolesThatMayBeConsoleOnly: Set<Role> = [.helpdesk, .auditor]
 
     /// The policy a new installation starts with.
     public static let standard = Policy(

@@ -95,6 +95,8 @@ struct AppServices: Sendable {
     let streams: EventStreamRegistry
     /// The organisation's OpenID provider, when console single sign-on is configured.
     let singleSignOn: OpenIDProvider?
+    /// People's roles whose bearer tokens the policy switched off.
+    let consoleOnlyRoles: ConsoleOnlyRoles
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
@@ -112,10 +114,10 @@ public func buildRouter(
         metrics: metrics, authority: authority,
         streams: EventStreamRegistry(
             perOperator: configuration.maximumEventStreamsPerOperator, total: configuration.maximumEventStreams),
-        singleSignOn: singleSignOn)
+        singleSignOn: singleSignOn, consoleOnlyRoles: ConsoleOnlyRoles(store: store))
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable(
-        router: router, authenticator: Authenticator(store: store), refusals: refusals, metrics: metrics,
+        router: router, authenticator: services.authenticator, refusals: refusals, metrics: metrics,
         passAuthority: authority.mode)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: table))

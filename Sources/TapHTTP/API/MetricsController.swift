@@ -53,5 +53,5 @@ extension HTTPField.Name {
 
 extension AppServices {
     /// The same credential checks the route table makes, for a route that decides by itself.
-    var authenticator: Authenticator { Authenticator(store: store) }
+    var authenticator: Authenticator { Authenticator(store: store, consoleOnlyRoles: consoleOnlyRoles) }
 }

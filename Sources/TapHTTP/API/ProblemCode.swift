@@ -26,6 +26,7 @@ enum ProblemCode: String, CaseIterable, Sendable {
     case notTheRequester = "not_the_requester"
     case originNotAllowed = "origin_not_allowed"
     case csrfTokenInvalid = "csrf_token_invalid"
+    case consoleOnly = "console_only"
     // 404, 405, 408
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"

@@ -59,6 +59,8 @@ struct ReadController {
         let actor = try caller.operatorIdentity
         if actor.site != nil { throw APIError.forbidden("only a global admin may change the policy") }
         let (patch, _) = try await JSONBody.decode(JSONValue.self, from: request, limits: services.configuration)
-        return try JSONBody.response(try await services.store.patchPolicy(patch, by: actor))
+        let patched = try await services.store.patchPolicy(patch, by: actor)
+        services.consoleOnlyRoles.invalidate()
+        return try JSONBody.response(patched)
     }
 }

@@ -66,6 +66,7 @@ enum Caller {
 /// ``identify(_:access:)`` finds whose token it is, ``authorize(_:access:context:)`` decides if it may.
 struct Authenticator: Sendable {
     let store: any OperatorStore & RedeemStore
+    let consoleOnlyRoles: ConsoleOnlyRoles
 
     /// The token of `Authorization: Bearer <token>`, when the header holds one of ours; the one place that
     /// reads the header (the caller's identity, rotation and event streams all start from it).
@@ -94,7 +95,14 @@ struct Authenticator: Sendable {
                 throw APIError.forbidden("this route takes the session token that redeeming a pass returned")
             }
             switch try await store.operatorForToken(token) {
-            case .valid(let found): return .operator(found)
+            case .valid(let found):
+                let role = found.identity.role
+                if role.isPerson, try await consoleOnlyRoles.contains(role) {
+                    throw APIError(
+                        status: .forbidden, code: .consoleOnly,
+                        detail: "the policy switched off bearer tokens for \(role.rawValue); sign in to the console")
+                }
+                return .operator(found)
             case .unknown: throw APIError.unauthorized
             case .expired:
                 throw APIError(status: .unauthorized, code: .tokenExpired, detail: "this operator token has expired")
