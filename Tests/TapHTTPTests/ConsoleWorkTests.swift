@@ -94,6 +94,8 @@ struct ConsoleWorkTests {
             let pass = try Self.pass(in: page)
             #expect(pass.count == 14 && pass.contains("-"), "the pass is shown grouped: \(pass)")
             #expect(page.contains(#"data-events="/console/sessions/"#))
+            // Beside it, the same pass as an inline QR code (no image request that could be cached or logged).
+            #expect(page.contains(#"<figure id="pass-qr""#) && page.contains(#"aria-label="The pass as a QR code""#))
             let redeemed = try await client.redeem(pass, user: "ada@contoso.example")
             #expect(redeemed.status == .ok)
             // The session names Grace as its creator, as an API create would name the token's operator.

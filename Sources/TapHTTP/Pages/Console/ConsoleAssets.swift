@@ -42,6 +42,7 @@ enum ConsoleAssets {
         dl.facts dt { font-weight: 600; } dl.facts dd { margin: 0; }
         form.inline { margin: .75rem 0; } form.find input, form.find select { max-width: 20rem; }
         article.approval { border-top: 2px solid #ccc; padding-top: .5rem; }
+        figure.qr { margin: .5rem 0; } figure.qr svg { display: block; border: 1px solid #ccc; }
         .notice { background: #e6f4ea; border: 2px solid #1e7b34; padding: .7rem; border-radius: .25rem; }
         section.danger { border-top: 3px solid #b3261e; margin-top: 2rem; }
         button.danger { border-color: #b3261e; color: #a31a12; }
@@ -173,6 +174,8 @@ enum ConsoleAssets {
               document.getElementById("pass-label").textContent = "The pass is no longer shown.";
               const print = document.getElementById("print-pass");
               if (print) print.remove();
+              const qr = document.getElementById("pass-qr");
+              if (qr) qr.remove();
             };
             const timer = window.setInterval(function () {
               left -= 1;
@@ -213,6 +216,8 @@ enum ConsoleAssets {
                   if (value && !passBox.dataset.hidden) {
                     value.textContent = "Used up: the pass no longer works.";
                     passBox.dataset.hidden = "true";
+                    const qr = document.getElementById("pass-qr");
+                    if (qr) qr.remove();
                     document.getElementById("pass-label").textContent = "The enrollment is done.";
                   }
                 }

@@ -88,6 +88,7 @@ extension ConsolePages {
                 <p id="pass-label">Read this pass to the person, or let them copy it. It is shown only now and
                 hides in <span id="pass-countdown">\(displaySeconds)</span> seconds.</p>
                 <p class="pass" id="pass-value">\(HTMLText.escape(pass))</p>
+                \(qrCode(pass))
                 \(print)
                 </section>
                 \(sessionFacts(session, now: now))
@@ -124,6 +125,26 @@ extension ConsolePages {
                 \(timeline(session))
                 \(cancel)
                 """)
+    }
+
+    /// The pass as a QR code for a phone's camera: an inline SVG (no script, no image request, nothing cached
+    /// apart from the page, which is `no-store`), removed with the pass when it hides.
+    static func qrCode(_ text: String) -> String {
+        guard let code = QRCode(text) else { return "" }
+        let quietZone = 4
+        let side = code.size + 2 * quietZone
+        var path = ""
+        for row in 0..<code.size {
+            for column in 0..<code.size where code.isDark(row: row, column: column) {
+                path += "M\(column + quietZone) \(row + quietZone)h1v1h-1z"
+            }
+        }
+        return """
+            <figure id="pass-qr" class="qr"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(side) \(side)" \
+            width="164" height="164" role="img" aria-label="The pass as a QR code" shape-rendering="crispEdges">\
+            <rect width="\(side)" height="\(side)" fill="#fff"/><path fill="#000" d="\(path)"/></svg>
+            <figcaption>For a phone's camera</figcaption></figure>
+            """
     }
 
     static func sessionFacts(_ session: Session, now: Date) -> String {
