@@ -49,16 +49,22 @@ class Console:
         raise SystemExit("console sign-in set no console cookie")
 
 
+def day_of(session_id):
+    """The UTC day an id was made (its first 48 bits are milliseconds since 1970)."""
+    millis = int(session_id.replace("-", "")[:12], 16)
+    return datetime.datetime.fromtimestamp(millis / 1000, datetime.timezone.utc).date().isoformat()
+
+
 def pages(session_id, user, serial, site):
     quoted = urllib.parse.quote(user, safe="")
-    day = (datetime.date.today() - datetime.timedelta(days=300)).isoformat()
+    day = day_of(session_id)
     return [
         ("sign-in (no cookie)", "/console/sign-in", False), ("home", "/console", True),
         ("new pass form", "/console/new", True), ("approvals", "/console/approvals", True),
         ("find, no filter", "/console/find", True), ("find by user", f"/console/find?user={quoted}", True),
         ("find by serial", f"/console/find?serial={serial}", True),
         ("find by state", "/console/find?state=completed", True),
-        ("find by site and state", f"/console/find?site={site}&state=cancelled", True),
+        ("find by site and state", f"/console/find?site={site}&state=cancelled", True),  # a site with some
         ("find by day", f"/console/find?before={day}", True),
         ("session page", f"/console/sessions/{session_id}", True), ("user page", f"/console/users/{quoted}", True),
         ("passkeys", "/console/passkeys", True),
