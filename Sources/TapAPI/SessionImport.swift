@@ -7,27 +7,32 @@ import TapCore
 /// The first line names the columns: `serialNumber`, `platform`, `userPrincipalName` and `preset` are
 /// required, `model`, `assetTag` and `reason` optional, in any order. Fields may be quoted ("…", with ""
 /// for a quote inside), as spreadsheets write them.
-struct SessionImport {
+public struct SessionImport {
     /// One device of the file, with the line it came from.
-    struct Row: Equatable {
-        var line: Int
-        var request: CreateSessionRequest
+    public struct Row: Equatable, Sendable {
+        public var line: Int
+        public var request: CreateSessionRequest
+
+        public init(line: Int, request: CreateSessionRequest) {
+            self.line = line
+            self.request = request
+        }
     }
 
     /// One bad row: its line number and everything wrong with it.
-    struct BadRow: Equatable, CustomStringConvertible {
-        var line: Int
-        var problems: [String]
+    public struct BadRow: Equatable, Sendable, CustomStringConvertible {
+        public var line: Int
+        public var problems: [String]
 
-        var description: String { "line \(line): \(problems.joined(separator: "; "))" }
+        public var description: String { "line \(line): \(problems.joined(separator: "; "))" }
     }
 
-    static let requiredColumns = ["serialNumber", "platform", "userPrincipalName", "preset"]
-    static let optionalColumns = ["model", "assetTag", "reason"]
+    public static let requiredColumns = ["serialNumber", "platform", "userPrincipalName", "preset"]
+    public static let optionalColumns = ["model", "assetTag", "reason"]
 
     /// Reads `text`; either every row is good, or the bad ones are all reported (and nothing is returned to
     /// create). `presets` are the policy's preset names.
-    static func read(_ text: String, presets: Set<String>) -> Result<[Row], ImportRefusal> {
+    public static func read(_ text: String, presets: Set<String>) -> Result<[Row], ImportRefusal> {
         let lines = CSV.records(text)
         guard let header = lines.first else { return .failure(.file("the file is empty")) }
         let columns = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
@@ -126,7 +131,7 @@ struct SessionImport {
 }
 
 /// Why an import was refused before anything was created.
-enum ImportRefusal: Error, Equatable {
+public enum ImportRefusal: Error, Equatable, Sendable {
     /// The file as a whole cannot be read.
     case file(String)
     /// These rows are bad.
@@ -135,13 +140,13 @@ enum ImportRefusal: Error, Equatable {
 
 /// A small RFC 4180 reader: records with the line each starts on; quoted fields may hold commas, quotes
 /// and line breaks.
-enum CSV {
-    struct Record: Equatable {
-        var line: Int
-        var fields: [String]
+public enum CSV {
+    public struct Record: Equatable, Sendable {
+        public var line: Int
+        public var fields: [String]
     }
 
-    static func records(_ text: String) -> [Record] {
+    public static func records(_ text: String) -> [Record] {
         var records: [Record] = []
         var fields: [String] = []
         var field = ""
@@ -194,7 +199,7 @@ enum CSV {
     /// One cell of a CSV that a spreadsheet may open: a cell a spreadsheet would run as a formula (leading `=`,
     /// `+`, `-`, `@`, tab or carriage return) gets a leading `'` and quotes, as OWASP's CSV injection sheet
     /// advises; any other cell is ``escape(_:)``d.
-    static func spreadsheetCell(_ value: String) -> String {
+    public static func spreadsheetCell(_ value: String) -> String {
         guard let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) else {
             return escape(value)
         }
@@ -202,7 +207,7 @@ enum CSV {
     }
 
     /// One field, quoted when it needs to be.
-    static func escape(_ value: String) -> String {
+    public static func escape(_ value: String) -> String {
         guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

@@ -4,18 +4,30 @@ import TapCore
 
 /// A print-ready HTML page with one slip per device (serial, asset tag, user, pass, expiry), to cut apart
 /// and lay on each device. Self-contained: no script, no outside asset, a policy that forbids loading any.
-enum SlipSheet {
+public enum SlipSheet {
     /// One slip.
-    struct Slip: Equatable {
-        var serialNumber: String
-        var assetTag: String?
-        var model: String?
-        var userPrincipalName: String
-        var pass: String
-        var expires: Date
+    public struct Slip: Equatable, Sendable {
+        public var serialNumber: String
+        public var assetTag: String?
+        public var model: String?
+        public var userPrincipalName: String
+        public var pass: String
+        public var expires: Date
+
+        public init(
+            serialNumber: String, assetTag: String?, model: String?, userPrincipalName: String, pass: String,
+            expires: Date
+        ) {
+            self.serialNumber = serialNumber
+            self.assetTag = assetTag
+            self.model = model
+            self.userPrincipalName = userPrincipalName
+            self.pass = pass
+            self.expires = expires
+        }
     }
 
-    static func render(_ slips: [Slip], title: String, now: Date) -> String {
+    public static func render(_ slips: [Slip], title: String, now: Date) -> String {
         var html = """
             <!DOCTYPE html>
             <html lang="en">
