@@ -146,6 +146,7 @@ public func buildRouter(
     ConsoleApprovalsController(services: services).register(table)
     ConsoleUsersController(services: services).register(table)
     ConsolePasskeysController(services: services).register(table)
+    ConsoleBenchController(services: services).register(table)
     ConsoleSingleSignOnController(services: services).register(table)
     return (router, table.routes)
 }

@@ -68,6 +68,7 @@ struct AuthorizationMatrixTests {
         "GET /console/users/{userPrincipalName}": .anyone,
         "GET /console/passkeys": .anyone, "POST /console/passkeys/add": .consoleOrigin,
         "POST /console/passkeys/{id}/remove": .consoleOrigin,
+        "GET /console/bench": .anyone, "POST /console/bench": .consoleOrigin,
         "POST /console/users/{userPrincipalName}/revoke": .consoleOrigin,
         "POST /console/users/{userPrincipalName}/lock": .consoleOrigin,
         "POST /console/users/{userPrincipalName}/unlock": .consoleOrigin,

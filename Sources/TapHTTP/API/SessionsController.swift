@@ -96,43 +96,21 @@ struct SessionsController {
         let encoder = WireJSON.encoder()
         let rows: [BatchRow] = envelope.sessions.map { value in
             do {
-                let row = try JSONBody.decode(CreateSessionRequest.self, bytes: Array(try encoder.encode(value)))
-                return .create(try Self.validate(row))
+                return Self.batchRow(
+                    try JSONBody.decode(CreateSessionRequest.self, bytes: Array(try encoder.encode(value))))
             } catch {
-                return .refused(
-                    Self.rowProblem(error)
-                        ?? BatchRowProblem(
-                            status: 400, code: ProblemCode.invalidRequest.rawValue, detail: "the row could not be read",
-                            title: "Bad Request"))
+                return Self.refusedRow(error)
             }
         }
-        var claim: IdempotencyClaim?
-        let gateKey: String?
-        if let key = request.headers[.idempotencyKey] {
+        let key = request.headers[.idempotencyKey]
+        if let key {
             guard (1...200).contains(key.utf8.count), key.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else {
                 throw APIError.invalidRequest(
                     "Idempotency-Key must be 1 to 200 visible ASCII characters", field: "Idempotency-Key")
             }
-            gateKey = "batch\u{1F}\(key)"
-            guard await services.idempotencyGate.claim(gateKey!, operatorID: creator.id.rawValue) else {
-                throw APIError(
-                    status: .conflict, code: .idempotencyInProgress,
-                    detail: "a request with this Idempotency-Key is still running; retry when it has finished")
-            }
-            claim = IdempotencyClaim(key: key, requestDigest: try Crypto.sha256(bytes))
-        } else {
-            gateKey = nil
         }
-        let outcome: Result<BatchOutcome, any Error>
-        do {
-            outcome = .success(
-                try await services.store.createSessions(
-                    rows, by: creator, idempotency: claim, describe: { Self.rowProblem($0) }))
-        } catch {
-            outcome = .failure(error)
-        }
-        if let gateKey { await services.idempotencyGate.release(gateKey, operatorID: creator.id.rawValue) }
-        let batch = try outcome.get()
+        let batch = try await Self.createBatch(
+            rows, by: creator, idempotencyKey: key, requestDigest: try Crypto.sha256(bytes), services: services)
         let now = services.world.now()
         let items = batch.rows.enumerated().map { index, row -> SessionBatchItem in
             switch row {
@@ -156,6 +134,52 @@ struct SessionsController {
         return try JSONBody.response(
             SessionBatchResponse(items: items), status: HTTPResponse.Status(code: 207, reasonPhrase: "Multi-Status"),
             headers: batch.replayed ? [.idempotentReplayed: "true"] : [:])
+    }
+
+    /// The batch use case behind `POST /v1/sessions/batch` and the console's bench import: the rows (each already
+    /// checked on its own) in the store's batch, under an idempotency key when one is given, which one request of
+    /// an operator holds at a time.
+    static func createBatch(
+        _ rows: [BatchRow], by creator: OperatorIdentity, idempotencyKey key: String?, requestDigest: [UInt8],
+        services: AppServices
+    ) async throws -> BatchOutcome {
+        let gateKey = key.map { "batch\u{1F}\($0)" }
+        if let gateKey {
+            guard await services.idempotencyGate.claim(gateKey, operatorID: creator.id.rawValue) else {
+                throw APIError(
+                    status: .conflict, code: .idempotencyInProgress,
+                    detail: "a request with this Idempotency-Key is still running; retry when it has finished")
+            }
+        }
+        let outcome: Result<BatchOutcome, any Error>
+        do {
+            outcome = .success(
+                try await services.store.createSessions(
+                    rows, by: creator, idempotency: key.map { IdempotencyClaim(key: $0, requestDigest: requestDigest) },
+                    describe: { rowProblem($0) }))
+        } catch {
+            outcome = .failure(error)
+        }
+        if let gateKey { await services.idempotencyGate.release(gateKey, operatorID: creator.id.rawValue) }
+        return try outcome.get()
+    }
+
+    /// A row of a batch as the store takes it: checked like a single create, or the refusal that check answered.
+    static func batchRow(_ request: CreateSessionRequest) -> BatchRow {
+        do {
+            return .create(try validate(request))
+        } catch {
+            return refusedRow(error)
+        }
+    }
+
+    /// A row that could not be read or checked: its refusal, as a single create would word it.
+    static func refusedRow(_ error: any Error) -> BatchRow {
+        .refused(
+            rowProblem(error)
+                ?? BatchRowProblem(
+                    status: 400, code: ProblemCode.invalidRequest.rawValue, detail: "the row could not be read",
+                    title: "Bad Request"))
     }
 
     /// How a row's refusal reads in a batch answer: what a single create would have answered. `nil` for an

@@ -47,7 +47,15 @@ enum ConsoleAssets {
         section.danger { border-top: 3px solid #b3261e; margin-top: 2rem; }
         button.danger { border-color: #b3261e; color: #a31a12; }
         #timeline li { margin: .2rem 0; }
-        @media print { .bar, form, #timeline, h2, dl.facts, #pass-label { display: none; } }
+        textarea { font: .95rem/1.4 ui-monospace, monospace; width: 100%; padding: .5rem; margin-top: .25rem;
+          border: 2px solid #555; border-radius: .25rem; }
+        .slips { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: .75rem; }
+        .slip { border: 1px dashed #555; padding: .6rem .8rem; break-inside: avoid; }
+        .slip h3 { margin: 0; } .slip .pass { font-size: 1.5rem; margin: .3rem 0; }
+        dl.slip-facts { display: grid; grid-template-columns: max-content 1fr; gap: 0 .8rem; margin: 0; }
+        dl.slip-facts dd { margin: 0; overflow-wrap: anywhere; }
+        @media print { .bar, form, #timeline, h2, dl.facts, #pass-label, .notice, main > p, #print-pass { display: none; }
+          .slips { grid-template-columns: 1fr 1fr; } }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
         @media (max-width: 40rem) {
           table, thead, tbody, tr, th, td { display: block; }
@@ -182,8 +190,16 @@ enum ConsoleAssets {
               if (countdown) countdown.textContent = String(Math.max(left, 0));
               if (left <= 0) { window.clearInterval(timer); hide(); }
             }, 1000);
-            const print = document.getElementById("print-pass");
-            if (print) print.addEventListener("click", function () { window.print(); });
+          }
+          const printButton = document.getElementById("print-pass");
+          if (printButton) printButton.addEventListener("click", function () { window.print(); });
+          const csvFile = document.getElementById("csv-file");
+          if (csvFile) {
+            csvFile.addEventListener("change", function () {
+              const file = csvFile.files && csvFile.files[0];
+              if (!file) return;
+              file.text().then(function (text) { document.getElementById("csv").value = text; });
+            });
           }
           const timeline = document.getElementById("timeline");
           if (timeline && window.EventSource) {

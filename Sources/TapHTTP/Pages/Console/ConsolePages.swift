@@ -16,6 +16,7 @@ enum ConsolePages {
         /// What the role may do here, as the API would allow it; the pages offer nothing else.
         var mayIssue: Bool { Role(rawValue: role).map(Set<Role>.issuers.contains) ?? false }
         var mayApprove: Bool { Role(rawValue: role).map(Set<Role>.approvers.contains) ?? false }
+        var mayImport: Bool { Role(rawValue: role).map(Set<Role>.batchIssuers.contains) ?? false }
     }
 
     static func layout(title: String, person: Person?, main: String) -> String {
@@ -27,6 +28,7 @@ enum ConsolePages {
                 <a class="home" href="/console">TapStation</a>
                 <nav aria-label="Console">\(person.mayIssue ? "<a href=\"/console/new\">New pass</a> " : "")\
                 <a href="/console/find">Find</a>\(person.mayApprove ? " <a href=\"/console/approvals\">Approvals</a>" : "")\
+                \(person.mayImport ? " <a href=\"/console/bench\">Bench</a>" : "")\
                 </nav>
                 <a class="who" href="/console/passkeys" title="Your passkeys">\
                 \(HTMLText.escape(person.name)) · \(HTMLText.escape(person.role)) · \(scope)</a>
