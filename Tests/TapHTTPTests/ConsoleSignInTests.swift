@@ -211,4 +211,26 @@ struct ConsoleSignInTests {
             #expect(refused.status == .unauthorized)
         }
     }
+
+    /// On the fixture's fixed clock: a person's requests keep their session alive past the idle timeout's length;
+    /// 30 minutes without one and the next page goes to sign-in.
+    @Test func anIdleConsoleSessionEndsOnAFixedClock() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        try await fixture.application().test(.router) { client in
+            let grace = try await ConsoleWorkTests.signIn(client, fixture, upn: "grace@contoso.example")
+            let idle = fixture.configuration.console.idleTimeout
+            func home() async throws -> HTTPResponse.Status {
+                try await client.execute(
+                    uri: "/console", method: .get, headers: [.cookie: ConsoleWorkTests.cookieHeader(grace.cookie)]
+                ).status
+            }
+            for _ in 0..<3 {
+                fixture.clock.advance(seconds: idle - 60)
+                #expect(try await home() == .ok, "a request within the idle timeout keeps the session")
+            }
+            fixture.clock.advance(seconds: idle + 1)
+            #expect(try await home() == .seeOther)
+        }
+    }
 }
