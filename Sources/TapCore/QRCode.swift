@@ -1,6 +1,6 @@
-/// A QR code (ISO/IEC 18004) for a short text: byte mode, error correction level M, versions 1 to 4 (up to 62
-/// bytes), the mask with the lowest penalty. Enough for a pass or a short link; the console draws it for a
-/// phone camera beside the pass. Pure: modules in, no drawing.
+/// A QR code (ISO/IEC 18004) for a short text: byte mode, error correction level M, versions 1 to 6 (up to 106
+/// bytes), the mask with the lowest penalty unless one is asked for. The console draws it beside a pass for a
+/// phone's camera; the kiosk draws the enrollment page's address with it. Pure: modules out, no drawing.
 public struct QRCode: Sendable, Equatable {
     /// Modules per side (21 for version 1, 4 more per version).
     public let size: Int
@@ -11,15 +11,18 @@ public struct QRCode: Sendable, Equatable {
 
     public func isDark(row: Int, column: Int) -> Bool { modules[row * size + column] }
 
-    /// Level M's data codewords and error-correction codewords per block, for versions 1 to 4.
+    /// Level M's blocks, data codewords and error-correction codewords per block, versions 1 to 6 (ISO 18004
+    /// table 9; each of these versions has blocks of one length).
     static let levelM: [(blocks: Int, dataPerBlock: Int, ecPerBlock: Int)] = [
-        (1, 16, 10), (1, 28, 16), (1, 44, 26), (2, 32, 18),
+        (1, 16, 10), (1, 28, 16), (1, 44, 26), (2, 32, 18), (2, 43, 24), (4, 27, 16),
     ]
 
-    /// `nil` when the text is longer than version 4 holds at level M (62 bytes of UTF-8).
-    public init?(_ text: String) {
+    /// `nil` when the text is longer than version 6 holds at level M (106 bytes of UTF-8). `mask` (0-7) fixes
+    /// the mask, for comparing with another encoder; any mask makes a valid code.
+    public init?(_ text: String, mask fixedMask: Int? = nil) {
         let bytes = Array(text.utf8)
-        guard let version = (1...4).first(where: { bytes.count + 2 <= Self.dataCapacity(version: $0) }) else {
+        // 4 bits of mode and 8 of length come before the data.
+        guard let version = (1...6).first(where: { bytes.count + 2 <= Self.dataCapacity(version: $0) }) else {
             return nil
         }
         let codewords = Self.codewords(for: bytes, version: version)
@@ -27,7 +30,7 @@ public struct QRCode: Sendable, Equatable {
         grid.drawFunctionPatterns()
         grid.place(codewords)
         var best: (penalty: Int, grid: Grid, mask: Int)?
-        for mask in 0..<8 {
+        for mask in fixedMask.map({ [$0] }) ?? Array(0..<8) {
             var candidate = grid
             candidate.apply(mask: mask)
             candidate.drawFormatBits(mask: mask)
