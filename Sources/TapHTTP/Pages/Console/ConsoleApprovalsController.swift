@@ -43,14 +43,12 @@ struct ConsoleApprovalsController {
             let reference = fields["reference"]?.trimmingCharacters(in: .whitespaces)
             proofing = Proofing(method: method, reference: reference?.isEmpty == false ? reference : nil)
         }
-        do {
+        return try await ConsoleGate.submit(thenGoTo: "/console/approvals") {
             try checkText(proofing?.reference, field: "proofing.reference", maximum: 200)
             _ = try await services.store.approve(id, by: session.operator.identity, proofing: proofing)
-        } catch {
-            let refusal = try ConsoleSessionsController.refusal(error)
-            return try await page(session, problem: refusal.detail, status: refusal.status)
+        } orShow: { problem, status in
+            try await page(session, problem: problem, status: status)
         }
-        return ConsoleGate.redirect(to: "/console/approvals")
     }
 
     @Sendable func reject(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
@@ -58,17 +56,15 @@ struct ConsoleApprovalsController {
         try ConsoleGate.authorize(session, .approvers, to: "decide approvals")
         let id = try context.pathID(naming: "session") as SessionID
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespaces) ?? ""
-        do {
+        return try await ConsoleGate.submit(thenGoTo: "/console/approvals") {
             guard !reason.isEmpty else {
                 throw APIError.invalidRequest("Say why the request is rejected.", field: "reason")
             }
             try checkText(reason, field: "reason", maximum: 500)
             _ = try await services.store.reject(id, by: session.operator.identity, reason: reason)
-        } catch {
-            let refusal = try ConsoleSessionsController.refusal(error)
-            return try await page(session, problem: refusal.detail, status: refusal.status)
+        } orShow: { problem, status in
+            try await page(session, problem: problem, status: status)
         }
-        return ConsoleGate.redirect(to: "/console/approvals")
     }
 
     private func page(

@@ -57,6 +57,21 @@ struct ConsoleGate {
 
     static let signInRedirect = redirect(to: "/console/sign-in")
 
+    /// Runs a form's use case, then sends the browser to `path`; a refusal the use case answered comes back as
+    /// the form's own page (`page`) with the problem in words and its status.
+    static func submit(
+        thenGoTo path: String, _ work: () async throws -> Void,
+        orShow page: (_ problem: String, _ status: HTTPResponse.Status) async throws -> Response
+    ) async throws -> Response {
+        do {
+            try await work()
+        } catch {
+            let refusal = try ConsoleSessionsController.refusal(error)
+            return try await page(refusal.detail, refusal.status)
+        }
+        return redirect(to: path)
+    }
+
     /// Refuses a person whose role the API would refuse for the same action (the role sets are the API's), so
     /// that signing in to the console gives nobody more than their bearer token would.
     static func authorize(_ session: ConsoleSession, _ roles: Set<Role>, to action: String) throws {

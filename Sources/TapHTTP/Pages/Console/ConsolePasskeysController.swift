@@ -42,13 +42,11 @@ struct ConsolePasskeysController {
     @Sendable func remove(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         guard let (session, _) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
         guard let id = context.parameters.get("id") else { throw APIError.notFound("passkey") }
-        do {
+        return try await ConsoleGate.submit(thenGoTo: "/console/passkeys") {
             try await services.store.removeOperatorPasskey(id, by: session.operator.identity)
-        } catch {
-            let refusal = try ConsoleSessionsController.refusal(error)
-            return try await page(session, problem: refusal.detail, status: refusal.status)
+        } orShow: { problem, status in
+            try await page(session, problem: problem, status: status)
         }
-        return ConsoleGate.redirect(to: "/console/passkeys")
     }
 
     private func page(

@@ -74,13 +74,11 @@ struct ConsoleUsersController {
         guard let (session, _) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .approvers, to: "lift issuance locks")
         let user = try user(context)
-        do {
+        return try await ConsoleGate.submit(thenGoTo: Self.path(user)) {
             _ = try await services.store.unlockIssuance(for: user, by: session.operator.identity)
-        } catch {
-            let refusal = try ConsoleSessionsController.refusal(error)
-            return try await page(session, user: user, notice: nil, problem: refusal.detail, status: refusal.status)
+        } orShow: { problem, status in
+            try await page(session, user: user, notice: nil, problem: problem, status: status)
         }
-        return ConsoleGate.redirect(to: Self.path(user))
     }
 
     static func path(_ user: UserPrincipalName) -> String {
