@@ -31,3 +31,14 @@ extension StoredRecord {
             arguments: [key])
     }
 }
+
+/// A stored WebAuthn challenge of either population (users' keys, operators' passkeys): what
+/// `EnrollmentStore.spendChallenge` needs to judge and spend it.
+protocol SpendableChallenge: StoredRecord {
+    var purpose: String { get }
+    var expiresAt: Date { get }
+    var usedAt: Date? { get set }
+}
+
+extension ChallengeRecord: SpendableChallenge {}
+extension ConsoleChallengeRecord: SpendableChallenge {}

@@ -85,14 +85,9 @@ extension EnrollmentStore {
                 return .failure(
                     .webAuthn(reason: "challenge_mismatch", detail: "the challenge was not issued by this server"))
             }
-            let verdict = Self.judgeChallenge(
-                purposeMatches: record.purpose == purpose.rawValue, usedAt: record.usedAt, expiresAt: record.expiresAt,
-                now: now)
-            if verdict.spend {
-                record.usedAt = now
-                try record.update(db)
+            if let refusal = try Self.spendChallenge(&record, purpose: purpose.rawValue, now: now, db) {
+                return .failure(refusal)
             }
-            if let refusal = verdict.refusal { return .failure(refusal) }
             return .success(try record.operatorId.map { try parse(OperatorID($0), "consoleChallenge.operatorId") })
         }
         return try outcome.get()

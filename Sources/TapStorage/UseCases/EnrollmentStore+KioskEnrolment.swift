@@ -105,18 +105,7 @@ extension EnrollmentStore {
     func insertOperatorWithoutToken(
         _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: Database
     ) throws -> OperatorRecord {
-        let unknownToken = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
-        guard let tokenDigest = keyring.tokenDigest(unknownToken) else {
-            throw StorageError.unknownKeyVersion(keyring.currentVersion)
-        }
-        let record = OperatorRecord(
-            id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue,
-            site: request.site?.value, userPrincipalName: request.userPrincipalName?.value,
-            tokenDigest: Data(tokenDigest), allowedSubjects: encodeJSON(request.allowedSubjects),
-            allowedSources: encodeJSON(request.allowedSources), createdAt: now, createdBy: createdBy?.rawValue,
-            expiresAt: request.expiresAt, revokedAt: nil, keyVersion: keyring.currentVersion)
-        try record.insert(db)
-        return record
+        try insertOperator(request, name: name, createdBy: createdBy, now: now, db).record
     }
 
     /// The MAC of an enrolment code, under the operator-token key with its own label so it can never stand

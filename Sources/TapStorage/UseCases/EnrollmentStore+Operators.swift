@@ -70,17 +70,8 @@ extension EnrollmentStore {
         let trimmedName = try checkNewOperator(request)
         return try await pool.write { db in
             let now = world.currentSecond()
-            let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
-            guard let digest = keyring.tokenDigest(token) else {
-                throw StorageError.unknownKeyVersion(keyring.currentVersion)
-            }
-            let record = OperatorRecord(
-                id: (world.newID() as OperatorID).rawValue, name: trimmedName, role: request.role.rawValue,
-                site: request.site?.value, userPrincipalName: request.userPrincipalName?.value,
-                tokenDigest: Data(digest), allowedSubjects: encodeJSON(request.allowedSubjects),
-                allowedSources: encodeJSON(request.allowedSources), createdAt: now, createdBy: creator?.id.rawValue,
-                expiresAt: request.expiresAt, revokedAt: nil, keyVersion: keyring.currentVersion)
-            try record.insert(db)
+            let (record, token) = try insertOperator(
+                request, name: trimmedName, createdBy: creator?.id, now: now, db)
             try appendAudit(
                 db, .operatorCreated, session: nil, actor: creator?.id.rawValue ?? "local-cli",
                 data: [
@@ -89,6 +80,25 @@ extension EnrollmentStore {
                 ])
             return (try record.domain(), token)
         }
+    }
+
+    /// Inserts an operator with a new token (storage keeps its digest under the current secret); the token is
+    /// returned to be shown once, or thrown away (``insertOperatorWithoutToken(_:name:createdBy:now:_:)``).
+    func insertOperator(
+        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: Database
+    ) throws -> (record: OperatorRecord, token: BearerToken) {
+        let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
+        guard let digest = keyring.tokenDigest(token) else {
+            throw StorageError.unknownKeyVersion(keyring.currentVersion)
+        }
+        let record = OperatorRecord(
+            id: (world.newID() as OperatorID).rawValue, name: name, role: request.role.rawValue,
+            site: request.site?.value, userPrincipalName: request.userPrincipalName?.value,
+            tokenDigest: Data(digest), allowedSubjects: encodeJSON(request.allowedSubjects),
+            allowedSources: encodeJSON(request.allowedSources), createdAt: now, createdBy: createdBy?.rawValue,
+            expiresAt: request.expiresAt, revokedAt: nil, keyVersion: keyring.currentVersion)
+        try record.insert(db)
+        return (record, token)
     }
 
     /// Finds the operator a token belongs to, under whichever secret version made its digest.

@@ -91,14 +91,9 @@ extension EnrollmentStore {
                         reason: "challenge_holder_mismatch",
                         detail: "the challenge was issued to another session or token"))
             }
-            let verdict = Self.judgeChallenge(
-                purposeMatches: record.purpose == purpose.rawValue, usedAt: record.usedAt, expiresAt: record.expiresAt,
-                now: now)
-            if verdict.spend {
-                record.usedAt = now
-                try record.update(db)
+            if let refusal = try Self.spendChallenge(&record, purpose: purpose.rawValue, now: now, db) {
+                return .failure(refusal)
             }
-            if let refusal = verdict.refusal { return .failure(refusal) }
             return .success(
                 ConsumedChallenge(
                     purpose: purpose, userPrincipalName: record.userPrincipalName.flatMap(UserPrincipalName.init),
@@ -107,25 +102,25 @@ extension EnrollmentStore {
         return try outcome.get()
     }
 
-    /// Judges a stored challenge in the order every ceremony checks: another ceremony's, answered before,
-    /// expired. An unused one of the right ceremony is spent even when it expired, so a late answer cannot be
-    /// retried either.
-    static func judgeChallenge(
-        purposeMatches: Bool, usedAt: Date?, expiresAt: Date, now: Date
-    ) -> (spend: Bool, refusal: EnrollmentError?) {
-        guard purposeMatches else {
-            return (
-                false,
-                .webAuthn(reason: "challenge_purpose_mismatch", detail: "the challenge was issued for another ceremony")
-            )
+    /// Judges a stored challenge in the order every ceremony checks (another ceremony's, answered before,
+    /// expired) and spends it in `db`; the refusal, or `nil` when it may be answered. An unused one of the right
+    /// ceremony is spent even when it expired, so a late answer cannot be retried either.
+    static func spendChallenge<Record: SpendableChallenge>(
+        _ record: inout Record, purpose: String, now: Date, _ db: Database
+    ) throws -> EnrollmentError? {
+        guard record.purpose == purpose else {
+            return .webAuthn(
+                reason: "challenge_purpose_mismatch", detail: "the challenge was issued for another ceremony")
         }
-        guard usedAt == nil else {
-            return (false, .webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before"))
+        guard record.usedAt == nil else {
+            return .webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before")
         }
-        guard expiresAt > now else {
-            return (true, .webAuthn(reason: "challenge_expired", detail: "the challenge expired"))
+        record.usedAt = now
+        try record.update(db)
+        guard record.expiresAt > now else {
+            return .webAuthn(reason: "challenge_expired", detail: "the challenge expired")
         }
-        return (true, nil)
+        return nil
     }
 
     /// Stores a verified key for a session under way. Without a required test sign-in the session completes in
