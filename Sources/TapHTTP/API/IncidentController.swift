@@ -92,9 +92,7 @@ struct IncidentController {
     }
 
     private func user(_ context: TapRequestContext) throws -> UserPrincipalName {
-        guard let text = context.parameters.get("userPrincipalName")?.removingPercentEncoding,
-            let user = UserPrincipalName(text)
-        else {
+        guard let user = context.pathUserPrincipalName else {
             throw APIError.invalidRequest("the path must name a user principal name", field: "userPrincipalName")
         }
         return user

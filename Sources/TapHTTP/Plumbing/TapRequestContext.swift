@@ -22,4 +22,10 @@ extension TapRequestContext {
         guard let text = parameters.get(name), let id = Identifier<Entity>(text) else { throw APIError.notFound(what) }
         return id
     }
+
+    /// The user principal name in path parameter `userPrincipalName` (percent-decoded); `nil` when it is not
+    /// one, and the caller answers as its audience expects (the API a 400, a console page a 404).
+    var pathUserPrincipalName: UserPrincipalName? {
+        parameters.get("userPrincipalName")?.removingPercentEncoding.flatMap(UserPrincipalName.init)
+    }
 }

@@ -195,12 +195,8 @@ struct ConsoleSessionsController {
     /// The smallest id a session made after the day `yyyy-MM-dd` (UTC) can have: ids begin with their creation
     /// time, so every session made on or before that day sorts below it, and it serves as the page's cursor.
     static func firstIDAfterDay(_ text: String) -> SessionID? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, text.count == 10,
-            let day = DateComponents(
-                calendar: Calendar(identifier: .gregorian), timeZone: TimeZone(identifier: "UTC"), year: parts[0],
-                month: parts[1], day: parts[2]
-            ).date, (1...12).contains(parts[1]), (1...31).contains(parts[2])
+        // The store's own time reader; a day that does not exist (2026-02-31) rolls over, so it must read back.
+        guard text.utf8.count == 10, let day = UTCTime.parse(text + " 00:00:00"), UTCTime.text(day).hasPrefix(text)
         else { return nil }
         return SessionID(time: day.addingTimeInterval(86_400), random: [UInt8](repeating: 0, count: 10))
     }

@@ -106,9 +106,9 @@ struct ConsoleUsersController {
     }
 
     private func user(_ context: TapRequestContext) throws -> UserPrincipalName {
-        guard let text = context.parameters.get("userPrincipalName")?.removingPercentEncoding,
-            let user = UserPrincipalName(text)
-        else { throw APIError.notFound("user (the path must name a user principal name)") }
+        guard let user = context.pathUserPrincipalName else {
+            throw APIError.notFound("user (the path must name a user principal name)")
+        }
         return user
     }
 
