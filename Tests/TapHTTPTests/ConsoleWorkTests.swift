@@ -119,6 +119,10 @@ struct ConsoleWorkTests {
             #expect(console == [.sessionCreated, .passIssued], "\(events.map { ($0.type, $0.data) })")
             #expect(events.filter { $0.type == .passIssued }.allSatisfy { $0.actor == grace.id.rawValue })
             #expect(events.contains { $0.type == .passUsed && !$0.data.contains("channel") })
+            // Her sign-in (a console use case of its own) is marked by the same mechanism, not by hand.
+            let signIns = try await fixture.store.auditEvents(
+                sessionID: nil, site: nil, since: nil, until: nil, type: .consoleSignedIn, after: nil, limit: 5)
+            #expect(signIns.count == 1 && signIns[0].data.contains(#""channel":"console""#))
         }
     }
 

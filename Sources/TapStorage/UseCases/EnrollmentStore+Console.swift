@@ -18,7 +18,7 @@ extension EnrollmentStore {
             throw EnrollmentError.invalidRequest(field: "userPrincipalName", reason: "is required for a person")
         }
         let name = try checkNewOperator(request)
-        return try await pool.write { db in
+        return try await write { db in
             let now = world.currentSecond()
             // A person works through the console; an admin who wants them to hold a token too rotates one.
             let record = try insertOperatorWithoutToken(request, name: name, createdBy: creator?.id, now: now, db)
@@ -55,7 +55,7 @@ extension EnrollmentStore {
         invitationCode: String, challengeDigest: [UInt8], lifetime: TimeInterval
     ) async throws -> Operator? {
         let digests = invitationDigests(invitationCode)
-        return try await pool.write { db in
+        return try await write { db in
             let now = world.now()
             guard let (_, record) = try liveInvitation(digests, now: now, db) else { return nil }
             try ConsoleChallengeRecord(
@@ -67,7 +67,7 @@ extension EnrollmentStore {
     }
 
     public func beginConsoleSignIn(challengeDigest: [UInt8], lifetime: TimeInterval) async throws {
-        try await pool.write { db in
+        try await write { db in
             let now = world.now()
             try ConsoleChallengeRecord(
                 digest: Data(challengeDigest), purpose: ConsoleChallengePurpose.signIn.rawValue, operatorId: nil,
@@ -79,7 +79,7 @@ extension EnrollmentStore {
     public func consumeConsoleChallenge(
         digest: [UInt8], purpose: ConsoleChallengePurpose
     ) async throws -> OperatorID? {
-        let outcome: Result<OperatorID?, EnrollmentError> = try await pool.write { db in
+        let outcome: Result<OperatorID?, EnrollmentError> = try await write { db in
             let now = world.now()
             guard var record = try ConsoleChallengeRecord.find(db, Data(digest)) else {
                 return .failure(
@@ -101,7 +101,7 @@ extension EnrollmentStore {
                 reason: "credential_id_too_long", detail: "credential ids are 1 to 1023 bytes")
         }
         let digests = invitationDigests(invitationCode)
-        return try await pool.write { db -> ConsoleSignIn? in
+        return try await write { db -> ConsoleSignIn? in
             let now = world.currentSecond()
             guard case (var invitation, let person)? = try liveInvitation(digests, now: now, db),
                 person.id == operatorID.rawValue
@@ -143,7 +143,7 @@ extension EnrollmentStore {
     public func signIn(
         with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool, terms: ConsoleSessionTerms
     ) async throws -> ConsoleSignIn? {
-        try await pool.write { db -> ConsoleSignIn? in
+        try await write { db -> ConsoleSignIn? in
             let now = world.currentSecond()
             guard var record = try OperatorPasskeyRecord.find(db, passkey.id),
                 let person = try OperatorRecord.find(db, record.operatorId)

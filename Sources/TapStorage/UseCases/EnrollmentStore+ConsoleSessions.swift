@@ -26,7 +26,7 @@ extension EnrollmentStore {
         try record.insert(db)
         try appendAudit(
             db, .consoleSignedIn, session: nil, actor: person.id,
-            data: ["operatorId": .string(person.id), "method": .string(terms.method.rawValue), "channel": "console"])
+            data: ["operatorId": .string(person.id), "method": .string(terms.method.rawValue)])
         return ConsoleSignIn(session: try record.domain(operator: person), cookie: cookie)
     }
 
@@ -44,7 +44,7 @@ extension EnrollmentStore {
             Self.maySignIn(person, now: now), person.role == record.role
         else { return nil }
         if let idleTimeout, now.timeIntervalSince(record.lastSeenAt) >= Self.consoleTouchInterval {
-            try await pool.write { db in
+            try await write { db in
                 try db.execute(
                     sql: "UPDATE consoleSession SET lastSeenAt = ?, idleExpiresAt = ? WHERE id = ? AND endedAt IS NULL",
                     arguments: [UTCTime.text(now), UTCTime.text(now.addingTimeInterval(idleTimeout)), record.id])
@@ -56,7 +56,7 @@ extension EnrollmentStore {
     public func stepUp(
         consoleSession id: String, with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool
     ) async throws -> Bool {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
             guard var session = try ConsoleSessionRecord.find(db, id), session.endedAt == nil, session.expiresAt > now,
                 session.operatorId == passkey.operatorID.rawValue,
@@ -75,14 +75,14 @@ extension EnrollmentStore {
     public func endConsoleSession(cookie: String) async throws -> Bool {
         let digests = consoleCookieDigests(cookie)
         guard !digests.isEmpty else { return false }
-        return try await pool.write { db in
+        return try await write { db in
             let now = world.currentSecond()
             guard var record = try Self.consoleSessionRecord(digests, db), record.endedAt == nil else { return false }
             record.endedAt = now
             try record.update(db)
             try appendAudit(
                 db, .consoleSignedOut, session: nil, actor: record.operatorId,
-                data: ["operatorId": .string(record.operatorId), "channel": "console"])
+                data: ["operatorId": .string(record.operatorId)])
             return true
         }
     }

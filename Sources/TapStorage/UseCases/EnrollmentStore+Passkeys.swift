@@ -8,7 +8,7 @@ extension EnrollmentStore {
     public func renewInvitation(
         of operatorID: OperatorID, resettingPasskeys: Bool, codeLifetime: TimeInterval, by actor: OperatorIdentity
     ) async throws -> PersonInvitation {
-        try await pool.write { db in
+        try await write { db in
             let now = world.currentSecond()
             guard let person = try OperatorRecord.find(db, operatorID.rawValue),
                 actor.site == nil || person.site == actor.site?.value

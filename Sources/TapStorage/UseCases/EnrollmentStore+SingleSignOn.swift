@@ -9,7 +9,7 @@ extension EnrollmentStore {
     static let singleSignOnRetention: TimeInterval = 86_400
 
     public func beginSingleSignOn(_ login: SingleSignOnStart, lifetime: TimeInterval) async throws {
-        try await pool.write { db in
+        try await write { db in
             let now = world.now()
             try db.execute(
                 sql: "DELETE FROM consoleLogin WHERE expiresAt < ?",
@@ -22,7 +22,7 @@ extension EnrollmentStore {
     }
 
     public func consumeSingleSignOn(stateDigest: [UInt8]) async throws -> SingleSignOnStart? {
-        try await pool.write { db in
+        try await write { db in
             let now = world.now()
             guard var login = try ConsoleLoginRecord.find(db, Data(stateDigest)), login.usedAt == nil else {
                 return nil
@@ -43,7 +43,7 @@ extension EnrollmentStore {
         let name = try checkNewOperator(
             NewOperator(
                 name: person.name, role: person.role, site: person.site, userPrincipalName: person.userPrincipalName))
-        let (signedIn, revokedOne) = try await pool.write { db -> (ConsoleSignIn?, Bool) in
+        let (signedIn, revokedOne) = try await write { db -> (ConsoleSignIn?, Bool) in
             var revokedOne = false
             let now = world.currentSecond()
             var link = try ConsoleIdentityRecord.filter(
@@ -92,12 +92,12 @@ extension EnrollmentStore {
     }
 
     public func recordConsoleRefusal(method: ConsoleSignInMethod, reason: String, subject: String?) async throws {
-        try await pool.write { db in
+        try await write { db in
             try appendAudit(
                 db, .consoleSignInRefused, session: nil, actor: "anonymous",
                 data: [
                     "method": .string(method.rawValue), "reason": .string(String(reason.prefix(200))),
-                    "subject": subject.map { .string(String($0.prefix(200))) } ?? .null, "channel": "console",
+                    "subject": subject.map { .string(String($0.prefix(200))) } ?? .null,
                 ])
         }
     }
