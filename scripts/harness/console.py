@@ -93,5 +93,6 @@ def check_sso_refusals(base, provider, data):
     fetch, callback, _ = sso_by_hand(base, provider, "alan@contoso.example")
     status, _, page = fetch(callback, cookie="__Host-tapstation_sso=" + "0" * 64)
     check(status == 400, f"a callback with another browser's state answered {status}")
-    status, _, page = fetch(base + "/console/sso/callback?error=access_denied&state=x")
+    # The error's value comes from the browser: a line break in it must not forge a line of the log.
+    status, _, page = fetch(base + "/console/sso/callback?error=access_denied%0Aforged-log-line&state=x")
     check(status == 401 and b"access_denied" in page, f"a provider error answered {status}")

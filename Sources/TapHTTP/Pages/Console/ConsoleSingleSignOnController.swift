@@ -61,7 +61,9 @@ struct ConsoleSingleSignOnController {
         guard let provider = services.singleSignOn else { throw APIError.notFound("single sign-on") }
         let query = request.uri.queryParameters
         if let error = query["error"] {
-            return try await refused("provider_error:\(String(error).prefix(64))", status: .unauthorized, context)
+            // The browser brings this value: a line break or escape in it must not reach the log as such.
+            let code = TerminalText.sanitized(String(error).prefix(64))
+            return try await refused("provider_error:\(code)", status: .unauthorized, context)
         }
         guard let state = query["state"].map(String.init), let code = query["code"].map(String.init),
             state.utf8.count <= 256, code.utf8.count <= 4096,
