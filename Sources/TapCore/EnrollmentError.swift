@@ -44,6 +44,8 @@ public enum EnrollmentError: Error, Sendable, Equatable {
     /// A WebAuthn ceremony step that needs storage refused; `reason` is the verifier's stable reason
     /// (`challenge_replayed`, `credential_already_registered`, …), reported as `webauthn_<reason>`.
     case webAuthn(reason: String, detail: String)
+    /// The policy changed since the version the caller read (another admin saved first); nothing was saved.
+    case policyChanged(currentVersion: Int)
 }
 
 /// Why an approval no longer covers a pass.

@@ -145,6 +145,7 @@ public func buildRouter(
     ConsoleSessionsController(services: services).register(table)
     ConsoleApprovalsController(services: services).register(table)
     ConsoleUsersController(services: services).register(table)
+    ConsolePolicyController(services: services).register(table)
     ConsolePasskeysController(services: services).register(table)
     ConsoleBenchController(services: services).register(table)
     ConsoleSingleSignOnController(services: services).register(table)

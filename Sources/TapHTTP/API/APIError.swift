@@ -196,6 +196,12 @@ struct APIError: Error {
                 detail: "only the operator who asked for this pass collects it, once, where the user is")
         case .webAuthn(let reason, let detail):
             self = .webAuthn(reason: reason, detail: detail)
+        case .policyChanged(let version):
+            self.init(
+                status: .preconditionFailed, code: .policyChanged,
+                detail:
+                    "the policy was changed by someone else since you read it (it is at version \(version) now); read it again and redo your change",
+                headers: [.eTag: ReadController.policyETag(version)])
         }
     }
 

@@ -37,6 +37,7 @@ enum ProblemCode: String, CaseIterable, Sendable {
     case idempotencyInProgress = "idempotency_in_progress"
     case approvalRequired = "approval_required"
     case newerTokenExists = "newer_token_exists"
+    case policyChanged = "policy_changed"
     case entraTAPExists = "entra_tap_exists"
     case notInLocalMode = "not_in_local_mode"
     // 413, 414, 415

@@ -50,7 +50,23 @@ struct ReadController {
     }
 
     @Sendable func policy(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        try JSONBody.response(try await services.store.policy())
+        let current = try await services.store.versionedPolicy()
+        return try JSONBody.response(current.policy, headers: [.eTag: Self.policyETag(current.version)])
+    }
+
+    /// The policy's version as an entity tag: `"7"`.
+    static func policyETag(_ version: Int) -> String { "\"\(version)\"" }
+
+    /// The version an `If-Match` header asks for: `nil` for none or `*`; a tag that is no version of ours
+    /// (weak, or not a number) stands for a version that never matches, so the patch is refused as stale.
+    static func expectedPolicyVersion(_ request: Request) -> Int? {
+        guard let header = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), header != "*" else {
+            return nil
+        }
+        guard header.count >= 3, header.hasPrefix("\""), header.hasSuffix("\""),
+            let version = Int(header.dropFirst().dropLast())
+        else { return -1 }
+        return version
     }
 
     @Sendable func patchPolicy(
@@ -59,8 +75,9 @@ struct ReadController {
         let actor = try caller.operatorIdentity
         if actor.site != nil { throw APIError.forbidden("only a global admin may change the policy") }
         let (patch, _) = try await JSONBody.decode(JSONValue.self, from: request, limits: services.configuration)
-        let patched = try await services.store.patchPolicy(patch, by: actor)
+        let patched = try await services.store.patchPolicy(
+            patch, by: actor, expectedVersion: Self.expectedPolicyVersion(request))
         services.consoleOnlyRoles.invalidate()
-        return try JSONBody.response(patched)
+        return try JSONBody.response(patched.policy, headers: [.eTag: Self.policyETag(patched.version)])
     }
 }

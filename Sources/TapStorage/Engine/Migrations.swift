@@ -348,6 +348,17 @@ enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("2026-12-06 console admin pages") { db in
+            // The policy's version: one more at each save, so that the second of two admins editing at once is
+            // refused as stale instead of silently undoing the first (issue 24). The console's audit search walks
+            // these indexes newest first, by operator and by type; by user it goes through that user's sessions.
+            try db.execute(
+                sql: """
+                    ALTER TABLE policy ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+                    CREATE INDEX auditEvent_actor ON auditEvent(actor, seq);
+                    CREATE INDEX auditEvent_type ON auditEvent(type, seq);
+                    """)
+        }
         return migrator
     }
 }

@@ -172,6 +172,8 @@ struct PolicyRecord: StoredRecord {
     var document: String
     var updatedAt: Date
     var updatedBy: String?
+    /// One more at each save, so that a save based on an older read is refused as stale.
+    var version: Int
 }
 
 /// A user's issuance lock in one scope: `site` is empty for a lock on every site (set by a global operator).

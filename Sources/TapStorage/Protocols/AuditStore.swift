@@ -37,4 +37,42 @@ public protocol AuditStore: Sendable {
 
     /// Every audit event after `sequence`, in chain order, a page at a time, for export to a SIEM.
     func auditExport(after sequence: Int64, limit: Int) async throws -> [AuditExportRecord]
+
+    /// Events matching every filter of `query`, newest first, as `viewer` may see them (a site-scoped viewer only
+    /// their site's sessions' events).
+    func searchAudit(_ query: AuditQuery, visibleTo viewer: OperatorIdentity) async throws -> Page<AuditEvent>
+}
+
+/// What the console's audit search asks for; every filter given must match.
+public struct AuditQuery: Sendable, Equatable {
+    public var type: AuditEventType?
+    public var sessionID: SessionID?
+    /// Events of this user's sessions.
+    public var userPrincipalName: UserPrincipalName?
+    /// Who caused the events: an operator id, `redeem`, `session-token` or `system`.
+    public var actor: String?
+    /// Events of this site's sessions (a site-scoped viewer always gets their own site).
+    public var site: SiteName?
+    public var since: Date?
+    public var until: Date?
+    /// Only events older than this sequence: the next page's cursor.
+    public var before: Int64?
+    public var limit: Int
+
+    /// Makes a query; no filter is every event, newest first.
+    public init(
+        type: AuditEventType? = nil, sessionID: SessionID? = nil, userPrincipalName: UserPrincipalName? = nil,
+        actor: String? = nil, site: SiteName? = nil, since: Date? = nil, until: Date? = nil, before: Int64? = nil,
+        limit: Int = 50
+    ) {
+        self.type = type
+        self.sessionID = sessionID
+        self.userPrincipalName = userPrincipalName
+        self.actor = actor
+        self.site = site
+        self.since = since
+        self.until = until
+        self.before = before
+        self.limit = limit
+    }
 }

@@ -40,6 +40,37 @@ public protocol SessionStore: Sendable {
     /// The policy in force.
     func policy() async throws -> Policy
 
-    /// Applies a JSON merge patch to the policy, validated whole, and records who changed what.
-    func patchPolicy(_ patch: JSONValue, by actor: OperatorIdentity) async throws -> Policy
+    /// The policy in force with its version and who changed it last.
+    func versionedPolicy() async throws -> VersionedPolicy
+
+    /// Applies a JSON merge patch to the policy, validated whole, and records who changed what. With
+    /// `expectedVersion`, refuses (`policyChanged`) when someone saved another version since it was read.
+    func patchPolicy(
+        _ patch: JSONValue, by actor: OperatorIdentity, expectedVersion: Int?
+    ) async throws
+        -> VersionedPolicy
+}
+
+/// The policy document with its version: 0 for the standard policy nobody changed yet, one more at each save.
+public struct VersionedPolicy: Sendable, Equatable {
+    public var policy: Policy
+    public var version: Int
+    public var updatedAt: Date?
+    public var updatedBy: OperatorID?
+
+    /// Makes a versioned policy.
+    public init(policy: Policy, version: Int, updatedAt: Date?, updatedBy: OperatorID?) {
+        self.policy = policy
+        self.version = version
+        self.updatedAt = updatedAt
+        self.updatedBy = updatedBy
+    }
+}
+
+extension SessionStore {
+    /// Applies a merge patch whatever version is in force (the CLI, tests).
+    @discardableResult
+    public func patchPolicy(_ patch: JSONValue, by actor: OperatorIdentity) async throws -> VersionedPolicy {
+        try await patchPolicy(patch, by: actor, expectedVersion: nil)
+    }
 }

@@ -27,49 +27,41 @@ extension EnrollmentStore {
         try await pool.read { db in try loadPolicy(db) }
     }
 
-    /// Applies a JSON merge patch (RFC 7396) to the policy, checks the result, stores it and audits the
-    /// change. Unknown keys and values outside the bounds are refused; nothing is stored then.
-    public func patchPolicy(_ patch: JSONValue, by actor: OperatorIdentity) async throws -> Policy {
-        guard case .object = patch else {
-            throw EnrollmentError.invalidRequest(field: "body", reason: "must be a JSON object (a merge patch)")
-        }
-        if let unknown = Policy.unknownKey(in: patch) {
-            throw EnrollmentError.invalidRequest(field: unknown, reason: "is not a policy setting")
-        }
-        return try await pool.write { db in
-            let current = try loadPolicy(db)
-            let currentJSON = try jsonDecoder.decode(JSONValue.self, from: jsonEncoder.encode(current))
-            let merged = currentJSON.merging(patch: patch)
-            let updated: Policy
-            do {
-                updated = try jsonDecoder.decode(Policy.self, from: jsonEncoder.encode(merged))
-            } catch let error as DecodingError {
-                throw EnrollmentError.invalidRequest(field: Self.path(of: error), reason: "has the wrong type or value")
-            }
-            let roundTrip = try jsonDecoder.decode(JSONValue.self, from: jsonEncoder.encode(updated))
-            if let unknown = merged.keysMissing(from: roundTrip).first {
-                throw EnrollmentError.invalidRequest(field: unknown, reason: "is not a policy setting")
-            }
-            if let field = updated.fieldWithControlCharacters() {
-                throw EnrollmentError.invalidRequest(field: field, reason: "must not contain control characters")
-            }
-            if let violation = updated.validate() { throw EnrollmentError.policy(violation) }
-            try PolicyRecord(id: 1, document: encodeJSON(updated), updatedAt: world.now(), updatedBy: actor.id.rawValue)
-                .save(db)
-            try appendAudit(db, .policyChanged, session: nil, actor: actor.id.rawValue, data: ["patch": patch])
-            return updated
-        }
+    /// The policy in force with its version and who changed it last.
+    public func versionedPolicy() async throws -> VersionedPolicy {
+        try await pool.read { db in try loadVersionedPolicy(db) }
     }
 
-    static func path(of error: DecodingError) -> String {
-        let context: DecodingError.Context
-        switch error {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): context = c
-        case .keyNotFound(let key, let c):
-            return (c.codingPath + [key]).map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        @unknown default: return "body"
+    func loadVersionedPolicy(_ db: Database) throws -> VersionedPolicy {
+        let policy = try loadPolicy(db)
+        let row = try Row.fetchOne(db, sql: "SELECT version, updatedAt, updatedBy FROM policy WHERE id = 1")
+        return VersionedPolicy(
+            policy: policy, version: row?["version"] ?? 0, updatedAt: row?["updatedAt"],
+            updatedBy: (row?["updatedBy"] as String?).flatMap { OperatorID($0) })
+    }
+
+    /// Applies a JSON merge patch (RFC 7396) to the policy, checks the result, stores it and audits the
+    /// change. Unknown keys and values outside the bounds are refused; nothing is stored then. With
+    /// `expectedVersion`, a policy saved by someone else since that version is refused as stale.
+    public func patchPolicy(
+        _ patch: JSONValue, by actor: OperatorIdentity, expectedVersion: Int?
+    ) async throws -> VersionedPolicy {
+        return try await write { db in
+            let current = try loadVersionedPolicy(db)
+            if let expectedVersion, expectedVersion != current.version {
+                throw EnrollmentError.policyChanged(currentVersion: current.version)
+            }
+            let updated = try current.policy.applying(mergePatch: patch)
+            let saved = VersionedPolicy(
+                policy: updated, version: current.version + 1, updatedAt: world.now(), updatedBy: actor.id)
+            try PolicyRecord(
+                id: 1, document: encodeJSON(updated), updatedAt: world.now(), updatedBy: actor.id.rawValue,
+                version: saved.version
+            ).save(db)
+            try appendAudit(
+                db, .policyChanged, session: nil, actor: actor.id.rawValue,
+                data: ["patch": patch, "version": .number(Double(saved.version))])
+            return saved
         }
-        let path = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-        return path.isEmpty ? "body" : path
     }
 }

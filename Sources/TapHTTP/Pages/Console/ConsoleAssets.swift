@@ -163,6 +163,12 @@ enum ConsoleAssets {
                 const credential = await navigator.credentials.get({
                   publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey) });
                 await call("/console/step-up", credential.toJSON());
+                // A page that holds a change to save (a policy preview) stays, so the change is not lost.
+                if (stepUp.dataset.stay) {
+                  show("done", "Confirmed. Now save.");
+                  stepUp.hidden = true;
+                  return;
+                }
                 show("done", "Confirmed.");
                 window.location.reload();
               } catch (error) {

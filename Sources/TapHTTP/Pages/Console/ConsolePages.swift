@@ -17,7 +17,16 @@ enum ConsolePages {
         var mayIssue: Bool { Role(rawValue: role).map(Set<Role>.issuers.contains) ?? false }
         var mayApprove: Bool { Role(rawValue: role).map(Set<Role>.approvers.contains) ?? false }
         var mayImport: Bool { Role(rawValue: role).map(Set<Role>.batchIssuers.contains) ?? false }
+        /// Admins change policy, people, machines, webhooks and keys; auditors read all of it.
+        var mayAdminister: Bool { role == Role.admin.rawValue }
+        var mayAudit: Bool { role == Role.admin.rawValue || role == Role.auditor.rawValue }
     }
+
+    /// The admin pages, for admins and auditors.
+    static let adminLinks = [
+        ("/console/policy", "Policy"), ("/console/people", "People"), ("/console/webhooks", "Webhooks"),
+        ("/console/keys", "Keys"), ("/console/audit", "Audit"), ("/console/service", "Service"),
+    ].map { " <a href=\"\($0.0)\">\($0.1)</a>" }.joined()
 
     static func layout(title: String, person: Person?, main: String) -> String {
         let header: String
@@ -29,6 +38,7 @@ enum ConsolePages {
                 <nav aria-label="Console">\(person.mayIssue ? "<a href=\"/console/new\">New pass</a> " : "")\
                 <a href="/console/find">Find</a>\(person.mayApprove ? " <a href=\"/console/approvals\">Approvals</a>" : "")\
                 \(person.mayImport ? " <a href=\"/console/bench\">Bench</a>" : "")\
+                \(person.mayAudit ? Self.adminLinks : "")\
                 </nav>
                 <a class="who" href="/console/passkeys" title="Your passkeys">\
                 \(HTMLText.escape(person.name)) · \(HTMLText.escape(person.role)) · \(scope)</a>
@@ -177,7 +187,8 @@ enum ConsolePages {
     // MARK: Pieces
 
     /// Asks for a fresh proof (a passkey touch, or a new round with the organisation's sign-in) before `what`.
-    static func stepUpSection(what: String, singleSignOn: String?) -> String {
+    /// `stay`: the page holds a change not yet saved (a policy preview), so a passkey proof does not reload it.
+    static func stepUpSection(what: String, singleSignOn: String?, stay: Bool = false) -> String {
         let sso = singleSignOn.map {
             "<p><a class=\"button\" href=\"/console/sso?fresh=1\">Confirm with \(HTMLText.escape($0))</a></p>"
         }
@@ -185,7 +196,7 @@ enum ConsolePages {
             <section class="step-up" aria-labelledby="step-up-title">
             <h2 id="step-up-title">Confirm it is you</h2>
             <p>\(HTMLText.escape(what)) asks for your passkey again when you last used it more than a few minutes ago.</p>
-            <button id="step-up" type="button" class="primary">Confirm with my passkey</button>
+            <button id="step-up" type="button" class="primary"\(stay ? " data-stay=\"1\"" : "")>Confirm with my passkey</button>
             \(sso ?? "")
             <div id="status" role="status" aria-live="polite"></div>
             </section>
