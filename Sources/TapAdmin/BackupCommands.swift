@@ -32,6 +32,7 @@ struct BackupCommand: AsyncParsableCommand {
             printError("the backup at \(to) failed its integrity check; do not rely on it")
             throw ExitCode(1)
         }
+        dataDirectory.noteBackup(at: Date())
         print("backup written to \(to) (integrity ok, mode 0600)")
         if includeSecret {
             print(

@@ -88,7 +88,8 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await runServer(
                 configuration: configuration, store: store, keyring: store.keyring, world: .live, logger: logger,
-                entra: entra, singleSignOn: singleSignOn, additionalServices: [keeper],
+                entra: entra, singleSignOn: singleSignOn,
+                facts: ServiceFacts(dataDirectory: dataDirectory, entra: settings.entra), additionalServices: [keeper],
                 onServerRunning: { port in serverLogger.notice("listening on http://\(configuration.host):\(port)") })
         } catch {
             try? await http?.shutdown()

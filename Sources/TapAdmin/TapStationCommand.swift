@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
 import TapCore
+import TapHTTP
 
 /// `tapstation`: the service and its local administration.
 public struct TapStationCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tapstation",
         abstract: "Temporary access passes for device enrollment and FIDO2 key registration.",
+        version: ServiceFacts.tapStationVersion,
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OperatorCommand.self, AuditCommand.self, BackupCommand.self,
             RestoreCommand.self, SecretCommand.self, SessionCommand.self, UserCommand.self, WebAuthnCommand.self,

@@ -97,6 +97,8 @@ struct AppServices: Sendable {
     let singleSignOn: OpenIDProvider?
     /// People's roles whose bearer tokens the policy switched off.
     let consoleOnlyRoles: ConsoleOnlyRoles
+    /// The installation beyond the store, for the service page and the chain check.
+    let facts: ServiceFacts
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
@@ -105,7 +107,7 @@ public func buildRouter(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World,
     refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil,
     metrics: ServiceMetrics = ServiceMetrics(),
-    authority: (any PassAuthority)? = nil, singleSignOn: OpenIDProvider? = nil
+    authority: (any PassAuthority)? = nil, singleSignOn: OpenIDProvider? = nil, facts: ServiceFacts = ServiceFacts()
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
     let authority = authority ?? LocalPassAuthority(store: store)
     let services = AppServices(
@@ -114,7 +116,7 @@ public func buildRouter(
         metrics: metrics, authority: authority,
         streams: EventStreamRegistry(
             perOperator: configuration.maximumEventStreamsPerOperator, total: configuration.maximumEventStreams),
-        singleSignOn: singleSignOn, consoleOnlyRoles: ConsoleOnlyRoles(store: store))
+        singleSignOn: singleSignOn, consoleOnlyRoles: ConsoleOnlyRoles(store: store), facts: facts)
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable(
         router: router, authenticator: services.authenticator, refusals: refusals, metrics: metrics,
@@ -146,6 +148,7 @@ public func buildRouter(
     ConsoleApprovalsController(services: services).register(table)
     ConsoleUsersController(services: services).register(table)
     ConsolePolicyController(services: services).register(table)
+    ConsoleAuditController(services: services).register(table)
     ConsolePasskeysController(services: services).register(table)
     ConsoleBenchController(services: services).register(table)
     ConsoleSingleSignOnController(services: services).register(table)
@@ -156,8 +159,8 @@ public func buildRouter(
 /// to run as one service group.
 public func buildApplication(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World, logger: Logger,
-    entra: EntraServices? = nil, singleSignOn: OpenIDProvider? = nil, additionalServices: [any Service] = [],
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    entra: EntraServices? = nil, singleSignOn: OpenIDProvider? = nil, facts: ServiceFacts = ServiceFacts(),
+    additionalServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
     let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
@@ -165,7 +168,7 @@ public func buildApplication(
     let (router, _) = buildRouter(
         configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals,
         throttle: throttle,
-        metrics: metrics, authority: entra?.authority, singleSignOn: singleSignOn)
+        metrics: metrics, authority: entra?.authority, singleSignOn: singleSignOn, facts: facts)
     var app = Application(
         router: router,
         server: httpServer(configuration),

@@ -9,11 +9,12 @@ import TapStorage
 /// shuts down gracefully: what `tapstation serve` needs, so that only this module knows Hummingbird.
 public func runServer(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World, logger: Logger,
-    entra: EntraServices? = nil, singleSignOn: OpenIDProvider? = nil, additionalServices: [any Service] = [],
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    entra: EntraServices? = nil, singleSignOn: OpenIDProvider? = nil, facts: ServiceFacts = ServiceFacts(),
+    additionalServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
     let app = buildApplication(
         configuration: configuration, store: store, keyring: keyring, world: world, logger: logger, entra: entra,
-        singleSignOn: singleSignOn, additionalServices: additionalServices, onServerRunning: onServerRunning)
+        singleSignOn: singleSignOn, facts: facts, additionalServices: additionalServices,
+        onServerRunning: onServerRunning)
     try await app.runService()
 }

@@ -72,6 +72,10 @@ struct AuthorizationMatrixTests {
         "POST /console/users/{userPrincipalName}/revoke": .consoleOrigin,
         "POST /console/users/{userPrincipalName}/lock": .consoleOrigin,
         "POST /console/users/{userPrincipalName}/unlock": .consoleOrigin,
+        "GET /console/policy": .anyone, "POST /console/policy/preview": .consoleOrigin,
+        "POST /console/policy/save": .consoleOrigin, "GET /console/audit": .anyone,
+        "GET /console/audit/sessions/{id}": .anyone, "POST /console/audit/verify": .consoleOrigin,
+        "GET /console/audit/export": .anyone,
         // Open to anyone; without a configured provider (as here) they answer 404.
         "GET /console/sso": .anyone, "GET /console/sso/callback": .anyone,
         "GET /v1/devices": .operators([.admin, .helpdesk, .bench, .kiosk, .auditor]),

@@ -53,9 +53,12 @@ struct HTTPFixture {
 
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 
-    func application(refusals: RefusalLedger = RefusalLedger()) -> some ApplicationProtocol {
+    func application(
+        refusals: RefusalLedger = RefusalLedger(), facts: ServiceFacts = ServiceFacts()
+    ) -> some ApplicationProtocol {
         let (router, _) = buildRouter(
-            configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals)
+            configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals,
+            facts: facts)
         return Application(
             router: router, server: httpServer(configuration),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))

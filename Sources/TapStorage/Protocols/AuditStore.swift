@@ -38,7 +38,7 @@ public protocol AuditStore: Sendable {
     /// Every audit event after `sequence`, in chain order, a page at a time, for export to a SIEM.
     func auditExport(after sequence: Int64, limit: Int) async throws -> [AuditExportRecord]
 
-    /// Events matching every filter of `query`, newest first, as `viewer` may see them (a site-scoped viewer only
+    /// Events matching every filter of `query`, newest first (or oldest), as `viewer` may see them (a site-scoped viewer only
     /// their site's sessions' events).
     func searchAudit(_ query: AuditQuery, visibleTo viewer: OperatorIdentity) async throws -> Page<AuditEvent>
 }
@@ -55,16 +55,22 @@ public struct AuditQuery: Sendable, Equatable {
     public var site: SiteName?
     public var since: Date?
     public var until: Date?
-    /// Only events older than this sequence: the next page's cursor.
+    /// Only events older than this sequence: the next page's cursor, newest first.
     public var before: Int64?
+    /// Only events newer than this sequence: the next page's cursor, oldest first (an export).
+    public var after: Int64?
+    /// Oldest first instead of newest first.
+    public var oldestFirst: Bool
     public var limit: Int
 
     /// Makes a query; no filter is every event, newest first.
     public init(
         type: AuditEventType? = nil, sessionID: SessionID? = nil, userPrincipalName: UserPrincipalName? = nil,
         actor: String? = nil, site: SiteName? = nil, since: Date? = nil, until: Date? = nil, before: Int64? = nil,
-        limit: Int = 50
+        after: Int64? = nil, oldestFirst: Bool = false, limit: Int = 50
     ) {
+        self.after = after
+        self.oldestFirst = oldestFirst
         self.type = type
         self.sessionID = sessionID
         self.userPrincipalName = userPrincipalName

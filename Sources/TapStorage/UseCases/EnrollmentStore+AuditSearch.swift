@@ -3,7 +3,7 @@ import GRDB
 import TapCore
 
 extension EnrollmentStore {
-    /// Audit events matching every filter of `query`, newest first, below the cursor `query.before`.
+    /// Audit events matching every filter of `query`, newest first (or oldest first), past its cursor.
     ///
     /// Each filter has an index to walk newest first: by type `(type, seq)`, by operator `(actor, seq)`, by session
     /// `(sessionId, seq)`; a user is the union of their sessions' events; a site is checked per event, so the
@@ -46,9 +46,14 @@ extension EnrollmentStore {
                 conditions.append("seq < ?")
                 arguments += [before]
             }
+            if let after = query.after {
+                conditions.append("seq > ?")
+                arguments += [after]
+            }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let records = try AuditEventRecord.fetchAll(
-                db, sql: "SELECT * FROM auditEvent \(filter) ORDER BY seq DESC LIMIT ?",
+                db,
+                sql: "SELECT * FROM auditEvent \(filter) ORDER BY seq \(query.oldestFirst ? "ASC" : "DESC") LIMIT ?",
                 arguments: arguments + [query.limit + 1])
             let events = try records.prefix(query.limit).map { try $0.domain() }
             let next = records.count > query.limit ? events.last.map { String($0.sequence) } : nil

@@ -68,6 +68,13 @@ struct AdminConformanceTests {
         let rest = try await fixture.store.searchAudit(
             AuditQuery(type: .sessionCreated, before: cursor, limit: 2), visibleTo: fixture.admin)
         #expect(rest.items.map(\.sessionID) == [atBench.session.id] && rest.nextCursor == nil)
+        let oldest = try await fixture.store.searchAudit(
+            AuditQuery(type: .sessionCreated, oldestFirst: true, limit: 2), visibleTo: fixture.admin)
+        #expect(oldest.items.map(\.sessionID) == [atBench.session.id, elsewhere.session.id])
+        let after = try await fixture.store.searchAudit(
+            AuditQuery(type: .sessionCreated, after: oldest.items.last?.sequence, oldestFirst: true),
+            visibleTo: fixture.admin)
+        #expect(after.items.map(\.sessionID) == [third.session.id])
 
         // A viewer of site bench-1 asking for another site, or for everything, still gets bench-1's events.
         let siteAuditor = try await fixture.machine(.auditor)

@@ -1,0 +1,48 @@
+import Foundation
+import TapCore
+import TapGraph
+import TapHTTP
+
+/// The facts the console's service page shows, read from the data directory and the Entra settings.
+extension ServiceFacts {
+    /// TapStation's version, as `tapstation --version` says it.
+    static let tapStationVersion = "0.9.0"
+
+    init(dataDirectory: DataDirectory, entra: EntraSettings?) {
+        var authority = [Fact("Mode", "local: TapStation mints the passes")]
+        if let entra {
+            authority = [
+                Fact("Mode", "Entra: passes are Entra ID Temporary Access Passes, made through Microsoft Graph"),
+                Fact("Tenant", entra.graph.tenant), Fact("Credential", entra.graph.credential.description),
+                Fact("Completion", entra.rule.rawValue),
+            ]
+            if case .certificate(_, let certificate) = entra.graph.credential, let end = certificate.notAfter {
+                authority.append(Fact("Certificate expires", UTCTime.text(end)))
+            }
+        }
+        self.init(
+            version: Self.tapStationVersion, auditAnchor: { try dataDirectory.readAuditAnchor() },
+            storageFiles: {
+                [dataDirectory.databasePath, dataDirectory.databasePath + "-wal"].map { path in
+                    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber) ?? 0
+                    return Fact((path as NSString).lastPathComponent, "\(size.int64Value) bytes")
+                }
+            },
+            lastBackup: { dataDirectory.readLastBackup() }, passAuthority: authority)
+    }
+}
+
+extension DataDirectory {
+    /// Where `tapstation backup` notes when it last wrote a good backup (a UTC time on one line).
+    var lastBackupPath: String { (path as NSString).appendingPathComponent("last-backup") }
+
+    func readLastBackup() -> Date? {
+        guard let text = try? String(contentsOfFile: lastBackupPath, encoding: .utf8) else { return nil }
+        return UTCTime.parse(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Best effort: a backup that was written is not undone because the note could not be.
+    func noteBackup(at time: Date) {
+        try? (UTCTime.text(time) + "\n").write(toFile: lastBackupPath, atomically: true, encoding: .utf8)
+    }
+}
