@@ -210,6 +210,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case sessionAbandoned = "session.abandoned"
     case operatorCreated = "operator.created"
     case operatorRevoked = "operator.revoked"
+    case operatorRoleChanged = "operator.roleChanged"
     case policyChanged = "policy.changed"
     case secretRotated = "secret.rotated"
     case issuanceLocked = "issuance.locked"
@@ -219,6 +220,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case keyDeleted = "key.deleted"
     case webhookCreated = "webhook.created"
     case webhookDeleted = "webhook.deleted"
+    case webhookTested = "webhook.tested"
+    case webhookDeliveryRetried = "webhook.deliveryRetried"
     case sessionsPurged = "sessions.purged"
     /// A person invited to the console: an operator with no working token and a one-time invitation code.
     case operatorInvited = "operator.invited"
@@ -244,7 +247,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
             .sessionAbandoned:
             true
-        case .operatorCreated, .operatorRevoked, .policyChanged, .secretRotated, .issuanceLocked, .issuanceUnlocked,
+        case .operatorCreated, .operatorRevoked, .operatorRoleChanged, .policyChanged, .secretRotated, .issuanceLocked,
+            .issuanceUnlocked, .webhookTested, .webhookDeliveryRetried,
             .operatorRotated, .requestRefused, .keyDeleted, .webhookCreated, .webhookDeleted, .sessionsPurged,
             .operatorInvited, .operatorPasskeyRegistered, .operatorPasskeyRemoved, .operatorPasskeysReset,
             .consoleSignedIn, .consoleSignedOut, .consoleSignInRefused:

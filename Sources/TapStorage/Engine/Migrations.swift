@@ -352,11 +352,18 @@ enum Migrations {
             // The policy's version: one more at each save, so that the second of two admins editing at once is
             // refused as stale instead of silently undoing the first (issue 24). The console's audit search walks
             // these indexes newest first, by operator and by type; by user it goes through that user's sessions.
+            // An operator's last use (time and address) is noted in memory per request and written at each
+            // sweep, so the people page can show which tokens are still used without a write per request.
             try db.execute(
                 sql: """
                     ALTER TABLE policy ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
                     CREATE INDEX auditEvent_actor ON auditEvent(actor, seq);
                     CREATE INDEX auditEvent_type ON auditEvent(type, seq);
+                    CREATE TABLE operatorUse (
+                        operatorId TEXT PRIMARY KEY NOT NULL REFERENCES operator(id),
+                        lastUsedAt DATETIME NOT NULL,
+                        lastUsedFrom TEXT NOT NULL
+                    );
                     """)
         }
         return migrator

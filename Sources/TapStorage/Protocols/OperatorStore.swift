@@ -32,4 +32,31 @@ public protocol OperatorStore: Sendable {
 
     /// Number of operators that are neither revoked nor expired.
     func activeOperatorCount() async throws -> Int
+
+    /// Gives a person another role or site (`operator.roleChanged`); ends their console sessions.
+    func changeOperatorRole(
+        _ id: OperatorID, to role: Role, site: SiteName?, by actor: OperatorIdentity
+    ) async throws
+        -> Operator
+
+    /// Writes the last uses noted since the previous call (the newest wins).
+    func recordOperatorUses(_ uses: [OperatorUse]) async throws
+
+    /// Each operator's last use.
+    func operatorUses() async throws -> [OperatorID: OperatorUse]
+}
+
+/// When and from which address an operator last used their token or console session.
+public struct OperatorUse: Sendable, Equatable {
+    public var operatorID: OperatorID
+    public var at: Date
+    /// The client address as the service resolved it (behind a proxy: the forwarded one it trusts).
+    public var from: String
+
+    /// Makes a use.
+    public init(operatorID: OperatorID, at: Date, from: String) {
+        self.operatorID = operatorID
+        self.at = at
+        self.from = from
+    }
 }

@@ -43,4 +43,15 @@ public protocol WebhookStore: Sendable {
 
     /// Deliveries waiting to be sent.
     func webhookBacklog() async throws -> Int
+
+    /// Queues a `webhook.tested` event for one webhook (of `site`, when given); answers the delivery's id.
+    func queueTestDelivery(
+        to id: WebhookID, site: SiteName?, by actor: OperatorIdentity
+    ) async throws
+        -> WebhookDeliveryID
+
+    /// Sends a dead-lettered delivery of `webhook` again (`webhook.deliveryRetried`).
+    func retryWebhookDelivery(
+        _ id: WebhookDeliveryID, of webhook: WebhookID, site: SiteName?, by actor: OperatorIdentity
+    ) async throws -> WebhookDelivery
 }

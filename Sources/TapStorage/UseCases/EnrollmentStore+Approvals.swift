@@ -174,9 +174,13 @@ extension EnrollmentStore {
         return try await pool.read { db in
             let rows = try Row.fetchAll(
                 db,
+                // Per operator, two range counts on the covering index (issuedBy, createdAt): a grouped scan of
+                // the day's passes read every pass ever issued at a million (the planner took the issuer index).
                 sql: """
-                    SELECT issuedBy, SUM(createdAt > ?) AS lastHour, COUNT(*) AS lastDay FROM pass
-                    WHERE createdAt > ? AND issuedBy IS NOT NULL GROUP BY issuedBy
+                    SELECT id AS issuedBy,
+                        (SELECT COUNT(*) FROM pass WHERE issuedBy = operator.id AND createdAt > ?) AS lastHour,
+                        (SELECT COUNT(*) FROM pass WHERE issuedBy = operator.id AND createdAt > ?) AS lastDay
+                    FROM operator
                     """,
                 arguments: [now.addingTimeInterval(-3600), now.addingTimeInterval(-86_400)])
             var counts: [OperatorID: (lastHour: Int, lastDay: Int)] = [:]

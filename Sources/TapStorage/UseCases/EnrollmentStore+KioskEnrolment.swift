@@ -38,7 +38,7 @@ extension EnrollmentStore {
             throw EnrollmentError.invalidRequest(field: "withEnrolmentCode", reason: "is only for kiosk tokens")
         }
         let name = try checkNewOperator(request)
-        return try await pool.write { db in
+        return try await write { db in
             let now = world.currentSecond()
             let code = PassCode.generate(length: Self.enrolmentCodeLength, randomBytes: world.randomBytes)
             guard let codeDigest = enrolmentCodeDigest(code.normalized, version: nil) else {

@@ -68,7 +68,7 @@ extension EnrollmentStore {
         _ request: NewOperator, by creator: OperatorIdentity?
     ) async throws -> (Operator, BearerToken) {
         let trimmedName = try checkNewOperator(request)
-        return try await pool.write { db in
+        return try await write { db in
             let now = world.currentSecond()
             let (record, token) = try insertOperator(
                 request, name: trimmedName, createdBy: creator?.id, now: now, db)
@@ -158,7 +158,7 @@ extension EnrollmentStore {
     /// Revokes an operator's token. Revoking yourself, or the last admin that can still act, is refused.
     public func revokeOperator(_ id: OperatorID, by actor: OperatorIdentity) async throws -> Operator {
         guard id != actor.id else { throw EnrollmentError.conflict("you cannot revoke your own token") }
-        let revoked = try await pool.write { db in
+        let revoked = try await write { db in
             let now = world.currentSecond()
             guard var record = try OperatorRecord.find(db, id.rawValue) else {
                 throw EnrollmentError.notFound("operator")
@@ -195,7 +195,7 @@ extension EnrollmentStore {
                 keyring.tokenDigest(token, version: version).map { (version, Data($0)) }
             }
         }
-        let rotated = try await pool.write { db in
+        let rotated = try await write { db in
             let now = world.currentSecond()
             if let presentedDigests {
                 // Checked in the rotation's own transaction: two rotations racing cannot both pass it.

@@ -48,10 +48,11 @@ extension EnrollmentStore {
     ) async throws -> VersionedPolicy {
         return try await write { db in
             let current = try loadVersionedPolicy(db)
+            // An invalid patch is named as such first: it would be refused against any version.
+            let updated = try current.policy.applying(mergePatch: patch)
             if let expectedVersion, expectedVersion != current.version {
                 throw EnrollmentError.policyChanged(currentVersion: current.version)
             }
-            let updated = try current.policy.applying(mergePatch: patch)
             let saved = VersionedPolicy(
                 policy: updated, version: current.version + 1, updatedAt: world.now(), updatedBy: actor.id)
             try PolicyRecord(

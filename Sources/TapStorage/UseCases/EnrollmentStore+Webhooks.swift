@@ -223,7 +223,7 @@ extension EnrollmentStore {
         }
     }
 
-    private static func delivery(_ row: Row) throws -> WebhookDelivery {
+    static func delivery(_ row: Row) throws -> WebhookDelivery {
         WebhookDelivery(
             id: try parse(WebhookDeliveryID(row["id"] as String), "webhookDelivery.id"),
             webhookID: try parse(WebhookID(row["webhookId"] as String), "webhookDelivery.webhookId"),
