@@ -55,6 +55,18 @@ public struct RotateTokenRequest: Codable, Sendable {
     public init(graceMinutes: Int? = nil) { self.graceMinutes = graceMinutes }
 }
 
+/// `PUT /v1/operators/{id}/role`: the role and site a person has from now on (no site: every site).
+public struct OperatorRoleRequest: Codable, Sendable {
+    public var role: Role
+    public var site: SiteName?
+
+    /// Makes a request.
+    public init(role: Role, site: SiteName? = nil) {
+        self.role = role
+        self.site = site
+    }
+}
+
 /// `POST /v1/operators`.
 public struct CreateOperatorRequest: Codable, Sendable {
     public var name: String

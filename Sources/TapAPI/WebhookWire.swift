@@ -125,6 +125,14 @@ public struct WebhookDeliveryView: Codable, Sendable, Equatable {
     }
 }
 
+/// `POST /v1/webhooks/{id}/test`: the delivery that will carry the test event.
+public struct WebhookTestQueued: Codable, Sendable, Equatable {
+    public var deliveryId: String
+
+    /// Makes an answer.
+    public init(deliveryId: String) { self.deliveryId = deliveryId }
+}
+
 /// `GET /v1/webhooks/{id}/deliveries`.
 public struct WebhookDeliveryList: Codable, Sendable, Equatable {
     public var items: [WebhookDeliveryView]

@@ -76,7 +76,7 @@ extension Policy {
         if let roles = consoleOnlyRoles, !Set(roles).isSubset(of: Self.rolesThatMayBeConsoleOnly) {
             return PolicyViolation(
                 field: "consoleOnlyRoles",
-                bound: "helpdesk or auditor (admins keep their tokens until the console has the admin pages)")
+                bound: "admin, helpdesk or auditor (people's roles; machines always use tokens)")
         }
         if let violation = Self.validateComplete(defaults, path: "defaults") { return violation }
         for (siteKey, scenarios) in overrides.sorted(by: { $0.key < $1.key }) {

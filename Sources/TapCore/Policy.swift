@@ -154,9 +154,9 @@ public struct Policy: Sendable, Equatable, Codable {
         self.consoleOnlyRoles = consoleOnlyRoles
     }
 
-    /// The roles ``consoleOnlyRoles`` may name. Not `admin` yet: until the console has the admin pages (policy,
-    /// operators, webhooks), an admin without a token could not switch this back or do an admin's work.
-    public static let rolesThatMayBeConsoleOnly: Set<Role> = [.helpdesk, .auditor]
+    /// The roles ``consoleOnlyRoles`` may name: the people's. Admins only from the console itself (the API
+    /// refuses a bearer token that tries), so that an admin who can sign in there exists when theirs go.
+    public static let rolesThatMayBeConsoleOnly: Set<Role> = [.admin, .helpdesk, .auditor]
 
     /// The policy a new installation starts with.
     public static let standard = Policy(

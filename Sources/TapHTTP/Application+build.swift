@@ -99,6 +99,8 @@ struct AppServices: Sendable {
     let consoleOnlyRoles: ConsoleOnlyRoles
     /// The installation beyond the store, for the service page and the chain check.
     let facts: ServiceFacts
+    /// Each operator's latest use, until the sweeper writes it.
+    let uses: OperatorUseLedger
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
@@ -107,7 +109,8 @@ public func buildRouter(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World,
     refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil,
     metrics: ServiceMetrics = ServiceMetrics(),
-    authority: (any PassAuthority)? = nil, singleSignOn: OpenIDProvider? = nil, facts: ServiceFacts = ServiceFacts()
+    authority: (any PassAuthority)? = nil, singleSignOn: OpenIDProvider? = nil, facts: ServiceFacts = ServiceFacts(),
+    uses: OperatorUseLedger = OperatorUseLedger()
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
     let authority = authority ?? LocalPassAuthority(store: store)
     let services = AppServices(
@@ -116,11 +119,12 @@ public func buildRouter(
         metrics: metrics, authority: authority,
         streams: EventStreamRegistry(
             perOperator: configuration.maximumEventStreamsPerOperator, total: configuration.maximumEventStreams),
-        singleSignOn: singleSignOn, consoleOnlyRoles: ConsoleOnlyRoles(store: store), facts: facts)
+        singleSignOn: singleSignOn, consoleOnlyRoles: ConsoleOnlyRoles(store: store), facts: facts,
+        uses: uses)
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable(
         router: router, authenticator: services.authenticator, refusals: refusals, metrics: metrics,
-        passAuthority: authority.mode)
+        passAuthority: authority.mode, uses: uses, now: world.now)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: table))
     router.add(middleware: ConsoleChannelMiddleware())
@@ -148,6 +152,10 @@ public func buildRouter(
     ConsoleApprovalsController(services: services).register(table)
     ConsoleUsersController(services: services).register(table)
     ConsolePolicyController(services: services).register(table)
+    ConsolePeopleController(services: services).register(table)
+    ConsoleWebhooksController(services: services).register(table)
+    ConsoleKeysController(services: services).register(table)
+    ConsoleServiceController(services: services).register(table)
     ConsoleAuditController(services: services).register(table)
     ConsolePasskeysController(services: services).register(table)
     ConsoleBenchController(services: services).register(table)
@@ -165,10 +173,13 @@ public func buildApplication(
     let refusals = RefusalLedger()
     let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
     let metrics = ServiceMetrics()
+    let uses = OperatorUseLedger()
+    var facts = facts
+    if let rounds = entra?.rounds { facts.lastGraphRound = { rounds.last } }
     let (router, _) = buildRouter(
         configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals,
         throttle: throttle,
-        metrics: metrics, authority: entra?.authority, singleSignOn: singleSignOn, facts: facts)
+        metrics: metrics, authority: entra?.authority, singleSignOn: singleSignOn, facts: facts, uses: uses)
     var app = Application(
         router: router,
         server: httpServer(configuration),
@@ -180,7 +191,7 @@ public func buildApplication(
     app.addServices(
         ExpirySweeper(
             store: store, refusals: refusals, throttle: throttle, interval: configuration.sweepInterval, logger: logger,
-            metrics: metrics, retentionDays: configuration.retentionDays),
+            metrics: metrics, retentionDays: configuration.retentionDays, uses: uses),
         WebhookSender(store: store, keyring: keyring, world: world, settings: configuration.webhooks, logger: logger))
     if let entra {
         app.addServices(EntraWatcherService(entra: entra, logger: logger))

@@ -25,12 +25,13 @@ struct ConsoleWorkTests {
     }
 
     static func signIn(
-        _ client: some TestClientProtocol, _ fixture: HTTPFixture, upn: String, role: Role = .helpdesk
+        _ client: some TestClientProtocol, _ fixture: HTTPFixture, upn: String, role: Role = .helpdesk,
+        site: SiteName? = nil
     ) async throws -> Person {
         let key = SoftAuthenticator()
         let invitation = try await fixture.store.invitePerson(
-            NewOperator(name: upn, role: role, userPrincipalName: UserPrincipalName(upn)), codeLifetime: 3600,
-            by: nil)
+            NewOperator(name: upn, role: role, site: site, userPrincipalName: UserPrincipalName(upn)),
+            codeLifetime: 3600, by: nil)
         let registered = try await registerPasskey(client, code: invitation.code, key: key)
         #expect(registered.status == .ok)
         let cookie = try ConsoleSignInTests.cookie(registered)

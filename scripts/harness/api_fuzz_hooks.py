@@ -33,6 +33,8 @@ STATE_DEPENDENT = {
     (422, "idempotency_conflict"),
     # The user was locked out of issuance by PUT /v1/users/{userPrincipalName}/issuance-lock.
     (423, "issuance_locked"),
+    # An `If-Match` naming a policy version other than the one in force (PATCH /v1/policy).
+    (412, "policy_changed"),
 }
 STATE_DEPENDENT_400 = {
     # The preset is not one the live policy has (presets are added and removed with PATCH /v1/policy).

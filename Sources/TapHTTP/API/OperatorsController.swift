@@ -18,6 +18,20 @@ struct OperatorsController {
         routes.add(.post, "/v1/operators/{id}/rotate", .operators([.admin]), handler: rotate)
         routes.add(.post, "/v1/operators/invitations", .operators([.admin]), handler: invite)
         routes.add(.post, "/v1/operators/{id}/passkeys/reset", .operators([.admin]), handler: resetPasskeys)
+        routes.add(.put, "/v1/operators/{id}/role", .operators([.admin]), handler: changeRole)
+    }
+
+    /// Gives a person another role or site; their console sessions and event streams end at once.
+    @Sendable func changeRole(
+        _ request: Request, _ context: TapRequestContext, _ caller: Caller
+    ) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        let id = try await targetOperator(context, visibleTo: actor)
+        let (body, _) = try await JSONBody.decode(
+            OperatorRoleRequest.self, from: request, limits: services.configuration)
+        let changed = try await services.store.changeOperatorRole(id, to: body.role, site: body.site, by: actor)
+        services.streams.endStreams(of: id)
+        return try JSONBody.response(OperatorView(changed))
     }
 
     /// Invites a person to the console: an operator with no token, and a one-time code shown only here.

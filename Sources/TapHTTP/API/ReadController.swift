@@ -57,16 +57,25 @@ struct ReadController {
     /// The policy's version as an entity tag: `"7"`.
     static func policyETag(_ version: Int) -> String { "\"\(version)\"" }
 
-    /// The version an `If-Match` header asks for: `nil` for none or `*`; a tag that is no version of ours
-    /// (weak, or not a number) stands for a version that never matches, so the patch is refused as stale.
-    static func expectedPolicyVersion(_ request: Request) -> Int? {
+    /// The version an `If-Match` header asks for: `nil` for none or `*`; a well-formed tag that is no version of
+    /// ours (weak, or not a number) stands for a version that never matches, so the patch is refused as stale.
+    /// A header that is not an entity tag, or is longer than any we send, is a bad request instead.
+    static func expectedPolicyVersion(_ request: Request) throws -> Int? {
         guard let header = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), header != "*" else {
             return nil
         }
-        guard header.count >= 3, header.hasPrefix("\""), header.hasSuffix("\""),
-            let version = Int(header.dropFirst().dropLast())
-        else { return -1 }
-        return version
+        guard header.utf8.count <= 64 else {
+            throw APIError.invalidRequest("If-Match is longer than an entity tag (64 characters)", field: "If-Match")
+        }
+        let tag = header.hasPrefix("W/") ? String(header.dropFirst(2)) : header
+        let opaque = tag.utf8.dropFirst().dropLast()
+        guard tag.utf8.count >= 2, tag.hasPrefix("\""), tag.hasSuffix("\""),
+            opaque.allSatisfy({ $0 == 0x21 || (0x23...0x7E).contains($0) })
+        else {
+            throw APIError.invalidRequest(
+                "If-Match must be the policy's ETag as read (\"7\", with the quotes) or *", field: "If-Match")
+        }
+        return header.hasPrefix("W/") ? -1 : Int(tag.dropFirst().dropLast()) ?? -1
     }
 
     @Sendable func patchPolicy(
@@ -75,8 +84,18 @@ struct ReadController {
         let actor = try caller.operatorIdentity
         if actor.site != nil { throw APIError.forbidden("only a global admin may change the policy") }
         let (patch, _) = try await JSONBody.decode(JSONValue.self, from: request, limits: services.configuration)
+        // Switching admins' tokens off with an admin token would leave no proof that any admin can still sign in
+        // to the console; from the console, the admin doing it is that proof.
+        let current = try await services.store.policy()
+        let proposed = try current.applying(mergePatch: patch)
+        if proposed.consoleOnlyRoles?.contains(.admin) == true, current.consoleOnlyRoles?.contains(.admin) != true {
+            throw APIError(
+                status: .conflict, code: .conflict,
+                detail: "admins' tokens are switched off from the console's policy page, signed in as an admin",
+                field: "consoleOnlyRoles")
+        }
         let patched = try await services.store.patchPolicy(
-            patch, by: actor, expectedVersion: Self.expectedPolicyVersion(request))
+            patch, by: actor, expectedVersion: try Self.expectedPolicyVersion(request))
         services.consoleOnlyRoles.invalidate()
         return try JSONBody.response(patched.policy, headers: [.eTag: Self.policyETag(patched.version)])
     }

@@ -18,12 +18,22 @@ struct WebhooksController {
         routes.add(.get, "/v1/webhooks/{id}", .operators([.admin]), handler: get)
         routes.add(.delete, "/v1/webhooks/{id}", .operators([.admin]), handler: delete)
         routes.add(.get, "/v1/webhooks/{id}/deliveries", .operators([.admin]), handler: deliveries)
+        routes.add(.post, "/v1/webhooks/{id}/test", .operators([.admin]), handler: test)
+        routes.add(.post, "/v1/webhooks/{id}/deliveries/{deliveryId}/retry", .operators([.admin]), handler: retry)
     }
 
     @Sendable func create(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         let actor = try caller.operatorIdentity
         let (body, _) = try await JSONBody.decode(
             CreateWebhookRequest.self, from: request, limits: services.configuration)
+        let (webhook, shown) = try await create(body, by: actor)
+        return try JSONBody.response(
+            WebhookView(webhook, secret: shown), status: .created, headers: [.location: "/v1/webhooks/\(webhook.id)"])
+    }
+
+    /// Registers a webhook as the API and the console both do; answers it and the secret made for it (`nil` when
+    /// the request brought its own), which is shown once.
+    func create(_ body: CreateWebhookRequest, by actor: OperatorIdentity) async throws -> (Webhook, String?) {
         // A site admin's webhook is its site's, whether it names the site or not; every site's events, or
         // another site's, are not its to send anywhere.
         let site: SiteName?
@@ -59,8 +69,25 @@ struct WebhooksController {
             url: body.url, eventTypes: Array(Set(types)).sorted { $0.rawValue < $1.rawValue },
             description: body.description,
             secret: sealed, site: site, by: actor)
-        return try JSONBody.response(
-            WebhookView(webhook, secret: shown), status: .created, headers: [.location: "/v1/webhooks/\(webhook.id)"])
+        return (webhook, shown)
+    }
+
+    /// Queues a `webhook.tested` event for this webhook alone, sent like any delivery.
+    @Sendable func test(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        let delivery = try await services.store.queueTestDelivery(
+            to: try context.pathID(naming: "webhook"), site: actor.site, by: actor)
+        return try JSONBody.response(WebhookTestQueued(deliveryId: delivery.rawValue), status: .accepted)
+    }
+
+    /// Sends a dead-lettered delivery again, from the start of its back-off.
+    @Sendable func retry(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        let webhookID: WebhookID = try context.pathID(naming: "webhook")
+        guard let deliveryText = context.parameters.get("deliveryId"), let id = WebhookDeliveryID(deliveryText)
+        else { throw APIError.notFound("delivery") }
+        let retried = try await services.store.retryWebhookDelivery(id, of: webhookID, site: actor.site, by: actor)
+        return try JSONBody.response(WebhookDeliveryView(retried))
     }
 
     @Sendable func list(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {

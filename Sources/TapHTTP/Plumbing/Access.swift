@@ -160,12 +160,18 @@ final class RouteTable: @unchecked Sendable {
     let metrics: ServiceMetrics
     /// Who mints passes; in Entra mode the local-only routes answer `not_in_local_mode`.
     let passAuthority: PassAuthorityMode
+    /// Where each operator's latest use is noted, and the clock it is noted by.
+    let uses: OperatorUseLedger
+    let now: @Sendable () -> Date
 
     init(
         router: Router<TapRequestContext>, authenticator: Authenticator, refusals: RefusalLedger,
         metrics: ServiceMetrics,
-        passAuthority: PassAuthorityMode = .local
+        passAuthority: PassAuthorityMode = .local, uses: OperatorUseLedger = OperatorUseLedger(),
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.uses = uses
+        self.now = now
         self.router = router
         self.authenticator = authenticator
         self.refusals = refusals
@@ -193,6 +199,8 @@ final class RouteTable: @unchecked Sendable {
         routes.append(route)
         let authenticator = self.authenticator
         let refusals = self.refusals
+        let uses = self.uses
+        let now = self.now
         let latency = metrics.latencyHistogram(method: method.rawValue, path: path)
         let refusedHere = passAuthority != .local && Self.isLocalModeOnly(path: path, access: access)
         router.on(RouterPath(path), method: method) { request, context in
@@ -204,6 +212,9 @@ final class RouteTable: @unchecked Sendable {
                 if refusedHere { throw APIError.notInLocalMode }
                 caller = try await authenticator.identify(request, access: access)
                 try authenticator.authorize(caller, access: access, context: context)
+                if case .operator(let record) = caller {
+                    uses.note(record.identity.id, at: now(), from: context.clientAddress)
+                }
                 return try await handler(request, context, caller)
             } catch {
                 if let code = Self.refusalCode(error), code != APIError.invalidPass.code {

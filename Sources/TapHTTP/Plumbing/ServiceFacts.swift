@@ -26,6 +26,8 @@ public struct ServiceFacts: Sendable {
     public var lastBackup: @Sendable () -> Date?
     /// The pass authority: local, or Entra with its tenant and credential.
     public var passAuthority: [Fact]
+    /// In Entra mode, the watcher's latest Graph round (when, and how it went).
+    public var lastGraphRound: @Sendable () -> (at: Date, outcome: String)? = { nil }
 
     /// Makes the facts; the defaults know nothing beyond the store.
     public init(

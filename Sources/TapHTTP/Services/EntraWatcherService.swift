@@ -1,4 +1,6 @@
+import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import ServiceLifecycle
 import TapCore
 import TapGraph
@@ -9,6 +11,8 @@ public struct EntraServices: Sendable {
     public let watcher: CompletionWatcher
     /// How often the watcher runs a round, and pending revocations and interrupted creates are retried.
     public let interval: Duration
+    /// When the watcher last asked Graph, and how it went (the console's service page).
+    public let rounds = GraphRoundLog()
 
     /// Groups the authority and its watcher.
     public init(authority: EntraPassAuthority, watcher: CompletionWatcher, interval: Duration) {
@@ -53,6 +57,7 @@ public struct EntraWatcherService: Service {
             while !Task.isCancelled {
                 do {
                     let report = try await entra.watcher.pollOnce()
+                    entra.rounds.note("answered: \(report.completed) completed, \(report.markedInProgress) in progress")
                     if report.completed > 0 || report.markedInProgress > 0 {
                         logger.info(
                             "entra.watch.round",
@@ -64,6 +69,7 @@ public struct EntraWatcherService: Service {
                 } catch is CancellationError {
                     break
                 } catch {
+                    entra.rounds.note("failed (\(type(of: error)))")
                     logger.error("entra.watch.failed", metadata: ["error.type": "\(type(of: error))"])
                 }
                 let confirmed = await entra.authority.retryPendingRevocations()
@@ -75,4 +81,17 @@ public struct EntraWatcherService: Service {
             }
         }
     }
+}
+
+/// The watcher's latest Graph round: when, and in words how it went.
+public final class GraphRoundLog: Sendable {
+    private let latest = NIOLockedValueBox<(Date, String)?>(nil)
+
+    /// Makes an empty log.
+    public init() {}
+
+    func note(_ outcome: String) { latest.withLockedValue { $0 = (Date(), outcome) } }
+
+    /// The latest round, if one ran.
+    public var last: (at: Date, outcome: String)? { latest.withLockedValue { $0 } }
 }

@@ -6,21 +6,24 @@ import TapStorage
 /// Moves sessions forward as time passes and writes the audit events for it. Correctness never depends on
 /// it: every use case derives the state from stored times; this only makes the stored state catch up.
 public struct ExpirySweeper: Service {
-    let store: any MaintenanceStore & AuditStore
+    let store: any MaintenanceStore & AuditStore & OperatorStore
     let refusals: RefusalLedger
     let throttle: RedeemThrottle
     let interval: Duration
     let logger: Logger
     let metrics: ServiceMetrics?
     let retentionDays: Int?
+    let uses: OperatorUseLedger?
 
     /// Makes a sweeper that runs every `interval`; it also writes the refusals counted in `refusals` and
-    /// forgets throttle keys whose window has passed. Each finished sweep is noted in `metrics` (its lag).
+    /// forgets throttle keys whose window has passed, and writes the operators' latest uses noted in `uses`. Each finished sweep is noted in `metrics` (its lag).
     public init(
-        store: any MaintenanceStore & AuditStore, refusals: RefusalLedger, throttle: RedeemThrottle, interval: Duration,
+        store: any MaintenanceStore & AuditStore & OperatorStore, refusals: RefusalLedger, throttle: RedeemThrottle,
+        interval: Duration,
         logger: Logger,
-        metrics: ServiceMetrics? = nil, retentionDays: Int? = nil
+        metrics: ServiceMetrics? = nil, retentionDays: Int? = nil, uses: OperatorUseLedger? = nil
     ) {
+        self.uses = uses
         self.retentionDays = retentionDays
         self.store = store
         self.refusals = refusals
@@ -52,6 +55,7 @@ public struct ExpirySweeper: Service {
                     }
                     let report = try await store.sweep(batchSize: 100)
                     try await store.recordRefusals(await refusals.drain())
+                    if let uses { try await store.recordOperatorUses(uses.drain()) }
                     await throttle.prune()
                     metrics?.sweepFinished()
                     if report != SweepReport() {

@@ -20,7 +20,7 @@ struct ConsoleApprovalsController {
     }
 
     @Sendable func queue(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .approvers, to: "decide approvals")
         return try await page(session, problem: nil, status: .ok)
     }
@@ -30,7 +30,7 @@ struct ConsoleApprovalsController {
     ) async throws
         -> Response
     {
-        guard let (session, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, fields) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .approvers, to: "decide approvals")
         guard gate.isFreshlyProven(session) else {
             return try await page(
@@ -52,7 +52,7 @@ struct ConsoleApprovalsController {
     }
 
     @Sendable func reject(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let (session, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, fields) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .approvers, to: "decide approvals")
         let id = try context.pathID(naming: "session") as SessionID
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespaces) ?? ""

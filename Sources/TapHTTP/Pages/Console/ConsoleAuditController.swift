@@ -28,7 +28,7 @@ struct ConsoleAuditController {
     }
 
     @Sendable func search(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, Self.readers, to: "read the audit log")
         let fields = QueryReader(request).parameters
         var problem: String?
@@ -47,7 +47,7 @@ struct ConsoleAuditController {
     }
 
     @Sendable func trail(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let signedIn = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let signedIn = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(signedIn, Self.readers, to: "read the audit log")
         guard let id = try? context.pathID(naming: "session") as SessionID,
             let session = try await services.store.session(id, visibleTo: signedIn.operator.identity)
@@ -62,7 +62,7 @@ struct ConsoleAuditController {
 
     /// Walks the whole chain (seconds at millions of events), so it is a form post, not a link a crawler follows.
     @Sendable func verify(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let (session, _) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, _) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, Self.readers, to: "verify the audit chain")
         let verification: ConsolePages.ChainCheck
         // An anchor file that cannot be read is a finding of its own, never a check without an anchor.
@@ -83,7 +83,7 @@ struct ConsoleAuditController {
 
     /// The events of a time range, oldest first, one JSON object per line (as `GET /v1/audit` shows them).
     @Sendable func export(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, Self.readers, to: "export the audit log")
         var asked = try Self.query(QueryReader(request).parameters)
         asked.before = nil

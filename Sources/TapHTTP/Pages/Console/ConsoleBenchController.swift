@@ -21,7 +21,7 @@ struct ConsoleBenchController {
     }
 
     @Sendable func form(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .batchIssuers, to: "import a bench's devices")
         return PageResponse.html(
             ConsolePages.bench(person: gate.person(session), csv: "", problems: [], localMode: isLocal), status: .ok)
@@ -30,7 +30,9 @@ struct ConsoleBenchController {
     @Sendable func importFile(
         _ request: Request, _ context: TapRequestContext, _ caller: Caller
     ) async throws -> Response {
-        guard let (session, fields) = try await gate.form(request, limit: services.configuration.maximumBatchBodyBytes)
+        guard
+            let (session, fields) = try await gate.form(
+                request, context, limit: services.configuration.maximumBatchBodyBytes)
         else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .batchIssuers, to: "import a bench's devices")
         guard isLocal else { throw APIError.notInLocalMode }

@@ -14,18 +14,24 @@ struct ConsoleGate {
 
     static let cookieName = "__Host-tapstation_console"
 
-    /// The live console session the request's cookie stands for, if any.
-    func signedIn(_ request: Request) async throws -> ConsoleSession? {
+    /// The live console session the request's cookie stands for, if any; its use is noted for the people page.
+    func signedIn(_ request: Request, _ context: TapRequestContext) async throws -> ConsoleSession? {
         guard let cookie = PageResponse.cookie(Self.cookieName, in: request) else { return nil }
-        return try await services.store.consoleSession(
+        let session = try await services.store.consoleSession(
             cookie: cookie, idleTimeout: services.configuration.console.idleTimeout)
+        if let session {
+            services.uses.note(session.operator.identity.id, at: services.world.now(), from: context.clientAddress)
+        }
+        return session
     }
 
     /// A form posted by a signed-in person from the console's own page, with its fields; `nil` when nobody is
     /// signed in (the caller answers ``signInRedirect``). A wrong origin or CSRF token is a refusal.
-    func form(_ request: Request, limit: Int = 16 * 1024) async throws -> (ConsoleSession, [String: String])? {
+    func form(
+        _ request: Request, _ context: TapRequestContext, limit: Int = 16 * 1024
+    ) async throws -> (ConsoleSession, [String: String])? {
         try checkOrigin(request)
-        guard let session = try await signedIn(request) else { return nil }
+        guard let session = try await signedIn(request, context) else { return nil }
         let bytes = try await JSONBody.bytes(of: request, limit: limit)
         let fields = PageResponse.formFields(String(decoding: bytes, as: UTF8.self))
         try checkCSRF(fields["csrf"], session: session)
@@ -39,9 +45,9 @@ struct ConsoleGate {
 
     /// A JSON request from a signed-in person's page script: the console's origin, and the CSRF token in
     /// `X-CSRF-Token` (from the page's `csrf-token` meta element).
-    func scriptCall(_ request: Request) async throws -> ConsoleSession {
+    func scriptCall(_ request: Request, _ context: TapRequestContext) async throws -> ConsoleSession {
         try checkOrigin(request)
-        let session = try await requireSignedIn(request)
+        let session = try await requireSignedIn(request, context)
         try checkCSRF(request.headers[Self.csrfHeader], session: session)
         return session
     }
@@ -82,8 +88,8 @@ struct ConsoleGate {
     }
 
     /// The live console session, or a refusal that sends a page back to sign-in.
-    func requireSignedIn(_ request: Request) async throws -> ConsoleSession {
-        guard let session = try await signedIn(request) else {
+    func requireSignedIn(_ request: Request, _ context: TapRequestContext) async throws -> ConsoleSession {
+        guard let session = try await signedIn(request, context) else {
             throw APIError(
                 status: .unauthorized, code: .unauthorized, detail: "sign in to the console at /console/sign-in")
         }

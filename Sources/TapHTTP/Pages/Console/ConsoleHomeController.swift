@@ -21,7 +21,7 @@ struct ConsoleHomeController {
     }
 
     @Sendable func home(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else {
+        guard let session = try await gate.signedIn(request, context) else {
             return ConsoleGate.signInRedirect
         }
         let me = session.operator.identity

@@ -22,12 +22,12 @@ struct ConsolePasskeysController {
     }
 
     @Sendable func list(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         return try await page(session, problem: nil, status: .ok)
     }
 
     @Sendable func add(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let (session, _) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, _) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         guard gate.isFreshlyProven(session) else {
             return try await page(
                 session, problem: "Confirm it is you first, then add the passkey again.", status: .forbidden,
@@ -40,7 +40,7 @@ struct ConsolePasskeysController {
     }
 
     @Sendable func remove(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let (session, _) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, _) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         guard let id = context.parameters.get("id") else { throw APIError.notFound("passkey") }
         return try await ConsoleGate.submit(thenGoTo: "/console/passkeys") {
             try await services.store.removeOperatorPasskey(id, by: session.operator.identity)

@@ -23,7 +23,7 @@ struct ConsolePolicyController {
     }
 
     @Sendable func editor(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, Self.readers, to: "read the policy")
         let query = QueryReader(request)
         let place = PolicyPlace(site: query.parameters["site"], scenario: query.parameters["scenario"])
@@ -33,7 +33,7 @@ struct ConsolePolicyController {
 
     @Sendable func preview(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
     {
-        guard let (session, fields) = try await gate.form(request, limit: 256 * 1024) else {
+        guard let (session, fields) = try await gate.form(request, context, limit: 256 * 1024) else {
             return ConsoleGate.signInRedirect
         }
         try authorizeChange(session)
@@ -61,7 +61,7 @@ struct ConsolePolicyController {
     }
 
     @Sendable func save(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let (session, fields) = try await gate.form(request, limit: 256 * 1024) else {
+        guard let (session, fields) = try await gate.form(request, context, limit: 256 * 1024) else {
             return ConsoleGate.signInRedirect
         }
         try authorizeChange(session)

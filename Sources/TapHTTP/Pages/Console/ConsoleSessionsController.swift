@@ -33,7 +33,7 @@ struct ConsoleSessionsController {
     ) async throws
         -> Response
     {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .issuers, to: "make passes")
         let html = ConsolePages.newPass(
             person: gate.person(session), form: ConsolePages.NewPassForm(), presets: try await presets())
@@ -45,7 +45,7 @@ struct ConsoleSessionsController {
     ) async throws
         -> Response
     {
-        guard let (session, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, fields) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .issuers, to: "make passes")
         var form = ConsolePages.NewPassForm(fields: fields)
         let me = session.operator.identity
@@ -73,7 +73,7 @@ struct ConsoleSessionsController {
     }
 
     @Sendable func find(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         let me = session.operator.identity
         var query: [String: String] = [:]
         for item in request.uri.queryParameters {
@@ -113,7 +113,7 @@ struct ConsoleSessionsController {
     ) async throws
         -> Response
     {
-        guard let signedIn = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let signedIn = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         let session = try await visibleSession(context, signedIn)
         let now = services.world.now()
         let canCollect =
@@ -131,7 +131,7 @@ struct ConsoleSessionsController {
     ) async throws
         -> Response
     {
-        guard let (signedIn, _) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (signedIn, _) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(signedIn, .issuers, to: "collect passes")
         let id = try context.pathID(naming: "session") as SessionID
         let now = services.world.now()
@@ -144,7 +144,7 @@ struct ConsoleSessionsController {
     }
 
     @Sendable func cancel(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let (signedIn, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (signedIn, fields) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(signedIn, .issuers, to: "cancel sessions")
         let id = try context.pathID(naming: "session") as SessionID
         let reason = fields["reason"]?.trimmingCharacters(in: .whitespaces) ?? ""
@@ -156,7 +156,7 @@ struct ConsoleSessionsController {
 
     /// The session's events for its page's timeline; ends with the console session, which it does not keep alive.
     @Sendable func events(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let signedIn = try await gate.signedIn(request),
+        guard let signedIn = try await gate.signedIn(request, context),
             let cookie = PageResponse.cookie(ConsoleGate.cookieName, in: request)
         else { throw APIError(status: .unauthorized, code: .unauthorized, detail: "sign in to the console") }
         let session = try await visibleSession(context, signedIn)

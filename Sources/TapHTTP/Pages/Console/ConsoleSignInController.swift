@@ -44,7 +44,7 @@ struct ConsoleSignInController {
     ) async throws
         -> Response
     {
-        if try await gate.signedIn(request) != nil { return ConsoleGate.redirect(to: "/console") }
+        if try await gate.signedIn(request, context) != nil { return ConsoleGate.redirect(to: "/console") }
         let label = services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel
         return PageResponse.html(ConsolePages.signIn(problem: nil, singleSignOn: label), status: .ok)
     }
@@ -91,7 +91,7 @@ struct ConsoleSignInController {
     ) async throws
         -> Response
     {
-        let session = try await gate.scriptCall(request)
+        let session = try await gate.scriptCall(request, context)
         let challenge = try await ceremony.freshChallenge(request)
         try await services.store.beginConsoleSignIn(
             challengeDigest: HashFunction.sha256.hash(challenge), lifetime: webAuthn.challengeLifetime)
@@ -102,7 +102,7 @@ struct ConsoleSignInController {
 
     /// Verifies the step-up: a passkey of the signed-in person, touched now.
     @Sendable func stepUp(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        let session = try await gate.scriptCall(request)
+        let session = try await gate.scriptCall(request, context)
         let (passkey, verified) = try await verifiedPasskey(request, context)
         guard
             try await services.store.stepUp(
@@ -214,7 +214,7 @@ struct ConsoleSignInController {
     @Sendable func signOut(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
     {
         try gate.checkOrigin(request)
-        guard let session = try await gate.signedIn(request) else {
+        guard let session = try await gate.signedIn(request, context) else {
             return ConsoleGate.redirect(to: "/console/sign-in", cookie: ConsoleGate.clearedCookie)
         }
         let bytes = try await JSONBody.bytes(of: request, limit: 4096)

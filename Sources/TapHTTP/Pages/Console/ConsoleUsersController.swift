@@ -26,7 +26,7 @@ struct ConsoleUsersController {
     @Sendable func userPage(
         _ request: Request, _ context: TapRequestContext, _ caller: Caller
     ) async throws -> Response {
-        guard let session = try await gate.signedIn(request) else { return ConsoleGate.signInRedirect }
+        guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .sessionReaders, to: "see users")
         return try await page(session, user: try user(context), notice: nil, problem: nil, status: .ok)
     }
@@ -34,7 +34,7 @@ struct ConsoleUsersController {
     @Sendable func revokeEverything(
         _ request: Request, _ context: TapRequestContext, _ caller: Caller
     ) async throws -> Response {
-        guard let (session, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, fields) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .approvers, to: "revoke a user's passes")
         let user = try user(context)
         guard let reason = try Self.reason(fields) else {
@@ -53,7 +53,7 @@ struct ConsoleUsersController {
     }
 
     @Sendable func lock(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let (session, fields) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, fields) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .approvers, to: "lock issuance")
         let user = try user(context)
         guard let minutes = fields["minutes"].flatMap({ Int($0) }), (1...43_200).contains(minutes) else {
@@ -71,7 +71,7 @@ struct ConsoleUsersController {
     }
 
     @Sendable func unlock(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
-        guard let (session, _) = try await gate.form(request) else { return ConsoleGate.signInRedirect }
+        guard let (session, _) = try await gate.form(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .approvers, to: "lift issuance locks")
         let user = try user(context)
         return try await ConsoleGate.submit(thenGoTo: Self.path(user)) {
