@@ -68,11 +68,14 @@ public struct WebhookView: Codable, Sendable, Equatable {
     public var createdBy: OperatorID
     /// The one site whose events it receives; absent: every site's.
     public var site: SiteName?
+    /// Whether events are queued and sent to it (an admin may disable it and enable it again).
+    public var enabled: Bool
     public var secret: String?
 
     /// The view of a webhook.
     public init(_ webhook: Webhook, secret: String? = nil) {
         id = webhook.id
+        enabled = webhook.disabledAt == nil
         site = webhook.site
         url = webhook.url
         eventTypes = webhook.eventTypes
@@ -123,6 +126,14 @@ public struct WebhookDeliveryView: Codable, Sendable, Equatable {
         createdDateTime = delivery.createdAt
         deliveredDateTime = delivery.deliveredAt
     }
+}
+
+/// `PATCH /v1/webhooks/{id}`: disables a webhook or enables it again.
+public struct WebhookChange: Codable, Sendable, Equatable {
+    public var enabled: Bool
+
+    /// Makes a change.
+    public init(enabled: Bool) { self.enabled = enabled }
 }
 
 /// `POST /v1/webhooks/{id}/test`: the delivery that will carry the test event.

@@ -222,6 +222,8 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case webhookDeleted = "webhook.deleted"
     case webhookTested = "webhook.tested"
     case webhookDeliveryRetried = "webhook.deliveryRetried"
+    case webhookDisabled = "webhook.disabled"
+    case webhookEnabled = "webhook.enabled"
     case sessionsPurged = "sessions.purged"
     /// A person invited to the console: an operator with no working token and a one-time invitation code.
     case operatorInvited = "operator.invited"
@@ -248,7 +250,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .operatorRoleChanged, .policyChanged, .secretRotated, .issuanceLocked,
-            .issuanceUnlocked, .webhookTested, .webhookDeliveryRetried,
+            .issuanceUnlocked, .webhookTested, .webhookDeliveryRetried, .webhookDisabled, .webhookEnabled,
             .operatorRotated, .requestRefused, .keyDeleted, .webhookCreated, .webhookDeleted, .sessionsPurged,
             .operatorInvited, .operatorPasskeyRegistered, .operatorPasskeyRemoved, .operatorPasskeysReset,
             .consoleSignedIn, .consoleSignedOut, .consoleSignInRefused:

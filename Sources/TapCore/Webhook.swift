@@ -13,12 +13,15 @@ public struct Webhook: Sendable, Equatable {
     public var createdBy: OperatorID
     /// The one site whose sessions' events it receives; `nil`: every site's (only a global admin manages it).
     public var site: SiteName?
+    /// When an admin disabled it: nothing is queued for it then, and what was pending waits until it is enabled.
+    public var disabledAt: Date?
 
     /// Makes a webhook.
     public init(
         id: WebhookID, url: String, eventTypes: [AuditEventType], description: String?, createdAt: Date,
-        createdBy: OperatorID, site: SiteName? = nil
+        createdBy: OperatorID, site: SiteName? = nil, disabledAt: Date? = nil
     ) {
+        self.disabledAt = disabledAt
         self.id = id
         self.url = url
         self.eventTypes = eventTypes

@@ -66,6 +66,18 @@ struct ConsoleAdminPagesTests {
             let denied = try await ConsoleWorkTests.form(client, "/console/webhooks/\(hook.id)/delete", auditor, [:])
             #expect(denied.status == .forbidden)
 
+            let disabled = try await ConsoleWorkTests.form(client, "/console/webhooks/\(hook.id)/disable", admin, [:])
+            #expect(disabled.status == .seeOther)
+            let disabledPage = try await ConsoleWorkTests.get(client, "/console/webhooks/\(hook.id)", admin.cookie)
+            #expect(disabledPage.contains("Disabled") && !disabledPage.contains("Send a test event"))
+            let testWhileDisabled = try await ConsoleWorkTests.form(
+                client, "/console/webhooks/\(hook.id)/test", admin, [:])
+            #expect(testWhileDisabled.status == .conflict)
+            #expect(
+                try await ConsoleWorkTests.form(client, "/console/webhooks/\(hook.id)/enable", admin, [:]).status
+                    == .seeOther)
+            #expect(try await fixture.store.webhook(hook.id, site: nil)?.disabledAt == nil)
+
             let deleted = try await ConsoleWorkTests.form(client, "/console/webhooks/\(hook.id)/delete", admin, [:])
             #expect(deleted.status == .seeOther && deleted.headers[.location] == "/console/webhooks")
             #expect(try await fixture.store.webhooks(site: nil).isEmpty)
@@ -93,6 +105,20 @@ struct ConsoleAdminPagesTests {
             let elsewhere = try await client.execute(
                 uri: "/v1/webhooks/\(other)/deliveries/\(delivery)/retry", method: .post, headers: headers)
             #expect(elsewhere.status == .notFound, "a delivery is retried through its own webhook only")
+
+            func change(_ body: String) async throws -> TestResponse {
+                try await client.execute(
+                    uri: "/v1/webhooks/\(hook)", method: .patch, headers: headers, body: ByteBuffer(string: body))
+            }
+            let off = try await change(#"{"enabled": false}"#)
+            #expect(off.status == .ok && String(buffer: off.body).contains(#""enabled":false"#))
+            #expect(
+                try await client.execute(uri: "/v1/webhooks/\(hook)/test", method: .post, headers: headers).status
+                    == .conflict)
+            #expect(try await change(#"{"enabled": "no"}"#).status == .badRequest)
+            #expect(try await change("{}").status == .badRequest)
+            let on = try await change(#"{"enabled": true}"#)
+            #expect(on.status == .ok && String(buffer: on.body).contains(#""enabled":true"#))
         }
     }
 

@@ -18,6 +18,7 @@ struct WebhooksController {
         routes.add(.get, "/v1/webhooks/{id}", .operators([.admin]), handler: get)
         routes.add(.delete, "/v1/webhooks/{id}", .operators([.admin]), handler: delete)
         routes.add(.get, "/v1/webhooks/{id}/deliveries", .operators([.admin]), handler: deliveries)
+        routes.add(.patch, "/v1/webhooks/{id}", .operators([.admin]), handler: change)
         routes.add(.post, "/v1/webhooks/{id}/test", .operators([.admin]), handler: test)
         routes.add(.post, "/v1/webhooks/{id}/deliveries/{deliveryId}/retry", .operators([.admin]), handler: retry)
     }
@@ -70,6 +71,15 @@ struct WebhooksController {
             description: body.description,
             secret: sealed, site: site, by: actor)
         return (webhook, shown)
+    }
+
+    /// Disables a webhook or enables it again.
+    @Sendable func change(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        let actor = try caller.operatorIdentity
+        let id: WebhookID = try context.pathID(naming: "webhook")
+        let (body, _) = try await JSONBody.decode(WebhookChange.self, from: request, limits: services.configuration)
+        let webhook = try await services.store.setWebhookEnabled(id, enabled: body.enabled, site: actor.site, by: actor)
+        return try JSONBody.response(WebhookView(webhook))
     }
 
     /// Queues a `webhook.tested` event for this webhook alone, sent like any delivery.

@@ -353,7 +353,8 @@ enum Migrations {
             // refused as stale instead of silently undoing the first (issue 24). The console's audit search walks
             // these indexes newest first, by operator and by type; by user it goes through that user's sessions.
             // An operator's last use (time and address) is noted in memory per request and written at each
-            // sweep, so the people page can show which tokens are still used without a write per request.
+            // sweep, so the people page can show which tokens are still used without a write per request. A
+            // webhook can be disabled (and enabled again) rather than only deleted.
             try db.execute(
                 sql: """
                     ALTER TABLE policy ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
@@ -364,6 +365,7 @@ enum Migrations {
                         lastUsedAt DATETIME NOT NULL,
                         lastUsedFrom TEXT NOT NULL
                     );
+                    ALTER TABLE webhook ADD COLUMN disabledAt DATETIME;
                     """)
         }
         return migrator

@@ -50,6 +50,12 @@ public protocol WebhookStore: Sendable {
     ) async throws
         -> WebhookDeliveryID
 
+    /// Disables a webhook or enables it again (`webhook.disabled`, `webhook.enabled`).
+    func setWebhookEnabled(
+        _ id: WebhookID, enabled: Bool, site: SiteName?, by actor: OperatorIdentity
+    ) async throws
+        -> Webhook
+
     /// Sends a dead-lettered delivery of `webhook` again (`webhook.deliveryRetried`).
     func retryWebhookDelivery(
         _ id: WebhookDeliveryID, of webhook: WebhookID, site: SiteName?, by actor: OperatorIdentity

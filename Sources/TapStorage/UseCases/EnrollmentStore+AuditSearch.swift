@@ -37,9 +37,10 @@ extension EnrollmentStore {
                 // A site with few sessions is found through its sessions (then sorted); a big one by walking the
                 // events newest first, where its events are dense. Either way round, the other case would read
                 // millions of rows at a million sessions (measured: 2.9 s for a site with none).
-                let sessions = try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM session WHERE site = ? LIMIT ?)",
-                    arguments: [site.value, Self.denseSiteSessions]) ?? 0
+                let sessions =
+                    try Int.fetchOne(
+                        db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM session WHERE site = ? LIMIT ?)",
+                        arguments: [site.value, Self.denseSiteSessions]) ?? 0
                 conditions.append(
                     sessions < Self.denseSiteSessions
                         ? "sessionId IN (SELECT id FROM session WHERE site = ?)"

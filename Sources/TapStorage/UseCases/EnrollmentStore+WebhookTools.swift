@@ -12,9 +12,15 @@ extension EnrollmentStore {
             let now = world.currentSecond()
             guard
                 let hookSite = try Row.fetchOne(
-                    db, sql: "SELECT site FROM webhook WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)",
+                    db,
+                    sql: """
+                        SELECT site, disabledAt FROM webhook WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)
+                        """,
                     arguments: [id.rawValue, site?.value, site?.value])
             else { throw EnrollmentError.notFound("webhook") }
+            guard (hookSite["disabledAt"] as Date?) == nil else {
+                throw EnrollmentError.conflict("this webhook is disabled; enable it to send it a test event")
+            }
             let sequence = try appendAudit(
                 db, .webhookTested, session: nil, actor: actor.id.rawValue, data: ["webhookId": .string(id.rawValue)])
             let payload = WebhookTestPayload(
@@ -71,6 +77,36 @@ extension EnrollmentStore {
             retried.attempts = 0
             retried.nextAttemptAt = now
             return retried
+        }
+    }
+}
+
+extension EnrollmentStore {
+    /// Disables a webhook (nothing is queued for it; what is pending waits) or enables it again
+    /// (`webhook.disabled`, `webhook.enabled`); of `site`, when given. Asking for the state it is in changes nothing.
+    public func setWebhookEnabled(
+        _ id: WebhookID, enabled: Bool, site: SiteName?, by actor: OperatorIdentity
+    ) async throws -> Webhook {
+        try await write { db in
+            let now = world.currentSecond()
+            try db.execute(
+                sql: """
+                    UPDATE webhook SET disabledAt = ? WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)
+                        AND (disabledAt IS NULL) = ?
+                    """,
+                arguments: [enabled ? nil : UTCTime.text(now), id.rawValue, site?.value, site?.value, enabled ? 0 : 1])
+            let changed = db.changesCount == 1
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM webhook WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)",
+                    arguments: [id.rawValue, site?.value, site?.value])
+            else { throw EnrollmentError.notFound("webhook") }
+            if changed {
+                try appendAudit(
+                    db, enabled ? .webhookEnabled : .webhookDisabled, session: nil, actor: actor.id.rawValue,
+                    data: ["webhookId": .string(id.rawValue)])
+            }
+            return try Self.webhook(row)
         }
     }
 }

@@ -86,14 +86,15 @@ extension EnrollmentStore {
         }
     }
 
-    private static func webhook(_ row: Row) throws -> Webhook {
+    static func webhook(_ row: Row) throws -> Webhook {
         let types = try decodeJSON([String].self, row["eventTypes"], what: "webhook.eventTypes")
         return Webhook(
             id: try parse(WebhookID(row["id"] as String), "webhook.id"), url: row["url"],
             eventTypes: try types.map { try parse(AuditEventType(rawValue: $0), "webhook.eventTypes") },
             description: row["description"], createdAt: row["createdAt"],
             createdBy: try parse(OperatorID(row["createdBy"] as String), "webhook.createdBy"),
-            site: try (row["site"] as String?).map { try parse(SiteName($0), "webhook.site") })
+            site: try (row["site"] as String?).map { try parse(SiteName($0), "webhook.site") },
+            disabledAt: row["disabledAt"])
     }
 
     // MARK: The outbox
@@ -132,7 +133,7 @@ extension EnrollmentStore {
                     sessionId: event[3], state: event[4], site: event[5], userPrincipalName: event[6])
                 let body = encodeJSON(payload)
                 let site = (event[5] as String?).flatMap(SiteName.init)
-                for hook in hooks where hook.wants(type, at: site) {
+                for hook in hooks where hook.disabledAt == nil && hook.wants(type, at: site) {
                     try db.execute(
                         sql: """
                             INSERT INTO webhookDelivery (id, webhookId, eventSeq, eventType, sessionId, payload, state, attempts,
@@ -170,7 +171,7 @@ extension EnrollmentStore {
                 sql: """
                     SELECT d.*, w.url AS hookUrl, w.secret AS hookSecret, w.secretKeyVersion AS hookKeyVersion
                     FROM webhookDelivery d JOIN webhook w ON w.id = d.webhookId
-                    WHERE d.state = 'pending' AND d.nextAttemptAt <= ? AND w.deletedAt IS NULL
+                    WHERE d.state = 'pending' AND d.nextAttemptAt <= ? AND w.deletedAt IS NULL AND w.disabledAt IS NULL
                         AND (? IS NULL OR d.webhookId = ?)
                     ORDER BY d.nextAttemptAt, d.id LIMIT ?
                     """,

@@ -182,4 +182,36 @@ struct PeopleAndWebhookToolsConformanceTests {
             AuditQuery(type: .webhookDeliveryRetried), visibleTo: fixture.admin)
         #expect(audit.items.first?.data.contains(delivery.rawValue) == true)
     }
+
+    @Test(arguments: StoreFactory.all)
+    func aDisabledWebhookGetsNothingAndItsPendingDeliveriesWaitUntilItIsEnabled(_ factory: StoreFactory) async throws {
+        let fixture = try await ConformanceFixture(factory)
+        defer { fixture.cleanUp() }
+        let hook = try await Self.webhook(fixture)
+        let waiting = try await fixture.store.queueTestDelivery(to: hook.id, site: nil, by: fixture.admin)
+        let disabled = try await fixture.store.setWebhookEnabled(hook.id, enabled: false, site: nil, by: fixture.admin)
+        #expect(disabled.disabledAt != nil)
+        #expect(try await fixture.store.dueWebhookDeliveries(limit: 10, webhook: nil).isEmpty, "nothing is sent")
+        _ = try await fixture.deviceSession()
+        try await fixture.store.fillWebhookOutbox(chunk: 500)
+        let kept = try await fixture.store.webhookDeliveries(hook.id, state: nil, after: nil, limit: 10).items
+        #expect(kept.map(\.id) == [waiting], "no session event was queued for a disabled webhook")
+        await #expect(throws: EnrollmentError.self) {
+            _ = try await fixture.store.queueTestDelivery(to: hook.id, site: nil, by: fixture.admin)
+        }
+        // Disabling again changes nothing and writes nothing; another site's admin does not find it.
+        _ = try await fixture.store.setWebhookEnabled(hook.id, enabled: false, site: nil, by: fixture.admin)
+        await #expect(throws: EnrollmentError.notFound("webhook")) {
+            _ = try await fixture.store.setWebhookEnabled(
+                hook.id, enabled: true, site: SiteName("other"), by: fixture.admin)
+        }
+        let enabled = try await fixture.store.setWebhookEnabled(hook.id, enabled: true, site: nil, by: fixture.admin)
+        #expect(enabled.disabledAt == nil)
+        #expect(try await fixture.store.dueWebhookDeliveries(limit: 10, webhook: nil).map(\.delivery.id) == [waiting])
+        let disabledEvents = try await fixture.store.searchAudit(
+            AuditQuery(type: .webhookDisabled), visibleTo: fixture.admin)
+        let enabledEvents = try await fixture.store.searchAudit(
+            AuditQuery(type: .webhookEnabled), visibleTo: fixture.admin)
+        #expect(disabledEvents.items.count == 1 && enabledEvents.items.count == 1)
+    }
 }

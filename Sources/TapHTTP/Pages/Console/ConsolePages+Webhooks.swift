@@ -33,7 +33,8 @@ extension ConsolePages {
         } else {
             main += "<table><caption class=\"visually-hidden\">Webhooks</caption>\n<thead><tr>"
             main += "<th scope=\"col\">Receiver</th><th scope=\"col\">Events</th><th scope=\"col\">Site</th>"
-            main += "<th scope=\"col\">Note</th><th scope=\"col\">Created</th></tr></thead>\n<tbody>\n"
+            main +=
+                "<th scope=\"col\">Note</th><th scope=\"col\">State</th><th scope=\"col\">Created</th></tr></thead>\n<tbody>\n"
             for hook in hooks {
                 let link = "/console/webhooks/\(HTMLText.escape(hook.id.rawValue))"
                 main +=
@@ -42,6 +43,7 @@ extension ConsolePages {
                     "<td>\(hook.eventTypes.isEmpty ? "every session event" : hook.eventTypes.map(\.rawValue).joined(separator: ", "))</td>"
                 main += "<td>\(HTMLText.escape(hook.site?.value ?? "every site"))</td>"
                 main += "<td>\(HTMLText.escape(hook.description ?? ""))</td>"
+                main += "<td>\(hook.disabledAt == nil ? "enabled" : "disabled")</td>"
                 main += "<td>\(HTMLText.escape(age(of: hook.createdAt, now: now)))</td></tr>\n"
             }
             main += "</tbody></table>\n"
@@ -125,14 +127,23 @@ extension ConsolePages {
             \(hook.description.map { " · \(HTMLText.escape($0))" } ?? "")</p>
 
             """
-        if person.mayAdminister {
+        if hook.disabledAt != nil {
             main += """
-                <form method="post" action="\(base)/test" class="inline">\(csrf)\
-                <button type="submit" class="primary">Send a test event</button></form>
-                <form method="post" action="\(base)/delete" class="inline">\(csrf)\
-                <button type="submit" class="danger">Delete (stop sending)</button></form>
+                <p class="problem">Disabled \(HTMLText.escape(age(of: hook.disabledAt ?? now, now: now))): nothing is \
+                queued for it, and what was pending waits until it is enabled.</p>
 
                 """
+        }
+        if person.mayAdminister {
+            let form = { (action: String, label: String, style: String) in
+                "<form method=\"post\" action=\"\(base)/\(action)\" class=\"inline\">\(csrf)<button type=\"submit\"\(style)>\(label)</button></form>\n"
+            }
+            if hook.disabledAt == nil {
+                main += form("test", "Send a test event", " class=\"primary\"") + form("disable", "Disable", "")
+            } else {
+                main += form("enable", "Enable", " class=\"primary\"")
+            }
+            main += form("delete", "Delete", " class=\"danger\"")
         }
         let filters = [("", "All")] + WebhookDeliveryState.allCases.map { ($0.rawValue, $0.rawValue) }
         main += "<nav aria-label=\"Deliveries by state\" class=\"filters\">"

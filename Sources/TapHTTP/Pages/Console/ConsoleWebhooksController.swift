@@ -6,7 +6,7 @@ import TapCore
 import TapStorage
 
 /// The webhooks pages: create one (its secret shown once; a refused address named beside the field), send it a
-/// test event, read its deliveries by state, send a dead letter again, delete it. Admins change them through
+/// test event, read its deliveries by state, send a dead letter again, disable and enable it, delete it. Admins change them through
 /// the API's own use cases (after a fresh proof); auditors read them, with each address cut to its host, since
 /// a receiver's URL often carries its own secret.
 struct ConsoleWebhooksController {
@@ -24,6 +24,8 @@ struct ConsoleWebhooksController {
         routes.add(.get, "/console/webhooks/{id}", .anyone, handler: show)
         routes.add(.post, "/console/webhooks/{id}/test", .anyone, handler: test)
         routes.add(.post, "/console/webhooks/{id}/delete", .anyone, handler: delete)
+        routes.add(.post, "/console/webhooks/{id}/disable", .anyone, handler: disable)
+        routes.add(.post, "/console/webhooks/{id}/enable", .anyone, handler: enable)
         routes.add(.post, "/console/webhooks/{id}/deliveries/{deliveryId}/retry", .anyone, handler: retry)
     }
 
@@ -77,6 +79,23 @@ struct ConsoleWebhooksController {
             let me = session.operator.identity
             try await services.store.deleteWebhook(id, site: me.site, by: me)
             return "/console/webhooks"
+        }
+    }
+
+    @Sendable func disable(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response
+    {
+        try await write(request, context) { session, id in
+            let me = session.operator.identity
+            _ = try await services.store.setWebhookEnabled(id, enabled: false, site: me.site, by: me)
+            return "/console/webhooks/\(id)"
+        }
+    }
+
+    @Sendable func enable(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
+        try await write(request, context) { session, id in
+            let me = session.operator.identity
+            _ = try await services.store.setWebhookEnabled(id, enabled: true, site: me.site, by: me)
+            return "/console/webhooks/\(id)"
         }
     }
 
