@@ -25,10 +25,31 @@ extension ServiceFacts {
             storageFiles: {
                 [dataDirectory.databasePath, dataDirectory.databasePath + "-wal"].map { path in
                     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber) ?? 0
-                    return Fact((path as NSString).lastPathComponent, "\(size.int64Value) bytes")
+                    return Fact((path as NSString).lastPathComponent, Self.size(size.int64Value))
                 }
             },
             lastBackup: { dataDirectory.readLastBackup() }, passAuthority: authority)
+    }
+}
+
+extension ServiceFacts {
+    /// A file size for people: "3.2 MiB (3,355,443 bytes)".
+    static func size(_ bytes: Int64) -> String {
+        let units = ["KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = -1
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        // Thousands grouped by hand: the formatter's grouping depends on the host's locale data.
+        var exact = ""
+        for (index, digit) in String(bytes).reversed().enumerated() {
+            if index > 0, index % 3 == 0 { exact.insert(",", at: exact.startIndex) }
+            exact.insert(digit, at: exact.startIndex)
+        }
+        guard unit >= 0 else { return "\(exact) bytes" }
+        return String(format: "%.1f %@ (%@ bytes)", value, units[unit], exact)
     }
 }
 

@@ -20,6 +20,9 @@ struct ConsoleAdminPagesTests {
         defer { fixture.cleanUp() }
         try await fixture.application().test(.router) { client in
             let admin = try await ConsoleWorkTests.signIn(client, fixture, upn: "edsger@contoso.example", role: .admin)
+            let list = try await ConsoleWorkTests.get(client, "/console/webhooks", admin.cookie)
+            #expect(list.contains(#"<input type="checkbox" name="event.session.created" value="1">"#))
+            #expect(!list.contains("GRDB"), "each box is HTML, not a query fragment's description")
             let refused = try await ConsoleWorkTests.form(
                 client, "/console/webhooks", admin, ["url": "https://127.0.0.1/hook", "description": "siem"])
             let refusedPage = String(buffer: refused.body)
@@ -49,6 +52,7 @@ struct ConsoleAdminPagesTests {
             let dead = try await ConsoleWorkTests.get(
                 client, "/console/webhooks/\(hook.id)?state=deadLetter", admin.cookie)
             #expect(dead.contains("HTTP 503") && dead.contains("Send again"))
+            #expect(dead.contains(#"?state=deadLetter" aria-current="page">deadLetter</a>"#))
             let retried = try await ConsoleWorkTests.form(
                 client, "/console/webhooks/\(hook.id)/deliveries/\(delivery.id)/retry", admin, [:])
             #expect(retried.status == .seeOther)
@@ -172,7 +176,8 @@ struct ConsoleAdminPagesTests {
         try await fixture.application().test(.router) { client in
             let auditor = try await ConsoleWorkTests.signIn(client, fixture, upn: "ida@contoso.example", role: .auditor)
             let page = try await ConsoleWorkTests.get(client, "/console/service", auditor.cookie)
-            #expect(page.contains("<dt>Readiness</dt><dd>ready</dd>") && page.contains("journalMode"))
+            #expect(
+                page.contains("<dt>Readiness</dt><dd>ready</dd>") && page.contains("<dt>Journal mode</dt><dd>wal</dd>"))
             #expect(page.contains("local: TapStation mints the passes") && page.contains("<dt>TapStation</dt>"))
             #expect(page.contains("none recorded"))
             let helpdesk = try await ConsoleWorkTests.signIn(client, fixture, upn: "grace@contoso.example")

@@ -57,6 +57,13 @@ enum ConsoleAssets {
         @media print { .bar, form, #timeline, h2, dl.facts, #pass-label, .notice, main > p, #print-pass { display: none; }
           .slips { grid-template-columns: 1fr 1fr; } }
         .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+        section.shown-once { border: 3px solid #123b63; border-radius: .4rem; padding: 0 1rem .5rem; margin: 1rem 0; }
+        code.token { font-size: 1.05rem; word-break: break-all; }
+        form.panel { border-top: 2px solid #ccc; margin-top: 1.5rem; padding-top: .25rem; max-width: 36rem; }
+        details.row-actions summary { cursor: pointer; color: #123b63; font-weight: 600; }
+        label.check { font-weight: 400; display: block; margin-top: .2rem; }
+        div.actions form.inline { display: inline-block; margin: .5rem .5rem .5rem 0; }
+        nav.filters { margin: 1rem 0 .5rem; } nav.filters a[aria-current] { font-weight: 700; }
         @media (max-width: 40rem) {
           table, thead, tbody, tr, th, td { display: block; }
           thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }

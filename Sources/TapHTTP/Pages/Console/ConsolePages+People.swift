@@ -64,7 +64,10 @@ extension ConsolePages {
     }
 
     private static func shownOnce(_ outcome: PeopleOutcome, now: Date) -> String {
-        let minutes = { (date: Date) in max(1, Int(date.timeIntervalSince(now) / 60)) }
+        let minutes = { (date: Date) -> String in
+            let left = max(1, Int(date.timeIntervalSince(now) / 60))
+            return left < 120 ? "\(left) minutes" : "\((left + 30) / 60) hours"
+        }
         switch outcome {
         case .invitation(let name, let code, let expiresAt):
             return """
@@ -72,7 +75,7 @@ extension ConsolePages {
                 \(HTMLText.escape(name))</h2>
                 <p>Give this code to \(HTMLText.escape(name)) in person or by phone. They type it at \
                 <code>/console/invitation</code> to register a passkey. It works once, for \
-                \(minutes(expiresAt)) minutes, and is not shown again.</p>
+                \(minutes(expiresAt)), and is not shown again.</p>
                 <p class="pass" id="invitation-code">\(HTMLText.escape(code))</p></section>
 
                 """
@@ -90,7 +93,7 @@ extension ConsolePages {
                 <section class="shown-once" aria-labelledby="once-title"><h2 id="once-title">Enrolment code for \
                 \(HTMLText.escape(name))</h2>
                 <p>Type it at the kiosk when <code>tapkiosk</code> asks for it (or scan it). It works once, for \
-                \(minutes(expiresAt)) minutes; the kiosk keeps the token it gets for it.</p>
+                \(minutes(expiresAt)); the kiosk keeps the token it gets for it.</p>
                 <p class="pass" id="enrolment-code">\(HTMLText.escape(code))</p>
                 \(qrCode(code))</section>
 
@@ -131,9 +134,14 @@ extension ConsolePages {
             html += "<td>\(state)</td><td>\(use)</td><td>\(caps)</td>"
             if person.mayAdminister {
                 html += "<td>"
-                if let problem = outcome.problem(for: id) { html += alert(problem) }
+                let problem = outcome.problem(for: id)
+                if let problem { html += alert(problem) }
                 if record.revokedAt == nil, identity.id != facts.me {
+                    // Folded, so that the table stays a table; open when this row's change was refused.
+                    html += "<details class=\"row-actions\"\(problem == nil ? "" : " open")><summary>Change"
+                    html += "<span class=\"visually-hidden\"> \(HTMLText.escape(identity.name))</span></summary>\n"
                     html += actions(record, csrf: csrf, people: people, siteScope: facts.siteScope)
+                    html += "</details>"
                 }
                 html += "</td>"
             }
@@ -160,7 +168,7 @@ extension ConsolePages {
         let field = "\(HTMLText.escape(identity.id.rawValue))"
         var html = ""
         if people, identity.userPrincipalName != nil {
-            let options = ConsolePeopleController.personRoles.map { role in
+            let options = ConsolePeopleController.personRoles.map { role -> String in
                 "<option\(role == identity.role ? " selected" : "")>\(role.rawValue)</option>"
             }.joined()
             html += """

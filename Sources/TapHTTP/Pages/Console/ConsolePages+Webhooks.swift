@@ -73,7 +73,7 @@ extension ConsolePages {
         let general = problem.map { ["url", "site"].contains($0.field ?? "") ? "" : alert($0.detail) } ?? ""
         let url = beside("url")
         let site = beside("site")
-        let boxes = AuditEventType.allCases.filter(\.isSessionEvent).map { type in
+        let boxes = AuditEventType.allCases.filter(\.isSessionEvent).map { type -> String in
             let name = "event.\(type.rawValue)"
             let checked = typed[name] != nil ? " checked" : ""
             return """
@@ -138,16 +138,17 @@ extension ConsolePages {
             let form = { (action: String, label: String, style: String) in
                 "<form method=\"post\" action=\"\(base)/\(action)\" class=\"inline\">\(csrf)<button type=\"submit\"\(style)>\(label)</button></form>\n"
             }
+            main += "<div class=\"actions\">\n"
             if hook.disabledAt == nil {
                 main += form("test", "Send a test event", " class=\"primary\"") + form("disable", "Disable", "")
             } else {
                 main += form("enable", "Enable", " class=\"primary\"")
             }
-            main += form("delete", "Delete", " class=\"danger\"")
+            main += form("delete", "Delete", " class=\"danger\"") + "</div>\n"
         }
         let filters = [("", "All")] + WebhookDeliveryState.allCases.map { ($0.rawValue, $0.rawValue) }
         main += "<nav aria-label=\"Deliveries by state\" class=\"filters\">"
-        main += filters.map { value, label in
+        main += filters.map { value, label -> String in
             let current = (state?.rawValue ?? "") == value
             return
                 "<a href=\"\(base)\(value.isEmpty ? "" : "?state=\(value)")\"\(current ? " aria-current=\"page\"" : "")>\(label)</a>"

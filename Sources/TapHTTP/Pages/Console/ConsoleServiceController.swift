@@ -26,7 +26,7 @@ struct ConsoleServiceController {
         do {
             let ready = try await services.store.readiness()
             readiness = [ServiceFacts.Fact("Readiness", "ready"), ServiceFacts.Fact("Database", ready.engine)]
-            readiness += ready.facts.sorted { $0.key < $1.key }.map { ServiceFacts.Fact($0.key, $0.value) }
+            readiness += ready.facts.sorted { $0.key < $1.key }.map { ServiceFacts.Fact(Self.words($0.key), $0.value) }
         } catch {
             readiness = [ServiceFacts.Fact("Readiness", "not ready: the database does not answer")]
         }
@@ -58,6 +58,21 @@ struct ConsoleServiceController {
                 ("Version", [ServiceFacts.Fact("TapStation", facts.version)]),
             ], person: gate.person(session))
         return PageResponse.html(html, status: .ok)
+    }
+}
+
+extension ConsoleServiceController {
+    /// A fact's API name in words: `journalMode` → "Journal mode".
+    static func words(_ name: String) -> String {
+        var text = ""
+        for character in name {
+            if character.isUppercase, !text.isEmpty {
+                text += " " + character.lowercased()
+            } else {
+                text.append(character)
+            }
+        }
+        return text.prefix(1).uppercased() + text.dropFirst()
     }
 }
 
