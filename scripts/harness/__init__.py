@@ -7,7 +7,8 @@ A harness puts the scripts directory on `sys.path` and imports what it needs:
 
 `server` finds the binary, picks free ports, runs the CLI and starts, waits for and stops `tapstation serve`;
 `api` makes one JSON call; `chromium` drives headless Chromium over its DevTools pipe; `cli` offers the same
-to bash scripts; the `crash_*` modules are scripts/crash-test's parts.
+to bash scripts; the `crash_*` modules are scripts/crash-test's parts, the `console_admin_*` ones
+scripts/console-admin-e2e's steps.
 """
 
 
