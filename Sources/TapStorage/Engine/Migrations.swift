@@ -354,7 +354,9 @@ enum Migrations {
             // these indexes newest first, by operator and by type; by user it goes through that user's sessions.
             // An operator's last use (time and address) is noted in memory per request and written at each
             // sweep, so the people page can show which tokens are still used without a write per request. A
-            // webhook can be disabled (and enabled again) rather than only deleted.
+            // webhook can be disabled (and enabled again) rather than only deleted. A session's events carry its
+            // site (outside the MAC: an index, not a record), so a site's events are found newest first by an
+            // index at any size; the events written before are given theirs once, here.
             try db.execute(
                 sql: """
                     ALTER TABLE policy ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
@@ -366,6 +368,13 @@ enum Migrations {
                         lastUsedFrom TEXT NOT NULL
                     );
                     ALTER TABLE webhook ADD COLUMN disabledAt DATETIME;
+                    ALTER TABLE auditEvent ADD COLUMN site TEXT;
+                    DROP TRIGGER auditEvent_no_update;
+                    UPDATE auditEvent SET site = (SELECT site FROM session WHERE session.id = auditEvent.sessionId)
+                        WHERE sessionId IS NOT NULL;
+                    CREATE TRIGGER auditEvent_no_update BEFORE UPDATE ON auditEvent
+                        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                    CREATE INDEX auditEvent_site ON auditEvent(site, seq) WHERE site IS NOT NULL;
                     """)
         }
         return migrator

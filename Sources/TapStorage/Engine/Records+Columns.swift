@@ -150,7 +150,8 @@ extension AuditEventRecord: ColumnDescribed {
     static let keyColumn = "seq"
     static let columns = ColumnTable<Self>()
     static let blank = AuditEventRecord(
-        seq: 0, time: .distantPast, type: "", sessionId: nil, actor: "", data: "", mac: Data(), keyVersion: 0)
+        seq: 0, time: .distantPast, type: "", sessionId: nil, actor: "", data: "", mac: Data(), keyVersion: 0, site: nil
+    )
 
     static func visitColumns<Visitor: ColumnVisitor<Self>>(_ visitor: inout Visitor) throws {
         try visitor.visit("seq", \.seq)
@@ -161,5 +162,6 @@ extension AuditEventRecord: ColumnDescribed {
         try visitor.visit("data", \.data)
         try visitor.visit("mac", \.mac)
         try visitor.visit("keyVersion", \.keyVersion)
+        try visitor.visit("site", \.site)
     }
 }

@@ -155,6 +155,8 @@ struct AuditEventRecord: StoredRecord {
     var data: String
     var mac: Data
     var keyVersion: Int
+    /// The session's site, for searching by site; not covered by the MAC (the session's own events say it).
+    var site: String?
 }
 
 struct AuditHeadRecord: StoredRecord {

@@ -23,7 +23,10 @@ extension EnrollmentStore {
         var record = AuditEventRecord(
             seq: sequence, time: Self.millisecondTime(world.now()), type: type.rawValue, sessionId: session,
             actor: actor,
-            data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion)
+            data: encodeAuditData(data), mac: Data(), keyVersion: keyring.currentVersion,
+            site: try session.flatMap { id in
+                try String.fetchOne(db.cachedStatement(sql: "SELECT site FROM session WHERE id = ?"), arguments: [id])
+            })
         record.mac = Data(try sign(Self.auditMessage(record, previousMAC: tail?.mac ?? []), version: record.keyVersion))
         // Prepared once per connection and run directly: every write use case appends one or two events.
         try record.insertRow(db)
