@@ -193,10 +193,8 @@ extension EnrollmentStore {
         try await pool.read { db in
             var request = AuditEventRecord.all()
                 .matching("sessionId", sessionID?.rawValue).matching("type", type?.rawValue)
-            if let site {
-                let sessionsOfSite = SessionRecord.select(Column("id")).filter(Column("site") == site.value)
-                request = request.filter(sessionsOfSite.contains(Column("sessionId")))
-            }
+            // Each session's event carries its site, with an index (site, seq) to walk in chain order.
+            if let site { request = request.filter(Column("site") == site.value) }
             if let since { request = request.filter(Column("time") >= since) }
             if let until { request = request.filter(Column("time") < until) }
             if let after { request = request.filter(Column("seq") > after) }

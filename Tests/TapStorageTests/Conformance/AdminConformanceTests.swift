@@ -86,4 +86,23 @@ struct AdminConformanceTests {
             AuditQuery(sessionID: elsewhere.session.id), visibleTo: siteAuditor)
         #expect(none.items.isEmpty)
     }
+
+    @Test(arguments: StoreFactory.all)
+    func theAPIsAuditListKeepsASiteToItsOwnSessionsEventsInChainOrder(_ factory: StoreFactory) async throws {
+        let fixture = try await ConformanceFixture(factory)
+        defer { fixture.cleanUp() }
+        let bench = try await fixture.machine(.bench)
+        let atBench = try await fixture.deviceSession(serial: "SERIAL-B1", by: bench)
+        let elsewhere = try await fixture.deviceSession(serial: "SERIAL-G1")
+        let second = try await fixture.deviceSession(serial: "SERIAL-B2", by: bench)
+        let events = try await fixture.store.auditEvents(
+            sessionID: nil, site: SiteName("bench-1"), since: nil, until: nil, type: nil, after: nil, limit: 100)
+        #expect(Set(events.compactMap(\.sessionID)) == [atBench.session.id, second.session.id])
+        #expect(events.map(\.sequence) == events.map(\.sequence).sorted(), "chain order")
+        let after = try await fixture.store.auditEvents(
+            sessionID: nil, site: SiteName("bench-1"), since: nil, until: nil, type: nil, after: events.first?.sequence,
+            limit: 100)
+        #expect(after.count == events.count - 1)
+        #expect(!events.contains { $0.sessionID == elsewhere.session.id })
+    }
 }
