@@ -75,7 +75,7 @@ struct ConsoleApprovalsController {
         let html = ConsolePages.approvals(
             person: gate.person(session), me: me.id, waiting: waiting, problem: problem,
             stepUp: stepUp || !gate.isFreshlyProven(session),
-            singleSignOn: services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel,
+            singleSignOn: gate.singleSignOnLabel,
             now: services.world.now())
         return PageResponse.html(html, status: status)
     }

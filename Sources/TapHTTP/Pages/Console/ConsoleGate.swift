@@ -61,6 +61,11 @@ struct ConsoleGate {
             name: me.name, role: me.role.rawValue, site: me.site?.value, csrfToken: csrfToken(for: session))
     }
 
+    /// The organisation's sign-in as the pages name it, when single sign-on is configured.
+    var singleSignOnLabel: String? {
+        services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel
+    }
+
     static let signInRedirect = redirect(to: "/console/sign-in")
 
     /// Runs a form's use case, then sends the browser to `path`; a refusal the use case answered comes back as

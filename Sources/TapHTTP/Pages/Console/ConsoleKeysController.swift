@@ -78,7 +78,7 @@ struct ConsoleKeysController {
         let html = ConsolePages.keys(
             keys, user: userText, notice: notice, problem: problem, mayRevoke: Self.revokers.contains(me.role),
             stepUp: Self.revokers.contains(me.role) && !gate.isFreshlyProven(session),
-            singleSignOn: services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel,
+            singleSignOn: gate.singleSignOnLabel,
             person: gate.person(session), now: services.world.now())
         return PageResponse.html(html, status: problem != nil && status == .ok ? .badRequest : status)
     }

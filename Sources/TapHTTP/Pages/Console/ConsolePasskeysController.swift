@@ -58,7 +58,7 @@ struct ConsolePasskeysController {
             stepUp: stepUp
                 ? ConsolePages.stepUpSection(
                     what: "Adding a passkey",
-                    singleSignOn: services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel)
+                    singleSignOn: gate.singleSignOnLabel)
                 : nil,
             now: services.world.now())
         return PageResponse.html(html, status: status)

@@ -170,7 +170,7 @@ struct ConsolePeopleController {
                 ($0.claimValue, $0.role.rawValue, $0.site?.value)
             } ?? [],
             siteScope: me.site?.value, stepUp: !gate.isFreshlyProven(session),
-            singleSignOn: services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel)
+            singleSignOn: gate.singleSignOnLabel)
         let html = ConsolePages.people(facts, outcome: outcome, person: gate.person(session), now: services.world.now())
         return PageResponse.html(html, status: status)
     }

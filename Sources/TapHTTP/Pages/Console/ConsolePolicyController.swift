@@ -157,7 +157,7 @@ struct ConsolePolicyController {
     }
 
     private var singleSignOnLabel: String? {
-        services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel
+        gate.singleSignOnLabel
     }
 
     private func operatorName(_ id: OperatorID?) async throws -> String? {

@@ -45,7 +45,7 @@ struct ConsoleSignInController {
         -> Response
     {
         if try await gate.signedIn(request, context) != nil { return ConsoleGate.redirect(to: "/console") }
-        let label = services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel
+        let label = gate.singleSignOnLabel
         return PageResponse.html(ConsolePages.signIn(problem: nil, singleSignOn: label), status: .ok)
     }
 

@@ -142,7 +142,7 @@ struct ConsoleWebhooksController {
         let html = ConsolePages.webhooks(
             hooks, created: created, problem: problem, typed: typed, siteScope: me.site?.value,
             stepUp: me.role == .admin && !gate.isFreshlyProven(session),
-            singleSignOn: services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel,
+            singleSignOn: gate.singleSignOnLabel,
             person: gate.person(session), now: services.world.now())
         return PageResponse.html(html, status: status)
     }
@@ -161,7 +161,7 @@ struct ConsoleWebhooksController {
         let html = ConsolePages.webhook(
             webhook, deliveries: page, state: state, notice: notice, problem: problem,
             stepUp: me.role == .admin && !gate.isFreshlyProven(session),
-            singleSignOn: services.singleSignOn == nil ? nil : services.configuration.console.singleSignOnLabel,
+            singleSignOn: gate.singleSignOnLabel,
             person: gate.person(session), now: services.world.now())
         return PageResponse.html(html, status: status)
     }
@@ -170,10 +170,7 @@ struct ConsoleWebhooksController {
     static func request(_ fields: [String: String]) throws -> CreateWebhookRequest {
         let url = fields["url"]?.trimmingCharacters(in: .whitespaces) ?? ""
         guard !url.isEmpty else { throw APIError.invalidRequest("Type the receiver's https address.", field: "url") }
-        let types = try AuditEventType.allCases.filter(\.isSessionEvent).filter {
-            fields["event.\($0.rawValue)"] != nil
-        }
-        .map { $0 }
+        let types = AuditEventType.allCases.filter { $0.isSessionEvent && fields["event.\($0.rawValue)"] != nil }
         let siteText = fields["site"]?.trimmingCharacters(in: .whitespaces) ?? ""
         var site: SiteName?
         if !siteText.isEmpty {
