@@ -31,7 +31,8 @@ public struct BatchRowProblem: Sendable, Equatable, Codable {
 
 /// One row of a batch as it reaches the store: a session to create, or a row already refused at the edge.
 public enum BatchRow: Sendable {
-    case create(NewSession)
+    /// `replaceExisting` lets Entra mode replace a Temporary Access Pass the user holds, as on a single create.
+    case create(NewSession, replaceExisting: Bool = false)
     case refused(BatchRowProblem)
 }
 
@@ -39,6 +40,8 @@ public enum BatchRow: Sendable {
 public enum BatchRowOutcome: Sendable {
     /// Created now: the session and its pass value (the only time the value exists).
     case created(IssuedPass)
+    /// Created now by an outside authority (Entra): the session and that authority's value, shown once.
+    case createdExternally(ExternallyIssuedPass)
     /// Created now, waiting for a second operator: no pass yet.
     case awaitingApproval(Session)
     /// Created by an earlier request with the same key: the session as it is now, never a pass value.

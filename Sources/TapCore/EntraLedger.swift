@@ -19,6 +19,21 @@ public protocol EntraLedger: Sendable {
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, limits: AuthorityPassLimits
     ) async throws -> EntraBeginOutcome
 
+    /// The batch form of ``beginEntraSession``: each row checked as a single create is (caps counting the rows
+    /// before it), each in its own savepoint so that a refused row leaves the others standing, and every
+    /// session, intent and the batch's idempotency key written in one transaction. A key seen before answers
+    /// its first answer again (`replayed`).
+    func beginEntraBatch(
+        _ rows: [BatchRow], by creator: OperatorIdentity, idempotency: IdempotencyClaim?, limits: AuthorityPassLimits,
+        describe: @escaping @Sendable (any Error) -> BatchRowProblem?
+    ) async throws -> EntraBatchBegin
+
+    /// Rows of a batch that Graph refused after ``beginEntraBatch`` wrote them: the batch's key answers them as
+    /// refused from now on, as the first answer did.
+    func recordBatchRefusals(
+        _ refusals: [Int: BatchRowProblem], idempotency: IdempotencyClaim, by creator: OperatorIdentity
+    ) async throws
+
     /// Runs every check of a reissue or of collecting an approved pass, revokes the session's live pass
     /// (its Entra deletion pending), and writes the new pass's terms and provisioning intent.
     func beginEntraReissue(
@@ -76,6 +91,21 @@ public enum EntraBeginOutcome: Sendable {
     case replayed(Session)
     /// Policy wants a second operator first.
     case awaitingApproval(Session)
+}
+
+/// What writing a batch's intents led to.
+public enum EntraBatchBegin: Sendable {
+    /// The rows, in order: those to create in Entra next, those waiting for approval, those refused.
+    case begun([EntraBatchRow])
+    /// The same batch was sent before with this key: its first answer, with the sessions as they are now.
+    case replayed(BatchOutcome)
+}
+
+/// One row of a batch after its intent was written.
+public enum EntraBatchRow: Sendable {
+    case provision(ProvisioningIntent, replaceExisting: Bool)
+    case awaitingApproval(Session)
+    case refused(BatchRowProblem)
 }
 
 /// A pass we are about to ask Graph for (or asked for and have not recorded the answer).

@@ -23,6 +23,14 @@ public protocol PassAuthority: Sendable {
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, replaceExisting: Bool
     ) async throws -> CreateOutcome
 
+    /// Creates the sessions of a batch (a bench's cart), each row checked and answered on its own, under one
+    /// idempotency key. `describe` words a row's refusal as a single create would be answered; an error it
+    /// cannot word fails the whole batch.
+    func createSessions(
+        _ rows: [BatchRow], by creator: OperatorIdentity, idempotency: IdempotencyClaim?,
+        describe: @escaping @Sendable (any Error) -> BatchRowProblem?
+    ) async throws -> BatchOutcome
+
     /// Mints a pass for an existing session (collection after approval, or a reissue).
     func reissuePass(_ id: SessionID, request: PassRequest, by actor: OperatorIdentity) async throws -> ReissuedPass
 

@@ -41,6 +41,13 @@ public final class EntraPassAuthority: PassAuthority {
 
     public var mode: PassAuthorityMode { .entra }
 
+    /// Marks passes as being created right now (the reconciler leaves their intents alone), or no longer.
+    func markProvisioning(_ passes: [PassID], busy: Bool) {
+        provisioning.withLockedValue { set in
+            if busy { set.formUnion(passes) } else { set.subtract(passes) }
+        }
+    }
+
     /// The bounds of the tenant's TAP policy, read from Graph at most every `policyLifetime`.
     public func limits() async throws -> AuthorityPassLimits {
         if let cached = policy.withLockedValue({ $0 }), now().timeIntervalSince(cached.readAt) < policyLifetime {
@@ -171,8 +178,16 @@ public final class EntraPassAuthority: PassAuthority {
         return await revokePending(session: session.id) ?? session
     }
 
+    /// The passes of many closed sessions are deleted together, in Graph's JSON batches.
     public func finishRevocations(of sessions: [SessionID]) async {
-        for session in sessions { await revokePending(session: session) }
+        guard !sessions.isEmpty else { return }
+        if sessions.count == 1 {
+            await revokePending(session: sessions[0])
+            return
+        }
+        let wanted = Set(sessions)
+        guard let pending = try? await ledger.pendingRevocations(session: nil) else { return }
+        await revokeAll(pending.filter { wanted.contains($0.sessionID) })
     }
 
     /// Deletes the session's pending passes in Entra now and records what Graph said; a failure leaves the
@@ -185,14 +200,28 @@ public final class EntraPassAuthority: PassAuthority {
         return try? await ledger.session(session, visibleTo: nil)
     }
 
-    /// Retries every pending revocation whose next try is due. Returns how many were confirmed.
+    /// Retries every pending revocation whose next try is due, in batches. Returns how many were confirmed.
     @discardableResult
     public func retryPendingRevocations() async -> Int {
         guard let pending = try? await ledger.pendingRevocations(session: nil) else { return 0 }
-        var confirmed = 0
         let current = now()
-        for revocation in pending where (revocation.retryAt ?? .distantPast) <= current {
-            if await revoke(revocation) { confirmed += 1 }
+        return await revokeAll(pending.filter { ($0.retryAt ?? .distantPast) <= current })
+    }
+
+    /// Deletes the passes in JSON batches and records each answer; returns how many Graph confirmed.
+    @discardableResult
+    func revokeAll(_ revocations: [PendingRevocation]) async -> Int {
+        guard !revocations.isEmpty else { return 0 }
+        let answers = await graph.deleteTemporaryAccessPasses(revocations.map { ($0.userPrincipalName, $0.methodID) })
+        var confirmed = 0
+        for (revocation, answer) in zip(revocations, answers) {
+            do {
+                let existed = try answer.get()
+                try await ledger.confirmRevocation(revocation, outcome: existed ? "deleted" : "alreadyGone")
+                confirmed += 1
+            } catch {
+                await noteFailure(revocation, error)
+            }
         }
         return confirmed
     }
@@ -240,7 +269,7 @@ public final class EntraPassAuthority: PassAuthority {
 
     /// Replaces a pass the user holds: another open session of ours is cancelled first (its revocation marked
     /// pending), then the pass is deleted in Entra.
-    private func replace(_ methodID: String, of user: UserPrincipalName, by actor: OperatorIdentity) async throws {
+    func replace(_ methodID: String, of user: UserPrincipalName, by actor: OperatorIdentity) async throws {
         if let ours = try await ledger.supersedeEntraPass(methodID: methodID, by: actor) {
             let existed = try await graph.deleteTemporaryAccessPass(of: user, id: methodID)
             try await ledger.confirmRevocation(ours, outcome: existed ? "deleted" : "alreadyGone")
@@ -257,15 +286,20 @@ public final class EntraPassAuthority: PassAuthority {
             try await ledger.confirmRevocation(revocation, outcome: existed ? "deleted" : "alreadyGone")
             return true
         } catch {
-            let delay = min(3600, 15 * pow(2, Double(min(revocation.attempts, 8))))
-            try? await ledger.noteRevocationFailure(
-                revocation, reason: (error as? GraphError)?.description ?? "\(type(of: error))",
-                retryAt: now().addingTimeInterval(delay))
-            logger.warning(
-                "entra.revocation.pending",
-                metadata: ["session.id": "\(revocation.sessionID)", "entra.attempts": "\(revocation.attempts + 1)"])
+            await noteFailure(revocation, error)
             return false
         }
+    }
+
+    /// A failed delete: the next try waits 15 s, doubling per attempt, at most an hour.
+    private func noteFailure(_ revocation: PendingRevocation, _ error: any Error) async {
+        let delay = min(3600, 15 * pow(2, Double(min(revocation.attempts, 8))))
+        try? await ledger.noteRevocationFailure(
+            revocation, reason: (error as? GraphError)?.description ?? "\(type(of: error))",
+            retryAt: now().addingTimeInterval(delay))
+        logger.warning(
+            "entra.revocation.pending",
+            metadata: ["session.id": "\(revocation.sessionID)", "entra.attempts": "\(revocation.attempts + 1)"])
     }
 
     /// Graph's failure as what the operator is told.

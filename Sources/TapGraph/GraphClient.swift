@@ -65,11 +65,9 @@ public struct GraphClient: Sendable {
     /// Intune's records of devices with this serial number.
     public func managedDevices(serialNumber: SerialNumber) async throws -> [ManagedDevice] {
         let filter = GraphEncoding.equalsFilter("serialNumber", serialNumber.value)
-        let select =
-            "id,serialNumber,enrolledDateTime,complianceState,deviceEnrollmentType,deviceRegistrationState,azureADDeviceId,userPrincipalName,lastSyncDateTime"
         return try await transport.list(
             ManagedDevice.self, path: "/v1.0/deviceManagement/managedDevices",
-            query: [("$filter", filter), ("$select", select)])
+            query: [("$filter", filter), ("$select", Self.devicePropertyList)])
     }
 
     /// The user's FIDO2 security keys registered at Microsoft.
@@ -98,9 +96,14 @@ struct GraphTransport: Sendable {
     static let maximumPages = 10
 
     func list<Item: Decodable>(_: Item.Type, path: String, query: [(String, String)] = []) async throws -> [Item] {
+        try await list(Item.self, from: urlString(path: path, query: query))
+    }
+
+    /// Every item from `start` on, following next links (to Graph only) for at most `maximumPages` pages.
+    func list<Item: Decodable>(_: Item.Type, from start: String, pages: Int = maximumPages) async throws -> [Item] {
         var items: [Item] = []
-        var url = urlString(path: path, query: query)
-        for _ in 0..<Self.maximumPages {
+        var url = start
+        for _ in 0..<pages {
             let page = try await decode(GraphCollection<Item>.self, .GET, url: url)
             items += page.value
             // Follow a next link only to Graph itself: the token must not travel anywhere else.

@@ -54,6 +54,8 @@ public enum EntraError: Error, Sendable, Equatable, CustomStringConvertible {
     case graphUnavailable(String)
     /// The session was closed while Entra created its pass; that pass is being deleted.
     case closedWhileProvisioning
+    /// An earlier row of the same batch makes a pass for this user, and Entra holds one pass per user.
+    case userTwiceInBatch
 
     public var description: String {
         switch self {
@@ -62,6 +64,8 @@ public enum EntraError: Error, Sendable, Equatable, CustomStringConvertible {
         case .graphRefused(let status, let code, let message): "Microsoft Graph refused (\(status) \(code)): \(message)"
         case .graphUnavailable(let reason): "Microsoft Graph is unavailable: \(reason)"
         case .closedWhileProvisioning: "the session was closed while Entra created its pass; that pass is being deleted"
+        case .userTwiceInBatch:
+            "an earlier row of this batch makes this user's Entra Temporary Access Pass; Entra holds one per user"
         }
     }
 }

@@ -30,11 +30,13 @@ public final class GraphEmulator: @unchecked Sendable {
     var passes: [String: StoredPass] = [:]
     var devices: [[String: Any]] = []
     private var fido2: [String: [[String: Any]]] = [:]
-    private var faults: [Fault] = []
-    private var seen: [Seen] = []
+    var faults: [Fault] = []
+    var seen: [Seen] = []
+    var glitches: [(route: Route, glitch: BatchGlitch, remaining: Int)] = []
+    var storedDevicePageSize = 100
     private var down = false
     var race: String?
-    private var delays: [Route: Duration] = [:]
+    var delays: [Route: Duration] = [:]
     private var stalls: [Route: Duration] = [:]
     private var counter = 0
     var issuedTokens = 0
@@ -211,7 +213,9 @@ public final class GraphEmulator: @unchecked Sendable {
         let route = Self.route(method: method, segments: path)
         let (fault, wait, stall, isDown) = lock.withLock { () -> (Fault?, Duration, Duration, Bool) in
             seen.append(
-                Seen(method: method, target: target, route: route, at: now(), body: route == .token ? "" : body))
+                Seen(
+                    method: method, target: target, route: route, at: now(), body: route == .token ? "" : body,
+                    batched: false))
             var hit: Fault?
             if let index = faults.firstIndex(where: { ($0.route == route || $0.route == .any) && $0.remaining > 0 }) {
                 faults[index].remaining -= 1
@@ -224,7 +228,9 @@ public final class GraphEmulator: @unchecked Sendable {
             )
         }
         var response = try await answer(
-            request, route: route, method: method, path: path, query: query, body: body, fault: fault, isDown: isDown)
+            authorization: request.headers[.authorization], route: route, method: method, path: path, query: query,
+            body: body, fault: fault, isDown: isDown
+        ).response
         if wait > .zero { try await Task.sleep(for: wait) }
         if stall > .zero {
             let held = response.body
@@ -236,13 +242,13 @@ public final class GraphEmulator: @unchecked Sendable {
         return response
     }
 
-    private func answer(
-        _ request: Request, route: Route, method: String, path: [String], query: [String: String], body: String,
+    func answer(
+        authorization: String?, route: Route, method: String, path: [String], query: [String: String], body: String,
         fault: Fault?, isDown: Bool
-    ) async throws -> Response {
+    ) async throws -> Answer {
         if let fault {
-            var headers: HTTPFields = [:]
-            if let retryAfter = fault.retryAfter { headers[.retryAfter] = String(retryAfter) }
+            var headers: [String: String] = [:]
+            if let retryAfter = fault.retryAfter { headers["Retry-After"] = String(retryAfter) }
             let code =
                 fault.status == 429
                 ? "TooManyRequests" : fault.status == 503 ? "serviceNotAvailable" : "generalException"
@@ -250,7 +256,7 @@ public final class GraphEmulator: @unchecked Sendable {
         }
         if isDown { return Self.graphError(503, "serviceNotAvailable", "The service is temporarily unavailable.") }
         if route == .token { return token(path: path, form: Self.form(body)) }
-        guard let authorization = request.headers[.authorization], authorization.hasPrefix("Bearer "),
+        guard let authorization, authorization.hasPrefix("Bearer "),
             lock.withLock({ tokens[String(authorization.dropFirst(7))].map { $0 > now() } ?? false })
         else {
             return Self.graphError(401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
@@ -276,15 +282,16 @@ public final class GraphEmulator: @unchecked Sendable {
                     return Self.graphError(404, "itemNotFound", "The requested resource does not exist.")
                 }
                 passes[user] = nil
-                return Response(status: .noContent)
+                return Answer(status: 204, object: nil)
             }
         case .tapCreate: return withUser(path[2]) { user in create(user: user, body: body) }
+        case .batch: return try await batch(authorization: authorization, body: body)
         default: return Self.graphError(400, "BadRequest", "Resource not found for the segment.")
         }
     }
 
     /// Runs `body` under the lock with the decoded, lower-cased user, or answers 404 for an unknown user.
-    private func withUser(_ segment: String, _ body: (String) -> Response) -> Response {
+    private func withUser(_ segment: String, _ body: (String) -> Answer) -> Answer {
         guard let decoded = segment.removingPercentEncoding?.lowercased() else {
             return Self.graphError(400, "BadRequest", "Invalid user id.")
         }

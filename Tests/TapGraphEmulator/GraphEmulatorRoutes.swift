@@ -5,7 +5,7 @@ import TapCrypto
 // The emulator's endpoint handlers: a pass's create and its view, Intune's device lookup, and the token
 // endpoint with its client-assertion check; `answer` in GraphEmulator.swift routes requests to them.
 extension GraphEmulator {
-    func create(user: String, body: String) -> Response {
+    func create(user: String, body: String) -> Answer {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] else {
             return Self.graphError(400, "BadRequest", "Invalid JSON.")
         }
@@ -60,7 +60,7 @@ extension GraphEmulator {
         ]
     }
 
-    func managedDevices(query: [String: String]) -> Response {
+    func managedDevices(query: [String: String]) -> Answer {
         // Only the documented filter: serialNumber eq '<literal with '' for '>.
         guard let filter = query["$filter"], filter.hasPrefix("serialNumber eq '"), filter.hasSuffix("'") else {
             return Self.graphError(400, "BadRequest", "Invalid filter clause.")
@@ -70,19 +70,24 @@ extension GraphEmulator {
             return Self.graphError(400, "BadRequest", "Syntax error: unterminated string literal.")
         }
         let serial = literal.replacingOccurrences(of: "''", with: "'")
+        let offset = query["$skiptoken"].flatMap(Int.init) ?? 0
         return lock.withLock {
-            Self.json(
-                200,
-                [
-                    "value": devices.filter {
-                        ($0["serialNumber"] as? String)?.caseInsensitiveCompare(serial) == .orderedSame
-                    }
-                ])
+            let matching = devices.filter {
+                ($0["serialNumber"] as? String)?.caseInsensitiveCompare(serial) == .orderedSame
+            }
+            let page = Array(matching.dropFirst(offset).prefix(storedDevicePageSize))
+            var object: [String: Any] = ["value": page]
+            if offset + page.count < matching.count {
+                let filter = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                object["@odata.nextLink"] =
+                    "\(baseURL)/v1.0/deviceManagement/managedDevices?$filter=\(filter)&$skiptoken=\(offset + page.count)"
+            }
+            return Self.json(200, object)
         }
     }
 
-    func token(path: [String], form: [String: String]) -> Response {
-        func refuse(_ error: String, _ description: String) -> Response {
+    func token(path: [String], form: [String: String]) -> Answer {
+        func refuse(_ error: String, _ description: String) -> Answer {
             Self.json(401, ["error": error, "error_description": description])
         }
         guard path.count == 4, path[0] == tenant, path[1] == "oauth2", path[2] == "v2.0", path[3] == "token" else {

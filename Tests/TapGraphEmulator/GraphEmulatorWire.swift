@@ -16,7 +16,7 @@ extension GraphEmulator {
 
     /// Which calls a scripted fault hits.
     public enum Route: Sendable, Equatable {
-        case any, token, tapList, tapGet, tapCreate, tapDelete, managedDevices, fido2Methods, policy
+        case any, token, tapList, tapGet, tapCreate, tapDelete, managedDevices, fido2Methods, policy, batch
     }
 
     /// A Temporary Access Pass as the emulator holds it.
@@ -37,6 +37,29 @@ extension GraphEmulator {
         public var route: Route
         public var at: Date
         public var body: String
+        /// It came inside a `$batch` call (which is itself seen, as `.batch`).
+        public var batched: Bool
+    }
+
+    /// An answer before it is sent: on its own as an HTTP response, or as one entry of a batch's answer.
+    struct Answer {
+        var status: Int
+        /// The JSON body; `nil` for none.
+        var object: Any?
+        var headers: [String: String] = [:]
+
+        var response: Response {
+            var fields: HTTPFields = [:]
+            for (name, value) in headers {
+                if let name = HTTPField.Name(name) { fields[name] = value }
+            }
+            guard let object else { return Response(status: HTTPResponse.Status(code: status), headers: fields) }
+            fields[.contentType] = "application/json"
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+            return Response(
+                status: HTTPResponse.Status(code: status), headers: fields,
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        }
     }
 
     struct Fault {
@@ -51,6 +74,7 @@ extension GraphEmulator {
     static func route(method: String, segments: [String]) -> Route {
         switch (method, segments.count) {
         case ("POST", 4) where segments[1] == "oauth2": return .token
+        case ("POST", 2) where segments[1] == "$batch": return .batch
         case ("GET", 5) where segments[1] == "policies": return .policy
         case ("GET", 3) where segments[1] == "deviceManagement" && segments[2] == "managedDevices":
             return .managedDevices
@@ -88,25 +112,19 @@ extension GraphEmulator {
         return values
     }
 
-    static func graphError(_ status: Int, _ code: String, _ message: String, headers: HTTPFields = [:]) -> Response {
-        var response = json(
-            status,
-            [
+    static func graphError(_ status: Int, _ code: String, _ message: String, headers: [String: String] = [:]) -> Answer
+    {
+        Answer(
+            status: status,
+            object: [
                 "error": [
                     "code": code, "message": message,
                     "innerError": ["request-id": UUID().uuidString, "date": format(Date())],
                 ]
-            ])
-        for field in headers { response.headers.append(field) }
-        return response
+            ], headers: headers)
     }
 
-    static func json(_ status: Int, _ object: Any) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
-        return Response(
-            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
-    }
+    static func json(_ status: Int, _ object: Any) -> Answer { Answer(status: status, object: object) }
 
     static func format(_ date: Date, fractional: Bool = false) -> String {
         let formatter = ISO8601DateFormatter()

@@ -166,14 +166,6 @@ extension EntraFlowTests {
             let page = try await client.execute(uri: "/enroll", method: .get)
             #expect(page.status == .conflict)
             #expect(page.problem?.code == "not_in_local_mode")
-            // A batch would mint local passes row by row; in Entra mode each row needs Graph, not built yet.
-            let batch = try await client.execute(
-                uri: "/v1/sessions/batch", method: .post, headers: EntraFixture.headers(fixture.adminToken),
-                body: ByteBuffer(
-                    string:
-                        #"{"sessions": [{"scenario": "fido2Registration", "userPrincipalName": "ada@contoso.example"}]}"#
-                ))
-            #expect(batch.problem?.code == "not_in_local_mode")
             // So would an MDM script's check-in by serial: the watcher completes from Intune and deletes the TAP.
             let (_, mdmToken) = try await fixture.store.createOperator(
                 NewOperator(name: "mdm", role: .mdm, site: SiteName("hq")), by: nil)

@@ -74,6 +74,7 @@ struct BatchAndCheckInTests {
         let kinds = outcome.rows.map { row -> String in
             switch row {
             case .created: "created"
+            case .createdExternally: "created by Entra"
             case .refused(let problem): "refused \(problem.status)"
             case .replayed: "replayed"
             case .awaitingApproval: "approval"

@@ -68,6 +68,12 @@ struct APIError: Error {
             self.init(
                 status: .conflict, code: .invalidStateTransition,
                 detail: "the session was closed while Entra created its pass; that pass is being deleted")
+        case .userTwiceInBatch:
+            self.init(
+                status: .conflict, code: .entraTAPExists,
+                detail:
+                    "an earlier row of this batch makes this user's Entra Temporary Access Pass, and Entra holds one per user"
+            )
         }
     }
 

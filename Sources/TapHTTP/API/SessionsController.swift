@@ -4,6 +4,7 @@ import Hummingbird
 import TapAPI
 import TapCore
 import TapCrypto
+import TapGraph
 import TapStorage
 
 /// `/v1/sessions`: create, list, read, reissue, complete and cancel.
@@ -117,6 +118,11 @@ struct SessionsController {
             case .created(let issued):
                 SessionBatchItem(
                     index: index, status: 201, session: SessionView(issued.session, now: now, passValue: issued.pass))
+            case .createdExternally(let issued):
+                // Entra's value, passed through once: it is in no row, no log line and no event.
+                SessionBatchItem(
+                    index: index, status: 201,
+                    session: SessionView(issued.session, now: now, externalPassValue: issued.pass))
             case .awaitingApproval(let session), .replayed(let session):
                 SessionBatchItem(index: index, status: 201, session: SessionView(session, now: now))
             case .refused(let problem):
@@ -154,7 +160,7 @@ struct SessionsController {
         let outcome: Result<BatchOutcome, any Error>
         do {
             outcome = .success(
-                try await services.store.createSessions(
+                try await services.authority.createSessions(
                     rows, by: creator, idempotency: key.map { IdempotencyClaim(key: $0, requestDigest: requestDigest) },
                     describe: { rowProblem($0) }))
         } catch {
@@ -167,7 +173,7 @@ struct SessionsController {
     /// A row of a batch as the store takes it: checked like a single create, or the refusal that check answered.
     static func batchRow(_ request: CreateSessionRequest) -> BatchRow {
         do {
-            return .create(try validate(request))
+            return .create(try validate(request), replaceExisting: request.replaceExisting ?? false)
         } catch {
             return refusedRow(error)
         }
@@ -189,6 +195,7 @@ struct SessionsController {
         switch error {
         case let error as APIError: apiError = error
         case let error as EnrollmentError: apiError = APIError(error)
+        case let error as EntraError: apiError = APIError(error)
         default: return nil
         }
         return BatchRowProblem(

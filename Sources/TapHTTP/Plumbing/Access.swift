@@ -180,15 +180,14 @@ final class RouteTable: @unchecked Sendable {
     }
 
     /// Redeem, everything a session token opens (the MDM check-in too: in Entra mode the watcher learns
-    /// completion from Intune and has Graph delete the pass), batches (each row would be a Graph call; not
-    /// built yet) and the enrollment pages are local-mode features: in Entra mode the user signs in at
-    /// Microsoft, and no session token exists.
+    /// completion from Intune and has Graph delete the pass) and the enrollment pages are local-mode features:
+    /// in Entra mode the user signs in at Microsoft, and no session token exists.
     static func isLocalModeOnly(path: String, access: Access) -> Bool {
         switch access {
         case .sessionToken, .sessionTokenOrOperators: return true
         case .anyone, .operators: break
         }
-        return path == "/v1/redeem" || path == "/v1/sessions/batch" || path == "/enroll" || path.hasPrefix("/enroll/")
+        return path == "/v1/redeem" || path == "/enroll" || path.hasPrefix("/enroll/")
     }
 
     func add(

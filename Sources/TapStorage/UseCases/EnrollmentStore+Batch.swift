@@ -17,31 +17,14 @@ extension EnrollmentStore {
         describe: @escaping @Sendable (any Error) -> BatchRowProblem?
     ) async throws -> BatchOutcome {
         try await write { db in
-            if let idempotency,
-                let earlier = try Row.fetchOne(
-                    db.cachedStatement(
-                        sql: "SELECT requestDigest, items FROM batchIdempotencyKey WHERE operatorId = ? AND key = ?"),
-                    arguments: [creator.id.rawValue, idempotency.key])
-            {
-                guard keyring.constantTimeEqual(Array(earlier[0] as Data), idempotency.requestDigest) else {
-                    throw EnrollmentError.idempotencyMismatch
-                }
-                let items = try decodeJSON([StoredBatchItem].self, earlier[1], what: "batch items")
-                let rows: [BatchRowOutcome] = try items.map { item in
-                    if let id = item.sessionId {
-                        return .replayed(try parse(try Self.session(id: id, db: db), "batch session"))
-                    }
-                    return .refused(try parse(item.problem, "batch problem"))
-                }
-                return BatchOutcome(rows: rows, replayed: true)
-            }
+            if let replay = try batchReplay(of: idempotency, by: creator, db: db) { return replay }
             var outcomes: [BatchRowOutcome] = []
             outcomes.reserveCapacity(rows.count)
             for row in rows {
                 switch row {
                 case .refused(let problem):
                     outcomes.append(.refused(problem))
-                case .create(let request):
+                case .create(let request, _):
                     do {
                         var outcome: CreateOutcome?
                         try db.inSavepoint {
@@ -52,7 +35,8 @@ extension EnrollmentStore {
                         case .created(let issued): outcomes.append(.created(issued))
                         case .awaitingApproval(let session), .replayed(let session):
                             outcomes.append(.awaitingApproval(session))
-                        // A local create never answers `createdExternally`; batches are refused in Entra mode.
+                        // A local create never answers `createdExternally`; Entra's batches go through
+                        // `beginEntraBatch`.
                         case .createdExternally, nil: throw GroupCommitError.transactionAborted
                         }
                     } catch {
@@ -62,29 +46,70 @@ extension EnrollmentStore {
                 }
             }
             if let idempotency {
-                let items = outcomes.map { outcome -> StoredBatchItem in
-                    switch outcome {
-                    case .created(let issued): StoredBatchItem(sessionId: issued.session.id.rawValue, problem: nil)
-                    case .awaitingApproval(let session), .replayed(let session):
-                        StoredBatchItem(sessionId: session.id.rawValue, problem: nil)
-                    case .refused(let problem): StoredBatchItem(sessionId: nil, problem: problem)
-                    }
-                }
-                try db.execute(
-                    sql:
-                        "INSERT INTO batchIdempotencyKey (operatorId, key, requestDigest, items, createdAt) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [
-                        creator.id.rawValue, idempotency.key, Data(idempotency.requestDigest), encodeJSON(items),
-                        UTCTime.text(world.currentSecond()),
-                    ])
+                try storeBatchKey(
+                    idempotency, by: creator,
+                    items: outcomes.map { outcome -> StoredBatchItem in
+                        switch outcome {
+                        case .created(let issued): StoredBatchItem(sessionId: issued.session.id.rawValue, problem: nil)
+                        case .createdExternally(let issued):
+                            StoredBatchItem(sessionId: issued.session.id.rawValue, problem: nil)
+                        case .awaitingApproval(let session), .replayed(let session):
+                            StoredBatchItem(sessionId: session.id.rawValue, problem: nil)
+                        case .refused(let problem): StoredBatchItem(sessionId: nil, problem: problem)
+                        }
+                    }, db: db)
             }
             return BatchOutcome(rows: outcomes, replayed: false)
         }
     }
+
+    /// The answer a batch with this key gave, as its sessions stand now (never a pass value); `nil` for a new key.
+    func batchReplay(
+        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: Database
+    ) throws
+        -> BatchOutcome?
+    {
+        guard let idempotency, let items = try storedBatchItems(idempotency, by: creator, db: db) else { return nil }
+        let rows: [BatchRowOutcome] = try items.map { item in
+            if let id = item.sessionId {
+                return .replayed(try parse(try Self.session(id: id, db: db), "batch session"))
+            }
+            return .refused(try parse(item.problem, "batch problem"))
+        }
+        return BatchOutcome(rows: rows, replayed: true)
+    }
+
+    /// The rows a batch key remembers; a key sent with another request's digest is refused.
+    func storedBatchItems(
+        _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, db: Database
+    ) throws -> [StoredBatchItem]? {
+        guard
+            let earlier = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT requestDigest, items FROM batchIdempotencyKey WHERE operatorId = ? AND key = ?"),
+                arguments: [creator.id.rawValue, idempotency.key])
+        else { return nil }
+        guard keyring.constantTimeEqual(Array(earlier[0] as Data), idempotency.requestDigest) else {
+            throw EnrollmentError.idempotencyMismatch
+        }
+        return try decodeJSON([StoredBatchItem].self, earlier[1], what: "batch items")
+    }
+
+    func storeBatchKey(
+        _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, items: [StoredBatchItem], db: Database
+    ) throws {
+        try db.execute(
+            sql:
+                "INSERT INTO batchIdempotencyKey (operatorId, key, requestDigest, items, createdAt) VALUES (?, ?, ?, ?, ?)",
+            arguments: [
+                creator.id.rawValue, idempotency.key, Data(idempotency.requestDigest), encodeJSON(items),
+                UTCTime.text(world.currentSecond()),
+            ])
+    }
 }
 
-/// One row of a batch as its idempotency key remembers it.
-private struct StoredBatchItem: Codable {
+/// One row of a batch as its idempotency key remembers it: the session made, or the refusal.
+struct StoredBatchItem: Codable {
     var sessionId: String?
     var problem: BatchRowProblem?
 }

@@ -10,16 +10,22 @@ extension EnrollmentStore: EntraLedger {
     ) async throws -> EntraBeginOutcome {
         try await write { db in
             if let earlier = try idempotentReplay(of: idempotency, by: creator, db: db) { return .replayed(earlier) }
-            let new = try insertNewSession(request, by: creator, limits: limits, db: db)
-            if new.needsApproval {
-                return .awaitingApproval(try new.record.domain(device: new.device, pass: nil))
-            }
-            try checkCaps(
-                new.settings.caps, issuer: creator.id, site: new.site, privileged: new.isPrivileged, now: new.now,
-                db: db)
-            return .provision(
-                try insertProvisioningIntent(for: new.record, plan: new.plan, issuer: creator.id, now: new.now, db: db))
+            return try beginEntraRow(request, by: creator, limits: limits, db: db)
         }
+    }
+
+    /// One create's checks and rows: the session, then (unless it waits for approval) its intent.
+    func beginEntraRow(
+        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits, db: Database
+    ) throws -> EntraBeginOutcome {
+        let new = try insertNewSession(request, by: creator, limits: limits, db: db)
+        if new.needsApproval {
+            return .awaitingApproval(try new.record.domain(device: new.device, pass: nil))
+        }
+        try checkCaps(
+            new.settings.caps, issuer: creator.id, site: new.site, privileged: new.isPrivileged, now: new.now, db: db)
+        return .provision(
+            try insertProvisioningIntent(for: new.record, plan: new.plan, issuer: creator.id, now: new.now, db: db))
     }
 
     public func beginEntraReissue(
@@ -349,6 +355,13 @@ public struct LocalPassAuthority: PassAuthority {
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, replaceExisting: Bool
     ) async throws -> CreateOutcome {
         try await store.createSession(request, by: creator, idempotency: idempotency)
+    }
+
+    public func createSessions(
+        _ rows: [BatchRow], by creator: OperatorIdentity, idempotency: IdempotencyClaim?,
+        describe: @escaping @Sendable (any Error) -> BatchRowProblem?
+    ) async throws -> BatchOutcome {
+        try await store.createSessions(rows, by: creator, idempotency: idempotency, describe: describe)
     }
 
     public func reissuePass(

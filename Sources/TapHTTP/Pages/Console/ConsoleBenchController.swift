@@ -24,7 +24,7 @@ struct ConsoleBenchController {
         guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .batchIssuers, to: "import a bench's devices")
         return PageResponse.html(
-            ConsolePages.bench(person: gate.person(session), csv: "", problems: [], localMode: isLocal), status: .ok)
+            ConsolePages.bench(person: gate.person(session), csv: "", problems: []), status: .ok)
     }
 
     @Sendable func importFile(
@@ -35,7 +35,6 @@ struct ConsoleBenchController {
                 request, context, limit: services.configuration.maximumBatchBodyBytes)
         else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, .batchIssuers, to: "import a bench's devices")
-        guard isLocal else { throw APIError.notInLocalMode }
         let csv = fields["csv"] ?? ""
         let policy = try await services.store.policy()
         let rows: [SessionImport.Row]
@@ -64,12 +63,9 @@ struct ConsoleBenchController {
         return PageResponse.html(html, status: .ok)
     }
 
-    /// Batches are a local-mode feature (in Entra mode each row would be a Graph call; not built yet).
-    private var isLocal: Bool { services.authority.mode == .local }
-
     private func refused(_ session: ConsoleSession, csv: String, problems: [String]) -> Response {
         PageResponse.html(
-            ConsolePages.bench(person: gate.person(session), csv: csv, problems: problems, localMode: true),
+            ConsolePages.bench(person: gate.person(session), csv: csv, problems: problems),
             status: .badRequest)
     }
 }

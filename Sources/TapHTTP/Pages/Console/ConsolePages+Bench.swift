@@ -17,14 +17,7 @@ extension ConsolePages {
         }
     }
 
-    static func bench(person: Person, csv: String, problems: [String], localMode: Bool) -> String {
-        guard localMode else {
-            return layout(
-                title: "Bench", person: person,
-                main:
-                    "<h1>Bench import</h1>\n\(alert("Bench import works when TapStation mints passes itself (local mode)."))"
-            )
-        }
+    static func bench(person: Person, csv: String, problems: [String]) -> String {
         let errors =
             problems.isEmpty
             ? ""
@@ -56,13 +49,15 @@ extension ConsolePages {
     }
 
     static func benchResults(_ results: [BenchResult], person: Person, paperAllowed: Bool, now: Date) -> String {
-        var made: [(BenchResult, IssuedPass)] = []
+        // Each made pass with its value as shown: ours grouped for reading aloud, Entra's as Entra made it.
+        var made: [(result: BenchResult, session: Session, shown: String)] = []
         var waiting: [BenchResult] = []
         var already: [BenchResult] = []
         var refused: [(BenchResult, BatchRowProblem)] = []
         for result in results {
             switch result.outcome {
-            case .created(let issued): made.append((result, issued))
+            case .created(let issued): made.append((result, issued.session, issued.pass.grouped))
+            case .createdExternally(let issued): made.append((result, issued.session, issued.pass.revealed))
             case .awaitingApproval: waiting.append(result)
             case .replayed: already.append(result)
             case .refused(let problem): refused.append((result, problem))
@@ -91,15 +86,15 @@ extension ConsolePages {
                 <div class="slips">
 
                 """
-            for (result, issued) in made {
+            for (result, session, shown) in made {
                 let device = result.request.device
                 main += """
                     <section class="slip" aria-label="Device \(HTMLText.escape(device?.serialNumber.value ?? ""))">
                     <h3>\(HTMLText.escape(device?.serialNumber.value ?? ""))</h3>
-                    <p class="pass">\(HTMLText.escape(issued.pass.grouped))</p>
+                    <p class="pass">\(HTMLText.escape(shown))</p>
                     <dl class="slip-facts"><dt>User</dt><dd>\(HTMLText.escape(result.request.userPrincipalName.value))</dd>
                     <dt>Asset tag</dt><dd>\(HTMLText.escape(device?.assetTag ?? "—"))</dd>
-                    <dt>Expires</dt><dd>\(HTMLText.escape(WireJSON.formatTime(issued.session.pass?.expiresAt ?? now)))</dd></dl>
+                    <dt>Expires</dt><dd>\(HTMLText.escape(WireJSON.formatTime(session.pass?.expiresAt ?? now)))</dd></dl>
                     </section>
 
                     """

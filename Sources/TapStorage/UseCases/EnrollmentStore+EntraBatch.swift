@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import TapCore
+
+/// A bench's cart in Entra mode: every row checked and its intent written in one transaction, before the Entra
+/// pass authority asks Graph for any pass.
+extension EnrollmentStore {
+    public func beginEntraBatch(
+        _ rows: [BatchRow], by creator: OperatorIdentity, idempotency: IdempotencyClaim?, limits: AuthorityPassLimits,
+        describe: @escaping @Sendable (any Error) -> BatchRowProblem?
+    ) async throws -> EntraBatchBegin {
+        try await write { db in
+            if let replay = try batchReplay(of: idempotency, by: creator, db: db) { return .replayed(replay) }
+            var begun: [EntraBatchRow] = []
+            begun.reserveCapacity(rows.count)
+            for row in rows {
+                switch row {
+                case .refused(let problem):
+                    begun.append(.refused(problem))
+                case .create(let request, let replaceExisting):
+                    do {
+                        var outcome: EntraBeginOutcome?
+                        try db.inSavepoint {
+                            outcome = try beginEntraRow(request, by: creator, limits: limits, db: db)
+                            return .commit
+                        }
+                        switch outcome {
+                        case .provision(let intent): begun.append(.provision(intent, replaceExisting: replaceExisting))
+                        case .awaitingApproval(let session): begun.append(.awaitingApproval(session))
+                        case .replayed, nil: throw GroupCommitError.transactionAborted
+                        }
+                    } catch {
+                        guard db.isInsideTransaction, let problem = describe(error) else { throw error }
+                        begun.append(.refused(problem))
+                    }
+                }
+            }
+            if let idempotency {
+                try storeBatchKey(
+                    idempotency, by: creator,
+                    items: begun.map { row -> StoredBatchItem in
+                        switch row {
+                        case .provision(let intent, _):
+                            StoredBatchItem(sessionId: intent.sessionID.rawValue, problem: nil)
+                        case .awaitingApproval(let session):
+                            StoredBatchItem(sessionId: session.id.rawValue, problem: nil)
+                        case .refused(let problem): StoredBatchItem(sessionId: nil, problem: problem)
+                        }
+                    }, db: db)
+            }
+            return .begun(begun)
+        }
+    }
+
+    public func recordBatchRefusals(
+        _ refusals: [Int: BatchRowProblem], idempotency: IdempotencyClaim, by creator: OperatorIdentity
+    ) async throws {
+        guard !refusals.isEmpty else { return }
+        try await write { db in
+            guard var items = try storedBatchItems(idempotency, by: creator, db: db) else { return }
+            for (index, problem) in refusals where items.indices.contains(index) {
+                items[index] = StoredBatchItem(sessionId: nil, problem: problem)
+            }
+            try db.execute(
+                sql: "UPDATE batchIdempotencyKey SET items = ? WHERE operatorId = ? AND key = ?",
+                arguments: [encodeJSON(items), creator.id.rawValue, idempotency.key])
+        }
+    }
+}
