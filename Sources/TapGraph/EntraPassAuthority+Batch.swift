@@ -154,7 +154,7 @@ extension EntraPassAuthority {
                 }
             }
         }
-        for intent in unknown { _ = try? await reconcile(intent) }
+        await reconcile(unknown)
         return results
     }
 

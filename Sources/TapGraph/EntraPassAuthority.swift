@@ -23,7 +23,7 @@ public final class EntraPassAuthority: PassAuthority {
     /// An intent younger than this with no pass found in Entra is left for a later round.
     let settleTime: TimeInterval
     private let policy = NIOLockedValueBox<(limits: AuthorityPassLimits, readAt: Date)?>(nil)
-    private let provisioning = NIOLockedValueBox<Set<PassID>>([])
+    let provisioning = NIOLockedValueBox<Set<PassID>>([])
 
     /// An authority over `ledger` (the store) and `graph`.
     public init(
@@ -224,47 +224,6 @@ public final class EntraPassAuthority: PassAuthority {
             }
         }
         return confirmed
-    }
-
-    /// Reconciles every intent whose Graph outcome was never recorded, except those being created right now.
-    @discardableResult
-    public func reconcileInterruptedProvisioning() async -> Int {
-        guard let intents = try? await ledger.unresolvedProvisioningIntents() else { return 0 }
-        var resolved = 0
-        let busy = provisioning.withLockedValue { $0 }
-        for intent in intents where !busy.contains(intent.passID) {
-            do {
-                if try await reconcile(intent) { resolved += 1 }
-            } catch {
-                logger.warning(
-                    "entra.reconcile.failed",
-                    metadata: ["session.id": "\(intent.sessionID)", "error.type": "\(type(of: error))"])
-            }
-        }
-        return resolved
-    }
-
-    /// Deletes any pass Graph holds for the intent's user that we do not track and that was created around
-    /// the intent's time, then closes the intent (and cancels its session: nobody saw the value). A young
-    /// intent with nothing found stays open: a create that timed out may still land. `true` when closed.
-    @discardableResult
-    func reconcile(_ intent: ProvisioningIntent) async throws -> Bool {
-        let methods = try await graph.temporaryAccessPasses(of: intent.userPrincipalName)
-        let tracked = try await ledger.trackedEntraMethodIDs()
-        let earliest = intent.createdAt.addingTimeInterval(-120),
-            latest = intent.createdAt.addingTimeInterval(reconciliationWindow)
-        var deleted: [String] = []
-        for method in methods where !tracked.contains(method.id) {
-            if let created = method.createdDateTime, created < earliest || created > latest { continue }
-            try await graph.deleteTemporaryAccessPass(of: intent.userPrincipalName, id: method.id)
-            deleted.append(method.id)
-        }
-        if deleted.isEmpty, now().timeIntervalSince(intent.createdAt) < settleTime { return false }
-        try await ledger.resolveProvisioningIntent(intent, deletedMethodIDs: deleted)
-        logger.notice(
-            "entra.intent.reconciled",
-            metadata: ["session.id": "\(intent.sessionID)", "entra.deleted": "\(deleted.count)"])
-        return true
     }
 
     /// Replaces a pass the user holds: another open session of ours is cancelled first (its revocation marked

@@ -122,7 +122,12 @@ struct EntraBatchTests {
         #expect(made.allSatisfy { (try? $0.get().temporaryAccessPass) != nil })
 
         try fixture.restart(reopenStore: true)
+        let before = Self.calls(fixture.emulator)
         #expect(await fixture.authority.reconcileInterruptedProvisioning() == 40)
+        // Two batches list the 40 users' passes and two delete the strays; nothing goes one by one.
+        let after = Self.calls(fixture.emulator)
+        #expect(after.batches - before.batches == 4)
+        #expect(after.single == before.single)
         #expect((0..<40).allSatisfy { fixture.emulator.pass(of: Self.user($0)) == nil })
         #expect(try await fixture.store.unresolvedProvisioningIntents().isEmpty)
 
@@ -217,6 +222,39 @@ struct EntraBatchTests {
         await fixture.authority.reconcileInterruptedProvisioning()
         #expect((0..<25).allSatisfy { fixture.emulator.pass(of: Self.user($0)) == nil })
         #expect(try await fixture.store.unresolvedProvisioningIntents().isEmpty)
+        await fixture.cleanUp()
+    }
+
+    @Test func capsCountTheRowsBeforeAndRowsThatNeedApprovalWaitWithoutAGraphCall() async throws {
+        let fixture = try await EntraFixture()
+        for index in 0..<5 { fixture.emulator.addUser(Self.user(index)) }
+        _ = try await fixture.store.patchPolicy(
+            .object(["defaults": .object(["passesPerOperatorPerHour": 3])]), by: fixture.admin)
+        let capped = try await fixture.authority.createSessions(
+            Self.rows(0..<5), by: fixture.admin, idempotency: nil, describe: { SessionsController.rowProblem($0) })
+        let codes = capped.rows.map { row -> String in
+            switch row {
+            case .createdExternally: "created"
+            case .refused(let problem): problem.code
+            default: "other"
+            }
+        }
+        #expect(codes.prefix(3).allSatisfy { $0 == "created" })
+        #expect(codes.suffix(2).allSatisfy { $0 != "created" && $0 != "other" })
+        #expect((0..<5).filter { fixture.emulator.pass(of: Self.user($0)) != nil }.count == 3)
+
+        _ = try await fixture.store.patchPolicy(
+            .object(["defaults": .object(["passesPerOperatorPerHour": 100, "approvalRequired": true])]),
+            by: fixture.admin)
+        for index in 5..<7 { fixture.emulator.addUser(Self.user(index)) }
+        let creates = fixture.emulator.requests.filter { $0.route == .tapCreate }.count
+        let waiting = try await fixture.authority.createSessions(
+            Self.rows(5..<7), by: fixture.admin, idempotency: nil, describe: { SessionsController.rowProblem($0) })
+        #expect(
+            waiting.rows.allSatisfy { row in
+                if case .awaitingApproval(let session) = row { session.storedState == .awaitingApproval } else { false }
+            })
+        #expect(fixture.emulator.requests.filter { $0.route == .tapCreate }.count == creates)
         await fixture.cleanUp()
     }
 
