@@ -131,7 +131,7 @@ public struct EntraSettings: Sendable {
             rule: rule,
             schedule: WatchSchedule(
                 initialInterval: TimeInterval(poll), maximumInterval: TimeInterval(maximum),
-                callsPerRound: try integer("TAPSTATION_ENTRA_CALLS_PER_ROUND", 1...10_000, default: 60)),
+                callsPerRound: try integer("TAPSTATION_ENTRA_CALLS_PER_ROUND", 1...10_000, default: 1000)),
             interval: .seconds(poll))
     }
 }

@@ -20,12 +20,14 @@ public struct WatchSchedule: Sendable, Equatable {
     /// The longest wait between two polls of one session; the wait doubles while nothing changes.
     public var maximumInterval: TimeInterval
     /// At most this many Graph requests per round, across all sessions (the rate budget). Each request inside
-    /// a JSON batch counts, as Graph counts it against its limits; the default, 600 every 15 s, stays well
-    /// under Intune's 2,000 per 20 s per app and tenant.
+    /// a JSON batch counts, as Graph counts it against its limits. The default polls 500 open sessions with
+    /// one-time passes in one round: at most 1,000 requests every 15 s, of which Intune's device queries are
+    /// at most half, within Intune's 2,000 per 20 s per app and tenant; each session's own back-off (15 s
+    /// doubling to 5 minutes) lowers that quickly.
     public var callsPerRound: Int
 
     /// Makes a schedule.
-    public init(initialInterval: TimeInterval = 15, maximumInterval: TimeInterval = 300, callsPerRound: Int = 600) {
+    public init(initialInterval: TimeInterval = 15, maximumInterval: TimeInterval = 300, callsPerRound: Int = 1000) {
         self.initialInterval = initialInterval
         self.maximumInterval = maximumInterval
         self.callsPerRound = callsPerRound

@@ -258,6 +258,64 @@ struct EntraBatchTests {
         await fixture.cleanUp()
     }
 
+    @Test func theBoardShowsACartsEntraSessionsAndAPassWhoseDeletionIsPending() async throws {
+        let fixture = try await EntraFixture()
+        for index in 0..<3 { fixture.emulator.addUser(Self.user(index)) }
+        let rows: [BatchRow] = (0..<3).map { index in
+            var request = EntraFixture.deviceRequest(user: Self.user(index), serial: Self.serial(index), maxUses: 1)
+            request.site = SiteName("bench-1")
+            return .create(request)
+        }
+        let made = try await fixture.authority.createSessions(
+            rows, by: fixture.admin, idempotency: nil, describe: { _ in nil })
+        let ids = made.rows.compactMap { row -> SessionID? in
+            if case .createdExternally(let issued) = row { issued.session.id } else { nil }
+        }
+        #expect(ids.count == 3)
+        let (_, board) = try await fixture.store.createOperator(
+            NewOperator(name: "bench board", role: .board, site: SiteName("bench-1")), by: nil)
+        // The first device is enrolling (its one-time pass used); the second finished while Graph was down.
+        fixture.emulator.usePass(of: Self.user(0))
+        _ = try await fixture.watcher.pollOnce()
+        fixture.emulator.setDown(true)
+        _ = try await fixture.authority.completeSession(ids[1], by: fixture.admin)
+        fixture.emulator.setDown(false)
+
+        try await fixture.application().test(.router) { client in
+            let signedIn = try await client.execute(
+                uri: "/board", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "token=\(board.value)"))
+            let cookie = try #require(signedIn.headers[.setCookie])
+            let cookieHeader: HTTPFields = [.cookie: String(cookie.prefix { $0 != ";" })]
+            func rows() async throws -> [String: [String: String]] {
+                let data = try await client.execute(uri: "/board/sessions", method: .get, headers: cookieHeader)
+                let object = try #require(
+                    try JSONSerialization.jsonObject(with: Data(buffer: data.body)) as? [String: Any])
+                let sessions = try #require(object["sessions"] as? [[String: Any]])
+                return Dictionary(
+                    uniqueKeysWithValues: sessions.map { row in
+                        (
+                            row["serialNumber"] as? String ?? "",
+                            row.compactMapValues { $0 as? String }
+                        )
+                    })
+            }
+            var board = try await rows()
+            #expect(board[Self.serial(0)]?["state"] == "inProgress")
+            #expect(board[Self.serial(1)]?["state"] == "completed")
+            #expect(board[Self.serial(1)]?["entraPassDeletion"] == "pending")
+            #expect(board[Self.serial(2)]?["state"] == "active")
+            #expect(board[Self.serial(2)]?["entraPassDeletion"] == nil)
+            // Once Graph confirms the deletion the finished session leaves the board, as a local one does.
+            fixture.clock.advance(minutes: 5)
+            #expect(await fixture.authority.retryPendingRevocations() == 1)
+            board = try await rows()
+            #expect(board[Self.serial(1)] == nil)
+            #expect(board.count == 2)
+        }
+        await fixture.cleanUp()
+    }
+
     @Test func passesOfManyClosedSessionsAreDeletedInBatchesAndRetriedTogether() async throws {
         let fixture = try await EntraFixture()
         for index in 0..<30 { fixture.emulator.addUser(Self.user(index)) }

@@ -79,6 +79,7 @@ enum BoardAssets {
         .state.inProgress { background: #b7791f; color: #111; }
         .state.pending, .state.awaitingApproval { background: #6e40c9; }
         .state.expired, .state.lockedOut { background: #c93c37; }
+        .state.completed { background: #2f855a; }
         footer { padding: 1rem 2rem; text-align: right; }
         footer button { background: #2a3340; font-size: .9rem; }
 
@@ -95,7 +96,8 @@ enum BoardAssets {
           const status = document.getElementById("status");
           const labels = {
             awaitingApproval: "waiting for approval", pending: "not yet valid", active: "pass ready",
-            inProgress: "enrolling", expired: "pass expired", lockedOut: "locked out"
+            inProgress: "enrolling", expired: "pass expired", lockedOut: "locked out", completed: "enrolled",
+            cancelled: "cancelled", rejected: "rejected", abandoned: "abandoned"
           };
           let snapshot = null;
           let skew = 0;
@@ -125,7 +127,9 @@ enum BoardAssets {
             clock.textContent = new Date(Date.now() + skew).toISOString().slice(11, 16) + " UTC";
             const counts = {};
             snapshot.sessions.forEach(function (s) { counts[s.state] = (counts[s.state] || 0) + 1; });
-            summary.textContent = snapshot.sessions.length + " open · " +
+            const closed = ["completed", "cancelled", "rejected", "abandoned"];
+            const open = snapshot.sessions.filter(function (s) { return closed.indexOf(s.state) < 0; }).length;
+            summary.textContent = open + " open · " +
               Object.keys(counts).map(function (k) { return counts[k] + " " + (labels[k] || k); }).join(" · ");
             const body = document.createDocumentFragment();
             if (snapshot.sessions.length === 0) {
@@ -151,6 +155,12 @@ enum BoardAssets {
               badge.className = "state " + s.state;
               badge.textContent = labels[s.state] || s.state;
               stateCell.appendChild(badge);
+              if (s.entraPassDeletion === "pending") {
+                // Closed here, but the pass still signs in at Microsoft until Graph confirms its deletion.
+                const note = document.createElement("small");
+                note.textContent = "Entra pass deletion pending";
+                stateCell.appendChild(note);
+              }
               tr.appendChild(stateCell);
               const [text, late] = left(s.deadline);
               tr.appendChild(cell(text, "left" + (late ? " late" : "")));
@@ -189,7 +199,7 @@ enum BoardAssets {
           events.onmessage = soon;
           ["session.created", "session.approved", "session.rejected", "pass.issued", "pass.used", "pass.refused",
            "pass.expired", "pass.locked", "pass.revoked", "device.enrolled", "key.registered", "key.verified",
-           "session.completed", "session.cancelled", "session.abandoned"].forEach(function (type) {
+           "session.completed", "session.cancelled", "session.abandoned", "pass.revocationConfirmed"].forEach(function (type) {
             events.addEventListener(type, soon);
           });
           load();

@@ -87,7 +87,8 @@ struct BoardController {
                 model: session.device?.model, platform: session.device?.platform.rawValue,
                 user: String(session.userPrincipalName.value.prefix { $0 != "@" }), scenario: session.scenario.rawValue,
                 state: state.rawValue, deadline: deadline.map(WireJSON.formatTime), lastStep: entry.lastStep?.rawValue,
-                lastStepTime: entry.lastStepAt.map(WireJSON.formatTime))
+                lastStepTime: entry.lastStepAt.map(WireJSON.formatTime),
+                entraPassDeletion: session.entra?.revocation?.rawValue)
         }
         var response = try JSONBody.response(
             BoardSnapshot(site: try requireSite(board).value, now: WireJSON.formatTime(now), sessions: rows))
@@ -144,7 +145,8 @@ private struct BoardSnapshot: Encodable {
     var sessions: [BoardRow]
 }
 
-/// One open session on the board: never a pass, a token or the full user principal name.
+/// One session on the board (open, or closed with its Entra pass not yet deleted): never a pass, a token or
+/// the full user principal name.
 private struct BoardRow: Encodable {
     var id: String
     var serialNumber: String?
@@ -157,4 +159,6 @@ private struct BoardRow: Encodable {
     var deadline: String?
     var lastStep: String?
     var lastStepTime: String?
+    /// An Entra pass's deletion: `pending` until Graph confirms it, then `confirmed`; absent in local mode.
+    var entraPassDeletion: String?
 }

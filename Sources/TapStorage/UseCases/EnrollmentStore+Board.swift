@@ -11,16 +11,29 @@ public struct BoardEntry: Sendable {
 }
 
 extension EnrollmentStore {
-    /// The open sessions of one site, oldest first (the order a bench works through a cart), at most `limit`.
+    /// The open sessions of one site, oldest first (the order a bench works through a cart), at most `limit`;
+    /// then its closed Entra sessions whose pass Entra has not yet confirmed deleted (that pass still signs in).
     public func boardEntries(site: SiteName, limit: Int = 300) async throws -> [BoardEntry] {
         try await pool.read { db in
-            let records = try SessionRecord.fetchAll(
+            var records = try SessionRecord.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM session WHERE site = ? AND state IN ('awaitingApproval','pending','active','inProgress','expired','lockedOut')
                     ORDER BY id LIMIT ?
                     """,
                 arguments: [site.value, limit])
+            if records.count < limit {
+                // Few rows: the partial index holds only the pending revocations.
+                records += try SessionRecord.fetchAll(
+                    db,
+                    sql: """
+                        SELECT session.* FROM entraPass JOIN session ON session.id = entraPass.sessionId
+                        WHERE entraPass.revocation = 'pending' AND session.site = ?
+                          AND session.state IN ('completed','cancelled','rejected','abandoned')
+                        ORDER BY session.id LIMIT ?
+                        """,
+                    arguments: [site.value, limit - records.count])
+            }
             let sessions = try Self.sessions(records, db: db)
             let last = try db.cachedStatement(
                 sql:
