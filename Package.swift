@@ -144,6 +144,9 @@ let package = Package(
             dependencies: ["TapCrypto", .hummingbird, .logging, .httpTypes, .nioCore, .nioConcurrencyHelpers],
             path: "Tests/TapGraphEmulator"
         ),
+        // The emulator as a process, with a control API, for end-to-end runs of the real binaries in Entra mode
+        // (scripts/entra-cart-e2e).
+        .executableTarget(name: "graph-emulator", dependencies: ["TapGraphEmulator"], path: "Tests/GraphEmulatorServer"),
         .testTarget(
             name: "TapGraphTests",
             dependencies: [

@@ -34,6 +34,7 @@ public final class GraphEmulator: @unchecked Sendable {
     var seen: [Seen] = []
     var glitches: [(route: Route, glitch: BatchGlitch, remaining: Int)] = []
     var storedDevicePageSize = 100
+    var controlEnabled = false
     private var down = false
     var race: String?
     var delays: [Route: Duration] = [:]
@@ -210,6 +211,9 @@ public final class GraphEmulator: @unchecked Sendable {
         let target = request.head.path ?? "/"
         let method = request.method.rawValue
         let (path, query) = Self.split(target)
+        if path.first == "_emulator", lock.withLock({ controlEnabled }) {
+            return control(method: method, path: path, body: body).response
+        }
         let route = Self.route(method: method, segments: path)
         let (fault, wait, stall, isDown) = lock.withLock { () -> (Fault?, Duration, Duration, Bool) in
             seen.append(

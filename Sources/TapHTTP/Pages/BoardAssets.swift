@@ -71,6 +71,7 @@ enum BoardAssets {
         td { padding: .7rem 2rem; border-top: 1px solid #2a3340; vertical-align: middle; }
         td.device strong { display: block; font-family: "DejaVu Sans Mono", monospace; letter-spacing: .04em; }
         td.device small, td.step small { display: block; font-size: 1.1rem; color: #9aa6b5; }
+        td small.deletion { display: block; font-size: 1.1rem; color: #f0b429; margin-top: .2rem; }
         td.left { font-variant-numeric: tabular-nums; font-weight: bold; }
         td.left.late { color: #ffb4a8; }
         td.empty { text-align: center; color: #9aa6b5; padding: 3rem; }
@@ -158,6 +159,7 @@ enum BoardAssets {
               if (s.entraPassDeletion === "pending") {
                 // Closed here, but the pass still signs in at Microsoft until Graph confirms its deletion.
                 const note = document.createElement("small");
+                note.className = "deletion";
                 note.textContent = "Entra pass deletion pending";
                 stateCell.appendChild(note);
               }

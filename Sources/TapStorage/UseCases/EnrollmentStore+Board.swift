@@ -33,6 +33,8 @@ extension EnrollmentStore {
                         ORDER BY session.id LIMIT ?
                         """,
                     arguments: [site.value, limit - records.count])
+                // In the cart's order (ids grow with time), not the open ones first.
+                records.sort { $0.id < $1.id }
             }
             let sessions = try Self.sessions(records, db: db)
             let last = try db.cachedStatement(
