@@ -146,13 +146,24 @@ public final class CompletionWatcher: Sendable {
             }
         }
 
+        // Recorded concurrently, so that the store's group commit takes many completions in one fsync.
+        let finishing = due.compactMap { session in round.evidence[session.sessionID].map { (session.sessionID, $0) } }
+        let closed = await concurrently(finishing) { [ledger] id, evidence -> Result<Bool, any Error> in
+            do {
+                return .success(try await ledger.completeFromEntra(id, evidence: evidence) != nil)
+            } catch {
+                return .failure(error)
+            }
+        }
         var completed: [SessionID] = []
-        for session in due {
-            guard let evidence = round.evidence[session.sessionID],
-                try await ledger.completeFromEntra(session.sessionID, evidence: evidence) != nil
-            else { continue }
-            completed.append(session.sessionID)
-            logger.info("entra.session.completed", metadata: ["session.id": "\(session.sessionID)"])
+        for ((id, _), outcome) in zip(finishing, closed) {
+            switch outcome {
+            case .success(true):
+                completed.append(id)
+                logger.info("entra.session.completed", metadata: ["session.id": "\(id)"])
+            case .success(false): break
+            case .failure(let error): throw error
+            }
         }
         report.completed = completed.count
         // The finished sessions' passes are deleted together, in batches.

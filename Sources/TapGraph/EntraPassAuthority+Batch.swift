@@ -120,6 +120,7 @@ extension EntraPassAuthority {
                         lifetimeInMinutes: item.intent.lifetimeInMinutes, isUsableOnce: item.intent.isUsableOnce)
                 )
             })
+        var finishing: [(item: BatchIntent, method: ProvisionedMethod, value: ExternalPassValue)] = []
         for (item, answer) in zip(toCreate, created) {
             switch answer {
             case .failure(let error) where error.requestWasRefused:
@@ -138,20 +139,33 @@ extension EntraPassAuthority {
                     lifetimeInMinutes: method.lifetimeInMinutes ?? item.intent.lifetimeInMinutes,
                     isUsableOnce: method.isUsableOnce ?? item.intent.isUsableOnce,
                     replacedMethodIDs: replacedByRow[item.row] ?? [])
-                do {
-                    let session = try await ledger.finishProvisioning(
-                        item.intent, method: provisioned, idempotency: nil)
-                    if session.entra?.revocation == .pending {
-                        _ = await revokePending(session: session.id)
-                        results.append((item.row, .failure(EntraError.closedWhileProvisioning)))
-                    } else {
-                        results.append((item.row, .success(ExternallyIssuedPass(session: session, pass: value))))
-                    }
-                } catch {
-                    // Not recorded: the intent stays open and reconciliation deletes the pass.
-                    unknown.append(item.intent)
-                    results.append((item.row, .failure(error)))
+                finishing.append((item, provisioned, value))
+            }
+        }
+        // Recorded concurrently: the store's group commit makes a cart's rows durable in a few fsyncs.
+        let finished = await concurrently(finishing) { [self] entry -> Result<Session?, any Error> in
+            do {
+                let session = try await ledger.finishProvisioning(
+                    entry.item.intent, method: entry.method, idempotency: nil)
+                guard session.entra?.revocation != .pending else {
+                    _ = await revokePending(session: session.id)
+                    return .success(nil)
                 }
+                return .success(session)
+            } catch {
+                return .failure(error)
+            }
+        }
+        for (entry, outcome) in zip(finishing, finished) {
+            switch outcome {
+            case .success(let session?):
+                results.append((entry.item.row, .success(ExternallyIssuedPass(session: session, pass: entry.value))))
+            case .success(nil):
+                results.append((entry.item.row, .failure(EntraError.closedWhileProvisioning)))
+            case .failure(let error):
+                // Not recorded: the intent stays open and reconciliation deletes the pass.
+                unknown.append(entry.item.intent)
+                results.append((entry.item.row, .failure(error)))
             }
         }
         await reconcile(unknown)
@@ -164,7 +178,7 @@ extension EntraPassAuthority {
 }
 
 /// An intent of a batch, with the row it answers.
-struct BatchIntent {
+struct BatchIntent: Sendable {
     var row: Int
     var intent: ProvisioningIntent
     var replaceExisting: Bool

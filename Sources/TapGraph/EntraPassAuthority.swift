@@ -213,17 +213,18 @@ public final class EntraPassAuthority: PassAuthority {
     func revokeAll(_ revocations: [PendingRevocation]) async -> Int {
         guard !revocations.isEmpty else { return 0 }
         let answers = await graph.deleteTemporaryAccessPasses(revocations.map { ($0.userPrincipalName, $0.methodID) })
-        var confirmed = 0
-        for (revocation, answer) in zip(revocations, answers) {
+        // Recorded concurrently: the store's group commit takes many confirmations in one fsync.
+        let recorded = await concurrently(Array(zip(revocations, answers))) { [self] revocation, answer -> Bool in
             do {
                 let existed = try answer.get()
                 try await ledger.confirmRevocation(revocation, outcome: existed ? "deleted" : "alreadyGone")
-                confirmed += 1
+                return true
             } catch {
                 await noteFailure(revocation, error)
+                return false
             }
         }
-        return confirmed
+        return recorded.filter { $0 }.count
     }
 
     /// Replaces a pass the user holds: another open session of ours is cancelled first (its revocation marked
