@@ -146,7 +146,8 @@ let package = Package(
         ),
         // The emulator as a process, with a control API, for end-to-end runs of the real binaries in Entra mode
         // (scripts/entra-cart-e2e).
-        .executableTarget(name: "graph-emulator", dependencies: ["TapGraphEmulator"], path: "Tests/GraphEmulatorServer"),
+        .executableTarget(
+            name: "graph-emulator", dependencies: ["TapGraphEmulator"], path: "Tests/GraphEmulatorServer"),
         .testTarget(
             name: "TapGraphTests",
             dependencies: [

@@ -19,7 +19,8 @@ extension GraphEmulator {
             }
             for device in devices {
                 guard let serial = device["serialNumber"] else { continue }
-                addManagedDevice(serialNumber: serial, enrolledAt: now(), userPrincipalName: device["userPrincipalName"])
+                addManagedDevice(
+                    serialNumber: serial, enrolledAt: now(), userPrincipalName: device["userPrincipalName"])
             }
             return Self.json(200, ["devices": devices.count])
         case ("POST", "down"):
