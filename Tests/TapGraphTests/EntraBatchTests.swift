@@ -225,6 +225,35 @@ struct EntraBatchTests {
         await fixture.cleanUp()
     }
 
+    @Test func aSerialWithMoreRecordsThanAPageIsFollowedToItsLastPage() async throws {
+        let fixture = try await EntraFixture()
+        for index in 0..<3 { fixture.emulator.addUser(Self.user(index)) }
+        let made = try await fixture.authority.createSessions(
+            Self.rows(0..<3), by: fixture.admin, idempotency: nil, describe: { _ in nil })
+        #expect(made.rows.allSatisfy { if case .createdExternally = $0 { true } else { false } })
+        // Intune pages one record at a time; the first device's serial has two old records before the new one.
+        fixture.emulator.devicePageSize = 1
+        let before = fixture.clock.now.addingTimeInterval(-86_400 * 30)
+        for _ in 0..<2 {
+            fixture.emulator.addManagedDevice(
+                serialNumber: Self.serial(0), enrolledAt: before, userPrincipalName: Self.user(0))
+        }
+        fixture.clock.advance(minutes: 5)
+        fixture.emulator.addManagedDevice(
+            serialNumber: Self.serial(0), enrolledAt: fixture.clock.now, userPrincipalName: Self.user(0))
+        fixture.clock.advance(minutes: 1)
+        let report = try await fixture.watcher.pollOnce()
+        #expect(report.completed == 1)
+        #expect(
+            try await fixture.store.sessions(
+                matching: SessionFilter(state: .completed), visibleTo: fixture.admin, after: nil, limit: 10
+            ).items.map { $0.device?.serialNumber.value } == [Self.serial(0)])
+        // The two further pages were single calls that followed the batch's next link.
+        let pages = fixture.emulator.requests.filter { !$0.batched && $0.route == .managedDevices }
+        #expect(pages.count == 2 && pages.allSatisfy { $0.target.contains("skiptoken") })
+        await fixture.cleanUp()
+    }
+
     @Test func capsCountTheRowsBeforeAndRowsThatNeedApprovalWaitWithoutAGraphCall() async throws {
         let fixture = try await EntraFixture()
         for index in 0..<5 { fixture.emulator.addUser(Self.user(index)) }

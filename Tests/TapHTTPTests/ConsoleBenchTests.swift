@@ -52,6 +52,34 @@ struct ConsoleBenchTests {
         }
     }
 
+    @Test func anEntraCartsSlipsShowTheValuesEntraMade() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        guard
+            case .success(let rows) = SessionImport.read(benchCSV(rows: 1), presets: Set(Policy.standard.presets.keys))
+        else {
+            Issue.record("the cart did not read")
+            return
+        }
+        guard
+            case .created(let issued) = try await fixture.store.createSession(
+                try SessionsController.validate(rows[0].request), by: try await fixture.adminIdentity(),
+                idempotency: nil)
+        else {
+            Issue.record("no session")
+            return
+        }
+        // In Entra mode a row's pass is Entra's, in Entra's alphabet, shown as Entra made it.
+        let entra = ExternallyIssuedPass(session: issued.session, pass: ExternalPassValue("Ent+9XQ2LM7P"))
+        let html = ConsolePages.benchResults(
+            [ConsolePages.BenchResult(rows[0], .createdExternally(entra))],
+            person: ConsolePages.Person(name: "Grace", role: "helpdesk", site: nil, csrfToken: "t"), paperAllowed: true,
+            now: fixture.clock.now)
+        #expect(html.contains("1 pass(es) made, 0 waiting for approval, 0 made before"))
+        #expect(html.contains(#"<p class="pass">Ent+9XQ2LM7P</p>"#))
+        #expect(html.contains("print-pass"))
+    }
+
     @Test func aFileWithBadLinesNamesEveryOneAndMakesNothing() async throws {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }
