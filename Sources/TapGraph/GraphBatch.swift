@@ -181,8 +181,10 @@ extension GraphClient {
     static let devicePropertyList =
         "id,serialNumber,enrolledDateTime,complianceState,deviceEnrollmentType,deviceRegistrationState,azureADDeviceId,userPrincipalName,lastSyncDateTime"
 
-    static func relativeTapPath(_ user: UserPrincipalName) -> String {
-        "/users/\(GraphEncoding.pathSegment(user.value))/authentication/temporaryAccessPassMethods"
+    /// A user's Temporary Access Passes, or one of them, relative to the version root.
+    static func relativeTapPath(_ user: UserPrincipalName, method id: String? = nil) -> String {
+        let passes = "/users/\(GraphEncoding.pathSegment(user.value))/authentication/temporaryAccessPassMethods"
+        return id.map { passes + "/" + GraphEncoding.pathSegment($0) } ?? passes
     }
 
     /// Each user's Temporary Access Passes.
@@ -217,8 +219,7 @@ extension GraphClient {
     ) async -> [Result<Bool, GraphError>] {
         await batch(
             deletes.map {
-                GraphBatchRequest(
-                    method: "DELETE", url: Self.relativeTapPath($0.user) + "/" + GraphEncoding.pathSegment($0.id))
+                GraphBatchRequest(method: "DELETE", url: Self.relativeTapPath($0.user, method: $0.id))
             }
         ).map { result in
             switch result {
@@ -235,8 +236,7 @@ extension GraphClient {
     ) async -> [Result<TemporaryAccessPassMethod?, GraphError>] {
         await batch(
             lookups.map {
-                GraphBatchRequest(
-                    method: "GET", url: Self.relativeTapPath($0.user) + "/" + GraphEncoding.pathSegment($0.id))
+                GraphBatchRequest(method: "GET", url: Self.relativeTapPath($0.user, method: $0.id))
             }
         ).map { result in
             switch result {

@@ -18,32 +18,15 @@ extension EnrollmentStore {
     ) async throws -> BatchOutcome {
         try await write { db in
             if let replay = try batchReplay(of: idempotency, by: creator, db: db) { return replay }
-            var outcomes: [BatchRowOutcome] = []
-            outcomes.reserveCapacity(rows.count)
-            for row in rows {
-                switch row {
-                case .refused(let problem):
-                    outcomes.append(.refused(problem))
-                case .create(let request, _):
-                    do {
-                        var outcome: CreateOutcome?
-                        try db.inSavepoint {
-                            outcome = try createSessionRow(request, by: creator, db: db)
-                            return .commit
-                        }
-                        switch outcome {
-                        case .created(let issued): outcomes.append(.created(issued))
-                        case .awaitingApproval(let session), .replayed(let session):
-                            outcomes.append(.awaitingApproval(session))
-                        // A local create never answers `createdExternally`; Entra's batches go through
-                        // `beginEntraBatch`.
-                        case .createdExternally, nil: throw GroupCommitError.transactionAborted
-                        }
-                    } catch {
-                        guard db.isInsideTransaction, let problem = describe(error) else { throw error }
-                        outcomes.append(.refused(problem))
-                    }
+            let outcomes = try eachRow(rows, describe: describe, db: db) { request, _ -> BatchRowOutcome in
+                switch try createSessionRow(request, by: creator, db: db) {
+                case .created(let issued): return .created(issued)
+                case .awaitingApproval(let session), .replayed(let session): return .awaitingApproval(session)
+                // A local create never answers `createdExternally`; Entra's batches go through `beginEntraBatch`.
+                case .createdExternally: throw GroupCommitError.transactionAborted
                 }
+            } refused: {
+                .refused($0)
             }
             if let idempotency {
                 try storeBatchKey(
@@ -61,6 +44,36 @@ extension EnrollmentStore {
             }
             return BatchOutcome(rows: outcomes, replayed: false)
         }
+    }
+
+    /// Runs `body` for each row to create in its own savepoint, so that a refused row (an error `describe` can
+    /// word) rolls back that row alone and is answered by `refused`; any other error fails the whole batch.
+    func eachRow<Outcome>(
+        _ rows: [BatchRow], describe: (any Error) -> BatchRowProblem?, db: Database,
+        _ body: (NewSession, Bool) throws -> Outcome, refused: (BatchRowProblem) -> Outcome
+    ) throws -> [Outcome] {
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(rows.count)
+        for row in rows {
+            switch row {
+            case .refused(let problem):
+                outcomes.append(refused(problem))
+            case .create(let request, let replaceExisting):
+                do {
+                    var outcome: Outcome?
+                    try db.inSavepoint {
+                        outcome = try body(request, replaceExisting)
+                        return .commit
+                    }
+                    guard let outcome else { throw GroupCommitError.transactionAborted }
+                    outcomes.append(outcome)
+                } catch {
+                    guard db.isInsideTransaction, let problem = describe(error) else { throw error }
+                    outcomes.append(refused(problem))
+                }
+            }
+        }
+        return outcomes
     }
 
     /// The answer a batch with this key gave, as its sessions stand now (never a pass value); `nil` for a new key.

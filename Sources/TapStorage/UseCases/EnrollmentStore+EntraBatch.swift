@@ -11,29 +11,14 @@ extension EnrollmentStore {
     ) async throws -> EntraBatchBegin {
         try await write { db in
             if let replay = try batchReplay(of: idempotency, by: creator, db: db) { return .replayed(replay) }
-            var begun: [EntraBatchRow] = []
-            begun.reserveCapacity(rows.count)
-            for row in rows {
-                switch row {
-                case .refused(let problem):
-                    begun.append(.refused(problem))
-                case .create(let request, let replaceExisting):
-                    do {
-                        var outcome: EntraBeginOutcome?
-                        try db.inSavepoint {
-                            outcome = try beginEntraRow(request, by: creator, limits: limits, db: db)
-                            return .commit
-                        }
-                        switch outcome {
-                        case .provision(let intent): begun.append(.provision(intent, replaceExisting: replaceExisting))
-                        case .awaitingApproval(let session): begun.append(.awaitingApproval(session))
-                        case .replayed, nil: throw GroupCommitError.transactionAborted
-                        }
-                    } catch {
-                        guard db.isInsideTransaction, let problem = describe(error) else { throw error }
-                        begun.append(.refused(problem))
-                    }
+            let begun = try eachRow(rows, describe: describe, db: db) { request, replaceExisting -> EntraBatchRow in
+                switch try beginEntraRow(request, by: creator, limits: limits, db: db) {
+                case .provision(let intent): return .provision(intent, replaceExisting: replaceExisting)
+                case .awaitingApproval(let session): return .awaitingApproval(session)
+                case .replayed: throw GroupCommitError.transactionAborted
                 }
+            } refused: {
+                .refused($0)
             }
             if let idempotency {
                 try storeBatchKey(
