@@ -10,12 +10,7 @@ extension EntraPassAuthority {
         _ rows: [BatchRow], by creator: OperatorIdentity, idempotency: IdempotencyClaim?,
         describe: @escaping @Sendable (any Error) -> BatchRowProblem?
     ) async throws -> BatchOutcome {
-        let limits: AuthorityPassLimits
-        do {
-            limits = try await self.limits()
-        } catch let error as GraphError {
-            throw Self.refusal(error)
-        }
+        let limits = try await limitsForIssue()
         let begun: [EntraBatchRow]
         switch try await ledger.beginEntraBatch(
             rows, by: creator, idempotency: idempotency, limits: limits, describe: describe)

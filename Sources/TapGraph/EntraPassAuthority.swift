@@ -58,15 +58,19 @@ public final class EntraPassAuthority: PassAuthority {
         return limits
     }
 
-    public func createSession(
-        _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, replaceExisting: Bool
-    ) async throws -> CreateOutcome {
-        let limits: AuthorityPassLimits
+    /// The tenant's bounds for an issue; Graph's failure to say is the operator's refusal.
+    func limitsForIssue() async throws -> AuthorityPassLimits {
         do {
-            limits = try await self.limits()
+            return try await limits()
         } catch let error as GraphError {
             throw Self.refusal(error)
         }
+    }
+
+    public func createSession(
+        _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, replaceExisting: Bool
+    ) async throws -> CreateOutcome {
+        let limits = try await limitsForIssue()
         let intent: ProvisioningIntent
         switch try await ledger.beginEntraSession(request, by: creator, idempotency: idempotency, limits: limits) {
         case .replayed(let session): return .replayed(session)
@@ -154,12 +158,7 @@ public final class EntraPassAuthority: PassAuthority {
     public func reissuePass(
         _ id: SessionID, request: PassRequest, by actor: OperatorIdentity
     ) async throws -> ReissuedPass {
-        let limits: AuthorityPassLimits
-        do {
-            limits = try await self.limits()
-        } catch let error as GraphError {
-            throw Self.refusal(error)
-        }
+        let limits = try await limitsForIssue()
         let intent = try await ledger.beginEntraReissue(id, request: request, by: actor, limits: limits)
         // The session's own earlier pass (its revocation now pending) is replaced without asking; another
         // pass the user holds is not.
