@@ -28,15 +28,42 @@ struct ResponseJSONTests {
         #expect(credential.transports == ["usb", "nfc"])
     }
 
-    @Test func paddedOrInvalidBase64IsRefused() {
-        let encoded = Base64URL.encode(RegistrationScenario().credentialID)
-        #expect(throws: WebAuthnFailure.self) { try RegistrationResponse(json: json(rawID: encoded + "=")) }
-        #expect(throws: WebAuthnFailure.self) { try RegistrationResponse(json: json(rawID: "AA+/")) }
-        do {
-            _ = try RegistrationResponse(json: json(clientData: "e30="))
-            Issue.record("padded clientDataJSON accepted")
-        } catch {
-            #expect(error.reason == .invalidBase64URL)
+    /// Issue 27: clients that pad (TPM platforms among them) are read as the reference verifiers read them;
+    /// only correct padding is, and nothing but a credential's JSON takes it.
+    @Test func correctlyPaddedBase64URLMeansTheSameBytesAndWrongPaddingIsRefused() throws {
+        let scenario = RegistrationScenario()
+        let encoded = Base64URL.encode(scenario.credentialID)  // 32 bytes: 43 characters, one "=" pads it
+        let clientData = Base64URL.encode(scenario.clientDataJSON)
+        let paddedClientData = clientData + String(repeating: "=", count: (4 - clientData.count % 4) % 4)
+        let padded = try RegistrationResponse(
+            json: json(id: encoded + "=", rawID: encoded + "=", clientData: paddedClientData))
+        #expect(padded.rawID == scenario.credentialID)
+        #expect(padded.clientDataJSON == scenario.clientDataJSON)
+        let credential = try RegistrationVerifier.verify(padded, expecting: scenario.expectation()).get()
+        #expect(credential.id == scenario.credentialID)
+
+        for wrong in [encoded + "==", encoded + "===", "AA+/", "A=A", encoded.dropLast(1) + "=" + encoded.suffix(1)] {
+            do {
+                _ = try RegistrationResponse(json: json(rawID: String(wrong)))
+                Issue.record("accepted rawId \(wrong)")
+            } catch {
+                #expect(error.reason == .invalidBase64URL)
+            }
+        }
+        // An id padded where rawId is not still names the same credential; an id of other bytes does not.
+        let mixed = try RegistrationResponse(json: json(id: encoded + "=", rawID: encoded))
+        #expect(throws: Never.self) { try RegistrationVerifier.verify(mixed, expecting: scenario.expectation()).get() }
+        let other = try RegistrationResponse(json: json(id: "AA==", rawID: encoded))
+        #expect(RegistrationVerifier.verify(other, expecting: scenario.expectation()).failureReason == .idRawIDMismatch)
+    }
+
+    @Test func paddingIsReadOnlyWhereACredentialMayCarryIt() {
+        #expect(Base64URL.decode("AQ==") == nil)
+        #expect(Base64URL.decode("AQ==", allowingPadding: true) == [1])
+        #expect(Base64URL.decode("AQI=", allowingPadding: true) == [1, 2])
+        #expect(Base64URL.decode("AQID", allowingPadding: true) == [1, 2, 3])
+        for wrong in ["AQ=", "AQ===", "AQID=", "A===", "=", "AQ=A", "AR==", "AQ==\n"] {
+            #expect(Base64URL.decode(wrong, allowingPadding: true) == nil, "\(wrong)")
         }
     }
 

@@ -89,9 +89,10 @@ enum ResponseJSON {
         return value
     }
 
+    /// A member that holds base64url, unpadded or correctly padded (as clients send it).
     static func base64URL(_ parent: JSONValue, _ name: String) throws(WebAuthnFailure) -> [UInt8] {
-        guard let bytes = Base64URL.decode(try string(parent, name)) else {
-            throw WebAuthnFailure(.invalidBase64URL, "\(name) is not unpadded base64url")
+        guard let bytes = Base64URL.decode(try string(parent, name), allowingPadding: true) else {
+            throw WebAuthnFailure(.invalidBase64URL, "\(name) is not base64url")
         }
         return bytes
     }

@@ -66,7 +66,8 @@ public enum RegistrationVerifier {
         guard response.type == "public-key" else {
             throw WebAuthnFailure(.credentialTypeInvalid, "type is not public-key")
         }
-        guard response.id == Base64URL.encode(response.rawID) else {
+        // `id` may be padded as `rawId` may; it names the same bytes.
+        guard Base64URL.withoutPadding(response.id) == Base64URL.encode(response.rawID) else {
             throw WebAuthnFailure(.idRawIDMismatch, "id is not the base64url of rawId")
         }
 

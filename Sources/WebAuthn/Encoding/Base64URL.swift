@@ -1,5 +1,8 @@
 /// Base64url without padding (RFC 4648 §5), as WebAuthn's JSON forms use it. Decoding is strict: no padding,
 /// no whitespace, no characters from the standard alphabet, and no non-zero bits left over in the last character.
+/// Only a WebAuthn credential's JSON may also carry correct padding (`decode(_:allowingPadding:)`), because real
+/// clients send it (TPM platforms among them) and the reference verifiers accept it; JWTs and everything else may
+/// not.
 public enum Base64URL {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     private static let values: [UInt8: UInt8] = Dictionary(
@@ -19,6 +22,26 @@ public enum Base64URL {
             index += 3
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes base64url that is unpadded or, with `allowingPadding`, padded exactly as RFC 4648 §3.2 pads
+    /// (to a multiple of 4 with one or two `=`); `nil` for anything else.
+    public static func decode(_ text: String, allowingPadding: Bool) -> [UInt8]? {
+        guard allowingPadding, let unpadded = withoutPadding(text) else { return decode(text) }
+        return decode(unpadded)
+    }
+
+    /// `text` without its padding, when the padding is exactly right (`"AQ=="` → `"AQ"`; `"AQ="`, `"AQID="` and
+    /// `"A=Q"` have none that is); `text` itself when it has none; `nil` when its padding is wrong.
+    public static func withoutPadding(_ text: String) -> String? {
+        let characters = Array(text.utf8)
+        let padding = characters.reversed().prefix { $0 == UInt8(ascii: "=") }.count
+        guard padding > 0 else { return text }
+        let kept = characters.count - padding
+        guard padding <= 2, characters.count % 4 == 0, kept % 4 == 4 - padding,
+            !characters[..<kept].contains(UInt8(ascii: "="))
+        else { return nil }
+        return String(decoding: characters[..<kept], as: UTF8.self)
     }
 
     /// Decodes unpadded base64url, or returns `nil` for anything else.
