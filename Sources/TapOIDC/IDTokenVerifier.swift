@@ -62,7 +62,7 @@ public enum IDTokenVerifier {
             header.objectValue != nil, claims.objectValue != nil
         else { throw IDTokenFailure(.malformed, "not a signed JWT of three base64url parts") }
         guard let name = header["alg"]?.stringValue, expectation.algorithms.contains(name),
-            let algorithm = signatureAlgorithm(name)
+            JWSSignature.algorithm(named: name) != nil
         else {
             throw IDTokenFailure(.algorithmNotAllowed, "alg \(header["alg"]?.stringValue ?? "missing") is not accepted")
         }
@@ -74,9 +74,10 @@ public enum IDTokenVerifier {
             throw IDTokenFailure(.unknownKey, "no key \(header["kid"]?.stringValue ?? "(no kid)") for \(name)")
         }
         let signed = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
-        let encoded = name.hasPrefix("ES") ? derSignature(raw: signature, curve: algorithm.requiredCurve) : signature
-        guard let encoded,
-            candidates.contains(where: { $0.publicKey.isValidSignature(encoded, over: signed, algorithm: algorithm) })
+        guard
+            candidates.contains(where: {
+                JWSSignature.isValid(signature, over: signed, algorithm: name, key: $0.publicKey)
+            })
         else { throw IDTokenFailure(.badSignature, "the signature does not verify") }
         try checkClaims(claims, expectation)
         return claims
@@ -121,34 +122,5 @@ public enum IDTokenVerifier {
 
     private static func number(_ value: JSONValue?) -> Double? {
         if case .number(let number) = value { number } else { nil }
-    }
-
-    private static func signatureAlgorithm(_ name: String) -> SignatureAlgorithm? {
-        switch name {
-        case "RS256": .rsaPKCS1SHA256
-        case "RS384": .rsaPKCS1SHA384
-        case "RS512": .rsaPKCS1SHA512
-        case "PS256": .rsaPSSSHA256
-        case "PS384": .rsaPSSSHA384
-        case "PS512": .rsaPSSSHA512
-        case "ES256": .ecdsaP256SHA256
-        case "ES384": .ecdsaP384SHA384
-        default: nil
-        }
-    }
-
-    /// A JWS ECDSA signature (r and s, each the curve's length, RFC 7518 §3.4) as the DER `Ecdsa-Sig-Value`
-    /// OpenSSL checks; `nil` when it is not the curve's length.
-    static func derSignature(raw: [UInt8], curve: EllipticCurve?) -> [UInt8]? {
-        guard let curve, raw.count == 2 * curve.coordinateLength else { return nil }
-        func integer(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
-            var value = Array(bytes.drop { $0 == 0 })
-            if value.isEmpty { value = [0] }
-            if value[0] & 0x80 != 0 { value.insert(0, at: 0) }
-            return [0x02] + length(value.count) + value
-        }
-        func length(_ count: Int) -> [UInt8] { count < 0x80 ? [UInt8(count)] : [0x81, UInt8(count)] }
-        let body = integer(raw.prefix(curve.coordinateLength)) + integer(raw.suffix(curve.coordinateLength))
-        return [0x30] + length(body.count) + body
     }
 }
