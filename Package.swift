@@ -60,6 +60,8 @@ let package = Package(
         ),
         // Single sign-on for the console: the OpenID provider's discovery, keys and code flow, and the ID token
         // verifier (WebAuthn for its strict JSON and base64url, TapCrypto for the signatures).
+        // The FIDO Metadata Service: the BLOB's signature, chain and entries checked; the models it describes.
+        .target(name: "FIDOMetadata", dependencies: ["TapCrypto", "WebAuthn"]),
         .target(name: "TapOIDC", dependencies: ["TapCore", "TapCrypto", "WebAuthn"] + httpClient),
         .target(
             name: "TapHTTP",
@@ -117,6 +119,8 @@ let package = Package(
             exclude: ["Vectors/record-chromium.py", "Vectors/README.md"]
         ),
         .testTarget(name: "TapCoreTests", dependencies: ["TapCore", "TapTestSupport"]),
+        .testTarget(
+            name: "FIDOMetadataTests", dependencies: ["FIDOMetadata", "TapCrypto", "WebAuthn", "TapTestSupport"]),
         .testTarget(
             name: "TapOIDCTests", dependencies: ["TapOIDC", "TapCore", "TapCrypto", "WebAuthn", "TapTestSupport"]),
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapCore", "TapTestSupport"]),

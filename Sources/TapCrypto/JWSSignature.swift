@@ -19,7 +19,9 @@ public enum JWSSignature {
 
     /// Whether `signature` (as the JWS carries it) over `signingInput` (`header.payload`, as sent) verifies
     /// under `key` with the scheme `name` names.
-    public static func isValid(_ signature: [UInt8], over signingInput: [UInt8], algorithm name: String, key: PublicKey)
+    public static func isValid(
+        _ signature: [UInt8], over signingInput: [UInt8], algorithm name: String, key: PublicKey
+    )
         -> Bool
     {
         guard let algorithm = algorithm(named: name) else { return false }
