@@ -58,10 +58,10 @@ let package = Package(
             name: "TapGraph",
             dependencies: ["TapCore", "TapCrypto", .logging, .nioConcurrencyHelpers] + httpClient
         ),
-        // Single sign-on for the console: the OpenID provider's discovery, keys and code flow, and the ID token
-        // verifier (WebAuthn for its strict JSON and base64url, TapCrypto for the signatures).
         // The FIDO Metadata Service: the BLOB's signature, chain and entries checked; the models it describes.
         .target(name: "FIDOMetadata", dependencies: ["TapCrypto", "WebAuthn"]),
+        // Single sign-on for the console: the OpenID provider's discovery, keys and code flow, and the ID token
+        // verifier (WebAuthn for its strict JSON and base64url, TapCrypto for the signatures).
         .target(name: "TapOIDC", dependencies: ["TapCore", "TapCrypto", "WebAuthn"] + httpClient),
         .target(
             name: "TapHTTP",
@@ -84,6 +84,7 @@ let package = Package(
             // static build.
             dependencies: [
                 "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph", "WebAuthn", "TapOIDC",
+                "FIDOMetadata",
                 .argumentParser, .logging, .serviceLifecycle,
             ] + httpClient
         ),

@@ -239,6 +239,10 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case consoleSignedOut = "console.signedOut"
     /// A console sign-in was refused (a single sign-on's error, replayed state, bad token, unmapped person).
     case consoleSignInRefused = "console.signInRefused"
+    /// A FIDO metadata BLOB was verified and is now in force; `data` has its `no`, `nextUpdate` and entries.
+    case metadataImported = "metadata.imported"
+    /// A FIDO metadata BLOB was refused; `data.reason` says why, and the one before stays in force.
+    case metadataRefused = "metadata.refused"
 
     /// Whether the event belongs to API.md's session vocabulary, the one that server-sent events and
     /// webhooks carry; the rest (operators, policy, secrets, refusals) stays in the audit log.
@@ -253,7 +257,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
             .issuanceUnlocked, .webhookTested, .webhookDeliveryRetried, .webhookDisabled, .webhookEnabled,
             .operatorRotated, .requestRefused, .keyDeleted, .webhookCreated, .webhookDeleted, .sessionsPurged,
             .operatorInvited, .operatorPasskeyRegistered, .operatorPasskeyRemoved, .operatorPasskeysReset,
-            .consoleSignedIn, .consoleSignedOut, .consoleSignInRefused:
+            .consoleSignedIn, .consoleSignedOut, .consoleSignInRefused, .metadataImported, .metadataRefused:
             false
         }
     }

@@ -11,49 +11,21 @@ import WebAuthn
 /// refused with its own reason.
 @Suite("FIDO metadata BLOB")
 struct MetadataVerifierTests {
-    static let rootKey = TestKey.rsa
-    static let root = CertificateSpec.authority("Test MDS Root").issue(for: rootKey)
-    static let signerKey = TestKey.rsaOther
-    static let signer = CertificateSpec(subject: [("CN", "Test MDS Signer")]).issue(for: signerKey, by: (root, rootKey))
+    static let rootKey = TestMetadataBLOB.rootKey
+    static let root = TestMetadataBLOB.root
+    static let signerKey = TestMetadataBLOB.signerKey
+    static let signer = TestMetadataBLOB.signer
+    static let modelRoot = TestMetadataBLOB.modelRoot
     static var roots: [Certificate] { [try! Certificate(derEncoded: root)] }
-    /// A model's attestation root, as entries carry them.
-    static let modelRoot = CertificateSpec.authority("Test Key Vendor Root").issue(for: TestKey.p256)
-
-    static func aaguid(_ index: Int) -> String { String(format: "%08x-0000-4000-8000-%012x", index, index) }
-
-    static func entry(_ index: Int) -> [String: Any] {
-        [
-            "aaguid": aaguid(index),
-            "metadataStatement": [
-                "description": "Test Key \(index)", "aaguid": aaguid(index), "schema": 3, "protocolFamily": "fido2",
-                "attestationRootCertificates": [Data(modelRoot).base64EncodedString()],
-            ],
-            "statusReports": [
-                ["status": "FIDO_CERTIFIED_L1", "effectiveDate": "2024-01-15"],
-                ["status": index % 2 == 0 ? "FIDO_CERTIFIED_L2" : "UPDATE_AVAILABLE", "effectiveDate": "2025-06-01"],
-            ],
-            "timeOfLastStatusChange": "2025-06-01",
-        ]
-    }
-
+    static func aaguid(_ index: Int) -> String { TestMetadataBLOB.aaguid(index) }
+    static func entry(_ index: Int) -> [String: Any] { TestMetadataBLOB.entry(index) }
     static func payload(no: Int = 42, entries: [[String: Any]]? = nil) -> [String: Any] {
-        [
-            "legalHeader": "Test legal header", "no": no, "nextUpdate": "2026-12-24",
-            "entries": entries ?? (0..<3000).map(entry),
-        ]
+        TestMetadataBLOB.payload(no: no, entries: entries)
     }
-
-    /// A signed BLOB: RS256 under `key`, with `chain` (leaf first) as `x5c`.
     static func blob(
         _ payload: [String: Any], key: TestKey = signerKey, chain: [[UInt8]] = [signer], alg: String = "RS256"
     ) -> [UInt8] {
-        let header: [String: Any] = ["alg": alg, "typ": "JWT", "x5c": chain.map { Data($0).base64EncodedString() }]
-        let encode = { (object: [String: Any]) in
-            Base64URL.encode(Array(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))
-        }
-        let signingInput = encode(header) + "." + encode(payload)
-        let signature = key.sign(Array(signingInput.utf8), as: .rsaPKCS1SHA256)
-        return Array((signingInput + "." + Base64URL.encode(signature) + "\n").utf8)
+        TestMetadataBLOB.blob(payload, key: key, chain: chain, alg: alg)
     }
 
     static func refusal(_ bytes: [UInt8], lastNumber: Int? = nil) -> MetadataRefusal? {

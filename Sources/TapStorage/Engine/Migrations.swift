@@ -377,6 +377,20 @@ enum Migrations {
                     CREATE INDEX auditEvent_site ON auditEvent(site, seq) WHERE site IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("2026-12-07 FIDO metadata") { db in
+            // The FIDO Metadata Service BLOB in force (issue 27): one row, the verified BLOB kept whole.
+            try db.execute(
+                sql: """
+                    CREATE TABLE fidoMetadata (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        number INTEGER NOT NULL,
+                        nextUpdate DATETIME NOT NULL,
+                        entries INTEGER NOT NULL,
+                        importedAt DATETIME NOT NULL,
+                        blob BLOB NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -8,7 +8,7 @@ import TapCore
 /// Tests/TapStorageTests/Conformance proves both against the same rules.
 public protocol TapStore:
     SessionStore, RedeemStore, DeviceStore, SecurityKeyStore, OperatorStore, ApprovalStore, AuditStore, WebhookStore,
-    MaintenanceStore, ConsoleStore, EntraLedger
+    MaintenanceStore, ConsoleStore, MetadataStore, EntraLedger
 {}
 
 /// Limits every store keeps alike, so that callers need not name an engine to read them.
