@@ -1,5 +1,6 @@
 import Foundation
 import TapCrypto
+import WebAuthn
 
 /// A FIDO Metadata Service BLOB (MDS3) whose signature, chain and fields were checked: its serial number, when
 /// FIDO promises the next one, and one entry per authenticator model.
@@ -80,5 +81,19 @@ public struct AuthenticatorStatus: RawRepresentable, Sendable, Hashable {
         case "FIDO_CERTIFIED_L3plus": 3.5
         default: nil
         }
+    }
+}
+
+extension MetadataBLOB {
+    /// `anchors` with each FIDO2 model's own roots scoped to its AAGUID: a key that claims a model must chain to
+    /// that model's roots (a chain that misses them is refused in every trust mode), and one that does is
+    /// anchored as that model.
+    public func addingModelRoots(to anchors: TrustAnchors) -> TrustAnchors {
+        var copy = anchors
+        for entry in entries where !entry.attestationRoots.isEmpty {
+            guard let text = entry.aaguid, let aaguid = AAGUID(uuidString: text) else { continue }
+            copy.byAAGUID[aaguid, default: []] += entry.attestationRoots
+        }
+        return copy
     }
 }

@@ -63,6 +63,21 @@ public enum MetadataVerifier {
             JWSSignature.isValid(signature, over: signingInput, algorithm: algorithm, key: key)
         else { throw MetadataRefusal(reason: .badSignature, detail: "the signature does not verify under x5c's leaf") }
 
+        return try read(payloadBytes, lastNumber: lastNumber)
+    }
+
+    /// The models of a BLOB this process verified before and the store kept (its signature and chain were
+    /// checked at import, against the time then): only its payload is read again.
+    public static func readAccepted(_ bytes: [UInt8]) throws(MetadataRefusal) -> MetadataBLOB {
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3, let payloadBytes = Base64URL.decode(String(decoding: parts[1], as: UTF8.self)) else {
+            throw MetadataRefusal(reason: .malformed, detail: "the stored BLOB is not a JWS")
+        }
+        return try read(payloadBytes, lastNumber: nil)
+    }
+
+    /// The payload's number, next update and entries.
+    private static func read(_ payloadBytes: [UInt8], lastNumber: Int?) throws(MetadataRefusal) -> MetadataBLOB {
         let payload: JSONValue
         do {
             payload = try StrictJSON.parse(payloadBytes, maximumDepth: 32)

@@ -1,9 +1,11 @@
 import ArgumentParser
 import FIDOMetadata
 import Foundation
+import Logging
 import TapCore
 import TapCrypto
 import TapStorage
+import WebAuthn
 
 /// `tapstation mds`: the FIDO Metadata Service BLOB, imported from a file (sites without network access download
 /// it elsewhere, from https://mds3.fidoalliance.org/) and shown.
@@ -11,6 +13,33 @@ struct MetadataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mds", abstract: "FIDO Metadata Service: import a metadata BLOB, show the one in force.",
         subcommands: [Import.self, Status.self])
+
+    /// `anchors` with the roots of each model in the metadata in force (read at start-up: a BLOB imported while
+    /// the service runs counts from its next start). Stale metadata still counts, with a warning.
+    static func anchorsWithModelRoots(
+        _ anchors: TrustAnchors, store: some MetadataStore, logger: Logger
+    ) async throws -> TrustAnchors {
+        guard let stored = try await store.acceptedMetadata() else { return anchors }
+        let blob: MetadataBLOB
+        do {
+            blob = try MetadataVerifier.readAccepted(stored.blob)
+        } catch {
+            // Cannot happen for a BLOB this code verified; if the row was edited, the format roots still hold.
+            logger.error("mds.unreadable", metadata: ["mds.refusal": "\(error)"])
+            return anchors
+        }
+        let withModels = blob.addingModelRoots(to: anchors)
+        logger.info(
+            "mds.loaded",
+            metadata: [
+                "mds.no": "\(blob.number)", "mds.entries": "\(blob.entries.count)",
+                "mds.models": "\(withModels.byAAGUID.count - anchors.byAAGUID.count)",
+            ])
+        if blob.nextUpdate < Date() {
+            logger.warning("mds.stale", metadata: ["mds.nextUpdate": "\(Import.day(blob.nextUpdate))"])
+        }
+        return withModels
+    }
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let (source, dataDirectory) = try local.resolve()
         let settings = try ServeSettings(settings: source, dataDirectory: dataDirectory, host: host, port: port)
-        let configuration = settings.server
+        var settled = settings.server
         var logger = Logger(label: "tapstation")
         logger.logLevel = settings.logLevel
 
@@ -36,6 +36,10 @@ struct ServeCommand: AsyncParsableCommand {
                     + "database with `tapstation restore` (which renews \(dataDirectory.auditAnchorPath)) rather than by hand"
             )
         }
+        // The FIDO metadata in force adds each model's own attestation roots, scoped to its AAGUID.
+        settled.webAuthn.attestationPolicy.anchors = try await MetadataCommand.anchorsWithModelRoots(
+            settled.webAuthn.attestationPolicy.anchors, store: store, logger: logger)
+        let configuration = settled
         let synchronous = try store.synchronousLevel()
         logger.info(
             "storage.ready", metadata: ["path": "\(dataDirectory.databasePath)", "synchronous": "\(synchronous)"])

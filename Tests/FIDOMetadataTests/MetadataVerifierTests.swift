@@ -154,6 +154,28 @@ struct MetadataVerifierTests {
         #expect(blob.entries[0].currentStatus == .revoked)
     }
 
+    @Test func eachModelsRootsAreScopedToItsAAGUIDAndAStoredBLOBReadsTheSame() throws {
+        var entries = (0..<4).map(Self.entry)
+        entries.append([
+            "metadataStatement": ["description": "A U2F key"], "statusReports": [["status": "FIDO_CERTIFIED"]],
+        ])
+        var rootless = Self.entry(9)
+        rootless["metadataStatement"] = ["description": "Test Key 9"]
+        entries.append(rootless)
+        let bytes = Self.blob(Self.payload(entries: entries))
+        let blob = try MetadataVerifier.verify(bytes, roots: Self.roots, lastNumber: nil, now: FixedTime.now)
+        let anchors = blob.addingModelRoots(to: .wellKnown)
+        #expect(anchors.byAAGUID.count == 4)
+        let model = try #require(AAGUID(uuidString: Self.aaguid(2)))
+        #expect(anchors.byAAGUID[model]?.map(\.derEncoded) == [Self.modelRoot])
+        #expect(anchors.byAAGUID[try #require(AAGUID(uuidString: Self.aaguid(9)))] == nil)
+        #expect(anchors.byFormat == TrustAnchors.wellKnown.byFormat)
+        // What the store keeps reads back as the same models, whatever the time (no chain is checked again).
+        let stored = try MetadataVerifier.readAccepted(bytes)
+        #expect(stored.entries == blob.entries && stored.number == blob.number)
+        #expect(throws: MetadataRefusal.self) { try MetadataVerifier.readAccepted(Array("garbage".utf8)) }
+    }
+
     @Test func theShippedRootIsGlobalSignR3() throws {
         let roots = MetadataRoots.fido
         #expect(roots.count == 1)
