@@ -156,6 +156,32 @@ struct MetricsTests {
         }
     }
 
+    /// Issue 27: stale FIDO metadata is visible, and still counts.
+    @Test func theMetadataInForceAndItsStalenessAreScraped() async throws {
+        let fixture = try await HTTPFixture()
+        defer { fixture.cleanUp() }
+        let metricsToken = try await fixture.token(.metrics)
+        try await fixture.application().test(.router) { client in
+            func scrape() async throws -> String {
+                try await client.execute(
+                    uri: "/metrics", method: .get, headers: HTTPFixture.headers(metricsToken, json: false)
+                ).text
+            }
+            var text = try await scrape()
+            #expect(text.contains("tapstation_mds_imported 0"))
+            #expect(!text.contains("tapstation_mds_stale"))
+            let summary = MetadataSummary(
+                number: 42, nextUpdate: fixture.clock.now.addingTimeInterval(-86_400), entries: 3)
+            #expect(try await fixture.store.acceptMetadata([1, 2, 3], summary: summary, source: "test", by: "test"))
+            text = try await scrape()
+            #expect(text.contains("tapstation_mds_imported 1"))
+            #expect(text.contains("tapstation_mds_stale 1"))
+            #expect(text.contains("tapstation_mds_next_update_seconds -86400"))
+            let facts = try await ConsoleServiceController.metadataFacts(fixture.store, now: fixture.clock.now)
+            #expect(facts.map(\.value).joined().contains("stale, past its next update"))
+        }
+    }
+
     @Test func aScraperOnLoopbackNeedsNoToken() async throws {
         let fixture = try await HTTPFixture()
         defer { fixture.cleanUp() }

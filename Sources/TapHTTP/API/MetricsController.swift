@@ -33,7 +33,8 @@ struct MetricsController {
         }
         async let figures = services.store.metrics()
         async let locked = services.store.lockedPassCount()
-        let text = services.metrics.exposition(store: try await figures, lockedPasses: try await locked)
+        let text = services.metrics.exposition(
+            store: try await figures, lockedPasses: try await locked, now: services.world.now())
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         headers[.cacheControl] = "no-store"

@@ -62,7 +62,7 @@ public final class ServiceMetrics: Sendable {
     var secondsSinceLastSweep: Double { sweeps.secondsSinceLast }
 
     /// The whole exposition: the registry, then what was read from the store for this scrape.
-    func exposition(store: StoreMetrics, lockedPasses: Int) -> String {
+    func exposition(store: StoreMetrics, lockedPasses: Int, now: Date) -> String {
         var text = registry.emitToString()
         func line(_ name: String, _ labels: [(String, String)], _ value: some CustomStringConvertible) {
             let rendered = labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",") + "}"
@@ -87,6 +87,17 @@ public final class ServiceMetrics: Sendable {
         text += "# HELP tapstation_webhook_outbox_lag_events Audit events not yet turned into webhook deliveries.\n"
         text += "# TYPE tapstation_webhook_outbox_lag_events gauge\n"
         line("tapstation_webhook_outbox_lag_events", [], store.webhookOutboxLag)
+        text += "# HELP tapstation_mds_imported Whether a FIDO metadata BLOB is in force (tapstation mds import).\n"
+        text += "# TYPE tapstation_mds_imported gauge\n"
+        line("tapstation_mds_imported", [], store.metadata == nil ? 0 : 1)
+        if let metadata = store.metadata {
+            text += "# HELP tapstation_mds_next_update_seconds Seconds until the metadata's nextUpdate; "
+            text += "negative once it is stale.\n# TYPE tapstation_mds_next_update_seconds gauge\n"
+            line("tapstation_mds_next_update_seconds", [], Int(metadata.nextUpdate.timeIntervalSince(now)))
+            text += "# HELP tapstation_mds_stale Whether the metadata in force is past its nextUpdate (still used).\n"
+            text += "# TYPE tapstation_mds_stale gauge\n"
+            line("tapstation_mds_stale", [], metadata.nextUpdate < now ? 1 : 0)
+        }
         return text
     }
 }

@@ -8,6 +8,9 @@ public protocol MetadataStore: Sendable {
     /// The accepted BLOB, if any.
     func acceptedMetadata() async throws -> StoredMetadata?
 
+    /// What the accepted BLOB says of itself, and when it was imported, without the BLOB (the service page).
+    func metadataInForce() async throws -> (summary: MetadataSummary, importedAt: Date)?
+
     /// Keeps `blob` in place of the BLOB before, with a `metadata.imported` event. `false`, and nothing
     /// changed, when the BLOB in force already has this number or a greater one (another import won).
     func acceptMetadata(

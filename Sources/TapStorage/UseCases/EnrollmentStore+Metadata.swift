@@ -16,6 +16,15 @@ extension EnrollmentStore: MetadataStore {
         }
     }
 
+    public func metadataInForce() async throws -> (summary: MetadataSummary, importedAt: Date)? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT number, nextUpdate, entries, importedAt FROM fidoMetadata WHERE id = 1")
+                .map { row in
+                    (MetadataSummary(number: row[0], nextUpdate: row[1], entries: row[2]), row[3])
+                }
+        }
+    }
+
     public func acceptMetadata(
         _ blob: [UInt8], summary: MetadataSummary, source: String, by actor: String
     ) async throws -> Bool {

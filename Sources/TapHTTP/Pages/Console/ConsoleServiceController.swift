@@ -17,6 +17,25 @@ struct ConsoleServiceController {
         routes.add(.get, "/console/service", .anyone, handler: page)
     }
 
+    /// The metadata BLOB in force, and whether it is past its next update (it still counts: a key is judged by
+    /// the newest metadata there is).
+    static func metadataFacts(_ store: some MetadataStore, now: Date) async throws -> [ServiceFacts.Fact] {
+        guard let (summary, importedAt) = try await store.metadataInForce() else {
+            return [ServiceFacts.Fact("Metadata BLOB", "none imported (tapstation mds import FILE)")]
+        }
+        let day = String(UTCTime.text(summary.nextUpdate).prefix(10))
+        return [
+            ServiceFacts.Fact(
+                "Metadata BLOB",
+                "no \(summary.number), \(summary.entries) models, imported \(ConsolePages.age(of: importedAt, now: now))"
+            ),
+            ServiceFacts.Fact(
+                "Next update",
+                summary.nextUpdate < now
+                    ? "\(day): stale, past its next update; import a newer BLOB" : "\(day), in time"),
+        ]
+    }
+
     @Sendable func page(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
         guard let session = try await gate.signedIn(request, context) else { return ConsoleGate.signInRedirect }
         try ConsoleGate.authorize(session, [.admin, .auditor], to: "see the service")
@@ -54,6 +73,7 @@ struct ConsoleServiceController {
             sections: [
                 ("Health", [ServiceFacts.Fact("Live", "yes")] + readiness),
                 ("Pass authority", authority),
+                ("FIDO metadata", try await Self.metadataFacts(services.store, now: now)),
                 ("Storage", storage),
                 ("Version", [ServiceFacts.Fact("TapStation", facts.version)]),
             ], person: gate.person(session))
