@@ -59,7 +59,7 @@ let package = Package(
             dependencies: ["TapCore", "TapCrypto", .logging, .nioConcurrencyHelpers] + httpClient
         ),
         // The FIDO Metadata Service: the BLOB's signature, chain and entries checked; the models it describes.
-        .target(name: "FIDOMetadata", dependencies: ["TapCrypto", "WebAuthn"]),
+        .target(name: "FIDOMetadata", dependencies: ["TapCore", "TapCrypto", "WebAuthn"]),
         // Single sign-on for the console: the OpenID provider's discovery, keys and code flow, and the ID token
         // verifier (WebAuthn for its strict JSON and base64url, TapCrypto for the signatures).
         .target(name: "TapOIDC", dependencies: ["TapCore", "TapCrypto", "WebAuthn"] + httpClient),

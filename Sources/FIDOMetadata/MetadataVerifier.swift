@@ -2,6 +2,8 @@ import Foundation
 import TapCrypto
 import WebAuthn
 
+import enum TapCore.UTCTime
+
 /// Why a BLOB was refused. The previous metadata stays in force whatever the reason.
 public struct MetadataRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: String, Sendable {
@@ -99,9 +101,11 @@ public enum MetadataVerifier {
         }
         var entries: [MetadataEntry] = []
         entries.reserveCapacity(items.count)
+        // A vendor's root stands in each of its models' entries: each distinct one is parsed once.
+        var parsedRoots: [String: Certificate] = [:]
         for (index, item) in items.enumerated() {
             do {
-                entries.append(try entry(item))
+                entries.append(try entry(item, parsedRoots: &parsedRoots))
             } catch {
                 throw MetadataRefusal(reason: .malformedEntry, detail: "entry \(index): \(error.detail)")
             }
@@ -131,7 +135,9 @@ public enum MetadataVerifier {
         var detail: String
     }
 
-    private static func entry(_ item: JSONValue) throws(EntryProblem) -> MetadataEntry {
+    private static func entry(
+        _ item: JSONValue, parsedRoots: inout [String: Certificate]
+    ) throws(EntryProblem) -> MetadataEntry {
         guard item.objectValue != nil else { throw EntryProblem(detail: "not an object") }
         var aaguid: String?
         if let value = item["aaguid"] {
@@ -148,9 +154,17 @@ public enum MetadataVerifier {
         }
         var roots: [Certificate] = []
         for root in statement["attestationRootCertificates"]?.arrayValue ?? [] {
-            guard let text = root.stringValue, let der = Data(base64Encoded: text),
-                let certificate = try? Certificate(derEncoded: Array(der))
-            else { throw EntryProblem(detail: "an attestationRootCertificates item is not a certificate") }
+            guard let text = root.stringValue else {
+                throw EntryProblem(detail: "an attestationRootCertificates item is not a certificate")
+            }
+            if let known = parsedRoots[text] {
+                roots.append(known)
+                continue
+            }
+            guard let der = Data(base64Encoded: text), let certificate = try? Certificate(derEncoded: Array(der)) else {
+                throw EntryProblem(detail: "an attestationRootCertificates item is not a certificate")
+            }
+            parsedRoots[text] = certificate
             roots.append(certificate)
         }
         guard let reports = item["statusReports"]?.arrayValue, !reports.isEmpty else {
@@ -182,13 +196,11 @@ public enum MetadataVerifier {
             timeOfLastStatusChange: changed)
     }
 
-    /// A `YYYY-MM-DD` day at 00:00 UTC.
+    /// A `YYYY-MM-DD` day at 00:00 UTC; `nil` for anything else, a day a month does not have included.
     static func day(_ text: String) -> Date? {
-        let digits = Array(text.utf8)
-        guard digits.count == 10, digits[4] == UInt8(ascii: "-"), digits[7] == UInt8(ascii: "-") else { return nil }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.date(from: text)
+        guard text.utf8.count == 10, let date = UTCTime.parse(text + " 00:00:00"),
+            UTCTime.rfc3339(date).hasPrefix(text)
+        else { return nil }
+        return date
     }
 }

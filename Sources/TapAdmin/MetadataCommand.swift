@@ -77,7 +77,7 @@ struct MetadataCommand: AsyncParsableCommand {
             let blob: MetadataBLOB
             do {
                 blob = try MetadataVerifier.verify(
-                    bytes, roots: roots, lastNumber: try await store.acceptedMetadata()?.summary.number, now: Date())
+                    bytes, roots: roots, lastNumber: try await store.metadataInForce()?.summary.number, now: Date())
             } catch let error as MetadataRefusal {
                 try await store.refuseMetadata(
                     reason: error.reason.rawValue, detail: error.detail, source: source, by: "cli")
@@ -96,11 +96,8 @@ struct MetadataCommand: AsyncParsableCommand {
             )
         }
 
-        static func day(_ date: Date) -> String {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withFullDate]
-            return formatter.string(from: date)
-        }
+        /// `2026-12-24`.
+        static func day(_ date: Date) -> String { String(UTCTime.rfc3339(date).prefix(10)) }
     }
 
     struct Status: AsyncParsableCommand {

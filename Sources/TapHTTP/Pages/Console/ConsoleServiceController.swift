@@ -23,7 +23,7 @@ struct ConsoleServiceController {
         guard let (summary, importedAt) = try await store.metadataInForce() else {
             return [ServiceFacts.Fact("Metadata BLOB", "none imported (tapstation mds import FILE)")]
         }
-        let day = String(UTCTime.text(summary.nextUpdate).prefix(10))
+        let day = String(UTCTime.rfc3339(summary.nextUpdate).prefix(10))
         return [
             ServiceFacts.Fact(
                 "Metadata BLOB",
