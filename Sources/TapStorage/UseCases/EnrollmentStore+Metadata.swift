@@ -17,12 +17,13 @@ extension EnrollmentStore: MetadataStore {
     }
 
     public func metadataInForce() async throws -> (summary: MetadataSummary, importedAt: Date)? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT number, nextUpdate, entries, importedAt FROM fidoMetadata WHERE id = 1")
-                .map { row in
-                    (MetadataSummary(number: row[0], nextUpdate: row[1], entries: row[2]), row[3])
-                }
-        }
+        try await pool.read { db in try Self.metadataSummary(db) }
+    }
+
+    /// The row's figures, without the BLOB; the service page and `/metrics` read these.
+    static func metadataSummary(_ db: Database) throws -> (summary: MetadataSummary, importedAt: Date)? {
+        try Row.fetchOne(db, sql: "SELECT number, nextUpdate, entries, importedAt FROM fidoMetadata WHERE id = 1")
+            .map { row in (MetadataSummary(number: row[0], nextUpdate: row[1], entries: row[2]), row[3]) }
     }
 
     public func acceptMetadata(

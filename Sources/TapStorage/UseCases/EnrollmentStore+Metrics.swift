@@ -12,14 +12,8 @@ public struct StoreMetrics: Sendable, Equatable {
     public var webhookDeadLetters: Int
     /// Audit events not yet turned into webhook deliveries.
     public var webhookOutboxLag: Int64
-    /// The FIDO metadata BLOB in force, if any: its `no` and `nextUpdate`.
-    public var metadata: (number: Int, nextUpdate: Date)?
-
-    public static func == (lhs: StoreMetrics, rhs: StoreMetrics) -> Bool {
-        lhs.sessions == rhs.sessions && lhs.webhookBacklog == rhs.webhookBacklog
-            && lhs.webhookDeadLetters == rhs.webhookDeadLetters && lhs.webhookOutboxLag == rhs.webhookOutboxLag
-            && lhs.metadata?.number == rhs.metadata?.number && lhs.metadata?.nextUpdate == rhs.metadata?.nextUpdate
-    }
+    /// What the FIDO metadata BLOB in force says of itself, if one is.
+    public var metadata: MetadataSummary?
 
     /// One group of sessions.
     public struct SessionCount: Sendable, Equatable {
@@ -54,12 +48,12 @@ extension EnrollmentStore {
             for row in deliveries { counts[row[0]] = row[1] }
             let cursor = try Int64.fetchOne(db, sql: "SELECT seq FROM webhookCursor WHERE id = 1") ?? 0
             let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
-            let metadata = try Row.fetchOne(db, sql: "SELECT number, nextUpdate FROM fidoMetadata WHERE id = 1")
+            let metadata = try Self.metadataSummary(db)?.summary
             return StoreMetrics(
                 sessions: sessions, webhookBacklog: counts["pending"] ?? 0,
                 webhookDeadLetters: counts["deadLetter"] ?? 0,
                 webhookOutboxLag: max(head - cursor, 0),
-                metadata: metadata.map { (number: $0[0], nextUpdate: $0[1]) })
+                metadata: metadata)
         }
     }
 }
