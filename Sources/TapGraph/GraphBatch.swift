@@ -39,24 +39,15 @@ extension GraphClient {
     /// is missing or unreadable, or a batch call that failed as a whole, is that request's failure
     /// (`unavailable` or `malformedResponse`: for a create, an unknown outcome).
     public func batch(_ requests: [GraphBatchRequest]) async -> [Result<GraphBatchAnswer, GraphError>] {
-        var answers = [Result<GraphBatchAnswer, GraphError>?](repeating: nil, count: requests.count)
         let chunks = stride(from: 0, to: requests.count, by: Self.batchLimit).map {
             Array($0..<min($0 + Self.batchLimit, requests.count))
         }
-        await withTaskGroup(of: [(Int, Result<GraphBatchAnswer, GraphError>)].self) { group in
-            var next = 0
-            func startNext() {
-                guard next < chunks.count else { return }
-                let indices = chunks[next]
-                next += 1
-                group.addTask { await transport.batchWithRetries(indices.map { ($0, requests[$0]) }) }
-            }
-            for _ in 0..<Self.batchConcurrency { startNext() }
-            for await results in group {
-                for (index, result) in results { answers[index] = result }
-                startNext()
-            }
+        let transport = self.transport
+        let answered = await concurrently(chunks, limit: Self.batchConcurrency) { indices in
+            await transport.batchWithRetries(indices.map { ($0, requests[$0]) })
         }
+        var answers = [Result<GraphBatchAnswer, GraphError>?](repeating: nil, count: requests.count)
+        for (index, result) in answered.joined() { answers[index] = result }
         return answers.map { $0 ?? .failure(.malformedResponse("batch answer missing")) }
     }
 }
@@ -158,13 +149,7 @@ extension GraphTransport {
     static func result(of raw: RawBatchAnswer) -> Result<GraphBatchAnswer, GraphError> {
         let status = raw.answer.status
         if (200..<300).contains(status) { return .success(raw.answer) }
-        if status >= 500 { return .failure(.unavailable("Graph answered \(status)")) }
-        let parsed = try? JSONDecoder().decode(GraphErrorBody.self, from: raw.answer.body)
-        return .failure(
-            .refused(
-                status: status, code: parsed?.error.code ?? "unknown",
-                message: String(
-                    (parsed?.error.message ?? HTTPResponseStatus(statusCode: status).reasonPhrase).prefix(300))))
+        return .failure(failure(status: status, body: raw.answer.body))
     }
 }
 
@@ -295,10 +280,6 @@ extension GraphClient {
     }
 
     static func decoded<T: Decodable>(_: T.Type, _ answer: GraphBatchAnswer) -> Result<T, GraphError> {
-        do {
-            return .success(try GraphJSON.decoder().decode(T.self, from: answer.body))
-        } catch {
-            return .failure(.malformedResponse("\(T.self)"))
-        }
+        GraphJSON.decoded(T.self, from: answer.body)
     }
 }

@@ -20,8 +20,8 @@ public struct GraphClient: Sendable {
             configuration: configuration, http: http, tokens: tokens, logger: logger, sleep: sleep)
     }
 
-    private static func tapPath(_ user: UserPrincipalName) -> String {
-        "/v1.0/users/\(GraphEncoding.pathSegment(user.value))/authentication/temporaryAccessPassMethods"
+    private static func tapPath(_ user: UserPrincipalName, method id: String? = nil) -> String {
+        "/v1.0" + relativeTapPath(user, method: id)
     }
 
     /// The user's Temporary Access Passes (Entra keeps at most one).
@@ -31,9 +31,9 @@ public struct GraphClient: Sendable {
 
     /// One of the user's Temporary Access Passes; `nil` if it is gone.
     public func temporaryAccessPass(of user: UserPrincipalName, id: String) async throws -> TemporaryAccessPassMethod? {
-        let path = Self.tapPath(user) + "/" + GraphEncoding.pathSegment(id)
         do {
-            return try await transport.decode(TemporaryAccessPassMethod.self, .GET, path: path)
+            return try await transport.decode(
+                TemporaryAccessPassMethod.self, .GET, path: Self.tapPath(user, method: id))
         } catch GraphError.refused(404, _, _) {
             return nil
         }
@@ -55,7 +55,7 @@ public struct GraphClient: Sendable {
     public func deleteTemporaryAccessPass(of user: UserPrincipalName, id: String) async throws -> Bool {
         do {
             _ = try await transport.send(
-                .DELETE, path: Self.tapPath(user) + "/" + GraphEncoding.pathSegment(id), expecting: [.noContent, .ok])
+                .DELETE, path: Self.tapPath(user, method: id), expecting: [.noContent, .ok])
             return true
         } catch GraphError.refused(404, _, _) {
             return false
@@ -130,11 +130,7 @@ struct GraphTransport: Sendable {
         expecting: Set<HTTPResponseStatus> = [.ok]
     ) async throws -> T {
         let data = try await send(method, url: url, body: body, idempotent: idempotent, expecting: expecting)
-        do {
-            return try GraphJSON.decoder().decode(T.self, from: data)
-        } catch {
-            throw GraphError.malformedResponse("\(T.self)")
-        }
+        return try GraphJSON.decoded(T.self, from: data).get()
     }
 
     func send(
@@ -223,11 +219,7 @@ struct GraphTransport: Sendable {
                 try await sleep(min(wait, configuration.maximumRetryAfter))
                 continue
             default:
-                if status.code >= 500 { throw GraphError.unavailable("Graph answered \(status.code)") }
-                let parsed = try? JSONDecoder().decode(GraphErrorBody.self, from: data)
-                throw GraphError.refused(
-                    status: Int(status.code), code: parsed?.error.code ?? "unknown",
-                    message: String((parsed?.error.message ?? status.reasonPhrase).prefix(300)))
+                throw Self.failure(status: Int(status.code), body: data)
             }
         }
     }
@@ -253,6 +245,16 @@ struct GraphTransport: Sendable {
             guard let first = try await group.next(), let answer = first else { throw HTTPClientError.deadlineExceeded }
             return answer
         }
+    }
+
+    /// An error status as the caller is told: 5xx is Graph unavailable; anything else is a refusal with Graph's
+    /// own code and message (cut to 300 characters), or the status's reason phrase when the body has none.
+    static func failure(status: Int, body: Data) -> GraphError {
+        if status >= 500 { return .unavailable("Graph answered \(status)") }
+        let parsed = try? JSONDecoder().decode(GraphErrorBody.self, from: body)
+        return .refused(
+            status: status, code: parsed?.error.code ?? "unknown",
+            message: String((parsed?.error.message ?? HTTPResponseStatus(statusCode: status).reasonPhrase).prefix(300)))
     }
 
     /// 1 s, 2 s, 4 s ... at most 30 s.

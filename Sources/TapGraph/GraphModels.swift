@@ -153,6 +153,15 @@ struct TokenErrorResponse: Decodable {
 }
 
 enum GraphJSON {
+    /// `data` as `T`, or an unreadable answer naming what was expected.
+    static func decoded<T: Decodable>(_: T.Type, from data: Data) -> Result<T, GraphError> {
+        do {
+            return .success(try decoder().decode(T.self, from: data))
+        } catch {
+            return .failure(.malformedResponse("\(T.self)"))
+        }
+    }
+
     /// Graph writes times as ISO 8601 with or without fractional seconds.
     static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
