@@ -34,11 +34,7 @@ extension EntraPassAuthority {
             switch result {
             case .success(let issued): outcomes[row] = .createdExternally(issued)
             case .failure(let error):
-                let problem =
-                    describe(error)
-                    ?? BatchRowProblem(
-                        status: 503, code: "entra_unavailable", detail: "the pass could not be recorded; try again",
-                        title: "Service Unavailable")
+                let problem = describe(error) ?? Self.notRecorded
                 outcomes[row] = .refused(problem)
                 refusals[row] = problem
             }
@@ -50,7 +46,7 @@ extension EntraPassAuthority {
         logger.info(
             "entra.batch.created",
             metadata: ["batch.rows": "\(rows.count)", "batch.refusedByEntra": "\(refusals.count)"])
-        return BatchOutcome(rows: outcomes.map { $0 ?? .refused(Self.lostRow) }, replayed: false)
+        return BatchOutcome(rows: outcomes.map { $0 ?? .refused(Self.notRecorded) }, replayed: false)
     }
 
     /// Graph's part for every intent of a batch; each row's pass or why it has none.
@@ -107,14 +103,7 @@ extension EntraPassAuthority {
         }
 
         let created = await graph.createTemporaryAccessPasses(
-            toCreate.map { item in
-                (
-                    item.intent.userPrincipalName,
-                    TemporaryAccessPassRequest(
-                        startDateTime: item.intent.startsLater ? item.intent.startsAt : nil,
-                        lifetimeInMinutes: item.intent.lifetimeInMinutes, isUsableOnce: item.intent.isUsableOnce)
-                )
-            })
+            toCreate.map { ($0.intent.userPrincipalName, $0.intent.graphRequest) })
         var finishing: [(item: BatchIntent, method: ProvisionedMethod, value: ExternalPassValue)] = []
         for (item, answer) in zip(toCreate, created) {
             switch answer {
@@ -129,12 +118,8 @@ extension EntraPassAuthority {
                     await fail(item, Self.refusal(error), reason: "graph: \(error)", outcomeKnown: false)
                     continue
                 }
-                let provisioned = ProvisionedMethod(
-                    methodID: method.id, startsAt: method.startDateTime ?? item.intent.startsAt,
-                    lifetimeInMinutes: method.lifetimeInMinutes ?? item.intent.lifetimeInMinutes,
-                    isUsableOnce: method.isUsableOnce ?? item.intent.isUsableOnce,
-                    replacedMethodIDs: replacedByRow[item.row] ?? [])
-                finishing.append((item, provisioned, value))
+                finishing.append(
+                    (item, item.intent.provisioned(method, replacing: replacedByRow[item.row] ?? []), value))
             }
         }
         // Recorded concurrently: the store's group commit makes a cart's rows durable in a few fsyncs.
@@ -167,9 +152,11 @@ extension EntraPassAuthority {
         return results
     }
 
-    /// A row the batch lost track of; it cannot happen, but it must not crash the answer.
-    static let lostRow = BatchRowProblem(
-        status: 500, code: "internal_error", detail: "this row has no outcome", title: "Internal Server Error")
+    /// A row whose pass Graph made but we could not record (reconciliation deletes it), or, which cannot happen,
+    /// a row left without an outcome: the operator tries again, and nothing was made twice.
+    static let notRecorded = BatchRowProblem(
+        status: 503, code: "entra_unavailable", detail: "the pass could not be recorded; try again",
+        title: "Service Unavailable")
 }
 
 /// An intent of a batch, with the row it answers.

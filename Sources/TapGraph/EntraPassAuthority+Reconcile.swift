@@ -10,7 +10,7 @@ extension EntraPassAuthority {
     @discardableResult
     public func reconcileInterruptedProvisioning() async -> Int {
         guard let intents = try? await ledger.unresolvedProvisioningIntents() else { return 0 }
-        let busy = provisioning.withLockedValue { $0 }
+        let busy = passesBeingProvisioned
         return await reconcile(intents.filter { !busy.contains($0.passID) })
     }
 
@@ -40,7 +40,8 @@ extension EntraPassAuthority {
         for plan in plans {
             let mine = answers.prefix(plan.strays.count)
             answers = answers.dropFirst(plan.strays.count)
-            if let failure = mine.first(where: { (try? $0.get()) == nil }), case .failure(let error) = failure {
+            // An intent whose strays were not all deleted stays open for the next round.
+            if let error = mine.lazy.compactMap({ if case .failure(let error) = $0 { error } else { nil } }).first {
                 noteFailure(plan.intent, error)
                 continue
             }

@@ -23,7 +23,7 @@ public final class EntraPassAuthority: PassAuthority {
     /// An intent younger than this with no pass found in Entra is left for a later round.
     let settleTime: TimeInterval
     private let policy = NIOLockedValueBox<(limits: AuthorityPassLimits, readAt: Date)?>(nil)
-    let provisioning = NIOLockedValueBox<Set<PassID>>([])
+    private let provisioning = NIOLockedValueBox<Set<PassID>>([])
 
     /// An authority over `ledger` (the store) and `graph`.
     public init(
@@ -40,6 +40,9 @@ public final class EntraPassAuthority: PassAuthority {
     }
 
     public var mode: PassAuthorityMode { .entra }
+
+    /// The passes being created right now, whose intents the reconciler leaves alone.
+    var passesBeingProvisioned: Set<PassID> { provisioning.withLockedValue { $0 } }
 
     /// Marks passes as being created right now (the reconciler leaves their intents alone), or no longer.
     func markProvisioning(_ passes: [PassID], busy: Bool) {
@@ -89,8 +92,8 @@ public final class EntraPassAuthority: PassAuthority {
         _ intent: ProvisioningIntent, by creator: OperatorIdentity, replaceExisting: Bool, replaceOwn: Bool = false,
         idempotency: IdempotencyClaim?
     ) async throws -> (Session, ExternalPassValue) {
-        provisioning.withLockedValue { _ = $0.insert(intent.passID) }
-        defer { provisioning.withLockedValue { _ = $0.remove(intent.passID) } }
+        markProvisioning([intent.passID], busy: true)
+        defer { markProvisioning([intent.passID], busy: false) }
         let user = intent.userPrincipalName
         var createSent = false
         do {
@@ -116,10 +119,7 @@ public final class EntraPassAuthority: PassAuthority {
             do {
                 created = try await graph.createTemporaryAccessPass(
                     for: user,
-                    TemporaryAccessPassRequest(
-                        startDateTime: intent.startsLater ? intent.startsAt : nil,
-                        lifetimeInMinutes: intent.lifetimeInMinutes,
-                        isUsableOnce: intent.isUsableOnce))
+                    intent.graphRequest)
             } catch let error as GraphError where error.requestWasRefused && error.status != 429 {
                 // Older tenants refuse a second pass instead of replacing it: one appeared since our list.
                 if (try? await graph.temporaryAccessPasses(of: user).isEmpty) == false {
@@ -132,11 +132,8 @@ public final class EntraPassAuthority: PassAuthority {
                 // Created, but the value is lost: nobody can use it, so it must go.
                 throw GraphError.malformedResponse("create answered without temporaryAccessPass")
             }
-            let method = ProvisionedMethod(
-                methodID: created.id, startsAt: created.startDateTime ?? intent.startsAt,
-                lifetimeInMinutes: created.lifetimeInMinutes ?? intent.lifetimeInMinutes,
-                isUsableOnce: created.isUsableOnce ?? intent.isUsableOnce, replacedMethodIDs: replaced)
-            let session = try await ledger.finishProvisioning(intent, method: method, idempotency: idempotency)
+            let session = try await ledger.finishProvisioning(
+                intent, method: intent.provisioned(created, replacing: replaced), idempotency: idempotency)
             if session.entra?.revocation == .pending {
                 _ = await revokePending(session: session.id)
                 throw EntraError.closedWhileProvisioning
@@ -271,5 +268,22 @@ public final class EntraPassAuthority: PassAuthority {
         case .unavailable(let reason): .graphUnavailable(reason)
         case .malformedResponse(let what): .graphUnavailable("unreadable answer: \(what)")
         }
+    }
+}
+
+extension ProvisioningIntent {
+    /// What Graph is asked to create for this intent (a start only when it is later than now).
+    var graphRequest: TemporaryAccessPassRequest {
+        TemporaryAccessPassRequest(
+            startDateTime: startsLater ? startsAt : nil, lifetimeInMinutes: lifetimeInMinutes,
+            isUsableOnce: isUsableOnce)
+    }
+
+    /// The pass as Graph created it: Graph's terms where it states them, the intent's otherwise.
+    func provisioned(_ created: TemporaryAccessPassMethod, replacing replaced: [String]) -> ProvisionedMethod {
+        ProvisionedMethod(
+            methodID: created.id, startsAt: created.startDateTime ?? startsAt,
+            lifetimeInMinutes: created.lifetimeInMinutes ?? lifetimeInMinutes,
+            isUsableOnce: created.isUsableOnce ?? isUsableOnce, replacedMethodIDs: replaced)
     }
 }
