@@ -200,6 +200,19 @@ public final class GraphEmulator: @unchecked Sendable {
 
     // MARK: Serving
 
+    /// The next scripted fault for `route` (or for any route, when `orAny`), counted off; call under `lock`.
+    func takeFault(for route: Route, orAny: Bool) -> Fault? {
+        guard
+            let index = faults.firstIndex(where: {
+                ($0.route == route || (orAny && $0.route == .any)) && $0.remaining > 0
+            })
+        else { return nil }
+        faults[index].remaining -= 1
+        let hit = faults[index]
+        if faults[index].remaining == 0 { faults.remove(at: index) }
+        return hit
+    }
+
     func nextID() -> String {
         counter += 1
         return String(format: "00000000-0000-4000-8000-%012d", counter)
@@ -220,12 +233,7 @@ public final class GraphEmulator: @unchecked Sendable {
                 Seen(
                     method: method, target: target, route: route, at: now(), body: route == .token ? "" : body,
                     batched: false))
-            var hit: Fault?
-            if let index = faults.firstIndex(where: { ($0.route == route || $0.route == .any) && $0.remaining > 0 }) {
-                faults[index].remaining -= 1
-                hit = faults[index]
-                if faults[index].remaining == 0 { faults.remove(at: index) }
-            }
+            let hit = takeFault(for: route, orAny: true)
             return (
                 hit, delays[route] ?? delays[.any] ?? .zero, stalls[route] ?? stalls[.any] ?? .zero,
                 down && route != .token

@@ -58,12 +58,8 @@ extension GraphEmulator {
             let (fault, glitch) = lock.withLock { () -> (Fault?, BatchGlitch?) in
                 seen.append(
                     Seen(method: method, target: target, route: route, at: now(), body: innerBody, batched: true))
-                var hit: Fault?
-                if let index = faults.firstIndex(where: { $0.route == route && $0.remaining > 0 }) {
-                    faults[index].remaining -= 1
-                    hit = faults[index]
-                    if faults[index].remaining == 0 { faults.remove(at: index) }
-                }
+                // `.any` faults are for whole calls: the batch call itself met them already.
+                let hit = takeFault(for: route, orAny: false)
                 // A request a fault answers is not also glitched: each scripted defect hits its own request.
                 var glitch: BatchGlitch?
                 if hit == nil, let index = glitches.firstIndex(where: { $0.route == route && $0.remaining > 0 }) {
