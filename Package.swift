@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "TapHTTP",
             dependencies: [
-                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn", "TapGraph", "TapOIDC",
+                "TapCore", "TapAPI", "TapStorage", "TapCrypto", "WebAuthn", "TapGraph", "TapOIDC", "FIDOMetadata",
                 .hummingbird, .hummingbirdCore, .httpTypes, .nioCore, .nioConcurrencyHelpers, .logging,
                 .serviceLifecycle,
                 // The webhook sender: no redirects, its own timeouts.

@@ -12,6 +12,7 @@ public struct MetadataRefusal: Error, Sendable, Equatable, CustomStringConvertib
         case algorithmNotAllowed = "algorithm_not_allowed"
         case untrustedChain = "untrusted_chain"
         case certificateExpired = "certificate_expired"
+        case certificateRevoked = "certificate_revoked"
         case badSignature = "bad_signature"
         case notNewer = "not_newer"
         case malformedEntry = "malformed_entry"
@@ -19,13 +20,16 @@ public struct MetadataRefusal: Error, Sendable, Equatable, CustomStringConvertib
 
     public var reason: Reason
     public var detail: String
+    /// For `not_newer`: whether the BLOB is the one in force (the usual answer of a daily fetch), not an older one.
+    public var isInForce = false
 
     public var description: String { "\(reason.rawValue): \(detail)" }
 }
 
 /// Checks a metadata BLOB as the FIDO Metadata Service specification says (§3.2): a JWS whose `x5c` chain ends
-/// at one of `roots` at `now`, whose signature verifies under the chain's leaf, whose `no` is greater than the
-/// last accepted, and whose every entry is well formed. Nothing in a refused BLOB is used.
+/// at one of `roots` at `now` with no certificate on a given revocation list, whose signature verifies under the
+/// chain's leaf, whose `no` is greater than the last accepted, and whose every entry is well formed. Nothing in a
+/// refused BLOB is used.
 public enum MetadataVerifier {
     /// The real BLOB is some 5 MB; a file far larger is not one.
     public static let maximumBytes = 64 << 20
@@ -33,7 +37,7 @@ public enum MetadataVerifier {
     static let maximumChainLength = 8
 
     public static func verify(
-        _ bytes: [UInt8], roots: [Certificate], lastNumber: Int?, now: Date
+        _ bytes: [UInt8], roots: [Certificate], revocations: [RevocationList] = [], lastNumber: Int?, now: Date
     ) throws(MetadataRefusal) -> MetadataBLOB {
         guard bytes.count <= maximumBytes else {
             throw MetadataRefusal(reason: .tooLarge, detail: "\(bytes.count) bytes; a BLOB is at most \(maximumBytes)")
@@ -52,11 +56,14 @@ public enum MetadataVerifier {
                 reason: .algorithmNotAllowed, detail: "alg \(header["alg"]?.stringValue ?? "missing") is not accepted")
         }
         let chain = try certificates(header["x5c"])
-        switch CertificateChain.verify(leaf: chain[0], intermediates: Array(chain.dropFirst()), anchors: roots, at: now)
+        switch CertificateChain.verify(
+            leaf: chain[0], intermediates: Array(chain.dropFirst()), anchors: roots, at: now, revocations: revocations)
         {
         case .trusted: break
         case .expired(let what), .notYetValid(let what):
             throw MetadataRefusal(reason: .certificateExpired, detail: what)
+        case .revoked(let what):
+            throw MetadataRefusal(reason: .certificateRevoked, detail: what)
         case .noPathToAnchor(let what), .invalid(let what):
             throw MetadataRefusal(reason: .untrustedChain, detail: what)
         }
@@ -91,7 +98,8 @@ public enum MetadataVerifier {
         }
         if let lastNumber, Int(no) <= lastNumber {
             throw MetadataRefusal(
-                reason: .notNewer, detail: "no \(Int(no)) is not greater than \(lastNumber), the last accepted")
+                reason: .notNewer, detail: "no \(Int(no)) is not greater than \(lastNumber), the last accepted",
+                isInForce: Int(no) == lastNumber)
         }
         guard let nextUpdate = payload["nextUpdate"]?.stringValue.flatMap(day) else {
             throw MetadataRefusal(reason: .malformed, detail: "nextUpdate is missing or not a date (YYYY-MM-DD)")

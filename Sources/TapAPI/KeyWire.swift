@@ -28,9 +28,15 @@ public struct KeyView: Codable, Sendable, Equatable {
     public var attestation: KeyAttestation
     public var createdDateTime: Date
     public var lastUsedDateTime: Date?
+    /// What FIDO's metadata says of the model the key claims; absent when no metadata names it.
+    public var model: AuthenticatorModel?
+    /// Set when the model's status is one the key's passkey profile refuses.
+    public var flag: KeyFlag?
 
-    /// The view of `key`.
-    public init(_ key: SecurityKey) {
+    /// The view of `key`, with its `model` from the metadata in force.
+    public init(_ key: SecurityKey, model: AuthenticatorModel? = nil) {
+        self.model = model
+        flag = key.flag
         id = key.id
         credentialId = WireBase64URL.encode(key.key.credentialID)
         userPrincipalName = key.userPrincipalName

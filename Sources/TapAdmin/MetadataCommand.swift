@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import TapCore
 import TapCrypto
+import TapHTTP
 import TapStorage
 import WebAuthn
 
@@ -12,34 +13,7 @@ import WebAuthn
 struct MetadataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mds", abstract: "FIDO Metadata Service: import a metadata BLOB, show the one in force.",
-        subcommands: [Import.self, Status.self])
-
-    /// `anchors` with the roots of each model in the metadata in force (read at start-up: a BLOB imported while
-    /// the service runs counts from its next start). Stale metadata still counts, with a warning.
-    static func anchorsWithModelRoots(
-        _ anchors: TrustAnchors, store: some MetadataStore, logger: Logger
-    ) async throws -> TrustAnchors {
-        guard let stored = try await store.acceptedMetadata() else { return anchors }
-        let blob: MetadataBLOB
-        do {
-            blob = try MetadataVerifier.readAccepted(stored.blob)
-        } catch {
-            // Cannot happen for a BLOB this code verified; if the row was edited, the format roots still hold.
-            logger.error("mds.unreadable", metadata: ["mds.refusal": "\(error)"])
-            return anchors
-        }
-        let withModels = blob.addingModelRoots(to: anchors)
-        logger.info(
-            "mds.loaded",
-            metadata: [
-                "mds.no": "\(blob.number)", "mds.entries": "\(blob.entries.count)",
-                "mds.models": "\(withModels.byAAGUID.count - anchors.byAAGUID.count)",
-            ])
-        if blob.nextUpdate < Date() {
-            logger.warning("mds.stale", metadata: ["mds.nextUpdate": "\(Import.day(blob.nextUpdate))"])
-        }
-        return withModels
-    }
+        subcommands: [Import.self, Status.self, Flagged.self])
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -54,17 +28,22 @@ struct MetadataCommand: AsyncParsableCommand {
         @Argument(help: "The BLOB file (the JWT as FIDO serves it).") var file: String
         @Option(help: "A PEM file of roots to trust instead of FIDO's (a private metadata service, or tests).")
         var trustRoot: String?
+        @Option(
+            name: .customLong("crl"),
+            help: "A revocation list (DER or PEM) of the BLOB's chain, downloaded beside it; repeat for each CA.")
+        var revocationFiles: [String] = []
 
         func run() async throws {
             let (_, dataDirectory) = try local.resolve()
-            let roots: [Certificate]
-            if let trustRoot {
-                guard let text = try? String(contentsOfFile: trustRoot, encoding: .utf8),
-                    let parsed = try? Certificate.parsePEMBundle(text), !parsed.isEmpty
-                else { throw ConfigurationError("--trust-root: \(trustRoot) holds no PEM certificate") }
-                roots = parsed
-            } else {
-                roots = MetadataRoots.fido
+            let roots =
+                try trustRoot.map { try MetadataFeedSettings.readRoots($0, key: "--trust-root") } ?? MetadataRoots.fido
+            let lists = try revocationFiles.map { path in
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ConfigurationError("--crl: \(path) cannot be read")
+                }
+                do { return try RevocationList(fileContents: Array(data)) } catch {
+                    throw ConfigurationError("--crl: \(path) is not a revocation list (\(error))")
+                }
             }
             guard let handle = FileHandle(forReadingAtPath: file) else {
                 throw ConfigurationError("\(file) cannot be read")
@@ -73,27 +52,29 @@ struct MetadataCommand: AsyncParsableCommand {
             let bytes = Array(try handle.read(upToCount: MetadataVerifier.maximumBytes + 1) ?? Data())
             try handle.close()
             let (store, _) = try dataDirectory.openStore(mode: .existing)
-            let source = URL(fileURLWithPath: file).lastPathComponent
-            let blob: MetadataBLOB
+            let outcome: MetadataImport.Outcome
             do {
-                blob = try MetadataVerifier.verify(
-                    bytes, roots: roots, lastNumber: try await store.metadataInForce()?.summary.number, now: Date())
+                outcome = try await MetadataImport.run(
+                    bytes, roots: roots, revocations: lists, source: URL(fileURLWithPath: file).lastPathComponent,
+                    by: "cli", store: store, now: Date())
             } catch let error as MetadataRefusal {
-                try await store.refuseMetadata(
-                    reason: error.reason.rawValue, detail: error.detail, source: source, by: "cli")
                 printError("tapstation: \(file): refused (\(error.reason.rawValue)): \(error.detail)")
                 printError("the metadata in force is unchanged")
                 throw ExitCode(1)
             }
-            let summary = MetadataSummary(
-                number: blob.number, nextUpdate: blob.nextUpdate, entries: blob.entries.count)
-            guard try await store.acceptMetadata(bytes, summary: summary, source: source, by: "cli") else {
+            guard case .accepted(let summary, let keys) = outcome else {
                 printError("tapstation: \(file): a BLOB with this no or a greater one was put in force meanwhile")
                 throw ExitCode(1)
             }
             print(
-                "metadata in force: no \(blob.number), \(blob.entries.count) entries, next update \(Self.day(blob.nextUpdate))"
+                "metadata in force: no \(summary.number), \(summary.entries) entries, next update \(Self.day(summary.nextUpdate))"
             )
+            let flagged = keys.filter { $0.flaggedStatus != nil }
+            if !keys.isEmpty {
+                print(
+                    "registered keys re-judged: \(flagged.count) flagged, \(keys.count - flagged.count) cleared "
+                        + "(tapstation mds flagged lists them)")
+            }
         }
 
         /// `2026-12-24`.
@@ -119,6 +100,40 @@ struct MetadataCommand: AsyncParsableCommand {
                 "no \(summary.number), \(summary.entries) entries, next update \(Import.day(summary.nextUpdate))"
                     + (stale ? " (stale: past its next update)" : ""))
             if stale { throw ExitCode(1) }
+        }
+    }
+
+    struct Flagged: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the registered keys whose model FIDO reports with a status the policy refuses.",
+            discussion: "One line per key: user, key id, model AAGUID, the status, since when. Exits 0 either way.")
+
+        @OptionGroup var local: LocalOptions
+
+        func run() async throws {
+            let (_, dataDirectory) = try local.resolve()
+            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let names = try await store.acceptedMetadata().flatMap { try? MetadataVerifier.readAccepted($0.blob) }
+                .map(MetadataCatalog.init)
+            // The command runs on the server's own files: it sees every site, as a global auditor would.
+            let everySite = OperatorIdentity(
+                id: OperatorID(time: Date(), random: Array(repeating: 0, count: 10)), name: "cli", role: .auditor,
+                site: nil)
+            var cursor: SecurityKeyID?
+            var count = 0
+            repeat {
+                let page = try await store.securityKeys(
+                    user: nil, flaggedOnly: true, visibleTo: everySite, after: cursor, limit: 200)
+                for key in page.items {
+                    guard let flag = key.flag else { continue }
+                    let model = names?.model(aaguid: key.key.aaguid)?.name ?? key.key.aaguid
+                    print(
+                        "\(key.userPrincipalName)\t\(key.id)\t\(model)\t\(flag.status)\tsince \(Import.day(flag.since))")
+                    count += 1
+                }
+                cursor = page.nextCursor.flatMap(SecurityKeyID.init)
+            } while cursor != nil
+            printError("\(count) flagged key\(count == 1 ? "" : "s")")
         }
     }
 }

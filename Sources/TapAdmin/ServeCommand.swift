@@ -19,7 +19,6 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let (source, dataDirectory) = try local.resolve()
         let settings = try ServeSettings(settings: source, dataDirectory: dataDirectory, host: host, port: port)
-        var settled = settings.server
         var logger = Logger(label: "tapstation")
         logger.logLevel = settings.logLevel
 
@@ -36,10 +35,11 @@ struct ServeCommand: AsyncParsableCommand {
                     + "database with `tapstation restore` (which renews \(dataDirectory.auditAnchorPath)) rather than by hand"
             )
         }
-        // The FIDO metadata in force adds each model's own attestation roots, scoped to its AAGUID.
-        settled.webAuthn.attestationPolicy.anchors = try await MetadataCommand.anchorsWithModelRoots(
-            settled.webAuthn.attestationPolicy.anchors, store: store, logger: logger)
-        let configuration = settled
+        // The FIDO metadata in force adds each model's own attestation roots, scoped to its AAGUID; a BLOB
+        // imported later is loaded by the refresher without a restart.
+        let metadata = LiveMetadata(configuredAnchors: settings.server.webAuthn.attestationPolicy.anchors)
+        try await metadata.refresh(from: store, logger: logger)
+        let configuration = settings.server
         let synchronous = try store.synchronousLevel()
         logger.info(
             "storage.ready", metadata: ["path": "\(dataDirectory.databasePath)", "synchronous": "\(synchronous)"])
@@ -87,13 +87,28 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info(
                 "console.sso", metadata: ["oidc.issuer": "\(oidc.issuer)", "oidc.mappings": "\(oidc.mappings.count)"])
         }
+        var feed: MetadataFeed?
+        if let url = settings.metadata.url {
+            let client =
+                http
+                ?? HTTPClient(
+                    eventLoopGroupProvider: .singleton,
+                    configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+            http = client
+            feed = MetadataFeed(
+                url: url, every: settings.metadata.fetchInterval, roots: settings.metadata.roots,
+                revocationSources: settings.metadata.revocationSources, http: client)
+            logger.info("mds.feed", metadata: ["mds.url": "\(url)"])
+        }
         let keeper = AuditAnchorKeeper(
             dataDirectory: dataDirectory, store: store, interval: .seconds(5), logger: logger)
         do {
             try await runServer(
                 configuration: configuration, store: store, keyring: store.keyring, world: .live, logger: logger,
                 entra: entra, singleSignOn: singleSignOn,
-                facts: ServiceFacts(dataDirectory: dataDirectory, entra: settings.entra), additionalServices: [keeper],
+                facts: ServiceFacts(dataDirectory: dataDirectory, entra: settings.entra),
+                metadata: MetadataSettings(live: metadata, feed: feed, checkInterval: settings.metadata.checkInterval),
+                additionalServices: [keeper],
                 onServerRunning: { port in serverLogger.notice("listening on http://\(configuration.host):\(port)") })
         } catch {
             try? await http?.shutdown()

@@ -19,10 +19,13 @@ struct ServeSettings: Sendable {
     var entra: EntraSettings?
     /// The console's single sign-on; `nil` when no OpenID provider is configured.
     var singleSignOn: OIDCSettings?
+    /// Where FIDO metadata comes from and how often it is checked.
+    var metadata: MetadataFeedSettings
 
     /// Keys `tapstation` reads; any other `TAPSTATION_` key in a file is a typo and refused.
     static let keys = ConfigurationKeys(
-        prefix: "TAPSTATION_", known: serverKeys.union(EntraSettings.keys).union(SingleSignOnSettings.keys),
+        prefix: "TAPSTATION_", known: serverKeys.union(EntraSettings.keys).union(SingleSignOnSettings.keys)
+            .union(MetadataFeedSettings.keys),
         otherPrefixes: ["TAPKIOSK_"],
         fileKey: "TAPSTATION_CONFIG", defaultFile: "/etc/tapstation/tapstation.conf")
 
@@ -51,6 +54,7 @@ struct ServeSettings: Sendable {
         self.dataDirectory = dataDirectory
         entra = try EntraSettings.mode(settings) == .entra ? EntraSettings.load(settings) : nil
         singleSignOn = try SingleSignOnSettings.load(settings, origin: server.webAuthn.origins.sorted().first)
+        metadata = try MetadataFeedSettings.load(settings)
         if let label = settings.value("TAPSTATION_OIDC_LABEL", flag: nil), !label.isEmpty {
             server.console.singleSignOnLabel = String(label.prefix(60))
         }

@@ -243,6 +243,9 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
     case metadataImported = "metadata.imported"
     /// A FIDO metadata BLOB was refused; `data.reason` says why, and the one before stays in force.
     case metadataRefused = "metadata.refused"
+    /// New FIDO metadata flagged a registered key (its model's status is one the key's passkey profile refuses),
+    /// or cleared its flag; `data` names the key, its model and the status.
+    case keyStatusChanged = "key.statusChanged"
 
     /// Whether the event belongs to API.md's session vocabulary, the one that server-sent events and
     /// webhooks carry; the rest (operators, policy, secrets, refusals) stays in the audit log.
@@ -250,7 +253,7 @@ public enum AuditEventType: String, Sendable, Codable, CaseIterable {
         switch self {
         case .sessionCreated, .sessionApproved, .sessionRejected, .passIssued, .passUsed, .passRefused, .passExpired,
             .passLocked, .userLockedOutByStrangers, .passRevoked, .passRevocationConfirmed, .deviceEnrolled,
-            .keyRegistered, .keyVerified, .sessionCompleted, .sessionCancelled,
+            .keyRegistered, .keyVerified, .keyStatusChanged, .sessionCompleted, .sessionCancelled,
             .sessionAbandoned:
             true
         case .operatorCreated, .operatorRevoked, .operatorRoleChanged, .policyChanged, .secretRotated, .issuanceLocked,

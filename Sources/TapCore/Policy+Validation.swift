@@ -177,7 +177,7 @@ extension Policy {
                 return PolicyViolation(field: "\(path).\(name)", bound: between(range))
             }
         }
-        return nil
+        return settings.passkeys?.violation(path: "\(path).passkeys")
     }
 
     private static func validateConsistency(_ settings: EffectiveSettings, path: String) -> PolicyViolation? {

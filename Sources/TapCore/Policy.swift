@@ -43,6 +43,9 @@ public struct PolicySettings: Sendable, Equatable, Codable {
     /// Whether a newly registered FIDO2 key must prove itself in one test sign-in before its session completes
     /// (and its pass dies); a key whose session ends unproven is deleted. Absent means no.
     public var keyTestSignInRequired: Bool?
+    /// Which security keys may register (attestation, device-bound, models, certification, statuses, user
+    /// verification); overrides name only the profile fields they change.
+    public var passkeys: PasskeyProfile?
 
     /// Makes settings; unspecified fields are inherited.
     public init(
@@ -53,8 +56,10 @@ public struct PolicySettings: Sendable, Equatable, Codable {
         approverProofingRequired: Bool? = nil, approvalTimeoutInMinutes: Int? = nil,
         passesPerOperatorPerHour: Int? = nil,
         passesPerOperatorPerDay: Int? = nil, passesPerSitePerHour: Int? = nil, passesPerSitePerDay: Int? = nil,
-        privilegedPassesPerDay: Int? = nil, keyTestSignInRequired: Bool? = nil, lockOutOnlyUnusedPasses: Bool? = nil
+        privilegedPassesPerDay: Int? = nil, keyTestSignInRequired: Bool? = nil, lockOutOnlyUnusedPasses: Bool? = nil,
+        passkeys: PasskeyProfile? = nil
     ) {
+        self.passkeys = passkeys
         self.lockOutOnlyUnusedPasses = lockOutOnlyUnusedPasses
         self.keyTestSignInRequired = keyTestSignInRequired
         self.proofingRequired = proofingRequired
@@ -101,7 +106,8 @@ public struct PolicySettings: Sendable, Equatable, Codable {
             passesPerSitePerDay: other.passesPerSitePerDay ?? passesPerSitePerDay,
             privilegedPassesPerDay: other.privilegedPassesPerDay ?? privilegedPassesPerDay,
             keyTestSignInRequired: other.keyTestSignInRequired ?? keyTestSignInRequired,
-            lockOutOnlyUnusedPasses: other.lockOutOnlyUnusedPasses ?? lockOutOnlyUnusedPasses)
+            lockOutOnlyUnusedPasses: other.lockOutOnlyUnusedPasses ?? lockOutOnlyUnusedPasses,
+            passkeys: other.passkeys.map { (passkeys ?? PasskeyProfile()).overlaid(with: $0) } ?? passkeys)
     }
 }
 
@@ -204,6 +210,8 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
     public var lockOutOnlyUnusedPasses: Bool
     /// The caps in force; `nil` is no cap.
     public var caps: IssuanceCaps
+    /// Which security keys may register here.
+    public var passkeys: EffectivePasskeyProfile
 
     /// Fills gaps from ``Policy/standard`` (a validated policy has none).
     public init(_ settings: PolicySettings) {
@@ -224,6 +232,7 @@ public struct EffectiveSettings: Sendable, Equatable, Codable {
         approvalTimeoutInMinutes = settings.approvalTimeoutInMinutes ?? fallback.approvalTimeoutInMinutes!
         keyTestSignInRequired = settings.keyTestSignInRequired ?? false
         lockOutOnlyUnusedPasses = settings.lockOutOnlyUnusedPasses ?? false
+        passkeys = (settings.passkeys ?? PasskeyProfile()).effective
         func cap(_ value: Int?) -> Int? { value.flatMap { $0 > 0 ? $0 : nil } }
         caps = IssuanceCaps(
             perOperatorPerHour: cap(settings.passesPerOperatorPerHour),

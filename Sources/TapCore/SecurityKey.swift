@@ -105,13 +105,16 @@ public struct SecurityKey: Sendable, Equatable {
     public var proven: Bool
     public var createdAt: Date
     public var lastUsedAt: Date?
+    /// Set when FIDO metadata gave the key's model a status its passkey profile refuses.
+    public var flag: KeyFlag?
 
     /// Makes a key record.
     public init(
         id: SecurityKeyID, key: NewSecurityKey, userPrincipalName: UserPrincipalName, site: SiteName,
         sessionID: SessionID,
-        status: SecurityKeyStatus, proven: Bool, createdAt: Date, lastUsedAt: Date?
+        status: SecurityKeyStatus, proven: Bool, createdAt: Date, lastUsedAt: Date?, flag: KeyFlag? = nil
     ) {
+        self.flag = flag
         self.id = id
         self.key = key
         self.userPrincipalName = userPrincipalName
@@ -121,6 +124,39 @@ public struct SecurityKey: Sendable, Equatable {
         self.proven = proven
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
+    }
+}
+
+/// A registered key whose model FIDO's metadata now reports with a status the key's passkey profile refuses
+/// (the profile of its site, for key registration). Whether it may still sign in is the profile's
+/// `flaggedKeysSuspended`, read when it tries.
+public struct KeyFlag: Sendable, Equatable, Codable {
+    /// The refused status (`ATTESTATION_KEY_COMPROMISE`, …).
+    public var status: String
+    /// When the key was flagged.
+    public var since: Date
+
+    /// Makes a flag.
+    public init(status: String, since: Date) {
+        self.status = status
+        self.since = since
+    }
+}
+
+/// What FIDO's metadata says of an authenticator model, as shown beside a key.
+public struct AuthenticatorModel: Sendable, Equatable, Codable {
+    /// The model's name (`YubiKey 5 Series with NFC`).
+    public var name: String
+    /// The highest FIDO certification it holds, if any.
+    public var certificationLevel: CertificationLevel?
+    /// FIDO's newest status report on it (`FIDO_CERTIFIED_L2`, `REVOKED`, …).
+    public var status: String?
+
+    /// Makes a model.
+    public init(name: String, certificationLevel: CertificationLevel?, status: String?) {
+        self.name = name
+        self.certificationLevel = certificationLevel
+        self.status = status
     }
 }
 

@@ -250,7 +250,7 @@ public struct Certificate: Sendable, Hashable {
         return Array(UnsafeBufferPointer(start: data, count: length))
     }
 
-    private static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
+    static func date(_ time: UnsafePointer<ASN1_TIME>?) -> Date? {
         guard let time else { return nil }
         var parts = tm()
         guard ASN1_TIME_to_tm(time, &parts) == 1 else { return nil }

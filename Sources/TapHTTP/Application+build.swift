@@ -101,6 +101,8 @@ struct AppServices: Sendable {
     let facts: ServiceFacts
     /// Each operator's latest use, until the sweeper writes it.
     let uses: OperatorUseLedger
+    /// The FIDO metadata keys are judged with, and the anchors with each model's roots.
+    let metadata: LiveMetadata
 }
 
 /// The router with every route of the API, and the list of what it registered (for the spec test).
@@ -110,7 +112,7 @@ public func buildRouter(
     refusals: RefusalLedger = RefusalLedger(), throttle: RedeemThrottle? = nil,
     metrics: ServiceMetrics = ServiceMetrics(),
     authority: (any PassAuthority)? = nil, singleSignOn: OpenIDProvider? = nil, facts: ServiceFacts = ServiceFacts(),
-    uses: OperatorUseLedger = OperatorUseLedger()
+    uses: OperatorUseLedger = OperatorUseLedger(), metadata: LiveMetadata? = nil
 ) -> (router: Router<TapRequestContext>, routes: [RouteDescription]) {
     let authority = authority ?? LocalPassAuthority(store: store)
     let services = AppServices(
@@ -120,7 +122,8 @@ public func buildRouter(
         streams: EventStreamRegistry(
             perOperator: configuration.maximumEventStreamsPerOperator, total: configuration.maximumEventStreams),
         singleSignOn: singleSignOn, consoleOnlyRoles: ConsoleOnlyRoles(store: store), facts: facts,
-        uses: uses)
+        uses: uses,
+        metadata: metadata ?? LiveMetadata(configuredAnchors: configuration.webAuthn.attestationPolicy.anchors))
     let router = Router(context: TapRequestContext.self, options: .autoGenerateHeadEndpoints)
     let table = RouteTable(
         router: router, authenticator: services.authenticator, refusals: refusals, metrics: metrics,
@@ -168,7 +171,8 @@ public func buildRouter(
 public func buildApplication(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World, logger: Logger,
     entra: EntraServices? = nil, singleSignOn: OpenIDProvider? = nil, facts: ServiceFacts = ServiceFacts(),
-    additionalServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    metadata: MetadataSettings? = nil, additionalServices: [any Service] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
     let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
@@ -179,7 +183,8 @@ public func buildApplication(
     let (router, _) = buildRouter(
         configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals,
         throttle: throttle,
-        metrics: metrics, authority: entra?.authority, singleSignOn: singleSignOn, facts: facts, uses: uses)
+        metrics: metrics, authority: entra?.authority, singleSignOn: singleSignOn, facts: facts, uses: uses,
+        metadata: metadata?.live)
     var app = Application(
         router: router,
         server: httpServer(configuration),
@@ -195,6 +200,12 @@ public func buildApplication(
         WebhookSender(store: store, keyring: keyring, world: world, settings: configuration.webhooks, logger: logger))
     if let entra {
         app.addServices(EntraWatcherService(entra: entra, logger: logger))
+    }
+    if let metadata {
+        app.addServices(
+            MetadataRefresher(
+                store: store, metadata: metadata.live, feed: metadata.feed, interval: metadata.checkInterval,
+                logger: logger))
     }
     app.addServices(additionalServices)
     return app

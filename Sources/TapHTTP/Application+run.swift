@@ -10,11 +10,12 @@ import TapStorage
 public func runServer(
     configuration: ServerConfiguration, store: any TapStore, keyring: Keyring, world: World, logger: Logger,
     entra: EntraServices? = nil, singleSignOn: OpenIDProvider? = nil, facts: ServiceFacts = ServiceFacts(),
-    additionalServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    metadata: MetadataSettings? = nil, additionalServices: [any Service] = [],
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws {
     let app = buildApplication(
         configuration: configuration, store: store, keyring: keyring, world: world, logger: logger, entra: entra,
-        singleSignOn: singleSignOn, facts: facts, additionalServices: additionalServices,
+        singleSignOn: singleSignOn, facts: facts, metadata: metadata, additionalServices: additionalServices,
         onServerRunning: onServerRunning)
     try await app.runService()
 }

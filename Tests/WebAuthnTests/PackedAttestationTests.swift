@@ -147,10 +147,12 @@ struct PackedAttestationTests {
         let anchored = AttestationPolicy(
             trustMode: .anchored, anchors: TrustAnchors(general: [TestPKI.rootCertificate]))
         #expect(scenario.failure(scenario.expectation(policy: anchored)) == .chainUntrusted)
-        // An anchor known for this AAGUID must be reached even in signatureOnly mode.
+        // An anchor known for this AAGUID must be reached even in signatureOnly mode, and the refusal says the
+        // chain misses the roots of the model it claims.
         let scoped = AttestationPolicy(
             anchors: TrustAnchors(byAAGUID: [RegistrationScenario.testAAGUID: [TestPKI.rootCertificate]]))
-        #expect(scenario.failure(scenario.expectation(policy: scoped)) == .chainUntrusted)
+        #expect(scenario.failure(scenario.expectation(policy: scoped)) == .modelRootsNotReached)
+        #expect(scenario.failure(scenario.expectation(policy: anchored)) == .chainUntrusted)
         #expect(withChain().failure(withChain().expectation(policy: scoped)) == nil)
     }
 

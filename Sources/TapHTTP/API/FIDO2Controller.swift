@@ -1,3 +1,4 @@
+import FIDOMetadata
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -29,6 +30,7 @@ struct FIDO2Controller {
     ) async throws -> Response {
         let session = try caller.session
         let challenge = try await freshChallenge(request)
+        let profile = try await passkeyProfile(for: session)
         let start = try await services.store.beginKeyRegistration(
             session: session.id, challengeDigest: HashFunction.sha256.hash(challenge),
             freshUserHandle: services.world.randomBytes(16),
@@ -42,10 +44,16 @@ struct FIDO2Controller {
             excludeCredentials: start.existingKeys.map {
                 CredentialDescriptor(id: $0.credentialID, transports: $0.transports)
             },
-            attestation: webAuthn.attestationPolicy.conveyance, userVerification: "required",
+            attestation: webAuthn.attestationPolicy.conveyance,
+            userVerification: profile.userVerificationRequired ? "required" : "preferred",
             residentKey: "discouraged",
             timeoutMilliseconds: webAuthn.timeoutMilliseconds)
-        return optionsResponse(options.json)
+        return optionsResponse(options.json, acceptedKeys: profile.plainWords)
+    }
+
+    /// The passkey profile of the session's site and scenario.
+    func passkeyProfile(for session: Session) async throws -> EffectivePasskeyProfile {
+        try await services.store.policy().effectiveSettings(site: session.site, scenario: session.scenario).passkeys
     }
 
     /// Verifies the browser's registration response, stores the key and, unless a test sign-in is due, completes
@@ -56,13 +64,25 @@ struct FIDO2Controller {
         let session = try caller.session
         let (response, challenge, consumed) = try await posted(
             RegistrationResponse.self, purpose: .registration, holder: .session(session.id), request, context)
+        let profile = try await passkeyProfile(for: session)
+        let metadata = services.metadata.snapshot
+        var policy = webAuthn.attestationPolicy
+        policy.anchors = metadata.anchors
+        let now = services.world.now()
         let expectation = RegistrationExpectation(
-            challenge: challenge, relyingParty: webAuthn.relyingParty, requireUserVerification: true,
-            allowedAlgorithms: COSEAlgorithm.recommended, policy: webAuthn.attestationPolicy, now: services.world.now())
+            challenge: challenge, relyingParty: webAuthn.relyingParty,
+            requireUserVerification: profile.userVerificationRequired, allowedAlgorithms: COSEAlgorithm.recommended,
+            policy: policy, now: now)
         let credential: RegisteredCredential
         switch RegistrationVerifier.verify(response, expecting: expectation) {
         case .success(let verified): credential = verified
         case .failure(let failure): throw refusal(failure, context)
+        }
+        do {
+            try PasskeyJudge.judge(
+                PasskeyJudge.Candidate(credential), profile: profile, metadata: metadata.catalog, now: now)
+        } catch {
+            throw refusal(error, context)
         }
         let registration = try await services.store.registerKey(
             NewSecurityKey(credential, userHandle: consumed.userHandle ?? []), session: session.id)
@@ -177,10 +197,17 @@ struct FIDO2Controller {
         return APIError.webAuthn(reason: failure.reason.rawValue, detail: failure.detail)
     }
 
-    func optionsResponse(_ options: WebAuthn.JSONValue) -> Response {
+    /// The options as WebAuthn JSON under `publicKey`, with the challenge's expiry and, for a registration, what
+    /// the passkey profile accepts in plain words.
+    func optionsResponse(_ options: WebAuthn.JSONValue, acceptedKeys: [String]? = nil) -> Response {
         let expires = WireJSON.formatTime(services.world.now().addingTimeInterval(webAuthn.challengeLifetime))
-        var body =
-            Array(#"{"challengeExpirationDateTime":""#.utf8) + Array(expires.utf8) + Array(#"","publicKey":"#.utf8)
+        var body = Array(#"{"challengeExpirationDateTime":""#.utf8) + Array(expires.utf8) + Array(#"","#.utf8)
+        if let acceptedKeys {
+            body += Array(#""acceptedKeys":"#.utf8)
+            body += WebAuthn.JSONValue.array(acceptedKeys.map(WebAuthn.JSONValue.string)).serialized
+            body += Array(",".utf8)
+        }
+        body += Array(#""publicKey":"#.utf8)
         body += options.serialized
         body += Array("}".utf8)
         return Response(
@@ -191,7 +218,7 @@ struct FIDO2Controller {
     func answer(_ registration: KeyRegistration, status: HTTPResponse.Status) throws -> Response {
         try JSONBody.response(
             KeyRegistrationResponse(
-                key: KeyView(registration.key),
+                key: KeyView(registration.key, model: services.metadata.model(aaguid: registration.key.key.aaguid)),
                 session: RedeemedSession(registration.session, now: services.world.now()),
                 testSignInRequired: registration.testSignInRequired),
             status: status)

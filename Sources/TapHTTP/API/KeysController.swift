@@ -24,9 +24,14 @@ struct KeysController {
         let viewer = try caller.operatorIdentity
         let query = QueryReader(request)
         let page = try await services.store.securityKeys(
-            user: try query.value("userPrincipalName", UserPrincipalName.init), visibleTo: viewer,
+            user: try query.value("userPrincipalName", UserPrincipalName.init),
+            flaggedOnly: try query.value("flagged", Bool.init) ?? false, visibleTo: viewer,
             after: try query.value("cursor", SecurityKeyID.init), limit: try query.limit())
-        return try JSONBody.response(KeyList(items: page.items.map(KeyView.init), nextCursor: page.nextCursor))
+        let metadata = services.metadata
+        return try JSONBody.response(
+            KeyList(
+                items: page.items.map { KeyView($0, model: metadata.model(aaguid: $0.key.aaguid)) },
+                nextCursor: page.nextCursor))
     }
 
     @Sendable func delete(_ request: Request, _ context: TapRequestContext, _ caller: Caller) async throws -> Response {
@@ -72,6 +77,14 @@ struct KeysController {
         else {
             throw ceremony.refusal(
                 WebAuthnFailure(.credentialNotAllowed, "no active key with this id for this token or user"), context)
+        }
+        if let flag = key.flag,
+            try await services.store.policy().effectiveSettings(site: key.site, scenario: .fido2Registration)
+                .passkeys.flaggedKeysSuspended
+        {
+            throw ceremony.refusal(
+                WebAuthnFailure(.keySuspended, "FIDO reports the key's model as \(flag.status); the policy suspends it"),
+                context)
         }
         let verified = try ceremony.verifyAssertion(response, key: key, challenge: challenge, context: context)
         let updated = try await services.store.recordSignIn(

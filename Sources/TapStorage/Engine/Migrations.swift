@@ -378,7 +378,7 @@ enum Migrations {
                     """)
         }
         migrator.registerMigration("2026-12-07 FIDO metadata") { db in
-            // The FIDO Metadata Service BLOB in force (issue 27): one row, the verified BLOB kept whole.
+            // The FIDO Metadata Service BLOB in force (issue 27): one row, the verified BLOB kept whole; a key's flag.
             try db.execute(
                 sql: """
                     CREATE TABLE fidoMetadata (
@@ -389,6 +389,8 @@ enum Migrations {
                         importedAt DATETIME NOT NULL,
                         blob BLOB NOT NULL
                     );
+                    ALTER TABLE securityKey ADD COLUMN flaggedStatus TEXT;
+                    ALTER TABLE securityKey ADD COLUMN flaggedAt DATETIME;
                     """)
         }
         return migrator

@@ -214,6 +214,8 @@ struct SecurityKeyRecord: StoredRecord {
     var proven: Bool
     var createdAt: Date
     var lastUsedAt: Date?
+    var flaggedStatus: String?
+    var flaggedAt: Date?
 }
 
 struct ChallengeRecord: StoredRecord {

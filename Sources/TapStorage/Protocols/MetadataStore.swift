@@ -20,6 +20,29 @@ public protocol MetadataStore: Sendable {
 
     /// A refused BLOB leaves the one in force, and a `metadata.refused` event with the reason.
     func refuseMetadata(reason: String, detail: String, source: String, by actor: String) async throws
+
+    /// Re-judges every registered key by its model's newest status in `models` (by lower-case AAGUID) under the
+    /// passkey profile of its site: a key whose model's status its profile refuses is flagged, one no longer
+    /// refused is cleared, each change with a `key.statusChanged` event (which webhooks carry). Running it again
+    /// with the same metadata changes nothing. Returns the changes.
+    func rejudgeKeys(models: [String: AuthenticatorModel]) async throws -> [KeyStatusChange]
+}
+
+/// A key flagged or cleared by ``MetadataStore/rejudgeKeys(models:)``.
+public struct KeyStatusChange: Sendable, Equatable {
+    public var keyID: SecurityKeyID
+    public var userPrincipalName: UserPrincipalName
+    public var aaguid: String
+    /// The refused status the key is flagged with now; `nil` when its flag was cleared.
+    public var flaggedStatus: String?
+
+    /// Makes a change.
+    public init(keyID: SecurityKeyID, userPrincipalName: UserPrincipalName, aaguid: String, flaggedStatus: String?) {
+        self.keyID = keyID
+        self.userPrincipalName = userPrincipalName
+        self.aaguid = aaguid
+        self.flaggedStatus = flaggedStatus
+    }
 }
 
 /// What an import tells about a verified BLOB.

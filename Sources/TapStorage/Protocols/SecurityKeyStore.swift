@@ -42,11 +42,21 @@ public protocol SecurityKeyStore: Sendable {
     /// Records a verified sign-in with a key (its new sign count and backup state).
     func recordSignIn(_ keyID: SecurityKeyID, signCount: UInt32, backupState: Bool) async throws -> SecurityKey
 
-    /// A page of the keys `viewer` may see, optionally of one user, after `cursor`.
+    /// A page of the keys `viewer` may see, optionally of one user or only flagged ones, after `cursor`.
     func securityKeys(
-        user: UserPrincipalName?, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?, limit: Int
+        user: UserPrincipalName?, flaggedOnly: Bool, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?,
+        limit: Int
     ) async throws -> Page<SecurityKey>
 
     /// Deletes a key, keeping the audit record of it.
     func deleteSecurityKey(_ id: SecurityKeyID, reason: String?, by actor: OperatorIdentity) async throws -> SecurityKey
+}
+
+extension SecurityKeyStore {
+    /// A page of the keys `viewer` may see, optionally of one user, after `cursor`.
+    public func securityKeys(
+        user: UserPrincipalName?, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?, limit: Int
+    ) async throws -> Page<SecurityKey> {
+        try await securityKeys(user: user, flaggedOnly: false, visibleTo: viewer, after: cursor, limit: limit)
+    }
 }

@@ -154,7 +154,7 @@ extension EnrollmentStore {
                 backupEligible: key.backupEligible, backupState: key.backupState, userVerified: key.userVerified,
                 status: testSignInRequired
                     ? SecurityKeyStatus.pendingProof.rawValue : SecurityKeyStatus.active.rawValue,
-                proven: false, createdAt: now, lastUsedAt: nil)
+                proven: false, createdAt: now, lastUsedAt: nil, flaggedStatus: nil, flaggedAt: nil)
             try record.insert(db)
             try appendAudit(
                 db, .keyRegistered, session: id.rawValue, actor: "session-token",
@@ -227,12 +227,14 @@ extension EnrollmentStore {
 
     /// A page of keys visible to `viewer` (its site, or all for a global token), newest first.
     public func securityKeys(
-        user: UserPrincipalName?, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?, limit: Int
+        user: UserPrincipalName?, flaggedOnly: Bool, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?,
+        limit: Int
     ) async throws -> Page<SecurityKey> {
         try await pool.read { db in
-            let request = SecurityKeyRecord.all()
+            var request = SecurityKeyRecord.all()
                 .matching("site", viewer.site?.value).matching("userPrincipalName", user?.value)
-                .newestFirst(after: cursor?.rawValue, limit: limit)
+            if flaggedOnly { request = request.filter(Column("flaggedStatus") != nil) }
+            request = request.newestFirst(after: cursor?.rawValue, limit: limit)
             let (records, next) = pageOf(try request.fetchAll(db), limit: limit, id: \.id)
             return Page(items: try records.map { try $0.domain() }, nextCursor: next)
         }
@@ -324,7 +326,8 @@ extension SecurityKeyRecord {
             sessionID: try parse(SessionID(sessionId), "securityKey.sessionId"),
             status: try parse(SecurityKeyStatus(rawValue: status), "securityKey.status"), proven: proven,
             createdAt: createdAt,
-            lastUsedAt: lastUsedAt)
+            lastUsedAt: lastUsedAt,
+            flag: flaggedStatus.map { KeyFlag(status: $0, since: flaggedAt ?? createdAt) })
     }
 }
 

@@ -83,6 +83,16 @@ public struct WebAuthnFailure: Error, Sendable, Equatable, CustomStringConvertib
         case chainUntrusted = "chain_untrusted"
         case attestationNotTrusted = "attestation_not_trusted"
         case aaguidNotAllowed = "aaguid_not_allowed"
+        /// The AAGUID names a model whose own roots (from FIDO metadata or configuration) the chain does not reach.
+        case modelRootsNotReached = "model_roots_not_reached"
+
+        // Passkey profile: the policy of the session's site and scenario (FIDOMetadata's PasskeyJudge).
+        case attestationRequired = "attestation_required"
+        case deviceBoundRequired = "device_bound_required"
+        case aaguidBlocked = "aaguid_blocked"
+        case certificationLevelTooLow = "certification_level_too_low"
+        case authenticatorStatusRefused = "authenticator_status_refused"
+        case metadataStale = "metadata_stale"
 
         // Credential id (steps 20-21).
         case credentialIDTooLong = "credential_id_too_long"
@@ -103,6 +113,8 @@ public struct WebAuthnFailure: Error, Sendable, Equatable, CustomStringConvertib
         case userHandleMismatch = "user_handle_mismatch"
         case signCountRegressed = "sign_count_regressed"
         case backupEligibilityChanged = "backup_eligibility_changed"
+        /// The key's model got a refused status after it registered, and the policy suspends such keys.
+        case keySuspended = "key_suspended"
     }
 }
 

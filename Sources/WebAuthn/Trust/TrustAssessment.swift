@@ -29,11 +29,17 @@ enum TrustAssessment {
             throw WebAuthnFailure(.certificateExpired, "\(format.rawValue): \(detail)")
         case .notYetValid(let detail):
             throw WebAuthnFailure(.certificateNotYetValid, "\(format.rawValue): \(detail)")
-        case .invalid(let detail):
+        case .invalid(let detail), .revoked(let detail):
             // A broken certificate on the way to an anchor is a forgery, not a missing anchor.
             throw WebAuthnFailure(.chainUntrusted, "\(format.rawValue): \(detail)")
         case .noPathToAnchor(let detail):
-            // An anchor known for this format or model must be reached; otherwise only `anchored` insists.
+            // A model's own roots are named as such: the key claims a model it cannot prove.
+            if let modelRoots = policy.anchors.byAAGUID[aaguid], !modelRoots.isEmpty {
+                throw WebAuthnFailure(
+                    .modelRootsNotReached,
+                    "\(format.rawValue): the chain reaches none of the roots of the model \(aaguid) claims (\(detail))")
+            }
+            // An anchor known for this format must be reached; otherwise only `anchored` insists.
             if !scoped.isEmpty || policy.trustMode == .anchored {
                 throw WebAuthnFailure(.chainUntrusted, "\(format.rawValue): \(detail)")
             }
