@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "TapAdminTests",
             dependencies: [
-                "TapAdmin", "TapTestSupport", "TapAPI", "TapCore", "TapCrypto", "TapHTTP", "TapStorage",
+                "TapAdmin", "TapTestSupport", "TapAPI", "TapCore", "TapCrypto", "TapHTTP", "TapStorage", "FIDOMetadata",
                 .hummingbirdTesting, .hummingbird, .grdb,
             ]
         ),

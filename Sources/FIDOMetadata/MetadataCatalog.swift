@@ -1,7 +1,8 @@
 import Foundation
+import WebAuthn
+
 import struct TapCore.AuthenticatorModel
 import enum TapCore.CertificationLevel
-import WebAuthn
 
 /// The models of the metadata in force, looked up by AAGUID at each registration and each re-judging.
 public struct MetadataCatalog: Sendable {

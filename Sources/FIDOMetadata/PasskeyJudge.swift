@@ -1,6 +1,7 @@
 import Foundation
-import struct TapCore.EffectivePasskeyProfile
 import WebAuthn
+
+import struct TapCore.EffectivePasskeyProfile
 
 /// Judges a key that passed every WebAuthn check against the passkey profile of its site and scenario and the
 /// FIDO metadata in force. Each refusal names the rule it broke (`webauthn_<reason>`).
@@ -42,7 +43,8 @@ public enum PasskeyJudge {
         }
         if profile.deviceBoundOnly && candidate.backupEligible {
             throw WebAuthnFailure(
-                .deviceBoundRequired, "the credential may be backed up or synced (BE), and only device-bound keys are accepted")
+                .deviceBoundRequired,
+                "the credential may be backed up or synced (BE), and only device-bound keys are accepted")
         }
         if (profile.attestationRequired || profile.needsProvenModel) && !candidate.modelProven {
             throw WebAuthnFailure(

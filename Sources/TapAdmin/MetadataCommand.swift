@@ -127,8 +127,8 @@ struct MetadataCommand: AsyncParsableCommand {
                 for key in page.items {
                     guard let flag = key.flag else { continue }
                     let model = names?.model(aaguid: key.key.aaguid)?.name ?? key.key.aaguid
-                    print(
-                        "\(key.userPrincipalName)\t\(key.id)\t\(model)\t\(flag.status)\tsince \(Import.day(flag.since))")
+                    let since = Import.day(flag.since)
+                    print("\(key.userPrincipalName)\t\(key.id)\t\(model)\t\(flag.status)\tsince \(since)")
                     count += 1
                 }
                 cursor = page.nextCursor.flatMap(SecurityKeyID.init)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FIDOMetadata
 import Foundation
 import TapCrypto
 import WebAuthn
@@ -19,13 +20,35 @@ struct WebAuthnCommand: ParsableCommand {
                 "trustAnchors": [PEM...], "trustMode": "signatureOnly" | "anchored", "verifyAt": RFC 3339}. \
                 Each output line: {"ok", "code", "detail", "fmt", "aaguid", "attestationType"}. The verifier is the \
                 service's, with every attestation format enabled; anchors on a line come on top of the shipped roots. \
-                A line that cannot be read is answered {"ok": false, "code": "malformed_input"}. Exit code 0 when \
-                every line was judged, whatever the verdicts.
+                A line that cannot be read is answered {"ok": false, "code": "malformed_input"}. With --metadata, \
+                chains are judged against the roots of the model their AAGUID claims, and each verdict ends with \
+                "model": the model's name in the metadata, or null. Exit code 0 when every line was judged, \
+                whatever the verdicts.
                 """)
 
+        @Option(help: "A FIDO metadata BLOB file (verified first) whose models judge and name each key.")
+        var metadata: String?
+        @Option(help: "A PEM file of roots for --metadata instead of FIDO's.")
+        var metadataTrustRoot: String?
+
         func run() throws {
+            var models: WebAuthnVerifyTool.Models?
+            if let metadata {
+                let roots =
+                    try metadataTrustRoot.map { try MetadataFeedSettings.readRoots($0, key: "--metadata-trust-root") }
+                    ?? MetadataRoots.fido
+                guard let data = FileManager.default.contents(atPath: metadata) else {
+                    throw ValidationError("--metadata: \(metadata) cannot be read")
+                }
+                do {
+                    models = WebAuthnVerifyTool.Models(
+                        try MetadataVerifier.verify(Array(data), roots: roots, lastNumber: nil, now: Date()))
+                } catch {
+                    throw ValidationError("--metadata: \(metadata) refused (\(error.reason.rawValue)): \(error.detail)")
+                }
+            }
             while let line = readLine(strippingNewline: true) {
-                print(WebAuthnVerifyTool.judge(line, now: Date()))
+                print(WebAuthnVerifyTool.judge(line, now: Date(), models: models))
             }
         }
     }
@@ -33,8 +56,27 @@ struct WebAuthnCommand: ParsableCommand {
 
 /// The judgement of one `webauthn verify` line, apart from input and output so tests call it directly.
 enum WebAuthnVerifyTool {
-    /// The verdict line for one input line.
-    static func judge(_ line: String, now: Date) -> String {
+    /// The models of a metadata BLOB: their roots by AAGUID, and their names.
+    struct Models {
+        let anchors: [AAGUID: [Certificate]]
+        let catalog: MetadataCatalog
+
+        init(_ blob: MetadataBLOB) {
+            anchors = blob.addingModelRoots(to: TrustAnchors()).byAAGUID
+            catalog = MetadataCatalog(blob)
+        }
+    }
+
+    /// The verdict line for one input line, naming the model when `models` are given.
+    static func judge(_ line: String, now: Date, models: Models? = nil) -> String {
+        let verdictLine = judgeWithoutModel(line, now: now, models: models)
+        guard let models else { return verdictLine }
+        let aaguid = (try? StrictJSON.parse(Array(verdictLine.utf8)))?["aaguid"]?.stringValue
+        let name = aaguid.flatMap { models.catalog.model(aaguid: $0)?.name }
+        return String(verdictLine.dropLast()) + ",\"model\":\(string(name))}"
+    }
+
+    static func judgeWithoutModel(_ line: String, now: Date, models: Models?) -> String {
         let input: Input
         do {
             input = try Input(line, now: now)
@@ -53,7 +95,11 @@ enum WebAuthnVerifyTool {
         let policy = AttestationPolicy(
             conveyance: .direct, trustMode: input.trustMode, allowedAAGUIDs: nil,
             enabledFormats: Set(AttestationFormat.allCases),
-            anchors: input.anchors)
+            anchors: models.map { models in
+                var anchors = input.anchors
+                anchors.byAAGUID.merge(models.anchors) { $0 + $1 }
+                return anchors
+            } ?? input.anchors)
         let expectation = RegistrationExpectation(
             challenge: input.challenge, relyingParty: RelyingParty(id: input.rpID, origins: input.origins),
             requireUserVerification: input.requireUserVerification, allowedAlgorithms: input.allowedAlgorithms,
@@ -183,11 +229,13 @@ enum WebAuthnVerifyTool {
     static func verdict(
         ok: Bool, code: String?, detail: String?, format: String?, aaguid: String?, attestationType: String?
     ) -> String {
-        func string(_ value: String?) -> String {
-            guard let value else { return "null" }
-            return String(decoding: JSONValue.string(value).serialized, as: UTF8.self)
-        }
         return "{\"ok\":\(ok),\"code\":\(string(code)),\"detail\":\(string(detail)),\"fmt\":\(string(format)),"
             + "\"aaguid\":\(string(aaguid)),\"attestationType\":\(string(attestationType))}"
+    }
+
+    /// A JSON string, or `null`.
+    static func string(_ value: String?) -> String {
+        guard let value else { return "null" }
+        return String(decoding: JSONValue.string(value).serialized, as: UTF8.self)
     }
 }

@@ -128,6 +128,9 @@ public enum CertificationLevel: String, Sendable, Codable, CaseIterable, Compara
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
+
+    /// As FIDO writes it for people: `L1+` for `L1plus`.
+    public var plainName: String { rawValue.replacingOccurrences(of: "plus", with: "+") }
 }
 
 /// A passkey profile with every field decided: what the registration ceremony and the re-judging of keys apply.
@@ -163,7 +166,7 @@ public struct EffectivePasskeyProfile: Sendable, Equatable, Codable {
             lines.append("Keys that sync to other devices are refused.")
         }
         if let level = minimumCertificationLevel {
-            lines.append("The model must be FIDO certified at level \(level.rawValue.replacingOccurrences(of: "plus", with: "+")) or higher.")
+            lines.append("The model must be FIDO certified at level \(level.plainName) or higher.")
         }
         if !refusedStatuses.isEmpty {
             lines.append("Models FIDO reports as compromised are refused.")

@@ -186,3 +186,54 @@ struct MetadataVerifierTests {
         #expect(roots.first?.notAfter.map { $0 > FixedTime.now } == true)
     }
 }
+
+/// Revocation where lists are available: a BLOB whose signing certificate its CA revoked is refused, a list
+/// that does not name it changes nothing, and a chain whose CA published no list here is not held up.
+@Suite("FIDO metadata BLOB and revocation lists")
+struct MetadataRevocationTests {
+    static let good = TestMetadataBLOB.blob(TestMetadataBLOB.payload(entries: [TestMetadataBLOB.entry(1)]))
+    static let issuer = (TestMetadataBLOB.root, TestMetadataBLOB.rootKey)
+
+    static func verify(_ lists: [[UInt8]], now: Date = FixedTime.now) throws(MetadataRefusal) -> MetadataBLOB {
+        try MetadataVerifier.verify(
+            good, roots: MetadataVerifierTests.roots,
+            revocations: lists.map { try! RevocationList(fileContents: $0) }, lastNumber: nil, now: now)
+    }
+
+    @Test func aRevokedSigningCertificateRefusesTheBLOB() throws {
+        let revoking = testRevocationList(issuer: Self.issuer, revoked: [TestMetadataBLOB.signer])
+        #expect(throws: MetadataRefusal.self) { try Self.verify([revoking]) }
+        do {
+            _ = try Self.verify([revoking])
+        } catch {
+            #expect(error.reason == .certificateRevoked, "\(error)")
+        }
+        // The same list as PEM, as some CAs publish it.
+        let pem = Array(
+            ("-----BEGIN X509 CRL-----\n" + Data(revoking).base64EncodedString(options: .lineLength64Characters)
+                + "\n-----END X509 CRL-----\n").utf8)
+        #expect(throws: MetadataRefusal.self) { try Self.verify([pem]) }
+    }
+
+    @Test func aListThatDoesNotNameTheSignerOrNoListAtAllLetsItThrough() throws {
+        let other = CertificateSpec(subject: [("CN", "Another signer")]).issue(
+            for: TestKey.rsaOther, by: (TestMetadataBLOB.root, TestMetadataBLOB.rootKey))
+        let unrelated = testRevocationList(issuer: Self.issuer, revoked: [other])
+        #expect(try Self.verify([unrelated]).number == 42)
+        #expect(try Self.verify([]).number == 42)
+        // A list from a CA that is not on the chain is not one the chain needs.
+        let foreign = testRevocationList(issuer: (TestPKI.attackerRoot, TestPKI.attackerKey), revoked: [])
+        #expect(try Self.verify([foreign]).number == 42)
+    }
+
+    @Test func aListPastItsNextUpdateIsNotTrusted() throws {
+        let old = testRevocationList(
+            issuer: Self.issuer, revoked: [], thisUpdate: FixedTime.now.addingTimeInterval(-90 * 86_400))
+        #expect(throws: MetadataRefusal.self) { try Self.verify([old]) }
+    }
+
+    @Test func aFileThatIsNotARevocationListIsRefusedAsSuch() {
+        #expect(throws: CertificateError.self) { try RevocationList(fileContents: Array("not a list".utf8)) }
+        #expect(throws: CertificateError.self) { try RevocationList(fileContents: TestMetadataBLOB.root) }
+    }
+}

@@ -58,4 +58,40 @@ struct MetadataCommandTests {
         #expect(imported.count == 1)
         #expect(await TapStationCommand.runMain(arguments: ["audit", "verify", "--data-dir", data]) == 0)
     }
+
+    @Test func aBLOBWhoseSignerIsOnItsCAsRevocationListIsRefused() async throws {
+        let directory = temporaryDirectory("mds-crl")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.path
+        func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+            let path = directory.appendingPathComponent(name).path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        let root = try write("root.pem", Array(TestMetadataBLOB.rootPEM.utf8))
+        let blob = try write(
+            "blob.jwt",
+            TestMetadataBLOB.blob(
+                TestMetadataBLOB.payload(no: 7, nextUpdate: "2046-01-01", entries: [TestMetadataBLOB.entry(1)])))
+        // Lists valid around the real clock: the command judges with it.
+        let issuer = (TestMetadataBLOB.root, TestMetadataBLOB.rootKey)
+        let revoking = try write(
+            "root.crl", testRevocationList(issuer: issuer, revoked: [TestMetadataBLOB.signer], thisUpdate: Date()))
+        let clean = try write("clean.crl", testRevocationList(issuer: issuer, revoked: [], thisUpdate: Date()))
+        let garbage = try write("garbage.crl", Array("not a list".utf8))
+        func mds(_ arguments: String...) async -> Int32 {
+            await TapStationCommand.runMain(arguments: ["mds"] + arguments + ["--data-dir", data])
+        }
+        #expect(await TapStationCommand.runMain(arguments: ["migrate", "--data-dir", data]) == 0)
+        #expect(await mds("import", blob, "--trust-root", root, "--crl", garbage) == 2)
+        #expect(await mds("import", blob, "--trust-root", root, "--crl", revoking) == 1)
+        #expect(await mds("import", blob, "--trust-root", root, "--crl", clean) == 0)
+        #expect(await mds("flagged") == 0)
+
+        let (store, _) = try DataDirectory(path: data).openStore(mode: .existing)
+        let refused = try await store.auditEvents(
+            sessionID: nil, site: nil, since: nil, until: nil, type: .metadataRefused, after: nil, limit: 10)
+        #expect(refused.count == 1 && refused.first?.data.contains("certificate_revoked") == true)
+        #expect(try await store.metadataInForce()?.summary.number == 7)
+    }
 }

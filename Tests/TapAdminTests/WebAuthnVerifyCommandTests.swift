@@ -1,5 +1,7 @@
+import FIDOMetadata
 import Foundation
 import TapCore
+import TapCrypto
 import TapHTTP
 import TapTestSupport
 import Testing
@@ -30,6 +32,30 @@ struct WebAuthnVerifyCommandTests {
             output
                 == #"{"ok":true,"code":null,"detail":null,"fmt":"none","aaguid":"00000000-0000-0000-0000-000000000000","attestationType":"none"}"#
         )
+    }
+
+    @Test func withMetadataAVerdictNamesTheModelAndJudgesItsChainByTheModelsRoots() throws {
+        let blob = try MetadataVerifier.verify(
+            TestMetadataBLOB.blob(TestMetadataBLOB.payload(entries: (0..<4).map(TestMetadataBLOB.entry))),
+            roots: [try Certificate(derEncoded: TestMetadataBLOB.root)], lastNumber: nil, now: Self.now)
+        let models = WebAuthnVerifyTool.Models(blob)
+        let genuine = SoftAuthenticator()
+        genuine.aaguid = TestMetadataBLOB.aaguidBytes(TestMetadataBLOB.aaguid(2))
+        genuine.attestation = TestMetadataBLOB.attestation(aaguid: TestMetadataBLOB.aaguid(2))
+        let accepted = WebAuthnVerifyTool.judge(
+            Self.line(genuine.registration(challenge: Self.challenge)), now: Self.now, models: models)
+        #expect(accepted.hasPrefix(#"{"ok":true,"#) && accepted.hasSuffix(#","model":"Test Key 2"}"#), "\(accepted)")
+        let impostor = SoftAuthenticator()
+        impostor.aaguid = TestMetadataBLOB.aaguidBytes(TestMetadataBLOB.aaguid(2))
+        impostor.attestation = TestMetadataBLOB.attestation(
+            aaguid: TestMetadataBLOB.aaguid(2), root: (TestPKI.attackerRoot, TestPKI.attackerKey))
+        let refused = WebAuthnVerifyTool.judge(
+            Self.line(impostor.registration(challenge: Self.challenge)), now: Self.now, models: models)
+        #expect(refused.contains("webauthn_model_roots_not_reached") && refused.hasSuffix(#""model":"Test Key 2"}"#))
+        // Without metadata the impostor's chain is only unanchored, and no model is named.
+        #expect(
+            WebAuthnVerifyTool.judge(Self.line(impostor.registration(challenge: Self.challenge)), now: Self.now)
+                .contains(#""ok":true"#))
     }
 
     @Test func refusalsNameTheirCodeAndWhatTheResponseClaims() throws {

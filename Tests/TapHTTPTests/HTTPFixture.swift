@@ -54,11 +54,12 @@ struct HTTPFixture {
     func cleanUp() { try? FileManager.default.removeItem(at: directory) }
 
     func application(
-        refusals: RefusalLedger = RefusalLedger(), facts: ServiceFacts = ServiceFacts()
+        refusals: RefusalLedger = RefusalLedger(), facts: ServiceFacts = ServiceFacts(),
+        metadata: LiveMetadata? = nil
     ) -> some ApplicationProtocol {
         let (router, _) = buildRouter(
             configuration: configuration, store: store, keyring: keyring, world: world, refusals: refusals,
-            facts: facts)
+            facts: facts, metadata: metadata)
         return Application(
             router: router, server: httpServer(configuration),
             configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)))

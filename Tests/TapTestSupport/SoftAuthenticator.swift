@@ -1,7 +1,7 @@
 import Foundation
 import TapCrypto
 
-/// A software FIDO2 authenticator for service tests: an ES256 credential, `none` attestation, and assertions,
+/// A software FIDO2 authenticator for service tests: an ES256 credential, `none` or `packed` attestation, and assertions,
 /// written byte by byte from the WebAuthn spec (no WebAuthn module code), so the service's verifier judges them
 /// as it would a browser's.
 public final class SoftAuthenticator: @unchecked Sendable {
@@ -16,6 +16,21 @@ public final class SoftAuthenticator: @unchecked Sendable {
     public var rpID: String
     /// The origin written into client data.
     public var origin: String
+    /// The model it claims (16 bytes; zeros, as a `none` attestation sends).
+    public var aaguid: [UInt8] = Array(repeating: 0, count: 16)
+    /// With a batch key and its chain, registrations carry a `packed` attestation instead of `none`.
+    public var attestation: PackedAttestation?
+
+    /// A packed full attestation: the batch key signs, `chain` (leaf first) goes in `x5c`.
+    public struct PackedAttestation: Sendable {
+        public var key: TestKey
+        public var chain: [[UInt8]]
+
+        public init(key: TestKey, chain: [[UInt8]]) {
+            self.key = key
+            self.chain = chain
+        }
+    }
 
     /// Makes an authenticator with a random 32-byte credential id (or the one given).
     public init(rpID: String = "localhost", origin: String = "http://localhost:8080", credentialID: [UInt8]? = nil) {
@@ -33,11 +48,19 @@ public final class SoftAuthenticator: @unchecked Sendable {
             + Self.head(2, y.count) + y
         var authData = HashFunction.sha256.hash(Array(rpID.utf8)) + [flags, 0, 0, 0, 0]
         authData +=
-            [UInt8](repeating: 0, count: 16) + [UInt8(credentialID.count >> 8), UInt8(credentialID.count & 0xFF)]
-            + credentialID + coseKey
+            aaguid + [UInt8(credentialID.count >> 8), UInt8(credentialID.count & 0xFF)] + credentialID + coseKey
+        var statement: [UInt8] = [0xA0]
+        if let attestation {
+            // {"alg": -7, "sig": ..., "x5c": [...]}, keys in the canonical order.
+            let signature = attestation.key.sign(authData + HashFunction.sha256.hash(clientData))
+            statement =
+                [0xA3] + Self.text("alg") + [0x26] + Self.text("sig") + Self.head(2, signature.count) + signature
+                + Self.text("x5c") + Self.head(4, attestation.chain.count)
+                + attestation.chain.flatMap { Self.head(2, $0.count) + $0 }
+        }
         let attestationObject: [UInt8] =
-            [0xA3] + Self.text("fmt") + Self.text("none") + Self.text("attStmt") + [0xA0]
-            + Self.text("authData") + Self.head(2, authData.count) + authData
+            [0xA3] + Self.text("fmt") + Self.text(attestation == nil ? "none" : "packed") + Self.text("attStmt")
+            + statement + Self.text("authData") + Self.head(2, authData.count) + authData
         let id = Self.base64URL(credentialID)
         return
             #"{"id":"\#(id)","rawId":"\#(id)","type":"public-key","response":{"clientDataJSON":"\#(Self.base64URL(clientData))","attestationObject":"\#(Self.base64URL(attestationObject))","transports":["usb"]},"clientExtensionResults":{}}"#

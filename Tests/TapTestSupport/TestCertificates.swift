@@ -90,3 +90,39 @@ public enum TestPKI {
 public enum FixedTime {
     public static let now = Date(timeIntervalSince1970: 1_795_687_200)
 }
+
+/// A certificate revocation list signed by `issuer`, listing the serial numbers of `revoked`, valid from a day
+/// before `thisUpdate` (the fixed test time by default) for `days`.
+public func testRevocationList(
+    issuer: (certificate: [UInt8], key: TestKey), revoked: [[UInt8]], thisUpdate: Date = FixedTime.now,
+    days: Double = 30
+) -> [UInt8] {
+    let list = X509_CRL_new()!
+    defer { X509_CRL_free(list) }
+    let issuerCertificate = issuer.certificate.withUnsafeBufferPointer { buffer in
+        var cursor = buffer.baseAddress
+        return d2i_X509(nil, &cursor, buffer.count)!
+    }
+    defer { X509_free(issuerCertificate) }
+    precondition(X509_CRL_set_version(list, 1) == 1)
+    precondition(X509_CRL_set_issuer_name(list, X509_get_subject_name(issuerCertificate)) == 1)
+    let from = ASN1_TIME_set(nil, time_t(thisUpdate.timeIntervalSince1970 - 86_400))!
+    defer { ASN1_TIME_free(from) }
+    let until = ASN1_TIME_set(nil, time_t(thisUpdate.timeIntervalSince1970 + days * 86_400))!
+    defer { ASN1_TIME_free(until) }
+    precondition(X509_CRL_set1_lastUpdate(list, from) == 1 && X509_CRL_set1_nextUpdate(list, until) == 1)
+    for der in revoked {
+        let certificate = der.withUnsafeBufferPointer { buffer in
+            var cursor = buffer.baseAddress
+            return d2i_X509(nil, &cursor, buffer.count)!
+        }
+        defer { X509_free(certificate) }
+        let entry = X509_REVOKED_new()!
+        precondition(X509_REVOKED_set_serialNumber(entry, X509_get_serialNumber(certificate)) == 1)
+        precondition(X509_REVOKED_set_revocationDate(entry, from) == 1)
+        precondition(X509_CRL_add0_revoked(list, entry) == 1)
+    }
+    precondition(X509_CRL_sort(list) == 1)
+    precondition(X509_CRL_sign(list, issuer.key.key, EVP_sha256()) > 0)
+    return openSSLDER(list, i2d_X509_CRL)
+}

@@ -18,6 +18,28 @@ public enum TestMetadataBLOB {
     }
     /// A model's attestation root, as entries carry them.
     public static let modelRoot = CertificateSpec.authority("Test Key Vendor Root").issue(for: TestKey.p256)
+    /// The batch key of every test model's attestation certificates.
+    public static let batchKey = TestKey.generate(.ecdsaP256SHA256)
+
+    /// A packed attestation for the model with this AAGUID, its leaf issued by `root` (the model's by default).
+    public static func attestation(
+        aaguid text: String, root: (certificate: [UInt8], key: TestKey) = (modelRoot, TestKey.p256)
+    ) -> SoftAuthenticator.PackedAttestation {
+        let spec = CertificateSpec(
+            subject: [
+                ("C", "SE"), ("O", "Test Key Vendor AB"), ("OU", "Authenticator Attestation"), ("CN", "Batch 1"),
+            ],
+            extensions: [("1.3.6.1.4.1.45724.1.1.4", false, TestDER.octetString(aaguidBytes(text)))])
+        return SoftAuthenticator.PackedAttestation(key: batchKey, chain: [spec.issue(for: batchKey, by: root)])
+    }
+
+    /// The 16 bytes of an AAGUID written with dashes.
+    public static func aaguidBytes(_ text: String) -> [UInt8] {
+        let hex = Array(text.replacingOccurrences(of: "-", with: "").utf8)
+        return stride(from: 0, to: hex.count, by: 2).map {
+            UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)!
+        }
+    }
 
     /// The test root as PEM, for `--trust-root`.
     public static var rootPEM: String {

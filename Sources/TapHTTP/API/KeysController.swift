@@ -83,7 +83,8 @@ struct KeysController {
                 .passkeys.flaggedKeysSuspended
         {
             throw ceremony.refusal(
-                WebAuthnFailure(.keySuspended, "FIDO reports the key's model as \(flag.status); the policy suspends it"),
+                WebAuthnFailure(
+                    .keySuspended, "FIDO reports the key's model as \(flag.status), and the policy suspends such keys"),
                 context)
         }
         let verified = try ceremony.verifyAssertion(response, key: key, challenge: challenge, context: context)

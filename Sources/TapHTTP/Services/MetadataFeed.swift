@@ -57,7 +57,9 @@ public struct MetadataFeed: Sendable {
     }
 
     private func read(_ source: String) async throws -> [UInt8] {
-        if source.hasPrefix("http://") || source.hasPrefix("https://") { return try await fetch(source, limit: 16 << 20) }
+        if source.hasPrefix("http://") || source.hasPrefix("https://") {
+            return try await fetch(source, limit: 16 << 20)
+        }
         guard let data = FileManager.default.contents(atPath: source) else {
             throw FeedError("\(source) cannot be read")
         }
