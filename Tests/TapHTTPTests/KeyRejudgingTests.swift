@@ -48,6 +48,14 @@ struct KeyRejudgingTests {
             #expect(
                 items.first?.flag?.status == "REVOKED" && items.first?.userPrincipalName.value == "ada@contoso.example")
 
+            // The console shows the model and the flag, and can list flagged keys only.
+            let helpdesk = try await ConsoleWorkTests.signIn(client, fixture, upn: "lin@contoso.example")
+            let page = try await ConsoleWorkTests.get(client, "/console/keys?flagged=1", helpdesk.cookie)
+            #expect(page.contains("Test Key 5") && page.contains("FIDO reports this model as REVOKED"))
+            #expect(!page.contains("Test Key 2"))
+            let user = try await ConsoleWorkTests.get(client, "/console/users/ada@contoso.example", helpdesk.cookie)
+            #expect(user.contains("Test Key 5") && user.contains("REVOKED"))
+
             #expect(try await fixture.store.fillWebhookOutbox(chunk: 500) >= 1)
             let deliveries = try await fixture.store.webhookDeliveries(hook, state: nil, after: nil, limit: 10).items
             #expect(deliveries.map(\.eventType) == [.keyStatusChanged])

@@ -71,6 +71,10 @@ struct EnrollPage {
         <button id="start" type="submit">Register my key</button>
         </form>
         <div id="status" role="status" aria-live="polite" data-state="idle"></div>
+        <section id="accepted" hidden>
+        <h2>Security keys accepted here</h2>
+        <ul id="accepted-list"></ul>
+        </section>
         </main>
         <script nonce="{{NONCE}}">
         "use strict";
@@ -87,8 +91,26 @@ struct EnrollPage {
             webauthn_user_verification_missing: "The key did not check your PIN or fingerprint. Use a key with a PIN or fingerprint.",
             webauthn_attestation_not_trusted: "This kind of security key is not accepted here. Ask the help desk which keys to use.",
             webauthn_aaguid_not_allowed: "This model of security key is not accepted here. Ask the help desk which keys to use.",
+            webauthn_aaguid_blocked: "This model of security key is not accepted here. Ask the help desk which keys to use.",
+            webauthn_attestation_required: "This key does not prove its make and model, and this organisation needs that. Use a security key from the help desk.",
+            webauthn_device_bound_required: "This passkey can sync to other devices, and this organisation accepts only keys that stay on one device.",
+            webauthn_certification_level_too_low: "This model of security key is not certified highly enough for this organisation.",
+            webauthn_authenticator_status_refused: "This model of security key has a known weakness and is not accepted. Ask the help desk for another key.",
+            webauthn_model_roots_not_reached: "This key claims to be a model it cannot prove it is. Ask the help desk for another key.",
+            webauthn_metadata_stale: "Keys cannot be checked right now. Tell the help desk (the key list is out of date).",
             webauthn_challenge_expired: "That took too long. Press the button to try again."
           };
+          function showAccepted(lines) {
+            const section = document.getElementById("accepted");
+            const list = document.getElementById("accepted-list");
+            list.replaceChildren();
+            (lines || []).forEach(function (line) {
+              const item = document.createElement("li");
+              item.textContent = line;
+              list.appendChild(item);
+            });
+            section.hidden = !(lines && lines.length);
+          }
           function show(state, text) {
             status.dataset.state = state;
             status.textContent = text;
@@ -174,6 +196,7 @@ struct EnrollPage {
               passField.required = false;
               show("working", "Touch your security key now, and follow your browser's prompts.");
               const creation = await call("/v1/enrollment/fido2/options", {}, token);
+              showAccepted(creation.acceptedKeys);
               const created = await navigator.credentials.create({ publicKey: creationOptions(creation.publicKey) });
               show("working", "Checking your key...");
               const registered = await call("/v1/enrollment/fido2", credentialJSON(created), token);
@@ -184,7 +207,8 @@ struct EnrollPage {
                 await call("/v1/enrollment/fido2/assertion", credentialJSON(asserted), token);
               }
               form.hidden = true;
-              show("done", "Done. Your security key is registered. Your pass no longer works: from now on, sign in with your key.");
+              const model = registered.key && registered.key.model ? " (" + registered.key.model.name + ")" : "";
+              show("done", "Done. Your security key" + model + " is registered. Your pass no longer works: from now on, sign in with your key.");
             } catch (error) {
               passField.value = "";
               if (error.code === "invalid_session_token") { token = null; passField.required = true; }

@@ -33,6 +33,17 @@ public final class LiveMetadata: Sendable {
     /// The model of `aaguid`, as shown beside a key.
     public func model(aaguid: String) -> AuthenticatorModel? { snapshot.catalog?.model(aaguid: aaguid) }
 
+    /// The models of `keys` the metadata names, by lower-case AAGUID.
+    func models(of keys: [SecurityKey]) -> [String: AuthenticatorModel] {
+        guard let catalog = snapshot.catalog else { return [:] }
+        var models: [String: AuthenticatorModel] = [:]
+        for key in keys {
+            let aaguid = key.key.aaguid.lowercased()
+            if models[aaguid] == nil, let model = catalog.model(aaguid: aaguid) { models[aaguid] = model }
+        }
+        return models
+    }
+
     /// Puts `blob` in force in this process.
     public func install(_ blob: MetadataBLOB) {
         let snapshot = Snapshot(catalog: MetadataCatalog(blob), anchors: blob.addingModelRoots(to: configuredAnchors))

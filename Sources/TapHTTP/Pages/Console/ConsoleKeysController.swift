@@ -68,15 +68,18 @@ struct ConsoleKeysController {
         var keys = Page<SecurityKey>(items: [], nextCursor: nil)
         var problem = problem
         let userText = query["user"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        let flaggedOnly = query["flagged"] == "1"
         let user = UserPrincipalName(userText)
         if !userText.isEmpty, user == nil {
             problem = (nil, "The user cannot be read: type a sign-in name (name@organisation).")
         } else {
             keys = try await services.store.securityKeys(
-                user: user, visibleTo: me, after: query["after"].flatMap(SecurityKeyID.init), limit: Self.pageSize)
+                user: user, flaggedOnly: flaggedOnly, visibleTo: me, after: query["after"].flatMap(SecurityKeyID.init),
+                limit: Self.pageSize)
         }
         let html = ConsolePages.keys(
-            keys, user: userText, notice: notice, problem: problem, mayRevoke: Self.revokers.contains(me.role),
+            keys, models: services.metadata.models(of: keys.items), user: userText, flaggedOnly: flaggedOnly,
+            notice: notice, problem: problem, mayRevoke: Self.revokers.contains(me.role),
             stepUp: Self.revokers.contains(me.role) && !gate.isFreshlyProven(session),
             singleSignOn: gate.singleSignOnLabel,
             person: gate.person(session), now: services.world.now())

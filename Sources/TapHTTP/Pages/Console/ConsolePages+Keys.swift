@@ -5,8 +5,9 @@ import TapStorage
 /// The keys page.
 extension ConsolePages {
     static func keys(
-        _ keys: Page<SecurityKey>, user: String, notice: String?, problem: (String?, String)?, mayRevoke: Bool,
-        stepUp: Bool, singleSignOn: String?, person: Person, now: Date
+        _ keys: Page<SecurityKey>, models: [String: AuthenticatorModel], user: String, flaggedOnly: Bool,
+        notice: String?, problem: (String?, String)?, mayRevoke: Bool, stepUp: Bool, singleSignOn: String?,
+        person: Person, now: Date
     ) -> String {
         let csrf = "<input type=\"hidden\" name=\"csrf\" value=\"\(HTMLText.escape(person.csrfToken))\">"
         var main = "<h1>Security keys</h1>\n"
@@ -17,6 +18,8 @@ extension ConsolePages {
             <form method="get" action="/console/keys" class="search">
             <label for="keys-user">User</label>
             <input id="keys-user" name="user" type="text" value="\(HTMLText.escape(user))" placeholder="name@organisation">
+            <label><input type="checkbox" name="flagged" value="1"\(flaggedOnly ? " checked" : "")> Only keys \
+            whose model FIDO reports as weak</label>
             <button type="submit">Show</button></form>
 
             """
@@ -31,12 +34,11 @@ extension ConsolePages {
         for key in keys.items {
             let id = HTMLText.escape(key.id.rawValue)
             let attestation = key.key.attestation
-            let model = attestation.leafSubject.map { "<br><small>\(HTMLText.escape($0))</small>" } ?? ""
             let synced = key.key.backupEligible ? " · may sync" : " · device-bound"
             main +=
                 "<tr id=\"key-\(id)\"><td><a href=\"/console/users/\(HTMLText.escape(key.userPrincipalName.value))\">"
             main += "\(HTMLText.escape(key.userPrincipalName.value))</a></td>"
-            main += "<td><code>\(HTMLText.escape(key.key.aaguid))</code>\(model)</td>"
+            main += "<td>\(modelCell(key, model: models[key.key.aaguid.lowercased()]))</td>"
             main += "<td>\(HTMLText.escape(attestation.format)) · \(HTMLText.escape(attestation.trust))\(synced)</td>"
             main += "<td>\(key.status == .active ? "active" : "waiting for its test sign-in")</td>"
             main += "<td>\(HTMLText.escape(age(of: key.createdAt, now: now)))</td>"
@@ -62,9 +64,26 @@ extension ConsolePages {
         }
         main += "</tbody></table>\n"
         if let next = keys.nextCursor {
-            let query = queryString(["user": user, "after": next].filter { !$0.value.isEmpty })
+            let query = queryString(
+                ["user": user, "after": next, "flagged": flaggedOnly ? "1" : ""].filter { !$0.value.isEmpty })
             main += "<p><a href=\"/console/keys\(query)\">Next page</a></p>\n"
         }
         return layout(title: "Security keys", person: person, main: main)
+    }
+
+    /// A key's model: its name and certification from FIDO's metadata when it names the AAGUID, the AAGUID, and
+    /// a warning when the model's status is one the key's profile refuses.
+    static func modelCell(_ key: SecurityKey, model: AuthenticatorModel?) -> String {
+        var html = ""
+        if let model {
+            html += "<strong>\(HTMLText.escape(model.name))</strong>"
+            if let level = model.certificationLevel { html += " · FIDO \(HTMLText.escape(level.plainName))" }
+            html += "<br>"
+        }
+        html += "<code>\(HTMLText.escape(key.key.aaguid))</code>"
+        if let flag = key.flag {
+            html += "<p class=\"problem\">FIDO reports this model as \(HTMLText.escape(flag.status))</p>"
+        }
+        return html
     }
 }

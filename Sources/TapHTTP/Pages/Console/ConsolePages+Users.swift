@@ -11,6 +11,8 @@ extension ConsolePages {
         var sessions: [Session]
         var moreSessions: Bool
         var keys: [SecurityKey]
+        /// The keys' models, by lower-case AAGUID, from the FIDO metadata in force.
+        var models: [String: AuthenticatorModel]
         var locks: [IssuanceLock]
     }
 
@@ -64,7 +66,9 @@ extension ConsolePages {
         main += "</section>\n"
 
         main += "<section aria-labelledby=\"u-keys\"><h2 id=\"u-keys\">Security keys</h2>\n"
-        main += facts.keys.isEmpty ? "<p>No security key registered.</p>\n" : keyTable(facts.keys, now: now)
+        main +=
+            facts.keys.isEmpty
+            ? "<p>No security key registered.</p>\n" : keyTable(facts.keys, models: facts.models, now: now)
         main += "</section>\n"
 
         if person.mayApprove {
@@ -82,13 +86,13 @@ extension ConsolePages {
         return layout(title: facts.user.value, person: person, main: main)
     }
 
-    static func keyTable(_ keys: [SecurityKey], now: Date) -> String {
+    static func keyTable(_ keys: [SecurityKey], models: [String: AuthenticatorModel], now: Date) -> String {
         var html = "<table><caption class=\"visually-hidden\">Security keys</caption>\n"
         html += "<thead><tr><th scope=\"col\">Model (AAGUID)</th><th scope=\"col\">Trust</th>"
         html += "<th scope=\"col\">State</th><th scope=\"col\">Registered</th><th scope=\"col\">Last used</th></tr>"
         html += "</thead>\n<tbody>\n"
         for key in keys {
-            html += "<tr><td><code>\(HTMLText.escape(key.key.aaguid))</code></td>"
+            html += "<tr><td>\(modelCell(key, model: models[key.key.aaguid.lowercased()]))</td>"
             html += "<td>\(HTMLText.escape(key.key.attestation.trust))</td>"
             html += "<td>\(key.status == .active ? "Active" : "Waiting for proof")</td>"
             html += "<td>\(HTMLText.escape(age(of: key.createdAt, now: now)))</td>"

@@ -100,7 +100,7 @@ struct ConsoleUsersController {
         let html = ConsolePages.user(
             ConsolePages.UserFacts(
                 user: user, sessions: sessions.items, moreSessions: sessions.nextCursor != nil, keys: keys,
-                locks: locks),
+                models: services.metadata.models(of: keys), locks: locks),
             person: gate.person(session), notice: notice, problem: problem, now: services.world.now())
         return PageResponse.html(html, status: status)
     }
