@@ -94,6 +94,10 @@ let package = Package(
         // Verifications per second per attestation format (bench/README.md); run it with `-c release`.
         .executableTarget(
             name: "webauthn-bench", dependencies: ["WebAuthn"], path: "bench/webauthn", exclude: ["vectors.json"]),
+        // FIDO metadata: importing a BLOB of FIDO's size, and its cost per registration; run it with `-c release`.
+        .executableTarget(
+            name: "mds-bench", dependencies: ["FIDOMetadata", "WebAuthn", "TapCore", "TapCrypto", "TapTestSupport"],
+            path: "bench/metadata"),
 
         // The line-mode kiosk: the flow as a state machine, rendering and the API client; talks HTTP only.
         .target(
