@@ -16,9 +16,15 @@ public struct LiveEvent: Equatable, Sendable {
     public var sessionID: SessionID?
     /// The session's state after the event.
     public var state: SessionState?
+    /// For `key.*` events: the key's model, when FIDO's metadata names it.
+    public var keyModel: String?
 
     /// Makes an event.
-    public init(id: String, type: String, time: Date? = nil, sessionID: SessionID? = nil, state: SessionState? = nil) {
+    public init(
+        id: String, type: String, time: Date? = nil, sessionID: SessionID? = nil, state: SessionState? = nil,
+        keyModel: String? = nil
+    ) {
+        self.keyModel = keyModel
         self.id = id
         self.type = type
         self.time = time
@@ -32,6 +38,7 @@ public struct LiveEvent: Equatable, Sendable {
         var time: String?
         var sessionId: String?
         var state: String?
+        var key: KeyEventFacts?
     }
 
     /// The event in a server-sent event, or `nil` when its data is not one.
@@ -44,7 +51,7 @@ public struct LiveEvent: Equatable, Sendable {
         self.init(
             id: id, type: type, time: payload.time.flatMap(WireJSON.parseTime),
             sessionID: payload.sessionId.flatMap(SessionID.init),
-            state: payload.state.flatMap(SessionState.init(rawValue:)))
+            state: payload.state.flatMap(SessionState.init(rawValue:)), keyModel: payload.key?.model)
     }
 
     /// What the live log says about it; `nil` for events not worth a line on a kiosk.
@@ -61,7 +68,9 @@ public struct LiveEvent: Equatable, Sendable {
         case "pass.revoked": "pass revoked"
         case "pass.revocationConfirmed": "pass deleted in Entra"
         case "device.enrolled": "device enrolled"
-        case "key.registered": "security key registered"
+        case "key.registered":
+            keyModel.map { "security key registered: \(TerminalText.sanitized($0.prefix(60)))" }
+                ?? "security key registered"
         case "key.verified": "test sign-in with the key succeeded"
         case "session.completed": "session completed"
         case "session.cancelled": "session cancelled"

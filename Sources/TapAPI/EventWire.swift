@@ -12,9 +12,15 @@ public struct StreamEventWire: Codable, Sendable, Equatable {
     public var sessionId: SessionID
     /// The session's state when the event was sent.
     public var state: SessionState
+    /// For `key.*` events: which key, its model, and the status it is flagged with.
+    public var key: KeyEventFacts?
 
     /// Makes an event.
-    public init(id: String, type: AuditEventType, time: Date, sessionId: SessionID, state: SessionState) {
+    public init(
+        id: String, type: AuditEventType, time: Date, sessionId: SessionID, state: SessionState,
+        key: KeyEventFacts? = nil
+    ) {
+        self.key = key
         self.id = id
         self.type = type
         self.time = time

@@ -165,4 +165,6 @@ public struct WebhookEventWire: Codable, Sendable, Equatable {
     public var state: SessionState
     public var site: SiteName
     public var userPrincipalName: UserPrincipalName
+    /// For `key.*` events: which key, its model, and the status it is flagged with.
+    public var key: KeyEventFacts?
 }

@@ -126,7 +126,8 @@ struct MetadataCommand: AsyncParsableCommand {
                     user: nil, flaggedOnly: true, visibleTo: everySite, after: cursor, limit: 200)
                 for key in page.items {
                     guard let flag = key.flag else { continue }
-                    let model = names?.model(aaguid: key.key.aaguid)?.name ?? key.key.aaguid
+                    // The name is FIDO's text: nothing in it may drive the terminal.
+                    let model = TerminalText.sanitized(names?.model(aaguid: key.key.aaguid)?.name ?? key.key.aaguid)
                     let since = Import.day(flag.since)
                     print("\(key.userPrincipalName)\t\(key.id)\t\(model)\t\(flag.status)\tsince \(since)")
                     count += 1

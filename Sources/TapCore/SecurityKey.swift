@@ -143,6 +143,21 @@ public struct KeyFlag: Sendable, Equatable, Codable {
     }
 }
 
+/// Which key a `key.*` event is about, as streams and webhooks carry it: the key, its model's name when the
+/// metadata names it, and for `key.statusChanged` the refused status it is flagged with (absent when cleared).
+public struct KeyEventFacts: Sendable, Equatable, Codable {
+    public var id: String
+    public var model: String?
+    public var flag: String?
+
+    /// Makes the facts.
+    public init(id: String, model: String? = nil, flag: String? = nil) {
+        self.id = id
+        self.model = model
+        self.flag = flag
+    }
+}
+
 /// What FIDO's metadata says of an authenticator model, as shown beside a key.
 public struct AuthenticatorModel: Sendable, Equatable, Codable {
     /// The model's name (`YubiKey 5 Series with NFC`).

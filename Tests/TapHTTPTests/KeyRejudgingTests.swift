@@ -59,7 +59,10 @@ struct KeyRejudgingTests {
             #expect(try await fixture.store.fillWebhookOutbox(chunk: 500) >= 1)
             let deliveries = try await fixture.store.webhookDeliveries(hook, state: nil, after: nil, limit: 10).items
             #expect(deliveries.map(\.eventType) == [.keyStatusChanged])
-            #expect(deliveries.first?.payload.contains("ada@contoso.example") == true)
+            let payload = try WireJSON.decoder().decode(
+                WebhookEventWire.self, from: Data(try #require(deliveries.first?.payload).utf8))
+            #expect(payload.userPrincipalName.value == "ada@contoso.example")
+            #expect(payload.key == KeyEventFacts(id: weakID.rawValue, model: "Test Key 5", flag: "REVOKED"))
 
             // Not suspended by default: the key still signs in, flagged.
             #expect(try await Self.signIn(weak, client, relyingParty).status == .ok)

@@ -172,6 +172,12 @@ struct PasskeyProfileTests {
             #expect(answer.key.attestation.trust == "anchored")
             let listed = try await client.call(.get, "/v1/keys", fixture.adminToken)
             #expect(try listed.decode(KeyList.self).items.first?.model?.name == "Test Key 2")
+            // The event stream (and so the kiosk) names it too.
+            let events = try await fixture.store.sessionEvents(
+                after: 0, session: answer.key.sessionId, site: nil, limit: 50)
+            let event = try #require(events.first { $0.type == .keyRegistered })
+            #expect(event.key == KeyEventFacts(id: answer.key.id.rawValue, model: "Test Key 2"))
+            #expect(events.first { $0.type == .passUsed }?.key == nil)
         }
     }
 

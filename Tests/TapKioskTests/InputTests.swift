@@ -138,6 +138,23 @@ struct EventStreamParserTests {
         #expect(LiveEvent(ServerSentEvent(id: "6", type: "future.thing", data: "{}"))?.logText == "future.thing")
     }
 
+    @Test func aRegisteredKeyIsNamedByItsModelWithNothingThatDrivesTheTerminal() {
+        func logText(_ key: String) -> String? {
+            LiveEvent(
+                ServerSentEvent(
+                    id: "7", type: "key.registered",
+                    data:
+                        #"{"id": "7", "type": "key.registered", "sessionId": "\#(Fixture.sessionID)", "key": \#(key)}"#
+                ))?.logText
+        }
+        #expect(
+            logText(#"{"id": "01a21925-444c-74f2-b770-bdf4bbdf0182", "model": "YubiKey 5 NFC"}"#)
+                == "security key registered: YubiKey 5 NFC")
+        #expect(logText(#"{"id": "01a21925-444c-74f2-b770-bdf4bbdf0182"}"#) == "security key registered")
+        let hostile = logText(#"{"id": "01a21925-444c-74f2-b770-bdf4bbdf0182", "model": "Key\u001b[2J"}"#)
+        #expect(hostile?.contains("\u{1B}") == false, "\(String(describing: hostile))")
+    }
+
     @Test func theServiceStreamEventWireDecodesIntoALiveEvent() throws {
         let wire = StreamEventWire(
             id: "9", type: .passRevoked, time: Fixture.start, sessionId: SessionID(Fixture.sessionID)!,

@@ -192,7 +192,7 @@ struct EventStream: Sendable {
     static func frame(_ event: SessionFeedEvent, encoder: JSONEncoder) throws -> String {
         let wire = StreamEventWire(
             id: String(event.sequence), type: event.type, time: event.time, sessionId: event.sessionID,
-            state: event.sessionState)
+            state: event.sessionState, key: event.key)
         let json = String(decoding: try encoder.encode(wire), as: UTF8.self)
         return "id: \(event.sequence)\nevent: \(event.type.rawValue)\ndata: \(json)\n\n"
     }

@@ -85,7 +85,8 @@ struct FIDO2Controller {
             throw refusal(error, context)
         }
         let registration = try await services.store.registerKey(
-            NewSecurityKey(credential, userHandle: consumed.userHandle ?? []), session: session.id)
+            NewSecurityKey(credential, userHandle: consumed.userHandle ?? []), session: session.id,
+            model: metadata.catalog?.model(aaguid: credential.aaguid.uuidString)?.name)
         context.logger.info(
             "key.registered",
             metadata: [

@@ -27,8 +27,8 @@ public protocol SecurityKeyStore: Sendable {
     ) async throws
         -> ConsumedChallenge
 
-    /// Records a verified new key for the session's user.
-    func registerKey(_ key: NewSecurityKey, session id: SessionID) async throws -> KeyRegistration
+    /// Records a verified new key for the session's user; `model` is its model's name in the metadata, if any.
+    func registerKey(_ key: NewSecurityKey, session id: SessionID, model: String?) async throws -> KeyRegistration
 
     /// The key with this credential id.
     func securityKey(credentialID: [UInt8]) async throws -> SecurityKey?
@@ -53,6 +53,11 @@ public protocol SecurityKeyStore: Sendable {
 }
 
 extension SecurityKeyStore {
+    /// Registers a key whose model no metadata names.
+    public func registerKey(_ key: NewSecurityKey, session id: SessionID) async throws -> KeyRegistration {
+        try await registerKey(key, session: id, model: nil)
+    }
+
     /// A page of the keys `viewer` may see, optionally of one user, after `cursor`.
     public func securityKeys(
         user: UserPrincipalName?, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?, limit: Int

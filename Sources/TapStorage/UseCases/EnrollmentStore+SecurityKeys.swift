@@ -124,8 +124,11 @@ extension EnrollmentStore {
     }
 
     /// Stores a verified key for a session under way. Without a required test sign-in the session completes in
-    /// the same transaction (its pass and session tokens die); with one, the key waits as `pendingProof`.
-    public func registerKey(_ key: NewSecurityKey, session id: SessionID) async throws -> KeyRegistration {
+    /// the same transaction (its pass and session tokens die); with one, the key waits as `pendingProof`. `model`,
+    /// the name FIDO's metadata gives the key's model, goes into the `key.registered` event.
+    public func registerKey(
+        _ key: NewSecurityKey, session id: SessionID, model: String?
+    ) async throws -> KeyRegistration {
         try await write { db in
             let now = world.currentSecond()
             guard (1...1023).contains(key.credentialID.count) else {
@@ -162,7 +165,7 @@ extension EnrollmentStore {
                     "keyId": .string(record.id), "aaguid": .string(key.aaguid),
                     "format": .string(key.attestation.format),
                     "attestationType": .string(key.attestation.type), "trust": .string(key.attestation.trust),
-                    "testSignInRequired": .bool(testSignInRequired),
+                    "testSignInRequired": .bool(testSignInRequired), "model": model.map(JSONValue.string) ?? .null,
                 ])
             if !testSignInRequired {
                 try apply(.complete, to: &loaded.record, action: "complete", now: now)

@@ -119,7 +119,8 @@ extension EnrollmentStore {
             let events = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.seq, a.time, a.type, a.sessionId, s.state, s.site, s.userPrincipalName
+                    SELECT a.seq, a.time, a.type, a.sessionId, s.state, s.site, s.userPrincipalName,
+                        \(Self.keyFactColumns)
                     FROM auditEvent a JOIN session s ON s.id = a.sessionId
                     WHERE a.seq > ? AND a.seq <= ? AND a.type IN (\(sessionTypes)) ORDER BY a.seq
                     """,
@@ -130,7 +131,8 @@ extension EnrollmentStore {
                 guard let type = AuditEventType(rawValue: event[2]) else { continue }
                 let payload = WebhookPayload(
                     id: String(event[0] as Int64), type: type.rawValue, time: UTCTime.rfc3339(event[1] as Date),
-                    sessionId: event[3], state: event[4], site: event[5], userPrincipalName: event[6])
+                    sessionId: event[3], state: event[4], site: event[5], userPrincipalName: event[6],
+                    key: Self.keyFacts(event, at: 7))
                 let body = encodeJSON(payload)
                 let site = (event[5] as String?).flatMap(SiteName.init)
                 for hook in hooks where hook.disabledAt == nil && hook.wants(type, at: site) {
@@ -247,4 +249,5 @@ struct WebhookPayload: Encodable {
     var state: String
     var site: String
     var userPrincipalName: String
+    var key: KeyEventFacts?
 }
