@@ -49,15 +49,21 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("no operator exists yet; create the first admin token with: \(command)")
         }
         let serverLogger = logger
-        // Entra mode: the pass authority is Entra ID through Graph, with its watcher beside the server.
+        // One HTTP client for Graph, the OpenID provider and FIDO's metadata service, made when the first needs it.
         var http: HTTPClient?
-        var entra: EntraServices?
-        if let entraSettings = settings.entra {
+        func sharedClient() -> HTTPClient {
+            if let http { return http }
+            // No redirects: a bearer token goes to the configured hosts and nowhere else.
             let client = HTTPClient(
                 eventLoopGroupProvider: .singleton,
-                // No redirects: a bearer token goes to the configured hosts and nowhere else.
                 configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
             http = client
+            return client
+        }
+        // Entra mode: the pass authority is Entra ID through Graph, with its watcher beside the server.
+        var entra: EntraServices?
+        if let entraSettings = settings.entra {
+            let client = sharedClient()
             let tokens = TokenClient(configuration: entraSettings.graph, http: client)
             let graph = GraphClient(configuration: entraSettings.graph, http: client, tokens: tokens, logger: logger)
             let authority = EntraPassAuthority(ledger: store, graph: graph, now: Date.init, logger: logger)
@@ -77,27 +83,15 @@ struct ServeCommand: AsyncParsableCommand {
         // Console single sign-on: the provider is called with the same no-redirect client.
         var singleSignOn: OpenIDProvider?
         if let oidc = settings.singleSignOn {
-            let client =
-                http
-                ?? HTTPClient(
-                    eventLoopGroupProvider: .singleton,
-                    configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
-            http = client
-            singleSignOn = OpenIDProvider(settings: oidc, http: client)
+            singleSignOn = OpenIDProvider(settings: oidc, http: sharedClient())
             logger.info(
                 "console.sso", metadata: ["oidc.issuer": "\(oidc.issuer)", "oidc.mappings": "\(oidc.mappings.count)"])
         }
         var feed: MetadataFeed?
         if let url = settings.metadata.url {
-            let client =
-                http
-                ?? HTTPClient(
-                    eventLoopGroupProvider: .singleton,
-                    configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
-            http = client
             feed = MetadataFeed(
                 url: url, every: settings.metadata.fetchInterval, roots: settings.metadata.roots,
-                revocationSources: settings.metadata.revocationSources, http: client)
+                revocationSources: settings.metadata.revocationSources, http: sharedClient())
             logger.info("mds.feed", metadata: ["mds.url": "\(url)"])
         }
         let keeper = AuditAnchorKeeper(

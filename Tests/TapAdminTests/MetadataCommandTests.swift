@@ -9,15 +9,18 @@ import Testing
 /// `tapstation mds import` puts a verified BLOB in force; every refusal is audited and leaves it in force.
 @Suite("tapstation mds")
 struct MetadataCommandTests {
+    /// Writes `bytes` to `name` in `directory`; answers the path.
+    static func write(_ name: String, _ bytes: [UInt8], in directory: URL) throws -> String {
+        let path = directory.appendingPathComponent(name).path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     @Test func anImportedBLOBIsInForceAndRefusedOnesChangeNothing() async throws {
         let directory = temporaryDirectory("mds")
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.path
-        func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-            let path = directory.appendingPathComponent(name).path
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            return path
-        }
+        let write = { (name: String, bytes: [UInt8]) in try Self.write(name, bytes, in: directory) }
         let root = try write("root.pem", Array(TestMetadataBLOB.rootPEM.utf8))
         let entries = (0..<50).map(TestMetadataBLOB.entry)
         let current = try write(
@@ -63,11 +66,7 @@ struct MetadataCommandTests {
         let directory = temporaryDirectory("mds-crl")
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.path
-        func write(_ name: String, _ bytes: [UInt8]) throws -> String {
-            let path = directory.appendingPathComponent(name).path
-            try Data(bytes).write(to: URL(fileURLWithPath: path))
-            return path
-        }
+        let write = { (name: String, bytes: [UInt8]) in try Self.write(name, bytes, in: directory) }
         let root = try write("root.pem", Array(TestMetadataBLOB.rootPEM.utf8))
         let blob = try write(
             "blob.jwt",
