@@ -33,6 +33,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // Tests only: reads openapi.yaml to check it against the router, the access rules and the problem codes.
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        // The PostgreSQL store (issue 25): the wire protocol, a connection pool, LISTEN/NOTIFY.
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        // TLS settings of the PostgreSQL connection (already built for AsyncHTTPClient).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // System OpenSSL 3 (Debian libssl-dev), libcrypto only. Only TapCrypto imports it.
@@ -84,11 +88,13 @@ let package = Package(
             // static build.
             dependencies: [
                 "TapCore", "TapAPI", "TapStorage", "TapCrypto", "TapHTTP", "TapGraph", "WebAuthn", "TapOIDC",
-                "FIDOMetadata",
+                "FIDOMetadata", "TapPostgres",
                 .argumentParser, .logging, .serviceLifecycle,
             ] + httpClient
         ),
         .executableTarget(name: "tapstation", dependencies: ["TapAdmin", .logging]),
+        // The PostgreSQL engine: connection settings and the schema's migrations so far (docs/postgres.md).
+        .target(name: "TapPostgres", dependencies: [.postgresNIO, .nioSSL, .logging]),
         // libFuzzer harness over the WebAuthn parsers (scripts/fuzz-webauthn); a plain build replays a corpus.
         .executableTarget(name: "FuzzWebAuthn", dependencies: ["WebAuthn"]),
         // Verifications per second per attestation format (bench/README.md); run it with `-c release`.
@@ -147,6 +153,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TapKioskTests", dependencies: ["TapKiosk", "TapAPI", "TapCore"]),
+        // Against a real PostgreSQL server the tests start (TestPostgres), and SQLite's schema to compare.
+        .testTarget(
+            name: "TapPostgresTests",
+            dependencies: ["TapPostgres", "TapStorage", "TapTestSupport", .grdb, .postgresNIO, .logging]),
         // An Entra ID / Microsoft Graph emulator written from the documented contract, served over loopback.
         .target(
             name: "TapGraphEmulator",
@@ -178,6 +188,8 @@ extension Target.Dependency {
     static let hummingbirdCore = product(name: "HummingbirdCore", package: "hummingbird")
     static let hummingbirdTesting = product(name: "HummingbirdTesting", package: "hummingbird")
     static let logging = product(name: "Logging", package: "swift-log")
+    static let postgresNIO = product(name: "PostgresNIO", package: "postgres-nio")
+    static let nioSSL = product(name: "NIOSSL", package: "swift-nio-ssl")
     static let nioConcurrencyHelpers = product(name: "NIOConcurrencyHelpers", package: "swift-nio")
     static let nioCore = product(name: "NIOCore", package: "swift-nio")
     static let nioHTTP1 = product(name: "NIOHTTP1", package: "swift-nio")

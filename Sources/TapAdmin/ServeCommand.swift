@@ -19,6 +19,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let (source, dataDirectory) = try local.resolve()
         let settings = try ServeSettings(settings: source, dataDirectory: dataDirectory, host: host, port: port)
+        if try DatabaseSettings.postgres(source) != nil {
+            throw ConfigurationError(
+                "TAPSTATION_DATABASE_URL: serving on PostgreSQL is not built yet (docs/postgres.md); `tapstation "
+                    + "migrate` prepares its schema. Unset it to serve on SQLite in the data directory")
+        }
         var logger = Logger(label: "tapstation")
         logger.logLevel = settings.logLevel
 
@@ -126,7 +131,11 @@ struct MigrateCommand: AsyncParsableCommand {
     @OptionGroup var local: LocalOptions
 
     func run() async throws {
-        let (_, dataDirectory) = try local.resolve()
+        let (settings, dataDirectory) = try local.resolve()
+        if let database = try DatabaseSettings.postgres(settings) {
+            try await DatabaseSettings.migrate(database)
+            return
+        }
         _ = try dataDirectory.openStore(mode: .migrate)
         printError("database ready at \(dataDirectory.databasePath)")
     }

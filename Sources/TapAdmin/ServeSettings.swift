@@ -25,7 +25,8 @@ struct ServeSettings: Sendable {
     /// Keys `tapstation` reads; any other `TAPSTATION_` key in a file is a typo and refused.
     static let keys = ConfigurationKeys(
         prefix: "TAPSTATION_",
-        known: serverKeys.union(EntraSettings.keys).union(SingleSignOnSettings.keys).union(MetadataFeedSettings.keys),
+        known: serverKeys.union(EntraSettings.keys).union(SingleSignOnSettings.keys).union(MetadataFeedSettings.keys)
+            .union(DatabaseSettings.keys),
         otherPrefixes: ["TAPKIOSK_"],
         fileKey: "TAPSTATION_CONFIG", defaultFile: "/etc/tapstation/tapstation.conf")
 

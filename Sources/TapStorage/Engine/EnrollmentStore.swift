@@ -36,6 +36,9 @@ public struct EnrollmentStore: Sendable {
         case existing
     }
 
+    /// Every migration's identifier, oldest first: the PostgreSQL engine's migrations carry the same ones.
+    public static var migrationIdentifiers: [String] { Migrations.migrator.migrations }
+
     /// Opens (and for `.migrate`, creates and migrates) the database at `path`.
     public init(path: String, world: World, keyring: Keyring, mode: OpenMode = .migrate) throws {
         if mode == .existing, !FileManager.default.fileExists(atPath: path) {
