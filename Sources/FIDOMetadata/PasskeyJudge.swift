@@ -1,6 +1,7 @@
 import Foundation
 import WebAuthn
 
+import enum TapCore.CertificationLevel
 import struct TapCore.EffectivePasskeyProfile
 
 /// Judges a key that passed every WebAuthn check against the passkey profile of its site and scenario and the
@@ -66,11 +67,12 @@ public enum PasskeyJudge {
             guard let level = entry?.certificationLevel else {
                 let why = metadata == nil ? "no FIDO metadata is imported" : "the metadata names no certification"
                 throw WebAuthnFailure(
-                    .certificationLevelTooLow, "\(minimum.rawValue) or higher is required, and \(why) for \(aaguid)")
+                    .certificationLevelTooLow, "\(minimum.plainName) or higher is required, and \(why) for \(aaguid)")
             }
             guard level >= minimum.value else {
+                let held = CertificationLevel(level)?.plainName ?? "\(level)"
                 throw WebAuthnFailure(
-                    .certificationLevelTooLow, "\(minimum.rawValue) or higher is required; the model holds L\(level)")
+                    .certificationLevelTooLow, "\(minimum.plainName) or higher is required; the model holds \(held)")
             }
         }
     }
