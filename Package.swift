@@ -131,7 +131,8 @@ let package = Package(
         ),
         .testTarget(name: "TapCoreTests", dependencies: ["TapCore", "TapTestSupport"]),
         .testTarget(
-            name: "FIDOMetadataTests", dependencies: ["FIDOMetadata", "TapCrypto", "WebAuthn", "TapTestSupport"]),
+            name: "FIDOMetadataTests",
+            dependencies: ["FIDOMetadata", "TapCore", "TapCrypto", "WebAuthn", "TapTestSupport"]),
         .testTarget(
             name: "TapOIDCTests", dependencies: ["TapOIDC", "TapCore", "TapCrypto", "WebAuthn", "TapTestSupport"]),
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapCore", "TapTestSupport"]),
