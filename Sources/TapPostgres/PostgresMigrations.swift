@@ -39,8 +39,9 @@ public enum PostgresMigrations {
         }
     }
 
-    /// Refuses a database that is not exactly this build's schema: one a newer TapStation migrated (a rolling
-    /// upgrade's older instance must not write it), or one not migrated yet (run `tapstation migrate`).
+    /// Refuses a database that is not exactly this build's schema, for an instance about to start on it: one a
+    /// newer TapStation migrated (an older version is not started on it; docs/postgres.md, "A rolling upgrade"), or one
+    /// not migrated yet (run `tapstation migrate`).
     public static func check(_ client: PostgresClient, logger: Logger) async throws {
         try await client.withConnection { connection in
             let applied = try await appliedIdentifiers(connection, logger: logger)
@@ -141,7 +142,7 @@ public enum PostgresSchemaError: Error, Sendable, Equatable, CustomStringConvert
         switch self {
         case .newer(let identifier):
             "the database has migration \"\(identifier)\", which this TapStation does not know: a newer version "
-                + "migrated it. Run the newer version (docs/postgres.md, \"Upgrades\")"
+                + "migrated it. Run the newer version (docs/postgres.md, \"A rolling upgrade\")"
         case .notMigrated(let identifier):
             "the database lacks migration \"\(identifier)\": run `tapstation migrate` with this version first"
         case .failed(let identifier, let error):
