@@ -81,6 +81,10 @@ extension ConsolePages {
             html += "<br>"
         }
         html += "<code>\(HTMLText.escape(key.key.aaguid))</code>"
+        // Without metadata for the model, the attestation certificate's subject is the best name there is.
+        if model == nil, let subject = key.key.attestation.leafSubject {
+            html += "<br><small>\(HTMLText.escape(subject))</small>"
+        }
         if let flag = key.flag {
             html += "<p class=\"problem\">FIDO reports this model as \(HTMLText.escape(flag.status))</p>"
         }
