@@ -17,17 +17,7 @@ public struct Certificate: Sendable, Hashable {
     /// Parses one DER certificate, which must fill `der` exactly and have well-formed standard extensions
     /// (OpenSSL flags duplicate or undecodable extensions as invalid).
     public init(derEncoded der: [UInt8]) throws(CertificateError) {
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            guard let certificate = d2i_X509(nil, &cursor, buffer.count) else { return nil }
-            guard cursor == buffer.baseAddress.map({ $0 + buffer.count }) else {
-                X509_free(certificate)
-                return nil
-            }
-            return certificate
-        }
-        guard let parsed else {
-            ERR_clear_error()
+        guard let parsed = OpenSSLDecoding.whole(der, decode: { d2i_X509(nil, $0, $1) }, free: X509_free) else {
             throw .malformed("not a single DER certificate")
         }
         storage = X509Storage(parsed)
@@ -45,17 +35,9 @@ public struct Certificate: Sendable, Hashable {
 
     /// Every certificate in a PEM bundle, in order.
     public static func parsePEMBundle(_ text: String) throws(CertificateError) -> [Certificate] {
-        let begin = "-----BEGIN CERTIFICATE-----", end = "-----END CERTIFICATE-----"
         var certificates: [Certificate] = []
-        var rest = Substring(text)
-        while let start = rest.range(of: begin) {
-            guard let stop = rest.range(of: end, range: start.upperBound..<rest.endIndex) else {
-                throw .malformed("PEM block without an END line")
-            }
-            let body = rest[start.upperBound..<stop.lowerBound].filter { !$0.isWhitespace }
-            guard let der = Data(base64Encoded: String(body)) else { throw .malformed("PEM body is not base64") }
-            certificates.append(try Certificate(derEncoded: Array(der)))
-            rest = rest[stop.upperBound...]
+        for der in try OpenSSLDecoding.pemBlocks("CERTIFICATE", in: text) {
+            certificates.append(try Certificate(derEncoded: der))
         }
         guard !certificates.isEmpty else { throw .malformed("no PEM certificate found") }
         return certificates

@@ -82,19 +82,8 @@ public struct PublicKey: Sendable {
 
     /// A key from DER SubjectPublicKeyInfo, which must be consumed exactly.
     public init(subjectPublicKeyInfo der: [UInt8]) throws(PublicKeyError) {
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            guard let key = d2i_PUBKEY(nil, &cursor, buffer.count) else { return nil }
-            guard cursor == buffer.baseAddress.map({ $0 + buffer.count }) else {
-                EVP_PKEY_free(key)
-                return nil
-            }
-            return key
-        }
-        guard let parsed else {
-            ERR_clear_error()
-            throw .malformed("not a DER SubjectPublicKeyInfo")
-        }
+        guard let parsed = OpenSSLDecoding.whole(der, decode: { d2i_PUBKEY(nil, $0, $1) }, free: EVP_PKEY_free)
+        else { throw .malformed("not a DER SubjectPublicKeyInfo") }
         self.init(owning: parsed)
     }
 

@@ -10,35 +10,16 @@ public struct RevocationList: Sendable {
 
     /// Parses one DER list, which must fill `der` exactly.
     public init(derEncoded der: [UInt8]) throws(CertificateError) {
-        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-            var cursor = buffer.baseAddress
-            guard let list = d2i_X509_CRL(nil, &cursor, buffer.count) else { return nil }
-            guard cursor == buffer.baseAddress.map({ $0 + buffer.count }) else {
-                X509_CRL_free(list)
-                return nil
-            }
-            return list
-        }
-        guard let parsed else {
-            ERR_clear_error()
-            throw .malformed("not a single DER certificate revocation list")
-        }
+        guard let parsed = OpenSSLDecoding.whole(der, decode: { d2i_X509_CRL(nil, $0, $1) }, free: X509_CRL_free)
+        else { throw .malformed("not a single DER certificate revocation list") }
         storage = CRLStorage(parsed)
         derEncoded = der
     }
 
     /// A list from a file's bytes: DER as CAs publish them, or PEM (`-----BEGIN X509 CRL-----`).
     public init(fileContents bytes: [UInt8]) throws(CertificateError) {
-        let begin = "-----BEGIN X509 CRL-----", end = "-----END X509 CRL-----"
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let start = text.range(of: begin) else {
-            try self.init(derEncoded: bytes)
-            return
-        }
-        guard let stop = text.range(of: end, range: start.upperBound..<text.endIndex),
-            let der = Data(base64Encoded: String(text[start.upperBound..<stop.lowerBound].filter { !$0.isWhitespace }))
-        else { throw .malformed("a PEM CRL block that does not decode") }
-        try self.init(derEncoded: Array(der))
+        let blocks = try OpenSSLDecoding.pemBlocks("X509 CRL", in: String(decoding: bytes, as: UTF8.self))
+        try self.init(derEncoded: blocks.first ?? bytes)
     }
 
     /// When the issuer promises the next list.
