@@ -69,19 +69,15 @@ enum WebAuthnVerifyTool {
 
     /// The verdict line for one input line, naming the model when `models` are given.
     static func judge(_ line: String, now: Date, models: Models? = nil) -> String {
-        let verdictLine = judgeWithoutModel(line, now: now, models: models)
-        guard let models else { return verdictLine }
-        let aaguid = (try? StrictJSON.parse(Array(verdictLine.utf8)))?["aaguid"]?.stringValue
-        let name = aaguid.flatMap { models.catalog.model(aaguid: $0)?.name }
-        return String(verdictLine.dropLast()) + ",\"model\":\(string(name))}"
+        verdict(line, now: now, models: models).line(naming: models)
     }
 
-    static func judgeWithoutModel(_ line: String, now: Date, models: Models?) -> String {
+    static func verdict(_ line: String, now: Date, models: Models?) -> Verdict {
         let input: Input
         do {
             input = try Input(line, now: now)
         } catch {
-            return verdict(
+            return Verdict(
                 ok: false, code: "malformed_input", detail: error.message, format: nil, aaguid: nil,
                 attestationType: nil)
         }
@@ -89,7 +85,7 @@ enum WebAuthnVerifyTool {
         do {
             response = try RegistrationResponse(json: input.response)
         } catch {
-            return verdict(
+            return Verdict(
                 ok: false, code: error.code, detail: error.detail, format: nil, aaguid: nil, attestationType: nil)
         }
         let policy = AttestationPolicy(
@@ -107,12 +103,12 @@ enum WebAuthnVerifyTool {
             now: input.verifyAt)
         switch RegistrationVerifier.verify(response, expecting: expectation) {
         case .success(let credential):
-            return verdict(
+            return Verdict(
                 ok: true, code: nil, detail: nil,
                 format: credential.attestation.format.rawValue, aaguid: credential.aaguid.uuidString,
                 attestationType: credential.attestation.type.rawValue)
         case .failure(let failure):
-            return verdict(
+            return Verdict(
                 ok: false, code: failure.code, detail: failure.detail, format: response.unverifiedSummary.format,
                 aaguid: response.unverifiedSummary.aaguid?.uuidString, attestationType: nil)
         }
@@ -225,17 +221,32 @@ enum WebAuthnVerifyTool {
         }
     }
 
-    /// `{"ok", "code", "detail", "fmt", "aaguid", "attestationType"}` in that order; absent values are `null`.
-    static func verdict(
-        ok: Bool, code: String?, detail: String?, format: String?, aaguid: String?, attestationType: String?
-    ) -> String {
-        return "{\"ok\":\(ok),\"code\":\(string(code)),\"detail\":\(string(detail)),\"fmt\":\(string(format)),"
-            + "\"aaguid\":\(string(aaguid)),\"attestationType\":\(string(attestationType))}"
-    }
+    /// What the verifier said of one line.
+    struct Verdict {
+        var ok: Bool
+        var code: String?
+        var detail: String?
+        var format: String?
+        var aaguid: String?
+        var attestationType: String?
 
-    /// A JSON string, or `null`.
-    static func string(_ value: String?) -> String {
-        guard let value else { return "null" }
-        return String(decoding: JSONValue.string(value).serialized, as: UTF8.self)
+        /// `{"ok", "code", "detail", "fmt", "aaguid", "attestationType"}` in that order, absent values `null`;
+        /// with `models`, a last `"model"`: the name the metadata gives the AAGUID, or `null`.
+        func line(naming models: Models?) -> String {
+            var line =
+                "{\"ok\":\(ok),\"code\":\(Self.string(code)),\"detail\":\(Self.string(detail)),"
+                + "\"fmt\":\(Self.string(format)),\"aaguid\":\(Self.string(aaguid)),"
+                + "\"attestationType\":\(Self.string(attestationType))"
+            if let models {
+                line += ",\"model\":\(Self.string(aaguid.flatMap { models.catalog.model(aaguid: $0)?.name }))"
+            }
+            return line + "}"
+        }
+
+        /// A JSON string, or `null`.
+        static func string(_ value: String?) -> String {
+            guard let value else { return "null" }
+            return String(decoding: JSONValue.string(value).serialized, as: UTF8.self)
+        }
     }
 }
