@@ -10,10 +10,8 @@ enum DatabaseSettings {
 
     /// The PostgreSQL settings, or `nil` when none is configured.
     static func postgres(_ settings: ConfigurationSource) throws -> PostgresSettings? {
-        guard let url = settings.value("TAPSTATION_DATABASE_URL", flag: nil), !url.isEmpty else { return nil }
-        let passwordFile = settings.value("TAPSTATION_DATABASE_PASSWORD_FILE", flag: nil).flatMap {
-            $0.isEmpty ? nil : $0
-        }
+        guard let url = settings.nonEmptyValue("TAPSTATION_DATABASE_URL") else { return nil }
+        let passwordFile = settings.nonEmptyValue("TAPSTATION_DATABASE_PASSWORD_FILE")
         do {
             return try PostgresSettings.parse(url: url, passwordFile: passwordFile)
         } catch {

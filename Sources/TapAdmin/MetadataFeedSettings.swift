@@ -22,26 +22,17 @@ struct MetadataFeedSettings: Sendable {
     var checkInterval: Duration = .seconds(60)
 
     static func load(_ settings: ConfigurationSource) throws -> MetadataFeedSettings {
-        func value(_ key: String) -> String? {
-            settings.value(key, flag: nil)?.trimmingCharacters(in: .whitespaces).nonEmpty
-        }
+        func value(_ key: String) -> String? { settings.nonEmptyValue(key) }
         var feed = MetadataFeedSettings()
         if let url = value("TAPSTATION_MDS_URL") {
             guard let parsed = URL(string: url), ["https", "http"].contains(parsed.scheme ?? ""), parsed.host != nil
             else { throw ConfigurationError("TAPSTATION_MDS_URL must be an http(s) URL, got \(url)") }
             feed.url = url
         }
-        if let text = value("TAPSTATION_MDS_FETCH_HOURS") {
-            guard let hours = Int(text), (1...720).contains(hours) else {
-                throw ConfigurationError("TAPSTATION_MDS_FETCH_HOURS must be a whole number from 1 to 720, got \(text)")
-            }
+        if let hours = try settings.integer("TAPSTATION_MDS_FETCH_HOURS", in: 1...720) {
             feed.fetchInterval = .seconds(hours * 3600)
         }
-        if let text = value("TAPSTATION_MDS_CHECK_SECONDS") {
-            guard let seconds = Int(text), (1...3600).contains(seconds) else {
-                throw ConfigurationError(
-                    "TAPSTATION_MDS_CHECK_SECONDS must be a whole number from 1 to 3600, got \(text)")
-            }
+        if let seconds = try settings.integer("TAPSTATION_MDS_CHECK_SECONDS", in: 1...3600) {
             feed.checkInterval = .seconds(seconds)
         }
         if let text = value("TAPSTATION_MDS_CRLS") {
@@ -61,9 +52,4 @@ struct MetadataFeedSettings: Sendable {
         else { throw ConfigurationError("\(key): \(path) holds no PEM certificate") }
         return parsed
     }
-}
-
-extension String {
-    /// `nil` for an empty setting, which means the same as an absent one.
-    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
 }

@@ -15,9 +15,7 @@ enum SingleSignOnSettings {
     /// The settings, or `nil` when no issuer is configured; `origin` (the console's first origin) makes the
     /// default redirect URI.
     static func load(_ settings: ConfigurationSource, origin: String?) throws -> OIDCSettings? {
-        func value(_ key: String) -> String? {
-            settings.value(key, flag: nil)?.trimmingCharacters(in: .whitespaces).nilIfEmpty
-        }
+        func value(_ key: String) -> String? { settings.nonEmptyValue(key) }
         func list(_ key: String, separator: Character = ",") -> [String]? {
             value(key)?.split(separator: separator).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
                 !$0.isEmpty
@@ -81,8 +79,4 @@ enum SingleSignOnSettings {
             throw ConfigurationError("\(key) must use https, got \(text)")
         }
     }
-}
-
-extension String {
-    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -69,6 +69,13 @@ public struct ConfigurationSource: Sendable {
         flag ?? environment[key] ?? file[key]
     }
 
+    /// The value without surrounding spaces, or `nil` when the key is unset or empty: an empty setting means
+    /// what an absent one does.
+    public func nonEmptyValue(_ key: String) -> String? {
+        guard let text = value(key)?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        return text
+    }
+
     /// A whole number within `range`, or `nil` when the key is not set.
     public func integer(_ key: String, in range: ClosedRange<Int>, flag: Int? = nil) throws(ConfigurationError) -> Int?
     {
