@@ -1,4 +1,5 @@
 import Foundation
+import TapCore
 import TapCrypto
 
 /// FIDO metadata BLOBs signed here, shaped as FIDO's (a JWS with `x5c`; `no`, `nextUpdate` and entries with
@@ -35,10 +36,7 @@ public enum TestMetadataBLOB {
 
     /// The 16 bytes of an AAGUID written with dashes.
     public static func aaguidBytes(_ text: String) -> [UInt8] {
-        let hex = Array(text.replacingOccurrences(of: "-", with: "").utf8)
-        return stride(from: 0, to: hex.count, by: 2).map {
-            UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16)!
-        }
+        Hex.decode(text.replacingOccurrences(of: "-", with: ""))!
     }
 
     /// The test root as PEM, for `--trust-root`.

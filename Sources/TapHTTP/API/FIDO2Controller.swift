@@ -84,9 +84,11 @@ struct FIDO2Controller {
         } catch {
             throw refusal(error, context)
         }
+        // The model from the same metadata that judged the key, for its event and the answer.
+        let model = metadata.catalog?.model(aaguid: credential.aaguid.uuidString)
         let registration = try await services.store.registerKey(
             NewSecurityKey(credential, userHandle: consumed.userHandle ?? []), session: session.id,
-            model: metadata.catalog?.model(aaguid: credential.aaguid.uuidString)?.name)
+            model: model?.name)
         context.logger.info(
             "key.registered",
             metadata: [
@@ -94,7 +96,7 @@ struct FIDO2Controller {
                 "key.format": "\(credential.attestation.format.rawValue)",
                 "key.trust": "\(credential.attestation.trust.name)",
             ])
-        return try answer(registration, status: .created)
+        return try answer(registration, model: model, status: .created)
     }
 
     /// Request options for the test sign-in with the key this session registered.
@@ -127,7 +129,8 @@ struct FIDO2Controller {
         let registration = try await services.store.proveKey(
             key.id, session: session.id, signCount: verified.signCount, backupState: verified.backupState)
         context.logger.info("key.verified", metadata: ["session.id": "\(session.id)", "key.id": "\(key.id)"])
-        return try answer(registration, status: .ok)
+        return try answer(
+            registration, model: services.metadata.model(aaguid: registration.key.key.aaguid), status: .ok)
     }
 
     // MARK: Shared steps
@@ -216,10 +219,12 @@ struct FIDO2Controller {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    func answer(_ registration: KeyRegistration, status: HTTPResponse.Status) throws -> Response {
+    func answer(
+        _ registration: KeyRegistration, model: AuthenticatorModel?, status: HTTPResponse.Status
+    ) throws -> Response {
         try JSONBody.response(
             KeyRegistrationResponse(
-                key: KeyView(registration.key, model: services.metadata.model(aaguid: registration.key.key.aaguid)),
+                key: KeyView(registration.key, model: model),
                 session: RedeemedSession(registration.session, now: services.world.now()),
                 testSignInRequired: registration.testSignInRequired),
             status: status)
