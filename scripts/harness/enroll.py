@@ -9,17 +9,29 @@ import time
 from harness import check, chromium
 
 
+# The browsers the page must work in: a kiosk's desktop-sized screen, and a phone (small, touch, high density).
+SCREENS = {
+    "kiosk": {"width": 1280, "height": 1024, "deviceScaleFactor": 1, "mobile": False},
+    "phone": {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True},
+}
+
+
 class EnrollPage:
-    def __init__(self, browser, work, url):
+    """One browser on the page; `devtools.events` collects console and log entries (a CSP violation among them),
+    and `authenticator` is the virtual authenticator's id."""
+
+    def __init__(self, browser, work, url, screen="kiosk"):
         self.devtools = chromium.DevTools(browser, tempfile.mkdtemp(prefix="enroll-chromium-", dir=work))
         self.devtools.attach_tab()
         self.devtools.send("WebAuthn.enable", {})
         self.authenticator = self.devtools.send("WebAuthn.addVirtualAuthenticator", {"options": {
             "protocol": "ctap2", "transport": "usb", "hasResidentKey": True, "hasUserVerification": True,
             "isUserVerified": True, "automaticPresenceSimulation": True}})["authenticatorId"]
+        self.devtools.send("Runtime.enable", {})
+        self.devtools.send("Log.enable", {})
         self.devtools.send("Page.enable", {})
-        self.devtools.send("Emulation.setDeviceMetricsOverride",
-                           {"width": 1280, "height": 1024, "deviceScaleFactor": 1, "mobile": False})
+        self.devtools.send("Emulation.setDeviceMetricsOverride", SCREENS[screen])
+        self.devtools.send("Emulation.setTouchEmulationEnabled", {"enabled": SCREENS[screen]["mobile"]})
         self.devtools.send("Page.navigate", {"url": url})
         for _ in range(200):
             if self.devtools.evaluate("document.readyState") == "complete":
