@@ -50,8 +50,9 @@ public final class LiveMetadata: Sendable {
         state.withLockedValue { $0 = snapshot }
     }
 
-    /// Loads the store's BLOB when it is not the one in force here, then re-judges the registered keys by it (the
-    /// store changes only what differs, so every instance may do it). Returns whether the metadata changed.
+    /// Loads the store's BLOB when it is not the one in force here. Re-judging the registered keys is not done
+    /// here: the import that put the BLOB in force did it (``MetadataImport``), once for every instance.
+    /// Returns whether the metadata changed.
     @discardableResult
     public func refresh(from store: some MetadataStore, logger: Logger) async throws -> Bool {
         guard let summary = try await store.metadataInForce()?.summary,
@@ -67,13 +68,7 @@ public final class LiveMetadata: Sendable {
             return false
         }
         install(blob)
-        let changes = try await store.rejudgeKeys(models: snapshot.catalog?.models ?? [:])
-        logger.info(
-            "mds.loaded",
-            metadata: [
-                "mds.no": "\(blob.number)", "mds.entries": "\(blob.entries.count)",
-                "mds.keysChanged": "\(changes.count)",
-            ])
+        logger.info("mds.loaded", metadata: ["mds.no": "\(blob.number)", "mds.entries": "\(blob.entries.count)"])
         if blob.nextUpdate < Date() {
             logger.warning("mds.stale", metadata: ["mds.nextUpdate": "\(UTCTime.rfc3339(blob.nextUpdate))"])
         }
