@@ -93,8 +93,11 @@ let package = Package(
             ] + httpClient
         ),
         .executableTarget(name: "tapstation", dependencies: ["TapAdmin", .logging]),
-        // The PostgreSQL engine: connection settings and the schema's migrations so far (docs/postgres.md).
-        .target(name: "TapPostgres", dependencies: [.postgresNIO, .nioSSL, .logging]),
+        // The PostgreSQL engine: connection settings, the schema's migrations, and the statement runner and group-commit
+        // writer the shared use cases run on (docs/postgres.md).
+        .target(
+            name: "TapPostgres",
+            dependencies: ["TapStorage", "TapCore", .postgresNIO, .nioSSL, .nioCore, .nioConcurrencyHelpers, .logging]),
         // libFuzzer harness over the WebAuthn parsers (scripts/fuzz-webauthn); a plain build replays a corpus.
         .executableTarget(name: "FuzzWebAuthn", dependencies: ["WebAuthn"]),
         // Verifications per second per attestation format (bench/README.md); run it with `-c release`.
@@ -157,7 +160,7 @@ let package = Package(
         // Against a real PostgreSQL server the tests start (TestPostgres), and SQLite's schema to compare.
         .testTarget(
             name: "TapPostgresTests",
-            dependencies: ["TapPostgres", "TapStorage", "TapTestSupport", .grdb, .postgresNIO, .logging]),
+            dependencies: ["TapPostgres", "TapStorage", "TapCore", "TapTestSupport", .grdb, .postgresNIO, .logging]),
         // An Entra ID / Microsoft Graph emulator written from the documented contract, served over loopback.
         .target(
             name: "TapGraphEmulator",

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import TapCore
 
 // A hot record lists its columns once, in `visitColumns(_:)`: the name as the schema spells it and the property
 // that holds it. Everything else (GRDB row decoding, encoding, the SELECT, INSERT and UPDATE lists, the
@@ -71,7 +72,7 @@ extension ColumnDescribed {
     }
 
     /// Reads a ``Database/queryDirect(_:_:_:)`` row by position from `start`, in the order of ``columnNames``.
-    init(direct row: DirectRow, startingAt start: Int) throws {
+    init(direct row: any StatementRow, startingAt start: Int) throws {
         var reader = PositionalColumnReader(record: Self.blank, row: row, index: start)
         try Self.visitColumns(&reader)
         self = reader.record
@@ -85,33 +86,33 @@ extension ColumnDescribed {
     }
 
     /// Inserts through a statement prepared once per connection.
-    func insertRow(_ db: Database) throws {
+    func insertRow(_ db: some StatementRunner) throws {
         var values = ColumnValues(record: self, key: nil)
         try Self.visitColumns(&values)
-        try db.executeDirect(Self.columns.insertSQL, values.values)
+        try db.run(Self.columns.insertSQL, values.values)
     }
 
     /// Writes back the columns that differ from `original`, or every column without one. SQLite maintains
     /// every index and checks every foreign key that covers a column named in SET, changed or not: writing
     /// all 17 columns to move a redeemed session to `inProgress` rewrote seven index entries and looked up
     /// two parent rows. Each distinct SET list is its own cached statement; the use cases make a handful.
-    func updateRow(_ db: Database, from original: Self? = nil) throws {
+    func updateRow(_ db: some StatementRunner, from original: Self? = nil) throws {
         guard let original else { return try updateAllColumns(db) }
         var changes = ChangedColumns(record: self, original: original, key: Self.keyColumn)
         try Self.visitColumns(&changes)
         guard !changes.isKeyChanged else { return try updateAllColumns(db) }
         guard !changes.names.isEmpty else { return }
         let assignments = changes.names.map { "\($0) = ?" }.joined(separator: ", ")
-        try db.executeDirect(
+        try db.run(
             "UPDATE \(Self.databaseTableName) SET \(assignments) WHERE \(Self.keyColumn) = ?",
             changes.values + [changes.keyValue])
     }
 
     /// Writes every column but the key back through a statement prepared once per connection.
-    private func updateAllColumns(_ db: Database) throws {
+    private func updateAllColumns(_ db: some StatementRunner) throws {
         var values = ColumnValues(record: self, key: Self.keyColumn)
         try Self.visitColumns(&values)
-        try db.executeDirect(Self.columns.updateSQL, values.values + [values.keyValue])
+        try db.run(Self.columns.updateSQL, values.values + [values.keyValue])
     }
 }
 
@@ -142,7 +143,7 @@ private struct NamedColumnReader<Record>: ColumnVisitor {
 /// Fills a record from a direct row, column by column, by position.
 private struct PositionalColumnReader<Record>: ColumnVisitor {
     var record: Record
-    let row: DirectRow
+    let row: any StatementRow
     var index: Int
 
     @inline(__always)
@@ -212,7 +213,9 @@ extension DirectValue {
     var databaseValue: DatabaseValue {
         switch self {
         case .text(let text): text.databaseValue
+        case .date(let date): UTCTime.text(date).databaseValue
         case .integer(let number): number.databaseValue
+        case .bool(let flag): (flag ? 1 : 0).databaseValue
         case .blob(let bytes): Data(bytes).databaseValue
         case .null: .null
         }

@@ -6,7 +6,7 @@ import TapCore
 /// A Swift type one column of a described record holds, read and bound as the store stores it.
 protocol ColumnValue: DirectStorable, Equatable, Sendable {
     /// The value in column `index` of a row read by position.
-    static func read(_ row: DirectRow, at index: Int) throws -> Self
+    static func read(_ row: any StatementRow, at index: Int) throws -> Self
     /// The value in `column` (lower-cased) of a GRDB row.
     static func read(_ row: Row, column: String) throws -> Self
 }
@@ -25,33 +25,33 @@ extension RequiredColumnValue where Self: DatabaseValueConvertible & StatementCo
 }
 
 extension String: RequiredColumnValue {
-    static func read(_ row: DirectRow, at index: Int) throws -> String { try row.text(index) }
+    static func read(_ row: any StatementRow, at index: Int) throws -> String { try row.text(index) }
 }
 
 extension Int: RequiredColumnValue {
-    static func read(_ row: DirectRow, at index: Int) throws -> Int { try row.integer(index) }
+    static func read(_ row: any StatementRow, at index: Int) throws -> Int { try row.integer(index) }
 }
 
 extension Int64: RequiredColumnValue {
-    static func read(_ row: DirectRow, at index: Int) throws -> Int64 { Int64(try row.integer(index)) }
+    static func read(_ row: any StatementRow, at index: Int) throws -> Int64 { Int64(try row.integer(index)) }
 }
 
 extension Bool: RequiredColumnValue {
-    static func read(_ row: DirectRow, at index: Int) throws -> Bool { try row.bool(index) }
+    static func read(_ row: any StatementRow, at index: Int) throws -> Bool { try row.bool(index) }
 }
 
 extension Data: RequiredColumnValue {
-    static func read(_ row: DirectRow, at index: Int) throws -> Data { try row.blob(index) }
+    static func read(_ row: any StatementRow, at index: Int) throws -> Data { try row.blob(index) }
 }
 
 extension Date: RequiredColumnValue {
-    static func read(_ row: DirectRow, at index: Int) throws -> Date { try row.date(index) }
+    static func read(_ row: any StatementRow, at index: Int) throws -> Date { try row.date(index) }
     static func read(_ row: Row, column: String) throws -> Date { try row.storedDate(column) }
     static func readIfPresent(_ row: Row, column: String) throws -> Date? { try row.storedOptionalDate(column) }
 }
 
 extension Optional: ColumnValue where Wrapped: RequiredColumnValue {
-    static func read(_ row: DirectRow, at index: Int) throws -> Wrapped? {
+    static func read(_ row: any StatementRow, at index: Int) throws -> Wrapped? {
         row.isNull(index) ? nil : try Wrapped.read(row, at: index)
     }
 

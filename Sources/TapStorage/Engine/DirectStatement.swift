@@ -3,28 +3,31 @@ import GRDB
 import GRDBSQLite
 import TapCore
 
-/// A value for one parameter of a ``Database/executeDirect(_:_:)`` statement.
-enum DirectValue {
+/// A value for one parameter of a statement, on either engine. Times and booleans keep their kind here so that
+/// each engine stores them its own way: SQLite as ``UTCTime/text(_:)`` and 0 or 1 (GRDB's storage),
+/// PostgreSQL as `timestamptz` and `boolean`.
+package enum DirectValue: Sendable, Equatable {
     case text(String)
     case integer(Int64)
     case blob([UInt8])
+    case date(Date)
+    case bool(Bool)
     case null
 }
 
-/// A Swift value as ``Database/executeDirect(_:_:)`` binds it: the same storage GRDB gives it (times as
-/// ``UTCTime/text(_:)``, booleans as 0 and 1).
-protocol DirectStorable {
+/// A Swift value as a statement binds it.
+package protocol DirectStorable {
     var directValue: DirectValue { get }
 }
 
-extension String: DirectStorable { var directValue: DirectValue { .text(self) } }
-extension Int: DirectStorable { var directValue: DirectValue { .integer(Int64(self)) } }
-extension Int64: DirectStorable { var directValue: DirectValue { .integer(self) } }
-extension Bool: DirectStorable { var directValue: DirectValue { .integer(self ? 1 : 0) } }
-extension Data: DirectStorable { var directValue: DirectValue { .blob(Array(self)) } }
-extension Date: DirectStorable { var directValue: DirectValue { .text(UTCTime.text(self)) } }
+extension String: DirectStorable { package var directValue: DirectValue { .text(self) } }
+extension Int: DirectStorable { package var directValue: DirectValue { .integer(Int64(self)) } }
+extension Int64: DirectStorable { package var directValue: DirectValue { .integer(self) } }
+extension Bool: DirectStorable { package var directValue: DirectValue { .bool(self) } }
+extension Data: DirectStorable { package var directValue: DirectValue { .blob(Array(self)) } }
+extension Date: DirectStorable { package var directValue: DirectValue { .date(self) } }
 extension Optional: DirectStorable where Wrapped: DirectStorable {
-    var directValue: DirectValue { map(\.directValue) ?? .null }
+    package var directValue: DirectValue { map(\.directValue) ?? .null }
 }
 
 extension Database {
@@ -83,7 +86,9 @@ extension Database {
             let code: Int32
             switch value {
             case .text(let text): code = sqlite3_bind_text(handle, index, text, -1, Self.transient)
+            case .date(let date): code = sqlite3_bind_text(handle, index, UTCTime.text(date), -1, Self.transient)
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
+            case .bool(let flag): code = sqlite3_bind_int64(handle, index, flag ? 1 : 0)
             case .blob(let bytes):
                 code = bytes.withUnsafeBytes {
                     sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), Self.transient)
@@ -107,18 +112,18 @@ extension Database {
 
 /// The current row of a ``Database/queryDirect(_:_:_:)`` statement, valid only inside its closure. Reads
 /// as GRDB would decode the same column: a NULL where a value must be is a corrupt row, not a default.
-struct DirectRow {
+package struct DirectRow: StatementRow {
     fileprivate let handle: OpaquePointer
 
     /// The statement's text, for error messages only: GRDB's `Statement.sql` makes and trims a new string on
     /// every call, which per row of a page of 50 sessions tripled the page's time.
     private var sql: String { sqlText(handle) }
 
-    func isNull(_ index: Int) -> Bool {
+    package func isNull(_ index: Int) -> Bool {
         sqlite3_column_type(handle, Int32(index)) == SQLITE_NULL
     }
 
-    func text(_ index: Int) throws -> String {
+    package func text(_ index: Int) throws -> String {
         guard !isNull(index), let bytes = sqlite3_column_text(handle, Int32(index)) else {
             throw missing(index, "text")
         }
@@ -135,20 +140,16 @@ struct DirectRow {
         return other.withUTF8 { $0.count == count && ($0.isEmpty || memcmp($0.baseAddress!, bytes, count) == 0) }
     }
 
-    func optionalText(_ index: Int) throws -> String? {
-        isNull(index) ? nil : try text(index)
-    }
-
-    func integer(_ index: Int) throws -> Int {
+    package func integer(_ index: Int) throws -> Int {
         guard !isNull(index) else { throw missing(index, "integer") }
         return Int(sqlite3_column_int64(handle, Int32(index)))
     }
 
-    func bool(_ index: Int) throws -> Bool {
+    package func bool(_ index: Int) throws -> Bool {
         try integer(index) != 0
     }
 
-    func blob(_ index: Int) throws -> Data {
+    package func blob(_ index: Int) throws -> Data {
         guard !isNull(index) else { throw missing(index, "blob") }
         let count = Int(sqlite3_column_bytes(handle, Int32(index)))
         guard count > 0, let bytes = sqlite3_column_blob(handle, Int32(index)) else { return Data() }
@@ -156,16 +157,12 @@ struct DirectRow {
     }
 
     /// A stored time, read as ``storedTime(_:_:)`` reads it.
-    func date(_ index: Int) throws -> Date {
+    package func date(_ index: Int) throws -> Date {
         guard !isNull(index) else { throw missing(index, "time") }
         guard let date = storedTime(handle, Int32(index)) else {
             throw StorageError.corruptRow("column \(index) of \(sql) is not a time")
         }
         return date
-    }
-
-    func optionalDate(_ index: Int) throws -> Date? {
-        isNull(index) ? nil : try date(index)
     }
 
     private func missing(_ index: Int, _ kind: String) -> StorageError {

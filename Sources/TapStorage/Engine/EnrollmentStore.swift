@@ -6,27 +6,33 @@ import TapCore
 /// The database of one TapStation installation, and every use case that reads or changes it.
 ///
 /// Each use case that changes anything is one write transaction that keeps the rules of DESIGN.md, so that
-/// HTTP handlers and CLI commands cannot skip a rule. SQLite serialises writers, which is what makes redeem
-/// atomic. The contracts speak TapCore values only, so another store can implement them later.
+/// HTTP handlers and CLI commands cannot skip a rule. Writes run one transaction at a time (SQLite's single
+/// writer; on PostgreSQL, the audit chain's lock every write group takes first), which is what makes redeem
+/// atomic. The contracts speak TapCore values only.
+///
+/// The store runs on an engine: the embedded SQLite file (``init(path:world:keyring:mode:)``) or PostgreSQL
+/// (TapPostgres). Use cases written against ``StatementRunner`` run on both; the rest still speak GRDB and need
+/// the embedded engine (``pool``) until they move over (docs/postgres.md).
 public struct EnrollmentStore: Sendable {
-    let pool: DatabasePool
+    /// Where the use cases written against ``StatementRunner`` run.
+    let engine: any StoreEngine
+    /// The SQLite file's connections, writer and checkpointer; `nil` on PostgreSQL.
+    private let embedded: EmbeddedEngine?
     let world: World
     /// The MAC operations under the server secret (the HTTP layer needs them for tokens and passes).
     public let keyring: Keyring
     /// Wakes event streams after each commit that appended audit events.
     public let feed: AuditFeed
-    /// Commits concurrent write use cases together (see ``write(_:)``).
-    let groupCommit: GroupCommit
     /// Where the audit chain stands on the writer (see ``appendAudit``).
     let auditChain: AuditChainState
+    /// Appends to and walks the audit chain (the same code the PostgreSQL store runs).
+    let audit: AuditChain
     /// The policy document last decoded, with its text (see `loadPolicy`).
     let policyCache = PolicyCache(nil)
     /// How far the sweeps have settled pass expiries (see ``sweep(batchSize:)``).
     let sweepCursor = SweepCursor()
     /// Operators recently found by token (see ``operatorForToken(_:)``).
     let operatorTokens = OperatorTokenCache()
-    /// Copies the WAL into the database file off the writer.
-    let checkpointer: WALCheckpointer
 
     /// How the file is opened: the server runs migrations; local CLI commands refuse an out-of-date schema.
     public enum OpenMode: Sendable {
@@ -75,23 +81,49 @@ public struct EnrollmentStore: Sendable {
             let upToDate = try pool.read { db in try Migrations.migrator.hasCompletedMigrations(db) }
             guard upToDate else { throw StorageError.schemaOutOfDate(path: path) }
         }
-        self.pool = pool
         // Weakly: the checkpointer's timer must not keep the pool's connections open after the store is gone.
-        self.checkpointer = try WALCheckpointer(path: path) { [weak pool] in
+        let checkpointer = try WALCheckpointer(path: path) { [weak pool] in
             guard let pool else { return (0, 0) }
             return try Self.finishCheckpoint(pool)
         }
         self.world = world
         self.keyring = keyring
         let chain = AuditChainState()
+        let audit = AuditChain(keyring: keyring, world: world, state: chain)
         self.auditChain = chain
-        self.groupCommit = GroupCommit(
-            pool: pool,
-            aroundGroup: { db, useCases in try Self.deferringAuditHead(db, chain: chain, keyring: keyring, useCases) })
+        self.audit = audit
+        let groupCommit = GroupCommit(
+            pool: pool, aroundGroup: { db, useCases in try audit.deferringHead(db, useCases) })
+        let embedded = EmbeddedEngine(pool: pool, groupCommit: groupCommit, checkpointer: checkpointer)
+        self.embedded = embedded
+        self.engine = embedded
         let feed = AuditFeed(
             latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
         pool.add(transactionObserver: AuditCommitObserver(chain: chain, feed: feed), extent: .databaseLifetime)
         self.feed = feed
+    }
+
+    /// A store on another engine (PostgreSQL): `audit` is the chain its writer appends under, `feed` what wakes
+    /// its event streams.
+    package init(engine: any StoreEngine, audit: AuditChain, feed: AuditFeed) {
+        self.engine = engine
+        self.embedded = nil
+        self.world = audit.world
+        self.keyring = audit.keyring
+        self.auditChain = audit.state
+        self.audit = audit
+        self.feed = feed
+    }
+
+    /// The SQLite file's connection pool, for the use cases that still speak GRDB.
+    var pool: DatabasePool {
+        get throws(StorageError) { try embeddedEngine().pool }
+    }
+
+    /// The embedded engine, or a refusal naming what is not built on this engine yet.
+    func embeddedEngine(function: String = #function) throws(StorageError) -> EmbeddedEngine {
+        guard let embedded else { throw .notOnThisEngine(function) }
+        return embedded
     }
 
     /// How long a connection waits for a lock before it reports the database busy.
@@ -114,9 +146,20 @@ public struct EnrollmentStore: Sendable {
     /// once that transaction is durable. Request-path use cases go through here; bulk jobs (sweep, backup,
     /// migrations) use the pool directly and take turns with the groups.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let groupCommit = try embeddedEngine().groupCommit
         // The request's channel is read here, in its task; the body runs later on the writer's queue.
         guard let channel = AuditChannel.current else { return try await groupCommit.write(body) }
         return try await groupCommit.write { [auditChain] db in
+            auditChain.channel = channel
+            defer { auditChain.channel = nil }
+            return try body(db)
+        }
+    }
+
+    /// The same on whichever engine the store runs, for use cases written against ``StatementRunner``.
+    func perform<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
+        guard let channel = AuditChannel.current else { return try await engine.write(body) }
+        return try await engine.write { [auditChain] db in
             auditChain.channel = channel
             defer { auditChain.channel = nil }
             return try body(db)
@@ -149,6 +192,25 @@ public struct EnrollmentStore: Sendable {
     }
 }
 
+/// The embedded engine: a SQLite file in WAL mode, its group-committed writer and its checkpointer.
+struct EmbeddedEngine: StoreEngine {
+    let pool: DatabasePool
+    /// Commits concurrent write use cases together (see ``EnrollmentStore/write(_:)``).
+    let groupCommit: GroupCommit
+    /// Copies the WAL into the database file off the writer.
+    let checkpointer: WALCheckpointer
+
+    var dialect: SQLDialect { .sqlite }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
+        try await groupCommit.write { db in try body(db) }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
+        try await pool.read { db in try body(db) }
+    }
+}
+
 /// A decoded policy and the stored text it came from.
 final class PolicyCache: Sendable {
     private let state: NIOLockedValueBox<(document: String, policy: Policy)?>
@@ -172,6 +234,7 @@ public enum StorageError: Error, CustomStringConvertible {
     case unknownKeyVersion(Int)
     case backupTargetExists(path: String)
     case newerSchema(path: String, migrations: [String])
+    case notOnThisEngine(String)
 
     public var description: String {
         switch self {
@@ -183,6 +246,8 @@ public enum StorageError: Error, CustomStringConvertible {
         case .backupTargetExists(let path): "\(path) already exists or cannot be created; choose a new file"
         case .newerSchema(let path, let migrations):
             "the database at \(path) was migrated by a newer TapStation (\(migrations.joined(separator: ", "))): run that version, or restore the backup taken before the upgrade"
+        case .notOnThisEngine(let function):
+            "\(function) is not built on PostgreSQL yet; it runs on the embedded SQLite store (docs/postgres.md)"
         case .unknownKeyVersion(let version):
             "a stored MAC was made with server secret version \(version), which server.key does not hold"
         }

@@ -88,42 +88,6 @@ extension EnrollmentStore {
     /// or retention's checkpoint is past it) and that it was not emptied or restarted under existing
     /// operators. Cheap enough for every start; `nil` when it holds, otherwise what is wrong.
     public func auditChainProblem(anchor: AuditAnchor?) async throws -> String? {
-        try await pool.read { db in try Self.chainProblem(anchor: anchor, keyring: keyring, db) }
-    }
-
-    /// How long after the first operator's (whole-second) creation time its own event may be stamped.
-    static let firstOperatorEventSlack: TimeInterval = 5
-
-    static func chainProblem(anchor: AuditAnchor?, keyring: Keyring, _ db: Database) throws -> String? {
-        let checkpointSequence = try Int64.fetchOne(db, sql: "SELECT seq FROM auditCheckpoint WHERE id = 1")
-        if let anchor {
-            guard anchor.isAuthentic(under: keyring) else { return "the audit anchor file was altered" }
-            if anchor.sequence > (checkpointSequence ?? 0) {
-                let mac = try Data.fetchOne(
-                    db, sql: "SELECT mac FROM auditEvent WHERE seq = ?", arguments: [anchor.sequence])
-                guard let mac else {
-                    let last = try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM auditEvent") ?? checkpointSequence ?? 0
-                    return
-                        "the chain ends at event \(last) but its anchor records event \(anchor.sequence): events were deleted or the log was restarted"
-                }
-                guard keyring.constantTimeEqual(Array(mac), anchor.mac) else {
-                    return "event \(anchor.sequence) is not the one its anchor records: the chain was rewritten"
-                }
-            }
-        }
-        // Every operator's creation is an audit event, so operators older than the chain's first event (with no
-        // retention checkpoint to explain it) mean the chain was emptied and started again.
-        guard checkpointSequence == nil else { return nil }
-        guard let firstOperator = try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM operator") else { return nil }
-        guard let firstEvent = try Row.fetchOne(db, sql: "SELECT seq, time FROM auditEvent ORDER BY seq LIMIT 1") else {
-            return "the audit chain is empty but operators exist: the log was wiped"
-        }
-        let (sequence, time): (Int64, Date) = (firstEvent[0], firstEvent[1])
-        // The operator's time is whole seconds and its event's is read a moment later with milliseconds: a
-        // writer stalled at the end of a second puts them more than a second apart, so allow a few.
-        if sequence != 1 || time.timeIntervalSince(firstOperator) > firstOperatorEventSlack {
-            return "the audit chain starts after the first operator was created: the log was wiped and started again"
-        }
-        return nil
+        try await pool.read { db in try AuditChain.problem(db, anchor: anchor, keyring: keyring) }
     }
 }

@@ -57,9 +57,11 @@ public final class AuditFeed: Sendable {
 }
 
 /// Where the audit chain stands on the writer connection. Only touched on GRDB's writer queue.
-final class AuditChainState: @unchecked Sendable {
+package final class AuditChainState: @unchecked Sendable {
+    package init() {}
+
     /// A group commit's transaction (or a sweep batch) is open: appends leave the head row to
-    /// ``EnrollmentStore/deferringAuditHead(_:chain:keyring:_:)``, which writes it once at the end.
+    /// ``AuditChain/deferringHead(_:_:)``, which writes it once at the end.
     var deferringHead = false
     /// Events were appended since the head row was last written, and it does not show them yet.
     var headBehind = false

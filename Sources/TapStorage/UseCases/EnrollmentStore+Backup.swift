@@ -73,7 +73,7 @@ extension EnrollmentStore {
 
     /// Folds the WAL into the database file and closes it, so that the file alone can be moved.
     public func close() throws {
-        try checkpointer.stop()
+        try embeddedEngine().checkpointer.stop()
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         try pool.close()
     }

@@ -70,7 +70,8 @@ extension EnrollmentStore {
                 throw StorageError.corruptRow("auditEvent \(cut)")
             }
             let version = keyring.currentVersion
-            guard let checkpointMAC = keyring.mac(.audit, Self.checkpointMessage(cut, Array(mac)), version: version)
+            guard
+                let checkpointMAC = keyring.mac(.audit, AuditChain.checkpointMessage(cut, Array(mac)), version: version)
             else {
                 throw StorageError.unknownKeyVersion(version)
             }

@@ -108,7 +108,7 @@ extension EnrollmentStore {
                 let now = world.currentSecond()
                 var batch = try Self.dueSessions(
                     db, expiredAmong, [now.directValue] + ids.map(\.directValue))
-                try Self.deferringAuditHead(db, chain: auditChain, keyring: keyring) {
+                try audit.deferringHead(db) {
                     for index in batch.indices { try settle(&batch[index], now: now, db: db) }
                 }
                 return batch.count
@@ -138,7 +138,7 @@ extension EnrollmentStore {
             advanced += try await pool.write { db -> Int in
                 let now = world.currentSecond()
                 var moved = 0
-                try Self.deferringAuditHead(db, chain: auditChain, keyring: keyring) {
+                try audit.deferringHead(db) {
                     for id in ids {
                         guard let record = try SessionRecord.find(db, id),
                             record.state == SessionState.inProgress.rawValue
@@ -166,7 +166,7 @@ extension EnrollmentStore {
                 let now = world.currentSecond()
                 var batch = try select(db, now, batchSize)
                 // Like a group commit: one head-row write for the batch's events, not one per event.
-                try Self.deferringAuditHead(db, chain: auditChain, keyring: keyring) {
+                try audit.deferringHead(db) {
                     for index in batch.indices { try settle(&batch[index], now: now, db: db) }
                 }
                 return (batch.count, now)

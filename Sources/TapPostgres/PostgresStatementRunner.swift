@@ -1,0 +1,121 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PostgresNIO
+import TapStorage
+
+/// Runs the shared use cases' statements on one PostgreSQL connection, blocking the calling thread until each
+/// answer arrives: the use cases are synchronous code (they run unchanged inside SQLite's writer), so they run
+/// here on ``PostgresWriter``'s own thread, never on an event loop or in Swift's cooperative pool.
+package struct PostgresStatementRunner: StatementRunner {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    package init(connection: PostgresConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    package var dialect: SQLDialect { .postgres }
+
+    package func run(_ sql: String, _ values: [DirectValue]) throws {
+        _ = try connection.query(Self.query(sql, values), logger: logger).wait()
+    }
+
+    package func query(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws {
+        let result = try connection.query(Self.query(sql, values), logger: logger).wait()
+        for each in result.rows { try row(PostgresStatementRow(sql: sql, row: each.makeRandomAccess())) }
+    }
+
+    /// The statement with its `?` placeholders numbered as PostgreSQL wants them, and `values` bound.
+    static func query(_ sql: String, _ values: [DirectValue]) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
+            case .text(let text): bindings.append(text)
+            case .integer(let number): bindings.append(number)
+            case .blob(let bytes): bindings.append(ByteBuffer(bytes: bytes))
+            case .date(let date): bindings.append(date)
+            case .bool(let flag): bindings.append(flag)
+            case .null: bindings.appendNull()
+            }
+        }
+        return PostgresQuery(unsafeSQL: PlaceholderNumbering.numbered(sql), binds: bindings)
+    }
+}
+
+/// `?` to `$1`, `$2`, … outside quoted text, identifiers and comments; each statement's text is numbered once.
+enum PlaceholderNumbering {
+    private static let cache = NIOLockedValueBox([String: String]())
+
+    static func numbered(_ sql: String) -> String {
+        if let known = cache.withLockedValue({ $0[sql] }) { return known }
+        let numbered = number(sql)
+        cache.withLockedValue { $0[sql] = numbered }
+        return numbered
+    }
+
+    static func number(_ sql: String) -> String {
+        var out = ""
+        out.reserveCapacity(sql.utf8.count + 16)
+        var count = 0
+        var quote: Character?
+        var inComment = false
+        var previous: Character?
+        for character in sql {
+            defer { previous = character }
+            if inComment {
+                if character == "\n" { inComment = false }
+            } else if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == "-", previous == "-" {
+                inComment = true
+            } else if character == "?" {
+                count += 1
+                out += "$\(count)"
+                continue
+            }
+            out.append(character)
+        }
+        return out
+    }
+}
+
+/// One row of a PostgreSQL answer, read by position as the use cases read SQLite's.
+package struct PostgresStatementRow: StatementRow {
+    let sql: String
+    let row: PostgresRandomAccessRow
+
+    package func isNull(_ index: Int) -> Bool { row[index].bytes == nil }
+
+    package func text(_ index: Int) throws -> String { try decode(String.self, index, "text") }
+
+    package func integer(_ index: Int) throws -> Int {
+        if row[index].dataType == .bool { return try decode(Bool.self, index, "integer") ? 1 : 0 }
+        return try decode(Int.self, index, "integer")
+    }
+
+    package func bool(_ index: Int) throws -> Bool {
+        if row[index].dataType == .bool { return try decode(Bool.self, index, "boolean") }
+        return try integer(index) != 0
+    }
+
+    package func blob(_ index: Int) throws -> Data {
+        var buffer = try decode(ByteBuffer.self, index, "blob")
+        return Data(buffer.readBytes(length: buffer.readableBytes) ?? [])
+    }
+
+    package func date(_ index: Int) throws -> Date { try decode(Date.self, index, "time") }
+
+    private func decode<T: PostgresDecodable>(_ type: T.Type, _ index: Int, _ kind: String) throws -> T {
+        guard !isNull(index) else { throw StorageError.corruptRow("column \(index) of \(sql) holds no \(kind)") }
+        do {
+            return try row[index].decode(T.self)
+        } catch {
+            throw StorageError.corruptRow("column \(index) of \(sql) is not \(kind)")
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+
+// The seam between the use cases and an engine. A use case written against `StatementRunner` runs unchanged
+// inside SQLite's group commit and inside PostgreSQL's (TapPostgres): it names its SQL once, in the dialect
+// both engines read (`?` placeholders, unquoted camelCase identifiers, `ON CONFLICT … excluded`), binds
+// `DirectValue`s and reads rows by position. Where the engines must differ (a row lock SQLite has no use
+// for), the use case asks `dialect`.
+
+/// Which engine a runner speaks to, for the few statements that must differ.
+package enum SQLDialect: Sendable {
+    case sqlite
+    case postgres
+}
+
+/// The statements of one use case, inside the transaction its engine's writer opened.
+package protocol StatementRunner {
+    var dialect: SQLDialect { get }
+    /// Runs a statement that returns no rows (INSERT, UPDATE, DELETE, SAVEPOINT, a lock).
+    func run(_ sql: String, _ values: [DirectValue]) throws
+    /// Runs a query and hands each row to `row`; a row is valid only inside the call.
+    func query(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws
+}
+
+/// Where a use case runs: the engine's group-committed writer, or a read on a consistent snapshot.
+package protocol StoreEngine: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs `body` as its own savepoint in the next group-committed transaction and returns once that
+    /// transaction is durable.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
+    /// Runs `body` on one snapshot of the database, beside the writer.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
+}
+
+/// One row of an answer, read by column position. A NULL where a value must be is a corrupt row, never a
+/// default.
+package protocol StatementRow {
+    func isNull(_ index: Int) -> Bool
+    func text(_ index: Int) throws -> String
+    func integer(_ index: Int) throws -> Int
+    func bool(_ index: Int) throws -> Bool
+    func blob(_ index: Int) throws -> Data
+    func date(_ index: Int) throws -> Date
+}
+
+extension StatementRow {
+    package func optionalText(_ index: Int) throws -> String? {
+        isNull(index) ? nil : try text(index)
+    }
+
+    package func optionalDate(_ index: Int) throws -> Date? {
+        isNull(index) ? nil : try date(index)
+    }
+}
+
+extension StatementRunner {
+    /// Runs a statement without parameters.
+    package func run(_ sql: String) throws { try run(sql, []) }
+
+    /// The first row of `sql` made into a value by `read`, or `nil` when there is none.
+    package func queryFirst<T>(
+        _ sql: String, _ values: [DirectValue] = [], _ read: (any StatementRow) throws -> T
+    ) throws
+        -> T?
+    {
+        var first: T?
+        try query(sql, values) { row in
+            if first == nil { first = try read(row) }
+        }
+        return first
+    }
+}
+
+extension Database: StatementRunner {
+    package var dialect: SQLDialect { .sqlite }
+
+    package func run(_ sql: String, _ values: [DirectValue]) throws { try executeDirect(sql, values) }
+
+    package func query(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws {
+        try queryDirect(sql, values, row)
+    }
+}
