@@ -141,7 +141,10 @@ let package = Package(
         .testTarget(name: "TapAPITests", dependencies: ["TapAPI", "TapCore", "TapTestSupport"]),
         .testTarget(
             name: "TapStorageTests",
-            dependencies: ["TapStorage", "TapCore", "TapTestSupport", .grdb, .nioConcurrencyHelpers]
+            dependencies: [
+                "TapStorage", "TapCore", "TapTestSupport", "TapPostgres", .grdb, .nioConcurrencyHelpers, .postgresNIO,
+                .logging,
+            ]
         ),
         .testTarget(
             name: "TapHTTPTests",

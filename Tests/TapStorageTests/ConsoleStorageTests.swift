@@ -33,7 +33,7 @@ struct ConsoleStorageTests {
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret.prefix(4))… is in the database")
         }
         // The session row holds the cookie's MAC, which is not the cookie.
-        let digests = try await fixture.store.pool.read { db in
+        let digests = try await fixture.store.pool().read { db in
             try Data.fetchAll(db, sql: "SELECT digest FROM consoleSession")
         }
         #expect(digests.count == 1)

@@ -40,7 +40,8 @@ struct GroupCommitTests {
         }
         #expect(outcomes.count == 200)
         #expect(outcomes.allSatisfy { number, succeeded in succeeded == (number % 3 != 0) })
-        let stored = try await fixture.store.pool.read { db in try Int.fetchSet(db, sql: "SELECT number FROM scratch") }
+        let stored = try await fixture.store.pool().read { db in try Int.fetchSet(db, sql: "SELECT number FROM scratch")
+        }
         #expect(stored == Set((0..<200).filter { $0 % 3 != 0 }))
     }
 
@@ -73,7 +74,7 @@ struct GroupCommitTests {
         }
         #expect(created == 50)
         #expect(try await fixture.store.verifyAudit() == .intact(events: fixture.store.feed.latest))
-        let sessions = try await fixture.store.pool.read { db in
+        let sessions = try await fixture.store.pool().read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session")
         }
         #expect(sessions == 51)

@@ -18,7 +18,7 @@ struct RecordCodingTests {
     @Test func everyDescribedColumnIsAStoredPropertyAndATableColumn() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
-        try await fixture.store.pool.read { db in
+        try await fixture.store.pool().read { db in
             try Self.expectComplete(OperatorRecord.self, db)
             try Self.expectComplete(DeviceRecord.self, db)
             try Self.expectComplete(SessionRecord.self, db)
@@ -94,7 +94,7 @@ struct RecordCodingTests {
                 userPrincipalName: "åsa@contoso.example", count: Int(Int32.max) + 1, unreported: 3, firstAt: t[1],
                 lastAt: t[3], addresses: "10.0.0.0/24 2001:db8::/48"),
         ]
-        try await fixture.store.pool.write { db in
+        try await fixture.store.pool().write { db in
             for record in operators { try record.insertRow(db) }
             for record in devices { try record.insertRow(db) }
             for record in sessions { try record.insertRow(db) }
@@ -102,7 +102,7 @@ struct RecordCodingTests {
             for record in tokens { try record.insertRow(db) }
             for record in failures { try record.insertRow(db) }
         }
-        try await fixture.store.pool.read { db in
+        try await fixture.store.pool().read { db in
             try Self.expectDecodersAgree(operators, db)
             try Self.expectDecodersAgree(devices, db)
             try Self.expectDecodersAgree(sessions, db)

@@ -49,7 +49,7 @@ struct SecurityKeyStoreTests {
             _ = try await restarted.consumeChallenge(digest: digest, purpose: .registration, holder: .session(session))
         }
         // Only the digest is stored.
-        let stored = try await restarted.pool.read { db in
+        let stored = try await restarted.pool().read { db in
             try Data.fetchOne(db, sql: "SELECT digest FROM webauthnChallenge")
         }
         #expect(stored == Data(digest))
@@ -74,7 +74,7 @@ struct SecurityKeyStoreTests {
         #expect(start.existingKeys == [KeyDescriptor(credentialID: [1, 2, 3], transports: ["usb"])])
         // The schema refuses an overlong id even if a caller skipped the check.
         await #expect(throws: (any Error).self) {
-            try await fixture.store.pool.write { db in
+            try await fixture.store.pool().write { db in
                 try db.execute(sql: "UPDATE securityKey SET credentialId = zeroblob(1024)")
             }
         }

@@ -105,7 +105,7 @@ struct SessionStoreTests {
         // Batches of 3: the head row is written once per batch, after events chained from the last row.
         let report = try await fixture.store.sweep(batchSize: 3)
         #expect(report.sessionsAdvanced == 7)
-        let head = try await fixture.store.pool.read { db in
+        let head = try await fixture.store.pool().read { db in
             try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1
         }
         #expect(try await fixture.store.verifyAudit() == .intact(events: head))
@@ -126,12 +126,12 @@ struct SessionStoreTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let issued = try await fixture.deviceSession(start: fixture.clock.now.addingTimeInterval(600))
-        let passBefore = try await fixture.store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pass") }
+        let passBefore = try await fixture.store.pool().read { db in try Row.fetchOne(db, sql: "SELECT * FROM pass") }
         fixture.clock.advance(minutes: 10)
         #expect(try await fixture.store.sweep().sessionsAdvanced == 1)
         #expect(try await fixture.session(issued.session.id).storedState == .active)
         // The pass read beside its session is the stored one: nothing of it was written back.
-        let passAfter = try await fixture.store.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM pass") }
+        let passAfter = try await fixture.store.pool().read { db in try Row.fetchOne(db, sql: "SELECT * FROM pass") }
         #expect(passAfter == passBefore)
         #expect(try await fixture.redeem(issued).isAdmitted)
     }

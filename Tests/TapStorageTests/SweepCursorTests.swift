@@ -105,7 +105,7 @@ struct SweepCursorTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let time = "2026-01-01 00:00:00.000"
-        let plans = try await fixture.store.pool.read { db in
+        let plans = try await fixture.store.pool().read { db in
             try [
                 (EnrollmentStore.startsAndApprovalsDueSQL, [time, time, "100"]),
                 (EnrollmentStore.expiriesDueSQL, [time, time, "", "100"]),

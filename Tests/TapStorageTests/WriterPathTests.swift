@@ -38,7 +38,7 @@ struct WriterPathTests {
             return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
         }
         #expect(outcomes == 100)
-        let (events, head) = try await store.pool.read { db in
+        let (events, head) = try await store.pool().read { db in
             (
                 try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM auditEvent WHERE actor LIKE 'test-%'") ?? -1,
                 try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1
@@ -138,7 +138,7 @@ struct WriterPathTests {
     @Test func theUserAndDeviceIndexesDoNotHoldTheState() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
-        let columns = try await fixture.store.pool.read { db in
+        let columns = try await fixture.store.pool().read { db in
             try ["session_user", "session_device"].map { index in
                 try String.fetchAll(db, sql: "SELECT name FROM pragma_index_info(?) ORDER BY seqno", arguments: [index])
             }
@@ -152,12 +152,12 @@ struct WriterPathTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let store = fixture.store
-        let autocheckpoint = try await store.pool.writeWithoutTransaction { db in
+        let autocheckpoint = try await store.pool().writeWithoutTransaction { db in
             try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint")
         }
         #expect(autocheckpoint == 0)
         func fileSize() throws -> Int {
-            try (FileManager.default.attributesOfItem(atPath: store.pool.path)[.size] as? Int) ?? 0
+            try (FileManager.default.attributesOfItem(atPath: store.pool().path)[.size] as? Int) ?? 0
         }
         let before = try fileSize()
         // About 2 MB of audit events: past what the database file held, so copying them must grow it.
@@ -174,7 +174,7 @@ struct WriterPathTests {
         #expect(
             try await store.verifyAudit()
                 == .intact(
-                    events: try await store.pool.read { db in
+                    events: try await store.pool().read { db in
                         try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1
                     }))
     }
@@ -185,7 +185,7 @@ struct WriterPathTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         let store = fixture.store
-        let (checkpointer, finishes) = try countingCheckpointer(fixture, restartFrames: 400) { [pool = store.pool] in
+        let (checkpointer, finishes) = try countingCheckpointer(fixture, restartFrames: 400) { [pool = store.pool()] in
             try EnrollmentStore.finishCheckpoint(pool)
         }
         defer { try? checkpointer.stop() }
@@ -205,12 +205,12 @@ struct WriterPathTests {
         while finishes.withLockedValue({ $0 }) == 0, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(finishes.withLockedValue { $0 } >= 1)
         try await appendEvents(1)
-        let frames = try await store.pool.writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
+        let frames = try await store.pool().writeWithoutTransaction { db in try db.checkpoint(.passive).walFrameCount }
         #expect(frames < 400)
         #expect(
             try await store.verifyAudit()
                 == .intact(
-                    events: try await store.pool.read { db in
+                    events: try await store.pool().read { db in
                         try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? -1
                     }))
     }
@@ -244,7 +244,7 @@ struct WriterPathTests {
     @Test func directRowsReadWhatGRDBReadsAndRefuseMissingValues() async throws {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
-        let read = try await fixture.store.pool.write { db -> (Date, Date, Data, String?, Bool) in
+        let read = try await fixture.store.pool().write { db -> (Date, Date, Data, String?, Bool) in
             var result: (Date, Date, Data, String?, Bool)?
             try db.queryDirect(
                 "SELECT '2026-11-26 10:00:00.250', '2026-11-26T10:00:00Z', x'', NULL, 1 UNION ALL SELECT 1, 2, 3, 4, 5 LIMIT 1"
@@ -260,7 +260,7 @@ struct WriterPathTests {
         #expect(read.4)
         for kind in ["text", "integer", "blob", "time"] {
             await #expect(throws: StorageError.self) {
-                try await fixture.store.pool.write { db in
+                try await fixture.store.pool().write { db in
                     try db.queryDirect("SELECT NULL") { row in
                         switch kind {
                         case "text": _ = try row.text(0)
@@ -273,7 +273,7 @@ struct WriterPathTests {
             }
         }
         await #expect(throws: StorageError.self) {
-            try await fixture.store.pool.write { db in
+            try await fixture.store.pool().write { db in
                 try db.queryDirect("SELECT 'not a time'") { row in _ = try row.date(0) }
             }
         }

@@ -38,6 +38,10 @@ struct ColumnTable<Record: ColumnDescribed>: Sendable {
     let insertSQL: String
     /// `UPDATE` of every column but the key, by key, prepared once per connection.
     let updateSQL: String
+    /// `SELECT` of every column, in table order, without a WHERE clause.
+    let selectSQL: String
+    /// `INSERT` of every column that updates every other column of an existing row with the same key.
+    let upsertSQL: String
 
     init() {
         var collector = ColumnNames<Record>()
@@ -49,6 +53,10 @@ struct ColumnTable<Record: ColumnDescribed>: Sendable {
         insertSQL = "INSERT INTO \(table) (\(names.joined(separator: ", "))) VALUES (\(placeholders))"
         let assignments = names.filter { $0 != Record.keyColumn }.map { "\($0) = ?" }.joined(separator: ", ")
         updateSQL = "UPDATE \(table) SET \(assignments) WHERE \(Record.keyColumn) = ?"
+        selectSQL = "SELECT \(names.joined(separator: ", ")) FROM \(table)"
+        let replacements = names.filter { $0 != Record.keyColumn }.map { "\($0) = excluded.\($0)" }
+        upsertSQL =
+            insertSQL + " ON CONFLICT (\(Record.keyColumn)) DO UPDATE SET " + replacements.joined(separator: ", ")
     }
 
     /// The names as a SELECT list in table order, each qualified by `table` when given (for a join).
@@ -85,11 +93,37 @@ extension ColumnDescribed {
         container = writer.container
     }
 
+    /// The row whose key is `key`, on either engine.
+    static func load(_ db: some StatementRunner, _ key: some DirectStorable) throws -> Self? {
+        try loadFirst(db, "WHERE \(keyColumn) = ?", [key.directValue])
+    }
+
+    /// The first row `clause` (what follows `FROM table`: WHERE, ORDER BY, LIMIT) selects.
+    static func loadFirst(_ db: some StatementRunner, _ clause: String, _ values: [DirectValue] = []) throws -> Self? {
+        try db.queryFirst(columns.selectSQL + " " + clause, values) { try Self(direct: $0, startingAt: 0) }
+    }
+
+    /// Every row `clause` selects, in its order.
+    static func loadAll(
+        _ db: some StatementRunner, _ clause: String = "", _ values: [DirectValue] = []
+    ) throws
+        -> [Self]
+    {
+        try db.queryAll(columns.selectSQL + " " + clause, values) { try Self(direct: $0, startingAt: 0) }
+    }
+
     /// Inserts through a statement prepared once per connection.
     func insertRow(_ db: some StatementRunner) throws {
         var values = ColumnValues(record: self, key: nil)
         try Self.visitColumns(&values)
         try db.run(Self.columns.insertSQL, values.values)
+    }
+
+    /// Inserts the row, or replaces every column of the row with its key.
+    func upsertRow(_ db: some StatementRunner) throws {
+        var values = ColumnValues(record: self, key: nil)
+        try Self.visitColumns(&values)
+        try db.run(Self.columns.upsertSQL, values.values)
     }
 
     /// Writes back the columns that differ from `original`, or every column without one. SQLite maintains

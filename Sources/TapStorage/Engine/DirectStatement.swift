@@ -133,7 +133,7 @@ package struct DirectRow: StatementRow {
     }
 
     /// Whether the column holds exactly `other`'s UTF-8, compared where SQLite keeps it (no String made).
-    func text(_ index: Int, equals other: String) -> Bool {
+    package func text(_ index: Int, equals other: String) -> Bool {
         guard !isNull(index), let bytes = sqlite3_column_text(handle, Int32(index)) else { return false }
         let count = Int(sqlite3_column_bytes(handle, Int32(index)))
         var other = other

@@ -115,12 +115,13 @@ public struct EnrollmentStore: Sendable {
         self.feed = feed
     }
 
-    /// The SQLite file's connection pool, for the use cases that still speak GRDB.
-    var pool: DatabasePool {
-        get throws(StorageError) { try embeddedEngine().pool }
+    /// The SQLite file's connection pool, for the use cases that still speak GRDB; `function` names the use case
+    /// in the refusal on another engine.
+    func pool(function: String = #function) throws(StorageError) -> DatabasePool {
+        try embeddedEngine(function: function).pool
     }
 
-    /// The embedded engine, or a refusal naming what is not built on this engine yet.
+    /// The embedded engine, or a refusal naming the use case (`function`) not built on this engine yet.
     func embeddedEngine(function: String = #function) throws(StorageError) -> EmbeddedEngine {
         guard let embedded else { throw .notOnThisEngine(function) }
         return embedded
@@ -145,8 +146,10 @@ public struct EnrollmentStore: Sendable {
     /// Runs one write use case as its own savepoint in the next group-committed transaction, and returns
     /// once that transaction is durable. Request-path use cases go through here; bulk jobs (sweep, backup,
     /// migrations) use the pool directly and take turns with the groups.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let groupCommit = try embeddedEngine().groupCommit
+    func write<T: Sendable>(
+        function: String = #function, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
+        let groupCommit = try embeddedEngine(function: function).groupCommit
         // The request's channel is read here, in its task; the body runs later on the writer's queue.
         guard let channel = AuditChannel.current else { return try await groupCommit.write(body) }
         return try await groupCommit.write { [auditChain] db in
@@ -168,7 +171,7 @@ public struct EnrollmentStore: Sendable {
 
     /// Facts for `/readyz` and diagnostics.
     public func health() async throws -> StoreHealth {
-        try await pool.read { db in
+        try await pool().read { db in
             StoreHealth(
                 sqliteVersion: try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?",
                 journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?")
@@ -177,13 +180,13 @@ public struct EnrollmentStore: Sendable {
 
     /// The writer's `synchronous` setting (2 is FULL).
     public func synchronousLevel() throws -> Int {
-        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try pool().writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// Number of operators that are neither revoked nor expired.
     public func activeOperatorCount() async throws -> Int {
         let now = world.now()
-        return try await pool.read { db in
+        return try await pool().read { db in
             try Int.fetchOne(
                 db,
                 sql: "SELECT COUNT(*) FROM operator WHERE revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
@@ -208,6 +211,10 @@ struct EmbeddedEngine: StoreEngine {
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
         try await pool.read { db in try body(db) }
+    }
+
+    func unsafeRead<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
+        try await pool.unsafeRead { db in try body(db) }
     }
 }
 

@@ -154,28 +154,22 @@ extension AuditEventRecord {
 
 extension EnrollmentStore {
     /// Loads sessions with their devices and latest passes, in the order of `records`.
-    static func sessions(_ records: [SessionRecord], db: Database) throws -> [Session] {
+    static func sessions(_ records: [SessionRecord], db: some StatementRunner) throws -> [Session] {
         guard !records.isEmpty else { return [] }
         let deviceIDs = Array(Set(records.compactMap(\.deviceId)))
         let devices =
             deviceIDs.isEmpty
             ? []
-            : try DeviceRecord.fetchAll(
-                db.varyingStatement(
-                    sql: "SELECT * FROM device WHERE id IN (\(databaseQuestionMarks(count: deviceIDs.count)))"),
-                arguments: StatementArguments(deviceIDs))
+            : try DeviceRecord.loadAll(
+                db, "WHERE id IN (\(databaseQuestionMarks(count: deviceIDs.count)))", deviceIDs.map(\.directValue))
         let devicesByID = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sessionIDs = records.map(\.id)
         // The latest pass of each session: live if there is one, else the last revoked one.
         var latestPass: [String: PassRecord] = [:]
-        try db.queryDirect(
-            db.varyingStatement(
-                sql:
-                    "SELECT \(passColumns) FROM pass WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id"
-            ),
-            sessionIDs.map(\.directValue)
-        ) { row in
-            let pass = try PassRecord(direct: row, startingAt: 0)
+        for pass in try PassRecord.loadAll(
+            db, "WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id",
+            sessionIDs.map(\.directValue))
+        {
             latestPass[pass.sessionId] = pass
         }
         return try records.map { record in
@@ -188,28 +182,20 @@ extension EnrollmentStore {
 
     /// One session with its device and latest pass, through cached statements read by column position (it is
     /// read back by every write use case that answers a session, on the writer).
-    static func session(id: String, db: Database) throws -> Session? {
-        var found: SessionRecord?
-        try db.queryDirect(sessionByIDSQL, [.text(id)]) { row in found = try SessionRecord(direct: row, startingAt: 0) }
-        guard let record = found else { return nil }
-        let device = try record.deviceId.flatMap { try DeviceRecord.find(db, $0) }
-        var pass: PassRecord?
-        try db.queryDirect(latestPassSQL, [.text(record.id)]) { row in pass = try PassRecord(direct: row, startingAt: 0)
-        }
+    static func session(id: String, db: some StatementRunner) throws -> Session? {
+        guard let record = try SessionRecord.load(db, id) else { return nil }
+        let device = try record.deviceId.flatMap { try DeviceRecord.load(db, $0) }
+        let pass = try PassRecord.loadFirst(db, "WHERE sessionId = ? ORDER BY id DESC LIMIT 1", [.text(record.id)])
         var session = try record.domain(device: device, pass: pass)
         session.entra = try entraStatus(of: pass, db: db)
         return session
     }
 
-    private static let passColumns = PassRecord.selection()
-    private static let sessionByIDSQL = "SELECT \(SessionRecord.selection()) FROM session WHERE id = ?"
-    private static let latestPassSQL = "SELECT \(passColumns) FROM pass WHERE sessionId = ? ORDER BY id DESC LIMIT 1"
-
     /// Entra's side of a pass. Only Entra passes have an empty digest (their value is stored nowhere, not even
     /// as a MAC), so a local pass costs no lookup.
-    static func entraStatus(of pass: PassRecord?, db: Database) throws -> EntraPassStatus? {
+    static func entraStatus(of pass: PassRecord?, db: some StatementRunner) throws -> EntraPassStatus? {
         guard let pass, pass.digest.isEmpty else { return nil }
-        return try EntraPassRecord.find(db, pass.id)?.status
+        return try EntraPassRecord.load(db, pass.id)?.status
     }
 }
 

@@ -165,3 +165,41 @@ extension AuditEventRecord: ColumnDescribed {
         try visitor.visit("site", \.site)
     }
 }
+
+extension IdempotencyRecord: ColumnDescribed {
+    static let columns = ColumnTable<Self>()
+    static let blank = IdempotencyRecord(
+        operatorId: "", key: "", requestDigest: Data(), sessionId: "", createdAt: .distantPast)
+
+    static func visitColumns<Visitor: ColumnVisitor<Self>>(_ visitor: inout Visitor) throws {
+        try visitor.visit("operatorId", \.operatorId)
+        try visitor.visit("key", \.key)
+        try visitor.visit("requestDigest", \.requestDigest)
+        try visitor.visit("sessionId", \.sessionId)
+        try visitor.visit("createdAt", \.createdAt)
+    }
+}
+
+extension EntraPassRecord: ColumnDescribed {
+    static let columns = ColumnTable<Self>()
+    static let blank = EntraPassRecord(
+        passId: "", sessionId: "", userPrincipalName: "", methodId: nil, provisioning: "", revocation: nil,
+        isUsableOnce: false, startsLater: false, createdAt: .distantPast, revocationAttempts: 0,
+        revocationRetryAt: nil, revocationConfirmedAt: nil, lastError: nil)
+
+    static func visitColumns<Visitor: ColumnVisitor<Self>>(_ visitor: inout Visitor) throws {
+        try visitor.visit("passId", \.passId)
+        try visitor.visit("sessionId", \.sessionId)
+        try visitor.visit("userPrincipalName", \.userPrincipalName)
+        try visitor.visit("methodId", \.methodId)
+        try visitor.visit("provisioning", \.provisioning)
+        try visitor.visit("revocation", \.revocation)
+        try visitor.visit("isUsableOnce", \.isUsableOnce)
+        try visitor.visit("startsLater", \.startsLater)
+        try visitor.visit("createdAt", \.createdAt)
+        try visitor.visit("revocationAttempts", \.revocationAttempts)
+        try visitor.visit("revocationRetryAt", \.revocationRetryAt)
+        try visitor.visit("revocationConfirmedAt", \.revocationConfirmedAt)
+        try visitor.visit("lastError", \.lastError)
+    }
+}

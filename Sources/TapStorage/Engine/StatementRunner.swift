@@ -30,6 +30,10 @@ package protocol StoreEngine: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
     /// Runs `body` on one snapshot of the database, beside the writer.
     func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
+    /// Runs `body` beside the writer without a transaction: each statement sees what was committed when it
+    /// ran. For a lookup of one row on a hot path (a token), which needs no snapshot and is spared BEGIN and
+    /// COMMIT.
+    func unsafeRead<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
 }
 
 /// One row of an answer, read by column position. A NULL where a value must be is a corrupt row, never a
@@ -37,6 +41,8 @@ package protocol StoreEngine: Sendable {
 package protocol StatementRow {
     func isNull(_ index: Int) -> Bool
     func text(_ index: Int) throws -> String
+    /// Whether the column holds exactly `other` (SQLite compares where it keeps the text, making no String).
+    func text(_ index: Int, equals other: String) -> Bool
     func integer(_ index: Int) throws -> Int
     func bool(_ index: Int) throws -> Bool
     func blob(_ index: Int) throws -> Data
@@ -44,6 +50,10 @@ package protocol StatementRow {
 }
 
 extension StatementRow {
+    package func text(_ index: Int, equals other: String) -> Bool {
+        !isNull(index) && (try? text(index)) == other
+    }
+
     package func optionalText(_ index: Int) throws -> String? {
         isNull(index) ? nil : try text(index)
     }
@@ -56,6 +66,15 @@ extension StatementRow {
 extension StatementRunner {
     /// Runs a statement without parameters.
     package func run(_ sql: String) throws { try run(sql, []) }
+
+    /// Every row of `sql`, each made into a value by `read`.
+    package func queryAll<T>(
+        _ sql: String, _ values: [DirectValue] = [], _ read: (any StatementRow) throws -> T
+    ) throws -> [T] {
+        var all: [T] = []
+        try query(sql, values) { all.append(try read($0)) }
+        return all
+    }
 
     /// The first row of `sql` made into a value by `read`, or `nil` when there is none.
     package func queryFirst<T>(

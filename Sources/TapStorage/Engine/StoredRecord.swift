@@ -25,6 +25,11 @@ extension StoredRecord {
         return try fetchOne(statement, arguments: [key])
     }
 
+    /// Deletes the row with this key, if there is one, on either engine.
+    static func remove(_ db: some StatementRunner, _ key: some DirectStorable) throws {
+        try db.run("DELETE FROM \(databaseTableName) WHERE \(keyColumn) = ?", [key.directValue])
+    }
+
     /// Deletes the row with this key, if there is one.
     static func delete(_ db: Database, _ key: some DatabaseValueConvertible) throws {
         try db.cachedStatement(sql: "DELETE FROM \"\(databaseTableName)\" WHERE \"\(keyColumn)\" = ?").execute(

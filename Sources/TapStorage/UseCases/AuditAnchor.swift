@@ -76,9 +76,13 @@ public struct AuditAnchor: Sendable, Equatable {
 extension EnrollmentStore {
     /// The chain's present head as an anchor to keep outside the database; `nil` while the chain is empty.
     public func currentAuditAnchor() async throws -> AuditAnchor? {
-        let head = try await pool.read { db in try AuditHeadRecord.find(db, 1) }
-        guard let head, head.seq > 0 else { return nil }
-        guard let anchor = AuditAnchor(sequence: head.seq, mac: Array(head.mac), keyring: keyring) else {
+        let head = try await engine.read { db in
+            try db.queryFirst("SELECT seq, mac FROM auditHead WHERE id = 1") { row in
+                (sequence: Int64(try row.integer(0)), mac: Array(try row.blob(1)))
+            }
+        }
+        guard let head, head.sequence > 0 else { return nil }
+        guard let anchor = AuditAnchor(sequence: head.sequence, mac: head.mac, keyring: keyring) else {
             throw StorageError.unknownKeyVersion(keyring.currentVersion)
         }
         return anchor
@@ -88,6 +92,6 @@ extension EnrollmentStore {
     /// or retention's checkpoint is past it) and that it was not emptied or restarted under existing
     /// operators. Cheap enough for every start; `nil` when it holds, otherwise what is wrong.
     public func auditChainProblem(anchor: AuditAnchor?) async throws -> String? {
-        try await pool.read { db in try AuditChain.problem(db, anchor: anchor, keyring: keyring) }
+        try await engine.read { db in try AuditChain.problem(db, anchor: anchor, keyring: keyring) }
     }
 }

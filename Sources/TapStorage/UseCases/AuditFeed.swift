@@ -21,7 +21,7 @@ public final class AuditFeed: Sendable {
 
     private let state: NIOLockedValueBox<State>
 
-    init(latest: Int64) {
+    package init(latest: Int64) {
         state = NIOLockedValueBox(State(latest: latest))
     }
 

@@ -6,7 +6,7 @@ extension EnrollmentStore {
     /// Sessions waiting for a second operator that `viewer` may see, oldest first.
     public func pendingApprovals(visibleTo viewer: OperatorIdentity) async throws -> [Session] {
         let now = world.now()
-        return try await pool.read { db in
+        return try await pool().read { db in
             var sql = "SELECT * FROM session WHERE state = 'awaitingApproval' AND approvalDeadline > ?"
             var arguments: StatementArguments = [now]
             if let site = viewer.site {
@@ -89,7 +89,7 @@ extension EnrollmentStore {
     /// Writes the decision into the session's approval record and the audit chain.
     func recordDecision(
         _ record: inout SessionRecord, _ decision: Approval.Decision, by approver: OperatorID?, proofing: Proofing?,
-        reason: String?, now: Date, db: Database
+        reason: String?, now: Date, db: some StatementRunner
     ) throws {
         var approval =
             try record.approval.map { try decodeJSON(Approval.self, $0, what: "session.approval") }
@@ -105,7 +105,7 @@ extension EnrollmentStore {
             record.passRequest = nil
         }
         record.updatedAt = now
-        try record.update(db)
+        try record.updateRow(db)
         try appendAudit(
             db, decision == .approved ? .sessionApproved : .sessionRejected, session: record.id,
             actor: approver?.rawValue ?? "system",
@@ -118,46 +118,47 @@ extension EnrollmentStore {
     // MARK: Limits on issuance
 
     /// Refuses when the user is locked out of issuance at `site`, by a lock on every site or on that one.
-    func checkIssuanceLock(_ user: UserPrincipalName, site: SiteName, now: Date, db: Database) throws {
+    func checkIssuanceLock(_ user: UserPrincipalName, site: SiteName, now: Date, db: some StatementRunner) throws {
         let sql =
             "SELECT MAX(lockedUntil) FROM issuanceLock WHERE userPrincipalName = ? AND site IN ('', ?) AND lockedUntil > ?"
-        if let until = try Date.fetchOne(db.cachedStatement(sql: sql), arguments: [user.value, site.value, now]) {
-            throw EnrollmentError.issuanceLocked(until: until)
+        let until = try db.queryFirst(sql, [.text(user.value), .text(site.value), .date(now)]) {
+            try $0.optionalDate(0)
         }
+        if let until = until.flatMap({ $0 }) { throw EnrollmentError.issuanceLocked(until: until) }
     }
 
     /// Refuses when minting one more pass would pass a cap. Counted inside the write transaction, so under
     /// any concurrency exactly the cap succeeds.
     func checkCaps(
-        _ caps: IssuanceCaps, issuer: OperatorID, site: SiteName, privileged: Bool, now: Date, db: Database
+        _ caps: IssuanceCaps, issuer: OperatorID, site: SiteName, privileged: Bool, now: Date,
+        db: some StatementRunner
     ) throws {
-        // Times as stored text, built only for the caps that are set: this runs in every create.
-        let hourAgo = UTCTime.text(now.addingTimeInterval(-3600)),
-            dayAgo = UTCTime.text(now.addingTimeInterval(-86_400))
-        func count(_ condition: String, _ arguments: StatementArguments) throws -> Int {
+        let hourAgo = DirectValue.date(now.addingTimeInterval(-3600)),
+            dayAgo = DirectValue.date(now.addingTimeInterval(-86_400))
+        func count(_ condition: String, _ arguments: [DirectValue]) throws -> Int {
             let sql = "SELECT COUNT(*) FROM pass JOIN session ON session.id = pass.sessionId WHERE \(condition)"
-            return try Int.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? 0
+            return try db.queryFirst(sql, arguments) { try $0.integer(0) } ?? 0
         }
-        let checks: [(String, Int?, String, () -> StatementArguments)] = [
+        let checks: [(String, Int?, String, () -> [DirectValue])] = [
             (
                 "passesPerOperatorPerHour", caps.perOperatorPerHour, "pass.issuedBy = ? AND pass.createdAt > ?",
-                { [issuer.rawValue, hourAgo] }
+                { [.text(issuer.rawValue), hourAgo] }
             ),
             (
                 "passesPerOperatorPerDay", caps.perOperatorPerDay, "pass.issuedBy = ? AND pass.createdAt > ?",
-                { [issuer.rawValue, dayAgo] }
+                { [.text(issuer.rawValue), dayAgo] }
             ),
             (
                 "passesPerSitePerHour", caps.perSitePerHour, "session.site = ? AND pass.createdAt > ?",
-                { [site.value, hourAgo] }
+                { [.text(site.value), hourAgo] }
             ),
             (
                 "passesPerSitePerDay", caps.perSitePerDay, "session.site = ? AND pass.createdAt > ?",
-                { [site.value, dayAgo] }
+                { [.text(site.value), dayAgo] }
             ),
             (
                 "privilegedPassesPerDay", privileged ? caps.privilegedPerDay : nil,
-                "session.privilegedSubject = 1 AND pass.createdAt > ?", { [dayAgo] }
+                "session.privilegedSubject = ? AND pass.createdAt > ?", { [.bool(true), dayAgo] }
             ),
         ]
         for (name, limit, condition, arguments) in checks {
@@ -171,7 +172,7 @@ extension EnrollmentStore {
     /// Passes minted by each operator in the last hour and day.
     public func issuanceCounts() async throws -> [OperatorID: (lastHour: Int, lastDay: Int)] {
         let now = world.now()
-        return try await pool.read { db in
+        return try await pool().read { db in
             let rows = try Row.fetchAll(
                 db,
                 // Per operator, two range counts on the covering index (issuedBy, createdAt): a grouped scan of
@@ -219,7 +220,7 @@ extension EnrollmentStore {
         for user: UserPrincipalName, visibleTo viewer: OperatorIdentity
     ) async throws -> [IssuanceLock] {
         let now = world.now()
-        return try await pool.read { db in
+        return try await pool().read { db in
             var request = IssuanceLockRecord.filter(Column("userPrincipalName") == user.value)
                 .filter(Column("lockedUntil") > now)
             if let site = viewer.site {

@@ -6,7 +6,8 @@ extension EnrollmentStore {
     /// Appends one event to the chain inside the caller's transaction (see ``AuditChain/append``).
     @discardableResult
     func appendAudit(
-        _ db: Database, _ type: AuditEventType, session: String?, actor: String, data: [String: JSONValue] = [:]
+        _ db: some StatementRunner, _ type: AuditEventType, session: String?, actor: String,
+        data: [String: JSONValue] = [:]
     ) throws -> Int64 {
         try audit.append(db, type, session: session, actor: actor, data: data)
     }
@@ -14,7 +15,7 @@ extension EnrollmentStore {
     /// Walks the whole chain and reports the first break; then checks that it reaches `anchor` (kept outside
     /// the database) and was not emptied or restarted under existing operators.
     public func verifyAudit(anchor: AuditAnchor? = nil) async throws -> AuditVerification {
-        try await pool.read { db in try AuditChain.verify(db, anchor: anchor, keyring: keyring) }
+        try await engine.read { db in try AuditChain.verify(db, anchor: anchor, keyring: keyring) }
     }
 
     /// Events in chain order, filtered; `after` is the last sequence the caller has seen. With `site`, only
@@ -24,15 +25,18 @@ extension EnrollmentStore {
         type: AuditEventType? = nil,
         after: Int64? = nil, limit: Int
     ) async throws -> [AuditEvent] {
-        try await pool.read { db in
-            var request = AuditEventRecord.all()
-                .matching("sessionId", sessionID?.rawValue).matching("type", type?.rawValue)
-            // Each session's event carries its site, with an index (site, seq) to walk in chain order.
-            if let site { request = request.filter(Column("site") == site.value) }
-            if let since { request = request.filter(Column("time") >= since) }
-            if let until { request = request.filter(Column("time") < until) }
-            if let after { request = request.filter(Column("seq") > after) }
-            return try request.order(Column("seq")).limit(limit).fetchAll(db).map { try $0.domain() }
+        var conditions = SQLConditions()
+        conditions.match("sessionId", sessionID?.rawValue)
+        conditions.match("type", type?.rawValue)
+        // Each session's event carries its site, with an index (site, seq) to walk in chain order.
+        conditions.match("site", site?.value)
+        if let since { conditions.add("time >= ?", .date(since)) }
+        if let until { conditions.add("time < ?", .date(until)) }
+        if let after { conditions.add("seq > ?", .integer(after)) }
+        let clause = conditions.clause + " ORDER BY seq LIMIT ?"
+        let values = conditions.values + [.integer(Int64(limit))]
+        return try await engine.read { db in
+            try AuditEventRecord.loadAll(db, clause, values).map { try $0.domain() }
         }
     }
 }
@@ -50,13 +54,13 @@ extension EnrollmentStore {
     /// refused requests are on the record without letting a caller force one write per request.
     public func recordRefusals(_ refusals: [RefusalCount]) async throws {
         guard !refusals.isEmpty else { return }
-        try await pool.write { db in try appendRefusals(refusals, db) }
+        try await pool().write { db in try appendRefusals(refusals, db) }
     }
 
     /// The same, blocking the calling thread: for the last report at shutdown, when the task is cancelled.
     public func recordRefusalsNow(_ refusals: [RefusalCount]) throws {
         guard !refusals.isEmpty else { return }
-        try pool.write { db in try appendRefusals(refusals, db) }
+        try pool().write { db in try appendRefusals(refusals, db) }
     }
 
     private func appendRefusals(_ refusals: [RefusalCount], _ db: Database) throws {

@@ -10,7 +10,7 @@ extension EnrollmentStore {
     /// sessions' events.
     public func searchAudit(_ query: AuditQuery, visibleTo viewer: OperatorIdentity) async throws -> Page<AuditEvent> {
         let site = viewer.site ?? query.site
-        return try await pool.read { db in
+        return try await pool().read { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let type = query.type {

@@ -26,7 +26,7 @@ extension EnrollmentStore {
             throw StorageError.backupTargetExists(path: path)
         }
         let destination = try DatabaseQueue(path: path)
-        try pool.backup(to: destination)
+        try pool().backup(to: destination)
         try destination.write { db in
             if let secretFileText {
                 try db.execute(sql: "CREATE TABLE backupSecret (fileText TEXT NOT NULL)")
@@ -65,7 +65,7 @@ extension EnrollmentStore {
 
     /// Removes the secret and the anchor a backup carried, once it is about to become a live database again.
     public func removeBackupSecret() async throws {
-        try await pool.write { db in
+        try await pool().write { db in
             try db.execute(sql: "DROP TABLE IF EXISTS backupSecret")
             try db.execute(sql: "DROP TABLE IF EXISTS backupAuditAnchor")
         }
@@ -74,15 +74,15 @@ extension EnrollmentStore {
     /// Folds the WAL into the database file and closes it, so that the file alone can be moved.
     public func close() throws {
         try embeddedEngine().checkpointer.stop()
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        try pool.close()
+        try pool().writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try pool().close()
     }
 }
 
 extension EnrollmentStore {
     /// Records that the server secret moved to a new version (the event is MACed with the new one).
     public func recordSecretRotation(from oldVersion: Int, to newVersion: Int) async throws {
-        _ = try await pool.write { db in
+        _ = try await pool().write { db in
             try appendAudit(
                 db, .secretRotated, session: nil, actor: "local-cli",
                 data: ["fromVersion": .number(Double(oldVersion)), "toVersion": .number(Double(newVersion))])

@@ -14,7 +14,7 @@ extension EnrollmentStore {
     /// The open sessions of one site, oldest first (the order a bench works through a cart), at most `limit`;
     /// then its closed Entra sessions whose pass Entra has not yet confirmed deleted (that pass still signs in).
     public func boardEntries(site: SiteName, limit: Int = 300) async throws -> [BoardEntry] {
-        try await pool.read { db in
+        try await pool().read { db in
             var records = try SessionRecord.fetchAll(
                 db,
                 sql: """

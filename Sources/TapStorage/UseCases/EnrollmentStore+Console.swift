@@ -135,7 +135,7 @@ extension EnrollmentStore {
     }
 
     public func operatorPasskey(credentialID: [UInt8]) async throws -> OperatorPasskey? {
-        try await pool.read { db in
+        try await pool().read { db in
             try OperatorPasskeyRecord.filter(Column("credentialId") == Data(credentialID)).fetchOne(db)?.domain()
         }
     }
@@ -157,7 +157,7 @@ extension EnrollmentStore {
     }
 
     public func operatorPasskeys(of operatorID: OperatorID) async throws -> [OperatorPasskey] {
-        try await pool.read { db in
+        try await pool().read { db in
             try OperatorPasskeyRecord.filter(Column("operatorId") == operatorID.rawValue).order(Column("createdAt"))
                 .fetchAll(db).map { try $0.domain() }
         }

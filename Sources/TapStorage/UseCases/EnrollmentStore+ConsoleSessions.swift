@@ -34,7 +34,7 @@ extension EnrollmentStore {
         let digests = consoleCookieDigests(cookie)
         guard !digests.isEmpty else { return nil }
         let now = world.now()
-        let found = try await pool.read { db -> (ConsoleSessionRecord, OperatorRecord)? in
+        let found = try await pool().read { db -> (ConsoleSessionRecord, OperatorRecord)? in
             guard let record = try Self.consoleSessionRecord(digests, db),
                 let person = try OperatorRecord.find(db, record.operatorId)
             else { return nil }

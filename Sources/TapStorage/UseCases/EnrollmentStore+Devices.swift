@@ -8,7 +8,7 @@ extension EnrollmentStore {
         serialNumber: SerialNumber?, site: SiteName?, visibleTo viewer: OperatorIdentity, after cursor: DeviceID?,
         limit: Int
     ) async throws -> Page<Device> {
-        try await pool.read { db in
+        try await pool().read { db in
             let request = DeviceRecord.all()
                 .matching("site", viewer.site?.value).matching("site", site?.value)
                 .matching("serialNumber", serialNumber?.value)
@@ -20,7 +20,7 @@ extension EnrollmentStore {
 
     /// One device, when `viewer` may see its site.
     public func device(_ id: DeviceID, visibleTo viewer: OperatorIdentity) async throws -> Device? {
-        try await pool.read { db in
+        try await pool().read { db in
             guard let device = try DeviceRecord.find(db, id.rawValue)?.domain(), viewer.canSee(site: device.site)
             else { return nil }
             return device

@@ -109,7 +109,7 @@ extension EnrollmentStore: EntraLedger {
     }
 
     public func unresolvedProvisioningIntents() async throws -> [ProvisioningIntent] {
-        try await pool.read { db in
+        try await pool().read { db in
             let rows = try EntraPassRecord.fetchAll(
                 db, sql: "SELECT * FROM entraPass WHERE provisioning = 'provisioning' ORDER BY createdAt")
             return try rows.map { row in
@@ -133,7 +133,7 @@ extension EnrollmentStore: EntraLedger {
     }
 
     public func trackedEntraMethodIDs() async throws -> Set<String> {
-        try await pool.read { db in
+        try await pool().read { db in
             Set(
                 try String.fetchAll(
                     db,
@@ -160,7 +160,7 @@ extension EnrollmentStore: EntraLedger {
     }
 
     public func pendingRevocations(session: SessionID?) async throws -> [PendingRevocation] {
-        try await pool.read { db in
+        try await pool().read { db in
             let rows: [EntraPassRecord]
             if let session {
                 rows = try EntraPassRecord.fetchAll(
@@ -207,7 +207,7 @@ extension EnrollmentStore: EntraLedger {
     }
 
     public func watchedEntraSessions() async throws -> [WatchedEntraSession] {
-        try await pool.read { db in
+        try await pool().read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -297,12 +297,13 @@ extension EnrollmentStore: EntraLedger {
 
     /// Marks an Entra pass's revocation pending inside the closing transaction; `nil` when Graph never
     /// created it (nothing to delete) or its revocation is already recorded.
-    func markEntraRevocationPending(passID: String, db: Database) throws -> String? {
-        guard var row = try EntraPassRecord.find(db, passID), row.revocation == nil,
+    func markEntraRevocationPending(passID: String, db: some StatementRunner) throws -> String? {
+        guard var row = try EntraPassRecord.load(db, passID), row.revocation == nil,
             row.provisioning == EntraPassStatus.Provisioning.issued.rawValue
         else { return nil }
+        let original = row
         row.revocation = EntraPassStatus.Revocation.pending.rawValue
-        try row.update(db)
+        try row.updateRow(db, from: original)
         return row.revocation
     }
 

@@ -45,7 +45,7 @@ extension EnrollmentStore {
         sql += " ORDER BY a.seq LIMIT ?"
         arguments.append(limit)
         let (query, statementArguments) = (sql, StatementArguments(arguments))
-        return try await pool.read { db in
+        return try await pool().read { db in
             try Row.fetchAll(db, sql: query, arguments: statementArguments).map { row in
                 SessionFeedEvent(
                     sequence: row[0], time: row[1],

@@ -69,7 +69,7 @@ extension EnrollmentStore {
         let digests = keyring.macsUnderEveryVersion(.operatorToken, Self.enrolmentCodeMessage(text)).map {
             ($0.version, Data($0.mac))
         }
-        let enrolled = try await pool.write { db -> (Operator, BearerToken)? in
+        let enrolled = try await pool().write { db -> (Operator, BearerToken)? in
             let now = world.currentSecond()
             var found: KioskEnrolmentCodeRecord?
             for (version, digest) in digests {

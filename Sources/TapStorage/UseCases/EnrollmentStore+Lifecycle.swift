@@ -18,13 +18,13 @@ struct LoadedSession {
     }
 
     /// Writes the session row's changes since it was loaded or last saved.
-    mutating func saveRecord(_ db: Database) throws {
+    mutating func saveRecord(_ db: some StatementRunner) throws {
         try record.updateRow(db, from: storedRecord)
         storedRecord = record
     }
 
     /// Writes the pass row's changes since it was loaded or last saved.
-    mutating func savePass(_ db: Database) throws {
+    mutating func savePass(_ db: some StatementRunner) throws {
         guard let pass else { return }
         try pass.updateRow(db, from: storedPass)
         storedPass = pass
@@ -194,17 +194,17 @@ extension EnrollmentStore {
 
     // MARK: Shared steps
 
-    func loadForChange(_ id: SessionID, visibleTo actor: OperatorIdentity, db: Database) throws -> LoadedSession {
-        guard let record = try SessionRecord.find(db, id.rawValue),
+    func loadForChange(
+        _ id: SessionID, visibleTo actor: OperatorIdentity, db: some StatementRunner
+    ) throws -> LoadedSession {
+        guard let record = try SessionRecord.load(db, id.rawValue),
             let site = SiteName(record.site), actor.canSee(site: site)
         else { throw EnrollmentError.notFound("session") }
         return LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
     }
 
-    func livePass(of sessionID: String, db: Database) throws -> PassRecord? {
-        try PassRecord.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM pass WHERE sessionId = ? AND revokedAt IS NULL"),
-            arguments: [sessionID])
+    func livePass(of sessionID: String, db: some StatementRunner) throws -> PassRecord? {
+        try PassRecord.loadFirst(db, "WHERE sessionId = ? AND revokedAt IS NULL", [.text(sessionID)])
     }
 
     func apply(_ event: SessionEvent, to record: inout SessionRecord, action: String, now: Date) throws {
@@ -217,7 +217,7 @@ extension EnrollmentStore {
     }
 
     /// Persists what time has done to the session since it was stored, with its audit events.
-    func settle(_ loaded: inout LoadedSession, now: Date, db: Database) throws {
+    func settle(_ loaded: inout LoadedSession, now: Date, db: some StatementRunner) throws {
         let events = SessionTimeline.dueEvents(
             state: try loaded.record.sessionState, pass: loaded.pass?.terms,
             completionDeadline: loaded.record.completionDeadline, approvalDeadline: loaded.record.approvalDeadline,
@@ -233,10 +233,9 @@ extension EnrollmentStore {
                     &loaded.record, .rejected, by: nil, proofing: nil, reason: "timeout", now: now, db: db)
             case .deadlinePassed:
                 if let deviceID = loaded.record.deviceId {
-                    try db.cachedStatement(
-                        sql:
-                            "UPDATE device SET enrollmentState = 'failed' WHERE id = ? AND enrollmentState = 'enrolling'"
-                    ).execute(arguments: [deviceID])
+                    try db.run(
+                        "UPDATE device SET enrollmentState = 'failed' WHERE id = ? AND enrollmentState = 'enrolling'",
+                        [.text(deviceID)])
                 }
                 try close(&loaded, event: .sessionAbandoned, actor: "system", now: now, db: db)
             default:
@@ -248,22 +247,25 @@ extension EnrollmentStore {
 
     /// Writes a terminal state: the session event, then the pass revocation and the end of its tokens.
     func close(
-        _ loaded: inout LoadedSession, event: AuditEventType, actor: String, now: Date, db: Database,
+        _ loaded: inout LoadedSession, event: AuditEventType, actor: String, now: Date, db: some StatementRunner,
         data: [String: JSONValue] = [:]
     ) throws {
         loaded.record.closedAt = now
         try loaded.saveRecord(db)
         try appendAudit(db, event, session: loaded.record.id, actor: actor, data: data)
         try revokeLivePass(&loaded, reason: event.rawValue, actor: actor, now: now, db: db)
-        try db.cachedStatement(sql: "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL")
-            .execute(arguments: [UTCTime.text(now), loaded.record.id])
+        try db.run(
+            "UPDATE sessionToken SET revokedAt = ? WHERE sessionId = ? AND revokedAt IS NULL",
+            [.date(now), .text(loaded.record.id)])
         // A key that was still to prove itself when its session ended is not kept (issue 3).
         if loaded.record.scenario == Scenario.fido2Registration.rawValue {
             try deleteUnprovenKeys(of: loaded.record.id, db: db)
         }
     }
 
-    func revokeLivePass(_ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: Database) throws {
+    func revokeLivePass(
+        _ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: some StatementRunner
+    ) throws {
         guard var pass = loaded.pass else { return }
         pass.revokedAt = now
         loaded.pass = pass
@@ -279,13 +281,14 @@ extension EnrollmentStore {
     }
 
     func markDeviceEnrolled(
-        _ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: Database
+        _ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: some StatementRunner
     ) throws {
-        guard let deviceID = session.deviceId, var device = try DeviceRecord.find(db, deviceID) else { return }
+        guard let deviceID = session.deviceId, var device = try DeviceRecord.load(db, deviceID) else { return }
+        let original = device
         device.enrollmentState = EnrollmentState.enrolled.rawValue
         device.mdmDeviceId = mdmDeviceID ?? device.mdmDeviceId
         device.lastSeenAt = now
-        try device.update(db)
+        try device.updateRow(db, from: original)
         try appendAudit(
             db, .deviceEnrolled, session: session.id, actor: actor,
             data: [

@@ -5,7 +5,7 @@ import TapCore
 /// The FIDO metadata BLOB in force: one row, replaced only by a BLOB with a greater number.
 extension EnrollmentStore: MetadataStore {
     public func acceptedMetadata() async throws -> StoredMetadata? {
-        try await pool.read { db in
+        try await pool().read { db in
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT number, nextUpdate, entries, importedAt, blob FROM fidoMetadata WHERE id = 1")
@@ -17,7 +17,7 @@ extension EnrollmentStore: MetadataStore {
     }
 
     public func metadataInForce() async throws -> (summary: MetadataSummary, importedAt: Date)? {
-        try await pool.read { db in try Self.metadataSummary(db) }
+        try await pool().read { db in try Self.metadataSummary(db) }
     }
 
     /// The row's figures, without the BLOB; the service page and `/metrics` read these.

@@ -26,14 +26,14 @@ public struct StoreMetrics: Sendable, Equatable {
 extension EnrollmentStore {
     /// Passes locked after too many failed redeems (a counter: it only grows, until retention purges).
     public func lockedPassCount() async throws -> Int {
-        try await pool.read { db in
+        try await pool().read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pass WHERE lockedAt IS NOT NULL") ?? 0
         }
     }
 
     /// Counts for the metrics endpoint, in one read.
     public func metrics() async throws -> StoreMetrics {
-        try await pool.read { db in
+        try await pool().read { db in
             let sessions = try Row.fetchAll(
                 db, sql: "SELECT state, scenario, COUNT(*) FROM session GROUP BY state, scenario"
             ).map {

@@ -77,7 +77,7 @@ extension EnrollmentStore {
     /// what is known and what is given), so that an admin sees which tokens are still in use.
     public func recordOperatorUses(_ uses: [OperatorUse]) async throws {
         guard !uses.isEmpty else { return }
-        try await pool.write { db in
+        try await pool().write { db in
             for use in uses {
                 try db.execute(
                     sql: """
@@ -93,7 +93,7 @@ extension EnrollmentStore {
 
     /// The last use of every operator that was ever used.
     public func operatorUses() async throws -> [OperatorID: OperatorUse] {
-        try await pool.read { db in
+        try await pool().read { db in
             var uses: [OperatorID: OperatorUse] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT operatorId, lastUsedAt, lastUsedFrom FROM operatorUse") {
                 guard let id = OperatorID(row["operatorId"] as String) else { continue }

@@ -68,7 +68,7 @@ extension EnrollmentStore {
         _ request: NewOperator, by creator: OperatorIdentity?
     ) async throws -> (Operator, BearerToken) {
         let trimmedName = try checkNewOperator(request)
-        return try await write { db in
+        return try await perform { db in
             let now = world.currentSecond()
             let (record, token) = try insertOperator(
                 request, name: trimmedName, createdBy: creator?.id, now: now, db)
@@ -85,7 +85,7 @@ extension EnrollmentStore {
     /// Inserts an operator with a new token (storage keeps its digest under the current secret); the token is
     /// returned to be shown once, or thrown away (``insertOperatorWithoutToken(_:name:createdBy:now:_:)``).
     func insertOperator(
-        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: Database
+        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: some StatementRunner
     ) throws -> (record: OperatorRecord, token: BearerToken) {
         let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
         guard let digest = keyring.tokenDigest(token) else {
@@ -97,7 +97,7 @@ extension EnrollmentStore {
             tokenDigest: Data(digest), allowedSubjects: encodeJSON(request.allowedSubjects),
             allowedSources: encodeJSON(request.allowedSources), createdAt: now, createdBy: createdBy?.rawValue,
             expiresAt: request.expiresAt, revokedAt: nil, keyVersion: keyring.currentVersion)
-        try record.insert(db)
+        try record.insertRow(db)
         return (record, token)
     }
 
@@ -112,26 +112,23 @@ extension EnrollmentStore {
         }
         if let cached = operatorTokens.lookup(cacheKey, now: now) { return .valid(cached) }
         let generation = operatorTokens.generation
-        let nowText = UTCTime.text(now)
         // Every operator request that missed the cache starts here. Without a transaction (unsafeRead): each
-        // statement reads a committed state, which is all a token lookup needs, and GRDB's BEGIN and COMMIT,
-        // prepared anew on every read, are spared.
-        let (lookup, validUntil) = try await pool.unsafeRead { db -> (OperatorLookup, Date?) in
+        // statement reads a committed state, which is all a token lookup needs, and BEGIN and COMMIT are spared.
+        let (lookup, validUntil) = try await engine.unsafeRead { db -> (OperatorLookup, Date?) in
             var found: OperatorRecord?
             var graceEnds: Date?
-            // Statements prepared once per connection.
-            let current = try db.cachedStatement(sql: "SELECT * FROM operator WHERE tokenDigest = ? AND keyVersion = ?")
-            let previous = try db.cachedStatement(
-                sql:
-                    "SELECT * FROM operator WHERE previousTokenDigest = ? AND previousTokenKeyVersion = ? AND previousTokenExpiresAt > ?"
-            )
             for (version, digest) in digests {
-                if let record = try OperatorRecord.fetchOne(current, arguments: [digest, version]) {
+                if let record = try OperatorRecord.loadFirst(
+                    db, "WHERE tokenDigest = ? AND keyVersion = ?", [digest.directValue, version.directValue])
+                {
                     found = record
                     graceEnds = nil
                 }
                 // A token replaced by a rotation keeps working until its grace period ends.
-                if let record = try OperatorRecord.fetchOne(previous, arguments: [digest, version, nowText]) {
+                if let record = try OperatorRecord.loadFirst(
+                    db, "WHERE previousTokenDigest = ? AND previousTokenKeyVersion = ? AND previousTokenExpiresAt > ?",
+                    [digest.directValue, version.directValue, .date(now)])
+                {
                     found = record
                     graceEnds = record.previousTokenExpiresAt
                 }
@@ -150,31 +147,31 @@ extension EnrollmentStore {
 
     /// Every operator, oldest first (tokens are never shown).
     public func operators() async throws -> [Operator] {
-        try await pool.read { db in
-            try OperatorRecord.fetchAll(db, sql: "SELECT * FROM operator ORDER BY id").map { try $0.domain() }
+        try await engine.read { db in
+            try OperatorRecord.loadAll(db, "ORDER BY id").map { try $0.domain() }
         }
     }
 
     /// Revokes an operator's token. Revoking yourself, or the last admin that can still act, is refused.
     public func revokeOperator(_ id: OperatorID, by actor: OperatorIdentity) async throws -> Operator {
         guard id != actor.id else { throw EnrollmentError.conflict("you cannot revoke your own token") }
-        let revoked = try await write { db in
+        let revoked = try await perform { db in
             let now = world.currentSecond()
-            guard var record = try OperatorRecord.find(db, id.rawValue) else {
+            guard var record = try OperatorRecord.load(db, id.rawValue) else {
                 throw EnrollmentError.notFound("operator")
             }
             guard record.revokedAt == nil else { throw EnrollmentError.conflict("operator is already revoked") }
             if record.role == Role.admin.rawValue {
                 let admins =
-                    try Int.fetchOne(
-                        db,
-                        sql:
-                            "SELECT COUNT(*) FROM operator WHERE role = 'admin' AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
-                        arguments: [now]) ?? 0
+                    try db.queryFirst(
+                        "SELECT COUNT(*) FROM operator WHERE role = 'admin' AND revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
+                        [.date(now)]
+                    ) { try $0.integer(0) } ?? 0
                 guard admins > 1 else { throw EnrollmentError.conflict("this is the last admin; create another first") }
             }
+            let original = record
             record.revokedAt = now
-            try record.update(db)
+            try record.updateRow(db, from: original)
             try appendAudit(
                 db, .operatorRevoked, session: nil, actor: actor.id.rawValue, data: ["operatorId": .string(record.id)])
             return try record.domain()
@@ -195,17 +192,18 @@ extension EnrollmentStore {
                 keyring.tokenDigest(token, version: version).map { (version, Data($0)) }
             }
         }
-        let rotated = try await write { db in
+        let rotated = try await perform { db in
             let now = world.currentSecond()
             if let presentedDigests {
                 // Checked in the rotation's own transaction: two rotations racing cannot both pass it.
-                guard let caller = try OperatorRecord.find(db, actor.id.rawValue),
+                guard let caller = try OperatorRecord.load(db, actor.id.rawValue),
                     presentedDigests.contains(where: { $0.0 == caller.keyVersion && $0.1 == caller.tokenDigest })
                 else { throw EnrollmentError.newerTokenExists }
             }
-            guard var record = try OperatorRecord.find(db, id.rawValue), record.revokedAt == nil else {
+            guard var record = try OperatorRecord.load(db, id.rawValue), record.revokedAt == nil else {
                 throw EnrollmentError.notFound("operator")
             }
+            let original = record
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
             guard let digest = keyring.tokenDigest(token) else {
                 throw StorageError.unknownKeyVersion(keyring.currentVersion)
@@ -215,7 +213,7 @@ extension EnrollmentStore {
             record.previousTokenExpiresAt = now.addingTimeInterval(grace)
             record.tokenDigest = Data(digest)
             record.keyVersion = keyring.currentVersion
-            try record.update(db)
+            try record.updateRow(db, from: original)
             try appendAudit(
                 db, .operatorRotated, session: nil, actor: actor.id.rawValue,
                 data: ["operatorId": .string(record.id), "graceSeconds": .number(grace.rounded())])

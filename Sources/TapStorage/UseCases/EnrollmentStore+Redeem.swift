@@ -22,12 +22,12 @@ extension EnrollmentStore {
         guard let tokenDigest = keyring.tokenDigest(token) else {
             throw StorageError.unknownKeyVersion(keyring.currentVersion)
         }
-        return try await write { db in
+        return try await perform { db in
             let now = world.currentSecond()
             // Each live pass of the user with its session, in one statement.
             var candidates: [PassRecord] = []
             var sessionRecords: [SessionRecord] = []
-            try db.queryDirect(Self.redeemCandidatesSQL, [user.value.directValue]) { row in
+            try db.query(Self.redeemCandidatesSQL, [user.value.directValue]) { row in
                 candidates.append(try PassRecord(direct: row, startingAt: 0))
                 sessionRecords.append(try SessionRecord(direct: row, startingAt: PassRecord.columnNames.count))
             }
@@ -38,7 +38,7 @@ extension EnrollmentStore {
             }
             let policy = try loadPolicy(db)
             let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
-            let failures = try RedeemFailureRecord.find(direct: db, user: user.value)
+            let failures = try RedeemFailureRecord.load(db, user.value)
 
             if let matched, let record = sessionRecords.first(where: { $0.id == matched.sessionId }),
                 try mayAdmit(matched, of: record, failures: failures?.count ?? 0, limit: limit, policy: policy)
@@ -94,7 +94,7 @@ extension EnrollmentStore {
     private func admit(
         _ loaded: inout LoadedSession, user: UserPrincipalName, client: String?, policy: Policy, hadFailures: Bool,
         now: Date,
-        db: Database
+        db: some StatementRunner
     ) throws -> Session {
         guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
         pass.uses += 1
@@ -107,9 +107,9 @@ extension EnrollmentStore {
             loaded.record.completionDeadline = now.addingTimeInterval(
                 TimeInterval(settings.completionDeadlineInMinutes * 60))
             if let deviceID = loaded.record.deviceId {
-                try db.cachedStatement(
-                    sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?"
-                ).execute(arguments: [UTCTime.text(now), deviceID])
+                try db.run(
+                    "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?",
+                    [.date(now), .text(deviceID)])
             }
         }
         try apply(.passUsed, to: &loaded.record, action: "redeem", now: now)
@@ -121,13 +121,15 @@ extension EnrollmentStore {
                 "usesRemaining": .number(Double(pass.maxUses - pass.uses)),
                 "clientAddress": client.map(JSONValue.string) ?? .null,
             ])
-        if hadFailures { try RedeemFailureRecord.delete(db, user.value) }
+        if hadFailures { try RedeemFailureRecord.remove(db, user.value) }
         // Built from the rows in hand rather than read back: the writer is what every redeem waits for.
-        let device = try loaded.record.deviceId.flatMap { try DeviceRecord.find(db, $0) }
+        let device = try loaded.record.deviceId.flatMap { try DeviceRecord.load(db, $0) }
         return try loaded.record.domain(device: device, pass: pass)
     }
 
-    private func storeSessionToken(_ digest: [UInt8], for loaded: LoadedSession, now: Date, db: Database) throws {
+    private func storeSessionToken(
+        _ digest: [UInt8], for loaded: LoadedSession, now: Date, db: some StatementRunner
+    ) throws {
         try SessionTokenRecord(
             digest: Data(digest), sessionId: loaded.record.id, createdAt: now,
             expiresAt: loaded.record.completionDeadline,
@@ -137,7 +139,7 @@ extension EnrollmentStore {
 
     private func recordFailure(
         user: UserPrincipalName, client: String?, previous: RedeemFailureRecord?, limit: Int,
-        candidates: [SessionRecord], policy: Policy, now: Date, db: Database
+        candidates: [SessionRecord], policy: Policy, now: Date, db: some StatementRunner
     ) throws {
         var failures =
             previous
@@ -154,7 +156,7 @@ extension EnrollmentStore {
                 failures.addresses = groups.joined(separator: " ")
             }
         }
-        try failures.save(db)
+        try failures.upsertRow(db)
         guard failures.count >= limit else { return }
         // Looked up once, at the first pass this failure locks: lock-outs are rare, redeems are not.
         var strangers: [String]?
@@ -192,16 +194,18 @@ extension EnrollmentStore {
 
     /// The address groups among `addresses` (space-separated) that no pass of the user was ever redeemed from,
     /// as the user's `pass.used` events record.
-    private func strangerAddresses(_ addresses: String, of user: UserPrincipalName, db: Database) throws -> [String] {
+    private func strangerAddresses(
+        _ addresses: String, of user: UserPrincipalName, db: some StatementRunner
+    ) throws -> [String] {
         let groups = addresses.split(separator: " ").map(String.init)
         guard !groups.isEmpty else { return [] }
-        let used = try String.fetchAll(
-            db,
-            sql: """
-                SELECT a.data FROM auditEvent a JOIN session s ON s.id = a.sessionId
-                WHERE s.userPrincipalName = ? AND a.type = ?
-                """,
-            arguments: [user.value, AuditEventType.passUsed.rawValue])
+        let used = try db.queryAll(
+            """
+            SELECT a.data FROM auditEvent a JOIN session s ON s.id = a.sessionId
+            WHERE s.userPrincipalName = ? AND a.type = ?
+            """,
+            [.text(user.value), .text(AuditEventType.passUsed.rawValue)]
+        ) { try $0.text(0) }
         var known = Set<String>()
         for data in used {
             guard let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any],
@@ -221,10 +225,10 @@ extension EnrollmentStore {
         }
         // No transaction, as for operator tokens: the token row and its session each come from a committed
         // state, and a session closed in between is caught by the use case's own checks in its transaction.
-        return try await pool.unsafeRead { db in
+        return try await engine.unsafeRead { db in
             var found: SessionTokenRecord?
             for (version, digest) in digests {
-                if let record = try SessionTokenRecord.find(db, digest), record.keyVersion == version { found = record }
+                if let record = try SessionTokenRecord.load(db, digest), record.keyVersion == version { found = record }
             }
             guard let token = found, token.revokedAt == nil, token.expiresAt > now,
                 let session = try Self.session(id: token.sessionId, db: db),

@@ -24,7 +24,7 @@ extension EnrollmentStore {
         var report = PurgeReport()
         let cutoffText = UTCTime.text(cutoff)
         while true {
-            let deleted = try await pool.write { db -> Int in
+            let deleted = try await pool().write { db -> Int in
                 let ids = try String.fetchAll(
                     db,
                     sql: """
@@ -51,7 +51,7 @@ extension EnrollmentStore {
             report.sessions += deleted
             if deleted < batchSize { break }
         }
-        report.auditEvents = try await pool.write { db -> Int in
+        report.auditEvents = try await pool().write { db -> Int in
             let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
             let checkpoint = try Int64.fetchOne(db, sql: "SELECT seq FROM auditCheckpoint WHERE id = 1") ?? 0
             // The first event that must stay: one of a session that still exists, or one inside the window.
@@ -87,7 +87,7 @@ extension EnrollmentStore {
         }
         if report != PurgeReport() {
             let report = report
-            _ = try await pool.write { db in
+            _ = try await pool().write { db in
                 try appendAudit(
                     db, .sessionsPurged, session: nil, actor: "system",
                     data: [
@@ -107,7 +107,7 @@ extension EnrollmentStore {
 
     /// Every audit event after `sequence`, in chain order, a page at a time, for export to a SIEM.
     public func auditExport(after sequence: Int64, limit: Int) async throws -> [AuditExportRecord] {
-        try await pool.read { db in
+        try await pool().read { db in
             try AuditEventRecord.fetchAll(
                 db, sql: "SELECT * FROM auditEvent WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit]
             ).map { record in

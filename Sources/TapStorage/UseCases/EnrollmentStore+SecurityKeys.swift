@@ -180,7 +180,7 @@ extension EnrollmentStore {
 
     /// The key with this WebAuthn credential id, if one is registered.
     public func securityKey(credentialID: [UInt8]) async throws -> SecurityKey? {
-        try await pool.read { db in
+        try await pool().read { db in
             try SecurityKeyRecord.registered(credentialID: credentialID, db)?.domain()
         }
     }
@@ -233,7 +233,7 @@ extension EnrollmentStore {
         user: UserPrincipalName?, flaggedOnly: Bool, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?,
         limit: Int
     ) async throws -> Page<SecurityKey> {
-        try await pool.read { db in
+        try await pool().read { db in
             var request = SecurityKeyRecord.all()
                 .matching("site", viewer.site?.value).matching("userPrincipalName", user?.value)
             if flaggedOnly { request = request.filter(Column("flaggedStatus") != nil) }
@@ -301,9 +301,8 @@ extension EnrollmentStore {
     }
 
     /// Deletes the keys of a session that never proved themselves: called whenever a session closes.
-    func deleteUnprovenKeys(of sessionID: String, db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM securityKey WHERE sessionId = ? AND status = 'pendingProof'").execute(
-            arguments: [sessionID])
+    func deleteUnprovenKeys(of sessionID: String, db: some StatementRunner) throws {
+        try db.run("DELETE FROM securityKey WHERE sessionId = ? AND status = 'pendingProof'", [.text(sessionID)])
     }
 }
 

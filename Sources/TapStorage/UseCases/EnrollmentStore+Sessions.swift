@@ -9,7 +9,7 @@ extension EnrollmentStore {
     public func createSession(
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim? = nil
     ) async throws -> CreateOutcome {
-        try await write { db in
+        try await perform { db in
             if let earlier = try idempotentReplay(of: idempotency, by: creator, db: db) { return .replayed(earlier) }
             let outcome = try createSessionRow(request, by: creator, db: db)
             if let idempotency {
@@ -23,7 +23,7 @@ extension EnrollmentStore {
                     operatorId: creator.id.rawValue, key: idempotency.key,
                     requestDigest: Data(idempotency.requestDigest),
                     sessionId: sessionID.rawValue, createdAt: world.currentSecond()
-                ).insert(db)
+                ).insertRow(db)
             }
             return outcome
         }
@@ -32,12 +32,11 @@ extension EnrollmentStore {
     /// The session an earlier create with this idempotency key made, or `nil` when the key is new; the same key
     /// with another request body is refused.
     func idempotentReplay(
-        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: Database
+        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: some StatementRunner
     ) throws -> Session? {
         guard let idempotency,
-            let earlier = try IdempotencyRecord.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM idempotencyKey WHERE operatorId = ? AND key = ?"),
-                arguments: [creator.id.rawValue, idempotency.key])
+            let earlier = try IdempotencyRecord.loadFirst(
+                db, "WHERE operatorId = ? AND key = ?", [.text(creator.id.rawValue), .text(idempotency.key)])
         else { return nil }
         guard keyring.constantTimeEqual(Array(earlier.requestDigest), idempotency.requestDigest) else {
             throw EnrollmentError.idempotencyMismatch
@@ -47,7 +46,9 @@ extension EnrollmentStore {
 
     /// The body of one local create, inside the caller's transaction (a single create's, or one row of a
     /// batch): the shared rows, then the pass minted here.
-    func createSessionRow(_ request: NewSession, by creator: OperatorIdentity, db: Database) throws -> CreateOutcome {
+    func createSessionRow(
+        _ request: NewSession, by creator: OperatorIdentity, db: some StatementRunner
+    ) throws -> CreateOutcome {
         let new = try insertNewSession(request, by: creator, db: db)
         var code: PassCode?
         var pass: PassRecord?
@@ -58,7 +59,7 @@ extension EnrollmentStore {
             (code, pass) = try mintPass(
                 plan: new.plan, session: new.record, issuer: creator.id.rawValue, now: new.now, db: db)
             // A fresh pass starts with a clean slate of failed attempts for its user.
-            try RedeemFailureRecord.delete(db, new.record.userPrincipalName)
+            try RedeemFailureRecord.remove(db, new.record.userPrincipalName)
         }
         // Built from the rows just written rather than read back: the writer is what every request waits for.
         let stored = try new.record.domain(device: new.device, pass: pass)
@@ -69,7 +70,8 @@ extension EnrollmentStore {
     /// The part of creating a session both authorities share: every check, the device, the session row and
     /// its `session.created` event. `limits` are an outside authority's bounds on the pass (Entra's policy).
     func insertNewSession(
-        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits? = nil, db: Database
+        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits? = nil,
+        db: some StatementRunner
     ) throws -> NewSessionRows {
         let now = world.currentSecond()
         let site = try resolveSite(request.site, for: creator)
@@ -161,11 +163,12 @@ extension EnrollmentStore {
     /// same words whatever the device's state elsewhere, so that one site learns nothing of another's devices
     /// and cannot block them with an open session.
     private func upsertDevice(
-        _ description: DeviceDescription, site: SiteName, movedBy creator: OperatorIdentity, now: Date, db: Database
+        _ description: DeviceDescription, site: SiteName, movedBy creator: OperatorIdentity, now: Date,
+        db: some StatementRunner
     ) throws -> DeviceRecord {
-        if var existing = try DeviceRecord.fetchOne(
-            db.cachedStatement(sql: "SELECT * FROM device WHERE serialNumber = ? AND platform = ?"),
-            arguments: [description.serialNumber.value, description.platform.rawValue])
+        if var existing = try DeviceRecord.loadFirst(
+            db, "WHERE serialNumber = ? AND platform = ?",
+            [.text(description.serialNumber.value), .text(description.platform.rawValue)])
         {
             if existing.site != site.value, creator.site != nil {
                 throw EnrollmentError.conflict(
@@ -173,21 +176,21 @@ extension EnrollmentStore {
                         + "an operator of every site moves it by creating its session here")
             }
             let open =
-                try Int.fetchOne(
-                    db.cachedStatement(
-                        sql:
-                            "SELECT COUNT(*) FROM session WHERE deviceId = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"
-                    ), arguments: [existing.id]) ?? 0
+                try db.queryFirst(
+                    "SELECT COUNT(*) FROM session WHERE deviceId = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')",
+                    [.text(existing.id)]
+                ) { try $0.integer(0) } ?? 0
             // Two open sessions for one device would race each other to complete it.
             guard open == 0 else {
                 throw EnrollmentError.conflict(
                     "device \(description.serialNumber) already has an open session; cancel it first")
             }
+            let original = existing
             existing.model = description.model ?? existing.model
             existing.assetTag = description.assetTag ?? existing.assetTag
             existing.site = site.value
             existing.enrollmentState = EnrollmentState.pending.rawValue
-            try existing.update(db)
+            try existing.updateRow(db, from: original)
             return existing
         }
         let device = DeviceRecord(
@@ -195,14 +198,14 @@ extension EnrollmentStore {
             platform: description.platform.rawValue, model: description.model, assetTag: description.assetTag,
             site: site.value, enrollmentState: EnrollmentState.pending.rawValue, mdmDeviceId: nil, lastSeenAt: nil,
             createdAt: now)
-        try device.insert(db)
+        try device.insertRow(db)
         return device
     }
 
     /// Mints a pass for `session` under `plan`, stores only its digest, and returns the value.
     @discardableResult
     func mintPass(
-        plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: Database
+        plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: some StatementRunner
     ) throws -> (PassCode, PassRecord) {
         let user = try parse(UserPrincipalName(session.userPrincipalName), "session.userPrincipalName")
         let code = PassCode.generate(length: plan.length, randomBytes: world.randomBytes)
@@ -230,7 +233,7 @@ extension EnrollmentStore {
 
     /// One session as `viewer` may see it; `nil` when it does not exist or belongs to another site.
     public func session(_ id: SessionID, visibleTo viewer: OperatorIdentity?) async throws -> Session? {
-        try await pool.read { db in
+        try await engine.read { db in
             guard let session = try Self.session(id: id.rawValue, db: db) else { return nil }
             if let viewer, !viewer.canSee(site: session.site) { return nil }
             return session
@@ -274,7 +277,7 @@ extension EnrollmentStore {
         }
         statementArguments.append(.integer(Int64(limit + 1)))
         let sql = selects.joined(separator: "\nUNION ALL\n") + "\nORDER BY id DESC LIMIT ?"
-        return try await pool.read { [statementArguments] db in
+        return try await pool().read { [statementArguments] db in
             // Read by position (see `queryDirect`): naming each column of each row was a tenth of a page.
             var records: [SessionRecord] = []
             try db.queryDirect(db.varyingStatement(sql: sql), statementArguments) { row in

@@ -43,7 +43,7 @@ extension EnrollmentStore {
             sweepCursor.settled(through: walkedAt)
         }
         report.sessionsAdvanced += try await settleOverdueEnrollments(batchSize)
-        report.refusalsReported = try await pool.write { db -> Int in
+        report.refusalsReported = try await pool().write { db -> Int in
             let pending = try RedeemFailureRecord.fetchAll(db, sql: "SELECT * FROM redeemFailure WHERE unreported > 0")
             for var failures in pending {
                 try appendAudit(
@@ -78,7 +78,7 @@ extension EnrollmentStore {
         let sql = "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT ?)"
         var purged = 0
         while true {
-            let deleted = try await pool.write { db -> Int in
+            let deleted = try await pool().write { db -> Int in
                 try db.cachedStatement(sql: sql).execute(arguments: [cutoff, Self.purgeBatchSize])
                 return db.changesCount
             }
@@ -96,7 +96,7 @@ extension EnrollmentStore {
         var after = ""
         var advanced = 0
         while true {
-            let found = try await pool.read { [after] db in
+            let found = try await pool().read { [after] db in
                 try String.fetchAll(
                     db, sql: Self.activeSessionsExpiredSQL, arguments: [after, UTCTime.text(walkedAt), batchSize])
             }
@@ -104,7 +104,7 @@ extension EnrollmentStore {
             after = last
             // A fixed number of ids, the last repeated, so that every batch runs the same cached statement.
             let ids = found + repeatElement(last, count: batchSize - found.count)
-            advanced += try await pool.write { db -> Int in
+            advanced += try await pool().write { db -> Int in
                 let now = world.currentSecond()
                 var batch = try Self.dueSessions(
                     db, expiredAmong, [now.directValue] + ids.map(\.directValue))
@@ -127,7 +127,7 @@ extension EnrollmentStore {
     /// settles it, so a session completed in between is left alone.
     private func settleOverdueEnrollments(_ batchSize: Int) async throws -> Int {
         let now = world.currentSecond()
-        let overdue = try await pool.read { db in
+        let overdue = try await pool().read { db in
             try String.fetchAll(
                 db, sql: "SELECT id FROM session WHERE state = 'inProgress' AND completionDeadline <= ? LIMIT ?",
                 arguments: [now, Self.overdueEnrollmentsPerSweep])
@@ -135,7 +135,7 @@ extension EnrollmentStore {
         var advanced = 0
         for start in stride(from: 0, to: overdue.count, by: batchSize) {
             let ids = Array(overdue[start..<min(start + batchSize, overdue.count)])
-            advanced += try await pool.write { db -> Int in
+            advanced += try await pool().write { db -> Int in
                 let now = world.currentSecond()
                 var moved = 0
                 try audit.deferringHead(db) {
@@ -162,7 +162,7 @@ extension EnrollmentStore {
     ) async throws -> (advanced: Int, lastNow: Date) {
         var advanced = 0
         while true {
-            let (count, now) = try await pool.write { db -> (Int, Date) in
+            let (count, now) = try await pool().write { db -> (Int, Date) in
                 let now = world.currentSecond()
                 var batch = try select(db, now, batchSize)
                 // Like a group commit: one head-row write for the batch's events, not one per event.

@@ -38,7 +38,7 @@ extension EnrollmentStore {
 
     /// Every webhook that is not deleted, oldest first; with `site`, only that site's (a site admin's view).
     public func webhooks(site: SiteName? = nil) async throws -> [Webhook] {
-        try await pool.read { db in
+        try await pool().read { db in
             try Self.liveWebhooks.matching("site", site?.value).order(Column("id")).fetchAll(db).map(Self.webhook)
         }
     }
@@ -48,7 +48,7 @@ extension EnrollmentStore {
 
     /// One webhook that is not deleted; with `site`, only when it is that site's (others are not found).
     public func webhook(_ id: WebhookID, site: SiteName? = nil) async throws -> Webhook? {
-        try await pool.read { db in
+        try await pool().read { db in
             try Self.liveWebhooks.matching("id", id.rawValue).matching("site", site?.value).fetchOne(db).map(
                 Self.webhook)
         }
@@ -57,7 +57,7 @@ extension EnrollmentStore {
     /// Whether a queued delivery is still to be attempted: pending, and its webhook not deleted. The sender
     /// asks before each attempt, so that a webhook deleted while its deliveries wait in memory gets none.
     public func webhookDeliveryIsPending(_ id: WebhookDeliveryID) async throws -> Bool {
-        try await pool.read { db in
+        try await pool().read { db in
             try Bool.fetchOne(
                 db,
                 sql: """
@@ -108,7 +108,7 @@ extension EnrollmentStore {
         guard try await webhookOutboxLag() > 0 else { return 0 }
         let sessionTypes = AuditEventType.allCases.filter(\.isSessionEvent).map { "'\($0.rawValue)'" }.joined(
             separator: ",")
-        return try await pool.write { db -> Int in
+        return try await pool().write { db -> Int in
             let cursor = try Int64.fetchOne(db, sql: "SELECT seq FROM webhookCursor WHERE id = 1") ?? 0
             let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
             guard head > cursor else { return 0 }
@@ -156,7 +156,7 @@ extension EnrollmentStore {
 
     /// Whether the outbox has fallen behind the audit log (more events to turn into deliveries).
     public func webhookOutboxLag() async throws -> Int64 {
-        try await pool.read { db in
+        try await pool().read { db in
             let cursor = try Int64.fetchOne(db, sql: "SELECT seq FROM webhookCursor WHERE id = 1") ?? 0
             let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
             return max(head - cursor, 0)
@@ -167,7 +167,7 @@ extension EnrollmentStore {
     /// `webhook`, only that endpoint's.
     public func dueWebhookDeliveries(limit: Int, webhook: WebhookID? = nil) async throws -> [DueDelivery] {
         let now = world.now()
-        return try await pool.read { db in
+        return try await pool().read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -192,7 +192,7 @@ extension EnrollmentStore {
     ) async throws {
         let now = world.currentSecond()
         let state: WebhookDeliveryState = delivered ? .delivered : (nextAttemptAt == nil ? .deadLetter : .pending)
-        try await pool.write { db in
+        try await pool().write { db in
             try db.execute(
                 sql: """
                     UPDATE webhookDelivery SET attempts = attempts + 1, lastAttemptAt = ?, lastStatus = ?, lastError = ?, state = ?,
@@ -210,7 +210,7 @@ extension EnrollmentStore {
     public func webhookDeliveries(
         _ webhookID: WebhookID, state: WebhookDeliveryState?, after cursor: WebhookDeliveryID?, limit: Int
     ) async throws -> Page<WebhookDelivery> {
-        try await pool.read { db in
+        try await pool().read { db in
             let rows = try Table("webhookDelivery").all()
                 .matching("webhookId", webhookID.rawValue).matching("state", state?.rawValue)
                 .newestFirst(after: cursor?.rawValue, limit: limit).fetchAll(db)
@@ -221,7 +221,7 @@ extension EnrollmentStore {
 
     /// Deliveries still to be made (pending), for the backlog metric.
     public func webhookBacklog() async throws -> Int {
-        try await pool.read { db in
+        try await pool().read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhookDelivery WHERE state = 'pending'") ?? 0
         }
     }

@@ -1,0 +1,71 @@
+import Dispatch
+import Logging
+import PostgresNIO
+import TapCore
+import TapStorage
+
+/// The store's engine on PostgreSQL: writes through ``PostgresWriter``'s group commit, reads on a pooled
+/// connection inside one read-only REPEATABLE READ transaction, so that a read of several statements sees one
+/// snapshot as it does on SQLite.
+package struct PostgresEngine: StoreEngine {
+    let client: PostgresClient
+    let writer: PostgresWriter
+    let logger: Logger
+    /// The threads reads block while PostgreSQL answers (never an event loop or the cooperative pool).
+    private static let readers = DispatchQueue(label: "tapstation.postgres.readers", attributes: .concurrent)
+
+    package var dialect: SQLDialect { .postgres }
+
+    package func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
+        try await writer.write { runner in try body(runner) }
+    }
+
+    package func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
+        try await onReader { runner in
+            try runner.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            do {
+                let value = try body(runner)
+                try runner.run("COMMIT")
+                return value
+            } catch {
+                try? runner.run("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    package func unsafeRead<T: Sendable>(
+        _ body: @escaping @Sendable (any StatementRunner) throws -> T
+    ) async throws -> T {
+        try await onReader(body)
+    }
+
+    /// Runs `body` on a pooled connection, on a reader thread.
+    private func onReader<T: Sendable>(
+        _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T
+    ) async throws -> T {
+        try await client.withConnection { connection in
+            let runner = PostgresStatementRunner(connection: connection, logger: logger)
+            return try await withCheckedThrowingContinuation { continuation in
+                Self.readers.async { continuation.resume(with: Result { try body(runner) }) }
+            }
+        }
+    }
+}
+
+/// Opens the store on a PostgreSQL database `tapstation migrate` brought up to date.
+package enum PostgresStore {
+    /// The store on `client`'s database; refuses a schema older or newer than this build's.
+    package static func open(
+        client: PostgresClient, world: World, keyring: Keyring, logger: Logger
+    ) async throws -> EnrollmentStore {
+        try await PostgresMigrations.check(client, logger: logger)
+        let audit = AuditChain(keyring: keyring, world: world, state: AuditChainState())
+        let writer = PostgresWriter(client: client, chain: audit, logger: logger)
+        let engine = PostgresEngine(client: client, writer: writer, logger: logger)
+        let latest = try await engine.read { db in
+            try db.queryFirst("SELECT seq FROM auditHead WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
+        }
+        return EnrollmentStore(engine: engine, audit: audit, feed: AuditFeed(latest: latest))
+    }
+}
