@@ -23,9 +23,19 @@ package struct PostgresStatementRunner: StatementRunner {
         _ = try connection.query(Self.query(sql, values), logger: logger).wait()
     }
 
+    package func changes(_ sql: String, _ values: [DirectValue]) throws -> Int {
+        try connection.query(Self.query(sql, values), logger: logger).wait().metadata.rows ?? 0
+    }
+
     package func query(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws {
         let result = try connection.query(Self.query(sql, values), logger: logger).wait()
         for each in result.rows { try row(PostgresStatementRow(sql: sql, row: each.makeRandomAccess())) }
+    }
+
+    package func queryVarying(
+        _ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void
+    ) throws {
+        try query(sql, values, row)
     }
 
     /// The statement with its `?` placeholders numbered as PostgreSQL wants them, and `values` bound.
@@ -45,14 +55,19 @@ package struct PostgresStatementRunner: StatementRunner {
     }
 }
 
-/// `?` to `$1`, `$2`, … outside quoted text, identifiers and comments; each statement's text is numbered once.
+/// `?` to `$1`, `$2`, … outside quoted text, identifiers and comments. The first ``cacheLimit`` distinct texts
+/// are numbered once and kept; texts past that (a client cycling through a list's filters) are numbered afresh
+/// each time, so the cache cannot grow without bound.
 enum PlaceholderNumbering {
+    static let cacheLimit = 1024
     private static let cache = NIOLockedValueBox([String: String]())
 
     static func numbered(_ sql: String) -> String {
         if let known = cache.withLockedValue({ $0[sql] }) { return known }
         let numbered = number(sql)
-        cache.withLockedValue { $0[sql] = numbered }
+        cache.withLockedValue { cache in
+            if cache.count < cacheLimit { cache[sql] = numbered }
+        }
         return numbered
     }
 

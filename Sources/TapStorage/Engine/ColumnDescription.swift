@@ -103,13 +103,16 @@ extension ColumnDescribed {
         try db.queryFirst(columns.selectSQL + " " + clause, values) { try Self(direct: $0, startingAt: 0) }
     }
 
-    /// Every row `clause` selects, in its order.
+    /// Every row `clause` selects, in its order; `varying` when the clause's text depends on the request
+    /// (see ``StatementRunner/queryVarying(_:_:_:)``).
     static func loadAll(
-        _ db: some StatementRunner, _ clause: String = "", _ values: [DirectValue] = []
-    ) throws
-        -> [Self]
-    {
-        try db.queryAll(columns.selectSQL + " " + clause, values) { try Self(direct: $0, startingAt: 0) }
+        _ db: some StatementRunner, _ clause: String = "", _ values: [DirectValue] = [], varying: Bool = false
+    ) throws -> [Self] {
+        var all: [Self] = []
+        let sql = columns.selectSQL + " " + clause
+        let read: (any StatementRow) throws -> Void = { all.append(try Self(direct: $0, startingAt: 0)) }
+        try varying ? db.queryVarying(sql, values, read) : db.query(sql, values, read)
+        return all
     }
 
     /// Inserts through a statement prepared once per connection.

@@ -161,14 +161,15 @@ extension EnrollmentStore {
             deviceIDs.isEmpty
             ? []
             : try DeviceRecord.loadAll(
-                db, "WHERE id IN (\(databaseQuestionMarks(count: deviceIDs.count)))", deviceIDs.map(\.directValue))
+                db, "WHERE id IN (\(databaseQuestionMarks(count: deviceIDs.count)))", deviceIDs.map(\.directValue),
+                varying: true)
         let devicesByID = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let sessionIDs = records.map(\.id)
         // The latest pass of each session: live if there is one, else the last revoked one.
         var latestPass: [String: PassRecord] = [:]
         for pass in try PassRecord.loadAll(
             db, "WHERE sessionId IN (\(databaseQuestionMarks(count: sessionIDs.count))) ORDER BY id",
-            sessionIDs.map(\.directValue))
+            sessionIDs.map(\.directValue), varying: true)
         {
             latestPass[pass.sessionId] = pass
         }

@@ -18,8 +18,14 @@ package protocol StatementRunner {
     var dialect: SQLDialect { get }
     /// Runs a statement that returns no rows (INSERT, UPDATE, DELETE, SAVEPOINT, a lock).
     func run(_ sql: String, _ values: [DirectValue]) throws
+    /// Runs an INSERT, UPDATE or DELETE and returns how many rows it changed.
+    func changes(_ sql: String, _ values: [DirectValue]) throws -> Int
     /// Runs a query and hands each row to `row`; a row is valid only inside the call.
     func query(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws
+    /// The same for SQL whose text depends on the request (a list's filters, how many ids an `IN (…)` holds):
+    /// only so many distinct texts are kept prepared, so that a client cycling through filters cannot grow
+    /// the statement caches without bound.
+    func queryVarying(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws
 }
 
 /// Where a use case runs: the engine's group-committed writer, or a read on a consistent snapshot.
@@ -95,7 +101,18 @@ extension Database: StatementRunner {
 
     package func run(_ sql: String, _ values: [DirectValue]) throws { try executeDirect(sql, values) }
 
+    package func changes(_ sql: String, _ values: [DirectValue]) throws -> Int {
+        try executeDirect(sql, values)
+        return changesCount
+    }
+
     package func query(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws {
         try queryDirect(sql, values, row)
+    }
+
+    package func queryVarying(
+        _ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void
+    ) throws {
+        try queryDirect(varyingStatement(sql: sql), values, row)
     }
 }

@@ -6,15 +6,12 @@ extension EnrollmentStore {
     /// Sessions waiting for a second operator that `viewer` may see, oldest first.
     public func pendingApprovals(visibleTo viewer: OperatorIdentity) async throws -> [Session] {
         let now = world.now()
-        return try await pool().read { db in
-            var sql = "SELECT * FROM session WHERE state = 'awaitingApproval' AND approvalDeadline > ?"
-            var arguments: StatementArguments = [now]
-            if let site = viewer.site {
-                sql += " AND site = ?"
-                arguments += [site.value]
-            }
-            return try Self.sessions(
-                try SessionRecord.fetchAll(db, sql: sql + " ORDER BY id LIMIT 500", arguments: arguments), db: db)
+        var conditions = SQLConditions()
+        conditions.add("state = 'awaitingApproval' AND approvalDeadline > ?", .date(now))
+        conditions.match("site", viewer.site?.value)
+        return try await engine.read { [conditions] db in
+            try Self.sessions(
+                try SessionRecord.loadAll(db, conditions.clause + " ORDER BY id LIMIT 500", conditions.values), db: db)
         }
     }
 
@@ -49,19 +46,19 @@ extension EnrollmentStore {
 
     private func decide(
         _ id: SessionID, by approver: OperatorIdentity,
-        _ change: @escaping @Sendable (inout LoadedSession, EffectiveSettings, Date, Database) throws -> Void
+        _ change: @escaping @Sendable (inout LoadedSession, EffectiveSettings, Date, any StatementRunner) throws -> Void
     ) async throws -> Session {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
             var loaded = try loadForChange(id, visibleTo: approver, db: db)
             try settle(&loaded, now: now, db: db)
             guard let approverName = approver.userPrincipalName else { throw EnrollmentError.approverNotAPerson }
-            let requester = try OperatorRecord.find(db, loaded.record.createdBy)
+            let requester = try OperatorRecord.load(db, loaded.record.createdBy)
             if approver.id.rawValue == loaded.record.createdBy || requester?.userPrincipalName == approverName.value {
                 throw EnrollmentError.selfApproval
             }
             let settings = try loaded.record.settings(in: try loadPolicy(db))
-            if let requester, let approverRecord = try OperatorRecord.find(db, approver.id.rawValue),
+            if let requester, let approverRecord = try OperatorRecord.load(db, approver.id.rawValue),
                 Self.areTied(
                     requester, approverRecord, window: TimeInterval(settings.approvalTimeoutInMinutes * 60), now: now)
             {
@@ -172,24 +169,24 @@ extension EnrollmentStore {
     /// Passes minted by each operator in the last hour and day.
     public func issuanceCounts() async throws -> [OperatorID: (lastHour: Int, lastDay: Int)] {
         let now = world.now()
-        return try await pool().read { db in
-            let rows = try Row.fetchAll(
-                db,
-                // Per operator, two range counts on the covering index (issuedBy, createdAt): a grouped scan of
-                // the day's passes read every pass ever issued at a million (the planner took the issuer index).
-                sql: """
-                    SELECT id AS issuedBy,
-                        (SELECT COUNT(*) FROM pass WHERE issuedBy = operator.id AND createdAt > ?) AS lastHour,
-                        (SELECT COUNT(*) FROM pass WHERE issuedBy = operator.id AND createdAt > ?) AS lastDay
-                    FROM operator
-                    """,
-                arguments: [now.addingTimeInterval(-3600), now.addingTimeInterval(-86_400)])
-            var counts: [OperatorID: (lastHour: Int, lastDay: Int)] = [:]
-            for row in rows {
-                if let id = OperatorID(row["issuedBy"]) { counts[id] = (row["lastHour"], row["lastDay"]) }
-            }
-            return counts
+        let rows = try await engine.read { db in
+            // Per operator, two range counts on the covering index (issuedBy, createdAt): a grouped scan of
+            // the day's passes read every pass ever issued at a million (the planner took the issuer index).
+            try db.queryAll(
+                """
+                SELECT id,
+                    (SELECT COUNT(*) FROM pass WHERE issuedBy = operator.id AND createdAt > ?),
+                    (SELECT COUNT(*) FROM pass WHERE issuedBy = operator.id AND createdAt > ?)
+                FROM operator
+                """,
+                [.date(now.addingTimeInterval(-3600)), .date(now.addingTimeInterval(-86_400))]
+            ) { row in (try row.text(0), try row.integer(1), try row.integer(2)) }
         }
+        var counts: [OperatorID: (lastHour: Int, lastDay: Int)] = [:]
+        for (id, lastHour, lastDay) in rows {
+            if let id = OperatorID(id) { counts[id] = (lastHour, lastDay) }
+        }
+        return counts
     }
 
     // MARK: Incident tools
@@ -199,13 +196,19 @@ extension EnrollmentStore {
     public func lockIssuance(
         for user: UserPrincipalName, until: Date, reason: String, by actor: OperatorIdentity
     ) async throws {
-        try await write { db in
+        try await perform { db in
             let site = actor.site?.value ?? IssuanceLockRecord.everySite
-            try IssuanceLockRecord(
-                userPrincipalName: user.value, site: site, lockedUntil: until, reason: reason,
-                lockedBy: actor.id.rawValue,
-                createdAt: world.now()
-            ).save(db)
+            try db.run(
+                """
+                INSERT INTO issuanceLock (userPrincipalName, site, lockedUntil, reason, lockedBy, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (userPrincipalName, site) DO UPDATE SET lockedUntil = excluded.lockedUntil,
+                    reason = excluded.reason, lockedBy = excluded.lockedBy, createdAt = excluded.createdAt
+                """,
+                [
+                    .text(user.value), .text(site), .date(until), .text(reason), .text(actor.id.rawValue),
+                    .date(world.now()),
+                ])
             try appendAudit(
                 db, .issuanceLocked, session: nil, actor: actor.id.rawValue,
                 data: [
@@ -220,16 +223,20 @@ extension EnrollmentStore {
         for user: UserPrincipalName, visibleTo viewer: OperatorIdentity
     ) async throws -> [IssuanceLock] {
         let now = world.now()
-        return try await pool().read { db in
-            var request = IssuanceLockRecord.filter(Column("userPrincipalName") == user.value)
-                .filter(Column("lockedUntil") > now)
-            if let site = viewer.site {
-                request = request.filter([site.value, IssuanceLockRecord.everySite].contains(Column("site")))
-            }
-            return try request.order(Column("createdAt").desc).fetchAll(db).map { record in
-                IssuanceLock(
-                    site: record.site == IssuanceLockRecord.everySite ? nil : SiteName(record.site),
-                    lockedUntil: record.lockedUntil, reason: record.reason, lockedBy: OperatorID(record.lockedBy))
+        var conditions = SQLConditions()
+        conditions.add("userPrincipalName = ? AND lockedUntil > ?", .text(user.value), .date(now))
+        if let site = viewer.site {
+            conditions.add("site IN (?, ?)", .text(site.value), .text(IssuanceLockRecord.everySite))
+        }
+        return try await engine.read { [conditions] db in
+            try db.queryAll(
+                "SELECT site, lockedUntil, reason, lockedBy FROM issuanceLock \(conditions.clause) ORDER BY createdAt DESC",
+                conditions.values
+            ) { row in
+                let site = try row.text(0)
+                return IssuanceLock(
+                    site: site == IssuanceLockRecord.everySite ? nil : SiteName(site), lockedUntil: try row.date(1),
+                    reason: try row.text(2), lockedBy: OperatorID(try row.text(3)))
             }
         }
     }
@@ -238,22 +245,23 @@ extension EnrollmentStore {
     /// the user's locks at every scope; a site-scoped one only its own site's, and is refused when the user is
     /// locked by a global operator (that incident lock is not the site's to lift).
     public func unlockIssuance(for user: UserPrincipalName, by actor: OperatorIdentity) async throws -> Bool {
-        try await write { db in
+        try await perform { db in
             let now = world.now()
+            let lifted: Int
             if let site = actor.site {
                 let globalSQL =
                     "SELECT COUNT(*) FROM issuanceLock WHERE userPrincipalName = ? AND site = '' AND lockedUntil > ?"
-                if try Int.fetchOne(db, sql: globalSQL, arguments: [user.value, now]) ?? 0 > 0 {
+                if try db.queryFirst(globalSQL, [.text(user.value), .date(now)], { try $0.integer(0) }) ?? 0 > 0 {
                     throw EnrollmentError.forbidden(
                         "this user's issuance lock was set for every site; only a global operator lifts it")
                 }
-                try db.execute(
-                    sql: "DELETE FROM issuanceLock WHERE userPrincipalName = ? AND site = ?",
-                    arguments: [user.value, site.value])
+                lifted = try db.changes(
+                    "DELETE FROM issuanceLock WHERE userPrincipalName = ? AND site = ?",
+                    [.text(user.value), .text(site.value)])
             } else {
-                try db.execute(sql: "DELETE FROM issuanceLock WHERE userPrincipalName = ?", arguments: [user.value])
+                lifted = try db.changes("DELETE FROM issuanceLock WHERE userPrincipalName = ?", [.text(user.value)])
             }
-            guard db.changesCount > 0 else { return false }
+            guard lifted > 0 else { return false }
             try appendAudit(
                 db, .issuanceUnlocked, session: nil, actor: actor.id.rawValue,
                 data: ["userPrincipalName": .string(user.value), "site": actor.site.map { .string($0.value) } ?? .null])
@@ -266,17 +274,14 @@ extension EnrollmentStore {
     public func revokeEverything(
         of user: UserPrincipalName, reason: String, by actor: OperatorIdentity
     ) async throws -> [SessionID] {
-        try await write { db in
+        var conditions = SQLConditions()
+        conditions.add(
+            "userPrincipalName = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')", .text(user.value))
+        conditions.match("site", actor.site?.value)
+        return try await perform { [conditions] db in
             let now = world.currentSecond()
-            var sql =
-                "SELECT * FROM session WHERE userPrincipalName = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')"
-            var arguments: StatementArguments = [user.value]
-            if let site = actor.site {
-                sql += " AND site = ?"
-                arguments += [site.value]
-            }
             var cancelled: [SessionID] = []
-            for record in try SessionRecord.fetchAll(db, sql: sql, arguments: arguments) {
+            for record in try SessionRecord.loadAll(db, conditions.clause, conditions.values) {
                 var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
                 try settle(&loaded, now: now, db: db)
                 guard try !loaded.record.sessionState.isTerminal else { continue }

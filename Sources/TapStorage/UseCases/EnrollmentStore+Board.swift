@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TapCore
 
 /// One line of the bench board: an open session and the last step it took.
@@ -14,37 +13,33 @@ extension EnrollmentStore {
     /// The open sessions of one site, oldest first (the order a bench works through a cart), at most `limit`;
     /// then its closed Entra sessions whose pass Entra has not yet confirmed deleted (that pass still signs in).
     public func boardEntries(site: SiteName, limit: Int = 300) async throws -> [BoardEntry] {
-        try await pool().read { db in
-            var records = try SessionRecord.fetchAll(
+        try await engine.read { db in
+            var records = try SessionRecord.loadAll(
                 db,
-                sql: """
-                    SELECT * FROM session WHERE site = ? AND state IN ('awaitingApproval','pending','active','inProgress','expired','lockedOut')
-                    ORDER BY id LIMIT ?
-                    """,
-                arguments: [site.value, limit])
+                """
+                WHERE site = ? AND state IN ('awaitingApproval','pending','active','inProgress','expired','lockedOut')
+                ORDER BY id LIMIT ?
+                """,
+                [.text(site.value), .integer(Int64(limit))])
             if records.count < limit {
                 // Few rows: the partial index holds only the pending revocations.
-                records += try SessionRecord.fetchAll(
+                records += try SessionRecord.loadAll(
                     db,
-                    sql: """
-                        SELECT session.* FROM entraPass JOIN session ON session.id = entraPass.sessionId
-                        WHERE entraPass.revocation = 'pending' AND session.site = ?
-                          AND session.state IN ('completed','cancelled','rejected','abandoned')
-                        ORDER BY session.id LIMIT ?
-                        """,
-                    arguments: [site.value, limit - records.count])
+                    """
+                    WHERE id IN (SELECT sessionId FROM entraPass WHERE revocation = 'pending')
+                      AND site = ? AND state IN ('completed','cancelled','rejected','abandoned')
+                    ORDER BY id LIMIT ?
+                    """,
+                    [.text(site.value), .integer(Int64(limit - records.count))])
                 // In the cart's order (ids grow with time), not the open ones first.
                 records.sort { $0.id < $1.id }
             }
-            let sessions = try Self.sessions(records, db: db)
-            let last = try db.cachedStatement(
-                sql:
-                    "SELECT type, time FROM auditEvent WHERE sessionId = ? AND type NOT IN ('request.refused') ORDER BY seq DESC LIMIT 1"
-            )
-            return try sessions.map { session in
-                let row = try Row.fetchOne(last, arguments: [session.id.rawValue])
-                return BoardEntry(
-                    session: session, lastStep: row.flatMap { AuditEventType(rawValue: $0[0]) }, lastStepAt: row?[1])
+            return try Self.sessions(records, db: db).map { session in
+                let last = try db.queryFirst(
+                    "SELECT type, time FROM auditEvent WHERE sessionId = ? AND type NOT IN ('request.refused') ORDER BY seq DESC LIMIT 1",
+                    [.text(session.id.rawValue)]
+                ) { row in (AuditEventType(rawValue: try row.text(0)), try row.date(1)) }
+                return BoardEntry(session: session, lastStep: last?.0, lastStepAt: last?.1)
             }
         }
     }

@@ -14,6 +14,21 @@ struct KioskEnrolmentCodeRecord: StoredRecord {
     var usedAt: Date?
 }
 
+extension KioskEnrolmentCodeRecord: ColumnDescribed {
+    static let columns = ColumnTable<Self>()
+    static let blank = KioskEnrolmentCodeRecord(
+        operatorId: "", digest: Data(), keyVersion: 0, createdAt: .distantPast, expiresAt: .distantPast, usedAt: nil)
+
+    static func visitColumns<Visitor: ColumnVisitor<Self>>(_ visitor: inout Visitor) throws {
+        try visitor.visit("operatorId", \.operatorId)
+        try visitor.visit("digest", \.digest)
+        try visitor.visit("keyVersion", \.keyVersion)
+        try visitor.visit("createdAt", \.createdAt)
+        try visitor.visit("expiresAt", \.expiresAt)
+        try visitor.visit("usedAt", \.usedAt)
+    }
+}
+
 /// A kiosk operator just created with a one-time enrolment code instead of a token.
 public struct KioskEnrolmentGrant: Sendable {
     public var `operator`: Operator
@@ -38,7 +53,7 @@ extension EnrollmentStore {
             throw EnrollmentError.invalidRequest(field: "withEnrolmentCode", reason: "is only for kiosk tokens")
         }
         let name = try checkNewOperator(request)
-        return try await write { db in
+        return try await perform { db in
             let now = world.currentSecond()
             let code = PassCode.generate(length: Self.enrolmentCodeLength, randomBytes: world.randomBytes)
             guard let codeDigest = enrolmentCodeDigest(code.normalized, version: nil) else {
@@ -49,7 +64,7 @@ extension EnrollmentStore {
             try KioskEnrolmentCodeRecord(
                 operatorId: record.id, digest: Data(codeDigest), keyVersion: keyring.currentVersion, createdAt: now,
                 expiresAt: expiresAt, usedAt: nil
-            ).insert(db)
+            ).insertRow(db)
             try appendAudit(
                 db, .operatorCreated, session: nil, actor: creator?.id.rawValue ?? "local-cli",
                 data: [
@@ -69,27 +84,27 @@ extension EnrollmentStore {
         let digests = keyring.macsUnderEveryVersion(.operatorToken, Self.enrolmentCodeMessage(text)).map {
             ($0.version, Data($0.mac))
         }
-        let enrolled = try await pool().write { db -> (Operator, BearerToken)? in
+        let enrolled = try await perform { db -> (Operator, BearerToken)? in
             let now = world.currentSecond()
             var found: KioskEnrolmentCodeRecord?
             for (version, digest) in digests {
                 found =
-                    try KioskEnrolmentCodeRecord.fetchOne(
-                        db, sql: "SELECT * FROM kioskEnrolmentCode WHERE digest = ? AND keyVersion = ?",
-                        arguments: [digest, version]) ?? found
+                    try KioskEnrolmentCodeRecord.loadFirst(
+                        db, "WHERE digest = ? AND keyVersion = ?", [digest.directValue, version.directValue]) ?? found
             }
             guard var code = found, code.usedAt == nil, code.expiresAt > now,
-                var record = try OperatorRecord.find(db, code.operatorId), record.revokedAt == nil
+                var record = try OperatorRecord.load(db, code.operatorId), record.revokedAt == nil
             else { return nil }
+            let (storedCode, storedRecord) = (code, record)
             let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
             guard let digest = keyring.tokenDigest(token) else {
                 throw StorageError.unknownKeyVersion(keyring.currentVersion)
             }
             record.tokenDigest = Data(digest)
             record.keyVersion = keyring.currentVersion
-            try record.update(db)
+            try record.updateRow(db, from: storedRecord)
             code.usedAt = now
-            try code.update(db)
+            try code.updateRow(db, from: storedCode)
             try appendAudit(
                 db, .operatorRotated, session: nil, actor: record.id,
                 data: ["operatorId": .string(record.id), "via": .string("enrolmentCode")])
@@ -103,7 +118,7 @@ extension EnrollmentStore {
     /// Inserts an operator whose token is made and thrown away here, so nobody holds a working one: a kiosk until
     /// it exchanges its enrolment code, a person who works through the console.
     func insertOperatorWithoutToken(
-        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: Database
+        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: some StatementRunner
     ) throws -> OperatorRecord {
         try insertOperator(request, name: name, createdBy: createdBy, now: now, db).record
     }

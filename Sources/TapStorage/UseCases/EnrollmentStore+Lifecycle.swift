@@ -37,12 +37,12 @@ extension EnrollmentStore {
     public func reissuePass(
         _ id: SessionID, request: PassRequest, by actor: OperatorIdentity
     ) async throws -> IssuedPass {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
             let (loaded, plan) = try prepareReissue(id, request: request, by: actor, limits: nil, now: now, db: db)
             let (code, _) = try mintPass(
                 plan: plan, session: loaded.record, issuer: actor.id.rawValue, now: now, db: db)
-            try RedeemFailureRecord.delete(db, loaded.record.userPrincipalName)
+            try RedeemFailureRecord.remove(db, loaded.record.userPrincipalName)
             return IssuedPass(session: try parse(try Self.session(id: id.rawValue, db: db), "session"), pass: code)
         }
     }
@@ -52,7 +52,7 @@ extension EnrollmentStore {
     /// pass (Entra's policy).
     func prepareReissue(
         _ id: SessionID, request: PassRequest, by actor: OperatorIdentity, limits: AuthorityPassLimits?, now: Date,
-        db: Database
+        db: some StatementRunner
     ) throws -> (LoadedSession, PassPlan) {
         var loaded = try loadForChange(id, visibleTo: actor, db: db)
         try settle(&loaded, now: now, db: db)
@@ -100,7 +100,7 @@ extension EnrollmentStore {
 
     /// Stops a session; its pass and session tokens die in the same transaction.
     public func cancelSession(_ id: SessionID, reason: String?, by actor: OperatorIdentity) async throws -> Session {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
             var loaded = try loadForChange(id, visibleTo: actor, db: db)
             try settle(&loaded, now: now, db: db)
@@ -114,7 +114,7 @@ extension EnrollmentStore {
 
     /// Marks a session completed by hand (the operator saw the enrollment finish); a device is marked enrolled.
     public func completeSession(_ id: SessionID, by actor: OperatorIdentity) async throws -> Session {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
             var loaded = try loadForChange(id, visibleTo: actor, db: db)
             try settle(&loaded, now: now, db: db)
@@ -131,15 +131,15 @@ extension EnrollmentStore {
     public func checkInDevice(
         session id: SessionID, serialNumber: SerialNumber, mdmDeviceID: String?
     ) async throws -> Session {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
-            guard let record = try SessionRecord.find(db, id.rawValue) else {
+            guard let record = try SessionRecord.load(db, id.rawValue) else {
                 throw EnrollmentError.notFound("session")
             }
             var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
             try settle(&loaded, now: now, db: db)
             guard loaded.record.scenario == Scenario.deviceEnrollment.rawValue,
-                let deviceID = loaded.record.deviceId, let device = try DeviceRecord.find(db, deviceID)
+                let deviceID = loaded.record.deviceId, let device = try DeviceRecord.load(db, deviceID)
             else {
                 throw EnrollmentError.invalidRequest(
                     field: "serialNumber", reason: "cannot be checked in: this session enrolls no device")
@@ -165,16 +165,17 @@ extension EnrollmentStore {
     public func checkInDevice(
         serialNumber: SerialNumber, mdmDeviceID: String?, by actor: OperatorIdentity
     ) async throws -> Session {
-        try await write { db in
+        var conditions = SQLConditions()
+        conditions.add(
+            """
+            deviceId IN (SELECT id FROM device WHERE serialNumber = ?)
+                AND state NOT IN ('completed','cancelled','rejected','abandoned')
+            """, .text(serialNumber.value))
+        conditions.match("site", actor.site?.value)
+        return try await perform { [conditions] db in
             let now = world.currentSecond()
-            var sql = """
-                SELECT session.* FROM session JOIN device ON device.id = session.deviceId
-                WHERE device.serialNumber = ? AND session.state NOT IN ('completed','cancelled','rejected','abandoned')
-                """
-            var arguments: [(any DatabaseValueConvertible)?] = [serialNumber.value]
-            if let site = actor.site { sql += " AND session.site = ?"; arguments.append(site.value) }
-            sql += " ORDER BY session.id DESC LIMIT 1"
-            guard let record = try SessionRecord.fetchOne(db, sql: sql, arguments: StatementArguments(arguments)) else {
+            let clause = conditions.clause + " ORDER BY id DESC LIMIT 1"
+            guard let record = try SessionRecord.loadFirst(db, clause, conditions.values) else {
                 throw EnrollmentError.notFound("open session for this serial number")
             }
             var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))

@@ -77,27 +77,27 @@ extension EnrollmentStore {
     /// what is known and what is given), so that an admin sees which tokens are still in use.
     public func recordOperatorUses(_ uses: [OperatorUse]) async throws {
         guard !uses.isEmpty else { return }
-        try await pool().write { db in
+        try await engine.write { db in
             for use in uses {
-                try db.execute(
-                    sql: """
-                        INSERT INTO operatorUse (operatorId, lastUsedAt, lastUsedFrom) VALUES (?, ?, ?)
-                        ON CONFLICT (operatorId) DO UPDATE SET lastUsedAt = excluded.lastUsedAt,
-                            lastUsedFrom = excluded.lastUsedFrom
-                        WHERE excluded.lastUsedAt >= operatorUse.lastUsedAt
-                        """,
-                    arguments: [use.operatorID.rawValue, UTCTime.text(use.at), String(use.from.prefix(64))])
+                try db.run(
+                    """
+                    INSERT INTO operatorUse (operatorId, lastUsedAt, lastUsedFrom) VALUES (?, ?, ?)
+                    ON CONFLICT (operatorId) DO UPDATE SET lastUsedAt = excluded.lastUsedAt,
+                        lastUsedFrom = excluded.lastUsedFrom
+                    WHERE excluded.lastUsedAt >= operatorUse.lastUsedAt
+                    """,
+                    [.text(use.operatorID.rawValue), .date(use.at), .text(String(use.from.prefix(64)))])
             }
         }
     }
 
     /// The last use of every operator that was ever used.
     public func operatorUses() async throws -> [OperatorID: OperatorUse] {
-        try await pool().read { db in
+        try await engine.read { db in
             var uses: [OperatorID: OperatorUse] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT operatorId, lastUsedAt, lastUsedFrom FROM operatorUse") {
-                guard let id = OperatorID(row["operatorId"] as String) else { continue }
-                uses[id] = OperatorUse(operatorID: id, at: row["lastUsedAt"], from: row["lastUsedFrom"])
+            try db.query("SELECT operatorId, lastUsedAt, lastUsedFrom FROM operatorUse", []) { row in
+                guard let id = OperatorID(try row.text(0)) else { return }
+                uses[id] = OperatorUse(operatorID: id, at: try row.date(1), from: try row.text(2))
             }
             return uses
         }

@@ -107,9 +107,9 @@ extension EnrollmentStore {
 
     /// Every audit event after `sequence`, in chain order, a page at a time, for export to a SIEM.
     public func auditExport(after sequence: Int64, limit: Int) async throws -> [AuditExportRecord] {
-        try await pool().read { db in
-            try AuditEventRecord.fetchAll(
-                db, sql: "SELECT * FROM auditEvent WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [sequence, limit]
+        try await engine.read { db in
+            try AuditEventRecord.loadAll(
+                db, "WHERE seq > ? ORDER BY seq LIMIT ?", [.integer(sequence), .integer(Int64(limit))]
             ).map { record in
                 AuditExportRecord(
                     sequence: record.seq, time: record.time, type: record.type, sessionID: record.sessionId,

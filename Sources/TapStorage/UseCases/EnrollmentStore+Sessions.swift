@@ -277,10 +277,10 @@ extension EnrollmentStore {
         }
         statementArguments.append(.integer(Int64(limit + 1)))
         let sql = selects.joined(separator: "\nUNION ALL\n") + "\nORDER BY id DESC LIMIT ?"
-        return try await pool().read { [statementArguments] db in
+        return try await engine.read { [statementArguments] db in
             // Read by position (see `queryDirect`): naming each column of each row was a tenth of a page.
             var records: [SessionRecord] = []
-            try db.queryDirect(db.varyingStatement(sql: sql), statementArguments) { row in
+            try db.queryVarying(sql, statementArguments) { row in
                 records.append(try SessionRecord(direct: row, startingAt: 0))
             }
             let (page, next) = pageOf(records, limit: limit, id: \.id)
