@@ -163,7 +163,10 @@ let package = Package(
         // Against a real PostgreSQL server the tests start (TestPostgres), and SQLite's schema to compare.
         .testTarget(
             name: "TapPostgresTests",
-            dependencies: ["TapPostgres", "TapStorage", "TapCore", "TapTestSupport", .grdb, .postgresNIO, .logging]),
+            dependencies: [
+                "TapPostgres", "TapStorage", "TapCore", "TapTestSupport", .grdb, .postgresNIO, .nioConcurrencyHelpers,
+                .logging,
+            ]),
         // An Entra ID / Microsoft Graph emulator written from the documented contract, served over loopback.
         .target(
             name: "TapGraphEmulator",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 import TapCore
 import TapStorage
@@ -161,5 +162,36 @@ struct PostgresWriterTests {
         #expect(
             try await instances.verify()
                 == .broken(sequence: 7, reason: "event 7 was altered or its predecessor was"))
+    }
+
+    @Test func aGroupPostgreSQLAbortsAsADeadlockRunsAgainWholeAndOnce() async throws {
+        let instances = try await Instances(count: 1)
+        defer { instances.stop() }
+        let writer = instances.writers[0]
+        let runs = NIOLockedValueBox(0)
+        // The first run appends, then is chosen as a deadlock's victim; the second run must find no trace of it.
+        let sequence = try await writer.write { runner in
+            let sequence = try writer.chain.append(runner, .requestRefused, session: nil, actor: "test")
+            if runs.withLockedValue({ runs in
+                runs += 1
+                return runs == 1
+            }) {
+                try runner.run("DO $$ BEGIN RAISE EXCEPTION 'chosen as victim' USING ERRCODE = '40P01'; END $$")
+            }
+            return sequence
+        }
+        #expect(runs.withLockedValue { $0 } == 2)
+        #expect(sequence == 1)
+        #expect(try await instances.verify() == .intact(events: 1))
+
+        // A failure that is not transient is the use case's own answer, not run again.
+        let failed = NIOLockedValueBox(0)
+        await #expect(throws: PSQLError.self) {
+            try await writer.write { runner in
+                failed.withLockedValue { $0 += 1 }
+                try runner.run("DO $$ BEGIN RAISE EXCEPTION 'refused' USING ERRCODE = '23505'; END $$")
+            }
+        }
+        #expect(failed.withLockedValue { $0 } == 1)
     }
 }
