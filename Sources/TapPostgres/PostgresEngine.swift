@@ -60,12 +60,14 @@ package enum PostgresStore {
         client: PostgresClient, world: World, keyring: Keyring, logger: Logger
     ) async throws -> EnrollmentStore {
         try await PostgresMigrations.check(client, logger: logger)
+        let latest =
+            try await client.query("SELECT seq FROM auditHead WHERE id = 1", logger: logger)
+            .collect().first.map { try $0.decode(Int64.self) } ?? 0
+        let feed = AuditFeed(latest: latest)
         let audit = AuditChain(keyring: keyring, world: world, state: AuditChainState())
-        let writer = PostgresWriter(client: client, chain: audit, logger: logger)
+        let writer = PostgresWriter(
+            client: client, chain: audit, logger: logger, committed: { feed.committed(upTo: $0) })
         let engine = PostgresEngine(client: client, writer: writer, logger: logger)
-        let latest = try await engine.read { db in
-            try db.queryFirst("SELECT seq FROM auditHead WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
-        }
-        return EnrollmentStore(engine: engine, audit: audit, feed: AuditFeed(latest: latest))
+        return EnrollmentStore(engine: engine, audit: audit, feed: feed)
     }
 }

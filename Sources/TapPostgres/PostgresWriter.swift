@@ -31,6 +31,8 @@ package final class PostgresWriter: Sendable {
     private let client: PostgresClient
     /// The audit chain the use cases append to; its head row is written once per group.
     package let chain: AuditChain
+    /// Told the chain's head after each commit that appended events (the store's feed, which wakes streams).
+    private let committed: @Sendable (Int64) -> Void
     private let logger: Logger
     /// The thread the groups run on: the use cases block it while PostgreSQL answers each statement.
     private let queue = DispatchQueue(label: "tapstation.postgres.writer")
@@ -42,9 +44,13 @@ package final class PostgresWriter: Sendable {
         var scheduled = false
     }
 
-    package init(client: PostgresClient, chain: AuditChain, logger: Logger) {
+    package init(
+        client: PostgresClient, chain: AuditChain, logger: Logger,
+        committed: @escaping @Sendable (Int64) -> Void = { _ in }
+    ) {
         self.client = client
         self.chain = chain
+        self.committed = committed
         self.logger = logger
     }
 
@@ -110,9 +116,11 @@ package final class PostgresWriter: Sendable {
                 }
                 try runner.run("COMMIT")
                 for write in group { write.settle(commitError: nil) }
+                announceHead(runner)
                 return
             } catch {
                 try? runner.run("ROLLBACK")
+                chain.state.appended = false
                 let cause = (error as? GroupAborted)?.cause ?? error
                 if PostgresFailure.isTransient(cause), attempt < Self.maximumAttempts {
                     logger.debug("write group retried", metadata: ["attempt": "\(attempt)", "error": "\(cause)"])
@@ -123,6 +131,17 @@ package final class PostgresWriter: Sendable {
                 return
             }
         }
+    }
+}
+
+extension PostgresWriter {
+    /// Tells ``committed`` how far the chain reaches after a group that appended; the callers already have
+    /// their answers, so a failed read here only delays the streams until the next commit.
+    private func announceHead(_ runner: PostgresStatementRunner) {
+        guard chain.state.appended else { return }
+        chain.state.appended = false
+        let head = try? runner.queryFirst("SELECT seq FROM auditHead WHERE id = 1") { Int64(try $0.integer(0)) }
+        if let head { committed(head) }
     }
 }
 

@@ -26,6 +26,19 @@ struct RecordCodingTests {
             try Self.expectComplete(SessionTokenRecord.self, db)
             try Self.expectComplete(RedeemFailureRecord.self, db)
             try Self.expectComplete(AuditEventRecord.self, db)
+            try Self.expectComplete(IdempotencyRecord.self, db)
+            try Self.expectComplete(EntraPassRecord.self, db)
+            try Self.expectComplete(KioskEnrolmentCodeRecord.self, db)
+            try Self.expectComplete(SecurityKeyRecord.self, db)
+            try Self.expectComplete(ChallengeRecord.self, db)
+            try Self.expectComplete(ConsoleInvitationRecord.self, db)
+            try Self.expectComplete(OperatorPasskeyRecord.self, db)
+            try Self.expectComplete(ConsoleChallengeRecord.self, db)
+            try Self.expectComplete(ConsoleSessionRecord.self, db)
+            try Self.expectComplete(ConsoleLoginRecord.self, db)
+            try Self.expectComplete(ConsoleIdentityRecord.self, db)
+            try Self.expectComplete(IssuanceLockRecord.self, db)
+            try Self.expectComplete(PolicyRecord.self, db)
         }
     }
 

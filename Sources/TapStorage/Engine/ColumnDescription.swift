@@ -122,6 +122,13 @@ extension ColumnDescribed {
         try db.run(Self.columns.insertSQL, values.values)
     }
 
+    /// Deletes the row with this record's key.
+    func deleteRow(_ db: some StatementRunner) throws {
+        var values = ColumnValues(record: self, key: Self.keyColumn)
+        try Self.visitColumns(&values)
+        try db.run("DELETE FROM \(Self.databaseTableName) WHERE \(Self.keyColumn) = ?", [values.keyValue])
+    }
+
     /// Inserts the row, or replaces every column of the row with its key.
     func upsertRow(_ db: some StatementRunner) throws {
         var values = ColumnValues(record: self, key: nil)

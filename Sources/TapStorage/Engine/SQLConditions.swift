@@ -18,3 +18,13 @@ struct SQLConditions {
     /// `WHERE …` joined with AND, or nothing.
     var clause: String { clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ") }
 }
+
+extension SQLConditions {
+    /// One page, newest first by id: the rows below `cursor` (all without one), `limit + 1` of them so that the
+    /// extra row tells ``pageOf(_:limit:id:)`` that more exist.
+    func newestFirst(after cursor: String?, limit: Int) -> (clause: String, values: [DirectValue]) {
+        var page = self
+        if let cursor { page.add("id < ?", .text(cursor)) }
+        return (page.clause + " ORDER BY id DESC LIMIT ?", page.values + [.integer(Int64(limit + 1))])
+    }
+}

@@ -69,6 +69,11 @@ extension StatementRow {
     }
 }
 
+/// The values of a statement's placeholders, each bound as its type is (``DirectStorable``); `nil` is NULL.
+func bind(_ items: (any DirectStorable)?...) -> [DirectValue] {
+    items.map { $0?.directValue ?? .null }
+}
+
 extension StatementRunner {
     /// Runs a statement without parameters.
     package func run(_ sql: String) throws { try run(sql, []) }

@@ -39,7 +39,7 @@ extension StoredRecord {
 
 /// A stored WebAuthn challenge of either population (users' keys, operators' passkeys): what
 /// `EnrollmentStore.spendChallenge` needs to judge and spend it.
-protocol SpendableChallenge: StoredRecord {
+protocol SpendableChallenge: ColumnDescribed {
     var purpose: String { get }
     var expiresAt: Date { get }
     var usedAt: Date? { get set }

@@ -11,7 +11,7 @@ import TapCore
 package struct AuditChain: Sendable {
     let keyring: Keyring
     let world: World
-    let state: AuditChainState
+    package let state: AuditChainState
 
     package init(keyring: Keyring, world: World, state: AuditChainState) {
         self.keyring = keyring

@@ -43,7 +43,7 @@ public final class AuditFeed: Sendable {
     }
 
     /// Called once a transaction that appended events up to `sequence` has committed.
-    func committed(upTo sequence: Int64) {
+    package func committed(upTo sequence: Int64) {
         let listeners: [@Sendable (Int64) -> Void]? = state.withLockedValue { state in
             guard sequence > state.latest else { return nil }
             state.latest = sequence
@@ -66,7 +66,7 @@ package final class AuditChainState: @unchecked Sendable {
     /// Events were appended since the head row was last written, and it does not show them yet.
     var headBehind = false
     /// Events were appended since the last commit or rollback (possibly undone by a savepoint since).
-    var appended = false
+    package var appended = false
     /// The channel of the use case running on the writer now, added to the data of the events it appends.
     var channel: AuditChannel?
 }

@@ -54,7 +54,7 @@ extension EnrollmentStore {
     /// refused requests are on the record without letting a caller force one write per request.
     public func recordRefusals(_ refusals: [RefusalCount]) async throws {
         guard !refusals.isEmpty else { return }
-        try await pool().write { db in try appendRefusals(refusals, db) }
+        try await engine.write { db in try appendRefusals(refusals, db) }
     }
 
     /// The same, blocking the calling thread: for the last report at shutdown, when the task is cancelled.
@@ -63,7 +63,7 @@ extension EnrollmentStore {
         try pool().write { db in try appendRefusals(refusals, db) }
     }
 
-    private func appendRefusals(_ refusals: [RefusalCount], _ db: Database) throws {
+    private func appendRefusals(_ refusals: [RefusalCount], _ db: some StatementRunner) throws {
         for refusal in refusals {
             try appendAudit(
                 db, .requestRefused, session: nil, actor: refusal.actor,

@@ -18,7 +18,7 @@ extension EnrollmentStore {
             throw EnrollmentError.invalidRequest(field: "userPrincipalName", reason: "is required for a person")
         }
         let name = try checkNewOperator(request)
-        return try await write { db in
+        return try await perform { db in
             let now = world.currentSecond()
             // A person works through the console; an admin who wants them to hold a token too rotates one.
             let record = try insertOperatorWithoutToken(request, name: name, createdBy: creator?.id, now: now, db)
@@ -37,7 +37,7 @@ extension EnrollmentStore {
     /// A new invitation code for the operator, replacing any earlier one (one row per person); the code grouped
     /// for reading out, shown once, and when it expires.
     func storeInvitation(
-        for operatorID: String, lifetime: TimeInterval, now: Date, _ db: Database
+        for operatorID: String, lifetime: TimeInterval, now: Date, _ db: some StatementRunner
     ) throws -> (code: String, expiresAt: Date) {
         let code = PassCode.generate(length: Self.invitationCodeLength, randomBytes: world.randomBytes)
         guard let digest = invitationCodeDigest(code.normalized, version: nil) else {
@@ -47,7 +47,7 @@ extension EnrollmentStore {
         try ConsoleInvitationRecord(
             operatorId: operatorID, digest: Data(digest), keyVersion: keyring.currentVersion, createdAt: now,
             expiresAt: expiresAt, usedAt: nil
-        ).save(db)
+        ).upsertRow(db)
         return (code.grouped, expiresAt)
     }
 
@@ -55,33 +55,33 @@ extension EnrollmentStore {
         invitationCode: String, challengeDigest: [UInt8], lifetime: TimeInterval
     ) async throws -> Operator? {
         let digests = invitationDigests(invitationCode)
-        return try await write { db in
+        return try await perform { db in
             let now = world.now()
             guard let (_, record) = try liveInvitation(digests, now: now, db) else { return nil }
             try ConsoleChallengeRecord(
                 digest: Data(challengeDigest), purpose: ConsoleChallengePurpose.registration.rawValue,
                 operatorId: record.id, createdAt: now, expiresAt: now.addingTimeInterval(lifetime), usedAt: nil
-            ).insert(db)
+            ).insertRow(db)
             return try record.domain()
         }
     }
 
     public func beginConsoleSignIn(challengeDigest: [UInt8], lifetime: TimeInterval) async throws {
-        try await write { db in
+        try await perform { db in
             let now = world.now()
             try ConsoleChallengeRecord(
                 digest: Data(challengeDigest), purpose: ConsoleChallengePurpose.signIn.rawValue, operatorId: nil,
                 createdAt: now, expiresAt: now.addingTimeInterval(lifetime), usedAt: nil
-            ).insert(db)
+            ).insertRow(db)
         }
     }
 
     public func consumeConsoleChallenge(
         digest: [UInt8], purpose: ConsoleChallengePurpose
     ) async throws -> OperatorID? {
-        let outcome: Result<OperatorID?, EnrollmentError> = try await write { db in
+        let outcome: Result<OperatorID?, EnrollmentError> = try await perform { db in
             let now = world.now()
-            guard var record = try ConsoleChallengeRecord.find(db, Data(digest)) else {
+            guard var record = try ConsoleChallengeRecord.load(db, Data(digest)) else {
                 return .failure(
                     .webAuthn(reason: "challenge_mismatch", detail: "the challenge was not issued by this server"))
             }
@@ -101,20 +101,20 @@ extension EnrollmentStore {
                 reason: "credential_id_too_long", detail: "credential ids are 1 to 1023 bytes")
         }
         let digests = invitationDigests(invitationCode)
-        return try await write { db -> ConsoleSignIn? in
+        return try await perform { db -> ConsoleSignIn? in
             let now = world.currentSecond()
             guard case (var invitation, let person)? = try liveInvitation(digests, now: now, db),
                 person.id == operatorID.rawValue
             else { return nil }
             let taken =
-                try OperatorPasskeyRecord.filter(Column("credentialId") == Data(key.credentialID)).fetchCount(db) > 0
+                try OperatorPasskeyRecord.loadFirst(db, "WHERE credentialId = ?", [.blob(key.credentialID)]) != nil
                 || SecurityKeyRecord.registered(credentialID: key.credentialID, db) != nil
             guard !taken else {
                 throw EnrollmentError.webAuthn(
                     reason: "credential_already_registered", detail: "this credential id is registered already")
             }
             invitation.usedAt = now
-            try invitation.update(db)
+            try invitation.updateRow(db)
             let passkey = OperatorPasskeyRecord(
                 id: world.newID(OperatorPasskeyEntity.self).rawValue, operatorId: person.id,
                 credentialId: Data(key.credentialID),
@@ -122,7 +122,7 @@ extension EnrollmentStore {
                 signCount: Int64(key.signCount), aaguid: key.aaguid, attestationFormat: key.attestation.format,
                 attestationTrust: key.attestation.trust, transports: encodeJSON(key.transports),
                 backupEligible: key.backupEligible, backupState: key.backupState, createdAt: now, lastUsedAt: now)
-            try passkey.insert(db)
+            try passkey.insertRow(db)
             try appendAudit(
                 db, .operatorPasskeyRegistered, session: nil, actor: person.id,
                 data: [
@@ -135,31 +135,33 @@ extension EnrollmentStore {
     }
 
     public func operatorPasskey(credentialID: [UInt8]) async throws -> OperatorPasskey? {
-        try await pool().read { db in
-            try OperatorPasskeyRecord.filter(Column("credentialId") == Data(credentialID)).fetchOne(db)?.domain()
+        try await engine.read { db in
+            try OperatorPasskeyRecord.loadFirst(db, "WHERE credentialId = ?", [.blob(credentialID)])?.domain()
         }
     }
 
     public func signIn(
         with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool, terms: ConsoleSessionTerms
     ) async throws -> ConsoleSignIn? {
-        try await write { db -> ConsoleSignIn? in
+        try await perform { db -> ConsoleSignIn? in
             let now = world.currentSecond()
-            guard var record = try OperatorPasskeyRecord.find(db, passkey.id),
-                let person = try OperatorRecord.find(db, record.operatorId)
+            guard var record = try OperatorPasskeyRecord.load(db, passkey.id),
+                let person = try OperatorRecord.load(db, record.operatorId)
             else { return nil }
             record.signCount = Int64(signCount)
             record.backupState = backupState
             record.lastUsedAt = now
-            try record.update(db)
+            try record.updateRow(db)
             return try openConsoleSession(for: person, terms: terms, now: now, db)
         }
     }
 
     public func operatorPasskeys(of operatorID: OperatorID) async throws -> [OperatorPasskey] {
-        try await pool().read { db in
-            try OperatorPasskeyRecord.filter(Column("operatorId") == operatorID.rawValue).order(Column("createdAt"))
-                .fetchAll(db).map { try $0.domain() }
+        try await engine.read { db in
+            try OperatorPasskeyRecord.loadAll(
+                db, "WHERE operatorId = ? ORDER BY createdAt", [.text(operatorID.rawValue)]
+            )
+            .map { try $0.domain() }
         }
     }
 
@@ -186,16 +188,16 @@ extension EnrollmentStore {
 
     /// The unspent, unexpired invitation among `digests` and its person, when the person may still sign in.
     private func liveInvitation(
-        _ digests: [(Int, Data)], now: Date, _ db: Database
+        _ digests: [(Int, Data)], now: Date, _ db: some StatementRunner
     ) throws -> (ConsoleInvitationRecord, OperatorRecord)? {
         var found: ConsoleInvitationRecord?
         for (version, digest) in digests {
             found =
-                try ConsoleInvitationRecord.filter(Column("digest") == digest && Column("keyVersion") == version)
-                .fetchOne(db) ?? found
+                try ConsoleInvitationRecord.loadFirst(
+                    db, "WHERE digest = ? AND keyVersion = ?", [digest.directValue, version.directValue]) ?? found
         }
         guard let invitation = found, invitation.usedAt == nil, invitation.expiresAt > now,
-            let person = try OperatorRecord.find(db, invitation.operatorId), Self.maySignIn(person, now: now)
+            let person = try OperatorRecord.load(db, invitation.operatorId), Self.maySignIn(person, now: now)
         else { return nil }
         return (invitation, person)
     }

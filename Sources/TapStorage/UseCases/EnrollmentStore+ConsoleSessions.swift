@@ -11,7 +11,7 @@ extension EnrollmentStore {
 
     /// Opens a console session for `person` inside the caller's transaction; `nil` when they may not sign in.
     func openConsoleSession(
-        for person: OperatorRecord, terms: ConsoleSessionTerms, now: Date, _ db: Database
+        for person: OperatorRecord, terms: ConsoleSessionTerms, now: Date, _ db: some StatementRunner
     ) throws -> ConsoleSignIn? {
         guard Self.maySignIn(person, now: now) else { return nil }
         let cookie = Hex.encode(world.randomBytes(32))
@@ -23,7 +23,7 @@ extension EnrollmentStore {
             keyVersion: keyring.currentVersion, operatorId: person.id, role: person.role, method: terms.method.rawValue,
             createdAt: now, lastSeenAt: now, idleExpiresAt: now.addingTimeInterval(terms.idleTimeout),
             expiresAt: now.addingTimeInterval(terms.absoluteLifetime), provenAt: now, endedAt: nil)
-        try record.insert(db)
+        try record.insertRow(db)
         try appendAudit(
             db, .consoleSignedIn, session: nil, actor: person.id,
             data: ["operatorId": .string(person.id), "method": .string(terms.method.rawValue)])
@@ -34,9 +34,9 @@ extension EnrollmentStore {
         let digests = consoleCookieDigests(cookie)
         guard !digests.isEmpty else { return nil }
         let now = world.now()
-        let found = try await pool().read { db -> (ConsoleSessionRecord, OperatorRecord)? in
+        let found = try await engine.read { db -> (ConsoleSessionRecord, OperatorRecord)? in
             guard let record = try Self.consoleSessionRecord(digests, db),
-                let person = try OperatorRecord.find(db, record.operatorId)
+                let person = try OperatorRecord.load(db, record.operatorId)
             else { return nil }
             return (record, person)
         }
@@ -44,10 +44,10 @@ extension EnrollmentStore {
             Self.maySignIn(person, now: now), person.role == record.role
         else { return nil }
         if let idleTimeout, now.timeIntervalSince(record.lastSeenAt) >= Self.consoleTouchInterval {
-            try await write { db in
-                try db.execute(
-                    sql: "UPDATE consoleSession SET lastSeenAt = ?, idleExpiresAt = ? WHERE id = ? AND endedAt IS NULL",
-                    arguments: [UTCTime.text(now), UTCTime.text(now.addingTimeInterval(idleTimeout)), record.id])
+            try await perform { db in
+                try db.run(
+                    "UPDATE consoleSession SET lastSeenAt = ?, idleExpiresAt = ? WHERE id = ? AND endedAt IS NULL",
+                    bind(now, now.addingTimeInterval(idleTimeout), record.id))
             }
         }
         return try record.domain(operator: person)
@@ -56,18 +56,18 @@ extension EnrollmentStore {
     public func stepUp(
         consoleSession id: String, with passkey: OperatorPasskey, signCount: UInt32, backupState: Bool
     ) async throws -> Bool {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
-            guard var session = try ConsoleSessionRecord.find(db, id), session.endedAt == nil, session.expiresAt > now,
+            guard var session = try ConsoleSessionRecord.load(db, id), session.endedAt == nil, session.expiresAt > now,
                 session.operatorId == passkey.operatorID.rawValue,
-                var key = try OperatorPasskeyRecord.find(db, passkey.id)
+                var key = try OperatorPasskeyRecord.load(db, passkey.id)
             else { return false }
             key.signCount = Int64(signCount)
             key.backupState = backupState
             key.lastUsedAt = now
-            try key.update(db)
+            try key.updateRow(db)
             session.provenAt = now
-            try session.update(db)
+            try session.updateRow(db)
             return true
         }
     }
@@ -75,11 +75,11 @@ extension EnrollmentStore {
     public func endConsoleSession(cookie: String) async throws -> Bool {
         let digests = consoleCookieDigests(cookie)
         guard !digests.isEmpty else { return false }
-        return try await write { db in
+        return try await perform { db in
             let now = world.currentSecond()
             guard var record = try Self.consoleSessionRecord(digests, db), record.endedAt == nil else { return false }
             record.endedAt = now
-            try record.update(db)
+            try record.updateRow(db)
             try appendAudit(
                 db, .consoleSignedOut, session: nil, actor: record.operatorId,
                 data: ["operatorId": .string(record.operatorId)])
@@ -105,12 +105,13 @@ extension EnrollmentStore {
         }
     }
 
-    private static func consoleSessionRecord(_ digests: [(Int, Data)], _ db: Database) throws -> ConsoleSessionRecord? {
+    private static func consoleSessionRecord(
+        _ digests: [(Int, Data)], _ db: some StatementRunner
+    ) throws -> ConsoleSessionRecord? {
         for (version, digest) in digests {
-            if let record = try ConsoleSessionRecord.filter(
-                Column("digest") == digest && Column("keyVersion") == version
-            )
-            .fetchOne(db) {
+            if let record = try ConsoleSessionRecord.loadFirst(
+                db, "WHERE digest = ? AND keyVersion = ?", [digest.directValue, version.directValue])
+            {
                 return record
             }
         }

@@ -8,20 +8,22 @@ extension EnrollmentStore {
         serialNumber: SerialNumber?, site: SiteName?, visibleTo viewer: OperatorIdentity, after cursor: DeviceID?,
         limit: Int
     ) async throws -> Page<Device> {
-        try await pool().read { db in
-            let request = DeviceRecord.all()
-                .matching("site", viewer.site?.value).matching("site", site?.value)
-                .matching("serialNumber", serialNumber?.value)
-                .newestFirst(after: cursor?.rawValue, limit: limit)
-            let (records, next) = pageOf(try request.fetchAll(db), limit: limit, id: \.id)
+        try await engine.read { db in
+            var conditions = SQLConditions()
+            conditions.match("site", viewer.site?.value)
+            conditions.match("site", site?.value)
+            conditions.match("serialNumber", serialNumber?.value)
+            let page = conditions.newestFirst(after: cursor?.rawValue, limit: limit)
+            let (records, next) = pageOf(
+                try DeviceRecord.loadAll(db, page.clause, page.values, varying: true), limit: limit, id: \.id)
             return Page(items: try records.map { try $0.domain() }, nextCursor: next)
         }
     }
 
     /// One device, when `viewer` may see its site.
     public func device(_ id: DeviceID, visibleTo viewer: OperatorIdentity) async throws -> Device? {
-        try await pool().read { db in
-            guard let device = try DeviceRecord.find(db, id.rawValue)?.domain(), viewer.canSee(site: device.site)
+        try await engine.read { db in
+            guard let device = try DeviceRecord.load(db, id.rawValue)?.domain(), viewer.canSee(site: device.site)
             else { return nil }
             return device
         }

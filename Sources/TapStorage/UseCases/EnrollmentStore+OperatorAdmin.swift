@@ -20,16 +20,15 @@ extension EnrollmentStore {
         if let own = actor.site, site != own {
             throw EnrollmentError.forbidden("an admin of site \(own) can only give roles at that site")
         }
-        let changed = try await write { db in
+        let changed = try await perform { db in
             let now = world.currentSecond()
-            guard var record = try OperatorRecord.find(db, id.rawValue), record.revokedAt == nil,
+            guard var record = try OperatorRecord.load(db, id.rawValue), record.revokedAt == nil,
                 actor.site == nil || record.site == actor.site?.value
             else { throw EnrollmentError.notFound("operator") }
             guard record.userPrincipalName != nil, Role(rawValue: record.role)?.isPerson == true else {
                 throw EnrollmentError.conflict("a machine's role is what its token was made for; make a new token")
             }
-            if try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM consoleIdentity WHERE operatorId = ?", arguments: [id.rawValue])
+            if try db.queryFirst("SELECT 1 FROM consoleIdentity WHERE operatorId = ?", bind(id.rawValue), { _ in true })
                 == true
             {
                 throw EnrollmentError.conflict(
@@ -46,10 +45,10 @@ extension EnrollmentStore {
             let before = (role: record.role, site: record.site)
             record.role = role.rawValue
             record.site = site?.value
-            try record.update(db)
-            try db.execute(
-                sql: "UPDATE consoleSession SET endedAt = ? WHERE operatorId = ? AND endedAt IS NULL",
-                arguments: [now, id.rawValue])
+            try record.updateRow(db)
+            try db.run(
+                "UPDATE consoleSession SET endedAt = ? WHERE operatorId = ? AND endedAt IS NULL", bind(now, id.rawValue)
+            )
             try appendAudit(
                 db, .operatorRoleChanged, session: nil, actor: actor.id.rawValue,
                 data: [
@@ -63,14 +62,14 @@ extension EnrollmentStore {
         return changed
     }
 
-    private func activeAdmins(_ db: Database, now: Date, global: Bool) throws -> Int {
-        try Int.fetchOne(
-            db,
-            sql: """
-                SELECT COUNT(*) FROM operator WHERE role = 'admin' AND revokedAt IS NULL
-                AND (expiresAt IS NULL OR expiresAt > ?) \(global ? "AND site IS NULL" : "")
-                """,
-            arguments: [now]) ?? 0
+    private func activeAdmins(_ db: some StatementRunner, now: Date, global: Bool) throws -> Int {
+        try db.queryFirst(
+            """
+            SELECT COUNT(*) FROM operator WHERE role = 'admin' AND revokedAt IS NULL
+            AND (expiresAt IS NULL OR expiresAt > ?) \(global ? "AND site IS NULL" : "")
+            """,
+            bind(now)
+        ) { try $0.integer(0) } ?? 0
     }
 
     /// Remembers when and from where each operator last used their token or console session (the newest of

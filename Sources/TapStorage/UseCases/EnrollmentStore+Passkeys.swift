@@ -8,9 +8,9 @@ extension EnrollmentStore {
     public func renewInvitation(
         of operatorID: OperatorID, resettingPasskeys: Bool, codeLifetime: TimeInterval, by actor: OperatorIdentity
     ) async throws -> PersonInvitation {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
-            guard let person = try OperatorRecord.find(db, operatorID.rawValue),
+            guard let person = try OperatorRecord.load(db, operatorID.rawValue),
                 actor.site == nil || person.site == actor.site?.value
             else { throw EnrollmentError.notFound("operator") }
             guard Self.maySignIn(person, now: now), person.userPrincipalName != nil else {
@@ -18,11 +18,10 @@ extension EnrollmentStore {
             }
             var removed = 0
             if resettingPasskeys {
-                try db.execute(sql: "DELETE FROM operatorPasskey WHERE operatorId = ?", arguments: [person.id])
-                removed = db.changesCount
-                try db.execute(
-                    sql: "UPDATE consoleSession SET endedAt = ? WHERE operatorId = ? AND endedAt IS NULL",
-                    arguments: [now, person.id])
+                removed = try db.changes("DELETE FROM operatorPasskey WHERE operatorId = ?", bind(person.id))
+                try db.run(
+                    "UPDATE consoleSession SET endedAt = ? WHERE operatorId = ? AND endedAt IS NULL",
+                    bind(now, person.id))
             }
             let (code, expiresAt) = try storeInvitation(for: person.id, lifetime: codeLifetime, now: now, db)
             var data: [String: JSONValue] = [
@@ -37,19 +36,18 @@ extension EnrollmentStore {
     }
 
     public func removeOperatorPasskey(_ passkeyID: String, by person: OperatorIdentity) async throws {
-        try await write { db in
-            guard let passkey = try OperatorPasskeyRecord.find(db, passkeyID), passkey.operatorId == person.id.rawValue
+        try await perform { db in
+            guard let passkey = try OperatorPasskeyRecord.load(db, passkeyID), passkey.operatorId == person.id.rawValue
             else { throw EnrollmentError.notFound("passkey") }
             let count =
-                try Int.fetchOne(
-                    db, sql: "SELECT COUNT(*) FROM operatorPasskey WHERE operatorId = ?",
-                    arguments: [passkey.operatorId]
-                ) ?? 0
+                try db.queryFirst(
+                    "SELECT COUNT(*) FROM operatorPasskey WHERE operatorId = ?", bind(passkey.operatorId)
+                ) { try $0.integer(0) } ?? 0
             guard count > 1 else {
                 throw EnrollmentError.conflict(
                     "this is your only passkey: add another first, or ask an admin to reset your passkeys")
             }
-            try passkey.delete(db)
+            try passkey.deleteRow(db)
             try appendAudit(
                 db, .operatorPasskeyRemoved, session: nil, actor: person.id.rawValue,
                 data: ["operatorId": .string(passkey.operatorId), "passkeyId": .string(passkey.id)])

@@ -11,11 +11,12 @@ extension EnrollmentStore {
     public func beginKeyRegistration(
         session id: SessionID, challengeDigest: [UInt8], freshUserHandle: [UInt8], lifetime: TimeInterval
     ) async throws -> RegistrationStart {
-        try await write { db in
+        try await perform { db in
             let now = world.now()
             let record = try fido2SessionUnderWay(id, action: "register a key", now: now, db: db)
-            let keys = try SecurityKeyRecord.keys(status: "active")
-                .matching("userPrincipalName", record.userPrincipalName).fetchAll(db)
+            let keys = try SecurityKeyRecord.keys(db, status: "active") {
+                $0.match("userPrincipalName", record.userPrincipalName)
+            }
             let handle = keys.first.map { Array($0.userHandle) } ?? freshUserHandle
             try insertChallenge(
                 NewChallenge(
@@ -34,11 +35,10 @@ extension EnrollmentStore {
     public func beginTestSignIn(
         session id: SessionID, challengeDigest: [UInt8], lifetime: TimeInterval
     ) async throws -> [KeyDescriptor] {
-        try await write { db in
+        try await perform { db in
             let now = world.now()
             let record = try fido2SessionUnderWay(id, action: "start a test sign-in", now: now, db: db)
-            let pending = try SecurityKeyRecord.keys(status: "pendingProof").matching("sessionId", id.rawValue)
-                .fetchAll(db)
+            let pending = try SecurityKeyRecord.keys(db, status: "pendingProof") { $0.match("sessionId", id.rawValue) }
             guard !pending.isEmpty else {
                 throw EnrollmentError.conflict("no key of this session waits for a test sign-in")
             }
@@ -57,7 +57,7 @@ extension EnrollmentStore {
     public func beginAssertion(
         by actor: OperatorIdentity, user: UserPrincipalName?, challengeDigest: [UInt8], lifetime: TimeInterval
     ) async throws -> [KeyDescriptor] {
-        try await write { db in
+        try await perform { db in
             let now = world.now()
             try insertChallenge(
                 NewChallenge(
@@ -76,9 +76,9 @@ extension EnrollmentStore {
     public func consumeChallenge(
         digest: [UInt8], purpose: ChallengePurpose, holder: ChallengeHolder
     ) async throws -> ConsumedChallenge {
-        let outcome: Result<ConsumedChallenge, EnrollmentError> = try await write { db in
+        let outcome: Result<ConsumedChallenge, EnrollmentError> = try await perform { db in
             let now = world.now()
-            guard var record = try ChallengeRecord.find(db, Data(digest)) else {
+            guard var record = try ChallengeRecord.load(db, Data(digest)) else {
                 return .failure(
                     .webAuthn(reason: "challenge_mismatch", detail: "the challenge was not issued by this server"))
             }
@@ -106,7 +106,7 @@ extension EnrollmentStore {
     /// expired) and spends it in `db`; the refusal, or `nil` when it may be answered. An unused one of the right
     /// ceremony is spent even when it expired, so a late answer cannot be retried either.
     static func spendChallenge<Record: SpendableChallenge>(
-        _ record: inout Record, purpose: String, now: Date, _ db: Database
+        _ record: inout Record, purpose: String, now: Date, _ db: some StatementRunner
     ) throws -> EnrollmentError? {
         guard record.purpose == purpose else {
             return .webAuthn(
@@ -116,7 +116,7 @@ extension EnrollmentStore {
             return .webAuthn(reason: "challenge_replayed", detail: "the challenge was answered before")
         }
         record.usedAt = now
-        try record.update(db)
+        try record.updateRow(db)
         guard record.expiresAt > now else {
             return .webAuthn(reason: "challenge_expired", detail: "the challenge expired")
         }
@@ -129,7 +129,7 @@ extension EnrollmentStore {
     public func registerKey(
         _ key: NewSecurityKey, session id: SessionID, model: String?
     ) async throws -> KeyRegistration {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
             guard (1...1023).contains(key.credentialID.count) else {
                 throw EnrollmentError.webAuthn(
@@ -158,7 +158,7 @@ extension EnrollmentStore {
                 status: testSignInRequired
                     ? SecurityKeyStatus.pendingProof.rawValue : SecurityKeyStatus.active.rawValue,
                 proven: false, createdAt: now, lastUsedAt: nil, flaggedStatus: nil, flaggedAt: nil)
-            try record.insert(db)
+            try record.insertRow(db)
             try appendAudit(
                 db, .keyRegistered, session: id.rawValue, actor: "session-token",
                 data: [
@@ -180,7 +180,7 @@ extension EnrollmentStore {
 
     /// The key with this WebAuthn credential id, if one is registered.
     public func securityKey(credentialID: [UInt8]) async throws -> SecurityKey? {
-        try await pool().read { db in
+        try await engine.read { db in
             try SecurityKeyRecord.registered(credentialID: credentialID, db)?.domain()
         }
     }
@@ -190,12 +190,12 @@ extension EnrollmentStore {
     public func proveKey(
         _ keyID: SecurityKeyID, session id: SessionID, signCount: UInt32, backupState: Bool
     ) async throws -> KeyRegistration {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
             var loaded = LoadedSession(
                 record: try fido2SessionUnderWay(id, action: "prove a key", now: now, db: db),
                 pass: try livePass(of: id.rawValue, db: db))
-            guard var key = try SecurityKeyRecord.find(db, keyID.rawValue), key.sessionId == id.rawValue,
+            guard var key = try SecurityKeyRecord.load(db, keyID.rawValue), key.sessionId == id.rawValue,
                 key.status == SecurityKeyStatus.pendingProof.rawValue
             else { throw EnrollmentError.conflict("this key does not wait for a test sign-in in this session") }
             key.status = SecurityKeyStatus.active.rawValue
@@ -203,7 +203,7 @@ extension EnrollmentStore {
             key.signCount = max(key.signCount, Int64(signCount))
             key.backupState = backupState
             key.lastUsedAt = now
-            try key.update(db)
+            try key.updateRow(db)
             try appendAudit(
                 db, .keyVerified, session: id.rawValue, actor: "session-token", data: ["keyId": .string(key.id)])
             try apply(.complete, to: &loaded.record, action: "complete", now: now)
@@ -216,14 +216,14 @@ extension EnrollmentStore {
 
     /// Persists what a verified sign-in of an organisation's app changed: the counter (never lowered) and BS.
     public func recordSignIn(_ keyID: SecurityKeyID, signCount: UInt32, backupState: Bool) async throws -> SecurityKey {
-        try await write { db in
-            guard var key = try SecurityKeyRecord.find(db, keyID.rawValue) else {
+        try await perform { db in
+            guard var key = try SecurityKeyRecord.load(db, keyID.rawValue) else {
                 throw EnrollmentError.notFound("key")
             }
             key.signCount = max(key.signCount, Int64(signCount))
             key.backupState = backupState
             key.lastUsedAt = world.currentSecond()
-            try key.update(db)
+            try key.updateRow(db)
             return try key.domain()
         }
     }
@@ -233,12 +233,14 @@ extension EnrollmentStore {
         user: UserPrincipalName?, flaggedOnly: Bool, visibleTo viewer: OperatorIdentity, after cursor: SecurityKeyID?,
         limit: Int
     ) async throws -> Page<SecurityKey> {
-        try await pool().read { db in
-            var request = SecurityKeyRecord.all()
-                .matching("site", viewer.site?.value).matching("userPrincipalName", user?.value)
-            if flaggedOnly { request = request.filter(Column("flaggedStatus") != nil) }
-            request = request.newestFirst(after: cursor?.rawValue, limit: limit)
-            let (records, next) = pageOf(try request.fetchAll(db), limit: limit, id: \.id)
+        try await engine.read { db in
+            var conditions = SQLConditions()
+            conditions.match("site", viewer.site?.value)
+            conditions.match("userPrincipalName", user?.value)
+            if flaggedOnly { conditions.add("flaggedStatus IS NOT NULL") }
+            let page = conditions.newestFirst(after: cursor?.rawValue, limit: limit)
+            let (records, next) = pageOf(
+                try SecurityKeyRecord.loadAll(db, page.clause, page.values, varying: true), limit: limit, id: \.id)
             return Page(items: try records.map { try $0.domain() }, nextCursor: next)
         }
     }
@@ -247,12 +249,12 @@ extension EnrollmentStore {
     public func deleteSecurityKey(
         _ id: SecurityKeyID, reason: String?, by actor: OperatorIdentity
     ) async throws -> SecurityKey {
-        try await write { db in
-            guard let record = try SecurityKeyRecord.find(db, id.rawValue), let site = SiteName(record.site),
+        try await perform { db in
+            guard let record = try SecurityKeyRecord.load(db, id.rawValue), let site = SiteName(record.site),
                 actor.canSee(site: site)
             else { throw EnrollmentError.notFound("key") }
             let key = try record.domain()
-            try SecurityKeyRecord.delete(db, id.rawValue)
+            try SecurityKeyRecord.remove(db, id.rawValue)
             try appendAudit(
                 db, .keyDeleted, session: record.sessionId, actor: actor.id.rawValue,
                 data: [
@@ -266,8 +268,10 @@ extension EnrollmentStore {
     // MARK: Shared steps
 
     /// The session, when it is a FIDO2 registration that is under way at `now`; refused otherwise.
-    func fido2SessionUnderWay(_ id: SessionID, action: String, now: Date, db: Database) throws -> SessionRecord {
-        guard let record = try SessionRecord.find(db, id.rawValue) else { throw EnrollmentError.notFound("session") }
+    func fido2SessionUnderWay(
+        _ id: SessionID, action: String, now: Date, db: some StatementRunner
+    ) throws -> SessionRecord {
+        guard let record = try SessionRecord.load(db, id.rawValue) else { throw EnrollmentError.notFound("session") }
         guard record.scenario == Scenario.fido2Registration.rawValue else {
             throw EnrollmentError.forbidden("this session does not register a FIDO2 key")
         }
@@ -277,7 +281,7 @@ extension EnrollmentStore {
         return record
     }
 
-    func insertChallenge(_ challenge: NewChallenge, now: Date, db: Database) throws {
+    func insertChallenge(_ challenge: NewChallenge, now: Date, db: some StatementRunner) throws {
         var sessionID: String?
         var operatorID: String?
         switch challenge.holder {
@@ -290,14 +294,16 @@ extension EnrollmentStore {
             userPrincipalName: challenge.userPrincipalName?.value, userHandle: challenge.userHandle.map { Data($0) },
             createdAt: now,
             expiresAt: challenge.expiresAt, usedAt: nil
-        ).insert(db)
+        ).insertRow(db)
     }
 
     func activeKeys(
-        of user: UserPrincipalName, visibleTo actor: OperatorIdentity, db: Database
+        of user: UserPrincipalName, visibleTo actor: OperatorIdentity, db: some StatementRunner
     ) throws -> [SecurityKeyRecord] {
-        try SecurityKeyRecord.keys(status: "active")
-            .matching("userPrincipalName", user.value).matching("site", actor.site?.value).fetchAll(db)
+        try SecurityKeyRecord.keys(db, status: "active") {
+            $0.match("userPrincipalName", user.value)
+            $0.match("site", actor.site?.value)
+        }
     }
 
     /// Deletes the keys of a session that never proved themselves: called whenever a session closes.
@@ -334,13 +340,18 @@ extension SecurityKeyRecord {
 }
 
 extension SecurityKeyRecord {
-    /// The keys in `status`, oldest first; narrow it with ``QueryInterfaceRequest/matching(_:_:)``.
-    static func keys(status: String) -> QueryInterfaceRequest<SecurityKeyRecord> {
-        filter(Column("status") == status).order(Column("id"))
+    /// The keys in `status`, oldest first, narrowed by `narrow`'s conditions.
+    static func keys(
+        _ db: some StatementRunner, status: String, _ narrow: (inout SQLConditions) -> Void = { _ in }
+    ) throws -> [SecurityKeyRecord] {
+        var conditions = SQLConditions()
+        conditions.add("status = ?", .text(status))
+        narrow(&conditions)
+        return try loadAll(db, conditions.clause + " ORDER BY id", conditions.values)
     }
 
     /// The key with this WebAuthn credential id, if one is registered.
-    static func registered(credentialID: [UInt8], _ db: Database) throws -> SecurityKeyRecord? {
-        try filter(Column("credentialId") == Data(credentialID)).fetchOne(db)
+    static func registered(credentialID: [UInt8], _ db: some StatementRunner) throws -> SecurityKeyRecord? {
+        try loadFirst(db, "WHERE credentialId = ?", [.blob(credentialID)])
     }
 }

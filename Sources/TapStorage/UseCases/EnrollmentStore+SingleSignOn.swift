@@ -9,26 +9,26 @@ extension EnrollmentStore {
     static let singleSignOnRetention: TimeInterval = 86_400
 
     public func beginSingleSignOn(_ login: SingleSignOnStart, lifetime: TimeInterval) async throws {
-        try await write { db in
+        try await perform { db in
             let now = world.now()
-            try db.execute(
-                sql: "DELETE FROM consoleLogin WHERE expiresAt < ?",
-                arguments: [UTCTime.text(now.addingTimeInterval(-Self.singleSignOnRetention))])
+            try db.run(
+                "DELETE FROM consoleLogin WHERE expiresAt < ?",
+                bind(now.addingTimeInterval(-Self.singleSignOnRetention)))
             try ConsoleLoginRecord(
                 stateDigest: Data(login.stateDigest), nonce: login.nonce, codeVerifier: login.codeVerifier,
                 freshWithin: login.freshWithin, createdAt: now, expiresAt: now.addingTimeInterval(lifetime), usedAt: nil
-            ).insert(db)
+            ).insertRow(db)
         }
     }
 
     public func consumeSingleSignOn(stateDigest: [UInt8]) async throws -> SingleSignOnStart? {
-        try await write { db in
+        try await perform { db in
             let now = world.now()
-            guard var login = try ConsoleLoginRecord.find(db, Data(stateDigest)), login.usedAt == nil else {
+            guard var login = try ConsoleLoginRecord.load(db, Data(stateDigest)), login.usedAt == nil else {
                 return nil
             }
             login.usedAt = now
-            try login.update(db)
+            try login.updateRow(db)
             guard login.expiresAt > now else { return nil }
             return SingleSignOnStart(
                 stateDigest: stateDigest, nonce: login.nonce, codeVerifier: login.codeVerifier,
@@ -43,13 +43,12 @@ extension EnrollmentStore {
         let name = try checkNewOperator(
             NewOperator(
                 name: person.name, role: person.role, site: person.site, userPrincipalName: person.userPrincipalName))
-        let (signedIn, revokedOne) = try await write { db -> (ConsoleSignIn?, Bool) in
+        let (signedIn, revokedOne) = try await perform { db -> (ConsoleSignIn?, Bool) in
             var revokedOne = false
             let now = world.currentSecond()
-            var link = try ConsoleIdentityRecord.filter(
-                Column("issuer") == person.issuer && Column("subject") == person.subject
-            ).fetchOne(db)
-            if let link, var known = try OperatorRecord.find(db, link.operatorId) {
+            var link = try ConsoleIdentityRecord.loadFirst(
+                db, "WHERE issuer = ? AND subject = ?", bind(person.issuer, person.subject))
+            if let link, var known = try OperatorRecord.load(db, link.operatorId) {
                 if known.role == person.role.rawValue, known.site == person.site?.value,
                     known.userPrincipalName == person.userPrincipalName.value
                 {
@@ -60,7 +59,7 @@ extension EnrollmentStore {
                 // (with its console sessions) ends here.
                 if known.revokedAt == nil {
                     known.revokedAt = now
-                    try known.update(db)
+                    try known.updateRow(db)
                     try appendAudit(
                         db, .operatorRevoked, session: nil, actor: "sso",
                         data: ["operatorId": .string(known.id), "via": "sso", "reason": "role or site changed"])
@@ -80,10 +79,12 @@ extension EnrollmentStore {
                 ])
             if link == nil {
                 link = ConsoleIdentityRecord(issuer: person.issuer, subject: person.subject, operatorId: record.id)
-                try link?.insert(db)
+                try link?.insertRow(db)
             } else {
-                link?.operatorId = record.id
-                try link?.update(db)
+                // The link's key is (issuer, subject): only the operator it points at changes.
+                try db.run(
+                    "UPDATE consoleIdentity SET operatorId = ? WHERE issuer = ? AND subject = ?",
+                    bind(record.id, person.issuer, person.subject))
             }
             return (try openConsoleSession(for: record, terms: terms, now: now, db), revokedOne)
         }
@@ -92,7 +93,7 @@ extension EnrollmentStore {
     }
 
     public func recordConsoleRefusal(method: ConsoleSignInMethod, reason: String, subject: String?) async throws {
-        try await write { db in
+        try await perform { db in
             try appendAudit(
                 db, .consoleSignInRefused, session: nil, actor: "anonymous",
                 data: [

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TapCore
 
 extension EnrollmentStore {
@@ -8,35 +7,32 @@ extension EnrollmentStore {
     public func queueTestDelivery(
         to id: WebhookID, site: SiteName?, by actor: OperatorIdentity
     ) async throws -> WebhookDeliveryID {
-        try await write { db in
+        let live = Self.liveWebhook(id, site: site)
+        return try await perform { db in
             let now = world.currentSecond()
-            guard
-                let hookSite = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT site, disabledAt FROM webhook WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)
-                        """,
-                    arguments: [id.rawValue, site?.value, site?.value])
-            else { throw EnrollmentError.notFound("webhook") }
-            guard (hookSite["disabledAt"] as Date?) == nil else {
+            let found = try db.queryFirst("SELECT site, disabledAt FROM webhook \(live.clause)", live.values) { row in
+                (site: try row.optionalText(0), disabledAt: try row.optionalDate(1))
+            }
+            guard let hook = found else { throw EnrollmentError.notFound("webhook") }
+            guard hook.disabledAt == nil else {
                 throw EnrollmentError.conflict("this webhook is disabled; enable it to send it a test event")
             }
             let sequence = try appendAudit(
                 db, .webhookTested, session: nil, actor: actor.id.rawValue, data: ["webhookId": .string(id.rawValue)])
             let payload = WebhookTestPayload(
                 id: String(sequence), type: AuditEventType.webhookTested.rawValue, time: UTCTime.rfc3339(now),
-                webhookId: id.rawValue, site: hookSite["site"])
+                webhookId: id.rawValue, site: hook.site)
             let delivery: WebhookDeliveryID = world.newID()
-            try db.execute(
-                sql: """
-                    INSERT INTO webhookDelivery (id, webhookId, eventSeq, eventType, sessionId, payload, state, attempts,
-                        nextAttemptAt, createdAt)
-                    VALUES (?, ?, ?, ?, NULL, ?, 'pending', 0, ?, ?)
-                    """,
-                arguments: [
+            try db.run(
+                """
+                INSERT INTO webhookDelivery (id, webhookId, eventSeq, eventType, sessionId, payload, state, attempts,
+                    nextAttemptAt, createdAt)
+                VALUES (?, ?, ?, ?, NULL, ?, 'pending', 0, ?, ?)
+                """,
+                bind(
                     delivery.rawValue, id.rawValue, sequence, AuditEventType.webhookTested.rawValue,
-                    encodeJSON(payload), UTCTime.text(now), UTCTime.text(now),
-                ])
+                    encodeJSON(payload),
+                    now, now))
             return delivery
         }
     }
@@ -46,26 +42,26 @@ extension EnrollmentStore {
     public func retryWebhookDelivery(
         _ id: WebhookDeliveryID, of webhook: WebhookID, site: SiteName?, by actor: OperatorIdentity
     ) async throws -> WebhookDelivery {
-        try await write { db in
+        var conditions = SQLConditions()
+        conditions.add(
+            "d.id = ? AND d.webhookId = ? AND w.deletedAt IS NULL", .text(id.rawValue), .text(webhook.rawValue))
+        conditions.match("w.site", site?.value)
+        return try await perform { [conditions] db in
             let now = world.currentSecond()
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT d.* FROM webhookDelivery d JOIN webhook w ON w.id = d.webhookId
-                        WHERE d.id = ? AND d.webhookId = ? AND w.deletedAt IS NULL AND (? IS NULL OR w.site = ?)
-                        """,
-                    arguments: [id.rawValue, webhook.rawValue, site?.value, site?.value])
-            else { throw EnrollmentError.notFound("delivery") }
-            let delivery = try Self.delivery(row)
+            let found = try db.queryFirst(
+                """
+                SELECT \(Self.deliveryColumns(of: "d")) FROM webhookDelivery d JOIN webhook w ON w.id = d.webhookId
+                \(conditions.clause)
+                """, conditions.values, Self.delivery)
+            guard let delivery = found else { throw EnrollmentError.notFound("delivery") }
             guard delivery.state == .deadLetter else {
                 throw EnrollmentError.conflict(
                     "only a delivery that was given up on (deadLetter) is sent again; this one is \(delivery.state.rawValue)"
                 )
             }
-            try db.execute(
-                sql: "UPDATE webhookDelivery SET state = 'pending', attempts = 0, nextAttemptAt = ? WHERE id = ?",
-                arguments: [UTCTime.text(now), id.rawValue])
+            try db.run(
+                "UPDATE webhookDelivery SET state = 'pending', attempts = 0, nextAttemptAt = ? WHERE id = ?",
+                bind(now, id.rawValue))
             try appendAudit(
                 db, .webhookDeliveryRetried, session: nil, actor: actor.id.rawValue,
                 data: [
@@ -87,27 +83,35 @@ extension EnrollmentStore {
     public func setWebhookEnabled(
         _ id: WebhookID, enabled: Bool, site: SiteName?, by actor: OperatorIdentity
     ) async throws -> Webhook {
-        try await write { db in
+        let live = Self.liveWebhook(id, site: site)
+        return try await perform { db in
             let now = world.currentSecond()
-            try db.execute(
-                sql: """
-                    UPDATE webhook SET disabledAt = ? WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)
-                        AND (disabledAt IS NULL) = ?
-                    """,
-                arguments: [enabled ? nil : UTCTime.text(now), id.rawValue, site?.value, site?.value, enabled ? 0 : 1])
-            let changed = db.changesCount == 1
+            // Only a webhook in the other state changes (enabling a disabled one, disabling an enabled one).
+            let changed =
+                try db.changes(
+                    "UPDATE webhook SET disabledAt = ? \(live.clause) AND (disabledAt IS NULL) = ?",
+                    bind(enabled ? nil : now) + live.values + [.bool(!enabled)]) == 1
             guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM webhook WHERE id = ? AND deletedAt IS NULL AND (? IS NULL OR site = ?)",
-                    arguments: [id.rawValue, site?.value, site?.value])
+                let webhook = try db.queryFirst(
+                    "SELECT \(Self.webhookColumns) FROM webhook \(live.clause)", live.values, Self.webhook)
             else { throw EnrollmentError.notFound("webhook") }
             if changed {
                 try appendAudit(
                     db, enabled ? .webhookEnabled : .webhookDisabled, session: nil, actor: actor.id.rawValue,
                     data: ["webhookId": .string(id.rawValue)])
             }
-            return try Self.webhook(row)
+            return webhook
         }
+    }
+}
+
+extension EnrollmentStore {
+    /// The WHERE clause that finds webhook `id` if it is not deleted (and is `site`'s, when given).
+    fileprivate static func liveWebhook(_ id: WebhookID, site: SiteName?) -> SQLConditions {
+        var conditions = SQLConditions()
+        conditions.add("id = ? AND deletedAt IS NULL", .text(id.rawValue))
+        conditions.match("site", site?.value)
+        return conditions
     }
 }
 

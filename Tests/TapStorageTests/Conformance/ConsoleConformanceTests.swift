@@ -31,7 +31,7 @@ struct ConsoleConformanceTests {
             operator: person.identity.id, terms: terms)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func anInvitationCodeRegistersOnePasskeyOnce(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -53,7 +53,7 @@ struct ConsoleConformanceTests {
         #expect(found?.operatorID == invitation.operator.identity.id)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func anExpiredOrWrongInvitationCodeIsRefusedAlike(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -84,7 +84,7 @@ struct ConsoleConformanceTests {
         }
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aUsersSecurityKeyCannotBecomeAnOperatorPasskey(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -99,7 +99,7 @@ struct ConsoleConformanceTests {
         #expect(try await fixture.store.operatorPasskey(credentialID: [5, 5, 5]) == nil)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aConsoleChallengeIsSpentOnceAndOnlyForItsPurpose(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -125,7 +125,7 @@ struct ConsoleConformanceTests {
         }
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aConsoleSessionEndsAtSignOut(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -141,7 +141,7 @@ struct ConsoleConformanceTests {
         }
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aConsoleSessionIdlesOutButLivesWhileUsedUpToItsAbsoluteEnd(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -165,7 +165,7 @@ struct ConsoleConformanceTests {
         #expect(try await fixture.store.consoleSession(cookie: busy.cookie, idleTimeout: 1800) == nil)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func revokingAPersonEndsTheirConsoleSessionsAndSignIns(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }

@@ -104,7 +104,7 @@ struct IssuanceConformanceTests {
         #expect(ids.filter(\.1).count == 1)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func noPassValueComesBackAfterTheAnswerThatMintedIt(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }

@@ -9,7 +9,7 @@ import Testing
 /// sessions and leaves a new code; a site admin reaches only its site's people.
 @Suite("Store conformance: console passkeys")
 struct PasskeyConformanceTests {
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aPersonAddsASecondPasskeyAndRemovesOneButNotTheLast(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -35,7 +35,7 @@ struct PasskeyConformanceTests {
         #expect(try await store.operatorPasskey(credentialID: only.credentialID) == nil)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func anAdminsResetRemovesEveryPasskeyEndsSessionsAndLeavesANewCode(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }

@@ -23,7 +23,7 @@ struct PeopleAndWebhookToolsConformanceTests {
         return signedIn
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aRoleChangeEndsThePersonsConsoleSessionsAndIsAudited(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -40,7 +40,7 @@ struct PeopleAndWebhookToolsConformanceTests {
         #expect(events.items.first?.actor == fixture.admin.id.rawValue)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func machinesOneselfMachineRolesAndOtherSitesAreRefused(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -67,7 +67,7 @@ struct PeopleAndWebhookToolsConformanceTests {
         #expect(try await fixture.store.operators().first { $0.identity.id == grace.id }?.identity.role == .helpdesk)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func theLastAdminAndTheLastGlobalAdminKeepTheirRole(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -126,7 +126,7 @@ struct PeopleAndWebhookToolsConformanceTests {
             by: fixture.admin)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aTestEventIsQueuedForOneWebhookOnly(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -152,7 +152,7 @@ struct PeopleAndWebhookToolsConformanceTests {
         #expect(tested.items.count == 1)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func onlyADeadLetterIsSentAgain(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -183,7 +183,7 @@ struct PeopleAndWebhookToolsConformanceTests {
         #expect(audit.items.first?.data.contains(delivery.rawValue) == true)
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aDisabledWebhookGetsNothingAndItsPendingDeliveriesWaitUntilItIsEnabled(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }

@@ -43,7 +43,7 @@ struct SingleUseConformanceTests {
         }
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aChallengeIsConsumedOnceUnderConcurrency(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -64,7 +64,7 @@ struct SingleUseConformanceTests {
         await fixture.expectRefused(digest, purpose: .registration, holder: .session(session))
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func aChallengeIsRefusedToAnotherHolderOrPurpose(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -74,7 +74,7 @@ struct SingleUseConformanceTests {
         await fixture.expectRefused(digest, purpose: .testSignIn, holder: .session(session))
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func anExpiredChallengeIsRefused(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
