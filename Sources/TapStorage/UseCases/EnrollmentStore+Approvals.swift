@@ -275,8 +275,8 @@ extension EnrollmentStore {
         of user: UserPrincipalName, reason: String, by actor: OperatorIdentity
     ) async throws -> [SessionID] {
         var conditions = SQLConditions()
-        conditions.add(
-            "userPrincipalName = ? AND state NOT IN ('completed','cancelled','rejected','abandoned')", .text(user.value))
+        let open = "state NOT IN ('completed','cancelled','rejected','abandoned')"
+        conditions.add("userPrincipalName = ? AND \(open)", .text(user.value))
         conditions.match("site", actor.site?.value)
         return try await perform { [conditions] db in
             let now = world.currentSecond()
