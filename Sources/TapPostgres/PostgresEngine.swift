@@ -20,6 +20,13 @@ package struct PostgresEngine: StoreEngine {
         try await writer.write { runner in try body(runner) }
     }
 
+    /// A bulk job's transaction is a write like any other here: the writer already writes the head once per group.
+    package func writeBulk<T: Sendable>(
+        _ body: @escaping @Sendable (any StatementRunner) throws -> T
+    ) async throws -> T {
+        try await writer.write { runner in try body(runner) }
+    }
+
     package func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
         try await onReader { runner in
             try runner.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")

@@ -108,8 +108,8 @@ struct SweepCursorTests {
         let plans = try await fixture.store.pool().read { db in
             try [
                 (EnrollmentStore.startsAndApprovalsDueSQL, [time, time, "100"]),
-                (EnrollmentStore.expiriesDueSQL, [time, time, "", "100"]),
-                (EnrollmentStore.activeSessionsExpiredSQL, ["", time, "100"]),
+                (EnrollmentStore.expiriesDueSQL(.sqlite), [time, time, "", "100"]),
+                (EnrollmentStore.activeSessionsExpiredSQL(.sqlite), ["", time, "100"]),
                 (EnrollmentStore.expiredAmongSQL(2), [time, "a", "b"]),
             ].map { sql, arguments in
                 try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(arguments)).map {

@@ -94,7 +94,7 @@ public struct EnrollmentStore: Sendable {
         self.audit = audit
         let groupCommit = GroupCommit(
             pool: pool, aroundGroup: { db, useCases in try audit.deferringHead(db, useCases) })
-        let embedded = EmbeddedEngine(pool: pool, groupCommit: groupCommit, checkpointer: checkpointer)
+        let embedded = EmbeddedEngine(pool: pool, groupCommit: groupCommit, checkpointer: checkpointer, audit: audit)
         self.embedded = embedded
         self.engine = embedded
         let feed = AuditFeed(
@@ -202,11 +202,17 @@ struct EmbeddedEngine: StoreEngine {
     let groupCommit: GroupCommit
     /// Copies the WAL into the database file off the writer.
     let checkpointer: WALCheckpointer
+    /// The chain whose head a bulk transaction writes once, at its end.
+    let audit: AuditChain
 
     var dialect: SQLDialect { .sqlite }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
         try await groupCommit.write { db in try body(db) }
+    }
+
+    func writeBulk<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
+        try await pool.write { db in try audit.deferringHead(db) { try body(db) } }
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {

@@ -34,6 +34,9 @@ package protocol StoreEngine: Sendable {
     /// Runs `body` as its own savepoint in the next group-committed transaction and returns once that
     /// transaction is durable.
     func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
+    /// Runs a bulk job's transaction (a sweep batch, a purge): on SQLite apart from the groups, taking turns with
+    /// them, with the audit head written once at its end; on PostgreSQL as the writer runs every write.
+    func writeBulk<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
     /// Runs `body` on one snapshot of the database, beside the writer.
     func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
     /// Runs `body` beside the writer without a transaction: each statement sees what was committed when it

@@ -19,19 +19,17 @@ extension EnrollmentStore {
     public func sweep(batchSize: Int = 100) async throws -> SweepReport {
         var report = SweepReport()
         report.sessionsAdvanced += try await settleInBatches(batchSize) { db, now, limit in
-            let due = now.directValue
-            return try Self.dueSessions(db, Self.startsAndApprovalsDueSQL, [due, due, limit.directValue])
+            try Self.dueSessions(db, Self.startsAndApprovalsDueSQL, bind(now, now, limit))
         }.advanced
         if let settledThrough = sweepCursor.expiriesSettledThrough {
             // Each batch goes on after the last pass of the one before, by (expiry, id).
-            let position = NIOLockedValueBox((expiresAt: UTCTime.text(settledThrough), passID: ""))
+            let position = NIOLockedValueBox((expiresAt: settledThrough, passID: ""))
             let (advanced, lastNow) = try await settleInBatches(batchSize) { db, now, limit in
                 let after = position.withLockedValue { $0 }
                 let batch = try Self.dueSessions(
-                    db, Self.expiriesDueSQL,
-                    [now.directValue, .text(after.expiresAt), .text(after.passID), limit.directValue])
+                    db, Self.expiriesDueSQL(db.dialect), bind(now, after.expiresAt, after.passID, limit))
                 if let last = batch.last?.pass {
-                    position.withLockedValue { $0 = (UTCTime.text(last.expiresAt), last.id) }
+                    position.withLockedValue { $0 = (last.expiresAt, last.id) }
                 }
                 return batch
             }
@@ -43,8 +41,8 @@ extension EnrollmentStore {
             sweepCursor.settled(through: walkedAt)
         }
         report.sessionsAdvanced += try await settleOverdueEnrollments(batchSize)
-        report.refusalsReported = try await pool().write { db -> Int in
-            let pending = try RedeemFailureRecord.fetchAll(db, sql: "SELECT * FROM redeemFailure WHERE unreported > 0")
+        report.refusalsReported = try await engine.writeBulk { db -> Int in
+            let pending = try RedeemFailureRecord.loadAll(db, "WHERE unreported > 0")
             for var failures in pending {
                 try appendAudit(
                     db, .passRefused, session: nil, actor: "redeem",
@@ -53,7 +51,7 @@ extension EnrollmentStore {
                         "refusals": .number(Double(failures.unreported)), "since": auditTime(failures.firstAt),
                     ])
                 failures.unreported = 0
-                try failures.update(db)
+                try failures.updateRow(db)
             }
             return pending.count
         }
@@ -61,7 +59,7 @@ extension EnrollmentStore {
         report.idempotencyKeysPurged = try await purgeInBatches("idempotencyKey", "createdAt", before: cutoff)
         report.idempotencyKeysPurged += try await purgeInBatches("batchIdempotencyKey", "createdAt", before: cutoff)
         // WebAuthn challenges a day past their expiry: used or not, they can no longer be answered.
-        _ = try await purgeInBatches("webauthnChallenge", "expiresAt", before: UTCTime.text(cutoff))
+        _ = try await purgeInBatches("webauthnChallenge", "expiresAt", before: cutoff)
         return report
     }
 
@@ -72,15 +70,15 @@ extension EnrollmentStore {
 
     /// Deletes the rows of `table` whose `column` is before `cutoff`, `purgeBatchSize` per transaction, from the
     /// column's index. Returns how many went.
-    private func purgeInBatches(
-        _ table: String, _ column: String, before cutoff: some DatabaseValueConvertible & Sendable
-    ) async throws -> Int {
-        let sql = "DELETE FROM \(table) WHERE rowid IN (SELECT rowid FROM \(table) WHERE \(column) < ? LIMIT ?)"
+    private func purgeInBatches(_ table: String, _ column: String, before cutoff: Date) async throws -> Int {
         var purged = 0
         while true {
-            let deleted = try await pool().write { db -> Int in
-                try db.cachedStatement(sql: sql).execute(arguments: [cutoff, Self.purgeBatchSize])
-                return db.changesCount
+            let deleted = try await engine.writeBulk { db -> Int in
+                // Each engine's own name for a row: SQLite's rowid, PostgreSQL's ctid.
+                let row = db.dialect == .sqlite ? "rowid" : "ctid"
+                let sql =
+                    "DELETE FROM \(table) WHERE \(row) IN (SELECT \(row) FROM \(table) WHERE \(column) < ? LIMIT ?)"
+                return try db.changes(sql, bind(cutoff, Self.purgeBatchSize))
             }
             purged += deleted
             if deleted < Self.purgeBatchSize { return purged }
@@ -96,21 +94,19 @@ extension EnrollmentStore {
         var after = ""
         var advanced = 0
         while true {
-            let found = try await pool().read { [after] db in
-                try String.fetchAll(
-                    db, sql: Self.activeSessionsExpiredSQL, arguments: [after, UTCTime.text(walkedAt), batchSize])
+            let found = try await engine.read { [after] db in
+                try db.queryAll(Self.activeSessionsExpiredSQL(db.dialect), bind(after, walkedAt, batchSize)) {
+                    try $0.text(0)
+                }
             }
             guard let last = found.last else { return advanced }
             after = last
             // A fixed number of ids, the last repeated, so that every batch runs the same cached statement.
             let ids = found + repeatElement(last, count: batchSize - found.count)
-            advanced += try await pool().write { db -> Int in
+            advanced += try await engine.writeBulk { db -> Int in
                 let now = world.currentSecond()
-                var batch = try Self.dueSessions(
-                    db, expiredAmong, [now.directValue] + ids.map(\.directValue))
-                try audit.deferringHead(db) {
-                    for index in batch.indices { try settle(&batch[index], now: now, db: db) }
-                }
+                var batch = try Self.dueSessions(db, expiredAmong, [now.directValue] + ids.map(\.directValue))
+                for index in batch.indices { try settle(&batch[index], now: now, db: db) }
                 return batch.count
             }
             if found.count < batchSize { return advanced }
@@ -127,26 +123,24 @@ extension EnrollmentStore {
     /// settles it, so a session completed in between is left alone.
     private func settleOverdueEnrollments(_ batchSize: Int) async throws -> Int {
         let now = world.currentSecond()
-        let overdue = try await pool().read { db in
-            try String.fetchAll(
-                db, sql: "SELECT id FROM session WHERE state = 'inProgress' AND completionDeadline <= ? LIMIT ?",
-                arguments: [now, Self.overdueEnrollmentsPerSweep])
+        let overdue = try await engine.read { db in
+            try db.queryAll(
+                "SELECT id FROM session WHERE state = 'inProgress' AND completionDeadline <= ? LIMIT ?",
+                bind(now, Self.overdueEnrollmentsPerSweep)
+            ) { try $0.text(0) }
         }
         var advanced = 0
         for start in stride(from: 0, to: overdue.count, by: batchSize) {
             let ids = Array(overdue[start..<min(start + batchSize, overdue.count)])
-            advanced += try await pool().write { db -> Int in
+            advanced += try await engine.writeBulk { db -> Int in
                 let now = world.currentSecond()
                 var moved = 0
-                try audit.deferringHead(db) {
-                    for id in ids {
-                        guard let record = try SessionRecord.find(db, id),
-                            record.state == SessionState.inProgress.rawValue
-                        else { continue }
-                        var loaded = LoadedSession(record: record, pass: try livePass(of: id, db: db))
-                        try settle(&loaded, now: now, db: db)
-                        if loaded.record.state != record.state { moved += 1 }
-                    }
+                for id in ids {
+                    guard let record = try SessionRecord.load(db, id), record.state == SessionState.inProgress.rawValue
+                    else { continue }
+                    var loaded = LoadedSession(record: record, pass: try livePass(of: id, db: db))
+                    try settle(&loaded, now: now, db: db)
+                    if loaded.record.state != record.state { moved += 1 }
                 }
                 return moved
             }
@@ -158,17 +152,15 @@ extension EnrollmentStore {
     /// batch, until a batch comes back short. Returns how many sessions moved and the last batch's now: every
     /// session due by then has been settled.
     private func settleInBatches(
-        _ batchSize: Int, _ select: @escaping @Sendable (Database, Date, Int) throws -> [LoadedSession]
+        _ batchSize: Int, _ select: @escaping @Sendable (any StatementRunner, Date, Int) throws -> [LoadedSession]
     ) async throws -> (advanced: Int, lastNow: Date) {
         var advanced = 0
         while true {
-            let (count, now) = try await pool().write { db -> (Int, Date) in
+            // Like a group commit: one head-row write for the batch's events, not one per event (writeBulk).
+            let (count, now) = try await engine.writeBulk { db -> (Int, Date) in
                 let now = world.currentSecond()
                 var batch = try select(db, now, batchSize)
-                // Like a group commit: one head-row write for the batch's events, not one per event.
-                try audit.deferringHead(db) {
-                    for index in batch.indices { try settle(&batch[index], now: now, db: db) }
-                }
+                for index in batch.indices { try settle(&batch[index], now: now, db: db) }
                 return (batch.count, now)
             }
             advanced += count
@@ -179,9 +171,11 @@ extension EnrollmentStore {
     /// Reads sessions, each followed by its live pass's columns (NULLs when it has none), in the order of the
     /// records' `columnNames`. GRDB's row decoding hashed every column name of every row, and a second query
     /// per session fetched the pass; together they were a quarter of the sweep's CPU.
-    private static func dueSessions(_ db: Database, _ sql: String, _ values: [DirectValue]) throws -> [LoadedSession] {
+    private static func dueSessions(
+        _ db: some StatementRunner, _ sql: String, _ values: [DirectValue]
+    ) throws -> [LoadedSession] {
         var batch: [LoadedSession] = []
-        try db.queryDirect(sql, values) { row in
+        try db.query(sql, values) { row in
             let record = try SessionRecord(direct: row, startingAt: 0)
             let passStart = SessionRecord.columnNames.count
             let pass = row.isNull(passStart) ? nil : try PassRecord(direct: row, startingAt: passStart)
@@ -210,23 +204,28 @@ extension EnrollmentStore {
     /// Active sessions whose live pass expired after the given (expiry, pass id) position and by now, in that
     /// order, from the index of live passes by expiry. Passes of sessions in other states are stepped over.
     /// Without statistics SQLite's planner preferred the state index (a walk of every active session), hence
-    /// the named index and the join order.
-    static let expiriesDueSQL = """
-        SELECT \(sessionAndPassColumns) FROM pass INDEXED BY pass_live_expiry CROSS JOIN session ON session.id = pass.sessionId
-        WHERE pass.revokedAt IS NULL AND pass.expiresAt <= ? AND (pass.expiresAt, pass.id) > (?, ?) AND session.state = 'active'
-        ORDER BY pass.expiresAt, pass.id
-        LIMIT ?
-        """
+    /// the named index and the join order there; PostgreSQL's planner has its statistics.
+    static func expiriesDueSQL(_ dialect: SQLDialect) -> String {
+        let passes = dialect == .sqlite ? "pass INDEXED BY pass_live_expiry CROSS JOIN session" : "pass JOIN session"
+        return """
+            SELECT \(sessionAndPassColumns) FROM \(passes) ON session.id = pass.sessionId
+            WHERE pass.revokedAt IS NULL AND pass.expiresAt <= ? AND (pass.expiresAt, pass.id) > (?, ?) AND session.state = 'active'
+            ORDER BY pass.expiresAt, pass.id
+            LIMIT ?
+            """
+    }
 
     /// Ids of active sessions after the given id whose live pass expired by the given time, in id order: the
     /// walk of a process's first sweep, on a reader, in the state index's own order.
-    static let activeSessionsExpiredSQL = """
-        SELECT session.id FROM session INDEXED BY session_state
-        CROSS JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
-        WHERE session.state = 'active' AND session.id > ? AND pass.expiresAt <= ?
-        ORDER BY session.id
-        LIMIT ?
-        """
+    static func activeSessionsExpiredSQL(_ dialect: SQLDialect) -> String {
+        let sessions = dialect == .sqlite ? "session INDEXED BY session_state CROSS JOIN pass" : "session JOIN pass"
+        return """
+            SELECT session.id FROM \(sessions) ON pass.sessionId = session.id AND pass.revokedAt IS NULL
+            WHERE session.state = 'active' AND session.id > ? AND pass.expiresAt <= ?
+            ORDER BY session.id
+            LIMIT ?
+            """
+    }
 
     /// Those of `count` sessions, by id, still active with their live pass expired by the first argument.
     static func expiredAmongSQL(_ count: Int) -> String {

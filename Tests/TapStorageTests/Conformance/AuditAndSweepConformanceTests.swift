@@ -8,7 +8,7 @@ import Testing
 /// time has changed: expired passes, abandoned enrollments, each with its pass revoked.
 @Suite("Store conformance: audit chain and sweep")
 struct AuditAndSweepConformanceTests {
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func theAuditChainVerifiesAfterAMixedWorkload(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -70,7 +70,7 @@ struct AuditAndSweepConformanceTests {
         #expect(exported.map(\.sequence) == Array(1...head), "the chain has no gap and no reordering")
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func theSweepExpiresAPassNobodyUsed(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
@@ -86,7 +86,7 @@ struct AuditAndSweepConformanceTests {
         #expect(try await fixture.store.sweep(batchSize: 100).sessionsAdvanced == 0, "a second sweep has nothing to do")
     }
 
-    @Test(arguments: StoreFactory.sqliteOnly)
+    @Test(arguments: StoreFactory.all)
     func theSweepAbandonsAnEnrollmentPastItsDeadlineAndRevokesItsPass(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }

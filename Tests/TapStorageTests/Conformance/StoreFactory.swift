@@ -26,10 +26,6 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     /// Every engine the suite proves.
     static let all: [StoreFactory] = [.sqlite, .postgres]
 
-    /// Only the embedded engine, for the tests whose use cases still speak GRDB; each moves to ``all`` when
-    /// its use cases run on PostgreSQL too (docs/postgres.md).
-    static let sqliteOnly: [StoreFactory] = [.sqlite]
-
     /// The embedded store on a SQLite file in a temporary directory.
     static let sqlite = StoreFactory(name: "SQLite") { world, keyring in
         let directory = temporaryDirectory("conformance")
