@@ -54,7 +54,7 @@ extension EnrollmentStore {
     /// refused requests are on the record without letting a caller force one write per request.
     public func recordRefusals(_ refusals: [RefusalCount]) async throws {
         guard !refusals.isEmpty else { return }
-        try await engine.write { db in try appendRefusals(refusals, db) }
+        try await engine.writeBulk { db in try appendRefusals(refusals, db) }
     }
 
     /// The same, blocking the calling thread: for the last report at shutdown, when the task is cancelled.

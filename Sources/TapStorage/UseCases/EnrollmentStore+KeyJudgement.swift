@@ -1,23 +1,25 @@
 import Foundation
-import GRDB
 import TapCore
 
 /// Registered keys re-judged when FIDO's metadata changes what it says of their models.
 extension EnrollmentStore {
     public func rejudgeKeys(models: [String: AuthenticatorModel]) async throws -> [KeyStatusChange] {
-        try await write { db in
+        try await perform { db in
             let policy = try loadPolicy(db)
             let now = world.currentSecond()
             var profiles: [String: EffectivePasskeyProfile] = [:]
             var changes: [KeyStatusChange] = []
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT id, aaguid, site, sessionId, userPrincipalName, flaggedStatus FROM securityKey ORDER BY id
-                    """)
+            let rows = try db.queryAll(
+                "SELECT id, aaguid, site, sessionId, userPrincipalName, flaggedStatus FROM securityKey ORDER BY id"
+            ) { row in
+                (
+                    id: try row.text(0), aaguid: try row.text(1), site: try row.text(2), sessionID: try row.text(3),
+                    user: try row.text(4), flaggedStatus: try row.optionalText(5)
+                )
+            }
             for row in rows {
-                let site: String = row["site"]
-                let aaguid = (row["aaguid"] as String).lowercased()
+                let site = row.site
+                let aaguid = row.aaguid.lowercased()
                 let profile =
                     profiles[site]
                     ?? policy.effectiveSettings(site: SiteName(site) ?? .defaultSite, scenario: .fido2Registration)
@@ -25,14 +27,14 @@ extension EnrollmentStore {
                 profiles[site] = profile
                 let model = models[aaguid]
                 let flagged = profile.refuses(status: model?.status) ? model?.status : nil
-                let before: String? = row["flaggedStatus"]
+                let before = row.flaggedStatus
                 guard flagged != before else { continue }
-                let id: String = row["id"]
-                try db.execute(
-                    sql: "UPDATE securityKey SET flaggedStatus = ?, flaggedAt = ? WHERE id = ?",
-                    arguments: [flagged, flagged == nil ? nil : now, id])
+                let id = row.id
+                try db.run(
+                    "UPDATE securityKey SET flaggedStatus = ?, flaggedAt = ? WHERE id = ?",
+                    bind(flagged, flagged == nil ? nil : now, id))
                 try appendAudit(
-                    db, .keyStatusChanged, session: row["sessionId"], actor: "system",
+                    db, .keyStatusChanged, session: row.sessionID, actor: "system",
                     data: [
                         "keyId": .string(id), "aaguid": .string(aaguid),
                         "model": model.map { .string($0.name) } ?? .null,
@@ -43,8 +45,7 @@ extension EnrollmentStore {
                 changes.append(
                     KeyStatusChange(
                         keyID: try parse(SecurityKeyID(id), "securityKey.id"),
-                        userPrincipalName: try parse(
-                            UserPrincipalName(row["userPrincipalName"] as String), "securityKey.userPrincipalName"),
+                        userPrincipalName: try parse(UserPrincipalName(row.user), "securityKey.userPrincipalName"),
                         aaguid: aaguid, flaggedStatus: flagged))
             }
             return changes

@@ -1,47 +1,51 @@
 import Foundation
-import GRDB
 import TapCore
 
 /// The FIDO metadata BLOB in force: one row, replaced only by a BLOB with a greater number.
 extension EnrollmentStore: MetadataStore {
     public func acceptedMetadata() async throws -> StoredMetadata? {
-        try await pool().read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT number, nextUpdate, entries, importedAt, blob FROM fidoMetadata WHERE id = 1")
-            else { return nil }
-            return StoredMetadata(
-                summary: MetadataSummary(number: row[0], nextUpdate: row[1], entries: row[2]), importedAt: row[3],
-                blob: Array(row[4] as Data))
+        try await engine.read { db in
+            try db.queryFirst("SELECT number, nextUpdate, entries, importedAt, blob FROM fidoMetadata WHERE id = 1") {
+                row in
+                StoredMetadata(
+                    summary: try Self.metadataSummary(row), importedAt: try row.date(3), blob: Array(try row.blob(4)))
+            }
         }
     }
 
     public func metadataInForce() async throws -> (summary: MetadataSummary, importedAt: Date)? {
-        try await pool().read { db in try Self.metadataSummary(db) }
+        try await engine.read { db in try Self.metadataSummary(db) }
     }
 
     /// The row's figures, without the BLOB; the service page and `/metrics` read these.
-    static func metadataSummary(_ db: Database) throws -> (summary: MetadataSummary, importedAt: Date)? {
-        try Row.fetchOne(db, sql: "SELECT number, nextUpdate, entries, importedAt FROM fidoMetadata WHERE id = 1")
-            .map { row in (MetadataSummary(number: row[0], nextUpdate: row[1], entries: row[2]), row[3]) }
+    static func metadataSummary(_ db: some StatementRunner) throws -> (summary: MetadataSummary, importedAt: Date)? {
+        try db.queryFirst("SELECT number, nextUpdate, entries, importedAt FROM fidoMetadata WHERE id = 1") { row in
+            (try metadataSummary(row), try row.date(3))
+        }
+    }
+
+    /// The number, next update and entry count in the first three columns of `row`.
+    private static func metadataSummary(_ row: any StatementRow) throws -> MetadataSummary {
+        MetadataSummary(number: try row.integer(0), nextUpdate: try row.date(1), entries: try row.integer(2))
     }
 
     public func acceptMetadata(
         _ blob: [UInt8], summary: MetadataSummary, source: String, by actor: String
     ) async throws -> Bool {
-        try await write { db in
-            if let current = try Int.fetchOne(db, sql: "SELECT number FROM fidoMetadata WHERE id = 1"),
+        try await perform { db in
+            if let current = try db.queryFirst(
+                "SELECT number FROM fidoMetadata WHERE id = 1", [], { try $0.integer(0) }),
                 current >= summary.number
             {
                 return false
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO fidoMetadata (id, number, nextUpdate, entries, importedAt, blob) VALUES (1, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET number = excluded.number, nextUpdate = excluded.nextUpdate,
-                        entries = excluded.entries, importedAt = excluded.importedAt, blob = excluded.blob
-                    """,
-                arguments: [summary.number, summary.nextUpdate, summary.entries, world.currentSecond(), Data(blob)])
+            try db.run(
+                """
+                INSERT INTO fidoMetadata (id, number, nextUpdate, entries, importedAt, blob) VALUES (1, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET number = excluded.number, nextUpdate = excluded.nextUpdate,
+                    entries = excluded.entries, importedAt = excluded.importedAt, blob = excluded.blob
+                """,
+                bind(summary.number, summary.nextUpdate, summary.entries, world.currentSecond(), Data(blob)))
             try appendAudit(
                 db, .metadataImported, session: nil, actor: actor,
                 data: [
@@ -53,7 +57,7 @@ extension EnrollmentStore: MetadataStore {
     }
 
     public func refuseMetadata(reason: String, detail: String, source: String, by actor: String) async throws {
-        try await write { db in
+        try await perform { db in
             _ = try appendAudit(
                 db, .metadataRefused, session: nil, actor: actor,
                 data: [

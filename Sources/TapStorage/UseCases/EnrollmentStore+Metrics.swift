@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TapCore
 
 /// Figures `GET /metrics` reads from the database once per scrape (never per request).
@@ -26,28 +25,24 @@ public struct StoreMetrics: Sendable, Equatable {
 extension EnrollmentStore {
     /// Passes locked after too many failed redeems (a counter: it only grows, until retention purges).
     public func lockedPassCount() async throws -> Int {
-        try await pool().read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pass WHERE lockedAt IS NOT NULL") ?? 0
+        try await engine.read { db in
+            try db.queryFirst("SELECT COUNT(*) FROM pass WHERE lockedAt IS NOT NULL") { try $0.integer(0) } ?? 0
         }
     }
 
     /// Counts for the metrics endpoint, in one read.
     public func metrics() async throws -> StoreMetrics {
-        try await pool().read { db in
-            let sessions = try Row.fetchAll(
-                db, sql: "SELECT state, scenario, COUNT(*) FROM session GROUP BY state, scenario"
-            ).map {
-                StoreMetrics.SessionCount(state: $0[0], scenario: $0[1], count: $0[2])
+        try await engine.read { db in
+            let sessions = try db.queryAll("SELECT state, scenario, COUNT(*) FROM session GROUP BY state, scenario") {
+                StoreMetrics.SessionCount(state: try $0.text(0), scenario: try $0.text(1), count: try $0.integer(2))
             }
-            let deliveries = try Row.fetchAll(
-                db,
-                sql:
-                    "SELECT state, COUNT(*) FROM webhookDelivery WHERE state IN ('pending','deadLetter') GROUP BY state"
-            )
             var counts: [String: Int] = [:]
-            for row in deliveries { counts[row[0]] = row[1] }
-            let cursor = try Int64.fetchOne(db, sql: "SELECT seq FROM webhookCursor WHERE id = 1") ?? 0
-            let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
+            try db.query(
+                "SELECT state, COUNT(*) FROM webhookDelivery WHERE state IN ('pending','deadLetter') GROUP BY state", []
+            ) { counts[try $0.text(0)] = try $0.integer(1) }
+            let cursor =
+                try db.queryFirst("SELECT seq FROM webhookCursor WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
+            let head = try db.queryFirst("SELECT seq FROM auditHead WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
             let metadata = try Self.metadataSummary(db)?.summary
             return StoreMetrics(
                 sessions: sessions, webhookBacklog: counts["pending"] ?? 0,

@@ -76,7 +76,7 @@ extension EnrollmentStore {
     /// what is known and what is given), so that an admin sees which tokens are still in use.
     public func recordOperatorUses(_ uses: [OperatorUse]) async throws {
         guard !uses.isEmpty else { return }
-        try await engine.write { db in
+        try await engine.writeBulk { db in
             for use in uses {
                 try db.run(
                     """

@@ -120,7 +120,7 @@ extension EnrollmentStore {
         guard try await webhookOutboxLag() > 0 else { return 0 }
         let sessionTypes = AuditEventType.allCases.filter(\.isSessionEvent).map { "'\($0.rawValue)'" }.joined(
             separator: ",")
-        return try await engine.write { db -> Int in
+        return try await engine.writeBulk { db -> Int in
             let cursor =
                 try db.queryFirst("SELECT seq FROM webhookCursor WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
             let head = try db.queryFirst("SELECT seq FROM auditHead WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
@@ -214,7 +214,7 @@ extension EnrollmentStore {
     ) async throws {
         let now = world.currentSecond()
         let state: WebhookDeliveryState = delivered ? .delivered : (nextAttemptAt == nil ? .deadLetter : .pending)
-        try await engine.write { db in
+        try await engine.writeBulk { db in
             try db.run(
                 """
                 UPDATE webhookDelivery SET attempts = attempts + 1, lastAttemptAt = ?, lastStatus = ?, lastError = ?, state = ?,
