@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import TapCore
 
 extension EnrollmentStore {
@@ -16,7 +15,7 @@ extension EnrollmentStore {
         _ rows: [BatchRow], by creator: OperatorIdentity, idempotency: IdempotencyClaim?,
         describe: @escaping @Sendable (any Error) -> BatchRowProblem?
     ) async throws -> BatchOutcome {
-        try await write { db in
+        try await perform { db in
             if let replay = try batchReplay(of: idempotency, by: creator, db: db) { return replay }
             let outcomes = try eachRow(rows, describe: describe, db: db) { request, _ -> BatchRowOutcome in
                 switch try createSessionRow(request, by: creator, db: db) {
@@ -49,7 +48,7 @@ extension EnrollmentStore {
     /// Runs `body` for each row to create in its own savepoint, so that a refused row (an error `describe` can
     /// word) rolls back that row alone and is answered by `refused`; any other error fails the whole batch.
     func eachRow<Outcome>(
-        _ rows: [BatchRow], describe: (any Error) -> BatchRowProblem?, db: Database,
+        _ rows: [BatchRow], describe: (any Error) -> BatchRowProblem?, db: some StatementRunner,
         _ body: (NewSession, Bool) throws -> Outcome, refused: (BatchRowProblem) -> Outcome
     ) throws -> [Outcome] {
         var outcomes: [Outcome] = []
@@ -59,16 +58,21 @@ extension EnrollmentStore {
             case .refused(let problem):
                 outcomes.append(refused(problem))
             case .create(let request, let replaceExisting):
+                try db.run("SAVEPOINT batchRow")
                 do {
-                    var outcome: Outcome?
-                    try db.inSavepoint {
-                        outcome = try body(request, replaceExisting)
-                        return .commit
-                    }
-                    guard let outcome else { throw GroupCommitError.transactionAborted }
+                    let outcome = try body(request, replaceExisting)
+                    try db.run("RELEASE SAVEPOINT batchRow")
                     outcomes.append(outcome)
-                } catch {
-                    guard db.isInsideTransaction, let problem = describe(error) else { throw error }
+                } catch let failure {
+                    // The row's writes are undone alone; if even that fails (SQLite rolled the transaction back
+                    // on a full disk), so does the batch.
+                    do {
+                        try db.run("ROLLBACK TO SAVEPOINT batchRow")
+                        try db.run("RELEASE SAVEPOINT batchRow")
+                    } catch {
+                        throw failure
+                    }
+                    guard let problem = describe(failure) else { throw failure }
                     outcomes.append(refused(problem))
                 }
             }
@@ -78,7 +82,7 @@ extension EnrollmentStore {
 
     /// The answer a batch with this key gave, as its sessions stand now (never a pass value); `nil` for a new key.
     func batchReplay(
-        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: Database
+        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: some StatementRunner
     ) throws
         -> BatchOutcome?
     {
@@ -94,30 +98,28 @@ extension EnrollmentStore {
 
     /// The rows a batch key remembers; a key sent with another request's digest is refused.
     func storedBatchItems(
-        _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, db: Database
+        _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, db: some StatementRunner
     ) throws -> [StoredBatchItem]? {
         guard
-            let earlier = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT requestDigest, items FROM batchIdempotencyKey WHERE operatorId = ? AND key = ?"),
-                arguments: [creator.id.rawValue, idempotency.key])
+            let earlier = try db.queryFirst(
+                "SELECT requestDigest, items FROM batchIdempotencyKey WHERE operatorId = ? AND key = ?",
+                bind(creator.id.rawValue, idempotency.key), { (digest: Array(try $0.blob(0)), items: try $0.text(1)) })
         else { return nil }
-        guard keyring.constantTimeEqual(Array(earlier[0] as Data), idempotency.requestDigest) else {
+        guard keyring.constantTimeEqual(earlier.digest, idempotency.requestDigest) else {
             throw EnrollmentError.idempotencyMismatch
         }
-        return try decodeJSON([StoredBatchItem].self, earlier[1], what: "batch items")
+        return try decodeJSON([StoredBatchItem].self, earlier.items, what: "batch items")
     }
 
     func storeBatchKey(
-        _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, items: [StoredBatchItem], db: Database
+        _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, items: [StoredBatchItem],
+        db: some StatementRunner
     ) throws {
-        try db.execute(
-            sql:
-                "INSERT INTO batchIdempotencyKey (operatorId, key, requestDigest, items, createdAt) VALUES (?, ?, ?, ?, ?)",
-            arguments: [
+        try db.run(
+            "INSERT INTO batchIdempotencyKey (operatorId, key, requestDigest, items, createdAt) VALUES (?, ?, ?, ?, ?)",
+            bind(
                 creator.id.rawValue, idempotency.key, Data(idempotency.requestDigest), encodeJSON(items),
-                UTCTime.text(world.currentSecond()),
-            ])
+                world.currentSecond()))
     }
 }
 

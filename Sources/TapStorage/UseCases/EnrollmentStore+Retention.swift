@@ -22,50 +22,49 @@ extension EnrollmentStore {
     /// security keys stay too: they are the user's live credential, which an admin deletes on its own.
     public func purgeClosedSessions(closedBefore cutoff: Date, batchSize: Int = 500) async throws -> PurgeReport {
         var report = PurgeReport()
-        let cutoffText = UTCTime.text(cutoff)
         while true {
-            let deleted = try await pool().write { db -> Int in
-                let ids = try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT id FROM session WHERE state IN ('completed','cancelled','rejected','abandoned')
-                        AND COALESCE(closedAt, updatedAt) < ?
-                        AND id NOT IN (
-                            SELECT sessionId FROM entraPass WHERE revocation = 'pending' OR provisioning = 'provisioning')
-                        LIMIT ?
-                        """,
-                    arguments: [cutoffText, batchSize])
+            let deleted = try await engine.writeBulk { db -> Int in
+                let ids = try db.queryAll(
+                    """
+                    SELECT id FROM session WHERE state IN ('completed','cancelled','rejected','abandoned')
+                    AND COALESCE(closedAt, updatedAt) < ?
+                    AND id NOT IN (
+                        SELECT sessionId FROM entraPass WHERE revocation = 'pending' OR provisioning = 'provisioning')
+                    LIMIT ?
+                    """,
+                    bind(cutoff, batchSize)
+                ) { try $0.text(0) }
                 guard !ids.isEmpty else { return 0 }
                 let placeholders = databaseQuestionMarks(count: ids.count)
-                let arguments = StatementArguments(ids)
+                let values = ids.map(\.directValue)
                 // An Entra pass whose deletion Graph has not confirmed keeps its session (above): it is still tracked.
                 for table in [
                     "sessionToken", "entraPass", "pass", "idempotencyKey", "webhookDelivery", "webauthnChallenge",
                 ] {
-                    try db.execute(
-                        sql: "DELETE FROM \(table) WHERE sessionId IN (\(placeholders))", arguments: arguments)
+                    try db.run("DELETE FROM \(table) WHERE sessionId IN (\(placeholders))", values)
                 }
-                try db.execute(sql: "DELETE FROM session WHERE id IN (\(placeholders))", arguments: arguments)
+                try db.run("DELETE FROM session WHERE id IN (\(placeholders))", values)
                 return ids.count
             }
             report.sessions += deleted
             if deleted < batchSize { break }
         }
-        report.auditEvents = try await pool().write { db -> Int in
-            let head = try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead WHERE id = 1") ?? 0
-            let checkpoint = try Int64.fetchOne(db, sql: "SELECT seq FROM auditCheckpoint WHERE id = 1") ?? 0
+        report.auditEvents = try await engine.writeBulk { db -> Int in
+            let head = try db.queryFirst("SELECT seq FROM auditHead WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
+            let checkpoint =
+                try db.queryFirst("SELECT seq FROM auditCheckpoint WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
             // The first event that must stay: one of a session that still exists, or one inside the window.
-            let keepFrom =
-                try Int64.fetchOne(
-                    db,
-                    sql: """
-                        SELECT MIN(seq) FROM auditEvent
-                        WHERE seq > ? AND (time >= ? OR (sessionId IS NOT NULL AND sessionId IN (SELECT id FROM session)))
-                        """,
-                    arguments: [checkpoint, cutoffText]) ?? (head + 1)
+            let firstKept = try db.queryFirst(
+                """
+                SELECT MIN(seq) FROM auditEvent
+                WHERE seq > ? AND (time >= ? OR (sessionId IS NOT NULL AND sessionId IN (SELECT id FROM session)))
+                """,
+                bind(checkpoint, cutoff)
+            ) { row in row.isNull(0) ? nil : Int64(try row.integer(0)) }
+            let keepFrom = firstKept.flatMap { $0 } ?? (head + 1)
             let cut = keepFrom - 1
             guard cut > checkpoint else { return 0 }
-            guard let mac = try Data.fetchOne(db, sql: "SELECT mac FROM auditEvent WHERE seq = ?", arguments: [cut])
+            guard let mac = try db.queryFirst("SELECT mac FROM auditEvent WHERE seq = ?", bind(cut), { try $0.blob(0) })
             else {
                 throw StorageError.corruptRow("auditEvent \(cut)")
             }
@@ -75,19 +74,18 @@ extension EnrollmentStore {
             else {
                 throw StorageError.unknownKeyVersion(version)
             }
-            try db.execute(
-                sql: """
-                    INSERT INTO auditCheckpoint (id, seq, mac, checkpointMac, keyVersion, createdAt) VALUES (1, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, checkpointMac = excluded.checkpointMac,
-                        keyVersion = excluded.keyVersion, createdAt = excluded.createdAt
-                    """,
-                arguments: [cut, mac, Data(checkpointMAC), version, UTCTime.text(world.now())])
-            try db.execute(sql: "DELETE FROM auditEvent WHERE seq <= ?", arguments: [cut])
-            return db.changesCount
+            try db.run(
+                """
+                INSERT INTO auditCheckpoint (id, seq, mac, checkpointMac, keyVersion, createdAt) VALUES (1, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, checkpointMac = excluded.checkpointMac,
+                    keyVersion = excluded.keyVersion, createdAt = excluded.createdAt
+                """,
+                bind(cut, mac, Data(checkpointMAC), version, world.now()))
+            return try db.changes("DELETE FROM auditEvent WHERE seq <= ?", bind(cut))
         }
         if report != PurgeReport() {
             let report = report
-            _ = try await pool().write { db in
+            _ = try await engine.writeBulk { db in
                 try appendAudit(
                     db, .sessionsPurged, session: nil, actor: "system",
                     data: [
