@@ -8,7 +8,7 @@ extension EnrollmentStore: EntraLedger {
     public func beginEntraSession(
         _ request: NewSession, by creator: OperatorIdentity, idempotency: IdempotencyClaim?, limits: AuthorityPassLimits
     ) async throws -> EntraBeginOutcome {
-        try await write { db in
+        try await perform { db in
             if let earlier = try idempotentReplay(of: idempotency, by: creator, db: db) { return .replayed(earlier) }
             return try beginEntraRow(request, by: creator, limits: limits, db: db)
         }
@@ -16,7 +16,7 @@ extension EnrollmentStore: EntraLedger {
 
     /// One create's checks and rows: the session, then (unless it waits for approval) its intent.
     func beginEntraRow(
-        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits, db: Database
+        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits, db: some StatementRunner
     ) throws -> EntraBeginOutcome {
         let new = try insertNewSession(request, by: creator, limits: limits, db: db)
         if new.needsApproval {
@@ -31,7 +31,7 @@ extension EnrollmentStore: EntraLedger {
     public func beginEntraReissue(
         _ id: SessionID, request: PassRequest, by actor: OperatorIdentity, limits: AuthorityPassLimits
     ) async throws -> ProvisioningIntent {
-        try await write { db in
+        try await perform { db in
             let now = world.currentSecond()
             let (loaded, plan) = try prepareReissue(id, request: request, by: actor, limits: limits, now: now, db: db)
             return try insertProvisioningIntent(for: loaded.record, plan: plan, issuer: actor.id, now: now, db: db)
@@ -42,7 +42,7 @@ extension EnrollmentStore: EntraLedger {
     /// (state, expiry, the sweeper); its digest is empty because the value is Entra's and is stored nowhere,
     /// not even as a MAC.
     func insertProvisioningIntent(
-        for session: SessionRecord, plan: PassPlan, issuer: OperatorID, now: Date, db: Database
+        for session: SessionRecord, plan: PassPlan, issuer: OperatorID, now: Date, db: some StatementRunner
     ) throws -> ProvisioningIntent {
         let pass = PassRecord(
             id: (world.newID() as PassID).rawValue, sessionId: session.id, digest: Data(), createdAt: now,
@@ -54,16 +54,16 @@ extension EnrollmentStore: EntraLedger {
             provisioning: EntraPassStatus.Provisioning.provisioning.rawValue, revocation: nil,
             isUsableOnce: plan.maxUses == 1, startsLater: plan.startsAt > now, createdAt: now, revocationAttempts: 0,
             revocationRetryAt: nil, revocationConfirmedAt: nil, lastError: nil)
-        try intent.insert(db)
+        try intent.insertRow(db)
         return try Self.intent(intent, pass: pass)
     }
 
     public func finishProvisioning(
         _ intent: ProvisioningIntent, method: ProvisionedMethod, idempotency: IdempotencyClaim?
     ) async throws -> Session {
-        try await write { db in
-            guard var entra = try EntraPassRecord.find(db, intent.passID.rawValue),
-                var pass = try PassRecord.find(db, intent.passID.rawValue)
+        try await perform { db in
+            guard var entra = try EntraPassRecord.load(db, intent.passID.rawValue),
+                var pass = try PassRecord.load(db, intent.passID.rawValue)
             else { throw StorageError.corruptRow("entraPass \(intent.passID)") }
             let now = world.currentSecond()
             entra.methodId = method.methodID
@@ -71,7 +71,7 @@ extension EnrollmentStore: EntraLedger {
             entra.isUsableOnce = method.isUsableOnce
             // The session was closed while Graph worked (an operator cancelled it): the new pass dies at once.
             if pass.revokedAt != nil { entra.revocation = EntraPassStatus.Revocation.pending.rawValue }
-            try entra.update(db)
+            try entra.updateRow(db)
             if pass.revokedAt == nil {
                 pass.startsAt = Date(timeIntervalSince1970: method.startsAt.timeIntervalSince1970.rounded(.down))
                 pass.expiresAt = pass.startsAt.addingTimeInterval(TimeInterval(method.lifetimeInMinutes * 60))
@@ -92,40 +92,39 @@ extension EnrollmentStore: EntraLedger {
                 try IdempotencyRecord(
                     operatorId: issuer, key: idempotency.key, requestDigest: Data(idempotency.requestDigest),
                     sessionId: intent.sessionID.rawValue, createdAt: now
-                ).insert(db)
+                ).insertRow(db)
             }
             return try parse(try Self.session(id: intent.sessionID.rawValue, db: db), "session")
         }
     }
 
     public func failProvisioning(_ intent: ProvisioningIntent, reason: String, outcomeKnown: Bool) async throws {
-        try await write { db in
-            guard var entra = try EntraPassRecord.find(db, intent.passID.rawValue) else { return }
+        try await perform { db in
+            guard var entra = try EntraPassRecord.load(db, intent.passID.rawValue) else { return }
             if outcomeKnown { entra.provisioning = EntraPassStatus.Provisioning.failed.rawValue }
             entra.lastError = reason
-            try entra.update(db)
+            try entra.updateRow(db)
             try cancelIfOpen(intent.sessionID.rawValue, reason: "entra: \(reason)", db: db)
         }
     }
 
     public func unresolvedProvisioningIntents() async throws -> [ProvisioningIntent] {
-        try await pool().read { db in
-            let rows = try EntraPassRecord.fetchAll(
-                db, sql: "SELECT * FROM entraPass WHERE provisioning = 'provisioning' ORDER BY createdAt")
+        try await engine.read { db in
+            let rows = try EntraPassRecord.loadAll(db, "WHERE provisioning = 'provisioning' ORDER BY createdAt")
             return try rows.map { row in
-                try Self.intent(row, pass: try parse(try PassRecord.find(db, row.passId), "pass \(row.passId)"))
+                try Self.intent(row, pass: try parse(try PassRecord.load(db, row.passId), "pass \(row.passId)"))
             }
         }
     }
 
     public func resolveProvisioningIntent(_ intent: ProvisioningIntent, deletedMethodIDs: [String]) async throws {
-        try await write { db in
-            guard var entra = try EntraPassRecord.find(db, intent.passID.rawValue), entra.provisioning == "provisioning"
+        try await perform { db in
+            guard var entra = try EntraPassRecord.load(db, intent.passID.rawValue), entra.provisioning == "provisioning"
             else { return }
             entra.provisioning = EntraPassStatus.Provisioning.failed.rawValue
             entra.lastError =
                 "reconciled after an interrupted create; deleted \(deletedMethodIDs.count) pass(es) in Entra"
-            try entra.update(db)
+            try entra.updateRow(db)
             try cancelIfOpen(
                 intent.sessionID.rawValue, reason: "entra: the pass's creation was interrupted; nobody saw its value",
                 extra: ["deletedEntraMethodIds": .array(deletedMethodIDs.map(JSONValue.string))], db: db)
@@ -133,57 +132,52 @@ extension EnrollmentStore: EntraLedger {
     }
 
     public func trackedEntraMethodIDs() async throws -> Set<String> {
-        try await pool().read { db in
+        try await engine.read { db in
             Set(
-                try String.fetchAll(
-                    db,
-                    sql:
-                        "SELECT methodId FROM entraPass WHERE methodId IS NOT NULL AND (revocation IS NULL OR revocation = 'pending')"
-                ))
+                try db.queryAll(
+                    "SELECT methodId FROM entraPass WHERE methodId IS NOT NULL AND (revocation IS NULL OR revocation = 'pending')"
+                ) { try $0.text(0) })
         }
     }
 
     public func supersedeEntraPass(methodID: String, by actor: OperatorIdentity) async throws -> PendingRevocation? {
-        try await write { db in
+        try await perform { db in
             guard
-                let entra = try EntraPassRecord.fetchOne(
-                    db, sql: "SELECT * FROM entraPass WHERE methodId = ?", arguments: [methodID])
+                let entra = try EntraPassRecord.loadFirst(db, "WHERE methodId = ?", bind(methodID))
             else { return nil }
             if entra.revocation == nil {
                 try cancelIfOpen(
                     entra.sessionId, reason: "replaced: a new session for this user replaced its Temporary Access Pass",
                     actor: actor.id.rawValue, db: db)
             }
-            guard let row = try EntraPassRecord.find(db, entra.passId), row.revocation == "pending" else { return nil }
+            guard let row = try EntraPassRecord.load(db, entra.passId), row.revocation == "pending" else { return nil }
             return try Self.pendingRevocation(row)
         }
     }
 
     public func pendingRevocations(session: SessionID?) async throws -> [PendingRevocation] {
-        try await pool().read { db in
+        try await engine.read { db in
             let rows: [EntraPassRecord]
             if let session {
-                rows = try EntraPassRecord.fetchAll(
-                    db, sql: "SELECT * FROM entraPass WHERE revocation = 'pending' AND sessionId = ?",
-                    arguments: [session.rawValue])
+                rows = try EntraPassRecord.loadAll(
+                    db, "WHERE revocation = 'pending' AND sessionId = ?", bind(session.rawValue))
             } else {
-                rows = try EntraPassRecord.fetchAll(
-                    db, sql: "SELECT * FROM entraPass WHERE revocation = 'pending' ORDER BY createdAt")
+                rows = try EntraPassRecord.loadAll(db, "WHERE revocation = 'pending' ORDER BY createdAt")
             }
             return try rows.map(Self.pendingRevocation)
         }
     }
 
     public func confirmRevocation(_ revocation: PendingRevocation, outcome: String) async throws {
-        try await write { db in
-            guard var row = try EntraPassRecord.find(db, revocation.passID.rawValue), row.revocation == "pending" else {
+        try await perform { db in
+            guard var row = try EntraPassRecord.load(db, revocation.passID.rawValue), row.revocation == "pending" else {
                 return
             }
             row.revocation = EntraPassStatus.Revocation.confirmed.rawValue
             row.revocationConfirmedAt = world.currentSecond()
             row.revocationAttempts += 1
             row.revocationRetryAt = nil
-            try row.update(db)
+            try row.updateRow(db)
             try appendAudit(
                 db, .passRevocationConfirmed, session: row.sessionId, actor: "system",
                 data: [
@@ -195,48 +189,46 @@ extension EnrollmentStore: EntraLedger {
     }
 
     public func noteRevocationFailure(_ revocation: PendingRevocation, reason: String, retryAt: Date) async throws {
-        try await write { db in
-            guard var row = try EntraPassRecord.find(db, revocation.passID.rawValue), row.revocation == "pending" else {
+        try await perform { db in
+            guard var row = try EntraPassRecord.load(db, revocation.passID.rawValue), row.revocation == "pending" else {
                 return
             }
             row.revocationAttempts += 1
             row.revocationRetryAt = retryAt
             row.lastError = reason
-            try row.update(db)
+            try row.updateRow(db)
         }
     }
 
     public func watchedEntraSessions() async throws -> [WatchedEntraSession] {
-        try await pool().read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT session.id, session.scenario, session.userPrincipalName, session.createdAt, session.state,
-                           device.serialNumber, entraPass.methodId, entraPass.isUsableOnce
-                    FROM entraPass
-                    JOIN session ON session.id = entraPass.sessionId
-                    JOIN pass ON pass.id = entraPass.passId AND pass.revokedAt IS NULL
-                    LEFT JOIN device ON device.id = session.deviceId
-                    WHERE entraPass.provisioning = 'issued' AND entraPass.revocation IS NULL
-                      AND session.state IN ('pending','active','inProgress')
-                    ORDER BY session.createdAt
-                    """)
-            return try rows.map { row in
+        try await engine.read { db in
+            try db.queryAll(
+                """
+                SELECT session.id, session.scenario, session.userPrincipalName, session.createdAt, session.state,
+                       device.serialNumber, entraPass.methodId, entraPass.isUsableOnce
+                FROM entraPass
+                JOIN session ON session.id = entraPass.sessionId
+                JOIN pass ON pass.id = entraPass.passId AND pass.revokedAt IS NULL
+                LEFT JOIN device ON device.id = session.deviceId
+                WHERE entraPass.provisioning = 'issued' AND entraPass.revocation IS NULL
+                  AND session.state IN ('pending','active','inProgress')
+                ORDER BY session.createdAt
+                """
+            ) { row in
                 WatchedEntraSession(
-                    sessionID: try parse(SessionID(row["id"] as String), "session.id"),
-                    scenario: try parse(Scenario(rawValue: row["scenario"]), "session.scenario"),
-                    userPrincipalName: try parse(
-                        UserPrincipalName(row["userPrincipalName"] as String), "session.userPrincipalName"),
-                    serialNumber: (row["serialNumber"] as String?).flatMap(SerialNumber.init),
-                    createdAt: row["createdAt"], methodID: row["methodId"], isUsableOnce: row["isUsableOnce"],
-                    storedState: try parse(SessionState(rawValue: row["state"]), "session.state"))
+                    sessionID: try parse(SessionID(try row.text(0)), "session.id"),
+                    scenario: try parse(Scenario(rawValue: try row.text(1)), "session.scenario"),
+                    userPrincipalName: try parse(UserPrincipalName(try row.text(2)), "session.userPrincipalName"),
+                    serialNumber: try row.optionalText(5).flatMap(SerialNumber.init),
+                    createdAt: try row.date(3), methodID: try row.text(6), isUsableOnce: try row.bool(7),
+                    storedState: try parse(SessionState(rawValue: try row.text(4)), "session.state"))
             }
         }
     }
 
     public func recordEntraPassUsed(_ session: SessionID) async throws {
-        try await write { db in
-            guard let record = try SessionRecord.find(db, session.rawValue) else { return }
+        try await perform { db in
+            guard let record = try SessionRecord.load(db, session.rawValue) else { return }
             var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
             let now = world.currentSecond()
             try settle(&loaded, now: now, db: db)
@@ -248,9 +240,8 @@ extension EnrollmentStore: EntraLedger {
             loaded.record.completionDeadline = now.addingTimeInterval(
                 TimeInterval(settings.completionDeadlineInMinutes * 60))
             if let deviceID = loaded.record.deviceId {
-                try db.execute(
-                    sql: "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?",
-                    arguments: [UTCTime.text(now), deviceID])
+                try db.run(
+                    "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?", bind(now, deviceID))
             }
             try apply(.passUsed, to: &loaded.record, action: "entra pass used", now: now)
             try loaded.saveRecord(db)
@@ -261,8 +252,8 @@ extension EnrollmentStore: EntraLedger {
     }
 
     public func completeFromEntra(_ session: SessionID, evidence: CompletionEvidence) async throws -> Session? {
-        try await write { db in
-            guard let record = try SessionRecord.find(db, session.rawValue) else { return nil }
+        try await perform { db in
+            guard let record = try SessionRecord.load(db, session.rawValue) else { return nil }
             var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
             let now = world.currentSecond()
             try settle(&loaded, now: now, db: db)
@@ -271,11 +262,11 @@ extension EnrollmentStore: EntraLedger {
             try apply(.complete, to: &loaded.record, action: "entra completion", now: now)
             switch evidence {
             case .deviceEnrolled(let managedDeviceID, let facts):
-                if let deviceID = loaded.record.deviceId, var device = try DeviceRecord.find(db, deviceID) {
+                if let deviceID = loaded.record.deviceId, var device = try DeviceRecord.load(db, deviceID) {
                     device.enrollmentState = EnrollmentState.enrolled.rawValue
                     device.mdmDeviceId = managedDeviceID
                     device.lastSeenAt = now
-                    try device.update(db)
+                    try device.updateRow(db)
                     var data = facts.mapValues(JSONValue.string)
                     data["serialNumber"] = .string(device.serialNumber)
                     data["mdmDeviceId"] = .string(managedDeviceID)
@@ -308,9 +299,9 @@ extension EnrollmentStore: EntraLedger {
     }
 
     private func cancelIfOpen(
-        _ sessionID: String, reason: String, actor: String = "system", extra: [String: JSONValue] = [:], db: Database
+        _ sessionID: String, reason: String, actor: String = "system", extra: [String: JSONValue] = [:], db: some StatementRunner
     ) throws {
-        guard let record = try SessionRecord.find(db, sessionID) else { return }
+        guard let record = try SessionRecord.load(db, sessionID) else { return }
         var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
         let now = world.currentSecond()
         try settle(&loaded, now: now, db: db)

@@ -9,7 +9,7 @@ extension EnrollmentStore {
         _ rows: [BatchRow], by creator: OperatorIdentity, idempotency: IdempotencyClaim?, limits: AuthorityPassLimits,
         describe: @escaping @Sendable (any Error) -> BatchRowProblem?
     ) async throws -> EntraBatchBegin {
-        try await write { db in
+        try await perform { db in
             if let replay = try batchReplay(of: idempotency, by: creator, db: db) { return .replayed(replay) }
             let begun = try eachRow(rows, describe: describe, db: db) { request, replaceExisting -> EntraBatchRow in
                 switch try beginEntraRow(request, by: creator, limits: limits, db: db) {
@@ -41,14 +41,14 @@ extension EnrollmentStore {
         _ refusals: [Int: BatchRowProblem], idempotency: IdempotencyClaim, by creator: OperatorIdentity
     ) async throws {
         guard !refusals.isEmpty else { return }
-        try await write { db in
+        try await perform { db in
             guard var items = try storedBatchItems(idempotency, by: creator, db: db) else { return }
             for (index, problem) in refusals where items.indices.contains(index) {
                 items[index] = StoredBatchItem(sessionId: nil, problem: problem)
             }
-            try db.execute(
-                sql: "UPDATE batchIdempotencyKey SET items = ? WHERE operatorId = ? AND key = ?",
-                arguments: [encodeJSON(items), creator.id.rawValue, idempotency.key])
+            try db.run(
+                "UPDATE batchIdempotencyKey SET items = ? WHERE operatorId = ? AND key = ?",
+                bind(encodeJSON(items), creator.id.rawValue, idempotency.key))
         }
     }
 }
