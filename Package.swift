@@ -107,6 +107,11 @@ let package = Package(
         .executableTarget(
             name: "mds-bench", dependencies: ["FIDOMetadata", "WebAuthn", "TapCore", "TapCrypto", "TapTestSupport"],
             path: "bench/metadata"),
+        // The store alone on SQLite and on PostgreSQL, creates and redeems per second; run it with `-c release`.
+        .executableTarget(
+            name: "store-bench",
+            dependencies: ["TapStorage", "TapPostgres", "TapCore", "TapTestSupport", .postgresNIO, .logging],
+            path: "bench/store"),
 
         // The line-mode kiosk: the flow as a state machine, rendering and the API client; talks HTTP only.
         .target(

@@ -94,19 +94,19 @@ extension ColumnDescribed {
     }
 
     /// The row whose key is `key`, on either engine.
-    static func load(_ db: some StatementRunner, _ key: some DirectStorable) throws -> Self? {
+    static func load(_ db: any StatementRunner, _ key: some DirectStorable) throws -> Self? {
         try loadFirst(db, "WHERE \(keyColumn) = ?", [key.directValue])
     }
 
     /// The first row `clause` (what follows `FROM table`: WHERE, ORDER BY, LIMIT) selects.
-    static func loadFirst(_ db: some StatementRunner, _ clause: String, _ values: [DirectValue] = []) throws -> Self? {
+    static func loadFirst(_ db: any StatementRunner, _ clause: String, _ values: [DirectValue] = []) throws -> Self? {
         try db.queryFirst(columns.selectSQL + " " + clause, values) { try Self(direct: $0, startingAt: 0) }
     }
 
     /// Every row `clause` selects, in its order; `varying` when the clause's text depends on the request
     /// (see ``StatementRunner/queryVarying(_:_:_:)``).
     static func loadAll(
-        _ db: some StatementRunner, _ clause: String = "", _ values: [DirectValue] = [], varying: Bool = false
+        _ db: any StatementRunner, _ clause: String = "", _ values: [DirectValue] = [], varying: Bool = false
     ) throws -> [Self] {
         var all: [Self] = []
         let sql = columns.selectSQL + " " + clause
@@ -116,21 +116,21 @@ extension ColumnDescribed {
     }
 
     /// Inserts through a statement prepared once per connection.
-    func insertRow(_ db: some StatementRunner) throws {
+    func insertRow(_ db: any StatementRunner) throws {
         var values = ColumnValues(record: self, key: nil)
         try Self.visitColumns(&values)
         try db.run(Self.columns.insertSQL, values.values)
     }
 
     /// Deletes the row with this record's key.
-    func deleteRow(_ db: some StatementRunner) throws {
+    func deleteRow(_ db: any StatementRunner) throws {
         var values = ColumnValues(record: self, key: Self.keyColumn)
         try Self.visitColumns(&values)
         try db.run("DELETE FROM \(Self.databaseTableName) WHERE \(Self.keyColumn) = ?", [values.keyValue])
     }
 
     /// Inserts the row, or replaces every column of the row with its key.
-    func upsertRow(_ db: some StatementRunner) throws {
+    func upsertRow(_ db: any StatementRunner) throws {
         var values = ColumnValues(record: self, key: nil)
         try Self.visitColumns(&values)
         try db.run(Self.columns.upsertSQL, values.values)
@@ -140,7 +140,7 @@ extension ColumnDescribed {
     /// every index and checks every foreign key that covers a column named in SET, changed or not: writing
     /// all 17 columns to move a redeemed session to `inProgress` rewrote seven index entries and looked up
     /// two parent rows. Each distinct SET list is its own cached statement; the use cases make a handful.
-    func updateRow(_ db: some StatementRunner, from original: Self? = nil) throws {
+    func updateRow(_ db: any StatementRunner, from original: Self? = nil) throws {
         guard let original else { return try updateAllColumns(db) }
         var changes = ChangedColumns(record: self, original: original, key: Self.keyColumn)
         try Self.visitColumns(&changes)
@@ -153,7 +153,7 @@ extension ColumnDescribed {
     }
 
     /// Writes every column but the key back through a statement prepared once per connection.
-    private func updateAllColumns(_ db: some StatementRunner) throws {
+    private func updateAllColumns(_ db: any StatementRunner) throws {
         var values = ColumnValues(record: self, key: Self.keyColumn)
         try Self.visitColumns(&values)
         try db.run(Self.columns.updateSQL, values.values + [values.keyValue])

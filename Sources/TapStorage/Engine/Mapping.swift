@@ -154,7 +154,7 @@ extension AuditEventRecord {
 
 extension EnrollmentStore {
     /// Loads sessions with their devices and latest passes, in the order of `records`.
-    static func sessions(_ records: [SessionRecord], db: some StatementRunner) throws -> [Session] {
+    static func sessions(_ records: [SessionRecord], db: any StatementRunner) throws -> [Session] {
         guard !records.isEmpty else { return [] }
         let deviceIDs = Array(Set(records.compactMap(\.deviceId)))
         let devices =
@@ -183,7 +183,7 @@ extension EnrollmentStore {
 
     /// One session with its device and latest pass, through cached statements read by column position (it is
     /// read back by every write use case that answers a session, on the writer).
-    static func session(id: String, db: some StatementRunner) throws -> Session? {
+    static func session(id: String, db: any StatementRunner) throws -> Session? {
         guard let record = try SessionRecord.load(db, id) else { return nil }
         let device = try record.deviceId.flatMap { try DeviceRecord.load(db, $0) }
         let pass = try PassRecord.loadFirst(db, "WHERE sessionId = ? ORDER BY id DESC LIMIT 1", [.text(record.id)])
@@ -194,7 +194,7 @@ extension EnrollmentStore {
 
     /// Entra's side of a pass. Only Entra passes have an empty digest (their value is stored nowhere, not even
     /// as a MAC), so a local pass costs no lookup.
-    static func entraStatus(of pass: PassRecord?, db: some StatementRunner) throws -> EntraPassStatus? {
+    static func entraStatus(of pass: PassRecord?, db: any StatementRunner) throws -> EntraPassStatus? {
         guard let pass, pass.digest.isEmpty else { return nil }
         return try EntraPassRecord.load(db, pass.id)?.status
     }

@@ -26,7 +26,7 @@ extension StoredRecord {
     }
 
     /// Deletes the row with this key, if there is one, on either engine.
-    static func remove(_ db: some StatementRunner, _ key: some DirectStorable) throws {
+    static func remove(_ db: any StatementRunner, _ key: some DirectStorable) throws {
         try db.run("DELETE FROM \(databaseTableName) WHERE \(keyColumn) = ?", [key.directValue])
     }
 

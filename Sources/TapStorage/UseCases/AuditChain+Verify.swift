@@ -5,7 +5,7 @@ extension AuditChain {
     /// Walks the whole chain and reports the first break; then checks that it reaches `anchor` (kept outside
     /// the database) and was not emptied or restarted under existing operators.
     package static func verify(
-        _ db: some StatementRunner, anchor: AuditAnchor?, keyring: Keyring
+        _ db: any StatementRunner, anchor: AuditAnchor?, keyring: Keyring
     ) throws -> AuditVerification {
         let walked = try walk(db, keyring: keyring)
         guard case .intact = walked else { return walked }
@@ -15,7 +15,7 @@ extension AuditChain {
         return walked
     }
 
-    private static func walk(_ db: some StatementRunner, keyring: Keyring) throws -> AuditVerification {
+    private static func walk(_ db: any StatementRunner, keyring: Keyring) throws -> AuditVerification {
         var previousMAC: [UInt8] = []
         var expected: Int64 = 1
         // After a retention purge the chain starts at its checkpoint, whose own MAC must hold.
@@ -74,7 +74,7 @@ extension AuditChain {
     /// A row that vouches for a point of the chain (the head, retention's checkpoint): its sequence number, that
     /// event's MAC, its own MAC and the secret version of that.
     private static func signedLink(
-        _ db: some StatementRunner, _ sql: String
+        _ db: any StatementRunner, _ sql: String
     ) throws -> (Int64, [UInt8], [UInt8], Int)? {
         try db.queryFirst(sql) { row in
             (Int64(try row.integer(0)), Array(try row.blob(1)), Array(try row.blob(2)), try row.integer(3))
@@ -84,7 +84,7 @@ extension AuditChain {
     /// Checks, without walking the chain, that it still reaches `anchor` (the event there has the anchor's MAC,
     /// or retention's checkpoint is past it) and that it was not emptied or restarted under existing
     /// operators; `nil` when it holds, otherwise what is wrong.
-    package static func problem(_ db: some StatementRunner, anchor: AuditAnchor?, keyring: Keyring) throws -> String? {
+    package static func problem(_ db: any StatementRunner, anchor: AuditAnchor?, keyring: Keyring) throws -> String? {
         let checkpointSequence = try db.queryFirst("SELECT seq FROM auditCheckpoint WHERE id = 1") {
             Int64(try $0.integer(0))
         }

@@ -26,7 +26,7 @@ package struct AuditChain: Sendable {
     /// a use case that fails leaves no gap and no stale head.
     @discardableResult
     package func append(
-        _ db: some StatementRunner, _ type: AuditEventType, session: String?, actor: String,
+        _ db: any StatementRunner, _ type: AuditEventType, session: String?, actor: String,
         data: [String: JSONValue] = [:]
     ) throws -> Int64 {
         let deferringHead = state.deferringHead
@@ -53,7 +53,7 @@ package struct AuditChain: Sendable {
 
     /// Runs `body` (many use cases in one transaction: a group commit, a sweep batch) with the head row's
     /// write deferred to its end, once, instead of after every event `body` appends.
-    package func deferringHead<T>(_ db: some StatementRunner, _ body: () throws -> T) throws -> T {
+    package func deferringHead<T>(_ db: any StatementRunner, _ body: () throws -> T) throws -> T {
         state.deferringHead = true
         defer {
             state.deferringHead = false
@@ -65,14 +65,14 @@ package struct AuditChain: Sendable {
     }
 
     /// Brings the head row up to the chain's last event.
-    private func catchUpHead(_ db: some StatementRunner) throws {
+    private func catchUpHead(_ db: any StatementRunner) throws {
         guard state.headBehind else { return }
         state.headBehind = false
         guard let last = try Self.lastEvent(db), last.sequence != (try Self.head(db))?.sequence else { return }
         try storeHead(sequence: last.sequence, mac: last.mac, db)
     }
 
-    private func storeHead(sequence: Int64, mac: [UInt8], _ db: some StatementRunner) throws {
+    private func storeHead(sequence: Int64, mac: [UInt8], _ db: any StatementRunner) throws {
         let headMAC = try sign(Self.headMessage(sequence, mac), version: keyring.currentVersion)
         try db.run(
             """
@@ -83,16 +83,16 @@ package struct AuditChain: Sendable {
             [.integer(sequence), .blob(mac), .blob(headMAC), .integer(Int64(keyring.currentVersion))])
     }
 
-    private static func head(_ db: some StatementRunner) throws -> (sequence: Int64, mac: [UInt8])? {
+    private static func head(_ db: any StatementRunner) throws -> (sequence: Int64, mac: [UInt8])? {
         try link(db, "SELECT seq, mac FROM auditHead WHERE id = 1")
     }
 
     /// The newest event row; after a retention purge of every event, the chain goes on from the head row.
-    private static func lastEvent(_ db: some StatementRunner) throws -> (sequence: Int64, mac: [UInt8])? {
+    private static func lastEvent(_ db: any StatementRunner) throws -> (sequence: Int64, mac: [UInt8])? {
         try link(db, "SELECT seq, mac FROM auditEvent ORDER BY seq DESC LIMIT 1")
     }
 
-    private static func link(_ db: some StatementRunner, _ sql: String) throws -> (sequence: Int64, mac: [UInt8])? {
+    private static func link(_ db: any StatementRunner, _ sql: String) throws -> (sequence: Int64, mac: [UInt8])? {
         try db.queryFirst(sql) { row in (Int64(try row.integer(0)), Array(try row.blob(1))) }
     }
 

@@ -86,7 +86,7 @@ extension EnrollmentStore {
     /// Writes the decision into the session's approval record and the audit chain.
     func recordDecision(
         _ record: inout SessionRecord, _ decision: Approval.Decision, by approver: OperatorID?, proofing: Proofing?,
-        reason: String?, now: Date, db: some StatementRunner
+        reason: String?, now: Date, db: any StatementRunner
     ) throws {
         var approval =
             try record.approval.map { try decodeJSON(Approval.self, $0, what: "session.approval") }
@@ -115,7 +115,7 @@ extension EnrollmentStore {
     // MARK: Limits on issuance
 
     /// Refuses when the user is locked out of issuance at `site`, by a lock on every site or on that one.
-    func checkIssuanceLock(_ user: UserPrincipalName, site: SiteName, now: Date, db: some StatementRunner) throws {
+    func checkIssuanceLock(_ user: UserPrincipalName, site: SiteName, now: Date, db: any StatementRunner) throws {
         let sql =
             "SELECT MAX(lockedUntil) FROM issuanceLock WHERE userPrincipalName = ? AND site IN ('', ?) AND lockedUntil > ?"
         let until = try db.queryFirst(sql, [.text(user.value), .text(site.value), .date(now)]) {
@@ -128,7 +128,7 @@ extension EnrollmentStore {
     /// any concurrency exactly the cap succeeds.
     func checkCaps(
         _ caps: IssuanceCaps, issuer: OperatorID, site: SiteName, privileged: Bool, now: Date,
-        db: some StatementRunner
+        db: any StatementRunner
     ) throws {
         let hourAgo = DirectValue.date(now.addingTimeInterval(-3600)),
             dayAgo = DirectValue.date(now.addingTimeInterval(-86_400))

@@ -6,7 +6,7 @@ extension EnrollmentStore {
     /// Appends one event to the chain inside the caller's transaction (see ``AuditChain/append``).
     @discardableResult
     func appendAudit(
-        _ db: some StatementRunner, _ type: AuditEventType, session: String?, actor: String,
+        _ db: any StatementRunner, _ type: AuditEventType, session: String?, actor: String,
         data: [String: JSONValue] = [:]
     ) throws -> Int64 {
         try audit.append(db, type, session: session, actor: actor, data: data)
@@ -63,7 +63,7 @@ extension EnrollmentStore {
         try pool().write { db in try appendRefusals(refusals, db) }
     }
 
-    private func appendRefusals(_ refusals: [RefusalCount], _ db: some StatementRunner) throws {
+    private func appendRefusals(_ refusals: [RefusalCount], _ db: any StatementRunner) throws {
         for refusal in refusals {
             try appendAudit(
                 db, .requestRefused, session: nil, actor: refusal.actor,

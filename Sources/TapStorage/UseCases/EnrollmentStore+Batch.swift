@@ -48,7 +48,7 @@ extension EnrollmentStore {
     /// Runs `body` for each row to create in its own savepoint, so that a refused row (an error `describe` can
     /// word) rolls back that row alone and is answered by `refused`; any other error fails the whole batch.
     func eachRow<Outcome>(
-        _ rows: [BatchRow], describe: (any Error) -> BatchRowProblem?, db: some StatementRunner,
+        _ rows: [BatchRow], describe: (any Error) -> BatchRowProblem?, db: any StatementRunner,
         _ body: (NewSession, Bool) throws -> Outcome, refused: (BatchRowProblem) -> Outcome
     ) throws -> [Outcome] {
         var outcomes: [Outcome] = []
@@ -82,7 +82,7 @@ extension EnrollmentStore {
 
     /// The answer a batch with this key gave, as its sessions stand now (never a pass value); `nil` for a new key.
     func batchReplay(
-        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: some StatementRunner
+        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: any StatementRunner
     ) throws
         -> BatchOutcome?
     {
@@ -98,7 +98,7 @@ extension EnrollmentStore {
 
     /// The rows a batch key remembers; a key sent with another request's digest is refused.
     func storedBatchItems(
-        _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, db: some StatementRunner
+        _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, db: any StatementRunner
     ) throws -> [StoredBatchItem]? {
         guard
             let earlier = try db.queryFirst(
@@ -113,7 +113,7 @@ extension EnrollmentStore {
 
     func storeBatchKey(
         _ idempotency: IdempotencyClaim, by creator: OperatorIdentity, items: [StoredBatchItem],
-        db: some StatementRunner
+        db: any StatementRunner
     ) throws {
         try db.run(
             "INSERT INTO batchIdempotencyKey (operatorId, key, requestDigest, items, createdAt) VALUES (?, ?, ?, ?, ?)",

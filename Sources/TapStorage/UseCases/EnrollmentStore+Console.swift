@@ -37,7 +37,7 @@ extension EnrollmentStore {
     /// A new invitation code for the operator, replacing any earlier one (one row per person); the code grouped
     /// for reading out, shown once, and when it expires.
     func storeInvitation(
-        for operatorID: String, lifetime: TimeInterval, now: Date, _ db: some StatementRunner
+        for operatorID: String, lifetime: TimeInterval, now: Date, _ db: any StatementRunner
     ) throws -> (code: String, expiresAt: Date) {
         let code = PassCode.generate(length: Self.invitationCodeLength, randomBytes: world.randomBytes)
         guard let digest = invitationCodeDigest(code.normalized, version: nil) else {
@@ -188,7 +188,7 @@ extension EnrollmentStore {
 
     /// The unspent, unexpired invitation among `digests` and its person, when the person may still sign in.
     private func liveInvitation(
-        _ digests: [(Int, Data)], now: Date, _ db: some StatementRunner
+        _ digests: [(Int, Data)], now: Date, _ db: any StatementRunner
     ) throws -> (ConsoleInvitationRecord, OperatorRecord)? {
         var found: ConsoleInvitationRecord?
         for (version, digest) in digests {

@@ -11,7 +11,7 @@ extension EnrollmentStore {
 
     /// Opens a console session for `person` inside the caller's transaction; `nil` when they may not sign in.
     func openConsoleSession(
-        for person: OperatorRecord, terms: ConsoleSessionTerms, now: Date, _ db: some StatementRunner
+        for person: OperatorRecord, terms: ConsoleSessionTerms, now: Date, _ db: any StatementRunner
     ) throws -> ConsoleSignIn? {
         guard Self.maySignIn(person, now: now) else { return nil }
         let cookie = Hex.encode(world.randomBytes(32))
@@ -106,7 +106,7 @@ extension EnrollmentStore {
     }
 
     private static func consoleSessionRecord(
-        _ digests: [(Int, Data)], _ db: some StatementRunner
+        _ digests: [(Int, Data)], _ db: any StatementRunner
     ) throws -> ConsoleSessionRecord? {
         for (version, digest) in digests {
             if let record = try ConsoleSessionRecord.loadFirst(

@@ -16,7 +16,7 @@ extension EnrollmentStore: EntraLedger {
 
     /// One create's checks and rows: the session, then (unless it waits for approval) its intent.
     func beginEntraRow(
-        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits, db: some StatementRunner
+        _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits, db: any StatementRunner
     ) throws -> EntraBeginOutcome {
         let new = try insertNewSession(request, by: creator, limits: limits, db: db)
         if new.needsApproval {
@@ -42,7 +42,7 @@ extension EnrollmentStore: EntraLedger {
     /// (state, expiry, the sweeper); its digest is empty because the value is Entra's and is stored nowhere,
     /// not even as a MAC.
     func insertProvisioningIntent(
-        for session: SessionRecord, plan: PassPlan, issuer: OperatorID, now: Date, db: some StatementRunner
+        for session: SessionRecord, plan: PassPlan, issuer: OperatorID, now: Date, db: any StatementRunner
     ) throws -> ProvisioningIntent {
         let pass = PassRecord(
             id: (world.newID() as PassID).rawValue, sessionId: session.id, digest: Data(), createdAt: now,
@@ -288,7 +288,7 @@ extension EnrollmentStore: EntraLedger {
 
     /// Marks an Entra pass's revocation pending inside the closing transaction; `nil` when Graph never
     /// created it (nothing to delete) or its revocation is already recorded.
-    func markEntraRevocationPending(passID: String, db: some StatementRunner) throws -> String? {
+    func markEntraRevocationPending(passID: String, db: any StatementRunner) throws -> String? {
         guard var row = try EntraPassRecord.load(db, passID), row.revocation == nil,
             row.provisioning == EntraPassStatus.Provisioning.issued.rawValue
         else { return nil }
@@ -299,7 +299,8 @@ extension EnrollmentStore: EntraLedger {
     }
 
     private func cancelIfOpen(
-        _ sessionID: String, reason: String, actor: String = "system", extra: [String: JSONValue] = [:], db: some StatementRunner
+        _ sessionID: String, reason: String, actor: String = "system", extra: [String: JSONValue] = [:],
+        db: any StatementRunner
     ) throws {
         guard let record = try SessionRecord.load(db, sessionID) else { return }
         var loaded = LoadedSession(record: record, pass: try livePass(of: record.id, db: db))

@@ -118,7 +118,7 @@ extension EnrollmentStore {
     /// Inserts an operator whose token is made and thrown away here, so nobody holds a working one: a kiosk until
     /// it exchanges its enrolment code, a person who works through the console.
     func insertOperatorWithoutToken(
-        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: some StatementRunner
+        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: any StatementRunner
     ) throws -> OperatorRecord {
         try insertOperator(request, name: name, createdBy: createdBy, now: now, db).record
     }

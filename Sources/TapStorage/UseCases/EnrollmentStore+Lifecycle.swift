@@ -18,13 +18,13 @@ struct LoadedSession {
     }
 
     /// Writes the session row's changes since it was loaded or last saved.
-    mutating func saveRecord(_ db: some StatementRunner) throws {
+    mutating func saveRecord(_ db: any StatementRunner) throws {
         try record.updateRow(db, from: storedRecord)
         storedRecord = record
     }
 
     /// Writes the pass row's changes since it was loaded or last saved.
-    mutating func savePass(_ db: some StatementRunner) throws {
+    mutating func savePass(_ db: any StatementRunner) throws {
         guard let pass else { return }
         try pass.updateRow(db, from: storedPass)
         storedPass = pass
@@ -52,7 +52,7 @@ extension EnrollmentStore {
     /// pass (Entra's policy).
     func prepareReissue(
         _ id: SessionID, request: PassRequest, by actor: OperatorIdentity, limits: AuthorityPassLimits?, now: Date,
-        db: some StatementRunner
+        db: any StatementRunner
     ) throws -> (LoadedSession, PassPlan) {
         var loaded = try loadForChange(id, visibleTo: actor, db: db)
         try settle(&loaded, now: now, db: db)
@@ -196,7 +196,7 @@ extension EnrollmentStore {
     // MARK: Shared steps
 
     func loadForChange(
-        _ id: SessionID, visibleTo actor: OperatorIdentity, db: some StatementRunner
+        _ id: SessionID, visibleTo actor: OperatorIdentity, db: any StatementRunner
     ) throws -> LoadedSession {
         guard let record = try SessionRecord.load(db, id.rawValue),
             let site = SiteName(record.site), actor.canSee(site: site)
@@ -204,7 +204,7 @@ extension EnrollmentStore {
         return LoadedSession(record: record, pass: try livePass(of: record.id, db: db))
     }
 
-    func livePass(of sessionID: String, db: some StatementRunner) throws -> PassRecord? {
+    func livePass(of sessionID: String, db: any StatementRunner) throws -> PassRecord? {
         try PassRecord.loadFirst(db, "WHERE sessionId = ? AND revokedAt IS NULL", [.text(sessionID)])
     }
 
@@ -218,7 +218,7 @@ extension EnrollmentStore {
     }
 
     /// Persists what time has done to the session since it was stored, with its audit events.
-    func settle(_ loaded: inout LoadedSession, now: Date, db: some StatementRunner) throws {
+    func settle(_ loaded: inout LoadedSession, now: Date, db: any StatementRunner) throws {
         let events = SessionTimeline.dueEvents(
             state: try loaded.record.sessionState, pass: loaded.pass?.terms,
             completionDeadline: loaded.record.completionDeadline, approvalDeadline: loaded.record.approvalDeadline,
@@ -248,7 +248,7 @@ extension EnrollmentStore {
 
     /// Writes a terminal state: the session event, then the pass revocation and the end of its tokens.
     func close(
-        _ loaded: inout LoadedSession, event: AuditEventType, actor: String, now: Date, db: some StatementRunner,
+        _ loaded: inout LoadedSession, event: AuditEventType, actor: String, now: Date, db: any StatementRunner,
         data: [String: JSONValue] = [:]
     ) throws {
         loaded.record.closedAt = now
@@ -265,7 +265,7 @@ extension EnrollmentStore {
     }
 
     func revokeLivePass(
-        _ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: some StatementRunner
+        _ loaded: inout LoadedSession, reason: String, actor: String, now: Date, db: any StatementRunner
     ) throws {
         guard var pass = loaded.pass else { return }
         pass.revokedAt = now
@@ -282,7 +282,7 @@ extension EnrollmentStore {
     }
 
     func markDeviceEnrolled(
-        _ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: some StatementRunner
+        _ session: SessionRecord, mdmDeviceID: String?, actor: String, now: Date, db: any StatementRunner
     ) throws {
         guard let deviceID = session.deviceId, var device = try DeviceRecord.load(db, deviceID) else { return }
         let original = device

@@ -18,7 +18,7 @@ extension EnrollmentStore: MetadataStore {
     }
 
     /// The row's figures, without the BLOB; the service page and `/metrics` read these.
-    static func metadataSummary(_ db: some StatementRunner) throws -> (summary: MetadataSummary, importedAt: Date)? {
+    static func metadataSummary(_ db: any StatementRunner) throws -> (summary: MetadataSummary, importedAt: Date)? {
         try db.queryFirst("SELECT number, nextUpdate, entries, importedAt FROM fidoMetadata WHERE id = 1") { row in
             (try metadataSummary(row), try row.date(3))
         }

@@ -62,7 +62,7 @@ extension EnrollmentStore {
         return changed
     }
 
-    private func activeAdmins(_ db: some StatementRunner, now: Date, global: Bool) throws -> Int {
+    private func activeAdmins(_ db: any StatementRunner, now: Date, global: Bool) throws -> Int {
         try db.queryFirst(
             """
             SELECT COUNT(*) FROM operator WHERE role = 'admin' AND revokedAt IS NULL

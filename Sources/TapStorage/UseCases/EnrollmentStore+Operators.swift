@@ -85,7 +85,7 @@ extension EnrollmentStore {
     /// Inserts an operator with a new token (storage keeps its digest under the current secret); the token is
     /// returned to be shown once, or thrown away (``insertOperatorWithoutToken(_:name:createdBy:now:_:)``).
     func insertOperator(
-        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: some StatementRunner
+        _ request: NewOperator, name: String, createdBy: OperatorID?, now: Date, _ db: any StatementRunner
     ) throws -> (record: OperatorRecord, token: BearerToken) {
         let token = BearerToken.generate(.operatorToken, randomBytes: world.randomBytes)
         guard let digest = keyring.tokenDigest(token) else {

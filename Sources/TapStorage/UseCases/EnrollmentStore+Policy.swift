@@ -2,7 +2,7 @@ import Foundation
 import TapCore
 
 extension EnrollmentStore {
-    func loadPolicy(_ db: some StatementRunner) throws -> Policy {
+    func loadPolicy(_ db: any StatementRunner) throws -> Policy {
         // Every create and redeem asks, on the writer, and the policy changes rarely: the stored document is
         // compared in place with the one last decoded, and only a different one is read out and decoded.
         // It is still read each time, since the CLI may have changed it from another process.
@@ -31,7 +31,7 @@ extension EnrollmentStore {
         try await engine.read { db in try loadVersionedPolicy(db) }
     }
 
-    func loadVersionedPolicy(_ db: some StatementRunner) throws -> VersionedPolicy {
+    func loadVersionedPolicy(_ db: any StatementRunner) throws -> VersionedPolicy {
         let policy = try loadPolicy(db)
         let stored = try db.queryFirst("SELECT version, updatedAt, updatedBy FROM policy WHERE id = 1") { row in
             (try row.integer(0), try row.date(1), try row.optionalText(2))

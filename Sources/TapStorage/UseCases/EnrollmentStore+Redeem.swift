@@ -94,7 +94,7 @@ extension EnrollmentStore {
     private func admit(
         _ loaded: inout LoadedSession, user: UserPrincipalName, client: String?, policy: Policy, hadFailures: Bool,
         now: Date,
-        db: some StatementRunner
+        db: any StatementRunner
     ) throws -> Session {
         guard var pass = loaded.pass else { throw StorageError.corruptRow("admitted session without a pass") }
         pass.uses += 1
@@ -128,7 +128,7 @@ extension EnrollmentStore {
     }
 
     private func storeSessionToken(
-        _ digest: [UInt8], for loaded: LoadedSession, now: Date, db: some StatementRunner
+        _ digest: [UInt8], for loaded: LoadedSession, now: Date, db: any StatementRunner
     ) throws {
         try SessionTokenRecord(
             digest: Data(digest), sessionId: loaded.record.id, createdAt: now,
@@ -139,7 +139,7 @@ extension EnrollmentStore {
 
     private func recordFailure(
         user: UserPrincipalName, client: String?, previous: RedeemFailureRecord?, limit: Int,
-        candidates: [SessionRecord], policy: Policy, now: Date, db: some StatementRunner
+        candidates: [SessionRecord], policy: Policy, now: Date, db: any StatementRunner
     ) throws {
         var failures =
             previous
@@ -195,7 +195,7 @@ extension EnrollmentStore {
     /// The address groups among `addresses` (space-separated) that no pass of the user was ever redeemed from,
     /// as the user's `pass.used` events record.
     private func strangerAddresses(
-        _ addresses: String, of user: UserPrincipalName, db: some StatementRunner
+        _ addresses: String, of user: UserPrincipalName, db: any StatementRunner
     ) throws -> [String] {
         let groups = addresses.split(separator: " ").map(String.init)
         guard !groups.isEmpty else { return [] }

@@ -106,7 +106,7 @@ extension EnrollmentStore {
     /// expired) and spends it in `db`; the refusal, or `nil` when it may be answered. An unused one of the right
     /// ceremony is spent even when it expired, so a late answer cannot be retried either.
     static func spendChallenge<Record: SpendableChallenge>(
-        _ record: inout Record, purpose: String, now: Date, _ db: some StatementRunner
+        _ record: inout Record, purpose: String, now: Date, _ db: any StatementRunner
     ) throws -> EnrollmentError? {
         guard record.purpose == purpose else {
             return .webAuthn(
@@ -269,7 +269,7 @@ extension EnrollmentStore {
 
     /// The session, when it is a FIDO2 registration that is under way at `now`; refused otherwise.
     func fido2SessionUnderWay(
-        _ id: SessionID, action: String, now: Date, db: some StatementRunner
+        _ id: SessionID, action: String, now: Date, db: any StatementRunner
     ) throws -> SessionRecord {
         guard let record = try SessionRecord.load(db, id.rawValue) else { throw EnrollmentError.notFound("session") }
         guard record.scenario == Scenario.fido2Registration.rawValue else {
@@ -281,7 +281,7 @@ extension EnrollmentStore {
         return record
     }
 
-    func insertChallenge(_ challenge: NewChallenge, now: Date, db: some StatementRunner) throws {
+    func insertChallenge(_ challenge: NewChallenge, now: Date, db: any StatementRunner) throws {
         var sessionID: String?
         var operatorID: String?
         switch challenge.holder {
@@ -298,7 +298,7 @@ extension EnrollmentStore {
     }
 
     func activeKeys(
-        of user: UserPrincipalName, visibleTo actor: OperatorIdentity, db: some StatementRunner
+        of user: UserPrincipalName, visibleTo actor: OperatorIdentity, db: any StatementRunner
     ) throws -> [SecurityKeyRecord] {
         try SecurityKeyRecord.keys(db, status: "active") {
             $0.match("userPrincipalName", user.value)
@@ -307,7 +307,7 @@ extension EnrollmentStore {
     }
 
     /// Deletes the keys of a session that never proved themselves: called whenever a session closes.
-    func deleteUnprovenKeys(of sessionID: String, db: some StatementRunner) throws {
+    func deleteUnprovenKeys(of sessionID: String, db: any StatementRunner) throws {
         try db.run("DELETE FROM securityKey WHERE sessionId = ? AND status = 'pendingProof'", [.text(sessionID)])
     }
 }
@@ -342,7 +342,7 @@ extension SecurityKeyRecord {
 extension SecurityKeyRecord {
     /// The keys in `status`, oldest first, narrowed by `narrow`'s conditions.
     static func keys(
-        _ db: some StatementRunner, status: String, _ narrow: (inout SQLConditions) -> Void = { _ in }
+        _ db: any StatementRunner, status: String, _ narrow: (inout SQLConditions) -> Void = { _ in }
     ) throws -> [SecurityKeyRecord] {
         var conditions = SQLConditions()
         conditions.add("status = ?", .text(status))
@@ -351,7 +351,7 @@ extension SecurityKeyRecord {
     }
 
     /// The key with this WebAuthn credential id, if one is registered.
-    static func registered(credentialID: [UInt8], _ db: some StatementRunner) throws -> SecurityKeyRecord? {
+    static func registered(credentialID: [UInt8], _ db: any StatementRunner) throws -> SecurityKeyRecord? {
         try loadFirst(db, "WHERE credentialId = ?", [.blob(credentialID)])
     }
 }

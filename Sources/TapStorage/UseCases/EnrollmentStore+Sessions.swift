@@ -32,7 +32,7 @@ extension EnrollmentStore {
     /// The session an earlier create with this idempotency key made, or `nil` when the key is new; the same key
     /// with another request body is refused.
     func idempotentReplay(
-        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: some StatementRunner
+        of idempotency: IdempotencyClaim?, by creator: OperatorIdentity, db: any StatementRunner
     ) throws -> Session? {
         guard let idempotency,
             let earlier = try IdempotencyRecord.loadFirst(
@@ -47,7 +47,7 @@ extension EnrollmentStore {
     /// The body of one local create, inside the caller's transaction (a single create's, or one row of a
     /// batch): the shared rows, then the pass minted here.
     func createSessionRow(
-        _ request: NewSession, by creator: OperatorIdentity, db: some StatementRunner
+        _ request: NewSession, by creator: OperatorIdentity, db: any StatementRunner
     ) throws -> CreateOutcome {
         let new = try insertNewSession(request, by: creator, db: db)
         var code: PassCode?
@@ -71,7 +71,7 @@ extension EnrollmentStore {
     /// its `session.created` event. `limits` are an outside authority's bounds on the pass (Entra's policy).
     func insertNewSession(
         _ request: NewSession, by creator: OperatorIdentity, limits: AuthorityPassLimits? = nil,
-        db: some StatementRunner
+        db: any StatementRunner
     ) throws -> NewSessionRows {
         let now = world.currentSecond()
         let site = try resolveSite(request.site, for: creator)
@@ -164,7 +164,7 @@ extension EnrollmentStore {
     /// and cannot block them with an open session.
     private func upsertDevice(
         _ description: DeviceDescription, site: SiteName, movedBy creator: OperatorIdentity, now: Date,
-        db: some StatementRunner
+        db: any StatementRunner
     ) throws -> DeviceRecord {
         if var existing = try DeviceRecord.loadFirst(
             db, "WHERE serialNumber = ? AND platform = ?",
@@ -205,7 +205,7 @@ extension EnrollmentStore {
     /// Mints a pass for `session` under `plan`, stores only its digest, and returns the value.
     @discardableResult
     func mintPass(
-        plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: some StatementRunner
+        plan: PassPlan, session: SessionRecord, issuer: String, now: Date, db: any StatementRunner
     ) throws -> (PassCode, PassRecord) {
         let user = try parse(UserPrincipalName(session.userPrincipalName), "session.userPrincipalName")
         let code = PassCode.generate(length: plan.length, randomBytes: world.randomBytes)

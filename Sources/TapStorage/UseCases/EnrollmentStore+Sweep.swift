@@ -172,7 +172,7 @@ extension EnrollmentStore {
     /// records' `columnNames`. GRDB's row decoding hashed every column name of every row, and a second query
     /// per session fetched the pass; together they were a quarter of the sweep's CPU.
     private static func dueSessions(
-        _ db: some StatementRunner, _ sql: String, _ values: [DirectValue]
+        _ db: any StatementRunner, _ sql: String, _ values: [DirectValue]
     ) throws -> [LoadedSession] {
         var batch: [LoadedSession] = []
         try db.query(sql, values) { row in

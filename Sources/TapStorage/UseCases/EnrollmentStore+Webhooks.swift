@@ -45,7 +45,7 @@ extension EnrollmentStore {
 
     /// The webhooks that are not deleted and meet `conditions`.
     private static func liveWebhooks(
-        _ db: some StatementRunner, _ conditions: SQLConditions = SQLConditions(), order: String = ""
+        _ db: any StatementRunner, _ conditions: SQLConditions = SQLConditions(), order: String = ""
     ) throws -> [Webhook] {
         var conditions = conditions
         conditions.add("deletedAt IS NULL")

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TapCore
+import TapPostgres
+import TapStorage
+import TapTestSupport
+
+// The store alone, without HTTP: creates and redeems per second at a given concurrency, on the embedded SQLite
+// file and on a PostgreSQL server the bench starts (Debian's, as the tests start it). Durable as in production:
+// SQLite with synchronous=FULL, PostgreSQL with synchronous_commit=on (its default). One process plays one
+// instance, or two on PostgreSQL (two clients, two writers, one database).
+//
+//   swift run -c release store-bench [seconds] [connections]
+
+let seconds = CommandLine.arguments.count > 1 ? Double(CommandLine.arguments[1]) ?? 5 : 5
+let connections = CommandLine.arguments.count > 2 ? Int(CommandLine.arguments[2]) ?? 64 : 64
+
+let world = World(now: { Date() }, randomBytes: { count in (0..<count).map { _ in UInt8.random(in: 0...255) } })
+let keyring = testKeyring()
+var logger = Logger(label: "store-bench")
+logger.logLevel = .warning
+
+/// Runs `operation` from `connections` tasks, each taking the next index, until `duration` has passed or an
+/// operation answers that there was nothing left to do; answers how many finished, per second, and the p99.
+func measure(
+    for duration: Double, connections: Int, _ operation: @escaping @Sendable (Int) async throws -> Bool
+) async throws -> (count: Int, perSecond: Double, p99: Double) {
+    let next = Counter()
+    let start = Date()
+    let deadline = start.addingTimeInterval(duration)
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for _ in 0..<connections {
+            group.addTask {
+                var mine: [Double] = []
+                while Date() < deadline {
+                    let index = next.take()
+                    let began = Date()
+                    guard try await operation(index) else { break }
+                    mine.append(Date().timeIntervalSince(began))
+                }
+                return mine
+            }
+        }
+        return try await group.reduce(into: [Double]()) { $0 += $1 }.sorted()
+    }
+    let elapsed = Date().timeIntervalSince(start)
+    let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
+    return (latencies.count, Double(latencies.count) / elapsed, p99)
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
+
+final class Passes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var issued: [IssuedPass] = []
+    func add(_ pass: IssuedPass) {
+        lock.lock()
+        issued.append(pass)
+        lock.unlock()
+    }
+    func get(_ index: Int) -> IssuedPass? {
+        lock.lock()
+        defer { lock.unlock() }
+        return index < issued.count ? issued[index] : nil
+    }
+}
+
+/// Creates and then redeems on `stores` (requests spread over them in turn), and prints one line for each.
+func run(_ name: String, _ stores: [EnrollmentStore]) async throws {
+    let admin = try await stores[0].createOperator(NewOperator(name: "bench", role: .admin), by: nil).0.identity
+    let passes = Passes()
+    let created = try await measure(for: seconds, connections: connections) { index in
+        let request = NewSession(
+            scenario: .fido2Registration, userPrincipalName: UserPrincipalName("user\(index)@contoso.example")!,
+            pass: PassRequest(maxUses: 1))
+        guard case .created(let issued) = try await stores[index % stores.count].createSession(
+            request, by: admin, idempotency: nil)
+        else { fatalError("not created") }
+        passes.add(issued)
+        return true
+    }
+    print(
+        String(
+            format: "%@ create at %d: %.0f/s, p99 %.1f ms (%d)", name, connections, created.perSecond,
+            created.p99 * 1000, created.count))
+    let redeemed = try await measure(for: seconds, connections: connections) { index in
+        guard let issued = passes.get(index - 1) else { return false }
+        let outcome = try await stores[index % stores.count].redeem(
+            user: issued.session.userPrincipalName, pass: PresentedPass(issued.pass), client: nil)
+        guard case .admitted = outcome else { fatalError("refused") }
+        return true
+    }
+    print(
+        String(
+            format: "%@ redeem at %d: %.0f/s, p99 %.1f ms (%d)", name, connections, redeemed.perSecond,
+            redeemed.p99 * 1000, redeemed.count))
+}
+
+let directory = temporaryDirectory("store-bench")
+let sqlite = try EnrollmentStore(
+    path: directory.appendingPathComponent("tapstation.sqlite").path, world: world, keyring: keyring)
+try await run("SQLite", [sqlite])
+
+// PostgreSQL: one database, then two instances on another.
+for instances in [1, 2] {
+    let url = try TestPostgres.shared().newDatabase()
+    let settings = try PostgresSettings.parse(url: url, passwordFile: nil)
+    var clients: [PostgresClient] = []
+    var running: [Task<Void, Never>] = []
+    for _ in 0..<instances {
+        let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        running.append(Task { await client.run() })
+        clients.append(client)
+    }
+    _ = try await PostgresMigrations.migrate(clients[0], logger: logger)
+    var stores: [EnrollmentStore] = []
+    for client in clients {
+        stores.append(try await PostgresStore.open(client: client, world: world, keyring: keyring, logger: logger))
+    }
+    try await run("PostgreSQL, \(instances) instance\(instances == 1 ? "" : "s"),", stores)
+    for task in running { task.cancel() }
+}
+try? FileManager.default.removeItem(at: directory)
