@@ -110,8 +110,7 @@ let package = Package(
         // The store alone on SQLite and on PostgreSQL, creates and redeems per second; run it with `-c release`.
         .executableTarget(
             name: "store-bench",
-            dependencies: ["TapStorage", "TapPostgres", "TapCore", "TapTestSupport", .postgresNIO, .logging],
-            path: "bench/store"),
+            dependencies: ["TapStorage", "TapPostgres", "TapCore", "TapTestSupport", .logging], path: "bench/store"),
 
         // The line-mode kiosk: the flow as a state machine, rendering and the API client; talks HTTP only.
         .target(
@@ -147,8 +146,7 @@ let package = Package(
         .testTarget(
             name: "TapStorageTests",
             dependencies: [
-                "TapStorage", "TapCore", "TapTestSupport", "TapPostgres", .grdb, .nioConcurrencyHelpers, .postgresNIO,
-                .logging,
+                "TapStorage", "TapCore", "TapTestSupport", "TapPostgres", .grdb, .nioConcurrencyHelpers, .logging,
             ]
         ),
         .testTarget(

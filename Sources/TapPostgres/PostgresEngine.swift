@@ -78,3 +78,23 @@ package enum PostgresStore {
         return EnrollmentStore(engine: engine, audit: audit, feed: feed)
     }
 }
+
+extension PostgresStore {
+    /// The store on the database `settings` name, with its own client running until `stop` is called; `migrate`
+    /// brings the schema up to date first (as `tapstation migrate` does). For tools and tests that hold one store
+    /// for their whole run.
+    package static func open(
+        _ settings: PostgresSettings, world: World, keyring: Keyring, logger: Logger, migrate: Bool
+    ) async throws -> (store: EnrollmentStore, stop: @Sendable () -> Void) {
+        let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        let running = Task { await client.run() }
+        do {
+            if migrate { _ = try await PostgresMigrations.migrate(client, logger: logger) }
+            let store = try await open(client: client, world: world, keyring: keyring, logger: logger)
+            return (store, { running.cancel() })
+        } catch {
+            running.cancel()
+            throw error
+        }
+    }
+}

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PostgresNIO
 import TapCore
 import TapPostgres
 import TapStorage
@@ -83,8 +82,9 @@ func run(_ name: String, _ stores: [EnrollmentStore]) async throws {
         let request = NewSession(
             scenario: .fido2Registration, userPrincipalName: UserPrincipalName("user\(index)@contoso.example")!,
             pass: PassRequest(maxUses: 1))
-        guard case .created(let issued) = try await stores[index % stores.count].createSession(
-            request, by: admin, idempotency: nil)
+        guard
+            case .created(let issued) = try await stores[index % stores.count].createSession(
+                request, by: admin, idempotency: nil)
         else { fatalError("not created") }
         passes.add(issued)
         return true
@@ -113,21 +113,14 @@ try await run("SQLite", [sqlite])
 
 // PostgreSQL: one database, then two instances on another.
 for instances in [1, 2] {
-    let url = try TestPostgres.shared().newDatabase()
-    let settings = try PostgresSettings.parse(url: url, passwordFile: nil)
-    var clients: [PostgresClient] = []
-    var running: [Task<Void, Never>] = []
-    for _ in 0..<instances {
-        let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
-        running.append(Task { await client.run() })
-        clients.append(client)
+    let settings = try PostgresSettings.parse(url: try TestPostgres.shared().newDatabase(), passwordFile: nil)
+    var opened: [(store: EnrollmentStore, stop: @Sendable () -> Void)] = []
+    for instance in 0..<instances {
+        opened.append(
+            try await PostgresStore.open(
+                settings, world: world, keyring: keyring, logger: logger, migrate: instance == 0))
     }
-    _ = try await PostgresMigrations.migrate(clients[0], logger: logger)
-    var stores: [EnrollmentStore] = []
-    for client in clients {
-        stores.append(try await PostgresStore.open(client: client, world: world, keyring: keyring, logger: logger))
-    }
-    try await run("PostgreSQL, \(instances) instance\(instances == 1 ? "" : "s"),", stores)
-    for task in running { task.cancel() }
+    try await run("PostgreSQL, \(instances) instance\(instances == 1 ? "" : "s"),", opened.map(\.store))
+    for instance in opened { instance.stop() }
 }
 try? FileManager.default.removeItem(at: directory)

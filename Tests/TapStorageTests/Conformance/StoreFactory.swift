@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import PostgresNIO
 import TapCore
 import TapPostgres
 import TapStorage
@@ -39,19 +38,10 @@ extension StoreFactory {
     /// The store on a new database of the PostgreSQL server the tests start, migrated as `tapstation migrate`
     /// does.
     static let postgres = StoreFactory(name: "PostgreSQL") { world, keyring in
-        let logger = Logger(label: "conformance")
-        let url = try TestPostgres.shared().newDatabase()
-        let settings = try PostgresSettings.parse(url: url, passwordFile: nil)
-        let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
-        let running = Task { await client.run() }
-        do {
-            _ = try await PostgresMigrations.migrate(client, logger: logger)
-            let store = try await PostgresStore.open(client: client, world: world, keyring: keyring, logger: logger)
-            return Opened(store: store, dispose: { running.cancel() })
-        } catch {
-            running.cancel()
-            throw error
-        }
+        let settings = try PostgresSettings.parse(url: try TestPostgres.shared().newDatabase(), passwordFile: nil)
+        let (store, stop) = try await PostgresStore.open(
+            settings, world: world, keyring: keyring, logger: Logger(label: "conformance"), migrate: true)
+        return Opened(store: store, dispose: stop)
     }
 }
 
