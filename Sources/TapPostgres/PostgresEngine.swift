@@ -14,8 +14,6 @@ package struct PostgresEngine: StoreEngine {
     /// The threads reads block while PostgreSQL answers (never an event loop or the cooperative pool).
     private static let readers = DispatchQueue(label: "tapstation.postgres.readers", attributes: .concurrent)
 
-    package var dialect: SQLDialect { .postgres }
-
     package func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
         try await writer.write { runner in try body(runner) }
     }

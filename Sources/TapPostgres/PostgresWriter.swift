@@ -177,7 +177,7 @@ private final class PendingWrite: @unchecked Sendable {
         _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T,
         _ continuation: CheckedContinuation<T, any Error>
     ) {
-        let outcome = OutcomeBox<T>()
+        let outcome = WaitingCaller(continuation)
         run = { runner in
             outcome.result = nil
             do {
@@ -202,21 +202,11 @@ private final class PendingWrite: @unchecked Sendable {
                 }
             }
         }
-        answer = { commitError in
-            switch (outcome.result, commitError) {
-            case (.success, let error?), (nil, let error?): continuation.resume(throwing: error)
-            case (let result?, _): continuation.resume(with: result)
-            case (nil, nil): continuation.resume(throwing: PostgresWriterError.notRun)
-            }
-        }
+        answer = { commitError in outcome.answer(commitError: commitError, notRun: PostgresWriterError.notRun) }
     }
 
     func perform(_ runner: PostgresStatementRunner) -> Outcome { run(runner) }
     func settle(commitError: (any Error)?) { answer(commitError) }
-}
-
-private final class OutcomeBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
 }
 
 /// A write whose group ended before it ran.

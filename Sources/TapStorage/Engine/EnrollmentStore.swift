@@ -11,8 +11,9 @@ import TapCore
 /// atomic. The contracts speak TapCore values only.
 ///
 /// The store runs on an engine: the embedded SQLite file (``init(path:world:keyring:mode:)``) or PostgreSQL
-/// (TapPostgres). Use cases written against ``StatementRunner`` run on both; the rest still speak GRDB and need
-/// the embedded engine (``pool``) until they move over (docs/postgres.md).
+/// (TapPostgres). The use cases are written against ``StatementRunner`` and run on both; what belongs to the
+/// SQLite file alone (backup, its pragmas) reaches for the embedded engine (``pool(function:)``) and is refused
+/// elsewhere (docs/postgres.md).
 public struct EnrollmentStore: Sendable {
     /// Where the use cases written against ``StatementRunner`` run.
     let engine: any StoreEngine
@@ -143,9 +144,9 @@ public struct EnrollmentStore: Sendable {
         }
     }
 
-    /// Runs one write use case as its own savepoint in the next group-committed transaction, and returns
-    /// once that transaction is durable. Request-path use cases go through here; bulk jobs (sweep, backup,
-    /// migrations) use the pool directly and take turns with the groups.
+    /// Runs `body` with SQLite's own connection as one savepoint of the next group-committed transaction, and
+    /// returns once that transaction is durable: the writer as GRDB sees it, for the tests of the group commit and
+    /// the records. Use cases go through ``perform(_:)``.
     func write<T: Sendable>(
         function: String = #function, _ body: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
@@ -186,11 +187,11 @@ public struct EnrollmentStore: Sendable {
     /// Number of operators that are neither revoked nor expired.
     public func activeOperatorCount() async throws -> Int {
         let now = world.now()
-        return try await pool().read { db in
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM operator WHERE revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
-                arguments: [now]) ?? 0
+        return try await engine.read { db in
+            try db.queryFirst(
+                "SELECT COUNT(*) FROM operator WHERE revokedAt IS NULL AND (expiresAt IS NULL OR expiresAt > ?)",
+                bind(now)
+            ) { try $0.integer(0) } ?? 0
         }
     }
 }
@@ -204,8 +205,6 @@ struct EmbeddedEngine: StoreEngine {
     let checkpointer: WALCheckpointer
     /// The chain whose head a bulk transaction writes once, at its end.
     let audit: AuditChain
-
-    var dialect: SQLDialect { .sqlite }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
         try await groupCommit.write { db in try body(db) }

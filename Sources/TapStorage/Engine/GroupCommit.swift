@@ -103,8 +103,8 @@ private final class PendingWrite: @unchecked Sendable {
     init<T: Sendable>(
         _ body: @escaping @Sendable (Database) throws -> T, _ continuation: CheckedContinuation<T, any Error>
     ) {
-        // Written by `run`, read by `answer`, both on the writer queue, one after the other.
-        let outcome = OutcomeBox<T>()
+        // Written by `run`, answered by `settle`, both on the writer queue, one after the other.
+        let outcome = WaitingCaller(continuation)
         run = { db in
             // A savepoint of our own through prepared-once statements run directly: GRDB's `inSavepoint`
             // prepares its SAVEPOINT and RELEASE statements anew each time, twice per use case on the writer.
@@ -131,12 +131,7 @@ private final class PendingWrite: @unchecked Sendable {
                 }
             }
         }
-        answer = { commitError in
-            switch (outcome.result, commitError) {
-            case (.success, let error?), (nil, let error?): continuation.resume(throwing: error)
-            case (let result?, _): continuation.resume(with: result)
-            case (nil, nil): continuation.resume(throwing: GroupCommitError.transactionAborted)
-            }
+        answer = { commitError in outcome.answer(commitError: commitError, notRun: GroupCommitError.transactionAborted)
         }
     }
 
@@ -144,6 +139,24 @@ private final class PendingWrite: @unchecked Sendable {
     func settle(commitError: (any Error)?) { answer(commitError) }
 }
 
-private final class OutcomeBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
+/// A write use case's result inside its group, and the caller waiting for it; both engines' writers keep one
+/// per use case and answer it once the group's transaction has ended.
+package final class WaitingCaller<T: Sendable>: @unchecked Sendable {
+    /// The use case's own outcome, once it ran (`nil` before, and again when a retried group starts over).
+    package var result: Result<T, any Error>?
+    private let continuation: CheckedContinuation<T, any Error>
+
+    package init(_ continuation: CheckedContinuation<T, any Error>) {
+        self.continuation = continuation
+    }
+
+    /// Answers the caller: its own outcome when the group committed, the commit's error when it did not (its
+    /// writes are gone with the transaction), and `notRun` when the group ended before reaching it.
+    package func answer(commitError: (any Error)?, notRun: any Error) {
+        switch (result, commitError) {
+        case (.success, let error?), (nil, let error?): continuation.resume(throwing: error)
+        case (let result?, _): continuation.resume(with: result)
+        case (nil, nil): continuation.resume(throwing: notRun)
+        }
+    }
 }

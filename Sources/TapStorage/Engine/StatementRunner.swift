@@ -4,8 +4,8 @@ import GRDB
 // The seam between the use cases and an engine. A use case written against `StatementRunner` runs unchanged
 // inside SQLite's group commit and inside PostgreSQL's (TapPostgres): it names its SQL once, in the dialect
 // both engines read (`?` placeholders, unquoted camelCase identifiers, `ON CONFLICT … excluded`), binds
-// `DirectValue`s and reads rows by position. Where the engines must differ (a row lock SQLite has no use
-// for), the use case asks `dialect`.
+// `DirectValue`s and reads rows by position. Where the engines must differ (SQLite's index hints, `rowid`
+// against `ctid`, their JSON functions), the use case asks the runner's `dialect`.
 
 /// Which engine a runner speaks to, for the few statements that must differ.
 package enum SQLDialect: Sendable {
@@ -30,7 +30,6 @@ package protocol StatementRunner {
 
 /// Where a use case runs: the engine's group-committed writer, or a read on a consistent snapshot.
 package protocol StoreEngine: Sendable {
-    var dialect: SQLDialect { get }
     /// Runs `body` as its own savepoint in the next group-committed transaction and returns once that
     /// transaction is durable.
     func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
