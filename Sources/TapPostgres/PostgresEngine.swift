@@ -60,8 +60,9 @@ package struct PostgresEngine: StoreEngine {
 
 /// Opens the store on a PostgreSQL database `tapstation migrate` brought up to date.
 package enum PostgresStore {
-    /// The store on `client`'s database; refuses a schema older or newer than this build's.
-    package static func open(
+    /// The store on `client`'s database; refuses a schema older or newer than this build's. Its feed hears only
+    /// this store's commits until ``PostgresFeed/listen(client:feed:logger:)`` runs beside it.
+    private static func open(
         client: PostgresClient, world: World, keyring: Keyring, logger: Logger
     ) async throws -> EnrollmentStore {
         try await PostgresMigrations.check(client, logger: logger)
@@ -78,9 +79,9 @@ package enum PostgresStore {
 }
 
 extension PostgresStore {
-    /// The store on the database `settings` name, with its own client running until `stop` is called; `migrate`
-    /// brings the schema up to date first (as `tapstation migrate` does). For tools and tests that hold one store
-    /// for their whole run.
+    /// The store on the database `settings` name, with its own client and its feed's listener (which hears every
+    /// instance's commits) running until `stop` is called; `migrate` brings the schema up to date first (as
+    /// `tapstation migrate` does).
     package static func open(
         _ settings: PostgresSettings, world: World, keyring: Keyring, logger: Logger, migrate: Bool
     ) async throws -> (store: EnrollmentStore, stop: @Sendable () -> Void) {
@@ -89,7 +90,14 @@ extension PostgresStore {
         do {
             if migrate { _ = try await PostgresMigrations.migrate(client, logger: logger) }
             let store = try await open(client: client, world: world, keyring: keyring, logger: logger)
-            return (store, { running.cancel() })
+            let listening = Task { await PostgresFeed.listen(client: client, feed: store.feed, logger: logger) }
+            return (
+                store,
+                {
+                    listening.cancel()
+                    running.cancel()
+                }
+            )
         } catch {
             running.cancel()
             throw error

@@ -31,7 +31,8 @@ package final class PostgresWriter: Sendable {
     private let client: PostgresClient
     /// The audit chain the use cases append to; its head row is written once per group.
     package let chain: AuditChain
-    /// Told the chain's head after each commit that appended events (the store's feed, which wakes streams).
+    /// Told the chain's head after each of its commits that appended events (the store's feed, which wakes
+    /// streams); other instances' commits reach the feed through ``PostgresFeed``.
     private let committed: @Sendable (Int64) -> Void
     private let logger: Logger
     /// The thread the groups run on: the use cases block it while PostgreSQL answers each statement.
@@ -114,9 +115,11 @@ package final class PostgresWriter: Sendable {
                         }
                     }
                 }
+                let head = try announceHead(runner)
                 try runner.run("COMMIT")
+                // The feed moves before the callers are answered, as SQLite's commit observer moves it.
+                if let head { committed(head) }
                 for write in group { write.settle(commitError: nil) }
-                announceHead(runner)
                 return
             } catch {
                 try? runner.run("ROLLBACK")
@@ -135,13 +138,12 @@ package final class PostgresWriter: Sendable {
 }
 
 extension PostgresWriter {
-    /// Tells ``committed`` how far the chain reaches after a group that appended; the callers already have
-    /// their answers, so a failed read here only delays the streams until the next commit.
-    private func announceHead(_ runner: PostgresStatementRunner) {
-        guard chain.state.appended else { return }
+    /// In a group that appended, reads the chain's head and notifies every instance of it at commit
+    /// (``PostgresFeed``); `nil` when the group appended nothing.
+    private func announceHead(_ runner: PostgresStatementRunner) throws -> Int64? {
+        guard chain.state.appended else { return nil }
         chain.state.appended = false
-        let head = try? runner.queryFirst("SELECT seq FROM auditHead WHERE id = 1") { Int64(try $0.integer(0)) }
-        if let head { committed(head) }
+        return try runner.queryFirst(PostgresFeed.announceHeadSQL) { Int64(try $0.integer(0)) }
     }
 }
 
