@@ -19,7 +19,8 @@ struct BackupCommand: AsyncParsableCommand {
     var includeSecret = false
 
     func run() async throws {
-        let (_, dataDirectory) = try local.resolve()
+        let (settings, dataDirectory) = try local.resolve()
+        try refuseOnPostgres(settings, "back up a PostgreSQL database with its own tools (`pg_dump -Fc`)")
         let (store, _) = try dataDirectory.openStore(mode: .existing)
         let secretText = includeSecret ? try ServerSecret.load(at: dataDirectory.secretPath).fileText : nil
         do {
@@ -57,7 +58,8 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(help: "The backup file made by `tapstation backup`.") var from: String
 
     func run() async throws {
-        let (_, dataDirectory) = try local.resolve()
+        let (settings, dataDirectory) = try local.resolve()
+        try refuseOnPostgres(settings, "restore a PostgreSQL database with its own tools (`pg_restore`)")
         try dataDirectory.create()
         let lock = try dataDirectory.lock(purpose: "restoring")
         defer { withExtendedLifetime(lock) {} }
@@ -139,7 +141,9 @@ struct SecretCommand: AsyncParsableCommand {
         @OptionGroup var local: LocalOptions
 
         func run() async throws {
-            let (_, dataDirectory) = try local.resolve()
+            let (settings, dataDirectory) = try local.resolve()
+            // Every instance would need the new file at the same moment; not built for several instances yet.
+            try refuseOnPostgres(settings, "rotating the secret of instances on PostgreSQL is not built yet")
             let lock = try dataDirectory.lock(purpose: "rotating the secret")
             defer { withExtendedLifetime(lock) {} }
             let old = try ServerSecret.load(at: dataDirectory.secretPath)
@@ -161,4 +165,11 @@ struct SecretCommand: AsyncParsableCommand {
             )
         }
     }
+}
+
+/// Refuses a command that works on the data directory's SQLite file when the configuration names PostgreSQL, with
+/// what to do instead: it would otherwise act on a file the service does not use.
+func refuseOnPostgres(_ settings: ConfigurationSource, _ instead: String) throws {
+    guard let database = try DatabaseSettings.postgres(settings) else { return }
+    throw ConfigurationError("TAPSTATION_DATABASE_URL names \(database.description): \(instead) (docs/postgres.md)")
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import TapCore
 import TapStorage
 
@@ -40,7 +41,9 @@ extension OperatorCommand {
             let (settings, dataDirectory) = try local.resolve()
             let hours =
                 try settings.integer("TAPSTATION_CONSOLE_INVITATION_HOURS", in: 1...168, flag: validHours) ?? 24
-            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let store = try await ConfiguredStore.open(
+                settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand
+            ).store
             let request = NewOperator(
                 name: name ?? upn, role: Role(rawValue: role)!, site: site.flatMap(SiteName.init),
                 userPrincipalName: UserPrincipalName(upn))

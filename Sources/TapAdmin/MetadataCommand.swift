@@ -34,7 +34,7 @@ struct MetadataCommand: AsyncParsableCommand {
         var revocationFiles: [String] = []
 
         func run() async throws {
-            let (_, dataDirectory) = try local.resolve()
+            let (settings, dataDirectory) = try local.resolve()
             let roots =
                 try trustRoot.map { try MetadataFeedSettings.readRoots($0, key: "--trust-root") } ?? MetadataRoots.fido
             let lists = try revocationFiles.map { path in
@@ -51,7 +51,9 @@ struct MetadataCommand: AsyncParsableCommand {
             // Read one byte past the limit, so that an oversized file is refused as such, not read whole.
             let bytes = Array(try handle.read(upToCount: MetadataVerifier.maximumBytes + 1) ?? Data())
             try handle.close()
-            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let store = try await ConfiguredStore.open(
+                settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand
+            ).store
             let outcome: MetadataImport.Outcome
             do {
                 outcome = try await MetadataImport.run(
@@ -88,8 +90,8 @@ struct MetadataCommand: AsyncParsableCommand {
         @OptionGroup var local: LocalOptions
 
         func run() async throws {
-            let (_, dataDirectory) = try local.resolve()
-            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let (opened, _, _) = try await local.openStore()
+            let store = opened.store
             guard let stored = try await store.acceptedMetadata() else {
                 print("no metadata imported (tapstation mds import FILE)")
                 throw ExitCode(1)
@@ -111,8 +113,8 @@ struct MetadataCommand: AsyncParsableCommand {
         @OptionGroup var local: LocalOptions
 
         func run() async throws {
-            let (_, dataDirectory) = try local.resolve()
-            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let (opened, _, _) = try await local.openStore()
+            let store = opened.store
             let names = try await store.acceptedMetadata().flatMap { try? MetadataVerifier.readAccepted($0.blob) }
                 .map(MetadataCatalog.init)
             // The command runs on the server's own files: it sees every site, as a global auditor would.

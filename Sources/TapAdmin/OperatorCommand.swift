@@ -55,8 +55,8 @@ struct OperatorCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (_, dataDirectory) = try local.resolve()
-            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let (opened, _, _) = try await local.openStore()
+            let store = opened.store
             let request = NewOperator(
                 name: name, role: Role(rawValue: role)!, site: site.flatMap(SiteName.init),
                 userPrincipalName: upn.flatMap(UserPrincipalName.init),
@@ -99,8 +99,8 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var local: LocalOptions
 
         func run() async throws {
-            let (_, dataDirectory) = try local.resolve()
-            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let (opened, _, dataDirectory) = try await local.openStore()
+            let store = opened.store
             switch try await store.verifyAudit(anchor: try dataDirectory.readAuditAnchor()) {
             case .intact(let events):
                 print("audit chain intact: \(events) events")
@@ -126,8 +126,8 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (_, dataDirectory) = try local.resolve()
-            let (store, _) = try dataDirectory.openStore(mode: .existing)
+            let (opened, _, _) = try await local.openStore()
+            let store = opened.store
             var last = after
             let out = FileHandle.standardOutput
             while true {

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import TapCore
+import TapCrypto
 import TapGraph
 import TapHTTP
 import TapOIDC
@@ -19,25 +20,25 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let (source, dataDirectory) = try local.resolve()
         let settings = try ServeSettings(settings: source, dataDirectory: dataDirectory, host: host, port: port)
-        if try DatabaseSettings.postgres(source) != nil {
-            throw ConfigurationError(
-                "TAPSTATION_DATABASE_URL: serving on PostgreSQL is not built yet (docs/postgres.md); `tapstation "
-                    + "migrate` prepares its schema. Unset it to serve on SQLite in the data directory")
-        }
         var logger = Logger(label: "tapstation")
         logger.logLevel = settings.logLevel
 
         try dataDirectory.create()
         let lock = try dataDirectory.lock(purpose: "starting another")
         defer { withExtendedLifetime(lock) {} }
-        let (store, createdSecret) = try dataDirectory.openStore(mode: .migrate)
-        if createdSecret { logger.info("secret.created", metadata: ["path": "\(dataDirectory.secretPath)"]) }
+        let opened = try await ConfiguredStore.open(
+            settings: source, dataDirectory: dataDirectory, mode: .migrate, logger: logger)
+        let store = opened.store
+        if opened.createdSecret { logger.info("secret.created", metadata: ["path": "\(dataDirectory.secretPath)"]) }
         // A chain emptied, restarted or cut back behind its anchor is refused before anything appends to it:
         // a fresh chain would otherwise hide the wipe.
         if let problem = try await store.auditChainProblem(anchor: try dataDirectory.readAuditAnchor()) {
+            let restore =
+                opened.postgres == nil
+                ? "restore the database with `tapstation restore` (which renews \(dataDirectory.auditAnchorPath)) rather than by hand"
+                : "restore the database from its backup, or remove \(dataDirectory.auditAnchorPath) if this instance's data directory belongs to another database"
             throw ConfigurationError(
-                "refusing to start: \(problem). Run `tapstation audit verify --data-dir \(dataDirectory.path)`; restore the "
-                    + "database with `tapstation restore` (which renews \(dataDirectory.auditAnchorPath)) rather than by hand"
+                "refusing to start: \(problem). Run `tapstation audit verify --data-dir \(dataDirectory.path)`; \(restore)"
             )
         }
         // The FIDO metadata in force adds each model's own attestation roots, scoped to its AAGUID; a BLOB
@@ -45,9 +46,11 @@ struct ServeCommand: AsyncParsableCommand {
         let metadata = LiveMetadata(configuredAnchors: settings.server.webAuthn.attestationPolicy.anchors)
         try await metadata.refresh(from: store, logger: logger)
         let configuration = settings.server
-        let synchronous = try store.synchronousLevel()
-        logger.info(
-            "storage.ready", metadata: ["path": "\(dataDirectory.databasePath)", "synchronous": "\(synchronous)"])
+        let readiness = try await store.readiness()
+        var storageFacts: Logger.Metadata = ["storage": "\(opened.location)", "storage.engine": "\(readiness.engine)"]
+        for (name, value) in readiness.facts { storageFacts["storage.\(name)"] = "\(value)" }
+        if opened.postgres == nil { storageFacts["storage.synchronous"] = "\(try store.synchronousLevel())" }
+        logger.info("storage.ready", metadata: storageFacts)
         if try await store.activeOperatorCount() == 0 {
             let command =
                 "swift run tapstation operator create --name admin --role admin --data-dir \(dataDirectory.path)"
@@ -71,7 +74,11 @@ struct ServeCommand: AsyncParsableCommand {
             let client = sharedClient()
             let tokens = TokenClient(configuration: entraSettings.graph, http: client)
             let graph = GraphClient(configuration: entraSettings.graph, http: client, tokens: tokens, logger: logger)
-            let authority = EntraPassAuthority(ledger: store, graph: graph, now: Date.init, logger: logger)
+            // Instances on PostgreSQL share the ledger: one reconciles another's intent only once its create must
+            // have ended (Graph's timeout on each of a create's calls, and their retries, are far shorter).
+            let authority = EntraPassAuthority(
+                ledger: store, graph: graph, now: Date.init, logger: logger,
+                othersCreateFor: opened.postgres == nil ? nil : 600)
             let watcher = CompletionWatcher(
                 ledger: store, graph: graph, authority: authority, rule: entraSettings.rule,
                 schedule: entraSettings.schedule,
@@ -105,7 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await runServer(
                 configuration: configuration, store: store, keyring: store.keyring, world: .live, logger: logger,
                 entra: entra, singleSignOn: singleSignOn,
-                facts: ServiceFacts(dataDirectory: dataDirectory, entra: settings.entra),
+                facts: ServiceFacts(dataDirectory: dataDirectory, postgres: opened.postgres, entra: settings.entra),
                 metadata: MetadataSettings(live: metadata, feed: feed, checkInterval: settings.metadata.checkInterval),
                 additionalServices: [keeper],
                 onServerRunning: { port in serverLogger.notice("listening on http://\(configuration.host):\(port)") })
@@ -114,9 +121,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw error
         }
         try? await http?.shutdown()
-        // Folds the WAL into the database file and empties it, so that the next start has none to read back.
+        // SQLite folds the WAL into the database file and empties it, so that the next start has none to read back.
         do {
-            try store.close()
+            try opened.close()
         } catch {
             logger.warning("storage.close.failed", metadata: ["error.type": "\(type(of: error))"])
         }
@@ -134,6 +141,15 @@ struct MigrateCommand: AsyncParsableCommand {
         let (settings, dataDirectory) = try local.resolve()
         if let database = try DatabaseSettings.postgres(settings) {
             try await DatabaseSettings.migrate(database)
+            // Every instance on the database needs this one secret: the passes, tokens and the audit chain are
+            // MACed with it.
+            try dataDirectory.create()
+            try dataDirectory.checkPrivate(creatingDatabase: false)
+            if try ServerSecret.loadOrCreate(at: dataDirectory.secretPath).created {
+                printError(
+                    "made the server secret \(dataDirectory.secretPath): copy it (mode 0600) into every instance's "
+                        + "data directory before starting them")
+            }
             return
         }
         _ = try dataDirectory.openStore(mode: .migrate)

@@ -2,13 +2,15 @@ import Foundation
 import TapCore
 import TapGraph
 import TapHTTP
+import TapPostgres
 
-/// The facts the console's service page shows, read from the data directory and the Entra settings.
+/// The facts the console's service page shows, read from the data directory, the database settings and the Entra
+/// settings.
 extension ServiceFacts {
     /// TapStation's version, as `tapstation --version` says it.
     static let tapStationVersion = "0.9.0"
 
-    init(dataDirectory: DataDirectory, entra: EntraSettings?) {
+    init(dataDirectory: DataDirectory, postgres: PostgresSettings? = nil, entra: EntraSettings?) {
         var authority = [Fact("Mode", "local: TapStation mints the passes")]
         if let entra {
             authority = [
@@ -23,12 +25,14 @@ extension ServiceFacts {
         self.init(
             version: Self.tapStationVersion, auditAnchor: { try dataDirectory.readAuditAnchor() },
             storageFiles: {
-                [dataDirectory.databasePath, dataDirectory.databasePath + "-wal"].map { path in
+                // On PostgreSQL the files are the database server's; where it is is the fact here.
+                if let postgres { return [Fact("Database", postgres.description)] }
+                return [dataDirectory.databasePath, dataDirectory.databasePath + "-wal"].map { path in
                     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber) ?? 0
                     return Fact((path as NSString).lastPathComponent, Self.size(size.int64Value))
                 }
             },
-            lastBackup: { dataDirectory.readLastBackup() }, passAuthority: authority)
+            lastBackup: { postgres == nil ? dataDirectory.readLastBackup() : nil }, passAuthority: authority)
     }
 }
 

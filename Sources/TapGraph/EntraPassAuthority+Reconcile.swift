@@ -6,12 +6,18 @@ import TapCore
 /// track, created around the intent's time, is deleted, and the intent is closed (its session cancelled).
 extension EntraPassAuthority {
     /// Reconciles every open intent except those being created right now, in JSON batches: one listing per
-    /// intent's user and one delete per stray pass, 20 to a call. Returns how many intents were closed.
+    /// intent's user and one delete per stray pass, 20 to a call. Returns how many intents were closed. With
+    /// other instances on the ledger, an intent younger than ``othersCreateFor`` may be one of theirs under way,
+    /// whose pass this instance never saw created: it is left alone until it is older.
     @discardableResult
     public func reconcileInterruptedProvisioning() async -> Int {
         guard let intents = try? await ledger.unresolvedProvisioningIntents() else { return 0 }
         let busy = passesBeingProvisioned
-        return await reconcile(intents.filter { !busy.contains($0.passID) })
+        let settledBefore = othersCreateFor.map { now().addingTimeInterval(-$0) }
+        return await reconcile(
+            intents.filter { intent in
+                !busy.contains(intent.passID) && settledBefore.map { intent.createdAt <= $0 } ?? true
+            })
     }
 
     /// Reconciles `intents` together; returns how many were closed.

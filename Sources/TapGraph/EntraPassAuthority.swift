@@ -22,15 +22,21 @@ public final class EntraPassAuthority: PassAuthority {
     let reconciliationWindow: TimeInterval
     /// An intent younger than this with no pass found in Entra is left for a later round.
     let settleTime: TimeInterval
+    /// With other instances on the same ledger: how old an intent must be before this instance takes it for
+    /// interrupted, since another instance's create may still be under way (its Graph calls, with their retries,
+    /// end well before). `nil` when this instance is the ledger's only writer and knows its own creates.
+    let othersCreateFor: TimeInterval?
     private let policy = NIOLockedValueBox<(limits: AuthorityPassLimits, readAt: Date)?>(nil)
     private let provisioning = NIOLockedValueBox<Set<PassID>>([])
 
     /// An authority over `ledger` (the store) and `graph`.
     public init(
         ledger: any EntraLedger, graph: GraphClient, now: @escaping @Sendable () -> Date, logger: Logger,
-        policyLifetime: TimeInterval = 300, reconciliationWindow: TimeInterval = 900, settleTime: TimeInterval = 120
+        policyLifetime: TimeInterval = 300, reconciliationWindow: TimeInterval = 900, settleTime: TimeInterval = 120,
+        othersCreateFor: TimeInterval? = nil
     ) {
         self.settleTime = settleTime
+        self.othersCreateFor = othersCreateFor
         self.ledger = ledger
         self.graph = graph
         self.now = now

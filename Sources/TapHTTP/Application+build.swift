@@ -193,19 +193,29 @@ public func buildApplication(
             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maximumConnections)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger)
+    // Each singleton job runs on one instance at a time when several share a database (docs/postgres.md).
+    let holder = JobLease.holderName()
+    func lease(_ job: String, term: Duration = .seconds(30)) -> JobLease {
+        JobLease(job: job, holder: holder, store: store, term: term, logger: logger)
+    }
+    // A webhook attempt starts only while the lease outlasts its timeout (see ``WebhookSender``).
+    let deliveryTerm = max(.seconds(30), configuration.webhooks.requestTimeout * 2 + .seconds(10))
     app.addServices(
         ExpirySweeper(
             store: store, refusals: refusals, throttle: throttle, interval: configuration.sweepInterval, logger: logger,
-            metrics: metrics, retentionDays: configuration.retentionDays, uses: uses),
-        WebhookSender(store: store, keyring: keyring, world: world, settings: configuration.webhooks, logger: logger))
+            metrics: metrics, retentionDays: configuration.retentionDays, uses: uses, lease: lease("sweeper")),
+        WebhookSender(
+            store: store, keyring: keyring, world: world, settings: configuration.webhooks, logger: logger,
+            lease: lease("webhooks", term: deliveryTerm)))
     if let entra {
-        app.addServices(EntraWatcherService(entra: entra, logger: logger))
+        app.addServices(
+            EntraWatcherService(entra: entra, logger: logger, lease: lease("entra-watcher", term: .seconds(60))))
     }
     if let metadata {
         app.addServices(
             MetadataRefresher(
                 store: store, metadata: metadata.live, feed: metadata.feed, interval: metadata.checkInterval,
-                logger: logger))
+                logger: logger, lease: lease("fido-metadata-fetch")))
     }
     app.addServices(additionalServices)
     return app

@@ -45,6 +45,14 @@ package struct PostgresEngine: StoreEngine {
         try await onReader(body)
     }
 
+    package func readiness() async throws -> StoreReadiness {
+        try await onReader { runner in
+            let version = try runner.queryFirst("SHOW server_version") { try $0.text(0) } ?? "?"
+            let synchronous = try runner.queryFirst("SHOW synchronous_commit") { try $0.text(0) } ?? "?"
+            return StoreReadiness(engine: "PostgreSQL \(version)", facts: ["synchronousCommit": synchronous])
+        }
+    }
+
     /// Runs `body` on a pooled connection, on a reader thread.
     private func onReader<T: Sendable>(
         _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T
@@ -85,8 +93,7 @@ extension PostgresStore {
     package static func open(
         _ settings: PostgresSettings, world: World, keyring: Keyring, logger: Logger, migrate: Bool
     ) async throws -> (store: EnrollmentStore, stop: @Sendable () -> Void) {
-        let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
-        let running = Task { await client.run() }
+        let (client, running) = try await PostgresConnector.start(settings, logger: logger)
         do {
             if migrate { _ = try await PostgresMigrations.migrate(client, logger: logger) }
             let store = try await open(client: client, world: world, keyring: keyring, logger: logger)

@@ -325,5 +325,14 @@ extension PostgresMigrations {
             ALTER TABLE securityKey ADD COLUMN flaggedStatus text;
             ALTER TABLE securityKey ADD COLUMN flaggedAt timestamptz;
             """),
+        Migration(
+            "2026-12-07 job leases",
+            """
+            CREATE TABLE jobLease (
+                job text PRIMARY KEY,
+                holder text NOT NULL,
+                expiresAt timestamptz NOT NULL
+            );
+            """),
     ]
 }

@@ -4,11 +4,11 @@ import Testing
 
 @testable import TapAdmin
 
-/// `tapstation migrate` against a real PostgreSQL named by `TAPSTATION_DATABASE_URL`, and `serve` refusing it
-/// until the PostgreSQL store is built.
+/// `tapstation migrate` and the local commands against a real PostgreSQL named by `TAPSTATION_DATABASE_URL`
+/// (scripts/postgres-e2e serves two instances on it).
 @Suite("tapstation migrate on PostgreSQL")
 struct PostgresMigrateCommandTests {
-    @Test func migrateBringsThePostgreSQLSchemaUpAndServeRefusesItForNow() async throws {
+    @Test func migrateMakesTheSchemaAndTheSecretAndTheCommandsUseTheDatabase() async throws {
         let url = try TestPostgres.shared().newDatabase()
         let directory = temporaryDirectory("pg-migrate")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -19,7 +19,28 @@ struct PostgresMigrateCommandTests {
         #expect(await TapStationCommand.runMain(arguments: ["migrate", "--config", config, "--data-dir", data]) == 0)
         // No SQLite file was made: the database is PostgreSQL's.
         #expect(!FileManager.default.fileExists(atPath: data + "/tapstation.sqlite"))
-        #expect(await TapStationCommand.runMain(arguments: ["serve", "--config", config, "--data-dir", data]) == 2)
+        // The secret every instance copies, made once.
+        #expect(FileManager.default.fileExists(atPath: data + "/server.key"))
+        #expect(
+            await TapStationCommand.runMain(arguments: [
+                "operator", "create", "--name", "admin", "--role", "admin", "--config", config, "--data-dir", data,
+            ]) == 0)
+        #expect(!FileManager.default.fileExists(atPath: data + "/tapstation.sqlite"))
+        #expect(
+            await TapStationCommand.runMain(arguments: ["audit", "verify", "--config", config, "--data-dir", data]) == 0
+        )
+        // The SQLite file's tools refuse to act on a file the service does not use.
+        #expect(
+            await TapStationCommand.runMain(arguments: [
+                "backup", "--to", directory.appendingPathComponent("copy.sqlite").path, "--config", config,
+                "--data-dir", data,
+            ]) == 2)
+
+        // An instance never migrates: on a database nobody migrated it refuses to start.
+        let fresh = directory.appendingPathComponent("fresh.conf").path
+        try "TAPSTATION_DATABASE_URL=\(try TestPostgres.shared().newDatabase())\n".write(
+            toFile: fresh, atomically: true, encoding: .utf8)
+        #expect(await TapStationCommand.runMain(arguments: ["serve", "--config", fresh, "--data-dir", data]) == 2)
 
         let passwordInURL = directory.appendingPathComponent("bad.conf").path
         try "TAPSTATION_DATABASE_URL=postgres://tapstation:secret@127.0.0.1/x\n".write(

@@ -327,6 +327,31 @@ struct EntraFlowTests {
         #expect(try await fixture.store.unresolvedProvisioningIntents().isEmpty)
         await fixture.cleanUp()
     }
+
+    @Test func anotherInstancesCreateUnderWayIsNotReconciledUntilItMustHaveEnded() async throws {
+        let fixture = try await EntraFixture()
+        // Instance A has written its intent and Graph has made the pass; A has not recorded the answer yet.
+        let outcome = try await fixture.store.beginEntraSession(
+            EntraFixture.deviceRequest(), by: fixture.admin, idempotency: nil,
+            limits: try await fixture.authority.limits())
+        guard case .provision(let intent) = outcome else { Issue.record("no intent"); return }
+        _ = try await fixture.graph.createTemporaryAccessPass(
+            for: intent.userPrincipalName, TemporaryAccessPassRequest(lifetimeInMinutes: intent.lifetimeInMinutes))
+        // Instance B shares the ledger and never saw that create begin.
+        let clock = fixture.clock
+        let instanceB = EntraPassAuthority(
+            ledger: fixture.store, graph: fixture.graph, now: { clock.now }, logger: fixture.logger,
+            othersCreateFor: 600)
+        #expect(await instanceB.reconcileInterruptedProvisioning() == 0)
+        fixture.clock.advance(seconds: 300)
+        #expect(await instanceB.reconcileInterruptedProvisioning() == 0)
+        #expect(fixture.emulator.pass(of: "ada@contoso.example") != nil, "B deleted a pass it never saw created")
+        // Past the time any create takes, the intent is an interrupted one whoever wrote it.
+        fixture.clock.advance(seconds: 301)
+        #expect(await instanceB.reconcileInterruptedProvisioning() == 1)
+        #expect(fixture.emulator.pass(of: "ada@contoso.example") == nil)
+        await fixture.cleanUp()
+    }
 }
 
 /// The pass value is in no database page, no WAL frame and no log line.

@@ -12,7 +12,7 @@ struct SessionStoreTests {
         let fixture = try await StoreFixture()
         defer { fixture.cleanUp() }
         #expect(try fixture.store.synchronousLevel() == 2)
-        #expect(try await fixture.store.health().journalMode == "wal")
+        #expect(try await fixture.store.readiness().facts["journalMode"] == "wal")
     }
 
     @Test func passWithTwoUsesAdmitsExactlyTwo() async throws {

@@ -27,11 +27,14 @@ public struct EntraServices: Sendable {
 public struct EntraWatcherService: Service {
     let entra: EntraServices
     let logger: Logger
+    /// The watcher's turn among instances; `nil` when this is the database's only watcher.
+    let lease: JobLease?
 
     /// Makes the service.
-    public init(entra: EntraServices, logger: Logger) {
+    public init(entra: EntraServices, logger: Logger, lease: JobLease? = nil) {
         self.entra = entra
         self.logger = logger
+        self.lease = lease
     }
 
     public func run() async throws {
@@ -52,34 +55,47 @@ public struct EntraWatcherService: Service {
                 let reason = (error as? GraphError)?.description ?? "\(type(of: error))"
                 logger.error("entra.policy.unreadable", metadata: ["error": "\(reason)"])
             }
-            let reconciled = await entra.authority.reconcileInterruptedProvisioning()
-            if reconciled > 0 { logger.notice("entra.reconciled", metadata: ["entra.intents": "\(reconciled)"]) }
+            // Rounds run on one instance at a time (the lease); each instance creates passes itself.
+            if await lease?.hold() ?? true {
+                let reconciled = await entra.authority.reconcileInterruptedProvisioning()
+                if reconciled > 0 { logger.notice("entra.reconciled", metadata: ["entra.intents": "\(reconciled)"]) }
+            }
             while !Task.isCancelled {
-                do {
-                    let report = try await entra.watcher.pollOnce()
-                    entra.rounds.note("answered: \(report.completed) completed, \(report.markedInProgress) in progress")
-                    if report.completed > 0 || report.markedInProgress > 0 {
-                        logger.info(
-                            "entra.watch.round",
-                            metadata: [
-                                "entra.completed": "\(report.completed)",
-                                "entra.inProgress": "\(report.markedInProgress)",
-                            ])
-                    }
-                } catch is CancellationError {
-                    break
-                } catch {
-                    entra.rounds.note("failed (\(type(of: error)))")
-                    logger.error("entra.watch.failed", metadata: ["error.type": "\(type(of: error))"])
+                if await lease?.hold() ?? true {
+                    await round()
+                } else {
+                    entra.rounds.note("run by another instance")
                 }
-                let confirmed = await entra.authority.retryPendingRevocations()
-                if confirmed > 0 {
-                    logger.info("entra.revocations.confirmed", metadata: ["entra.confirmed": "\(confirmed)"])
-                }
-                await entra.authority.reconcileInterruptedProvisioning()
                 try? await Task.sleep(for: entra.interval)
             }
         }
+        await lease?.release()
+    }
+
+    /// One round: finished enrollments from Graph, unconfirmed deletions retried, interrupted creates reconciled.
+    private func round() async {
+        do {
+            let report = try await entra.watcher.pollOnce()
+            entra.rounds.note("answered: \(report.completed) completed, \(report.markedInProgress) in progress")
+            if report.completed > 0 || report.markedInProgress > 0 {
+                logger.info(
+                    "entra.watch.round",
+                    metadata: [
+                        "entra.completed": "\(report.completed)",
+                        "entra.inProgress": "\(report.markedInProgress)",
+                    ])
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            entra.rounds.note("failed (\(type(of: error)))")
+            logger.error("entra.watch.failed", metadata: ["error.type": "\(type(of: error))"])
+        }
+        let confirmed = await entra.authority.retryPendingRevocations()
+        if confirmed > 0 {
+            logger.info("entra.revocations.confirmed", metadata: ["entra.confirmed": "\(confirmed)"])
+        }
+        await entra.authority.reconcileInterruptedProvisioning()
     }
 }
 

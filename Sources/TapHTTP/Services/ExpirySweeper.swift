@@ -14,6 +14,8 @@ public struct ExpirySweeper: Service {
     let metrics: ServiceMetrics?
     let retentionDays: Int?
     let uses: OperatorUseLedger?
+    /// The sweep's and retention's turn among instances; `nil` when this sweeper is the database's only one.
+    let lease: JobLease?
 
     /// Makes a sweeper that runs every `interval`; it also writes the refusals counted in `refusals` and
     /// forgets throttle keys whose window has passed, and writes the operators' latest uses noted in `uses`. Each finished sweep is noted in `metrics` (its lag).
@@ -21,8 +23,10 @@ public struct ExpirySweeper: Service {
         store: any MaintenanceStore & AuditStore & OperatorStore, refusals: RefusalLedger, throttle: RedeemThrottle,
         interval: Duration,
         logger: Logger,
-        metrics: ServiceMetrics? = nil, retentionDays: Int? = nil, uses: OperatorUseLedger? = nil
+        metrics: ServiceMetrics? = nil, retentionDays: Int? = nil, uses: OperatorUseLedger? = nil,
+        lease: JobLease? = nil
     ) {
+        self.lease = lease
         self.uses = uses
         self.retentionDays = retentionDays
         self.store = store
@@ -40,20 +44,27 @@ public struct ExpirySweeper: Service {
             var lastPurge: ContinuousClock.Instant?
             while !Task.isCancelled {
                 do {
-                    // Retention runs at most hourly: it is a bulk job, and a day's resolution is all it needs.
-                    if let days = retentionDays, lastPurge.map({ ContinuousClock.now - $0 > .seconds(3600) }) ?? true {
-                        lastPurge = .now
-                        let purged = try await store.purgeClosedSessions(olderThanDays: days)
-                        if purged != PurgeReport() {
-                            logger.info(
-                                "retention.purged",
-                                metadata: [
-                                    "retention.sessions": "\(purged.sessions)",
-                                    "retention.auditEvents": "\(purged.auditEvents)",
-                                ])
+                    // The sweep and retention run on one instance at a time; every instance writes down what it
+                    // counted itself (refusals, operators' uses).
+                    var report = SweepReport()
+                    if await lease?.hold() ?? true {
+                        // Retention runs at most hourly: it is a bulk job, and a day's resolution is all it needs.
+                        if let days = retentionDays,
+                            lastPurge.map({ ContinuousClock.now - $0 > .seconds(3600) }) ?? true
+                        {
+                            lastPurge = .now
+                            let purged = try await store.purgeClosedSessions(olderThanDays: days)
+                            if purged != PurgeReport() {
+                                logger.info(
+                                    "retention.purged",
+                                    metadata: [
+                                        "retention.sessions": "\(purged.sessions)",
+                                        "retention.auditEvents": "\(purged.auditEvents)",
+                                    ])
+                            }
                         }
+                        report = try await store.sweep(batchSize: 100)
                     }
-                    let report = try await store.sweep(batchSize: 100)
                     try await store.recordRefusals(await refusals.drain())
                     if let uses { try await store.recordOperatorUses(uses.drain()) }
                     await throttle.prune()
@@ -75,10 +86,12 @@ public struct ExpirySweeper: Service {
                 try? await Task.sleep(for: interval)
             }
         }
-        // A graceful stop still puts the refusals counted since the last sweep on the record. The synchronous
-        // write runs even though this task is cancelled.
+        await lease?.release()
+        // A graceful stop still puts the refusals counted since the last sweep on the record: in a task of its
+        // own, which this one's cancellation does not reach.
+        let last = await refusals.drain()
         do {
-            try store.recordRefusalsNow(await refusals.drain())
+            try await Task { [store] in try await store.recordRefusals(last) }.value
         } catch {
             logger.error("refusals.unrecorded", metadata: ["error.type": "\(type(of: error))"])
         }

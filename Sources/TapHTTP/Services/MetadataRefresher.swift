@@ -12,13 +12,15 @@ struct MetadataRefresher: Service {
     let feed: MetadataFeed?
     let interval: Duration
     let logger: Logger
+    /// The fetch's turn among instances (each loads what any of them fetched); `nil` for the database's only one.
+    var lease: JobLease? = nil
 
     func run() async throws {
         // On shutdown the loop is cancelled between rounds or while sleeping.
         await cancelWhenGracefulShutdown {
             var nextFetch = ContinuousClock.now
             while !Task.isCancelled {
-                if let feed, ContinuousClock.now >= nextFetch {
+                if let feed, ContinuousClock.now >= nextFetch, await lease?.hold() ?? true {
                     await feed.fetchAndImport(store: store, logger: logger)
                     nextFetch = ContinuousClock.now + feed.every
                 }
@@ -30,5 +32,6 @@ struct MetadataRefresher: Service {
                 try? await Task.sleep(for: interval)
             }
         }
+        await lease?.release()
     }
 }

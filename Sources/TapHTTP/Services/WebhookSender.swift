@@ -51,9 +51,15 @@ public final class WebhookSender: Service, Sendable {
     let logger: Logger
     /// Webhooks with a worker under way.
     private let busy = NIOLockedValueBox<Set<WebhookID>>([])
+    /// Delivery's turn among instances, so that no two send at once; `nil` when this is the database's only sender.
+    let lease: JobLease?
 
     /// Makes a sender.
-    public init(store: any WebhookStore, keyring: Keyring, world: World, settings: WebhookSettings, logger: Logger) {
+    public init(
+        store: any WebhookStore, keyring: Keyring, world: World, settings: WebhookSettings, logger: Logger,
+        lease: JobLease? = nil
+    ) {
+        self.lease = lease
         self.store = store
         self.keyring = keyring
         self.world = world
@@ -80,6 +86,7 @@ public final class WebhookSender: Service, Sendable {
                 }
             }
         }
+        await lease?.release()
     }
 
     /// Kept for callers that stopped the shared client; each attempt now has its own, closed after it.
@@ -105,6 +112,7 @@ public final class WebhookSender: Service, Sendable {
     /// Queues new events, then claims each webhook with due deliveries and no worker under way, up to the
     /// bound; the caller starts a worker for each (which releases it).
     private func claimDueWebhooks() async throws -> [WebhookID] {
+        guard await lease?.hold() ?? true else { return [] }
         repeat {
             try await store.fillWebhookOutbox(chunk: 500)
         } while try await store.webhookOutboxLag() > 0
@@ -131,6 +139,9 @@ public final class WebhookSender: Service, Sendable {
             while !Task.isCancelled {
                 let due = try await store.dueWebhookDeliveries(limit: 50, webhook: webhook)
                 for delivery in due {
+                    // An attempt starts only while the lease surely outlasts it, so that another instance taking
+                    // the job over never sends beside this one.
+                    guard lease?.isHeld(for: settings.requestTimeout + .seconds(1)) ?? true else { return }
                     // The webhook may have been deleted since this page was read: its queue is dropped.
                     guard try await store.webhookDeliveryIsPending(delivery.delivery.id) else { continue }
                     try await attempt(delivery)

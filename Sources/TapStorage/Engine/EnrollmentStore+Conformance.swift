@@ -1,11 +1,10 @@
 import Foundation
 import TapCore
 
-/// The SQLite store implements every store protocol with the use cases it already has (see UseCases/); only
-/// readiness is worded here, from the SQLite-specific ``EnrollmentStore/health()``.
+/// The store implements every store protocol with the use cases it already has (see UseCases/); readiness is
+/// the engine's to word.
 extension EnrollmentStore: TapStore {
     public func readiness() async throws -> StoreReadiness {
-        let health = try await health()
-        return StoreReadiness(engine: "SQLite \(health.sqliteVersion)", facts: ["journalMode": health.journalMode])
+        try await engine.readiness()
     }
 }

@@ -170,16 +170,7 @@ public struct EnrollmentStore: Sendable {
         }
     }
 
-    /// Facts for `/readyz` and diagnostics.
-    public func health() async throws -> StoreHealth {
-        try await pool().read { db in
-            StoreHealth(
-                sqliteVersion: try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?",
-                journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?")
-        }
-    }
-
-    /// The writer's `synchronous` setting (2 is FULL).
+    /// The writer's `synchronous` setting (2 is FULL); SQLite's alone.
     public func synchronousLevel() throws -> Int {
         try pool().writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
@@ -221,6 +212,14 @@ struct EmbeddedEngine: StoreEngine {
     func unsafeRead<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
         try await pool.unsafeRead { db in try body(db) }
     }
+
+    func readiness() async throws -> StoreReadiness {
+        try await pool.read { db in
+            StoreReadiness(
+                engine: "SQLite \(try String.fetchOne(db, sql: "SELECT sqlite_version()") ?? "?")",
+                facts: ["journalMode": try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "?"])
+        }
+    }
 }
 
 /// A decoded policy and the stored text it came from.
@@ -230,12 +229,6 @@ final class PolicyCache: Sendable {
     func withLock<R>(_ body: (inout (document: String, policy: Policy)?) -> R) -> R {
         state.withLockedValue { body(&$0) }
     }
-}
-
-/// What the database says about itself.
-public struct StoreHealth: Sendable, Equatable {
-    public var sqliteVersion: String
-    public var journalMode: String
 }
 
 /// Why the store could not be used at all (as opposed to a refused use case).
@@ -259,7 +252,7 @@ public enum StorageError: Error, CustomStringConvertible {
         case .newerSchema(let path, let migrations):
             "the database at \(path) was migrated by a newer TapStation (\(migrations.joined(separator: ", "))): run that version, or restore the backup taken before the upgrade"
         case .notOnThisEngine(let function):
-            "\(function) is not built on PostgreSQL yet; it runs on the embedded SQLite store (docs/postgres.md)"
+            "\(function) belongs to the embedded SQLite store and does not run on PostgreSQL (docs/postgres.md)"
         case .unknownKeyVersion(let version):
             "a stored MAC was made with server secret version \(version), which server.key does not hold"
         }

@@ -393,6 +393,7 @@ enum Migrations {
                     ALTER TABLE securityKey ADD COLUMN flaggedAt DATETIME;
                     """)
         }
+        registerInstanceMigrations(&migrator)
         return migrator
     }
 }

@@ -42,6 +42,8 @@ package protocol StoreEngine: Sendable {
     /// ran. For a lookup of one row on a hot path (a token), which needs no snapshot and is spared BEGIN and
     /// COMMIT.
     func unsafeRead<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
+    /// The engine's name, version and the facts `/readyz` shows; throws when the database cannot be read.
+    func readiness() async throws -> StoreReadiness
 }
 
 /// One row of an answer, read by column position. A NULL where a value must be is a corrupt row, never a

@@ -26,9 +26,6 @@ public protocol AuditStore: Sendable {
     /// Writes one aggregated `request.refused` event per (caller, code, route).
     func recordRefusals(_ refusals: [RefusalCount]) async throws
 
-    /// The same, blocking the calling thread: for the last report at shutdown, when the task is cancelled.
-    func recordRefusalsNow(_ refusals: [RefusalCount]) throws
-
     /// The chain's present head as an anchor to keep outside the store; `nil` while the chain is empty.
     func currentAuditAnchor() async throws -> AuditAnchor?
 

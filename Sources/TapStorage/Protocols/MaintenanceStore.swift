@@ -20,6 +20,14 @@ public protocol MaintenanceStore: Sendable {
 
     /// Whether the store can serve, and the engine's facts `/readyz` shows.
     func readiness() async throws -> StoreReadiness
+
+    /// Takes or renews `holder`'s lease on the singleton `job` for `term` seconds from now, and answers whether
+    /// `holder` holds it. Another holder's lease is taken only once it has expired, so that with several
+    /// instances on one database each job runs on one of them at a time.
+    func holdLease(_ job: String, holder: String, term: TimeInterval) async throws -> Bool
+
+    /// Gives up `holder`'s lease on `job` (at a graceful stop), so that another instance takes the job at once.
+    func releaseLease(_ job: String, holder: String) async throws
 }
 
 /// What a store says when asked whether it is ready, in terms any engine can fill.

@@ -57,12 +57,6 @@ extension EnrollmentStore {
         try await engine.writeBulk { db in try appendRefusals(refusals, db) }
     }
 
-    /// The same, blocking the calling thread: for the last report at shutdown, when the task is cancelled.
-    public func recordRefusalsNow(_ refusals: [RefusalCount]) throws {
-        guard !refusals.isEmpty else { return }
-        try pool().write { db in try appendRefusals(refusals, db) }
-    }
-
     private func appendRefusals(_ refusals: [RefusalCount], _ db: any StatementRunner) throws {
         for refusal in refusals {
             try appendAudit(
