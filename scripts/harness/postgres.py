@@ -63,12 +63,16 @@ class Server:
             pass
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def psql(self, sql, database="postgres"):
-        """Runs `sql` and answers its rows as tuples of text (unaligned, no headers)."""
+    def psql(self, sql=None, database="postgres", user=None, file=None, check=True):
+        """Runs `sql` (or the script `file`) as `user` (default the superuser) and answers its rows as tuples of
+        text (unaligned, no headers); with `check=False`, the finished process instead."""
+        source = ["-f", file] if file else ["-c", sql]
         done = subprocess.run(
-            [os.path.join(self.bin, "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", self.user, "-d",
-             database, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
-            check=True, capture_output=True, text=True, timeout=60)
+            [os.path.join(self.bin, "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", user or self.user,
+             "-d", database, "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", *source],
+            check=check, capture_output=True, text=True, timeout=60)
+        if not check:
+            return done
         return [tuple(line.split("\t")) for line in done.stdout.splitlines() if line]
 
     def dump(self, database):
@@ -78,8 +82,8 @@ class Server:
              database], check=True, capture_output=True, text=True, timeout=120)
         return done.stdout
 
-    def url(self, database):
-        return f"postgres://{self.user}@127.0.0.1:{self.port}/{database}"
+    def url(self, database, user=None):
+        return f"postgres://{user or self.user}@127.0.0.1:{self.port}/{database}"
 
     def __enter__(self):
         return self.start()
