@@ -15,14 +15,14 @@ package struct PostgresEngine: StoreEngine {
     private static let readers = DispatchQueue(label: "tapstation.postgres.readers", attributes: .concurrent)
 
     package func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
-        try await writer.write { runner in try body(runner) }
+        try await PostgresFailure.translatingUnavailable { try await writer.write { runner in try body(runner) } }
     }
 
     /// A bulk job's transaction is a write like any other here: the writer already writes the head once per group.
     package func writeBulk<T: Sendable>(
         _ body: @escaping @Sendable (any StatementRunner) throws -> T
     ) async throws -> T {
-        try await writer.write { runner in try body(runner) }
+        try await PostgresFailure.translatingUnavailable { try await writer.write { runner in try body(runner) } }
     }
 
     package func read<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
@@ -57,10 +57,12 @@ package struct PostgresEngine: StoreEngine {
     private func onReader<T: Sendable>(
         _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T
     ) async throws -> T {
-        try await client.withConnection { connection in
-            let runner = PostgresStatementRunner(connection: connection, logger: logger)
-            return try await withCheckedThrowingContinuation { continuation in
-                Self.readers.async { continuation.resume(with: Result { try body(runner) }) }
+        try await PostgresFailure.translatingUnavailable {
+            try await PostgresConnectionLease.withConnection(client) { connection in
+                let runner = PostgresStatementRunner(connection: connection, logger: logger)
+                return try await withCheckedThrowingContinuation { continuation in
+                    Self.readers.async { continuation.resume(with: Result { try body(runner) }) }
+                }
             }
         }
     }

@@ -82,7 +82,7 @@ package final class PostgresWriter: Sendable {
             }
             guard !group.isEmpty else { return }
             do {
-                try await client.withConnection { connection in
+                try await PostgresConnectionLease.withConnection(self.client) { connection in
                     let runner = PostgresStatementRunner(connection: connection, logger: self.logger)
                     await withCheckedContinuation { done in
                         self.queue.async {
@@ -152,8 +152,33 @@ private struct GroupAborted: Error {
     let cause: any Error
 }
 
-/// What PostgreSQL's errors mean to the writer.
+/// What PostgreSQL's errors mean to the store.
 package enum PostgresFailure {
+    /// Whether the database could not be reached or went away (a restart, a failover, a network cut), rather than
+    /// refusing the statement: the caller may try again.
+    package static func isUnavailable(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+            return true
+        case .server:
+            // Class 08: connection exceptions; 57P: the server shutting down or starting up.
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || state.hasPrefix("57P")
+        default:
+            return false
+        }
+    }
+
+    /// `body`, with the database's absence answered as ``StorageError/unavailable``.
+    static func translatingUnavailable<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch  where isUnavailable(error) {
+            throw StorageError.unavailable
+        }
+    }
+
     /// A serialisation failure or a deadlock: running the transaction again may succeed.
     package static func isTransient(_ error: any Error) -> Bool {
         guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }

@@ -1,12 +1,18 @@
-"""A real PostgreSQL server for an end-to-end script, from Debian's `postgresql` package: `initdb` on a temporary
-directory and `pg_ctl start` on a free loopback port, as the package's `postgres` user when run as root (initdb
-and pg_ctl refuse root). Trust authentication on loopback only; stopped in immediate mode."""
+"""Several TapStation instances on a real PostgreSQL, for the end-to-end scripts (postgres-e2e,
+postgres-crash-test).
+
+`Server`: a server from Debian's `postgresql` package, `initdb` on a temporary directory and `pg_ctl start` on a
+free loopback port, as the package's `postgres` user when run as root (initdb and pg_ctl refuse root). Trust
+authentication on loopback only; stopped in immediate mode. `prepare` sets a database up as deploy/README.md
+says (owner and app roles, migrate as the owner, the secret copied); `Instance` is one `tapstation serve`."""
 
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 
 from harness import server
 
@@ -53,7 +59,14 @@ class Server:
 
     def restart_immediately(self):
         """Stops the server as a crash would and starts it again."""
+        self.stop_immediately()
+        self._pg_ctl_start()
+
+    def stop_immediately(self):
+        """Stops the server as a crash would (`start_again` brings it back)."""
         self._as_server("pg_ctl", "-D", self.directory + "/data", "-m", "immediate", "-w", "stop")
+
+    def start_again(self):
         self._pg_ctl_start()
 
     def stop(self):
@@ -90,3 +103,78 @@ class Server:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class Failure(Exception):
+    """A step of an end-to-end script did not hold."""
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+def wait_for(predicate, seconds, message):
+    """Polls `predicate` every 0.2 s until it holds; raises `Failure(message)` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise Failure(message)
+
+
+DEPLOY = os.path.join(server.REPO, "deploy")
+
+
+def prepare(pg, binary, work, names, **settings):
+    """The database `tapstation` set up with deploy/postgres-roles.sql, migrated as its owner (which makes the
+    server secret in the first instance's data directory), the audit grants applied, and one `Instance` per name
+    sharing that secret, connecting as the app role with `settings`. Answers (instances, env, owner_env)."""
+    pg.psql(file=os.path.join(DEPLOY, "postgres-roles.sql"))
+    owner_env = server.clean_env(TAPSTATION_DATABASE_URL=pg.url("tapstation", user="tapstation_owner"))
+    env = server.clean_env(TAPSTATION_DATABASE_URL=pg.url("tapstation", user="tapstation_app"), **settings)
+    instances = [Instance(name, binary, work, env) for name in names]
+    return instances, env, owner_env
+
+
+def migrate_and_share_secret(pg, binary, instances, owner_env):
+    """`tapstation migrate` as the owner into the first instance's data directory, the audit grants, and the
+    secret copied to the others. Answers the migrate run."""
+    migrated = server.run(binary, "migrate", "--data-dir", instances[0].data, env=owner_env, timeout=120)
+    check(migrated.returncode == 0, f"migrate failed: {migrated.stderr}")
+    pg.psql(file=os.path.join(DEPLOY, "postgres-audit-grants.sql"), database="tapstation")
+    for instance in instances[1:]:
+        os.makedirs(instance.data, mode=0o700, exist_ok=True)
+        shutil.copy2(os.path.join(instances[0].data, "server.key"), os.path.join(instance.data, "server.key"))
+    return migrated
+
+
+class Instance:
+    """One `tapstation serve` on its own data directory and port, one of several on a database."""
+
+    def __init__(self, name, binary, work, env):
+        self.name, self.binary, self.env = name, binary, env
+        self.data = os.path.join(work, name)
+        self.log_path = os.path.join(work, name + ".log")
+        self.port = server.free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def start(self):
+        log = open(self.log_path, "a")
+        self.process = server.start(self.binary, self.data, self.port, log, env=self.env)
+        if not server.wait_ready(self.port, self.process, timeout=30):
+            raise Failure(f"{self.name} did not become ready")
+
+    def stop(self, how=signal.SIGTERM):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(how)
+            self.process.wait(timeout=30)
+            if how == signal.SIGTERM and self.process.returncode != 0:
+                raise Failure(f"{self.name} exited {self.process.returncode} on SIGTERM")
+        self.process = None
+
+    def log(self):
+        with open(self.log_path, errors="replace") as file:
+            return file.read()

@@ -6,6 +6,7 @@ import NIOCore
 import TapAPI
 import TapCore
 import TapGraph
+import TapStorage
 
 /// A refusal on its way to the client: status, stable code and a message that is safe to show.
 ///
@@ -264,6 +265,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.debug("request.refused", metadata: metadata)
             }
             return Self.answer(apiError, to: request)
+        } catch StorageError.unavailable {
+            context.logger.error("request.failed", metadata: ["problem.code": "storage_unavailable"])
+            let failure = APIError(
+                status: .serviceUnavailable, code: .storageUnavailable,
+                detail: "the database cannot be reached; try again shortly", headers: [.retryAfter: "2"])
+            return Self.answer(failure, to: request)
         } catch let error as HTTPError {
             return Self.mapFrameworkError(error.status).response()
         } catch let error where JSONBody.isUnreadableFraming(error) {

@@ -60,6 +60,7 @@ enum ProblemCode: String, CaseIterable, Sendable {
     case internalError = "internal_error"
     case entraRefused = "entra_refused"
     case entraUnavailable = "entra_unavailable"
+    case storageUnavailable = "storage_unavailable"
 
     /// The prefix of the WebAuthn family: `webauthn_` and the refusal's reason.
     static let webAuthnPrefix = "webauthn_"

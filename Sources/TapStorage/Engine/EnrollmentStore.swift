@@ -240,6 +240,8 @@ public enum StorageError: Error, CustomStringConvertible {
     case backupTargetExists(path: String)
     case newerSchema(path: String, migrations: [String])
     case notOnThisEngine(String)
+    /// The database could not be reached or went away (PostgreSQL restarting, a network cut): try again.
+    case unavailable
 
     public var description: String {
         switch self {
@@ -253,6 +255,7 @@ public enum StorageError: Error, CustomStringConvertible {
             "the database at \(path) was migrated by a newer TapStation (\(migrations.joined(separator: ", "))): run that version, or restore the backup taken before the upgrade"
         case .notOnThisEngine(let function):
             "\(function) belongs to the embedded SQLite store and does not run on PostgreSQL (docs/postgres.md)"
+        case .unavailable: "the database cannot be reached"
         case .unknownKeyVersion(let version):
             "a stored MAC was made with server secret version \(version), which server.key does not hold"
         }
