@@ -172,6 +172,18 @@ struct AuditChainTests {
         #expect(try await store.auditChainProblem(anchor: nil) == nil)
     }
 
+    /// A store opened with another server secret than the one its chain was written with is refused at start-up,
+    /// with no anchor to compare: what an instance given the wrong copy of `server.key` would do.
+    @Test func anotherServerSecretIsRefusedAtStartUp() async throws {
+        let fixture = try await populated()
+        defer { fixture.cleanUp() }
+        #expect(try await fixture.store.auditChainProblem(anchor: nil) == nil)
+        let stranger = try EnrollmentStore(
+            path: fixture.databasePath, world: testWorld(clock: fixture.clock), keyring: testKeyring(versions: [2]))
+        let problem = try #require(try await stranger.auditChainProblem(anchor: nil))
+        #expect(problem.contains("does not verify under this server.key"))
+    }
+
     /// The anchor is only written by whoever holds the server secret, and it survives its file form.
     @Test func anAnchorRoundTripsAndAnEditedOneIsRefused() async throws {
         let fixture = try await populated()

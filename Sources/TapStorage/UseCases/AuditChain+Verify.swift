@@ -88,6 +88,18 @@ extension AuditChain {
         let checkpointSequence = try db.queryFirst("SELECT seq FROM auditCheckpoint WHERE id = 1") {
             Int64(try $0.integer(0))
         }
+        // The head vouches for itself under the secret: another server.key (an instance given the wrong copy, a
+        // data directory moved to the wrong database) fails here, before it writes anything the others reject.
+        if let (sequence, last, headMAC, version) = try signedLink(
+            db, "SELECT seq, mac, headMac, keyVersion FROM auditHead WHERE id = 1"), sequence > 0
+        {
+            guard let expected = keyring.mac(.audit, headMessage(sequence, last), version: version),
+                keyring.constantTimeEqual(expected, headMAC)
+            else {
+                return
+                    "the audit chain's head does not verify under this server.key (secret version \(version)): this is not the secret the database was written with, or the head was altered"
+            }
+        }
         if let anchor {
             guard anchor.isAuthentic(under: keyring) else { return "the audit anchor file was altered" }
             if anchor.sequence > (checkpointSequence ?? 0) {
