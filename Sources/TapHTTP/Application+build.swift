@@ -175,7 +175,7 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let refusals = RefusalLedger()
-    let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now)
+    let throttle = RedeemThrottle(limits: configuration.redeemLimits, now: world.now, peers: store.peers)
     let metrics = ServiceMetrics()
     let uses = OperatorUseLedger()
     var facts = facts

@@ -84,7 +84,8 @@ package enum PostgresStore {
         let writer = PostgresWriter(
             client: client, chain: audit, logger: logger, committed: { feed.committed(upTo: $0) })
         let engine = PostgresEngine(client: client, writer: writer, logger: logger)
-        return EnrollmentStore(engine: engine, audit: audit, feed: feed)
+        return EnrollmentStore(
+            engine: engine, audit: audit, feed: feed, peers: PostgresFeed.peerNews(client: client, logger: logger))
     }
 }
 
@@ -99,7 +100,9 @@ extension PostgresStore {
         do {
             if migrate { _ = try await PostgresMigrations.migrate(client, logger: logger) }
             let store = try await open(client: client, world: world, keyring: keyring, logger: logger)
-            let listening = Task { await PostgresFeed.listen(client: client, feed: store.feed, logger: logger) }
+            let listening = Task {
+                await PostgresFeed.listen(client: client, feed: store.feed, peers: store.peers, logger: logger)
+            }
             return (
                 store,
                 {

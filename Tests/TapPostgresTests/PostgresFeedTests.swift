@@ -46,6 +46,30 @@ struct PostgresFeedTests {
         #expect(try await second.store.verifyAudit(anchor: nil) == .intact(events: 2))
     }
 
+    /// What one instance tells the others reaches them, and not itself.
+    @Test func newsToldOnOneInstanceReachesTheOthersOnly() async throws {
+        let settings = try PostgresSettings.parse(url: try TestPostgres.shared().newDatabase(), passwordFile: nil)
+        let logger = Logger(label: "test")
+        let first = try await PostgresStore.open(
+            settings, world: testWorld(), keyring: testKeyring(), logger: logger, migrate: true)
+        let second = try await PostgresStore.open(
+            settings, world: testWorld(), keyring: testKeyring(), logger: logger, migrate: false)
+        defer {
+            first.stop()
+            second.stop()
+        }
+        let heardBySecond = NIOLockedValueBox<[String]>([])
+        let heardByFirst = NIOLockedValueBox<[String]>([])
+        second.store.peers.listen { message in heardBySecond.withLockedValue { $0.append(message) } }
+        first.store.peers.listen { message in heardByFirst.withLockedValue { $0.append(message) } }
+        // The listeners start with the stores; a message told before they listen would be lost, as news may be.
+        try await Task.sleep(for: .milliseconds(300))
+        await first.store.peers.tell("throttle\u{1F}news")
+        try await waitUntil { heardBySecond.withLockedValue { $0 } == ["throttle\u{1F}news"] }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(heardByFirst.withLockedValue { $0 }.isEmpty, "an instance hears its own news")
+    }
+
     /// Polls `condition` for up to five seconds: a notification crosses two connections and a task.
     func waitUntil(_ condition: () -> Bool) async throws {
         for _ in 0..<100 {

@@ -2,7 +2,9 @@ import Foundation
 import TapCore
 import TapStorage
 
-/// Limits on failed redeems, kept in memory and checked before a pass is evaluated or anything is written.
+/// Limits on failed redeems, kept in memory and checked before a pass is evaluated or anything is written. With
+/// several instances on one database, each tells the others what it counts (``PeerNews``), so that attempts
+/// spread over the instances meet one count.
 ///
 /// Failures are counted per (client address, user), per user and per client address, each in a sliding
 /// window; an address is counted by ``AddressBlock/abuseGroup(of:)`` (IPv6 by its /64). A key over its limit is
@@ -53,27 +55,32 @@ public actor RedeemThrottle {
     private let limits: Limits
     private let now: @Sendable () -> Date
     private var entries: [String: Entry] = [:]
+    /// The instances sharing the database, told each count.
+    private let peers: PeerNews?
 
-    /// Makes a throttle on the given clock.
-    public init(limits: Limits, now: @escaping @Sendable () -> Date) {
+    /// Makes a throttle on the given clock that counts, besides its own, what the other instances on the
+    /// database tell `peers` they counted, and tells them what it counts.
+    public init(limits: Limits, now: @escaping @Sendable () -> Date, peers: PeerNews? = nil) {
         self.limits = limits
         self.now = now
+        self.peers = peers
+        peers?.listen { [weak self] message in
+            guard let self, let news = PeerMessage(message) else { return }
+            Task { await self.apply(news) }
+        }
     }
 
     private enum Scope { case clientAndUser, user, client }
 
-    private func keys(client: String, user: UserPrincipalName) -> [(String, Scope)] {
-        let group = AddressBlock.abuseGroup(of: client)
-        return [
-            ("cu\u{1F}\(group)\u{1F}\(user.value)", .clientAndUser), ("u\u{1F}\(user.value)", .user),
-            ("c\u{1F}\(group)", .client),
-        ]
+    private func keys(group: String, user: String) -> [(String, Scope)] {
+        [("cu\u{1F}\(group)\u{1F}\(user)", .clientAndUser), ("u\u{1F}\(user)", .user), ("c\u{1F}\(group)", .client)]
     }
 
     /// Seconds to wait when any key of this attempt is blocked now; `nil` when the attempt may go ahead.
     public func retryAfter(client: String, user: UserPrincipalName) -> Int? {
         let current = now()
-        let waits = keys(client: client, user: user).compactMap { key, _ -> TimeInterval? in
+        let waits = keys(group: AddressBlock.abuseGroup(of: client), user: user.value).compactMap {
+            key, _ -> TimeInterval? in
             guard let until = entries[key]?.blockedUntil, until > current else { return nil }
             return until.timeIntervalSince(current)
         }
@@ -82,12 +89,27 @@ public actor RedeemThrottle {
 
     /// Counts a refused attempt against every key of the attempt. `guardsLockOut` marks a failure that also
     /// counts toward the user's database lock-out (a redeem's): see the type's summary for the tighter limits.
+    /// The instances sharing the database count it too.
     public func recordFailure(client: String, user: UserPrincipalName, guardsLockOut: Bool = false) {
+        let group = AddressBlock.abuseGroup(of: client)
+        count(group: group, user: user.value, guardsLockOut: guardsLockOut)
+        tell(PeerMessage.failure(group: group, user: user.value, guardsLockOut: guardsLockOut))
+    }
+
+    /// A successful redeem proves the caller knew the pass: its client-and-user and user keys start afresh, on
+    /// every instance.
+    public func recordSuccess(client: String, user: UserPrincipalName) {
+        let group = AddressBlock.abuseGroup(of: client)
+        forget(group: group, user: user.value)
+        tell(PeerMessage.success(group: group, user: user.value))
+    }
+
+    private func count(group: String, user: String, guardsLockOut: Bool) {
         let current = now()
         let window = Double(limits.windowSeconds)
         let windowStart = current.addingTimeInterval(-window)
         if entries.count >= limits.maximumKeys { evictOldest(before: windowStart) }
-        for (key, scope) in keys(client: client, user: user) {
+        for (key, scope) in keys(group: group, user: user) {
             var entry = entries[key] ?? Entry(failures: [], blockedUntil: nil)
             entry.failures = entry.failures.filter { $0 > windowStart } + [current]
             let count = entry.failures.count
@@ -115,9 +137,22 @@ public actor RedeemThrottle {
         }
     }
 
-    /// A successful redeem proves the caller knew the pass: its client-and-user and user keys start afresh.
-    public func recordSuccess(client: String, user: UserPrincipalName) {
-        for (key, _) in keys(client: client, user: user).prefix(2) { entries.removeValue(forKey: key) }
+    private func forget(group: String, user: String) {
+        for (key, _) in keys(group: group, user: user).prefix(2) { entries.removeValue(forKey: key) }
+    }
+
+    private func apply(_ news: PeerMessage) {
+        switch news {
+        case .failure(let group, let user, let guardsLockOut):
+            count(group: group, user: user, guardsLockOut: guardsLockOut)
+        case .success(let group, let user): forget(group: group, user: user)
+        }
+    }
+
+    private func tell(_ news: PeerMessage) {
+        guard let peers else { return }
+        // Not awaited: the caller's answer does not wait for the other instances to hear.
+        Task { await peers.tell(news.text) }
     }
 
     /// Forgets keys whose failures have all left the window and that are not blocked.
@@ -140,5 +175,34 @@ public actor RedeemThrottle {
             ($0.value.failures.last ?? .distantPast) < ($1.value.failures.last ?? .distantPast)
         }
         for (key, _) in oldest.prefix(entries.count - limits.maximumKeys + 1) { entries.removeValue(forKey: key) }
+    }
+}
+
+/// A count one instance tells the others: a failure (with its address group, user and kind) or a success.
+enum PeerMessage: Equatable {
+    case failure(group: String, user: String, guardsLockOut: Bool)
+    case success(group: String, user: String)
+
+    /// `throttle` and the parts, separated by the unit separator (which neither an address group nor a user
+    /// principal name holds).
+    var text: String {
+        switch self {
+        case .failure(let group, let user, let guardsLockOut):
+            ["throttle", "failure", group, user, guardsLockOut ? "1" : "0"].joined(separator: "\u{1F}")
+        case .success(let group, let user): ["throttle", "success", group, user].joined(separator: "\u{1F}")
+        }
+    }
+
+    /// A message another instance told; `nil` for one that is not the throttle's or is malformed.
+    init?(_ text: String) {
+        let parts = text.split(separator: "\u{1F}", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 4, parts[0] == "throttle", !parts[2].isEmpty, UserPrincipalName(parts[3]) != nil
+        else { return nil }
+        switch (parts[1], parts.count) {
+        case ("failure", 5) where ["0", "1"].contains(parts[4]):
+            self = .failure(group: parts[2], user: parts[3], guardsLockOut: parts[4] == "1")
+        case ("success", 4): self = .success(group: parts[2], user: parts[3])
+        default: return nil
+        }
     }
 }

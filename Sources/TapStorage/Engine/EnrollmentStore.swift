@@ -24,6 +24,8 @@ public struct EnrollmentStore: Sendable {
     public let keyring: Keyring
     /// Wakes event streams after each commit that appended audit events.
     public let feed: AuditFeed
+    /// What this instance and the others on its database tell each other (see ``PeerNews``).
+    public let peers: PeerNews
     /// Where the audit chain stands on the writer (see ``appendAudit``).
     let auditChain: AuditChainState
     /// Appends to and walks the audit chain (the same code the PostgreSQL store runs).
@@ -102,11 +104,13 @@ public struct EnrollmentStore: Sendable {
             latest: try pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM auditHead") ?? 0 })
         pool.add(transactionObserver: AuditCommitObserver(chain: chain, feed: feed), extent: .databaseLifetime)
         self.feed = feed
+        self.peers = .alone()
     }
 
     /// A store on another engine (PostgreSQL): `audit` is the chain its writer appends under, `feed` what wakes
     /// its event streams.
-    package init(engine: any StoreEngine, audit: AuditChain, feed: AuditFeed) {
+    package init(engine: any StoreEngine, audit: AuditChain, feed: AuditFeed, peers: PeerNews) {
+        self.peers = peers
         self.engine = engine
         self.embedded = nil
         self.world = audit.world

@@ -28,6 +28,9 @@ public protocol MaintenanceStore: Sendable {
 
     /// Gives up `holder`'s lease on `job` (at a graceful stop), so that another instance takes the job at once.
     func releaseLease(_ job: String, holder: String) async throws
+
+    /// What the instances on this database tell each other (the redeem throttle's counts).
+    var peers: PeerNews { get }
 }
 
 /// What a store says when asked whether it is ready, in terms any engine can fill.
