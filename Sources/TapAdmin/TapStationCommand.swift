@@ -12,7 +12,7 @@ public struct TapStationCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MigrateCommand.self, OperatorCommand.self, AuditCommand.self, BackupCommand.self,
             RestoreCommand.self, SecretCommand.self, SessionCommand.self, UserCommand.self, WebAuthnCommand.self,
-            EntraCommand.self, MetadataCommand.self,
+            EntraCommand.self, MetadataCommand.self, CopyToPostgresCommand.self,
         ])
 
     public init() {}

@@ -97,11 +97,11 @@ public actor RedeemThrottle {
     }
 
     /// A successful redeem proves the caller knew the pass: its client-and-user and user keys start afresh, on
-    /// every instance.
+    /// every instance. The others are told only when this one had counted something: every instance counts every
+    /// failure, so a caller with nothing here has nothing there, and most redeems cost the database no message.
     public func recordSuccess(client: String, user: UserPrincipalName) {
         let group = AddressBlock.abuseGroup(of: client)
-        forget(group: group, user: user.value)
-        tell(PeerMessage.success(group: group, user: user.value))
+        if forget(group: group, user: user.value) { tell(PeerMessage.success(group: group, user: user.value)) }
     }
 
     private func count(group: String, user: String, guardsLockOut: Bool) {
@@ -137,8 +137,14 @@ public actor RedeemThrottle {
         }
     }
 
-    private func forget(group: String, user: String) {
-        for (key, _) in keys(group: group, user: user).prefix(2) { entries.removeValue(forKey: key) }
+    /// Whether there was anything to forget.
+    @discardableResult
+    private func forget(group: String, user: String) -> Bool {
+        var forgot = false
+        for (key, _) in keys(group: group, user: user).prefix(2) where entries.removeValue(forKey: key) != nil {
+            forgot = true
+        }
+        return forgot
     }
 
     private func apply(_ news: PeerMessage) {

@@ -126,6 +126,9 @@ public struct EnrollmentStore: Sendable {
         try embeddedEngine(function: function).pool
     }
 
+    /// Whether the store is the embedded SQLite file.
+    var isEmbedded: Bool { embedded != nil }
+
     /// The embedded engine, or a refusal naming the use case (`function`) not built on this engine yet.
     func embeddedEngine(function: String = #function) throws(StorageError) -> EmbeddedEngine {
         guard let embedded else { throw .notOnThisEngine(function) }
