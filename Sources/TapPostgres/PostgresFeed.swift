@@ -14,7 +14,10 @@ enum PostgresFeed {
     static func peerNews(client: PostgresClient, logger: Logger) -> PeerNews {
         PeerNews { payload in
             do {
-                _ = try await client.query("SELECT pg_notify(\(peersChannel), \(payload))", logger: logger)
+                // Waits for a connection no longer than a request would: while the database is away, news is dropped.
+                _ = try await PostgresConnectionLease.withConnection(client) { connection in
+                    try await connection.query("SELECT pg_notify(\(peersChannel), \(payload))", logger: logger)
+                }
             } catch {
                 logger.debug("peer news unsent", metadata: ["error.type": "\(type(of: error))"])
             }

@@ -66,8 +66,11 @@ public final class JobLease: Sendable {
 
     /// Gives the lease up at a graceful stop, so that another instance takes the job at its next round.
     public func release() async {
-        guard heldUntil.withLockedValue({ $0 }) != nil else { return }
-        heldUntil.withLockedValue { $0 = nil }
+        let wasHeld = heldUntil.withLockedValue { until in
+            defer { until = nil }
+            return until != nil
+        }
+        guard wasHeld else { return }
         do {
             try await Task { [store, job, holder] in try await store.releaseLease(job, holder: holder) }.value
         } catch {

@@ -52,13 +52,11 @@ extension AuditChain {
         }
         if let broken { return broken }
         let last = expected - 1
-        guard let head = try signedLink(db, "SELECT seq, mac, headMac, keyVersion FROM auditHead WHERE id = 1") else {
+        guard let head = try head(db) else {
             return last == 0 ? .intact(events: 0) : .broken(sequence: last, reason: "the chain head is missing")
         }
         let (headSequence, headLast, headMAC, version) = head
-        guard let expectedHeadMAC = keyring.mac(.audit, headMessage(headSequence, headLast), version: version),
-            keyring.constantTimeEqual(expectedHeadMAC, headMAC)
-        else {
+        guard headVerifies(head, keyring: keyring) else {
             return .broken(sequence: headSequence, reason: "the chain head was altered")
         }
         guard headSequence == last, keyring.constantTimeEqual(headLast, previousMAC) else {
@@ -69,6 +67,23 @@ extension AuditChain {
                     : "the head does not match the last event \(last)")
         }
         return .intact(events: last)
+    }
+
+    /// The chain's head: the last event's sequence and MAC, the head's own MAC and its secret version.
+    private static func head(
+        _ db: any StatementRunner
+    ) throws -> (sequence: Int64, last: [UInt8], mac: [UInt8], version: Int)? {
+        try signedLink(db, "SELECT seq, mac, headMac, keyVersion FROM auditHead WHERE id = 1")
+    }
+
+    /// Whether the head's own MAC is the one this keyring makes for it.
+    private static func headVerifies(
+        _ head: (sequence: Int64, last: [UInt8], mac: [UInt8], version: Int), keyring: Keyring
+    ) -> Bool {
+        guard let expected = keyring.mac(.audit, headMessage(head.sequence, head.last), version: head.version) else {
+            return false
+        }
+        return keyring.constantTimeEqual(expected, head.mac)
     }
 
     /// A row that vouches for a point of the chain (the head, retention's checkpoint): its sequence number, that
@@ -90,15 +105,9 @@ extension AuditChain {
         }
         // The head vouches for itself under the secret: another server.key (an instance given the wrong copy, a
         // data directory moved to the wrong database) fails here, before it writes anything the others reject.
-        if let (sequence, last, headMAC, version) = try signedLink(
-            db, "SELECT seq, mac, headMac, keyVersion FROM auditHead WHERE id = 1"), sequence > 0
-        {
-            guard let expected = keyring.mac(.audit, headMessage(sequence, last), version: version),
-                keyring.constantTimeEqual(expected, headMAC)
-            else {
-                return
-                    "the audit chain's head does not verify under this server.key (secret version \(version)): this is not the secret the database was written with, or the head was altered"
-            }
+        if let head = try head(db), head.sequence > 0, !headVerifies(head, keyring: keyring) {
+            return
+                "the audit chain's head does not verify under this server.key (secret version \(head.version)): this is not the secret the database was written with, or the head was altered"
         }
         if let anchor {
             guard anchor.isAuthentic(under: keyring) else { return "the audit anchor file was altered" }
