@@ -10,12 +10,21 @@ import TapStorage
 package struct PostgresEngine: StoreEngine {
     let client: PostgresClient
     let writer: PostgresWriter
+    let userGroups: PostgresUserGroups
     let logger: Logger
     /// The threads reads block while PostgreSQL answers (never an event loop or the cooperative pool).
     private static let readers = DispatchQueue(label: "tapstation.postgres.readers", attributes: .concurrent)
 
     package func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
         try await PostgresFailure.translatingUnavailable { try await writer.write { runner in try body(runner) } }
+    }
+
+    package func write<T: Sendable>(
+        forUser user: String, _ body: @escaping @Sendable (any StatementRunner) throws -> T
+    ) async throws -> T {
+        try await PostgresFailure.translatingUnavailable {
+            try await userGroups.write(user: user) { runner in try body(runner) }
+        }
     }
 
     /// A bulk job's transaction is a write like any other here: the writer already writes the head once per group.
@@ -83,7 +92,9 @@ package enum PostgresStore {
         let audit = AuditChain(keyring: keyring, world: world, state: AuditChainState())
         let writer = PostgresWriter(
             client: client, chain: audit, logger: logger, committed: { feed.committed(upTo: $0) })
-        let engine = PostgresEngine(client: client, writer: writer, logger: logger)
+        let userGroups = PostgresUserGroups(
+            client: client, writer: writer, logger: logger, committed: { feed.committed(upTo: $0) })
+        let engine = PostgresEngine(client: client, writer: writer, userGroups: userGroups, logger: logger)
         return EnrollmentStore(
             engine: engine, audit: audit, feed: feed, peers: PostgresFeed.peerNews(client: client, logger: logger))
     }

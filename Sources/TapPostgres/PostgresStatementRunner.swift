@@ -11,31 +11,79 @@ import TapStorage
 package struct PostgresStatementRunner: StatementRunner {
     let connection: PostgresConnection
     let logger: Logger
+    package let transactionChain: AuditChainState?
 
-    package init(connection: PostgresConnection, logger: Logger) {
+    package init(connection: PostgresConnection, logger: Logger, transactionChain: AuditChainState? = nil) {
         self.connection = connection
         self.logger = logger
+        self.transactionChain = transactionChain
     }
 
     package var dialect: SQLDialect { .postgres }
 
     package func run(_ sql: String, _ values: [DirectValue]) throws {
-        _ = try connection.query(Self.query(sql, values), logger: logger).wait()
+        _ = try rows(sql, values, prepared: true)
     }
 
+    /// Never prepared: a prepared statement's run does not say how many rows it changed.
     package func changes(_ sql: String, _ values: [DirectValue]) throws -> Int {
         try connection.query(Self.query(sql, values), logger: logger).wait().metadata.rows ?? 0
     }
 
     package func query(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws {
-        let result = try connection.query(Self.query(sql, values), logger: logger).wait()
-        for each in result.rows { try row(PostgresStatementRow(sql: sql, row: each.makeRandomAccess())) }
+        let (rows, prepared) = try self.rows(sql, values, prepared: true)
+        for each in rows {
+            try row(PostgresStatementRow(sql: sql, row: each.makeRandomAccess(), binaryLabelledText: prepared))
+        }
     }
 
     package func queryVarying(
         _ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void
     ) throws {
-        try query(sql, values, row)
+        for each in try rows(sql, values, prepared: false).rows {
+            try row(PostgresStatementRow(sql: sql, row: each.makeRandomAccess()))
+        }
+    }
+
+    /// Runs the statement, prepared on this connection where it can be (``PostgresPreparedStatements``); answers
+    /// whether it was.
+    private func rows(
+        _ sql: String, _ values: [DirectValue], prepared: Bool
+    ) throws -> (rows: [PostgresRow], prepared: Bool) {
+        let numbered = PlaceholderNumbering.numbered(sql)
+        if prepared,
+            let statement = try PostgresPreparedStatements.statement(
+                numbered, values.map(Self.type), on: connection, logger: logger)
+        {
+            return (try statement.execute(values.map(Self.data)).wait(), true)
+        }
+        return (Array(try connection.query(Self.query(sql, values), logger: logger).wait().rows), false)
+    }
+
+    /// The type a value is sent as.
+    static func type(_ value: DirectValue) -> PostgresDataType {
+        switch value {
+        case .text: .text
+        case .integer: .int8
+        case .blob: .bytea
+        case .date: .timestamptz
+        case .bool: .bool
+        case .null: .null
+        }
+    }
+
+    /// A value as a prepared statement's run takes it, encoded as an unnamed statement's binding is.
+    static func data(_ value: DirectValue) -> PostgresData {
+        var buffer = ByteBuffer()
+        switch value {
+        case .text(let text): text.encode(into: &buffer, context: .default)
+        case .integer(let number): number.encode(into: &buffer, context: .default)
+        case .blob(let bytes): buffer.writeBytes(bytes)
+        case .date(let date): date.encode(into: &buffer, context: .default)
+        case .bool(let flag): flag.encode(into: &buffer, context: .default)
+        case .null: return PostgresData(type: .null)
+        }
+        return PostgresData(type: type(value), formatCode: .binary, value: buffer)
     }
 
     /// The statement with its `?` placeholders numbered as PostgreSQL wants them, and `values` bound.
@@ -103,6 +151,9 @@ enum PlaceholderNumbering {
 package struct PostgresStatementRow: StatementRow {
     let sql: String
     let row: PostgresRandomAccessRow
+    /// The row came from postgres-nio's `PreparedQuery`, which asks for every column in binary, as all its
+    /// statements do, but labels each with the text format of the statement's description: read them as binary.
+    var binaryLabelledText = false
 
     package func isNull(_ index: Int) -> Bool { row[index].bytes == nil }
 
@@ -127,8 +178,10 @@ package struct PostgresStatementRow: StatementRow {
 
     private func decode<T: PostgresDecodable>(_ type: T.Type, _ index: Int, _ kind: String) throws -> T {
         guard !isNull(index) else { throw StorageError.corruptRow("column \(index) of \(sql) holds no \(kind)") }
+        var cell = row[index]
+        if binaryLabelledText { cell.format = .binary }
         do {
-            return try row[index].decode(T.self)
+            return try cell.decode(T.self)
         } catch {
             throw StorageError.corruptRow("column \(index) of \(sql) is not \(kind)")
         }

@@ -8,11 +8,12 @@ import TapStorage
 /// committing wait for the next group, and run together in one transaction, each in its own savepoint. A caller
 /// is answered only once the transaction holding its writes has committed.
 ///
-/// Every group takes the audit chain's lock first (a transaction-level advisory lock), so that across every
-/// instance on the database one transaction appends to the chain at a time: the chain's order is the order in
-/// which groups take the lock, which is the order they commit in, and `audit verify` is the same walk as on
-/// SQLite. The lock is what every write waits for, as SQLite's single writer is; a group spreads its cost over
-/// many use cases. Taking it first, before any row lock, also means it never takes part in a deadlock.
+/// Every group takes the group lock first, exclusively (a transaction-level advisory lock): across every
+/// instance on the database one such group runs at a time, and none runs beside a ``PostgresUserGroups`` group
+/// (which takes the lock shared). The lock is what keeps every rule these use cases hold, as SQLite's single
+/// writer does, and it orders the audit chain: the chain's order is the order in which groups take the lock,
+/// which is the order they commit in, and `audit verify` is the same walk as on SQLite. A group spreads its cost
+/// over many use cases. Taking it first, before any row lock, also means it never takes part in a deadlock.
 ///
 /// A group that PostgreSQL aborts as a serialisation failure or a deadlock (`40001`, `40P01`) is rolled back and
 /// run again whole, up to ``maximumAttempts`` times, so a use case must do nothing outside its statements that
@@ -22,8 +23,8 @@ package final class PostgresWriter: Sendable {
     static let maximumGroupSize = 128
     /// Runs of one group before a serialisation failure is its callers' error.
     static let maximumAttempts = 5
-    /// The advisory lock that orders the audit chain (the migrator's is `tapstat1`).
-    static let chainLockKey: Int64 = 0x7461_7073_7461_7432  // "tapstat2"
+    /// The advisory lock every group takes first (the migrator's is `tapstat1`).
+    static let groupLockKey: Int64 = 0x7461_7073_7461_7432  // "tapstat2"
     /// Longest a statement of a group may run before PostgreSQL cancels it, so that a stuck lock or a query
     /// gone wrong fails its group instead of stopping every write.
     static let statementTimeoutMilliseconds = 10_000
@@ -105,7 +106,7 @@ package final class PostgresWriter: Sendable {
             do {
                 try runner.run("BEGIN")
                 try runner.run("SET LOCAL statement_timeout = \(Self.statementTimeoutMilliseconds)")
-                try runner.run("SELECT pg_advisory_xact_lock(\(Self.chainLockKey))")
+                try runner.run("SELECT pg_advisory_xact_lock(\(Self.groupLockKey))")
                 try chain.deferringHead(runner) {
                     for write in group {
                         switch write.perform(runner) {

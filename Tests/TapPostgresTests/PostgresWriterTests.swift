@@ -21,6 +21,8 @@ struct PostgresWriterTests {
     struct Instances {
         let clients: [PostgresClient]
         let writers: [PostgresWriter]
+        /// Each instance's user groups, beside its writer and appending to its chain.
+        let userGroups: [PostgresUserGroups]
         let runners: [Task<Void, Never>]
 
         init(count: Int) async throws {
@@ -41,6 +43,9 @@ struct PostgresWriterTests {
                 PostgresWriter(
                     client: client, chain: AuditChain(keyring: testKeyring(), world: world, state: AuditChainState()),
                     logger: logger)
+            }
+            userGroups = zip(clients, writers).map { client, writer in
+                PostgresUserGroups(client: client, writer: writer, logger: logger)
             }
         }
 
@@ -111,7 +116,7 @@ struct PostgresWriterTests {
                 for number in 0..<perInstance {
                     group.addTask {
                         _ = try await writer.write { runner in
-                            let sequence = try writer.chain.append(
+                            let sequence = try writer.chain.appendNumbered(
                                 runner, .requestRefused, session: nil, actor: "instance-\(index)",
                                 data: ["number": .number(Double(number))])
                             try runner.run("INSERT INTO appended (seq) VALUES (?)", [.integer(sequence)])
@@ -171,7 +176,7 @@ struct PostgresWriterTests {
         let runs = NIOLockedValueBox(0)
         // The first run appends, then is chosen as a deadlock's victim; the second run must find no trace of it.
         let sequence = try await writer.write { runner in
-            let sequence = try writer.chain.append(runner, .requestRefused, session: nil, actor: "test")
+            let sequence = try writer.chain.appendNumbered(runner, .requestRefused, session: nil, actor: "test")
             if runs.withLockedValue({ runs in
                 runs += 1
                 return runs == 1

@@ -169,10 +169,25 @@ public struct EnrollmentStore: Sendable {
 
     /// The same on whichever engine the store runs, for use cases written against ``StatementRunner``.
     func perform<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T {
-        guard let channel = AuditChannel.current else { return try await engine.write(body) }
-        return try await engine.write { [auditChain] db in
-            auditChain.channel = channel
-            defer { auditChain.channel = nil }
+        try await engine.write(inChannel(body))
+    }
+
+    /// The same for a use case whose rows all belong to `user` (``StoreEngine/write(forUser:_:)``).
+    func perform<T: Sendable>(
+        forUser user: UserPrincipalName, _ body: @escaping @Sendable (any StatementRunner) throws -> T
+    ) async throws -> T {
+        try await engine.write(forUser: user.value, inChannel(body))
+    }
+
+    /// `body`, adding the request's channel (read here, in its task) to the events it appends.
+    private func inChannel<T: Sendable>(
+        _ body: @escaping @Sendable (any StatementRunner) throws -> T
+    ) -> @Sendable (any StatementRunner) throws -> T {
+        guard let channel = AuditChannel.current else { return body }
+        return { [auditChain] db in
+            let chain = db.transactionChain ?? auditChain
+            chain.channel = channel
+            defer { chain.channel = nil }
             return try body(db)
         }
     }

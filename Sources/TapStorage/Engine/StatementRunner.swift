@@ -26,6 +26,9 @@ package protocol StatementRunner {
     /// only so many distinct texts are kept prepared, so that a client cycling through filters cannot grow
     /// the statement caches without bound.
     func queryVarying(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws
+    /// The audit chain's state for this runner's transaction, where the engine runs several write transactions
+    /// at once (PostgreSQL's per-user groups); `nil` where one writer holds the store's (``AuditChain/state``).
+    var transactionChain: AuditChainState? { get }
 }
 
 /// Where a use case runs: the engine's group-committed writer, or a read on a consistent snapshot.
@@ -33,6 +36,12 @@ package protocol StoreEngine: Sendable {
     /// Runs `body` as its own savepoint in the next group-committed transaction and returns once that
     /// transaction is durable.
     func write<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
+    /// The same for a use case whose rows all belong to `user` (a redeem): an engine that can run several write
+    /// transactions at once may run it beside other users' such use cases, and only after every write of the
+    /// other kind before it. SQLite has one writer and runs it as any write.
+    func write<T: Sendable>(
+        forUser user: String, _ body: @escaping @Sendable (any StatementRunner) throws -> T
+    ) async throws -> T
     /// Runs a bulk job's transaction (a sweep batch, a purge): on SQLite apart from the groups, taking turns with
     /// them, with the audit head written once at its end; on PostgreSQL as the writer runs every write.
     func writeBulk<T: Sendable>(_ body: @escaping @Sendable (any StatementRunner) throws -> T) async throws -> T
@@ -78,7 +87,17 @@ func bind(_ items: (any DirectStorable)?...) -> [DirectValue] {
     items.map { $0?.directValue ?? .null }
 }
 
+extension StoreEngine {
+    package func write<T: Sendable>(
+        forUser user: String, _ body: @escaping @Sendable (any StatementRunner) throws -> T
+    ) async throws -> T {
+        try await write(body)
+    }
+}
+
 extension StatementRunner {
+    package var transactionChain: AuditChainState? { nil }
+
     /// Runs a statement without parameters.
     package func run(_ sql: String) throws { try run(sql, []) }
 

@@ -56,9 +56,27 @@ public final class AuditFeed: Sendable {
     public var listenerCount: Int { state.withLockedValue { $0.listeners.count } }
 }
 
-/// Where the audit chain stands on the writer connection. Only touched on GRDB's writer queue.
+/// Where the audit chain stands in one write transaction: the store's own for its single writer (SQLite's, and
+/// PostgreSQL's groups of every kind but one), or one per transaction for PostgreSQL's per-user groups, which
+/// run several at once. Only touched by the thread running that transaction.
 package final class AuditChainState: @unchecked Sendable {
     package init() {}
+
+    /// Where a transaction may append only once it holds the chain's lock: the events it appended so far, kept
+    /// back without sequence numbers until ``AuditChain/appendHeldBack(_:)`` takes the lock and writes them
+    /// after the chain's tail. `nil`: appends write at once (the transaction holds the chain, or will never
+    /// need to ask for it).
+    var heldBack: [AuditEventRecord]?
+    /// Takes the chain's lock for this transaction, until it ends; set together with ``heldBack``.
+    var lockChain: ((any StatementRunner) throws -> Void)?
+
+    /// Starts a transaction that holds its events back until `lockChain` has taken the chain's lock.
+    package func beginHoldingBack(lockChain: @escaping (any StatementRunner) throws -> Void) {
+        heldBack = []
+        self.lockChain = lockChain
+        appended = false
+        channel = nil
+    }
 
     /// A group commit's transaction (or a sweep batch) is open: appends leave the head row to
     /// ``AuditChain/deferringHead(_:_:)``, which writes it once at the end.

@@ -4,12 +4,19 @@ import TapCore
 
 extension EnrollmentStore {
     /// Appends one event to the chain inside the caller's transaction (see ``AuditChain/append``).
-    @discardableResult
     func appendAudit(
         _ db: any StatementRunner, _ type: AuditEventType, session: String?, actor: String,
         data: [String: JSONValue] = [:]
-    ) throws -> Int64 {
+    ) throws {
         try audit.append(db, type, session: session, actor: actor, data: data)
+    }
+
+    /// The same, answering the event's sequence number (``AuditChain/appendNumbered``).
+    func appendNumberedAudit(
+        _ db: any StatementRunner, _ type: AuditEventType, session: String?, actor: String,
+        data: [String: JSONValue] = [:]
+    ) throws -> Int64 {
+        try audit.appendNumbered(db, type, session: session, actor: actor, data: data)
     }
 
     /// Walks the whole chain and reports the first break; then checks that it reaches `anchor` (kept outside

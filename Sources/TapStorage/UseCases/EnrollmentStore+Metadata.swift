@@ -58,7 +58,7 @@ extension EnrollmentStore: MetadataStore {
 
     public func refuseMetadata(reason: String, detail: String, source: String, by actor: String) async throws {
         try await perform { db in
-            _ = try appendAudit(
+            try appendAudit(
                 db, .metadataRefused, session: nil, actor: actor,
                 data: [
                     "reason": .string(reason), "detail": .string(String(detail.prefix(500))),

@@ -4,7 +4,8 @@ import TapCore
 
 extension EnrollmentStore {
     /// Redeems a pass for a user, atomically: a pass with N uses admits exactly N redeems, however many
-    /// arrive at once, because each redeem is one write transaction and SQLite runs one writer at a time.
+    /// arrive at once, because each redeem is one write transaction and no two of one user's overlap (SQLite runs
+    /// one writer at a time; PostgreSQL's user groups lock the user, ``StoreEngine/write(forUser:_:)``).
     ///
     /// Every refusal does the same work (one MAC per live pass of the user, at least one) and the
     /// same single write (the user's failure counter), so unknown user, wrong pass, expired pass and used
@@ -22,7 +23,8 @@ extension EnrollmentStore {
         guard let tokenDigest = keyring.tokenDigest(token) else {
             throw StorageError.unknownKeyVersion(keyring.currentVersion)
         }
-        return try await perform { db in
+        // Every row a redeem writes is its user's, so PostgreSQL may run it beside other users' redeems.
+        return try await perform(forUser: user) { db in
             let now = world.currentSecond()
             // Each live pass of the user with its session, in one statement.
             var candidates: [PassRecord] = []
@@ -199,6 +201,8 @@ extension EnrollmentStore {
     ) throws -> [String] {
         let groups = addresses.split(separator: " ").map(String.init)
         guard !groups.isEmpty else { return [] }
+        // The events this transaction still holds back are read with the rest.
+        try audit.appendHeldBack(db)
         let used = try db.queryAll(
             """
             SELECT a.data FROM auditEvent a JOIN session s ON s.id = a.sessionId

@@ -17,7 +17,7 @@ extension EnrollmentStore {
             guard hook.disabledAt == nil else {
                 throw EnrollmentError.conflict("this webhook is disabled; enable it to send it a test event")
             }
-            let sequence = try appendAudit(
+            let sequence = try appendNumberedAudit(
                 db, .webhookTested, session: nil, actor: actor.id.rawValue, data: ["webhookId": .string(id.rawValue)])
             let payload = WebhookTestPayload(
                 id: String(sequence), type: AuditEventType.webhookTested.rawValue, time: UTCTime.rfc3339(now),

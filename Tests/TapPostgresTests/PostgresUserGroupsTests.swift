@@ -1,0 +1,132 @@
+import Foundation
+import NIOConcurrencyHelpers
+import PostgresNIO
+import TapCore
+import TapStorage
+import Testing
+
+@testable import TapPostgres
+
+/// User groups on a real PostgreSQL server: several at once on each of two instances, beside each instance's
+/// writer, with one user's use cases never overlapping and one audit chain for all.
+@Suite("PostgreSQL user groups")
+struct PostgresUserGroupsTests {
+    typealias Instances = PostgresWriterTests.Instances
+
+    /// Adds one to `user`'s counter the way that loses updates when two transactions overlap: read, then write
+    /// what was read plus one, with no row lock. Appends an event as a redeem does.
+    static func increment(_ user: String, _ runner: PostgresStatementRunner, chain: AuditChain) throws {
+        let count = try runner.queryFirst("SELECT n FROM counter WHERE who = ?", [.text(user)]) { try $0.integer(0) }
+        try runner.run("UPDATE counter SET n = ? WHERE who = ?", [.integer(Int64((count ?? 0) + 1)), .text(user)])
+        try chain.append(runner, .requestRefused, session: nil, actor: user)
+    }
+
+    @Test func oneUsersUseCasesNeverOverlapOnEitherInstanceNorWithTheWriters() async throws {
+        let instances = try await Instances(count: 2)
+        defer { instances.stop() }
+        let users = ["ada@contoso.example", "grace@contoso.example", "alan@contoso.example"]
+        _ = try await instances.writers[0].write { runner in
+            try runner.run("CREATE TABLE counter (who text PRIMARY KEY, n bigint NOT NULL)")
+            for user in users { try runner.run("INSERT INTO counter (who, n) VALUES (?, 0)", [.text(user)]) }
+        }
+        let perUser = 120
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for number in 0..<(perUser * users.count) {
+                let user = users[number % users.count]
+                let instance = number % 2
+                let chain = instances.writers[instance].chain
+                group.addTask {
+                    // One in six goes through the writer, whose groups must wait for the user groups and stop them.
+                    if number % 6 == 5 {
+                        try await instances.writers[instance].write { try Self.increment(user, $0, chain: chain) }
+                    } else {
+                        try await instances.userGroups[instance].write(user: user) {
+                            try Self.increment(user, $0, chain: chain)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let counts = try await instances.writers[1].write { runner in
+            try runner.queryAll("SELECT n FROM counter ORDER BY who") { try $0.integer(0) }
+        }
+        #expect(counts == Array(repeating: perUser, count: users.count))
+        #expect(try await instances.verify() == .intact(events: Int64(perUser * users.count)))
+    }
+
+    @Test func aUseCaseThatFailsIsAnsweredAloneAndTheOthersOfItsGroupCommit() async throws {
+        let instances = try await Instances(count: 1)
+        defer { instances.stop() }
+        let chain = instances.writers[0].chain
+        _ = try await instances.writers[0].write { runner in
+            try runner.run("CREATE TABLE counter (who text PRIMARY KEY, n bigint NOT NULL)")
+            for number in 0..<40 {
+                try runner.run("INSERT INTO counter (who, n) VALUES (?, 0)", [.text("user\(number)")])
+            }
+        }
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for number in 0..<40 {
+                group.addTask {
+                    do {
+                        try await instances.userGroups[0].write(user: "user\(number)") { runner in
+                            try Self.increment("user\(number)", runner, chain: chain)
+                            if number % 10 == 3 { throw EnrollmentError.conflict("refused on purpose") }
+                        }
+                        return true
+                    } catch EnrollmentError.conflict {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 36)
+        let counts = try await instances.writers[0].write { runner in
+            try runner.queryAll("SELECT who, n FROM counter") { (try $0.text(0), try $0.integer(1)) }
+        }
+        for (user, count) in counts {
+            let number = Int(user.dropFirst(4))!
+            #expect(count == (number % 10 == 3 ? 0 : 1), "\(user)")
+        }
+        #expect(try await instances.verify() == .intact(events: 36))
+    }
+
+    @Test func aGroupPostgreSQLAbortsRunsAgainWholeWithItsEventsOnce() async throws {
+        let instances = try await Instances(count: 1)
+        defer { instances.stop() }
+        let chain = instances.writers[0].chain
+        let runs = NIOLockedValueBox(0)
+        try await instances.userGroups[0].write(user: "ada@contoso.example") { runner in
+            try chain.append(runner, .requestRefused, session: nil, actor: "test")
+            if runs.withLockedValue({ runs in
+                runs += 1
+                return runs == 1
+            }) {
+                try runner.run("DO $$ BEGIN RAISE EXCEPTION 'chosen as victim' USING ERRCODE = '40P01'; END $$")
+            }
+        }
+        #expect(runs.withLockedValue { $0 } == 2)
+        #expect(try await instances.verify() == .intact(events: 1))
+    }
+
+    @Test func eventsReadInsideAUserGroupIncludeTheOnesItHeldBack() async throws {
+        let instances = try await Instances(count: 1)
+        defer { instances.stop() }
+        let chain = instances.writers[0].chain
+        let seen = try await instances.userGroups[0].write(user: "ada@contoso.example") { runner in
+            try chain.append(runner, .requestRefused, session: nil, actor: "first")
+            try chain.appendHeldBack(runner)
+            try chain.append(runner, .requestRefused, session: nil, actor: "second")
+            return try runner.queryAll("SELECT actor FROM auditEvent ORDER BY seq") { try $0.text(0) }
+        }
+        #expect(seen == ["first", "second"])
+        #expect(try await instances.verify() == .intact(events: 2))
+    }
+
+    @Test func aUsersLockKeyIsTheSameInEveryProcess() {
+        // FNV-1a, not Swift's seeded hashing: every instance must lock the same key for the same user.
+        #expect(PostgresUserGroups.userLockKey("") == Int32(bitPattern: 0x811C_9DC5))
+        #expect(PostgresUserGroups.userLockKey("a") == Int32(bitPattern: 0xE40C_292C))
+    }
+}
