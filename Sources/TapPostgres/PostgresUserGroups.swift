@@ -13,15 +13,19 @@ import TapStorage
 /// 2. each user of the group, exclusively, in ascending key order (``userLockKey(_:)``), all in one statement
 ///    before any use case reads: two redeems of one user never overlap, so a pass of N uses admits N;
 /// 3. the chain's lock (``chainLockKey``), exclusively, only at the group's end: the use cases' audit events are
-///    held back (``AuditChainState/heldBack``) and then written after the chain's tail in one statement, so the
-///    chain's order is still the order of commits, and the lock is held for a few statements and the commit.
+///    held back (``AuditChainState/heldBack``), then written after the chain's tail in one statement, so the
+///    chain's order is still the order of commits, and the lock is held for two statements and the commit.
+///
+/// Each group takes its locks in two statements after `BEGIN` (``beginSQL(users:)``), and notifies the other
+/// instances of the new head in the statement that writes it.
 ///
 /// A use case runs without a savepoint of its own: one that fails (rare: a refusal is an answer, not an error)
 /// rolls its group back, and the group goes to ``PostgresWriter``, which runs each use case in a savepoint. A
 /// group PostgreSQL aborts as a serialisation failure or a deadlock runs again whole, as there.
 package final class PostgresUserGroups: Sendable {
-    /// Groups one instance runs at once, each on its own connection and thread.
-    static let concurrentGroups = 8
+    /// Groups one instance runs at once, each on its own connection and thread (2, 3, 4 and 8 measured; 3 was
+    /// best, on one instance and on two).
+    static let concurrentGroups = 3
     /// Most use cases per group.
     static let maximumGroupSize = 32
     /// The advisory lock user groups take to append to the chain (``PostgresWriter/groupLockKey`` is `tapstat2`).
@@ -36,6 +40,8 @@ package final class PostgresUserGroups: Sendable {
     /// The threads groups block while PostgreSQL answers their statements.
     private static let threads = DispatchQueue(label: "tapstation.postgres.user-groups", attributes: .concurrent)
     private let state = NIOLockedValueBox(State())
+    /// Groups handed to ``PostgresWriter`` because a use case failed, for the tests.
+    let handedToWriter = NIOLockedValueBox(0)
 
     private struct State {
         var queue: [UserWrite] = []
@@ -98,31 +104,21 @@ package final class PostgresUserGroups: Sendable {
     }
 
     /// Runs one group in a transaction on the calling thread, again whole after a serialisation failure; answers
-    /// whether a use case failed, leaving nothing of the group stored and its callers still waiting.
+    /// whether it failed otherwise than by the database's absence, leaving nothing of the group stored and its
+    /// callers waiting for ``PostgresWriter`` to run their use cases.
     private func commit(_ group: [UserWrite], _ connection: PostgresConnection) -> Bool {
         let chain = AuditChainState()
         let runner = PostgresStatementRunner(connection: connection, logger: logger, transactionChain: chain)
-        let users = Set(group.map { Self.userLockKey($0.user) }).sorted().map(String.init).joined(separator: ",")
+        let begin = Self.beginSQL(users: group.map(\.user))
         var attempt = 1
         while true {
-            chain.beginHoldingBack { db in try db.run("SELECT pg_advisory_xact_lock(\(Self.chainLockKey))") }
+            chain.beginHoldingBack(lockChain: Self.lockChain, headReturning: Self.announceHead)
             do {
-                try runner.run("BEGIN")
-                try runner.run("SET LOCAL statement_timeout = \(PostgresWriter.statementTimeoutMilliseconds)")
-                try runner.run("SELECT pg_advisory_xact_lock_shared(\(PostgresWriter.groupLockKey))")
-                try runner.run(Self.lockUsersSQL, [.text(users)])
-                for write in group {
-                    do {
-                        try write.perform(runner)
-                    } catch  where !PostgresFailure.isTransient(error) && !PostgresFailure.isUnavailable(error) {
-                        try? runner.run("ROLLBACK")
-                        return true
-                    }
-                }
+                for statement in begin { try runner.run(statement) }
+                for write in group { try write.perform(runner) }
                 try writer.chain.appendHeldBack(runner)
-                let head = try chain.appended ? announceHead(runner) : nil
                 try runner.run("COMMIT")
-                if let head { committed(head) }
+                if let head = chain.lastAppended { committed(head) }
                 for write in group { write.settle(commitError: nil) }
                 return false
             } catch {
@@ -132,21 +128,44 @@ package final class PostgresUserGroups: Sendable {
                     attempt += 1
                     continue
                 }
-                for write in group { write.settle(commitError: error) }
-                return false
+                if PostgresFailure.isTransient(error) || PostgresFailure.isUnavailable(error) {
+                    for write in group { write.settle(commitError: error) }
+                    return false
+                }
+                logger.debug("user group handed to the writer", metadata: ["error": "\(String(reflecting: error))"])
+                handedToWriter.withLockedValue { $0 += 1 }
+                return true
             }
         }
     }
 
-    private func announceHead(_ runner: PostgresStatementRunner) throws -> Int64? {
-        try runner.queryFirst(PostgresFeed.announceHeadSQL) { Int64(try $0.integer(0)) }
+    /// The group's opening: its transaction, then the group lock shared and each user's lock in ascending order
+    /// of key (the keys are numbers this type makes, never text a caller sent).
+    static func beginSQL(users: [String]) -> [String] {
+        let keys = Set(users.map(userLockKey)).sorted().map(String.init).joined(separator: ",")
+        return [
+            "BEGIN",
+            """
+            SELECT set_config('statement_timeout', '\(PostgresWriter.statementTimeoutMilliseconds)', true),
+                pg_advisory_xact_lock_shared(\(PostgresWriter.groupLockKey))
+            """,
+            """
+            SELECT count(pg_advisory_xact_lock(\(userLockClass), key)) FROM unnest(ARRAY[\(keys)]::integer[]) AS key
+            """,
+        ]
     }
 
-    /// Takes each user's lock, in the order of the comma-separated keys given (ascending), in one statement.
-    private static let lockUsersSQL = """
-        SELECT count(pg_advisory_xact_lock(\(userLockClass), CAST(key AS integer)))
-        FROM unnest(string_to_array(?, ',')) AS key
-        """
+    /// What the group's write of the head row returns: a notification of the new head to every instance
+    /// (``PostgresFeed``), sent at commit.
+    static let announceHead = "pg_notify('\(PostgresFeed.channel)', CAST(seq AS text))"
+
+    /// Locks the chain for the group's end; the chain then reads its tail in a statement of its own, which sees
+    /// every group that held the lock before. (Locking the head row `FOR UPDATE` instead, which reads the tail in
+    /// the same statement, measured no faster: waits for a row lock cost more than for an advisory lock.)
+    static func lockChain(_ db: any StatementRunner) throws -> AuditChain.Link? {
+        try db.run("SELECT pg_advisory_xact_lock(\(chainLockKey))")
+        return nil
+    }
 
     /// The second key of `user`'s advisory lock: FNV-1a of the name, the same in every instance and release. Two
     /// users that share a key only wait for each other.

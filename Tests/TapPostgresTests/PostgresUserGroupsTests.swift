@@ -53,6 +53,8 @@ struct PostgresUserGroupsTests {
         }
         #expect(counts == Array(repeating: perUser, count: users.count))
         #expect(try await instances.verify() == .intact(events: Int64(perUser * users.count)))
+        // Every group committed as a user group: none needed the writer's savepoints.
+        #expect(instances.userGroups.map { $0.handedToWriter.withLockedValue { $0 } } == [0, 0])
     }
 
     @Test func aUseCaseThatFailsIsAnsweredAloneAndTheOthersOfItsGroupCommit() async throws {
@@ -82,6 +84,7 @@ struct PostgresUserGroupsTests {
             return try await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(outcomes.filter { $0 }.count == 36)
+        #expect(instances.userGroups[0].handedToWriter.withLockedValue { $0 } > 0)
         let counts = try await instances.writers[0].write { runner in
             try runner.queryAll("SELECT who, n FROM counter") { (try $0.text(0), try $0.integer(1)) }
         }
@@ -122,6 +125,7 @@ struct PostgresUserGroupsTests {
         }
         #expect(seen == ["first", "second"])
         #expect(try await instances.verify() == .intact(events: 2))
+        #expect(instances.userGroups[0].handedToWriter.withLockedValue { $0 } == 0)
     }
 
     @Test func aUsersLockKeyIsTheSameInEveryProcess() {

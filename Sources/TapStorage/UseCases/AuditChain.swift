@@ -57,8 +57,7 @@ package struct AuditChain: Sendable {
         guard var events = state.heldBack else { return }
         state.heldBack = nil
         guard !events.isEmpty else { return }
-        try state.lockChain?(db)
-        let tail = try Self.lastEvent(db) ?? Self.head(db)
+        let tail = try state.lockChain?(db) ?? Self.lastEvent(db)
         var previous = (sequence: tail?.sequence ?? 0, mac: tail?.mac ?? [])
         for index in events.indices {
             events[index].seq = previous.sequence + 1
@@ -68,11 +67,12 @@ package struct AuditChain: Sendable {
         }
         let headMAC = try sign(Self.headMessage(previous.sequence, previous.mac), version: keyring.currentVersion)
         try db.run(
-            Self.heldBackSQL(count: events.count),
+            Self.heldBackSQL(count: events.count) + (state.headReturning.map { " RETURNING \($0)" } ?? ""),
             events.flatMap(Self.heldBackValues) + [
                 .integer(previous.sequence), .blob(previous.mac), .blob(headMAC),
                 .integer(Int64(keyring.currentVersion)),
             ])
+        state.lastAppended = previous.sequence
     }
 
     /// One event's record, its sequence and MAC still to be given.
@@ -100,6 +100,7 @@ package struct AuditChain: Sendable {
         record.mac = Data(try sign(Self.message(record, previousMAC: tail?.mac ?? []), version: record.keyVersion))
         try record.insertRow(db)
         state.appended = true
+        state.lastAppended = record.seq
         if deferringHead {
             state.headBehind = true
         } else {
@@ -163,6 +164,9 @@ package struct AuditChain: Sendable {
         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, headMac = excluded.headMac,
             keyVersion = excluded.keyVersion
         """
+
+    /// One event's place in the chain: its sequence number and MAC.
+    package typealias Link = (sequence: Int64, mac: [UInt8])
 
     private static func head(_ db: any StatementRunner) throws -> (sequence: Int64, mac: [UInt8])? {
         try link(db, "SELECT seq, mac FROM auditHead WHERE id = 1")

@@ -67,14 +67,24 @@ package final class AuditChainState: @unchecked Sendable {
     /// after the chain's tail. `nil`: appends write at once (the transaction holds the chain, or will never
     /// need to ask for it).
     var heldBack: [AuditEventRecord]?
-    /// Takes the chain's lock for this transaction, until it ends; set together with ``heldBack``.
-    var lockChain: ((any StatementRunner) throws -> Void)?
+    /// Takes the chain's lock for this transaction, until it ends, and answers the chain's tail as the head row
+    /// has it, or `nil` when there is no head row yet; set together with ``heldBack``.
+    var lockChain: ((any StatementRunner) throws -> AuditChain.Link?)?
+    /// An expression over the head row that its write with the held-back events returns, for the engine to act
+    /// at commit (PostgreSQL notifies the new head).
+    var headReturning: String?
+    /// The sequence number of the last event this transaction appended, once it is known.
+    package var lastAppended: Int64?
 
     /// Starts a transaction that holds its events back until `lockChain` has taken the chain's lock.
-    package func beginHoldingBack(lockChain: @escaping (any StatementRunner) throws -> Void) {
+    package func beginHoldingBack(
+        lockChain: @escaping (any StatementRunner) throws -> AuditChain.Link?, headReturning: String? = nil
+    ) {
         heldBack = []
         self.lockChain = lockChain
+        self.headReturning = headReturning
         appended = false
+        lastAppended = nil
         channel = nil
     }
 
