@@ -116,7 +116,11 @@ package final class PostgresUserGroups: Sendable {
             do {
                 for statement in begin { try runner.run(statement) }
                 for write in group { try write.perform(runner) }
+                // A use case that read the chain wrote what was held back then, and appended at once after it: the
+                // head it announced with those is not the last.
+                let wroteEarly = !chain.holdingBack && chain.lastAppended != nil
                 try writer.chain.appendHeldBack(runner)
+                if wroteEarly { try runner.run(PostgresFeed.announceHeadSQL) }
                 try runner.run("COMMIT")
                 if let head = chain.lastAppended { committed(head) }
                 for write in group { write.settle(commitError: nil) }

@@ -128,6 +128,27 @@ struct PostgresUserGroupsTests {
         #expect(instances.userGroups[0].handedToWriter.withLockedValue { $0 } == 0)
     }
 
+    @Test func anotherInstanceHearsTheLastHeadOfAGroupThatWroteItsEventsEarly() async throws {
+        let instances = try await Instances(count: 2)
+        defer { instances.stop() }
+        let chain = instances.writers[0].chain
+        let heard = AuditFeed(latest: 0)
+        let listening = Task {
+            await PostgresFeed.listen(
+                client: instances.clients[1], feed: heard, peers: .alone(), logger: PostgresWriterTests.logger)
+        }
+        defer { listening.cancel() }
+        try await Task.sleep(for: .milliseconds(500))
+        try await instances.userGroups[0].write(user: "ada@contoso.example") { runner in
+            try chain.append(runner, .requestRefused, session: nil, actor: "first")
+            try chain.appendHeldBack(runner)
+            try chain.append(runner, .requestRefused, session: nil, actor: "second")
+        }
+        let deadline = ContinuousClock.now + .seconds(5)
+        while heard.latest < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(heard.latest == 2)
+    }
+
     @Test func aUsersLockKeyIsTheSameInEveryProcess() {
         // FNV-1a, not Swift's seeded hashing: every instance must lock the same key for the same user.
         #expect(PostgresUserGroups.userLockKey("") == Int32(bitPattern: 0x811C_9DC5))

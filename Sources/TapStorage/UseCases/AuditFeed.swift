@@ -70,6 +70,8 @@ package final class AuditChainState: @unchecked Sendable {
     /// Takes the chain's lock for this transaction, until it ends, and answers the chain's tail as the head row
     /// has it, or `nil` when there is no head row yet; set together with ``heldBack``.
     var lockChain: ((any StatementRunner) throws -> AuditChain.Link?)?
+    /// Whether this transaction's events wait for its end (``heldBack``): `false` once they were written early.
+    package var holdingBack: Bool { heldBack != nil }
     /// An expression over the head row that its write with the held-back events returns, for the engine to act
     /// at commit (PostgreSQL notifies the new head).
     var headReturning: String?
