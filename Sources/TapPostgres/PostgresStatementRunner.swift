@@ -25,12 +25,6 @@ package struct PostgresStatementRunner: StatementRunner {
         _ = try rows(sql, values, prepared: true)
     }
 
-    /// Runs `sql`, one or more statements without placeholders and with no rows wanted, in one round trip
-    /// (PostgreSQL's simple query): for a transaction's fixed openings and endings.
-    package func runScript(_ sql: String) throws {
-        _ = try connection.simpleQuery(sql).wait()
-    }
-
     /// Never prepared: a prepared statement's run does not say how many rows it changed.
     package func changes(_ sql: String, _ values: [DirectValue]) throws -> Int {
         try connection.query(Self.query(sql, values), logger: logger).wait().metadata.rows ?? 0

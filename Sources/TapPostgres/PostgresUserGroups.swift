@@ -166,9 +166,8 @@ package final class PostgresUserGroups: Sendable {
     /// Locks the chain for the group's end; the chain then reads its tail in a statement of its own, which sees
     /// every group that held the lock before. (Locking the head row `FOR UPDATE` instead, which reads the tail in
     /// the same statement, measured no faster: waits for a row lock cost more than for an advisory lock.)
-    static func lockChain(_ db: any StatementRunner) throws -> AuditChain.Link? {
+    static func lockChain(_ db: any StatementRunner) throws {
         try db.run("SELECT pg_advisory_xact_lock(\(chainLockKey))")
-        return nil
     }
 
     /// The second key of `user`'s advisory lock: FNV-1a of the name, the same in every instance and release. Two

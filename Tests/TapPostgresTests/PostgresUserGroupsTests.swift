@@ -149,6 +149,27 @@ struct PostgresUserGroupsTests {
         #expect(heard.latest == 2)
     }
 
+    @Test func aGroupAfterAPurgeOfEveryEventGoesOnFromTheHead() async throws {
+        let instances = try await Instances(count: 1)
+        defer { instances.stop() }
+        let chain = instances.writers[0].chain
+        for actor in ["first", "second"] {
+            try await instances.userGroups[0].write(user: "ada@contoso.example") { runner in
+                try chain.append(runner, .requestRefused, session: nil, actor: actor)
+            }
+        }
+        // What retention does to a chain whose every event is past keeping: the rows go, the head stays.
+        try await instances.clients[0].query("ALTER TABLE auditEvent DISABLE TRIGGER USER")
+        try await instances.clients[0].query("DELETE FROM auditEvent")
+        try await instances.userGroups[0].write(user: "ada@contoso.example") { runner in
+            try chain.append(runner, .requestRefused, session: nil, actor: "third")
+        }
+        let sequences = try await instances.writers[0].write { runner in
+            try runner.queryAll("SELECT seq FROM auditEvent") { try $0.integer(0) }
+        }
+        #expect(sequences == [3])
+    }
+
     @Test func aUsersLockKeyIsTheSameInEveryProcess() {
         // FNV-1a, not Swift's seeded hashing: every instance must lock the same key for the same user.
         #expect(PostgresUserGroups.userLockKey("") == Int32(bitPattern: 0x811C_9DC5))

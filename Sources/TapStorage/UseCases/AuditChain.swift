@@ -57,7 +57,9 @@ package struct AuditChain: Sendable {
         guard var events = state.heldBack else { return }
         state.heldBack = nil
         guard !events.isEmpty else { return }
-        let tail = try state.lockChain?(db) ?? Self.lastEvent(db)
+        try state.lockChain?(db)
+        // After a retention purge of every event, the chain goes on from the head row.
+        let tail = try Self.lastEvent(db) ?? Self.head(db)
         var previous = (sequence: tail?.sequence ?? 0, mac: tail?.mac ?? [])
         for index in events.indices {
             events[index].seq = previous.sequence + 1
@@ -164,9 +166,6 @@ package struct AuditChain: Sendable {
         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, mac = excluded.mac, headMac = excluded.headMac,
             keyVersion = excluded.keyVersion
         """
-
-    /// One event's place in the chain: its sequence number and MAC.
-    package typealias Link = (sequence: Int64, mac: [UInt8])
 
     private static func head(_ db: any StatementRunner) throws -> (sequence: Int64, mac: [UInt8])? {
         try link(db, "SELECT seq, mac FROM auditHead WHERE id = 1")

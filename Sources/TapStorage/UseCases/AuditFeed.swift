@@ -67,9 +67,8 @@ package final class AuditChainState: @unchecked Sendable {
     /// after the chain's tail. `nil`: appends write at once (the transaction holds the chain, or will never
     /// need to ask for it).
     var heldBack: [AuditEventRecord]?
-    /// Takes the chain's lock for this transaction, until it ends, and answers the chain's tail as the head row
-    /// has it, or `nil` when there is no head row yet; set together with ``heldBack``.
-    var lockChain: ((any StatementRunner) throws -> AuditChain.Link?)?
+    /// Takes the chain's lock for this transaction, until it ends; set together with ``heldBack``.
+    var lockChain: ((any StatementRunner) throws -> Void)?
     /// Whether this transaction's events wait for its end (``heldBack``): `false` once they were written early.
     package var holdingBack: Bool { heldBack != nil }
     /// An expression over the head row that its write with the held-back events returns, for the engine to act
@@ -80,7 +79,7 @@ package final class AuditChainState: @unchecked Sendable {
 
     /// Starts a transaction that holds its events back until `lockChain` has taken the chain's lock.
     package func beginHoldingBack(
-        lockChain: @escaping (any StatementRunner) throws -> AuditChain.Link?, headReturning: String? = nil
+        lockChain: @escaping (any StatementRunner) throws -> Void, headReturning: String? = nil
     ) {
         heldBack = []
         self.lockChain = lockChain
