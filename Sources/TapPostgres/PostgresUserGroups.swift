@@ -39,15 +39,10 @@ package final class PostgresUserGroups: Sendable {
     private let logger: Logger
     /// The threads groups block while PostgreSQL answers their statements.
     private static let threads = DispatchQueue(label: "tapstation.postgres.user-groups", attributes: .concurrent)
-    private let state = NIOLockedValueBox(State())
+    private let waiting = GroupQueue<UserWrite>(
+        concurrentGroups: PostgresUserGroups.concurrentGroups, maximumGroupSize: PostgresUserGroups.maximumGroupSize)
     /// Groups handed to ``PostgresWriter`` because a use case failed, for the tests.
     let handedToWriter = NIOLockedValueBox(0)
-
-    private struct State {
-        var queue: [UserWrite] = []
-        /// Groups running now; each runs the next while work is queued.
-        var running = 0
-    }
 
     package init(
         client: PostgresClient, writer: PostgresWriter, logger: Logger,
@@ -64,26 +59,14 @@ package final class PostgresUserGroups: Sendable {
         user: String, _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let start = state.withLockedValue { state -> Bool in
-                state.queue.append(UserWrite(user: user, body, continuation))
-                guard state.running < Self.concurrentGroups else { return false }
-                state.running += 1
-                return true
-            }
-            if start { Task { await self.drain() } }
+            if waiting.add(UserWrite(user: user, body, continuation)) { Task { await self.drain() } }
         }
     }
 
     /// Commits groups until the queue is empty.
     private func drain() async {
         while true {
-            let group = state.withLockedValue { state -> [UserWrite] in
-                let count = min(state.queue.count, Self.maximumGroupSize)
-                let group = Array(state.queue.prefix(count))
-                state.queue.removeFirst(count)
-                if group.isEmpty { state.running -= 1 }
-                return group
-            }
+            let group = waiting.nextGroup()
             guard !group.isEmpty else { return }
             let failed: Bool
             do {

@@ -1,6 +1,5 @@
 import Dispatch
 import Logging
-import NIOConcurrencyHelpers
 import PostgresNIO
 import TapStorage
 
@@ -38,13 +37,9 @@ package final class PostgresWriter: Sendable {
     private let logger: Logger
     /// The thread the groups run on: the use cases block it while PostgreSQL answers each statement.
     private let queue = DispatchQueue(label: "tapstation.postgres.writer")
-    private let state = NIOLockedValueBox(State())
-
-    private struct State {
-        var queue: [PendingWrite] = []
-        /// Whether a group is running; it keeps running the next while work is queued.
-        var scheduled = false
-    }
+    /// One group at a time: the group lock would let no second one run beside it anyway.
+    private let waiting = GroupQueue<PendingWrite>(
+        concurrentGroups: 1, maximumGroupSize: PostgresWriter.maximumGroupSize)
 
     package init(
         client: PostgresClient, chain: AuditChain, logger: Logger,
@@ -61,26 +56,14 @@ package final class PostgresWriter: Sendable {
         _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let schedule = state.withLockedValue { state -> Bool in
-                state.queue.append(PendingWrite(body, continuation))
-                guard !state.scheduled else { return false }
-                state.scheduled = true
-                return true
-            }
-            if schedule { Task { await self.drain() } }
+            if waiting.add(PendingWrite(body, continuation)) { Task { await self.drain() } }
         }
     }
 
     /// Commits groups until the queue is empty.
     private func drain() async {
         while true {
-            let group = state.withLockedValue { state -> [PendingWrite] in
-                let count = min(state.queue.count, Self.maximumGroupSize)
-                let group = Array(state.queue.prefix(count))
-                state.queue.removeFirst(count)
-                if group.isEmpty { state.scheduled = false }
-                return group
-            }
+            let group = waiting.nextGroup()
             guard !group.isEmpty else { return }
             do {
                 try await PostgresConnectionLease.withConnection(self.client) { connection in
