@@ -24,9 +24,11 @@ enum PostgresFeed {
         }
     }
 
+    /// The notification of the head row's `seq` to every instance, sent at commit.
+    static let announceHead = "pg_notify('\(channel)', CAST(seq AS text))"
+
     /// Run by a group that appended, just before its commit: the chain's head, read and announced at once.
-    static let announceHeadSQL =
-        "SELECT seq, pg_notify('\(channel)', CAST(seq AS text)) FROM auditHead WHERE id = 1"
+    static let announceHeadSQL = "SELECT seq, \(announceHead) FROM auditHead WHERE id = 1"
 
     /// Moves `feed` on with every notification until the task is cancelled. After a lost connection it listens
     /// again and reads the head once, so that what was committed while it was not listening still wakes the

@@ -12,11 +12,14 @@ package struct PostgresStatementRunner: StatementRunner {
     let connection: PostgresConnection
     let logger: Logger
     package let transactionChain: AuditChainState?
+    /// The statements this connection has prepared.
+    private let prepared: PostgresPreparedStatements.Prepared
 
     package init(connection: PostgresConnection, logger: Logger, transactionChain: AuditChainState? = nil) {
         self.connection = connection
         self.logger = logger
         self.transactionChain = transactionChain
+        prepared = PostgresPreparedStatements.statements(of: connection)
     }
 
     package var dialect: SQLDialect { .postgres }
@@ -52,7 +55,7 @@ package struct PostgresStatementRunner: StatementRunner {
     ) throws -> (rows: [PostgresRow], prepared: Bool) {
         let numbered = PlaceholderNumbering.numbered(sql)
         if prepared,
-            let statement = try PostgresPreparedStatements.statement(
+            let statement = try self.prepared.statement(
                 numbered, values.map(Self.type), on: connection, logger: logger)
         {
             return (try statement.execute(values.map(Self.data)).wait(), true)

@@ -95,7 +95,7 @@ package final class PostgresUserGroups: Sendable {
         let begin = Self.beginSQL(users: group.map(\.user))
         var attempt = 1
         while true {
-            chain.beginHoldingBack(lockChain: Self.lockChain, headReturning: Self.announceHead)
+            chain.beginHoldingBack(lockChain: Self.lockChain, headReturning: PostgresFeed.announceHead)
             do {
                 for statement in begin { try runner.run(statement) }
                 for write in group { try write.perform(runner) }
@@ -119,7 +119,7 @@ package final class PostgresUserGroups: Sendable {
                     for write in group { write.settle(commitError: error) }
                     return false
                 }
-                logger.debug("user group handed to the writer", metadata: ["error": "\(String(reflecting: error))"])
+                logger.debug("user group handed to the writer", metadata: ["error": "\(error)"])
                 handedToWriter.withLockedValue { $0 += 1 }
                 return true
             }
@@ -141,10 +141,6 @@ package final class PostgresUserGroups: Sendable {
             """,
         ]
     }
-
-    /// What the group's write of the head row returns: a notification of the new head to every instance
-    /// (``PostgresFeed``), sent at commit.
-    static let announceHead = "pg_notify('\(PostgresFeed.channel)', CAST(seq AS text))"
 
     /// Locks the chain for the group's end; the chain then reads its tail in a statement of its own, which sees
     /// every group that held the lock before. (Locking the head row `FOR UPDATE` instead, which reads the tail in
@@ -181,7 +177,13 @@ private final class UserWrite: @unchecked Sendable {
         run = { runner in outcome.result = .success(try body(runner)) }
         answer = { commitError in outcome.answer(commitError: commitError, notRun: PostgresWriterError.notRun) }
         alone = { writer in
-            Task { continuation.resume(with: await Result(catching: { try await writer.write(body) })) }
+            Task {
+                do {
+                    continuation.resume(returning: try await writer.write(body))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
         }
     }
 
@@ -190,15 +192,4 @@ private final class UserWrite: @unchecked Sendable {
     func settle(commitError: (any Error)?) { answer(commitError) }
     /// Hands the use case to `writer`, whose groups run each use case in a savepoint, and answers with its result.
     func runAlone(on writer: PostgresWriter) { alone(writer) }
-}
-
-extension Result where Failure == any Error {
-    /// The result of `body`, caught.
-    init(catching body: () async throws -> Success) async {
-        do {
-            self = .success(try await body())
-        } catch {
-            self = .failure(error)
-        }
-    }
 }
