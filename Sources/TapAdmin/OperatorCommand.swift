@@ -90,7 +90,7 @@ struct OperatorCommand: AsyncParsableCommand {
 /// `tapstation audit verify`: exit 0 when the chain is intact, 1 when it is broken.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Audit log tools.", subcommands: [Verify.self, Export.self])
+        commandName: "audit", abstract: "Audit log tools.", subcommands: [Verify.self, Export.self, Cut.self])
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -106,6 +106,39 @@ struct AuditCommand: AsyncParsableCommand {
                 print("audit chain intact: \(events) events")
             case .broken(let sequence, let reason):
                 print("audit chain BROKEN at event \(sequence): \(reason)")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// `tapstation audit cut`: retention's cut of the chain, for the database's owner where the role that serves
+    /// may not delete audit events (PostgreSQL's least-privilege role).
+    struct Cut: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cut the audit chain's prefix past retention, behind a checkpoint.",
+            discussion: """
+                Retention in the service does this itself where its role may delete audit events. On PostgreSQL \
+                with the least-privilege role it cannot: run this as the database's owner, with the same number \
+                of days as TAPSTATION_RETENTION_DAYS.
+                """)
+
+        @OptionGroup var local: LocalOptions
+        @Option(help: "Cut events older than this many days that belong to no kept session.")
+        var olderThanDays: Int
+
+        func validate() throws {
+            guard (2...36_500).contains(olderThanDays) else {
+                throw ValidationError("--older-than-days must be between 2 and 36500")
+            }
+        }
+
+        func run() async throws {
+            let (opened, _, _) = try await local.openStore()
+            do {
+                let report = try await opened.store.cutAuditChain(olderThanDays: olderThanDays)
+                print("audit events cut: \(report.auditEvents)")
+            } catch let refused as AuditCutNotPermitted {
+                printError("tapstation: \(refused)")
                 throw ExitCode(1)
             }
         }

@@ -60,6 +60,8 @@ public struct ExpirySweeper: Service {
                                     metadata: [
                                         "retention.sessions": "\(purged.sessions)",
                                         "retention.auditEvents": "\(purged.auditEvents)",
+                                        "retention.auditCut":
+                                            "\(purged.auditCutLeftToOwner ? "left to the owner" : "done")",
                                     ])
                             }
                         }

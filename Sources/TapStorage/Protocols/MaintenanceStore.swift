@@ -12,6 +12,11 @@ public protocol MaintenanceStore: Sendable {
     /// Purges sessions closed more than `days` days ago.
     func purgeClosedSessions(olderThanDays days: Int) async throws -> PurgeReport
 
+    /// Only the audit chain's cut of a purge of sessions closed more than `days` days ago, for the database's
+    /// owner where the role that serves may not delete audit events (``PurgeReport/auditCutLeftToOwner``).
+    /// Throws ``AuditCutNotPermitted`` where this role may not either.
+    func cutAuditChain(olderThanDays days: Int) async throws -> PurgeReport
+
     /// Session counts by state and scenario, and the webhook figures, for `/metrics`.
     func metrics() async throws -> StoreMetrics
 

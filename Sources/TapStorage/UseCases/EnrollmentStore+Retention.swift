@@ -2,12 +2,22 @@ import Foundation
 import GRDB
 import TapCore
 
+/// Where the role that runs the store may not delete audit events, and was asked to cut the chain.
+public struct AuditCutNotPermitted: Error, CustomStringConvertible {
+    public var description: String {
+        "this database role may not delete audit events: run `tapstation audit cut` as the database's owner"
+    }
+}
+
 /// What a retention purge removed.
 public struct PurgeReport: Sendable, Equatable {
     /// Closed sessions deleted, with their passes, session tokens and idempotency keys.
     public var sessions = 0
     /// Audit events cut off the front of the chain (behind a checkpoint).
     public var auditEvents = 0
+    /// The chain was not cut because the role that serves may not delete audit events (PostgreSQL's
+    /// least-privilege role): the owner cuts it with `tapstation audit cut`.
+    public var auditCutLeftToOwner = false
 
     /// An empty report.
     public init() {}
@@ -49,7 +59,39 @@ extension EnrollmentStore {
             report.sessions += deleted
             if deleted < batchSize { break }
         }
-        report.auditEvents = try await engine.writeBulk { db -> Int in
+        if let cut = try await cutAuditChainPrefix(closedBefore: cutoff) {
+            report.auditEvents = cut
+        } else {
+            report.auditCutLeftToOwner = true
+        }
+        try await recordPurge(report, closedBefore: cutoff)
+        return report
+    }
+
+    /// The same, for sessions closed more than `days` days ago by the store's clock.
+    public func purgeClosedSessions(olderThanDays days: Int) async throws -> PurgeReport {
+        try await purgeClosedSessions(closedBefore: world.now().addingTimeInterval(-Double(days) * 86_400))
+    }
+
+    public func cutAuditChain(olderThanDays days: Int) async throws -> PurgeReport {
+        let cutoff = world.now().addingTimeInterval(-Double(days) * 86_400)
+        guard let cut = try await cutAuditChainPrefix(closedBefore: cutoff) else { throw AuditCutNotPermitted() }
+        var report = PurgeReport()
+        report.auditEvents = cut
+        try await recordPurge(report, closedBefore: cutoff)
+        return report
+    }
+
+    /// Cuts the chain's prefix that no longer belongs to a kept session or to the window after `cutoff`, behind a
+    /// checkpoint; answers how many events went, or `nil` where this role may not delete audit events.
+    private func cutAuditChainPrefix(closedBefore cutoff: Date) async throws -> Int? {
+        try await engine.writeBulk { db -> Int? in
+            // PostgreSQL's least-privilege role serves without DELETE on audit events (docs/postgres.md).
+            if db.dialect == .postgres,
+                try db.queryFirst("SELECT has_table_privilege('auditEvent', 'DELETE')", [], { try $0.bool(0) }) != true
+            {
+                return nil
+            }
             let head = try db.queryFirst("SELECT seq FROM auditHead WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
             let checkpoint =
                 try db.queryFirst("SELECT seq FROM auditCheckpoint WHERE id = 1") { Int64(try $0.integer(0)) } ?? 0
@@ -83,24 +125,20 @@ extension EnrollmentStore {
                 bind(cut, mac, Data(checkpointMAC), version, world.now()))
             return try db.changes("DELETE FROM auditEvent WHERE seq <= ?", bind(cut))
         }
-        if report != PurgeReport() {
-            let report = report
-            _ = try await engine.writeBulk { db in
-                try appendAudit(
-                    db, .sessionsPurged, session: nil, actor: "system",
-                    data: [
-                        "sessions": .number(Double(report.sessions)),
-                        "auditEvents": .number(Double(report.auditEvents)),
-                        "closedBefore": auditTime(cutoff),
-                    ])
-            }
-        }
-        return report
     }
 
-    /// The same, for sessions closed more than `days` days ago by the store's clock.
-    public func purgeClosedSessions(olderThanDays days: Int) async throws -> PurgeReport {
-        try await purgeClosedSessions(closedBefore: world.now().addingTimeInterval(-Double(days) * 86_400))
+    /// Writes down a purge that removed anything.
+    private func recordPurge(_ report: PurgeReport, closedBefore cutoff: Date) async throws {
+        guard report.sessions > 0 || report.auditEvents > 0 else { return }
+        _ = try await engine.writeBulk { db in
+            try appendAudit(
+                db, .sessionsPurged, session: nil, actor: "system",
+                data: [
+                    "sessions": .number(Double(report.sessions)),
+                    "auditEvents": .number(Double(report.auditEvents)),
+                    "closedBefore": auditTime(cutoff),
+                ])
+        }
     }
 
     /// Every audit event after `sequence`, in chain order, a page at a time, for export to a SIEM.
