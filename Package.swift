@@ -158,7 +158,8 @@ let package = Package(
         .testTarget(
             name: "TapAdminTests",
             dependencies: [
-                "TapAdmin", "TapTestSupport", "TapAPI", "TapCore", "TapCrypto", "TapHTTP", "TapStorage", "FIDOMetadata",
+                "TapAdmin", "TapTestSupport", "TapAPI", "TapCore", "TapCrypto", "TapHTTP", "TapStorage", "TapPostgres",
+                "FIDOMetadata",
                 .hummingbirdTesting, .hummingbird, .grdb,
             ]
         ),

@@ -32,7 +32,11 @@ extension ServiceFacts {
                     return Fact((path as NSString).lastPathComponent, Self.size(size.int64Value))
                 }
             },
-            lastBackup: { postgres == nil ? dataDirectory.readLastBackup() : nil }, passAuthority: authority)
+            lastBackup: { dataDirectory.readLastBackup() },
+            backupsElsewhere: postgres.map { _ in
+                "PostgreSQL's own tools: pg_dump, or pg_basebackup with WAL archiving (docs/postgres.md)"
+            },
+            passAuthority: authority)
     }
 }
 

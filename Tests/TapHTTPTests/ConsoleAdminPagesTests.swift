@@ -186,5 +186,12 @@ struct ConsoleAdminPagesTests {
                 headers: [.cookie: ConsoleWorkTests.cookieHeader(helpdesk.cookie)])
             #expect(refused.status == .forbidden)
         }
+        let postgres = ServiceFacts(backupsElsewhere: "PostgreSQL tools: pg_basebackup")
+        try await fixture.application(facts: postgres).test(.router) { client in
+            let auditor = try await ConsoleWorkTests.signIn(client, fixture, upn: "ida@contoso.example", role: .auditor)
+            let page = try await ConsoleWorkTests.get(client, "/console/service", auditor.cookie)
+            #expect(page.contains("<dt>Backups</dt><dd>PostgreSQL tools: pg_basebackup</dd>"))
+            #expect(!page.contains("none recorded"))
+        }
     }
 }

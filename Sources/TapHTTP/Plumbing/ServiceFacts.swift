@@ -24,6 +24,8 @@ public struct ServiceFacts: Sendable {
     public var storageFiles: @Sendable () -> [Fact]
     /// When `tapstation backup` last wrote a backup of this data directory.
     public var lastBackup: @Sendable () -> Date?
+    /// Who makes the backups where TapStation does not (PostgreSQL's own tools): said instead of ``lastBackup``.
+    public var backupsElsewhere: String?
     /// The pass authority: local, or Entra with its tenant and credential.
     public var passAuthority: [Fact]
     /// In Entra mode, the watcher's latest Graph round (when, and how it went).
@@ -33,12 +35,13 @@ public struct ServiceFacts: Sendable {
     public init(
         version: String = "development", auditAnchor: @escaping @Sendable () throws -> AuditAnchor? = { nil },
         storageFiles: @escaping @Sendable () -> [Fact] = { [] }, lastBackup: @escaping @Sendable () -> Date? = { nil },
-        passAuthority: [Fact] = [Fact("Mode", "local: TapStation mints the passes")]
+        backupsElsewhere: String? = nil, passAuthority: [Fact] = [Fact("Mode", "local: TapStation mints the passes")]
     ) {
         self.version = version
         self.auditAnchor = auditAnchor
         self.storageFiles = storageFiles
         self.lastBackup = lastBackup
+        self.backupsElsewhere = backupsElsewhere
         self.passAuthority = passAuthority
     }
 }

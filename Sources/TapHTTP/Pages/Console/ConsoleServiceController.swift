@@ -63,10 +63,11 @@ struct ConsoleServiceController {
         }
         let storage =
             facts.storageFiles() + [
-                ServiceFacts.Fact(
-                    "Last backup",
-                    facts.lastBackup().map { "\(UTCTime.text($0)) UTC (\(ConsolePages.age(of: $0, now: now)))" }
-                        ?? "none recorded (tapstation backup)"),
+                facts.backupsElsewhere.map { ServiceFacts.Fact("Backups", $0) }
+                    ?? ServiceFacts.Fact(
+                        "Last backup",
+                        facts.lastBackup().map { "\(UTCTime.text($0)) UTC (\(ConsolePages.age(of: $0, now: now)))" }
+                            ?? "none recorded (tapstation backup)"),
                 ServiceFacts.Fact("Audit anchor", anchored),
             ]
         let html = ConsolePages.service(
