@@ -142,8 +142,9 @@ struct SecretCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (settings, dataDirectory) = try local.resolve()
-            // Every instance would need the new file at the same moment; not built for several instances yet.
-            try refuseOnPostgres(settings, "rotating the secret of instances on PostgreSQL is not built yet")
+            if try DatabaseSettings.postgres(settings) != nil {
+                return try await rotateOnPostgres(settings, dataDirectory)
+            }
             let lock = try dataDirectory.lock(purpose: "rotating the secret")
             defer { withExtendedLifetime(lock) {} }
             let old = try ServerSecret.load(at: dataDirectory.secretPath)
@@ -164,6 +165,43 @@ struct SecretCommand: AsyncParsableCommand {
                 "server secret rotated to version \(new.currentVersion); versions \(old.versions.map(String.init).joined(separator: ", ")) stay to verify existing passes, tokens and audit events"
             )
         }
+    }
+}
+
+extension SecretCommand.Rotate {
+    /// On PostgreSQL every instance holds a copy of the secret: rotate with all of them stopped (no live lease
+    /// says one runs), then copy the new file to each before it starts. One that starts with the old file refuses,
+    /// because the chain's head is then MACed with a version it lacks.
+    func rotateOnPostgres(_ settings: ConfigurationSource, _ dataDirectory: DataDirectory) async throws {
+        let old = try ServerSecret.load(at: dataDirectory.secretPath)
+        let new = try old.rotated()
+        let before = try await ConfiguredStore.open(
+            settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand, secret: old)
+        let running = try await before.store.liveLeases()
+        if let lease = running.first {
+            try before.close()
+            printError(
+                "rotation refused: an instance is running (\(lease.holder) holds the \(lease.job) lease until "
+                    + "\(UTCTime.text(lease.expiresAt)) UTC); stop every instance first")
+            throw ExitCode(1)
+        }
+        // Check the chain under the old secret first: rotating over a broken chain would hide the break.
+        let verdict = try await before.store.verifyAudit(anchor: try dataDirectory.readAuditAnchor())
+        try before.close()
+        guard case .intact = verdict else {
+            printError("rotation refused: the audit chain does not verify now; run `tapstation audit verify`")
+            throw ExitCode(1)
+        }
+        try new.write(to: dataDirectory.secretPath)
+        let after = try await ConfiguredStore.open(
+            settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand, secret: new)
+        defer { try? after.close() }
+        try await after.store.recordSecretRotation(from: old.currentVersion, to: new.currentVersion)
+        print(
+            """
+            server secret rotated to version \(new.currentVersion); versions \(old.versions.map(String.init).joined(separator: ", ")) stay to verify existing passes, tokens and audit events
+            copy \(dataDirectory.secretPath) into every instance's data directory before starting it: an instance with the old file refuses to start
+            """)
     }
 }
 

@@ -27,8 +27,11 @@ struct ConfiguredStore {
     /// Opens the configured store. On SQLite `.migrate` brings the file up to date (as `serve` does when it
     /// starts). PostgreSQL is migrated by `tapstation migrate` alone, as the database's owner: an instance only
     /// checks the schema, so that its role needs no right to change it.
+    /// On PostgreSQL `secret` stands for the data directory's server secret (`secret rotate` opens with the old
+    /// one, then the new).
     static func open(
-        settings: ConfigurationSource, dataDirectory: DataDirectory, mode: EnrollmentStore.OpenMode, logger: Logger
+        settings: ConfigurationSource, dataDirectory: DataDirectory, mode: EnrollmentStore.OpenMode, logger: Logger,
+        secret: ServerSecret? = nil
     ) async throws -> ConfiguredStore {
         guard let database = try DatabaseSettings.postgres(settings) else {
             let (store, created) = try dataDirectory.openStore(mode: mode)
@@ -42,7 +45,7 @@ struct ConfiguredStore {
                 "no server secret at \(dataDirectory.secretPath): run `tapstation migrate` once and copy its "
                     + "server.key into every instance's data directory (docs/postgres.md)")
         }
-        let secret = try ServerSecret.load(at: dataDirectory.secretPath)
+        let secret = try secret ?? ServerSecret.load(at: dataDirectory.secretPath)
         do {
             let (store, stop) = try await PostgresStore.open(
                 database, world: .live, keyring: .live(secret: secret), logger: logger, migrate: false)

@@ -34,6 +34,9 @@ public protocol MaintenanceStore: Sendable {
     /// Gives up `holder`'s lease on `job` (at a graceful stop), so that another instance takes the job at once.
     func releaseLease(_ job: String, holder: String) async throws
 
+    /// The leases not yet expired: while any instance runs, one of them holds the sweeper's.
+    func liveLeases() async throws -> [JobLease]
+
     /// What the instances on this database tell each other (the redeem throttle's counts).
     var peers: PeerNews { get }
 }
@@ -49,5 +52,19 @@ public struct StoreReadiness: Sendable, Equatable {
     public init(engine: String, facts: [String: String]) {
         self.engine = engine
         self.facts = facts
+    }
+}
+
+/// A singleton job's lease: which instance runs it, until when.
+public struct JobLease: Sendable, Equatable {
+    public var job: String
+    /// The instance, as it names itself (host and process).
+    public var holder: String
+    public var expiresAt: Date
+
+    public init(job: String, holder: String, expiresAt: Date) {
+        self.job = job
+        self.holder = holder
+        self.expiresAt = expiresAt
     }
 }

@@ -82,7 +82,7 @@ extension EnrollmentStore {
 extension EnrollmentStore {
     /// Records that the server secret moved to a new version (the event is MACed with the new one).
     public func recordSecretRotation(from oldVersion: Int, to newVersion: Int) async throws {
-        _ = try await pool().write { db in
+        try await perform { db in
             try appendAudit(
                 db, .secretRotated, session: nil, actor: "local-cli",
                 data: ["fromVersion": .number(Double(oldVersion)), "toVersion": .number(Double(newVersion))])

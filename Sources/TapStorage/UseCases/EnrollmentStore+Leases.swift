@@ -16,6 +16,15 @@ extension EnrollmentStore {
         }
     }
 
+    public func liveLeases() async throws -> [JobLease] {
+        let now = world.now()
+        return try await engine.read { db in
+            try db.queryAll(
+                "SELECT job, holder, expiresAt FROM jobLease WHERE expiresAt > ? ORDER BY job", bind(now)
+            ) { row in JobLease(job: try row.text(0), holder: try row.text(1), expiresAt: try row.date(2)) }
+        }
+    }
+
     public func releaseLease(_ job: String, holder: String) async throws {
         try await perform { db in try db.run("DELETE FROM jobLease WHERE job = ? AND holder = ?", bind(job, holder)) }
     }

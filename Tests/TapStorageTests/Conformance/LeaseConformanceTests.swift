@@ -39,6 +39,22 @@ struct LeaseConformanceTests {
     }
 
     @Test(arguments: StoreFactory.all)
+    func theLiveLeasesAreTheOnesNotExpiredNorGivenUp(_ factory: StoreFactory) async throws {
+        let fixture = try await ConformanceFixture(factory)
+        defer { fixture.cleanUp() }
+        let store = fixture.store
+        #expect(try await store.liveLeases().isEmpty)
+        #expect(try await store.holdLease("webhooks", holder: "a", term: 30))
+        #expect(try await store.holdLease("sweeper", holder: "b", term: 10))
+        #expect(try await store.liveLeases().map(\.job) == ["sweeper", "webhooks"])
+        #expect(try await store.liveLeases().map(\.holder) == ["b", "a"])
+        fixture.clock.advance(seconds: 10)
+        #expect(try await store.liveLeases().map(\.job) == ["webhooks"], "the sweeper's has expired")
+        try await store.releaseLease("webhooks", holder: "a")
+        #expect(try await store.liveLeases().isEmpty)
+    }
+
+    @Test(arguments: StoreFactory.all)
     func racingHoldersGetOneLease(_ factory: StoreFactory) async throws {
         let fixture = try await ConformanceFixture(factory)
         defer { fixture.cleanUp() }
