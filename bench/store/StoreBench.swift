@@ -22,12 +22,26 @@ let keyring = testKeyring()
 var logger = Logger(label: "store-bench")
 logger.logLevel = .warning
 
+/// The machine's CPU time so far, busy and in all, in clock ticks (Linux `/proc/stat`); zeros elsewhere.
+func cpuTicks() -> (busy: Double, total: Double) {
+    guard let stat = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+        let line = stat.split(separator: "\n").first, line.hasPrefix("cpu ")
+    else { return (0, 0) }
+    let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+    guard ticks.count >= 5 else { return (0, 0) }
+    // user nice system idle iowait irq softirq steal: idle and iowait are the time no one had work to run.
+    let total = ticks.prefix(8).reduce(0, +)
+    return (total - ticks[3] - ticks[4], total)
+}
+
 /// Runs `operation` from `connections` tasks, each taking the next index, until `duration` has passed or an
-/// operation answers that there was nothing left to do; answers how many finished, per second, and the p99.
+/// operation answers that there was nothing left to do; answers how many finished, per second, the p99, and how
+/// busy the machine's cores were meanwhile (the bench, the database and anything else), from 0 to 1.
 func measure(
     for duration: Double, connections: Int, _ operation: @escaping @Sendable (Int) async throws -> Bool
-) async throws -> (count: Int, perSecond: Double, p99: Double) {
+) async throws -> (count: Int, perSecond: Double, p99: Double, busy: Double) {
     let next = Counter()
+    let cpuBefore = cpuTicks()
     let start = Date()
     let deadline = start.addingTimeInterval(duration)
     let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -46,8 +60,12 @@ func measure(
         return try await group.reduce(into: [Double]()) { $0 += $1 }.sorted()
     }
     let elapsed = Date().timeIntervalSince(start)
+    let cpuAfter = cpuTicks()
+    let busy =
+        cpuAfter.total > cpuBefore.total
+        ? (cpuAfter.busy - cpuBefore.busy) / (cpuAfter.total - cpuBefore.total) : 0
     let p99 = latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
-    return (latencies.count, Double(latencies.count) / elapsed, p99)
+    return (latencies.count, Double(latencies.count) / elapsed, p99, busy)
 }
 
 final class Counter: @unchecked Sendable {
@@ -82,11 +100,12 @@ final class Passes: @unchecked Sendable {
 /// a minute of a table's first thousand rows (without it the planner, judging tables it has never seen filled,
 /// reads a whole index for each redeem).
 func run(
-    _ name: String, _ stores: [EnrollmentStore], settle: () async throws -> Void = {}
+    _ name: String, _ stores: [EnrollmentStore], createFor createSeconds: Double = seconds,
+    settle: () async throws -> Void = {}
 ) async throws {
     let admin = try await stores[0].createOperator(NewOperator(name: "bench", role: .admin), by: nil).0.identity
     let passes = Passes()
-    let created = try await measure(for: seconds, connections: connections) { index in
+    let created = try await measure(for: createSeconds, connections: connections) { index in
         let request = NewSession(
             scenario: .fido2Registration, userPrincipalName: UserPrincipalName("user\(index)@contoso.example")!,
             pass: PassRequest(maxUses: 1))
@@ -99,8 +118,8 @@ func run(
     }
     print(
         String(
-            format: "%@ create at %d: %.0f/s, p99 %.1f ms (%d)", name, connections, created.perSecond,
-            created.p99 * 1000, created.count))
+            format: "%@ create at %d: %.0f/s, p99 %.1f ms (%d), CPU %.0f%% busy", name, connections,
+            created.perSecond, created.p99 * 1000, created.count, created.busy * 100))
     try await settle()
     let redeemed = try await measure(for: seconds, connections: connections) { index in
         guard let issued = passes.get(index - 1) else { return false }
@@ -111,8 +130,8 @@ func run(
     }
     print(
         String(
-            format: "%@ redeem at %d: %.0f/s, p99 %.1f ms (%d)", name, connections, redeemed.perSecond,
-            redeemed.p99 * 1000, redeemed.count))
+            format: "%@ redeem at %d: %.0f/s, p99 %.1f ms (%d), CPU %.0f%% busy", name, connections,
+            redeemed.perSecond, redeemed.p99 * 1000, redeemed.count, redeemed.busy * 100))
 }
 
 /// Brings the planner's statistics up to date on the database `settings` name.
@@ -138,7 +157,10 @@ for instances in [1, 2] where only != "sqlite" {
             try await PostgresStore.open(
                 settings, world: world, keyring: keyring, logger: logger, migrate: instance == 0))
     }
-    try await run("PostgreSQL, \(instances) instance\(instances == 1 ? "" : "s"),", opened.map(\.store)) {
+    // Creates run four times as long, so that the redeems, about three times as fast, have passes for the run.
+    try await run(
+        "PostgreSQL, \(instances) instance\(instances == 1 ? "" : "s"),", opened.map(\.store), createFor: seconds * 4
+    ) {
         try await analyze(settings, logger: logger)
     }
     for instance in opened { instance.stop() }
