@@ -193,10 +193,19 @@ extension SecretCommand.Rotate {
             throw ExitCode(1)
         }
         try new.write(to: dataDirectory.secretPath)
-        let after = try await ConfiguredStore.open(
-            settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand, secret: new)
-        defer { try? after.close() }
-        try await after.store.recordSecretRotation(from: old.currentVersion, to: new.currentVersion)
+        do {
+            let after = try await ConfiguredStore.open(
+                settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand, secret: new)
+            defer { try? after.close() }
+            try await after.store.recordSecretRotation(from: old.currentVersion, to: new.currentVersion)
+        } catch {
+            // The file holds every old version too, so instances given it serve as before; the event is what is missing.
+            printError(
+                "tapstation: the new secret (version \(new.currentVersion)) is written to \(dataDirectory.secretPath), "
+                    + "but its audit event is not: \(error). Copy the file into every instance's data directory, "
+                    + "or run `secret rotate` again once the database answers.")
+            throw ExitCode(1)
+        }
         print(
             """
             server secret rotated to version \(new.currentVersion); versions \(old.versions.map(String.init).joined(separator: ", ")) stay to verify existing passes, tokens and audit events
