@@ -3,22 +3,22 @@ import TapCore
 
 extension EnrollmentStore {
     func loadPolicy(_ db: any StatementRunner) throws -> Policy {
-        // Every create and redeem asks, on the writer, and the policy changes rarely: the stored document is
-        // compared in place with the one last decoded, and only a different one is read out and decoded.
-        // It is still read each time, since the CLI may have changed it from another process.
-        let cached = policyCache.withLock { $0 }
-        var policy: Policy?
-        try db.query("SELECT document FROM policy WHERE id = 1", []) { row in
-            if let cached, row.text(0, equals: cached.document) {
-                policy = cached.policy
-                return
-            }
-            let document = try row.text(0)
-            let decoded = try decodeJSON(Policy.self, document, what: "policy.document")
-            policyCache.withLock { $0 = (document, decoded) }
-            policy = decoded
-        }
-        return policy ?? .standard
+        var policy = Policy.standard
+        try db.query("SELECT document FROM policy WHERE id = 1", []) { row in policy = try self.policy(in: row, at: 0) }
+        return policy
+    }
+
+    /// The policy document in `row`'s column `index` (NULL: none stored, the standard policy). Every create and
+    /// redeem asks, and the policy changes rarely: the stored document is compared in place with the one last
+    /// decoded, and only a different one is read out and decoded. It is still read each time, since another
+    /// process (an instance, the CLI) may have changed it.
+    func policy(in row: any StatementRow, at index: Int) throws -> Policy {
+        guard !row.isNull(index) else { return .standard }
+        if let cached = policyCache.withLock({ $0 }), row.text(index, equals: cached.document) { return cached.policy }
+        let document = try row.text(index)
+        let decoded = try decodeJSON(Policy.self, document, what: "policy.document")
+        policyCache.withLock { $0 = (document, decoded) }
+        return decoded
     }
 
     /// The policy in force.

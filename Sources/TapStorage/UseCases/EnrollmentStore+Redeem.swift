@@ -26,10 +26,23 @@ extension EnrollmentStore {
         // Every row a redeem writes is its user's, so PostgreSQL may run it beside other users' redeems.
         return try await perform(forUser: user) { db in
             let now = world.currentSecond()
-            // Each live pass of the user with its session, in one statement.
+            // Each live pass of the user with its session, the user's failures and the policy, in one statement
+            // that answers one row even for a user with no pass, so that every redeem reads alike.
             var candidates: [PassRecord] = []
             var sessionRecords: [SessionRecord] = []
-            try db.query(Self.redeemCandidatesSQL, [user.value.directValue]) { row in
+            var failures: RedeemFailureRecord?
+            var policy = Policy.standard
+            var firstRow = true
+            try db.query(Self.redeemReadSQL, [user.value.directValue]) { row in
+                if firstRow {
+                    firstRow = false
+                    let failuresAt = PassRecord.columnNames.count + SessionRecord.columnNames.count
+                    if !row.isNull(failuresAt) {
+                        failures = try RedeemFailureRecord(direct: row, startingAt: failuresAt)
+                    }
+                    policy = try self.policy(in: row, at: failuresAt + RedeemFailureRecord.columnNames.count)
+                }
+                guard !row.isNull(0) else { return }
                 candidates.append(try PassRecord(direct: row, startingAt: 0))
                 sessionRecords.append(try SessionRecord(direct: row, startingAt: PassRecord.columnNames.count))
             }
@@ -38,9 +51,7 @@ extension EnrollmentStore {
                 let digest = presentedDigests[candidate.keyVersion] ?? []
                 if keyring.constantTimeEqual(Array(candidate.digest), digest) { matched = candidate }
             }
-            let policy = try loadPolicy(db)
             let limit = try failedAttemptLimit(for: sessionRecords, policy: policy)
-            let failures = try RedeemFailureRecord.load(db, user.value)
 
             if let matched, let record = sessionRecords.first(where: { $0.id == matched.sessionId }),
                 try mayAdmit(matched, of: record, failures: failures?.count ?? 0, limit: limit, policy: policy)
@@ -69,12 +80,20 @@ extension EnrollmentStore {
         }
     }
 
-    /// The user's live passes, each followed by its session's columns (see the records' `columnNames`).
-    private static let redeemCandidatesSQL = """
-        SELECT \(PassRecord.selection(of: "pass")), \(SessionRecord.selection(of: "session"))
-        FROM pass JOIN session ON session.id = pass.sessionId
-        WHERE session.userPrincipalName = ? AND pass.revokedAt IS NULL
-          AND session.state IN ('pending','active','inProgress','expired','lockedOut')
+    /// What a redeem reads, in one round trip: each live pass of the user followed by its session's columns, the
+    /// user's failure row and the policy document (see the records' `columnNames`), on every row. A user with no
+    /// open session gets one row of NULL pass and session columns, and an open session without a live pass a row
+    /// of NULL pass columns; both are read for the failures and the policy alone. (A join of pass and session in
+    /// parentheses reads the same, but SQLite builds that join whole for each redeem.)
+    private static let redeemReadSQL = """
+        SELECT \(PassRecord.selection(of: "pass")), \(SessionRecord.selection(of: "session")),
+            \(RedeemFailureRecord.selection(of: "redeemFailure")), policy.document
+        FROM (SELECT ? AS userPrincipalName) AS asked
+        LEFT JOIN redeemFailure ON redeemFailure.userPrincipalName = asked.userPrincipalName
+        LEFT JOIN policy ON policy.id = 1
+        LEFT JOIN session ON session.userPrincipalName = asked.userPrincipalName
+            AND session.state IN ('pending','active','inProgress','expired','lockedOut')
+        LEFT JOIN pass ON pass.sessionId = session.id AND pass.revokedAt IS NULL
         """
 
     /// The lowest failed-attempt limit among the policies of the user's sessions.
