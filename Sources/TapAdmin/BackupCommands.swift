@@ -140,77 +140,55 @@ struct SecretCommand: AsyncParsableCommand {
 
         @OptionGroup var local: LocalOptions
 
+        /// Every instance on PostgreSQL holds a copy of the secret, so there the rotation runs with all of them
+        /// stopped (no live lease says one runs), and the new file goes to each before it starts; one started with
+        /// the old file refuses, because the chain's head is then MACed with a version that file lacks.
         func run() async throws {
             let (settings, dataDirectory) = try local.resolve()
-            if try DatabaseSettings.postgres(settings) != nil {
-                return try await rotateOnPostgres(settings, dataDirectory)
-            }
-            let lock = try dataDirectory.lock(purpose: "rotating the secret")
+            let onPostgres = try DatabaseSettings.postgres(settings) != nil
+            // On SQLite a running `serve` holds the data directory's lock.
+            let lock = onPostgres ? nil : try dataDirectory.lock(purpose: "rotating the secret")
             defer { withExtendedLifetime(lock) {} }
             let old = try ServerSecret.load(at: dataDirectory.secretPath)
             let new = try old.rotated()
+            let before = try await ConfiguredStore.open(
+                settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand, secret: old)
+            if onPostgres, let lease = try await before.store.liveLeases().first {
+                try before.close()
+                printError(
+                    "rotation refused: an instance is running (\(lease.holder) holds the \(lease.job) lease until "
+                        + "\(UTCTime.text(lease.expiresAt)) UTC); stop every instance first")
+                throw ExitCode(1)
+            }
             // Check the chain under the old secret first: rotating over a broken chain would hide the break.
-            let before = try EnrollmentStore(
-                path: dataDirectory.databasePath, world: .live, keyring: .live(secret: old), mode: .existing)
-            guard case .intact = try await before.verifyAudit(anchor: try dataDirectory.readAuditAnchor()) else {
+            let verdict = try await before.store.verifyAudit(anchor: try dataDirectory.readAuditAnchor())
+            try before.close()
+            guard case .intact = verdict else {
                 printError("rotation refused: the audit chain does not verify now; run `tapstation audit verify`")
                 throw ExitCode(1)
             }
-            try before.close()
             try new.write(to: dataDirectory.secretPath)
-            let after = try EnrollmentStore(
-                path: dataDirectory.databasePath, world: .live, keyring: .live(secret: new), mode: .existing)
-            try await after.recordSecretRotation(from: old.currentVersion, to: new.currentVersion)
+            let copyIt = "copy \(dataDirectory.secretPath) into every instance's data directory before starting it"
+            do {
+                let after = try await ConfiguredStore.open(
+                    settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand,
+                    secret: new)
+                defer { try? after.close() }
+                try await after.store.recordSecretRotation(from: old.currentVersion, to: new.currentVersion)
+            } catch {
+                // The file holds every old version too, so what was made before still verifies; the event is missing.
+                printError(
+                    "tapstation: the new secret (version \(new.currentVersion)) is written to "
+                        + "\(dataDirectory.secretPath), but its audit event is not: \(error). "
+                        + (onPostgres ? "\(copyIt), or run" : "Run")
+                        + " `secret rotate` again once the database answers.")
+                throw ExitCode(1)
+            }
             print(
                 "server secret rotated to version \(new.currentVersion); versions \(old.versions.map(String.init).joined(separator: ", ")) stay to verify existing passes, tokens and audit events"
             )
+            if onPostgres { print("\(copyIt): an instance with the old file refuses to start") }
         }
-    }
-}
-
-extension SecretCommand.Rotate {
-    /// On PostgreSQL every instance holds a copy of the secret: rotate with all of them stopped (no live lease
-    /// says one runs), then copy the new file to each before it starts. One that starts with the old file refuses,
-    /// because the chain's head is then MACed with a version it lacks.
-    func rotateOnPostgres(_ settings: ConfigurationSource, _ dataDirectory: DataDirectory) async throws {
-        let old = try ServerSecret.load(at: dataDirectory.secretPath)
-        let new = try old.rotated()
-        let before = try await ConfiguredStore.open(
-            settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand, secret: old)
-        let running = try await before.store.liveLeases()
-        if let lease = running.first {
-            try before.close()
-            printError(
-                "rotation refused: an instance is running (\(lease.holder) holds the \(lease.job) lease until "
-                    + "\(UTCTime.text(lease.expiresAt)) UTC); stop every instance first")
-            throw ExitCode(1)
-        }
-        // Check the chain under the old secret first: rotating over a broken chain would hide the break.
-        let verdict = try await before.store.verifyAudit(anchor: try dataDirectory.readAuditAnchor())
-        try before.close()
-        guard case .intact = verdict else {
-            printError("rotation refused: the audit chain does not verify now; run `tapstation audit verify`")
-            throw ExitCode(1)
-        }
-        try new.write(to: dataDirectory.secretPath)
-        do {
-            let after = try await ConfiguredStore.open(
-                settings: settings, dataDirectory: dataDirectory, mode: .existing, logger: .localCommand, secret: new)
-            defer { try? after.close() }
-            try await after.store.recordSecretRotation(from: old.currentVersion, to: new.currentVersion)
-        } catch {
-            // The file holds every old version too, so instances given it serve as before; the event is what is missing.
-            printError(
-                "tapstation: the new secret (version \(new.currentVersion)) is written to \(dataDirectory.secretPath), "
-                    + "but its audit event is not: \(error). Copy the file into every instance's data directory, "
-                    + "or run `secret rotate` again once the database answers.")
-            throw ExitCode(1)
-        }
-        print(
-            """
-            server secret rotated to version \(new.currentVersion); versions \(old.versions.map(String.init).joined(separator: ", ")) stay to verify existing passes, tokens and audit events
-            copy \(dataDirectory.secretPath) into every instance's data directory before starting it: an instance with the old file refuses to start
-            """)
     }
 }
 

@@ -27,14 +27,14 @@ struct ConfiguredStore {
     /// Opens the configured store. On SQLite `.migrate` brings the file up to date (as `serve` does when it
     /// starts). PostgreSQL is migrated by `tapstation migrate` alone, as the database's owner: an instance only
     /// checks the schema, so that its role needs no right to change it.
-    /// On PostgreSQL `secret` stands for the data directory's server secret (`secret rotate` opens with the old
-    /// one, then the new).
+    /// `secret` stands for the data directory's server secret (`secret rotate` opens with the old one, then the
+    /// new).
     static func open(
         settings: ConfigurationSource, dataDirectory: DataDirectory, mode: EnrollmentStore.OpenMode, logger: Logger,
         secret: ServerSecret? = nil
     ) async throws -> ConfiguredStore {
         guard let database = try DatabaseSettings.postgres(settings) else {
-            let (store, created) = try dataDirectory.openStore(mode: mode)
+            let (store, created) = try dataDirectory.openStore(mode: mode, secret: secret)
             return ConfiguredStore(
                 store: store, createdSecret: created, location: dataDirectory.databasePath, postgres: nil,
                 stopClient: {})

@@ -73,7 +73,10 @@ public struct DataDirectory: Sendable {
     }
 
     /// Opens the store with the live clock, randomness and keyring. `.migrate` creates what is missing.
-    public func openStore(mode: EnrollmentStore.OpenMode) throws -> (EnrollmentStore, createdSecret: Bool) {
+    /// `secret` stands for the directory's server secret (`secret rotate` opens with the old one, then the new).
+    public func openStore(
+        mode: EnrollmentStore.OpenMode, secret given: ServerSecret? = nil
+    ) throws -> (EnrollmentStore, createdSecret: Bool) {
         if mode == .migrate { try create() }
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: databasePath), !fileManager.fileExists(atPath: secretPath) {
@@ -86,7 +89,7 @@ public struct DataDirectory: Sendable {
                 "no server secret at \(secretPath): start `tapstation serve` or run `tapstation migrate` first")
         }
         try checkPrivate(creatingDatabase: mode == .migrate)
-        let (secret, created) = try ServerSecret.loadOrCreate(at: secretPath)
+        let (secret, created) = try given.map { ($0, false) } ?? ServerSecret.loadOrCreate(at: secretPath)
         let store = try EnrollmentStore(path: databasePath, world: .live, keyring: .live(secret: secret), mode: mode)
         return (store, created)
     }
