@@ -20,10 +20,10 @@ package struct PostgresEngine: StoreEngine {
     }
 
     package func write<T: Sendable>(
-        forUser user: String, _ body: @escaping @Sendable (any StatementRunner) throws -> T
+        forUser user: String, firstRead: String?, _ body: @escaping @Sendable (any StatementRunner) throws -> T
     ) async throws -> T {
         try await PostgresFailure.translatingUnavailable {
-            try await userGroups.write(user: user) { runner in try body(runner) }
+            try await userGroups.write(user: user, firstRead: firstRead) { runner in try body(runner) }
         }
     }
 

@@ -12,29 +12,49 @@ package struct PostgresStatementRunner: StatementRunner {
     let connection: PostgresConnection
     let logger: Logger
     package let transactionChain: AuditChainState?
+    /// A user group's read-ahead answers and held-back writes; `nil` elsewhere, where every statement goes at once.
+    let batch: UserGroupBatch?
     /// The statements this connection has prepared.
     private let prepared: PostgresPreparedStatements.Prepared
 
     package init(connection: PostgresConnection, logger: Logger, transactionChain: AuditChainState? = nil) {
+        self.init(connection: connection, logger: logger, transactionChain: transactionChain, batch: nil)
+    }
+
+    init(connection: PostgresConnection, logger: Logger, transactionChain: AuditChainState?, batch: UserGroupBatch?) {
         self.connection = connection
         self.logger = logger
         self.transactionChain = transactionChain
+        self.batch = batch
         prepared = PostgresPreparedStatements.statements(of: connection)
     }
 
     package var dialect: SQLDialect { .postgres }
 
     package func run(_ sql: String, _ values: [DirectValue]) throws {
-        _ = try rows(sql, values, prepared: true)
+        try sendingHeldBackFirst { _ = try rows(sql, values, prepared: true) }
+    }
+
+    package func write(_ sql: String, _ values: [DirectValue], row: RowKey) throws {
+        guard let batch else { return try run(sql, values) }
+        if batch.holdBack(sql, values, row: row) { return }
+        try sendHeldBack()
+        if !batch.holdBack(sql, values, row: row) { try run(sql, values) }
     }
 
     /// Never prepared: a prepared statement's run does not say how many rows it changed.
     package func changes(_ sql: String, _ values: [DirectValue]) throws -> Int {
-        try connection.query(Self.query(sql, values), logger: logger).wait().metadata.rows ?? 0
+        try sendingHeldBackFirst {
+            try connection.query(Self.query(sql, values), logger: logger).wait().metadata.rows ?? 0
+        }
     }
 
     package func query(_ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void) throws {
-        let (rows, prepared) = try self.rows(sql, values, prepared: true)
+        if let answer = batch?.answerRead(sql, values) {
+            for each in answer { try row(each) }
+            return
+        }
+        let (rows, prepared) = try sendingHeldBackFirst { try self.rows(sql, values, prepared: true) }
         for each in rows {
             try row(PostgresStatementRow(sql: sql, row: each.makeRandomAccess(), binaryLabelledText: prepared))
         }
@@ -43,8 +63,59 @@ package struct PostgresStatementRunner: StatementRunner {
     package func queryVarying(
         _ sql: String, _ values: [DirectValue], _ row: (any StatementRow) throws -> Void
     ) throws {
-        for each in try rows(sql, values, prepared: false).rows {
+        for each in try sendingHeldBackFirst({ try rows(sql, values, prepared: false).rows }) {
             try row(PostgresStatementRow(sql: sql, row: each.makeRandomAccess()))
+        }
+    }
+
+    /// Sends the writes held back, if any, in one statement (``UserGroupBatch``).
+    func sendHeldBack() throws {
+        guard let batch else { return }
+        let writes = batch.takeHeldBack()
+        guard !writes.isEmpty else { return }
+        try recordingFailure {
+            if writes.count == 1 {
+                _ = try rows(writes[0].sql, writes[0].values, prepared: true)
+            } else {
+                // Its text changes with the group, so it is not kept prepared.
+                _ = try rows(UserGroupBatch.combinedSQL(writes), writes.flatMap(\.values), prepared: false)
+            }
+        }
+    }
+
+    /// Runs `firstRead` for each of `users` in one statement (``UserGroupBatch/firstReadSQL(_:users:)``) and keeps
+    /// each user's answer for the user's first use case.
+    func readAhead(_ firstRead: String, for users: [String]) throws {
+        guard let batch, !users.isEmpty, let sql = UserGroupBatch.firstReadSQL(firstRead, users: users.count) else {
+            return
+        }
+        var answers = Dictionary(uniqueKeysWithValues: users.map { ($0, [PostgresStatementRow]()) })
+        try recordingFailure {
+            let (rows, prepared) = try rows(sql, users.map(DirectValue.text), prepared: true)
+            for each in rows {
+                let row = each.makeRandomAccess()
+                let user = try PostgresStatementRow(sql: sql, row: row, binaryLabelledText: prepared).text(0)
+                answers[user]?.append(
+                    PostgresStatementRow(sql: firstRead, row: row, binaryLabelledText: prepared, firstColumn: 1))
+            }
+        }
+        for (user, rows) in answers { batch.keepFirstRead(firstRead, of: user, rows: rows) }
+    }
+
+    private func sendingHeldBackFirst<T>(_ statement: () throws -> T) throws -> T {
+        guard let batch else { return try statement() }
+        batch.statementRun()
+        try sendHeldBack()
+        return try recordingFailure(statement)
+    }
+
+    /// Runs `statement`, telling the batch when it fails.
+    private func recordingFailure<T>(_ statement: () throws -> T) throws -> T {
+        do {
+            return try statement()
+        } catch {
+            batch?.failed(error)
+            throw error
         }
     }
 
@@ -123,6 +194,21 @@ enum PlaceholderNumbering {
     }
 
     static func number(_ sql: String) -> String {
+        replacing(sql) { "$\($0)" }
+    }
+
+    /// `sql` with its one placeholder replaced by `expression`; `nil` unless it has exactly one.
+    static func replacingOnly(_ sql: String, with expression: String) -> String? {
+        var count = 0
+        let replaced = replacing(sql) { number in
+            count = number
+            return expression
+        }
+        return count == 1 ? replaced : nil
+    }
+
+    /// `sql` with its `n`th placeholder replaced by `replacement(n)`, counting from 1.
+    private static func replacing(_ sql: String, _ replacement: (Int) -> String) -> String {
         var out = ""
         out.reserveCapacity(sql.utf8.count + 16)
         var count = 0
@@ -141,7 +227,7 @@ enum PlaceholderNumbering {
                 inComment = true
             } else if character == "?" {
                 count += 1
-                out += "$\(count)"
+                out += replacement(count)
                 continue
             }
             out.append(character)
@@ -157,18 +243,20 @@ package struct PostgresStatementRow: StatementRow {
     /// The row came from postgres-nio's `PreparedQuery`, which asks for every column in binary, as all its
     /// statements do, but labels each with the text format of the statement's description: read them as binary.
     var binaryLabelledText = false
+    /// The row's column that the reader's column 0 is: a user group's read-ahead puts the user before the answer.
+    var firstColumn = 0
 
-    package func isNull(_ index: Int) -> Bool { row[index].bytes == nil }
+    package func isNull(_ index: Int) -> Bool { row[index + firstColumn].bytes == nil }
 
     package func text(_ index: Int) throws -> String { try decode(String.self, index, "text") }
 
     package func integer(_ index: Int) throws -> Int {
-        if row[index].dataType == .bool { return try decode(Bool.self, index, "integer") ? 1 : 0 }
+        if row[index + firstColumn].dataType == .bool { return try decode(Bool.self, index, "integer") ? 1 : 0 }
         return try decode(Int.self, index, "integer")
     }
 
     package func bool(_ index: Int) throws -> Bool {
-        if row[index].dataType == .bool { return try decode(Bool.self, index, "boolean") }
+        if row[index + firstColumn].dataType == .bool { return try decode(Bool.self, index, "boolean") }
         return try integer(index) != 0
     }
 
@@ -181,7 +269,7 @@ package struct PostgresStatementRow: StatementRow {
 
     private func decode<T: PostgresDecodable>(_ type: T.Type, _ index: Int, _ kind: String) throws -> T {
         guard !isNull(index) else { throw StorageError.corruptRow("column \(index) of \(sql) holds no \(kind)") }
-        var cell = row[index]
+        var cell = row[index + firstColumn]
         if binaryLabelledText { cell.format = .binary }
         do {
             return try cell.decode(T.self)

@@ -12,24 +12,25 @@ import TapStorage
 ///    group runs, and no user group starts while another write runs or waits;
 /// 2. each user of the group, exclusively, in ascending key order (``userLockKey(_:)``), all in one statement
 ///    before any use case reads: two redeems of one user never overlap, so a pass of N uses admits N;
-/// 3. the chain's lock (``chainLockKey``), exclusively, only at the group's end: the use cases' audit events are
-///    held back (``AuditChainState/heldBack``), then written after the chain's tail in one statement, so the
-///    chain's order is still the order of commits, and the lock is held for two statements and the commit.
+/// 3. the chain's lock, exclusively, only at the group's end: the head row's, taken by the statement that reads
+///    the chain's tail (``lockChain(_:)``). The use cases' audit events are held back
+///    (``AuditChainState/heldBack``), then written after that tail in one statement, so the chain's order is
+///    still the order of commits, and the lock is held for that statement and the commit.
 ///
-/// Each group takes its locks in two statements after `BEGIN` (``beginSQL(users:)``), and notifies the other
-/// instances of the new head in the statement that writes it.
+/// Each group takes its locks in two statements after `BEGIN` (``beginSQL(users:)``), reads ahead for its use
+/// cases and holds their writes back (``UserGroupBatch``), and notifies the other instances of the new head in the
+/// statement that writes it: eight round trips a group, whatever its size.
 ///
 /// A use case runs without a savepoint of its own: one that fails (rare: a refusal is an answer, not an error)
 /// rolls its group back, and the group goes to ``PostgresWriter``, which runs each use case in a savepoint. A
 /// group PostgreSQL aborts as a serialisation failure or a deadlock runs again whole, as there.
 package final class PostgresUserGroups: Sendable {
-    /// Groups one instance runs at once, each on its own connection and thread (2, 3, 4 and 8 measured; 3 was
-    /// best, on one instance and on two).
-    static let concurrentGroups = 3
+    /// Groups one instance runs at once, each on its own connection and thread. Since a group's round trips no
+    /// longer grow with its size, fewer, larger groups wait less for the chain's lock: 1, 2 and 3 measured, and 2
+    /// was best on one instance and near best on two (docs/decisions.md).
+    static let concurrentGroups = 2
     /// Most use cases per group.
-    static let maximumGroupSize = 32
-    /// The advisory lock user groups take to append to the chain (``PostgresWriter/groupLockKey`` is `tapstat2`).
-    static let chainLockKey: Int64 = 0x7461_7073_7461_7433  // "tapstat3"
+    static let maximumGroupSize = 64
     /// The first key of a user's advisory lock (the two-key form, apart from the single-key locks above).
     static let userLockClass: Int32 = 0x7461_7075  // "tapu"
 
@@ -43,6 +44,8 @@ package final class PostgresUserGroups: Sendable {
         concurrentGroups: PostgresUserGroups.concurrentGroups, maximumGroupSize: PostgresUserGroups.maximumGroupSize)
     /// Groups handed to ``PostgresWriter`` because a use case failed, for the tests.
     let handedToWriter = NIOLockedValueBox(0)
+    /// Use cases whose first read the group answered from its read ahead, for the tests.
+    let readsAnsweredAhead = NIOLockedValueBox(0)
 
     package init(
         client: PostgresClient, writer: PostgresWriter, logger: Logger,
@@ -55,11 +58,15 @@ package final class PostgresUserGroups: Sendable {
     }
 
     /// Runs `body`, whose rows are all `user`'s, in a user group and returns its result once that group committed.
+    /// `firstRead`, when given, is the query `body` runs first, with `user` as its only value: the group runs it for
+    /// every such user at once (``UserGroupBatch``).
     package func write<T: Sendable>(
-        user: String, _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T
+        user: String, firstRead: String? = nil, _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            if waiting.add(UserWrite(user: user, body, continuation)) { Task { await self.drain() } }
+            if waiting.add(UserWrite(user: user, firstRead: firstRead, body, continuation)) {
+                Task { await self.drain() }
+            }
         }
     }
 
@@ -91,20 +98,32 @@ package final class PostgresUserGroups: Sendable {
     /// callers waiting for ``PostgresWriter`` to run their use cases.
     private func commit(_ group: [UserWrite], _ connection: PostgresConnection) -> Bool {
         let chain = AuditChainState()
-        let runner = PostgresStatementRunner(connection: connection, logger: logger, transactionChain: chain)
+        let batch = UserGroupBatch()
+        let runner = PostgresStatementRunner(
+            connection: connection, logger: logger, transactionChain: chain, batch: batch)
         let begin = Self.beginSQL(users: group.map(\.user))
+        let firstReads = Self.firstReads(of: group)
         var attempt = 1
         while true {
             chain.beginHoldingBack(lockChain: Self.lockChain, headReturning: PostgresFeed.announceHead)
+            batch.reset()
             do {
                 for statement in begin { try runner.run(statement) }
-                for write in group { try write.perform(runner) }
+                for (sql, users) in firstReads { try runner.readAhead(sql, for: users) }
+                for write in group {
+                    batch.beginUseCase(of: write.user)
+                    defer { batch.endUseCase() }
+                    try write.perform(runner)
+                }
                 // A use case that read the chain wrote what was held back then, and appended at once after it: the
                 // head it announced with those is not the last.
                 let wroteEarly = !chain.holdingBack && chain.lastAppended != nil
                 try writer.chain.appendHeldBack(runner)
                 if wroteEarly { try runner.run(PostgresFeed.announceHeadSQL) }
+                try runner.sendHeldBack()
+                if let failure = batch.failure { throw failure }
                 try runner.run("COMMIT")
+                readsAnsweredAhead.withLockedValue { $0 += batch.readsAnswered }
                 if let head = chain.lastAppended { committed(head) }
                 for write in group { write.settle(commitError: nil) }
                 return false
@@ -126,6 +145,21 @@ package final class PostgresUserGroups: Sendable {
         }
     }
 
+    /// The users whose first use case in `group` names its first read, by that read, in order of arrival.
+    static func firstReads(of group: [UserWrite]) -> [(sql: String, users: [String])] {
+        var seen = Set<String>()
+        var reads: [(sql: String, users: [String])] = []
+        for write in group where seen.insert(write.user).inserted {
+            guard let sql = write.firstRead else { continue }
+            if let index = reads.firstIndex(where: { $0.sql == sql }) {
+                reads[index].users.append(write.user)
+            } else {
+                reads.append((sql, [write.user]))
+            }
+        }
+        return reads
+    }
+
     /// The group's opening: its transaction, then the group lock shared and each user's lock in ascending order
     /// of key (the keys are numbers this type makes, never text a caller sent).
     static func beginSQL(users: [String]) -> [String] {
@@ -142,11 +176,15 @@ package final class PostgresUserGroups: Sendable {
         ]
     }
 
-    /// Locks the chain for the group's end; the chain then reads its tail in a statement of its own, which sees
-    /// every group that held the lock before. (Locking the head row `FOR UPDATE` instead, which reads the tail in
-    /// the same statement, measured no faster: waits for a row lock cost more than for an advisory lock.)
-    static func lockChain(_ db: any StatementRunner) throws {
-        try db.run("SELECT pg_advisory_xact_lock(\(chainLockKey))")
+    /// Locks the chain for the group's end and answers its tail: the head row, `FOR UPDATE`. Under READ COMMITTED a
+    /// statement that waited for the row's lock answers the row as the group before it committed it, so the read
+    /// and the lock are one round trip. (When a group held the chain's lock for three statements and its commit,
+    /// an advisory lock with the tail read after it measured as fast. Now that the group's writes go in one
+    /// statement, the lock's hold is what groups queue for, and the round trip it saves is a third of it.)
+    static func lockChain(_ db: any StatementRunner) throws -> ChainLink? {
+        try db.queryFirst("SELECT seq, mac FROM auditHead WHERE id = 1 FOR UPDATE") { row in
+            (Int64(try row.integer(0)), Array(try row.blob(1)))
+        }
     }
 
     /// The second key of `user`'s advisory lock: FNV-1a of the name, the same in every instance and release. Two
@@ -162,17 +200,19 @@ package final class PostgresUserGroups: Sendable {
 }
 
 /// One use case waiting for its user group. Touched only by the thread running its group once enqueued.
-private final class UserWrite: @unchecked Sendable {
+final class UserWrite: @unchecked Sendable {
     let user: String
+    let firstRead: String?
     private let run: (PostgresStatementRunner) throws -> Void
     private let answer: (_ commitError: (any Error)?) -> Void
     private let alone: (PostgresWriter) -> Void
 
     init<T: Sendable>(
-        user: String, _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T,
+        user: String, firstRead: String?, _ body: @escaping @Sendable (PostgresStatementRunner) throws -> T,
         _ continuation: CheckedContinuation<T, any Error>
     ) {
         self.user = user
+        self.firstRead = firstRead
         let outcome = WaitingCaller(continuation)
         run = { runner in outcome.result = .success(try body(runner)) }
         answer = { commitError in outcome.answer(commitError: commitError, notRun: PostgresWriterError.notRun) }

@@ -117,24 +117,29 @@ extension ColumnDescribed {
 
     /// Inserts through a statement prepared once per connection.
     func insertRow(_ db: any StatementRunner) throws {
-        var values = ColumnValues(record: self, key: nil)
+        var values = ColumnValues(record: self, key: Self.keyColumn, keepingKey: true)
         try Self.visitColumns(&values)
-        try db.run(Self.columns.insertSQL, values.values)
+        try db.write(Self.columns.insertSQL, values.values, row: Self.row(values.keyValue))
     }
 
     /// Deletes the row with this record's key.
     func deleteRow(_ db: any StatementRunner) throws {
         var values = ColumnValues(record: self, key: Self.keyColumn)
         try Self.visitColumns(&values)
-        try db.run("DELETE FROM \(Self.databaseTableName) WHERE \(Self.keyColumn) = ?", [values.keyValue])
+        try db.write(
+            "DELETE FROM \(Self.databaseTableName) WHERE \(Self.keyColumn) = ?", [values.keyValue],
+            row: Self.row(values.keyValue))
     }
 
     /// Inserts the row, or replaces every column of the row with its key.
     func upsertRow(_ db: any StatementRunner) throws {
-        var values = ColumnValues(record: self, key: nil)
+        var values = ColumnValues(record: self, key: Self.keyColumn, keepingKey: true)
         try Self.visitColumns(&values)
-        try db.run(Self.columns.upsertSQL, values.values)
+        try db.write(Self.columns.upsertSQL, values.values, row: Self.row(values.keyValue))
     }
+
+    /// The row of this table with `key`, for ``StatementRunner/write(_:_:row:)``.
+    static func row(_ key: DirectValue) -> RowKey { RowKey(databaseTableName, key) }
 
     /// Writes back the columns that differ from `original`, or every column without one. SQLite maintains
     /// every index and checks every foreign key that covers a column named in SET, changed or not: writing
@@ -147,16 +152,16 @@ extension ColumnDescribed {
         guard !changes.isKeyChanged else { return try updateAllColumns(db) }
         guard !changes.names.isEmpty else { return }
         let assignments = changes.names.map { "\($0) = ?" }.joined(separator: ", ")
-        try db.run(
+        try db.write(
             "UPDATE \(Self.databaseTableName) SET \(assignments) WHERE \(Self.keyColumn) = ?",
-            changes.values + [changes.keyValue])
+            changes.values + [changes.keyValue], row: Self.row(changes.keyValue))
     }
 
     /// Writes every column but the key back through a statement prepared once per connection.
     private func updateAllColumns(_ db: any StatementRunner) throws {
         var values = ColumnValues(record: self, key: Self.keyColumn)
         try Self.visitColumns(&values)
-        try db.run(Self.columns.updateSQL, values.values + [values.keyValue])
+        try db.write(Self.columns.updateSQL, values.values + [values.keyValue], row: Self.row(values.keyValue))
     }
 }
 
@@ -211,20 +216,28 @@ private struct ContainerWriter<Record>: ColumnVisitor {
 /// The values to bind, in column order; with a `key`, that column's value is kept apart for a WHERE clause.
 private struct ColumnValues<Record>: ColumnVisitor {
     let record: Record
-    let key: String?
+    let key: String
+    /// Whether the key's value is also among ``values``, in its column's place (an INSERT's), or only in
+    /// ``keyValue`` (an UPDATE's WHERE).
+    let keepingKey: Bool
     var values: [DirectValue] = []
     var keyValue = DirectValue.null
 
-    init(record: Record, key: String?) {
+    init(record: Record, key: String, keepingKey: Bool = false) {
         self.record = record
         self.key = key
+        self.keepingKey = keepingKey
         values.reserveCapacity(24)
     }
 
     @inline(__always)
     mutating func visit<Value: ColumnValue>(_ name: String, _ property: WritableKeyPath<Record, Value>) {
         let value = record[keyPath: property].directValue
-        if name == key { keyValue = value } else { values.append(value) }
+        if name == key {
+            keyValue = value
+            if !keepingKey { return }
+        }
+        values.append(value)
     }
 }
 

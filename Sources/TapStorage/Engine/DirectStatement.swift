@@ -6,7 +6,7 @@ import TapCore
 /// A value for one parameter of a statement, on either engine. Times and booleans keep their kind here so that
 /// each engine stores them its own way: SQLite as ``UTCTime/text(_:)`` and 0 or 1 (GRDB's storage),
 /// PostgreSQL as `timestamptz` and `boolean`.
-package enum DirectValue: Sendable, Equatable {
+package enum DirectValue: Sendable, Hashable {
     case text(String)
     case integer(Int64)
     case blob([UInt8])

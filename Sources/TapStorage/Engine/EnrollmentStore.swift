@@ -172,11 +172,13 @@ public struct EnrollmentStore: Sendable {
         try await engine.write(inChannel(body))
     }
 
-    /// The same for a use case whose rows all belong to `user` (``StoreEngine/write(forUser:_:)``).
+    /// The same for a use case whose rows all belong to `user`, whose first statement is `firstRead` with the
+    /// user as its only value, when given (``StoreEngine/write(forUser:firstRead:_:)``).
     func perform<T: Sendable>(
-        forUser user: UserPrincipalName, _ body: @escaping @Sendable (any StatementRunner) throws -> T
+        forUser user: UserPrincipalName, firstRead: String?,
+        _ body: @escaping @Sendable (any StatementRunner) throws -> T
     ) async throws -> T {
-        try await engine.write(forUser: user.value, inChannel(body))
+        try await engine.write(forUser: user.value, firstRead: firstRead, inChannel(body))
     }
 
     /// `body`, adding the request's channel (read here, in its task) to the events it appends.

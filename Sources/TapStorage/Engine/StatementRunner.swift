@@ -18,6 +18,11 @@ package protocol StatementRunner {
     var dialect: SQLDialect { get }
     /// Runs a statement that returns no rows (INSERT, UPDATE, DELETE, SAVEPOINT, a lock).
     func run(_ sql: String, _ values: [DirectValue]) throws
+    /// Runs an INSERT, UPDATE or DELETE of the one row `row` names, and only that row. An engine may hold it back
+    /// and send it later with other such writes in one statement (PostgreSQL's user groups), so it must not be
+    /// written twice in that statement: a write of a row already held back, and any other statement, first sends
+    /// what is held back. A failure may therefore surface at a later statement, or only at the commit.
+    func write(_ sql: String, _ values: [DirectValue], row: RowKey) throws
     /// Runs an INSERT, UPDATE or DELETE and returns how many rows it changed.
     func changes(_ sql: String, _ values: [DirectValue]) throws -> Int
     /// Runs a query and hands each row to `row`; a row is valid only inside the call.
@@ -39,8 +44,12 @@ package protocol StoreEngine: Sendable {
     /// The same for a use case whose rows all belong to `user` (a redeem): an engine that can run several write
     /// transactions at once may run it beside other users' such use cases, and only after every write of the
     /// other kind before it. SQLite has one writer and runs it as any write.
+    ///
+    /// `firstRead`, when given, is the query the use case runs first, with `user` as its only value: an engine
+    /// may run it for every user of a group in one statement before the use cases run, and answer each use
+    /// case's first statement from that.
     func write<T: Sendable>(
-        forUser user: String, _ body: @escaping @Sendable (any StatementRunner) throws -> T
+        forUser user: String, firstRead: String?, _ body: @escaping @Sendable (any StatementRunner) throws -> T
     ) async throws -> T
     /// Runs a bulk job's transaction (a sweep batch, a purge): on SQLite apart from the groups, taking turns with
     /// them, with the audit head written once at its end; on PostgreSQL as the writer runs every write.
@@ -89,14 +98,28 @@ func bind(_ items: (any DirectStorable)?...) -> [DirectValue] {
 
 extension StoreEngine {
     package func write<T: Sendable>(
-        forUser user: String, _ body: @escaping @Sendable (any StatementRunner) throws -> T
+        forUser user: String, firstRead: String?, _ body: @escaping @Sendable (any StatementRunner) throws -> T
     ) async throws -> T {
         try await write(body)
     }
 }
 
+/// The row a write touches: its table and the value of its key.
+package struct RowKey: Hashable, Sendable {
+    package let table: String
+    package let key: DirectValue
+
+    package init(_ table: String, _ key: DirectValue) {
+        self.table = table
+        self.key = key
+    }
+}
+
 extension StatementRunner {
     package var transactionChain: AuditChainState? { nil }
+
+    /// Sends the write at once; an engine that holds writes back says so (``StatementRunner/write(_:_:row:)``).
+    package func write(_ sql: String, _ values: [DirectValue], row: RowKey) throws { try run(sql, values) }
 
     /// Runs a statement without parameters.
     package func run(_ sql: String) throws { try run(sql, []) }

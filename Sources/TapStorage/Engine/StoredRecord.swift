@@ -27,7 +27,9 @@ extension StoredRecord {
 
     /// Deletes the row with this key, if there is one, on either engine.
     static func remove(_ db: any StatementRunner, _ key: some DirectStorable) throws {
-        try db.run("DELETE FROM \(databaseTableName) WHERE \(keyColumn) = ?", [key.directValue])
+        try db.write(
+            "DELETE FROM \(databaseTableName) WHERE \(keyColumn) = ?", [key.directValue],
+            row: RowKey(databaseTableName, key.directValue))
     }
 
     /// Deletes the row with this key, if there is one.

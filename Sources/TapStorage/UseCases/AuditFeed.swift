@@ -56,6 +56,9 @@ public final class AuditFeed: Sendable {
     public var listenerCount: Int { state.withLockedValue { $0.listeners.count } }
 }
 
+/// A point of the audit chain: an event's sequence number and MAC, which the next event's MAC covers.
+package typealias ChainLink = (sequence: Int64, mac: [UInt8])
+
 /// Where the audit chain stands in one write transaction: the store's own for its single writer (SQLite's, and
 /// PostgreSQL's groups of every kind but one), or one per transaction for PostgreSQL's per-user groups, which
 /// run several at once. Only touched by the thread running that transaction.
@@ -67,8 +70,9 @@ package final class AuditChainState: @unchecked Sendable {
     /// after the chain's tail. `nil`: appends write at once (the transaction holds the chain, or will never
     /// need to ask for it).
     var heldBack: [AuditEventRecord]?
-    /// Takes the chain's lock for this transaction, until it ends; set together with ``heldBack``.
-    var lockChain: ((any StatementRunner) throws -> Void)?
+    /// Takes the chain's lock for this transaction, until it ends, and answers the chain's tail as the lock found
+    /// it (the head row's sequence number and MAC; `nil` for an empty chain); set together with ``heldBack``.
+    var lockChain: ((any StatementRunner) throws -> ChainLink?)?
     /// Whether this transaction's events wait for its end (``heldBack``): `false` once they were written early.
     package var holdingBack: Bool { heldBack != nil }
     /// An expression over the head row that its write with the held-back events returns, for the engine to act
@@ -79,7 +83,7 @@ package final class AuditChainState: @unchecked Sendable {
 
     /// Starts a transaction that holds its events back until `lockChain` has taken the chain's lock.
     package func beginHoldingBack(
-        lockChain: @escaping (any StatementRunner) throws -> Void, headReturning: String? = nil
+        lockChain: @escaping (any StatementRunner) throws -> ChainLink?, headReturning: String? = nil
     ) {
         heldBack = []
         self.lockChain = lockChain

@@ -5,7 +5,7 @@ import TapCore
 extension EnrollmentStore {
     /// Redeems a pass for a user, atomically: a pass with N uses admits exactly N redeems, however many
     /// arrive at once, because each redeem is one write transaction and no two of one user's overlap (SQLite runs
-    /// one writer at a time; PostgreSQL's user groups lock the user, ``StoreEngine/write(forUser:_:)``).
+    /// one writer at a time; PostgreSQL's user groups lock the user, ``StoreEngine/write(forUser:firstRead:_:)``).
     ///
     /// Every refusal does the same work (one MAC per live pass of the user, at least one) and the
     /// same single write (the user's failure counter), so unknown user, wrong pass, expired pass and used
@@ -24,7 +24,7 @@ extension EnrollmentStore {
             throw StorageError.unknownKeyVersion(keyring.currentVersion)
         }
         // Every row a redeem writes is its user's, so PostgreSQL may run it beside other users' redeems.
-        return try await perform(forUser: user) { db in
+        return try await perform(forUser: user, firstRead: Self.redeemReadSQL) { db in
             let now = world.currentSecond()
             // Each live pass of the user with its session, the user's failures and the policy, in one statement
             // that answers one row even for a user with no pass, so that every redeem reads alike.
@@ -84,7 +84,8 @@ extension EnrollmentStore {
     /// user's failure row and the policy document (see the records' `columnNames`), on every row. A user with no
     /// open session gets one row of NULL pass and session columns, and an open session without a live pass a row
     /// of NULL pass columns; both are read for the failures and the policy alone. (A join of pass and session in
-    /// parentheses reads the same, but SQLite builds that join whole for each redeem.)
+    /// parentheses reads the same, but SQLite builds that join whole for each redeem.) PostgreSQL's user groups
+    /// read it for every user of a group in one statement (``StoreEngine/write(forUser:firstRead:_:)``).
     private static let redeemReadSQL = """
         SELECT \(PassRecord.selection(of: "pass")), \(SessionRecord.selection(of: "session")),
             \(RedeemFailureRecord.selection(of: "redeemFailure")), policy.document
@@ -128,9 +129,9 @@ extension EnrollmentStore {
             loaded.record.completionDeadline = now.addingTimeInterval(
                 TimeInterval(settings.completionDeadlineInMinutes * 60))
             if let deviceID = loaded.record.deviceId {
-                try db.run(
+                try db.write(
                     "UPDATE device SET enrollmentState = 'enrolling', lastSeenAt = ? WHERE id = ?",
-                    [.date(now), .text(deviceID)])
+                    [.date(now), .text(deviceID)], row: DeviceRecord.row(.text(deviceID)))
             }
         }
         try apply(.passUsed, to: &loaded.record, action: "redeem", now: now)
