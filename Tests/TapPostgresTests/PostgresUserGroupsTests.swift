@@ -21,38 +21,45 @@ struct PostgresUserGroupsTests {
         try chain.append(runner, .requestRefused, session: nil, actor: user)
     }
 
-    @Test func oneUsersUseCasesNeverOverlapOnEitherInstanceNorWithTheWriters() async throws {
-        let instances = try await Instances(count: 2)
-        defer { instances.stop() }
+    /// Three users' counters, each incremented `perUser` times at once, spread over two instances by `increment`
+    /// (given the use case's number, its user and its instance); answers the counters, in order of user.
+    static func countersAfterIncrements(
+        _ instances: Instances, perUser: Int,
+        _ increment: @escaping @Sendable (_ number: Int, _ user: String, _ instance: Int) async throws -> Void
+    ) async throws -> [Int] {
         let users = ["ada@contoso.example", "grace@contoso.example", "alan@contoso.example"]
         _ = try await instances.writers[0].write { runner in
             try runner.run("CREATE TABLE counter (who text PRIMARY KEY, n bigint NOT NULL)")
             for user in users { try runner.run("INSERT INTO counter (who, n) VALUES (?, 0)", [.text(user)]) }
         }
-        let perUser = 120
         try await withThrowingTaskGroup(of: Void.self) { group in
             for number in 0..<(perUser * users.count) {
-                let user = users[number % users.count]
-                let instance = number % 2
-                let chain = instances.writers[instance].chain
-                group.addTask {
-                    // One in six goes through the writer, whose groups must wait for the user groups and stop them.
-                    if number % 6 == 5 {
-                        try await instances.writers[instance].write { try Self.increment(user, $0, chain: chain) }
-                    } else {
-                        try await instances.userGroups[instance].write(user: user) {
-                            try Self.increment(user, $0, chain: chain)
-                        }
-                    }
-                }
+                group.addTask { try await increment(number, users[number % users.count], number % 2) }
             }
             try await group.waitForAll()
         }
-        let counts = try await instances.writers[1].write { runner in
+        return try await instances.writers[1].write { runner in
             try runner.queryAll("SELECT n FROM counter ORDER BY who") { try $0.integer(0) }
         }
-        #expect(counts == Array(repeating: perUser, count: users.count))
-        #expect(try await instances.verify() == .intact(events: Int64(perUser * users.count)))
+    }
+
+    @Test func oneUsersUseCasesNeverOverlapOnEitherInstanceNorWithTheWriters() async throws {
+        let instances = try await Instances(count: 2)
+        defer { instances.stop() }
+        let perUser = 120
+        let counts = try await Self.countersAfterIncrements(instances, perUser: perUser) { number, user, instance in
+            let chain = instances.writers[instance].chain
+            // One in six goes through the writer, whose groups must wait for the user groups and stop them.
+            if number % 6 == 5 {
+                try await instances.writers[instance].write { try Self.increment(user, $0, chain: chain) }
+            } else {
+                try await instances.userGroups[instance].write(user: user) {
+                    try Self.increment(user, $0, chain: chain)
+                }
+            }
+        }
+        #expect(counts == Array(repeating: perUser, count: 3))
+        #expect(try await instances.verify() == .intact(events: Int64(perUser * 3)))
         // Every group committed as a user group: none needed the writer's savepoints.
         #expect(instances.userGroups.map { $0.handedToWriter.withLockedValue { $0 } } == [0, 0])
     }
@@ -71,35 +78,20 @@ struct PostgresUserGroupsTests {
     @Test func readAheadAndHeldBackWritesLoseNoUpdateWhenOneUserHasSeveralUseCasesInAGroup() async throws {
         let instances = try await Instances(count: 2)
         defer { instances.stop() }
-        let users = ["ada@contoso.example", "grace@contoso.example", "alan@contoso.example"]
-        _ = try await instances.writers[0].write { runner in
-            try runner.run("CREATE TABLE counter (who text PRIMARY KEY, n bigint NOT NULL)")
-            for user in users { try runner.run("INSERT INTO counter (who, n) VALUES (?, 0)", [.text(user)]) }
-        }
         let perUser = 150
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for number in 0..<(perUser * users.count) {
-                let user = users[number % users.count]
-                let instance = number % 2
-                let chain = instances.writers[instance].chain
-                group.addTask {
-                    try await instances.userGroups[instance].write(user: user, firstRead: Self.counterRead) {
-                        try Self.incrementHoldingBack(user, $0, chain: chain)
-                    }
-                }
+        let counts = try await Self.countersAfterIncrements(instances, perUser: perUser) { _, user, instance in
+            let chain = instances.writers[instance].chain
+            try await instances.userGroups[instance].write(user: user, firstRead: Self.counterRead) {
+                try Self.incrementHoldingBack(user, $0, chain: chain)
             }
-            try await group.waitForAll()
         }
-        let counts = try await instances.writers[1].write { runner in
-            try runner.queryAll("SELECT n FROM counter ORDER BY who") { try $0.integer(0) }
-        }
-        #expect(counts == Array(repeating: perUser, count: users.count))
-        #expect(try await instances.verify() == .intact(events: Int64(perUser * users.count)))
+        #expect(counts == Array(repeating: perUser, count: 3))
+        #expect(try await instances.verify() == .intact(events: Int64(perUser * 3)))
         #expect(instances.userGroups.map { $0.handedToWriter.withLockedValue { $0 } } == [0, 0])
         // The reads ahead answered some of the use cases, and not all: a user's second use case in a group reads
         // for itself, after its first one's write.
         let answered = instances.userGroups.map { $0.readsAnsweredAhead.withLockedValue { $0 } }.reduce(0, +)
-        #expect(answered > 0 && answered < perUser * users.count, "\(answered)")
+        #expect(answered > 0 && answered < perUser * 3, "\(answered)")
     }
 
     @Test func twoHeldBackWritesOfOneRowBothLand() async throws {

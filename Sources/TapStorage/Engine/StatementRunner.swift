@@ -19,9 +19,9 @@ package protocol StatementRunner {
     /// Runs a statement that returns no rows (INSERT, UPDATE, DELETE, SAVEPOINT, a lock).
     func run(_ sql: String, _ values: [DirectValue]) throws
     /// Runs an INSERT, UPDATE or DELETE of the one row `row` names, and only that row. An engine may hold it back
-    /// and send it later with other such writes in one statement (PostgreSQL's user groups), so it must not be
-    /// written twice in that statement: a write of a row already held back, and any other statement, first sends
-    /// what is held back. A failure may therefore surface at a later statement, or only at the commit.
+    /// and send it later with other such writes in one statement (PostgreSQL's user groups). It sends what it holds
+    /// back before any other statement and before a second write of the same row, so a use case still reads what
+    /// it wrote; a failure, though, may surface at a later statement, or only at the commit.
     func write(_ sql: String, _ values: [DirectValue], row: RowKey) throws
     /// Runs an INSERT, UPDATE or DELETE and returns how many rows it changed.
     func changes(_ sql: String, _ values: [DirectValue]) throws -> Int
