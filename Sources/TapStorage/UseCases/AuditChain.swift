@@ -56,10 +56,10 @@ package struct AuditChain: Sendable {
         let state = db.transactionChain ?? self.state
         guard var events = state.heldBack else { return }
         state.heldBack = nil
-        guard !events.isEmpty, let lockChain = state.lockChain else { return }
+        guard !events.isEmpty else { return }
         // The head row is the chain's tail at every commit (and after a retention purge of every event, where the
         // chain goes on from it), so the lock may read it as it takes it.
-        let tail = try lockChain(db)
+        let tail = try state.lockChain.map { try $0(db) } ?? (Self.lastEvent(db) ?? Self.head(db))
         var previous = (sequence: tail?.sequence ?? 0, mac: tail?.mac ?? [])
         for index in events.indices {
             events[index].seq = previous.sequence + 1
