@@ -20,8 +20,11 @@ def free_port():
 
 
 def bin_path(release=False, timeout=None):
-    """The build directory `swift build --show-bin-path` names; raises `OSError`, `CalledProcessError` or
-    `TimeoutExpired` when swift cannot say."""
+    """The build directory: `TAPSTATION_BIN_PATH` when set (scripts/test runs every script on one release build),
+    else the one `swift build --show-bin-path` names; raises `OSError`, `CalledProcessError` or `TimeoutExpired`
+    when swift cannot say."""
+    if os.environ.get("TAPSTATION_BIN_PATH"):
+        return os.environ["TAPSTATION_BIN_PATH"]
     command = ["swift", "build", *(["-c", "release"] if release else []), "--show-bin-path"]
     done = subprocess.run(command, cwd=REPO, check=True, capture_output=True, text=True, timeout=timeout)
     return done.stdout.strip()
