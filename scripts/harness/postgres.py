@@ -115,13 +115,14 @@ def check(condition, message):
 
 
 def wait_for(predicate, seconds, message):
-    """Polls `predicate` every 0.2 s until it holds; raises `Failure(message)` after `seconds`."""
+    """Polls `predicate` every 0.2 s until it holds; raises `Failure(message)` after `seconds`. A `message` that
+    reads state should be a function, called at the failure: an f-string is made before the wait starts."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.2)
-    raise Failure(message)
+    raise Failure(message() if callable(message) else message)
 
 
 DEPLOY = os.path.join(server.REPO, "deploy")
